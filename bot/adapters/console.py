@@ -1,0 +1,175 @@
+"""The terminal adapter: the embedded default, so `forum-bot run` works with no tokens.
+
+It reads one command per line from standard input (a person at a prompt, or a pipe for
+scripts) and prints the answers; posts the bot makes on its own print with their channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import re
+import sys
+import unicodedata
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.core import Core
+from bot.model import Action, Button, ChannelRef, Reply, Role, UserRef, plain
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "console"
+# Escape sequences and control characters never reach the terminal, whatever their source.
+_UNSAFE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_QUIT = {"/quit", "/exit", "quit", "exit"}
+
+
+def safe(text: str) -> str:
+    """Text that cannot move the cursor, change colours or reorder what is shown."""
+    return _UNSAFE.sub("", text)
+
+
+def render(reply: Reply) -> str:
+    """A reply as lines of plain text."""
+    out: list[str] = []
+    if reply.text:
+        out.append(plain(reply.text))
+    card = reply.card
+    if card is not None:
+        out.append(card.title)
+        out.append("-" * min(max(_width(card.title), 8), 60))
+        for field in card.fields:
+            out.append(f"{field.name}: {plain(field.value)}")
+        for line in card.lines:
+            out.append(f"  {plain(line)}")
+        if card.footer:
+            out.append(f"({card.footer})")
+    if reply.file is not None:
+        out.append(f"[file: {reply.file.filename}, {len(reply.file.data)} bytes]")
+    return safe("\n".join(out))
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+class ConsoleAdapter:
+    """A prompt on standard input and output."""
+
+    name = PLATFORM
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        role: Role = Role.PARTICIPANT,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+        on_exit: Callable[[], None] | None = None,
+    ) -> None:
+        self.core = core
+        self.role = role
+        self._in = stdin or sys.stdin
+        self._out = stdout or sys.stdout
+        self._on_exit = on_exit
+        self._interactive = self._in.isatty()
+        self._task: asyncio.Task[None] | None = None
+        self._buttons: tuple[Button, ...] = ()
+        self.user = UserRef(PLATFORM, _login(), _login())
+        self.channel = ChannelRef(PLATFORM, "terminal", "terminal")
+        self.roles = frozenset(r for r in Role if r <= role)
+
+    async def start(self) -> None:
+        """Greet and begin reading commands in the background."""
+        t = await self.core.translator_for(self.user)
+        self._print(t("console.welcome", event=t.pick(self.core.agenda.event.name)))
+        self._task = asyncio.create_task(self._loop(), name="console")
+
+    async def stop(self) -> None:
+        """Stop reading. A blocked read is left to end with the process."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    async def wait(self) -> None:
+        """Until the person leaves (EOF or /quit)."""
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def post(self, channel: str, reply: Reply) -> None:
+        """Print a post the bot makes on its own, with its channel."""
+        self._print(f"[#{safe(channel)}] {render(reply)}")
+
+    async def dm(self, user: UserRef, reply: Reply) -> None:
+        """Print a direct message, with its recipient."""
+        self._print(f"[DM to {safe(user.name or user.id)}] {render(reply)}")
+
+    async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                if self._interactive:
+                    self._out.write("forum-bot> ")
+                    self._out.flush()
+                line = await loop.run_in_executor(None, self._in.readline)
+                if not line:
+                    break
+                line = line.rstrip("\r\n")
+                if not line.strip():
+                    continue
+                if not self._interactive:
+                    # A scripted session reads as a transcript: each command, then its answer.
+                    self._print(f"> {safe(line)}")
+                if line.strip().lower() in _QUIT:
+                    break
+                await self.handle(line)
+        except Exception:
+            log.exception("the terminal stopped reading")
+        finally:
+            if self._on_exit is not None:
+                self._on_exit()
+
+    async def handle(self, line: str) -> Reply:
+        """Answer one typed line and print the answer."""
+        text = line.strip()
+        if re.fullmatch(r"!\d{1,3}", text):
+            reply = await self._press(int(text[1:]))
+        elif text.startswith("/"):
+            reply = await self.core.dispatch_text(
+                PLATFORM, text, self.user, self.channel, self.roles
+            )
+        else:
+            t = await self.core.translator_for(self.user)
+            reply = Reply(t("console.not_command"), error=True)
+        await self._show(reply)
+        return reply
+
+    async def _press(self, number: int) -> Reply:
+        if not 1 <= number <= len(self._buttons):
+            t = await self.core.translator_for(self.user)
+            return Reply(t("console.no_button", number=number), error=True)
+        button = self._buttons[number - 1]
+        act = Action(PLATFORM, button.action_id, button.value, self.user, self.channel, self.roles)
+        return await self.core.on_action(act)
+
+    async def _show(self, reply: Reply) -> None:
+        text = render(reply)
+        if reply.buttons:
+            self._buttons = reply.buttons
+            t = await self.core.translator_for(self.user)
+            labels = "  ".join(f"[{i}] {b.label}" for i, b in enumerate(reply.buttons, 1))
+            text += "\n" + safe(t("console.buttons", buttons=labels))
+        self._print(text)
+
+    def _print(self, text: str) -> None:
+        self._out.write(text + "\n\n")
+        self._out.flush()
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "local"

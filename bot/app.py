@@ -1,0 +1,159 @@
+"""Wiring: Settings -> Store -> Core -> adapters -> web server; and a clean shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot import __version__
+from bot.adapters.base import Adapter
+from bot.adapters.console import ConsoleAdapter
+from bot.clock import Clock
+from bot.core import Core
+from bot.model import Role
+from bot.settings import EventConfig, Settings, build_agenda, default_config_path, load_event
+from bot.store import Store
+from bot.web.server import WebServer
+from commands import ACTIONS, ALL
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOptions:
+    """What `forum-bot run` was asked for on its command line."""
+
+    config: Path | None = None
+    db: Path | None = None
+    role: Role = Role.PARTICIPANT
+    console: bool = False
+    stdin: TextIO | None = None
+    stdout: TextIO | None = None
+
+
+@dataclass
+class App:
+    """The running bot's parts."""
+
+    settings: Settings
+    config: EventConfig
+    store: Store
+    core: Core
+    adapters: list[Adapter] = field(default_factory=list)
+    web: WebServer | None = None
+
+
+def config_path(settings: Settings, given: Path | None) -> Path:
+    """The event file to use: --config, then FORUM_BOT_CONFIG, then the embedded default."""
+    return given or settings.config or default_config_path()
+
+
+async def build_core(config: EventConfig, store: Store, clock: Clock) -> Core:
+    """A core over an event and a store, with every command."""
+    return Core(
+        store=store,
+        clock=clock,
+        config=config,
+        agenda=build_agenda(config),
+        commands=ALL,
+        actions=ACTIONS,
+    )
+
+
+async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
+    """Run until the terminal closes or SIGINT/SIGTERM; returns the exit code."""
+    path = config_path(settings, options.config)
+    config = load_event(path)
+    store = await Store.open(options.db or settings.db)
+    stop = asyncio.Event()
+    app = App(settings, config, store, await build_core(config, store, clock))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    console: ConsoleAdapter | None = None
+    try:
+        platforms = _platform_tokens(settings)
+        for name in platforms:
+            log.warning(
+                "%s is configured, but this forum-bot has no %s adapter yet; "
+                "starting the terminal instead",
+                f"{name.upper()} token",
+                name,
+            )
+        if options.console or not platforms or True:
+            console = ConsoleAdapter(
+                app.core,
+                role=options.role,
+                stdin=options.stdin,
+                stdout=options.stdout,
+                on_exit=stop.set,
+            )
+            app.adapters.append(console)
+        if settings.web_port is not None:
+            app.web = await _start_web(app, settings)
+        for adapter in app.adapters:
+            await adapter.start()
+        log.info(
+            "forum-bot %s ready: %s, %d sessions, adapters: %s",
+            __version__,
+            path.name,
+            len(app.core.agenda.sessions),
+            ", ".join(a.name for a in app.adapters),
+        )
+        await stop.wait()
+    finally:
+        await _shutdown(app)
+    return 0
+
+
+def _platform_tokens(settings: Settings) -> list[str]:
+    found = []
+    if settings.discord_token is not None:
+        found.append("discord")
+    if settings.slack_bot_token is not None:
+        found.append("slack")
+    return found
+
+
+async def _start_web(app: App, settings: Settings) -> WebServer | None:
+    async def health() -> dict[str, Any]:
+        await app.store.fetchone("SELECT 1")
+        return {
+            "status": "ok",
+            "version": __version__,
+            "adapters": [a.name for a in app.adapters],
+            "sessions": len(app.core.agenda.sessions),
+        }
+
+    web = WebServer(settings.web_host, settings.web_port or 0, health)
+    try:
+        await web.start()
+    except OSError as exc:
+        # A second bot on the same machine must not die for want of a health port.
+        log.warning(
+            "web server not started on %s:%s (%s); set FORUM_BOT_WEB_PORT to a free port",
+            settings.web_host,
+            settings.web_port,
+            exc.strerror,
+        )
+        await web.stop()
+        return None
+    return web
+
+
+async def _shutdown(app: App) -> None:
+    for adapter in reversed(app.adapters):
+        try:
+            await adapter.stop()
+        except Exception:
+            log.exception("adapter %s did not stop cleanly", adapter.name)
+    if app.web is not None:
+        await app.web.stop()
+    await app.store.close()
+    log.info("forum-bot stopped")

@@ -1,0 +1,49 @@
+"""What a handler is given: everything it may use, passed in, never global."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.agenda import Agenda
+from bot.clock import Clock
+from bot.i18n import Translator
+from bot.model import ChannelRef, Role, UserRef
+from bot.store import Prefs, Store
+
+if TYPE_CHECKING:
+    from bot.registry import CommandSpec
+    from bot.settings import EventConfig
+
+
+class UserError(Exception):
+    """A refusal or mistake to tell the user, as message `key` with `params`."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass
+class Context:
+    """One command's world: who asked, where, and the bot's parts."""
+
+    platform: str
+    user: UserRef
+    channel: ChannelRef
+    role: Role
+    store: Store
+    clock: Clock
+    t: Translator
+    agenda: Agenda
+    config: EventConfig
+    prefs: Prefs
+    commands: Sequence[CommandSpec]
+
+    @property
+    def event_tz(self) -> ZoneInfo:
+        """The event's own time zone."""
+        return self.agenda.event.timezone

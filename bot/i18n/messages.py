@@ -1,0 +1,216 @@
+"""Every message the bot says, in English and Korean side by side.
+
+Keeping both languages in one entry means neither can be forgotten; a test checks that
+both use the same placeholders. Placeholders follow str.format.
+"""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # Roles
+    "role.participant": {"en": "participants", "ko": "참가자"},
+    "role.moderator": {"en": "moderators", "ko": "진행자(모더레이터)"},
+    "role.organiser": {"en": "organisers", "ko": "주최 측"},
+    # Errors: one clear line each, to the user alone.
+    "error.internal": {
+        "en": "Sorry, something went wrong on our side. Please try again in a moment.",
+        "ko": "죄송합니다. 처리 중 문제가 생겼습니다. 잠시 후 다시 시도해 주세요.",
+    },
+    "error.role": {
+        "en": "Only {role} can use /{command}.",
+        "ko": "/{command} 명령어는 {role}만 사용할 수 있습니다.",
+    },
+    "error.role_action": {
+        "en": "Only {role} can press this button.",
+        "ko": "이 버튼은 {role}만 누를 수 있습니다.",
+    },
+    "error.stale_button": {
+        "en": "This button no longer works. Run the command again.",
+        "ko": "더 이상 사용할 수 없는 버튼입니다. 명령어를 다시 실행해 주세요.",
+    },
+    "error.empty_command": {
+        "en": "Type a command, e.g. /agenda. /help lists them all.",
+        "ko": "명령어를 입력해 주세요. 예: /agenda. 전체 목록은 /help 입니다.",
+    },
+    "error.unknown_command": {
+        "en": "There is no command /{name}. Type /help to see them all.",
+        "ko": "/{name} 명령어는 없습니다. /help 로 전체 목록을 보세요.",
+    },
+    "error.unknown_command_hint": {
+        "en": "There is no command /{name}. Did you mean /{hint}?",
+        "ko": "/{name} 명령어는 없습니다. /{hint} 을(를) 찾으셨나요?",
+    },
+    "error.unknown_option": {
+        "en": "{usage} has no option {name}.",
+        "ko": "{usage} 에는 {name} 옵션이 없습니다.",
+    },
+    "error.extra": {
+        "en": "I did not understand {token!r}. Usage: {usage}",
+        "ko": "{token!r} 부분을 이해하지 못했습니다. 사용법: {usage}",
+    },
+    "error.missing": {
+        "en": "Please give the {name}. Usage: {usage}",
+        "ko": "{name} 값을 입력해 주세요. 사용법: {usage}",
+    },
+    "error.control_chars": {
+        "en": "Your text contains invisible control characters. Please type it again.",
+        "ko": "입력에 보이지 않는 제어 문자가 있습니다. 다시 입력해 주세요.",
+    },
+    "error.too_long": {
+        "en": "The {name} is too long ({length} characters; at most {max}).",
+        "ko": "{name} 값이 너무 깁니다 ({length}자, 최대 {max}자).",
+    },
+    "error.not_int": {
+        "en": "The {name} must be a whole number, not {value!r}.",
+        "ko": "{name} 값은 정수여야 합니다 ({value!r} 불가).",
+    },
+    "error.not_bool": {
+        "en": "The {name} must be yes or no, not {value!r}.",
+        "ko": "{name} 값은 예 또는 아니오여야 합니다 ({value!r} 불가).",
+    },
+    "error.too_small": {
+        "en": "The {name} must be at least {min}.",
+        "ko": "{name} 값은 {min} 이상이어야 합니다.",
+    },
+    "error.too_big": {
+        "en": "The {name} must be at most {max}.",
+        "ko": "{name} 값은 {max} 이하여야 합니다.",
+    },
+    "error.choice": {
+        "en": "The {name} must be one of: {choices} (not {value!r}).",
+        "ko": "{name} 값은 다음 중 하나여야 합니다: {choices} ({value!r} 불가).",
+    },
+    # Agenda
+    "agenda.day_title": {"en": "Day {number} · {date}", "ko": "{number}일차 · {date}"},
+    "agenda.day_label": {"en": "day {number} ({date})", "ko": "{number}일차 ({date})"},
+    "agenda.day_button": {"en": "Day {number}", "ko": "{number}일차"},
+    "agenda.empty_day": {
+        "en": "Nothing is scheduled on this day.",
+        "ko": "이 날에는 예정된 세션이 없습니다.",
+    },
+    "agenda.bad_day": {
+        "en": "I cannot read {value!r} as a day. Try 1, 2, 2026-02-05, today or tomorrow.",
+        "ko": "{value!r} 을(를) 날짜로 읽을 수 없습니다. 1, 2, 2026-02-05, 오늘, 내일 처럼 입력해 주세요.",
+    },
+    "agenda.bad_day_number": {
+        "en": "There is no day {value}: the event has {count} days.",
+        "ko": "{value}일차는 없습니다. 행사는 {count}일간 열립니다.",
+    },
+    "agenda.not_event_day": {
+        "en": "{day} is not an event day. The event days are {days}.",
+        "ko": "{day} 은(는) 행사일이 아닙니다. 행사일: {days}.",
+    },
+    "agenda.illustrative": {
+        "en": "Times are illustrative until the organisers publish them.",
+        "ko": "시간은 주최 측이 확정 발표하기 전까지 예시입니다.",
+    },
+    "agenda.zone_event": {
+        "en": "Times in the event's zone, {zone}. Set yours with /timezone.",
+        "ko": "행사 현지 시간({zone}) 기준입니다. /timezone 으로 내 시간대를 설정하세요.",
+    },
+    "agenda.zone_yours": {
+        "en": "Times in your zone, {zone}.",
+        "ko": "내 시간대({zone}) 기준입니다.",
+    },
+    "agenda.qa_badge": {"en": "Q&A", "ko": "질의응답"},
+    "agenda.qa_hint": {
+        "en": "Live Q&A: ask and up-vote questions with /ask during the session.",
+        "ko": "실시간 질의응답: 세션 중 /ask 로 질문하고 추천할 수 있습니다.",
+    },
+    "agenda.now_title": {"en": "On now", "ko": "지금 진행 중"},
+    "agenda.ends_in": {"en": "ends in {minutes} min", "ko": "{minutes}분 후 종료"},
+    "agenda.next_title": {"en": "Up next", "ko": "다음 세션"},
+    "agenda.starts_in": {"en": "in {minutes} min", "ko": "{minutes}분 후"},
+    "agenda.not_started": {
+        "en": "The event has not started yet. It begins {when}. Try /agenda 1.",
+        "ko": "아직 행사 시작 전입니다. {when}에 시작합니다. /agenda 1 을 입력해 보세요.",
+    },
+    "agenda.nothing_now": {
+        "en": "Nothing is running right now. Next: {title} at {when}.",
+        "ko": "지금 진행 중인 세션이 없습니다. 다음: {when} {title}.",
+    },
+    "agenda.over": {
+        "en": "The event is over. Thank you for coming!",
+        "ko": "행사가 모두 끝났습니다. 참석해 주셔서 감사합니다!",
+    },
+    "agenda.no_sessions": {
+        "en": "The agenda has no sessions yet.",
+        "ko": "아직 등록된 세션이 없습니다.",
+    },
+    "agenda.several": {"en": "Sessions matching {query!r}", "ko": "{query!r} 와(과) 일치하는 세션"},
+    "agenda.several_hint": {
+        "en": "Ask about one with /session and its id in brackets.",
+        "ko": "대괄호 안의 ID로 /session 을 입력하면 상세 정보를 볼 수 있습니다.",
+    },
+    "agenda.no_match": {
+        "en": "No session matches {query!r}. Try /search or /agenda.",
+        "ko": "{query!r} 와(과) 일치하는 세션이 없습니다. /search 나 /agenda 를 이용해 보세요.",
+    },
+    "agenda.no_match_hint": {
+        "en": "No session matches {query!r}. Did you mean: {hint}?",
+        "ko": "{query!r} 와(과) 일치하는 세션이 없습니다. 혹시 이것인가요: {hint}?",
+    },
+    "field.when": {"en": "When", "ko": "일시"},
+    "field.room": {"en": "Room", "ko": "장소"},
+    "field.chair": {"en": "Chair", "ko": "좌장"},
+    "field.speakers": {"en": "Speakers", "ko": "연사"},
+    "speaker.title": {"en": "Speaker", "ko": "연사"},
+    "speaker.several": {"en": "People matching {query!r}", "ko": "{query!r} 와(과) 일치하는 사람"},
+    "speaker.no_sessions": {"en": "(no session yet)", "ko": "(배정된 세션 없음)"},
+    "speaker.no_match": {
+        "en": "No speaker matches {query!r}.",
+        "ko": "{query!r} 와(과) 일치하는 연사가 없습니다.",
+    },
+    "speaker.no_match_hint": {
+        "en": "No speaker matches {query!r}. Did you mean: {hint}?",
+        "ko": "{query!r} 와(과) 일치하는 연사가 없습니다. 혹시 이분인가요: {hint}?",
+    },
+    "search.title": {
+        "en": "{count} result(s) for {query!r}",
+        "ko": "{query!r} 검색 결과 {count}건",
+    },
+    # Preferences
+    "tz.current": {"en": "Your time zone: {zone}", "ko": "내 시간대: {zone}"},
+    "tz.set": {"en": "Your time zone is now {zone}", "ko": "시간대를 {zone}(으)로 설정했습니다"},
+    "tz.event_time": {"en": "Now at the event", "ko": "행사 현지 시각"},
+    "tz.your_time": {"en": "Now for you", "ko": "내 시각"},
+    "tz.example": {
+        "en": "Next: {title} starts {event}, which is {yours} for you.",
+        "ko": "다음 세션 {title}: 현지 {event}, 내 시간 {yours}.",
+    },
+    "tz.unknown": {
+        "en": "{value!r} is not a time zone I know. Use an IANA name such as Asia/Seoul or "
+        "America/Los_Angeles.",
+        "ko": "{value!r} 은(는) 알 수 없는 시간대입니다. Asia/Seoul, America/Los_Angeles 같은 "
+        "IANA 이름을 사용해 주세요.",
+    },
+    "tz.unknown_hint": {
+        "en": "{value!r} is not a time zone I know. Did you mean {hint}?",
+        "ko": "{value!r} 은(는) 알 수 없는 시간대입니다. 혹시 {hint} 인가요?",
+    },
+    "lang.set": {
+        "en": "I will answer you in English from now on.",
+        "ko": "이제부터 한국어로 답변합니다.",
+    },
+    "help.title": {"en": "{event}: commands", "ko": "{event}: 명령어"},
+    "help.optional": {"en": "optional", "ko": "선택"},
+    "help.footer": {
+        "en": "/help <command> explains one command. /language ko: 한국어로 보기.",
+        "ko": "/help <명령어> 로 자세한 설명을 봅니다. /language en: view in English.",
+    },
+    # The terminal
+    "console.welcome": {
+        "en": "{event}. Type /help for commands, /quit to leave.",
+        "ko": "{event}. /help 로 명령어를 보고, /quit 로 종료합니다.",
+    },
+    "console.not_command": {
+        "en": "Commands start with a slash, e.g. /agenda 1. Type /help to see them all.",
+        "ko": "명령어는 슬래시로 시작합니다. 예: /agenda 1. /help 로 전체 목록을 보세요.",
+    },
+    "console.buttons": {
+        "en": "Buttons: {buttons}  (type !1, !2, ... to press)",
+        "ko": "버튼: {buttons}  (!1, !2 ... 를 입력해 누르기)",
+    },
+    "console.no_button": {
+        "en": "There is no button {number} on the last answer.",
+        "ko": "마지막 답변에 {number}번 버튼이 없습니다.",
+    },
+}

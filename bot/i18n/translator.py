@@ -1,0 +1,115 @@
+"""The translator handed to every handler: one language and one time zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
+
+from bot.i18n.messages import MESSAGES
+from bot.model import Stamp
+
+LANGUAGES = ("en", "ko")
+
+
+@dataclass(frozen=True)
+class L:
+    """A text given in both languages, e.g. a command's description or a session title."""
+
+    en: str
+    ko: str = ""
+
+    def get(self, lang: str) -> str:
+        """The text in `lang`, falling back to English where no Korean is given."""
+        if lang == "ko" and self.ko:
+            return self.ko
+        return self.en or self.ko
+
+
+def normalise_language(text: str | None) -> str | None:
+    """Map what platforms and people say ("ko-KR", "Korean", "한국어") to "en"/"ko"."""
+    if not text:
+        return None
+    t = text.strip().lower().replace("_", "-")
+    if t in ("ko", "kor", "korean", "한국어", "한국말", "한글") or t.startswith("ko-"):
+        return "ko"
+    if t in ("en", "eng", "english", "영어") or t.startswith("en-"):
+        return "en"
+    return None
+
+
+@lru_cache(maxsize=8)
+def _locale(lang: str) -> Locale:
+    return Locale.parse("ko_KR" if lang == "ko" else "en_GB")
+
+
+class Translator:
+    """Messages and dates for one reader: their language and their time zone."""
+
+    def __init__(self, lang: str, tz: ZoneInfo) -> None:
+        self.lang = lang if lang in LANGUAGES else "en"
+        self.tz = tz
+        self.locale = _locale(self.lang)
+
+    def __call__(self, key: str, **params: Any) -> str:
+        """The message `key` in this reader's language, with `params` filled in."""
+        texts = MESSAGES[key]
+        return texts[self.lang].format(**params)
+
+    def pick(self, text: L) -> str:
+        """The reader's language of a bilingual text."""
+        return text.get(self.lang)
+
+    # Dates and times, always shown in the reader's zone.
+    def local(self, at: datetime) -> datetime:
+        """`at` in the reader's zone."""
+        return at.astimezone(self.tz)
+
+    def time(self, at: datetime) -> str:
+        """A 24-hour time, as conference programmes print it in both languages: 09:30."""
+        return str(format_time(self.local(at), "HH:mm", tzinfo=self.tz, locale=self.locale))
+
+    def date(self, day: date) -> str:
+        """A full date with weekday, e.g. Thursday, 5 February 2026."""
+        return str(format_date(day, "full", locale=self.locale))
+
+    def datetime(self, at: datetime) -> str:
+        """A short day and time in the reader's zone: Thu 5 Feb 13:00 / 2월 5일 (목) 13:00."""
+        local = self.local(at)
+        day = format_skeleton("MMMEd", local, tzinfo=self.tz, locale=self.locale)
+        return f"{day} {self.time(at)}"
+
+    def zone_name(self, at: datetime | None = None) -> str:
+        """The reader's zone as its abbreviation and UTC offset, e.g. KST (UTC+9)."""
+        local = (at or datetime.now(self.tz)).astimezone(self.tz)
+        abbrev = local.tzname() or ""
+        offset = local.utcoffset() or timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        hours, mins = divmod(abs(minutes), 60)
+        utc = f"UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")
+        if abbrev and not abbrev[0] in "+-" and abbrev != "UTC":
+            return f"{abbrev} ({utc})"
+        return utc
+
+    def zone_long(self) -> str:
+        """The reader's zone as a person names it, in their language."""
+        return str(get_timezone_name(self.tz, locale=self.locale))
+
+    def stamp_time(self, at: datetime) -> Stamp:
+        """A time that platforms can render in each reader's own zone."""
+        return Stamp(at, "t", self.time(at))
+
+    def stamp_datetime(self, at: datetime) -> Stamp:
+        """A date and time that platforms can render in each reader's own zone."""
+        return Stamp(at, "f", self.datetime(at))
+
+    def stamp_span(self, start: datetime, end: datetime) -> tuple[Stamp, str, Stamp]:
+        """A span "date time - time" for a session."""
+        return (self.stamp_datetime(start), " - ", self.stamp_time(end))
+

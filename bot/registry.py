@@ -1,0 +1,186 @@
+"""Commands declared once: name, options, who may run them, and the handler."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.i18n import L
+from bot.model import Reply, Role
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+Handler = Callable[..., Awaitable[Reply]]
+
+
+class OptionType(enum.Enum):
+    """The value types an option can take; every platform can express these."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed value of an option, with its label in both languages."""
+
+    value: str
+    label: L
+
+
+@dataclass(frozen=True)
+class Option:
+    """One argument of a command."""
+
+    name: str
+    description: L
+    type: OptionType = OptionType.STRING
+    required: bool = False
+    choices: tuple[Choice, ...] = ()
+    max_length: int = 100
+    min_value: int | None = None
+    max_value: int | None = None
+    # What platforms with autocomplete should suggest: "session", "speaker", "timezone".
+    autocomplete: str | None = None
+    # A free-text option takes the rest of the line on platforms that send raw text.
+    rest: bool = False
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A command as every platform will show it."""
+
+    name: str
+    description: L
+    handler: Handler
+    options: tuple[Option, ...] = ()
+    role: Role = Role.PARTICIPANT
+    # Whether the answer is for the asker alone (True) or for the channel.
+    ephemeral: bool = True
+
+    def option(self, name: str) -> Option | None:
+        """The option called `name`, if the command has one."""
+        for opt in self.options:
+            if opt.name == name:
+                return opt
+        return None
+
+    def usage(self) -> str:
+        """A one-line usage, e.g. `/agenda [day]`."""
+        parts = [f"/{self.name}"]
+        for opt in self.options:
+            label = opt.name
+            if opt.choices:
+                label = "|".join(c.value for c in opt.choices)
+            parts.append(f"<{label}>" if opt.required else f"[{label}]")
+        return " ".join(parts)
+
+
+def command(
+    name: str,
+    description: L,
+    *,
+    options: Sequence[Option] = (),
+    role: Role = Role.PARTICIPANT,
+    ephemeral: bool = True,
+) -> Callable[[Handler], CommandSpec]:
+    """Declare a command: the decorated handler becomes a `CommandSpec`."""
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,31}", name):
+        raise ValueError(f"command name {name!r} is not valid on every platform")
+
+    def wrap(handler: Handler) -> CommandSpec:
+        return CommandSpec(name, description, handler, tuple(options), role, ephemeral)
+
+    return wrap
+
+
+class UsageError(ValueError):
+    """The text typed after a command does not fit its options."""
+
+
+_TOKEN = re.compile(r'"([^"]*)"|“([^”]*)”|\'([^\']*)\'|(\S+)')
+
+
+def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
+    """Read free text typed after a command into option values (strings and flags).
+
+    Understands `key:value` and `key=value` for the command's own options, a boolean
+    option's bare name as a flag ("anonymous"), quoted strings, and positional values in
+    the order the options are declared; a `rest` option takes the remaining text as typed.
+    """
+    by_name = {o.name: o for o in spec.options}
+    values: dict[str, Any] = {}
+    positional = [o for o in spec.options if o.type is not OptionType.BOOLEAN]
+    matches = list(_TOKEN.finditer(text))
+    i = 0
+    while i < len(matches):
+        m = matches[i]
+        raw = m.group(4)
+        token = next(g for g in m.groups() if g is not None)
+        if raw is not None:
+            key, sep, val = raw.partition(":") if ":" in raw else raw.partition("=")
+            opt = by_name.get(key.lower()) if sep else None
+            if opt is not None and opt.name not in values:
+                if not val and i + 1 < len(matches):
+                    # "key: value" with a space after the colon.
+                    i += 1
+                    nxt = matches[i]
+                    val = next(g for g in nxt.groups() if g is not None)
+                values[opt.name] = val
+                i += 1
+                continue
+            flag = by_name.get(raw.lower())
+            if flag is not None and flag.type is OptionType.BOOLEAN and flag.name not in values:
+                values[flag.name] = True
+                i += 1
+                continue
+        pending = [o for o in positional if o.name not in values]
+        if not pending:
+            raise UsageError(token)
+        opt = pending[0]
+        if opt.rest or len(pending) == 1 and opt.type is OptionType.STRING:
+            # Take the rest of the line as typed, minus flags at its end ("... anonymous").
+            rest_matches = matches[i:]
+            while rest_matches:
+                last = rest_matches[-1].group(4)
+                flag = by_name.get(last.lower()) if last else None
+                if flag is None or flag.type is not OptionType.BOOLEAN or flag.name in values:
+                    break
+                values[flag.name] = True
+                rest_matches = rest_matches[:-1]
+            if not rest_matches:
+                break
+            if len(rest_matches) == 1:
+                values[opt.name] = next(g for g in rest_matches[0].groups() if g is not None)
+            else:
+                values[opt.name] = text[rest_matches[0].start() : rest_matches[-1].end()]
+            break
+        values[opt.name] = token
+        i += 1
+    return values
+
+
+ActionHandler = Callable[..., Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """What a button press does: `action_id` names it, the handler gets (ctx, value)."""
+
+    action_id: str
+    handler: ActionHandler
+    role: Role = Role.PARTICIPANT
+
+
+def action(action_id: str, *, role: Role = Role.PARTICIPANT) -> Callable[[ActionHandler], ActionSpec]:
+    """Declare a button handler."""
+
+    def wrap(handler: ActionHandler) -> ActionSpec:
+        return ActionSpec(action_id, handler, role)
+
+    return wrap

@@ -1,0 +1,153 @@
+"""Personal settings: /timezone, /language, and /help."""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from bot.context import Context, UserError
+from bot.i18n import L, Translator
+from bot.model import Card, Field, Reply, Text
+from bot.registry import Choice, Option, command
+from bot.store import set_language, set_timezone
+
+# Abbreviations people type, mapped to the zone most of this event's readers mean.
+_ALIASES = {
+    "kst": "Asia/Seoul",
+    "jst": "Asia/Tokyo",
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+    "pt": "America/Los_Angeles",
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "cet": "Europe/Berlin",
+    "gmt": "Etc/UTC",
+    "utc": "Etc/UTC",
+    "seoul": "Asia/Seoul",
+    "서울": "Asia/Seoul",
+    "tokyo": "Asia/Tokyo",
+    "san diego": "America/Los_Angeles",
+}
+_RESET = {"event", "default", "reset", "행사", "기본"}
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    """Every IANA zone by its lower-cased name; computed once, on first use."""
+    return {z.lower(): z for z in available_timezones()}
+
+
+def resolve_zone(text: str) -> str:
+    """An IANA zone name from what was typed (case-insensitive, with a few aliases)."""
+    key = text.strip().lower().replace(" ", "_")
+    key = _ALIASES.get(key.replace("_", " "), key).lower()
+    zones = _zones()
+    if key in zones:
+        return zones[key]
+    # "Seoul" for Asia/Seoul, "los angeles" for America/Los_Angeles.
+    by_city = [z for lower, z in zones.items() if lower.rsplit("/", 1)[-1] == key]
+    if len(by_city) >= 1:
+        return sorted(by_city, key=len)[0]
+    close = difflib.get_close_matches(key, list(zones), n=1, cutoff=0.75)
+    if close:
+        raise UserError("tz.unknown_hint", value=text[:60], hint=zones[close[0]])
+    raise UserError("tz.unknown", value=text[:60])
+
+
+def _zone_reply(ctx: Context, t: Translator, key: str, zone: str) -> Reply:
+    now = ctx.clock.now()
+    event_t = Translator(t.lang, ctx.event_tz)
+    fields: list[Field] = [
+        Field(
+            t("tz.event_time"),
+            f"{event_t.datetime(now)} {event_t.zone_name(now)}",
+            inline=False,
+        ),
+        Field(t("tz.your_time"), f"{t.datetime(now)} {t.zone_name(now)}", inline=False),
+    ]
+    lines: list[Text] = []
+    nxt = ctx.agenda.next_start(now)
+    if nxt:
+        s = nxt[0]
+        lines.append(
+            t(
+                "tz.example",
+                title=t.pick(s.title),
+                event=f"{event_t.datetime(s.start)} {event_t.zone_name(s.start)}",
+                yours=f"{t.datetime(s.start)} {t.zone_name(s.start)}",
+            )
+        )
+    return Reply(card=Card(t(key, zone=zone), fields=tuple(fields), lines=tuple(lines)))
+
+
+@command(
+    "timezone",
+    L("Show or set your time zone", "내 시간대를 보거나 설정합니다"),
+    options=[
+        Option(
+            "zone",
+            L("IANA zone, e.g. America/Los_Angeles, or 'event'", "IANA 시간대, 예: Asia/Tokyo 또는 'event'"),
+            max_length=64,
+            autocomplete="timezone",
+        )
+    ],
+)
+async def timezone(ctx: Context, zone: str | None = None) -> Reply:
+    """Set the zone every time is shown in; without a zone, show the current one."""
+    if zone is None:
+        return _zone_reply(ctx, ctx.t, "tz.current", ctx.t.tz.key)
+    if zone.strip().lower() in _RESET:
+        name = ctx.event_tz.key
+    else:
+        name = resolve_zone(zone)
+    await set_timezone(ctx.store, ctx.user.key, name, ctx.clock.now())
+    t = Translator(ctx.t.lang, ZoneInfo(name))
+    return _zone_reply(ctx, t, "tz.set", name)
+
+
+@command(
+    "language",
+    L("Choose English or Korean", "영어 또는 한국어를 선택합니다"),
+    options=[
+        Option(
+            "language",
+            L("en or ko", "en 또는 ko"),
+            required=True,
+            choices=(
+                Choice("en", L("English", "영어")),
+                Choice("ko", L("Korean", "한국어")),
+            ),
+            max_length=20,
+        )
+    ],
+)
+async def language(ctx: Context, language: str) -> Reply:
+    """Answer this user in `language` from now on."""
+    await set_language(ctx.store, ctx.user.key, language, ctx.clock.now())
+    t = Translator(language, ctx.t.tz)
+    return Reply(t("lang.set"))
+
+
+@command(
+    "help",
+    L("What this bot can do", "이 봇으로 할 수 있는 일"),
+    options=[Option("command", L("A command to explain", "설명할 명령어"), max_length=40)],
+)
+async def help_(ctx: Context, command: str | None = None) -> Reply:
+    """The commands this user may run, or one command's usage."""
+    t = ctx.t
+    allowed = [c for c in ctx.commands if ctx.role >= c.role]
+    if command is not None:
+        name = command.strip().lstrip("/").lower()
+        spec = next((c for c in allowed if c.name == name), None)
+        if spec is None:
+            raise UserError("error.unknown_command", name=name[:40])
+        fields = tuple(
+            Field(o.name, t.pick(o.description) + ("" if o.required else f" ({t('help.optional')})"))
+            for o in spec.options
+        )
+        return Reply(card=Card(spec.usage(), fields=fields, lines=(t.pick(spec.description),)))
+    lines: list[Text] = [f"{c.usage()}  {t.pick(c.description)}" for c in allowed]
+    event = t.pick(ctx.agenda.event.name)
+    return Reply(card=Card(t("help.title", event=event), lines=tuple(lines), footer=t("help.footer")))

@@ -1,0 +1,98 @@
+"""How sessions and people read in a reply: shared by every agenda command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.agenda import Person, Session
+from bot.context import Context
+from bot.model import Card, Field, Stamp, Text
+
+
+def when(ctx: Context, s: Session, *, with_date: bool = False) -> tuple[str | Stamp, ...]:
+    """A session's time span in the reader's zone; with the date when it is needed."""
+    t = ctx.t
+    start_local, end_local = t.local(s.start), t.local(s.end)
+    event_day = s.start.astimezone(ctx.event_tz).date()
+    # A reader abroad may see a session on another calendar day than the event's.
+    first = (
+        t.stamp_datetime(s.start)
+        if with_date or start_local.date() != event_day
+        else t.stamp_time(s.start)
+    )
+    last = (
+        t.stamp_datetime(s.end) if end_local.date() != start_local.date() else t.stamp_time(s.end)
+    )
+    return (first, " - ", last)
+
+
+def room_name(ctx: Context, s: Session) -> str:
+    """The session's room in the reader's language, or "" when it has none."""
+    room = ctx.agenda.rooms.get(s.room or "")
+    return ctx.t.pick(room.name) if room else ""
+
+
+def session_line(ctx: Context, s: Session, *, with_date: bool = False) -> Text:
+    """One line for a list: time, title, room and the id to ask about it."""
+    parts: list[str | Stamp] = [*when(ctx, s, with_date=with_date), "  ", ctx.t.pick(s.title)]
+    room = room_name(ctx, s)
+    if room:
+        parts.append(f" · {room}")
+    if s.qa:
+        parts.append(f" · {ctx.t('agenda.qa_badge')}")
+    parts.append(f"  [{s.id}]")
+    return tuple(parts)
+
+
+def person_label(ctx: Context, p: Person) -> str:
+    """A person's name with affiliation, in the reader's language."""
+    name = ctx.t.pick(p.name)
+    affiliation = ctx.t.pick(p.affiliation)
+    return f"{name} ({affiliation})" if affiliation else name
+
+
+def session_card(ctx: Context, s: Session) -> Card:
+    """Everything about one session."""
+    t = ctx.t
+    fields: list[Field] = [Field(t("field.when"), when(ctx, s, with_date=True), inline=False)]
+    room = room_name(ctx, s)
+    if room:
+        fields.append(Field(t("field.room"), room))
+    chairs = ctx.agenda.people_named(s.chairs)
+    if chairs:
+        fields.append(Field(t("field.chair"), ", ".join(person_label(ctx, p) for p in chairs)))
+    speakers = ctx.agenda.people_named(s.speakers)
+    if speakers:
+        fields.append(
+            Field(t("field.speakers"), ", ".join(person_label(ctx, p) for p in speakers))
+        )
+    lines: list[Text] = []
+    abstract = t.pick(s.abstract)
+    if abstract:
+        lines.append(abstract)
+    if s.qa:
+        lines.append(t("agenda.qa_hint"))
+    return Card(
+        title=t.pick(s.title), fields=tuple(fields), lines=tuple(lines), footer=zone_note(ctx)
+    )
+
+
+def session_list(ctx: Context, sessions: Iterable[Session], *, with_date: bool = False) -> tuple[Text, ...]:
+    """Lines for several sessions."""
+    return tuple(session_line(ctx, s, with_date=with_date) for s in sessions)
+
+
+def zone_note(ctx: Context, at: datetime | None = None) -> str:
+    """Which zone the times are in, and how to change it."""
+    t = ctx.t
+    zone = t.zone_name(at or ctx.clock.now())
+    if t.tz.key == ctx.event_tz.key:
+        return t("agenda.zone_event", zone=zone)
+    return t("agenda.zone_yours", zone=zone)
+
+
+def minutes_until(now: datetime, then: datetime) -> int:
+    """Whole minutes from now until then, rounded up."""
+    seconds = (then - now).total_seconds()
+    return max(0, int(-(-seconds // 60)))
