@@ -76,7 +76,6 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    console: ConsoleAdapter | None = None
     try:
         platforms = _platform_tokens(settings)
         for name in platforms:
@@ -86,15 +85,16 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
                 f"{name.upper()} token",
                 name,
             )
-        if options.console or not platforms or True:
-            console = ConsoleAdapter(
-                app.core,
-                role=options.role,
-                stdin=options.stdin,
-                stdout=options.stdout,
-                on_exit=stop.set,
-            )
-            app.adapters.append(console)
+        # Until the Discord and Slack adapters land, the terminal is always on; then it
+        # opens only without platform tokens or with --console.
+        console = ConsoleAdapter(
+            app.core,
+            role=options.role,
+            stdin=options.stdin,
+            stdout=options.stdout,
+            on_exit=stop.set,
+        )
+        app.adapters.append(console)
         if settings.web_port is not None:
             app.web = await _start_web(app, settings)
         for adapter in app.adapters:

@@ -12,7 +12,7 @@ from bot.i18n import L
 from bot.model import Reply, Role
 
 if TYPE_CHECKING:
-    from bot.context import Context
+    pass
 
 Handler = Callable[..., Awaitable[Reply]]
 
@@ -143,7 +143,7 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
         if not pending:
             raise UsageError(token)
         opt = pending[0]
-        if opt.rest or len(pending) == 1 and opt.type is OptionType.STRING:
+        if opt.rest or (len(pending) == 1 and opt.type is OptionType.STRING):
             # Take the rest of the line as typed, minus flags at its end ("... anonymous").
             rest_matches = matches[i:]
             while rest_matches:
@@ -177,7 +177,9 @@ class ActionSpec:
     role: Role = Role.PARTICIPANT
 
 
-def action(action_id: str, *, role: Role = Role.PARTICIPANT) -> Callable[[ActionHandler], ActionSpec]:
+def action(
+    action_id: str, *, role: Role = Role.PARTICIPANT
+) -> Callable[[ActionHandler], ActionSpec]:
     """Declare a button handler."""
 
     def wrap(handler: ActionHandler) -> ActionSpec:

@@ -62,11 +62,14 @@ def resolve_day(ctx: Context, text: str | None) -> date:
 
 
 def _month_day(word: str, days: tuple[date, ...]) -> date:
-    """"02-05", "2/5", "5 feb", "feb 5", "2월 5일" within the event's year."""
-    months = {m: i for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
-        start=1,
-    )}
+    """ "02-05", "2/5", "5 feb", "feb 5", "2월 5일" within the event's year."""
+    months = {
+        m: i
+        for i, m in enumerate(
+            ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+            start=1,
+        )
+    }
     year = days[0].year
     patterns: list[tuple[re.Pattern[str], str]] = [
         (re.compile(r"^(\d{1,2})[-/.](\d{1,2})$"), "md"),
@@ -161,7 +164,7 @@ def _nothing_now(ctx: Context) -> str:
     if not sessions:
         return t("agenda.no_sessions")
     if at < sessions[0].start:
-        return t("agenda.not_started", when=t.datetime(sessions[0].start))
+        return t("agenda.not_started", when=t.date_time(sessions[0].start))
     nxt = ctx.agenda.next_start(at)
     if not nxt:
         return t("agenda.over")
@@ -252,9 +255,11 @@ async def speaker(ctx: Context, name: str) -> Reply:
     for p in found.matches[:5]:
         lines.append(person_label(ctx, p))
         sessions = ctx.agenda.sessions_of(p.id)
-        lines += ["    " + t("speaker.no_sessions")] if not sessions else [
-            ("    ", *session_line(ctx, s, with_date=True)) for s in sessions
-        ]
+        lines += (
+            ["    " + t("speaker.no_sessions")]
+            if not sessions
+            else [("    ", *session_line(ctx, s, with_date=True)) for s in sessions]
+        )
     title = t("speaker.title") if len(found.matches) == 1 else t("speaker.several", query=name)
     return Reply(card=Card(title, lines=tuple(lines), footer=zone_note(ctx)))
 

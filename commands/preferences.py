@@ -61,10 +61,10 @@ def _zone_reply(ctx: Context, t: Translator, key: str, zone: str) -> Reply:
     fields: list[Field] = [
         Field(
             t("tz.event_time"),
-            f"{event_t.datetime(now)} {event_t.zone_name(now)}",
+            f"{event_t.date_time(now)} {event_t.zone_name(now)}",
             inline=False,
         ),
-        Field(t("tz.your_time"), f"{t.datetime(now)} {t.zone_name(now)}", inline=False),
+        Field(t("tz.your_time"), f"{t.date_time(now)} {t.zone_name(now)}", inline=False),
     ]
     lines: list[Text] = []
     nxt = ctx.agenda.next_start(now)
@@ -74,8 +74,8 @@ def _zone_reply(ctx: Context, t: Translator, key: str, zone: str) -> Reply:
             t(
                 "tz.example",
                 title=t.pick(s.title),
-                event=f"{event_t.datetime(s.start)} {event_t.zone_name(s.start)}",
-                yours=f"{t.datetime(s.start)} {t.zone_name(s.start)}",
+                event=f"{event_t.date_time(s.start)} {event_t.zone_name(s.start)}",
+                yours=f"{t.date_time(s.start)} {t.zone_name(s.start)}",
             )
         )
     return Reply(card=Card(t(key, zone=zone), fields=tuple(fields), lines=tuple(lines)))
@@ -87,7 +87,10 @@ def _zone_reply(ctx: Context, t: Translator, key: str, zone: str) -> Reply:
     options=[
         Option(
             "zone",
-            L("IANA zone, e.g. America/Los_Angeles, or 'event'", "IANA 시간대, 예: Asia/Tokyo 또는 'event'"),
+            L(
+                "IANA zone, e.g. America/Los_Angeles, or 'event'",
+                "IANA 시간대, 예: Asia/Tokyo 또는 'event'",
+            ),
             max_length=64,
             autocomplete="timezone",
         )
@@ -97,10 +100,7 @@ async def timezone(ctx: Context, zone: str | None = None) -> Reply:
     """Set the zone every time is shown in; without a zone, show the current one."""
     if zone is None:
         return _zone_reply(ctx, ctx.t, "tz.current", ctx.t.tz.key)
-    if zone.strip().lower() in _RESET:
-        name = ctx.event_tz.key
-    else:
-        name = resolve_zone(zone)
+    name = ctx.event_tz.key if zone.strip().lower() in _RESET else resolve_zone(zone)
     await set_timezone(ctx.store, ctx.user.key, name, ctx.clock.now())
     t = Translator(ctx.t.lang, ZoneInfo(name))
     return _zone_reply(ctx, t, "tz.set", name)
@@ -144,10 +144,14 @@ async def help_(ctx: Context, command: str | None = None) -> Reply:
         if spec is None:
             raise UserError("error.unknown_command", name=name[:40])
         fields = tuple(
-            Field(o.name, t.pick(o.description) + ("" if o.required else f" ({t('help.optional')})"))
+            Field(
+                o.name, t.pick(o.description) + ("" if o.required else f" ({t('help.optional')})")
+            )
             for o in spec.options
         )
         return Reply(card=Card(spec.usage(), fields=fields, lines=(t.pick(spec.description),)))
     lines: list[Text] = [f"{c.usage()}  {t.pick(c.description)}" for c in allowed]
     event = t.pick(ctx.agenda.event.name)
-    return Reply(card=Card(t("help.title", event=event), lines=tuple(lines), footer=t("help.footer")))
+    return Reply(
+        card=Card(t("help.title", event=event), lines=tuple(lines), footer=t("help.footer"))
+    )

@@ -37,7 +37,8 @@ def session_line(ctx: Context, s: Session, *, with_date: bool = False) -> Text:
     """One line for a list: time, title, room and the id to ask about it."""
     parts: list[str | Stamp] = [*when(ctx, s, with_date=with_date), "  ", ctx.t.pick(s.title)]
     room = room_name(ctx, s)
-    if room:
+    # A room named like its only session (the photo zone) need not be said twice.
+    if room and not ctx.t.pick(s.title).startswith(room):
         parts.append(f" · {room}")
     if s.qa:
         parts.append(f" · {ctx.t('agenda.qa_badge')}")
@@ -64,9 +65,7 @@ def session_card(ctx: Context, s: Session) -> Card:
         fields.append(Field(t("field.chair"), ", ".join(person_label(ctx, p) for p in chairs)))
     speakers = ctx.agenda.people_named(s.speakers)
     if speakers:
-        fields.append(
-            Field(t("field.speakers"), ", ".join(person_label(ctx, p) for p in speakers))
-        )
+        fields.append(Field(t("field.speakers"), ", ".join(person_label(ctx, p) for p in speakers)))
     lines: list[Text] = []
     abstract = t.pick(s.abstract)
     if abstract:
@@ -78,7 +77,9 @@ def session_card(ctx: Context, s: Session) -> Card:
     )
 
 
-def session_list(ctx: Context, sessions: Iterable[Session], *, with_date: bool = False) -> tuple[Text, ...]:
+def session_list(
+    ctx: Context, sessions: Iterable[Session], *, with_date: bool = False
+) -> tuple[Text, ...]:
     """Lines for several sessions."""
     return tuple(session_line(ctx, s, with_date=with_date) for s in sessions)
 

@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 # Escape sequences and control characters never reach the terminal, whatever their source.
-_UNSAFE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(
+    r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
 _QUIT = {"/quit", "/exit", "quit", "exit"}
 
 

@@ -37,6 +37,8 @@ class Matcher(Generic[T]):
         self._keys: list[str] = []  # normalised names
         self._owner: list[int] = []  # index into _items, per name
         self._exact: dict[str, list[int]] = {}
+        self._fuzzy_keys: list[str] = []
+        self._fuzzy_owner: list[int] = []
         for item in items:
             idx = len(self._items)
             self._items.append(item[0])
@@ -49,8 +51,16 @@ class Matcher(Generic[T]):
                 owners = self._exact.setdefault(key, [])
                 if idx not in owners:
                     owners.append(idx)
+                # Single words too, so a misspelt surname ("Watanabi") finds its person.
+                words = key.split()
+                for word in words if len(words) > 1 else ():
+                    if len(word) >= 3:
+                        self._fuzzy_keys.append(word)
+                        self._fuzzy_owner.append(idx)
         # Squashed keys ignore spacing, as Korean is often typed with or without spaces.
         self._squashed = [k.replace(" ", "") for k in self._keys]
+        self._fuzzy_keys += self._keys
+        self._fuzzy_owner += self._owner
 
     def find(self, query: str, limit: int = 5, cutoff: float = 80.0) -> Found[T]:
         """Items named `query`: exact names first, then names containing every word of
@@ -72,13 +82,15 @@ class Matcher(Generic[T]):
                 contained.append(owner)
         if contained:
             return Found(tuple(self._items[i] for i in contained[:limit]))
+        if len(q) < 3:
+            return Found(())  # one or two letters are close to everything
         scored = process.extract(
-            q, self._keys, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=50.0
+            q, self._fuzzy_keys, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=50.0
         )
         close: list[int] = []
         near: list[int] = []
         for _key, score, pos in scored:
-            owner = self._owner[pos]
+            owner = self._fuzzy_owner[pos]
             target = close if score >= cutoff else near
             if owner not in close and owner not in near:
                 target.append(owner)

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from bot.agenda.matching import Found, Matcher, normalise
 from bot.i18n import L
 
+NO_TEXT = L("")
+
 
 @dataclass(frozen=True)
 class Room:
@@ -26,7 +28,7 @@ class Person:
 
     id: str
     name: L
-    affiliation: L = L("")
+    affiliation: L = NO_TEXT
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Session:
     room: str | None = None
     speakers: tuple[str, ...] = ()
     chairs: tuple[str, ...] = ()
-    abstract: L = L("")
+    abstract: L = NO_TEXT
     kind: str = "talk"
     qa: bool = False
     # Minutes before start at which reminders go out; None means the event's default.
@@ -54,9 +56,9 @@ class EventInfo:
     name: L
     timezone: ZoneInfo
     dates: tuple[date, ...]
-    venue: L = L("")
-    organiser: L = L("")
-    host: L = L("")
+    venue: L = NO_TEXT
+    organiser: L = NO_TEXT
+    host: L = NO_TEXT
     themes: tuple[L, ...] = ()
     default_language: str = "en"
 

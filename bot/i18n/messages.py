@@ -88,7 +88,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "agenda.bad_day": {
         "en": "I cannot read {value!r} as a day. Try 1, 2, 2026-02-05, today or tomorrow.",
-        "ko": "{value!r} 을(를) 날짜로 읽을 수 없습니다. 1, 2, 2026-02-05, 오늘, 내일 처럼 입력해 주세요.",
+        "ko": "{value!r} 을(를) 날짜로 읽을 수 없습니다. "
+        "1, 2, 2026-02-05, 오늘, 내일 처럼 입력해 주세요.",
     },
     "agenda.bad_day_number": {
         "en": "There is no day {value}: the event has {count} days.",

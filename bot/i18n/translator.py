@@ -78,7 +78,7 @@ class Translator:
         """A full date with weekday, e.g. Thursday, 5 February 2026."""
         return str(format_date(day, "full", locale=self.locale))
 
-    def datetime(self, at: datetime) -> str:
+    def date_time(self, at: datetime) -> str:
         """A short day and time in the reader's zone: Thu 5 Feb 13:00 / 2월 5일 (목) 13:00."""
         local = self.local(at)
         day = format_skeleton("MMMEd", local, tzinfo=self.tz, locale=self.locale)
@@ -93,7 +93,7 @@ class Translator:
         sign = "+" if minutes >= 0 else "-"
         hours, mins = divmod(abs(minutes), 60)
         utc = f"UTC{sign}{hours}" + (f":{mins:02d}" if mins else "")
-        if abbrev and not abbrev[0] in "+-" and abbrev != "UTC":
+        if abbrev and abbrev[0] not in "+-" and abbrev != "UTC":
             return f"{abbrev} ({utc})"
         return utc
 
@@ -107,9 +107,8 @@ class Translator:
 
     def stamp_datetime(self, at: datetime) -> Stamp:
         """A date and time that platforms can render in each reader's own zone."""
-        return Stamp(at, "f", self.datetime(at))
+        return Stamp(at, "f", self.date_time(at))
 
     def stamp_span(self, start: datetime, end: datetime) -> tuple[Stamp, str, Stamp]:
         """A span "date time - time" for a session."""
         return (self.stamp_datetime(start), " - ", self.stamp_time(end))
-

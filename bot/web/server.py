@@ -30,9 +30,8 @@ class WebServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = site._server  # aiohttp keeps the asyncio server here; it has the real port
-        if server is not None and getattr(server, "sockets", None):
-            self.port = server.sockets[0].getsockname()[1]
+        # With port 0 the system picked one; the runner knows which.
+        self.port = int(self._runner.addresses[0][1])
         log.info("web server listening on http://%s:%d", self.host, self.port)
         return self.port
 

@@ -1,0 +1,191 @@
+"""Agenda commands through the real core and store, under a simulated clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.adapters.console import render
+from bot.clock import SimulatedClock
+from bot.core import Core
+from bot.model import Action, plain
+from tests.conftest import Person
+
+
+async def test_agenda_day_one_lists_the_programme_in_order(alice: Person) -> None:
+    reply = await alice.say("/agenda 1")
+    assert reply.card is not None and not reply.error
+    assert reply.card.title.startswith("Day 1 · Thursday, 5 February 2026")
+    text = render(reply)
+    assert text.index("Registration") < text.index("Roundtable") < text.index("Dialogue")
+    assert "09:00 - 09:30" in text and "KST (UTC+9)" in text
+    assert "illustrative" in text
+    assert [b.value for b in reply.buttons] == ["2"]
+
+
+async def test_agenda_accepts_day_words_dates_and_korean(
+    alice: Person, clock: SimulatedClock
+) -> None:
+    for line in (
+        "/agenda 2",
+        "/agenda day 2",
+        "/agenda 2026-02-06",
+        "/agenda 2월 6일",
+        "/agenda feb 6",
+        "/agenda 6 Feb",
+        "/agenda tomorrow",
+        "/agenda 내일",
+        "/agenda 2일차",
+    ):
+        reply = await alice.say(line)
+        assert reply.card is not None, (line, reply.text)
+        assert "Day 2" in reply.card.title, line
+    assert "Day 1" in (await alice.say("/agenda today")).card.title  # type: ignore[union-attr]
+    assert "Day 1" in (await alice.say("/agenda")).card.title  # type: ignore[union-attr]
+
+
+async def test_agenda_defaults_to_the_coming_day_before_and_last_day_after(
+    alice: Person, clock: SimulatedClock
+) -> None:
+    clock.set(clock.now() + timedelta(days=1))
+    assert "Day 2" in (await alice.say("/agenda")).card.title  # type: ignore[union-attr]
+    clock.set(clock.now() + timedelta(days=30))
+    assert "Day 2" in (await alice.say("/agenda")).card.title  # type: ignore[union-attr]
+
+
+async def test_agenda_refuses_days_outside_the_event(alice: Person) -> None:
+    for line, expected in (
+        ("/agenda 9", "There is no day 9"),
+        ("/agenda 0", "There is no day 0"),
+        ("/agenda 2026-03-01", "is not an event day"),
+        ("/agenda yesterday", "is not an event day"),
+        ("/agenda someday", "cannot read 'someday' as a day"),
+        ("/agenda 2026-02-31", "cannot read"),
+    ):
+        reply = await alice.say(line)
+        assert reply.error, line
+        assert expected in plain(reply.text), (line, reply.text)
+        assert "\n" not in plain(reply.text)
+
+
+async def test_day_button_shows_that_day(core: Core, alice: Person) -> None:
+    first = await alice.say("/agenda 1")
+    press = Action(
+        "test", first.buttons[0].action_id, first.buttons[0].value, alice.user, alice.channel
+    )
+    reply = await core.on_action(press)
+    assert reply.card is not None and "Day 2" in reply.card.title
+
+
+async def test_unknown_button_is_answered_not_raised(core: Core, alice: Person) -> None:
+    reply = await core.on_action(Action("test", "nope", "", alice.user, alice.channel))
+    assert reply.error and "no longer works" in plain(reply.text)
+
+
+async def test_now_and_next_follow_the_simulated_clock(
+    alice: Person, clock: SimulatedClock
+) -> None:
+    now = render(await alice.say("/now"))
+    assert "Registration" in now and "ends in 30 min" in now
+    nxt = render(await alice.say("/next"))
+    assert "Opening Ceremony" in nxt and "in 30 min" in nxt
+    clock.advance(timedelta(hours=4, minutes=10))  # 13:10, during the dialogue
+    now = render(await alice.say("/now"))
+    assert "Dialogue with Global Scholars" in now and "ends in 110 min" in now
+    nxt = render(await alice.say("/next"))
+    assert "Coffee Break" in nxt
+
+
+async def test_now_before_between_and_after_the_event(alice: Person, clock: SimulatedClock) -> None:
+    early = Person(alice.core, "early")
+    clock_before = SimulatedClock(clock.now() - timedelta(days=3), speed=0)
+    alice.core.clock = clock_before
+    assert "has not started yet" in plain((await early.say("/now")).text)
+    assert "Registration" in render(await early.say("/next"))
+    alice.core.clock = clock
+    clock.set(clock.now() + timedelta(hours=9))  # 18:00 day 1: nothing runs
+    reply = await alice.say("/now")
+    assert "Nothing is running right now" in plain(reply.text)
+    assert "Registration" in plain(reply.text)  # day 2 registration is next
+    clock.set(clock.now() + timedelta(days=2))
+    assert "is over" in plain((await alice.say("/now")).text)
+    assert "is over" in plain((await alice.say("/next")).text)
+
+
+async def test_session_by_id_title_korean_and_typo(alice: Person) -> None:
+    for query in (
+        "dialogue",
+        "Dialogue with Global Scholars",
+        "global scholars",
+        "글로벌 석학",
+        "글로벌석학과의대화",
+        "Dialog with Globel Scholars",
+        "DIALOGUE",
+    ):
+        reply = await alice.say(f"/session {query}")
+        assert reply.card is not None, (query, reply.text)
+        assert "Dialogue with Global Scholars" in reply.card.title, query
+    text = render(await alice.say("/session dialogue"))
+    assert "Ping Liu" in text and "Masayoshi Watanabe" in text
+    assert "Grand Hall" in text and "/ask" in text
+    assert "Thu 5 Feb 13:00 - 15:00" in text
+
+
+async def test_session_with_several_matches_lists_them(alice: Person) -> None:
+    reply = await alice.say("/session registration")
+    assert reply.card is not None
+    assert len(reply.card.lines) == 2
+    assert "[registration-day1]" in render(reply) and "[registration-day2]" in render(reply)
+
+
+async def test_session_not_found_suggests(alice: Person) -> None:
+    reply = await alice.say("/session rondtabel")
+    assert reply.error or reply.card is not None
+    text = render(reply)
+    assert "Roundtable" in text
+    reply = await alice.say("/session quantum chromodynamics")
+    assert reply.error and "No session matches" in plain(reply.text)
+
+
+async def test_speaker_in_both_languages(alice: Person) -> None:
+    for query in ("watanabe", "Masayoshi", "와타나베", "Watanabi"):
+        text = render(await alice.say(f"/speaker {query}"))
+        assert "Masayoshi Watanabe" in text, query
+        assert "Dialogue with Global Scholars" in text, query
+    text = render(await alice.say("/speaker koo"))
+    assert "Roundtable" in text
+    reply = await alice.say("/speaker nobody-like-this")
+    assert reply.error and "No speaker matches" in plain(reply.text)
+
+
+async def test_search_covers_abstracts_rooms_and_people(alice: Person) -> None:
+    text = render(await alice.say("/search solid-state"))
+    assert "Dialogue" in text and "Tech Partnering" in text
+    assert "Roundtable" in render(await alice.say("/search Hyundai"))
+    assert "Tech Partnering" in render(await alice.say("/search 7-Tool"))
+    assert "Photo Zone" in render(await alice.say("/search 기념품"))
+    reply = await alice.say("/search zeppelin")
+    assert reply.error
+
+
+async def test_help_lists_what_the_role_may_run(alice: Person) -> None:
+    text = render(await alice.say("/help"))
+    for name in (
+        "/agenda",
+        "/now",
+        "/next",
+        "/session",
+        "/speaker",
+        "/search",
+        "/timezone",
+        "/language",
+        "/help",
+    ):
+        assert name in text
+    one = render(await alice.say("/help timezone"))
+    assert "/timezone [zone]" in one and "IANA" in one
+
+
+async def test_invocation_locale_picks_korean_without_a_preference(alice: Person) -> None:
+    reply = await alice.say("/agenda 1", locale="ko")
+    assert reply.card is not None and reply.card.title.startswith("1일차")
+    assert "등록" in render(reply)

@@ -1,0 +1,149 @@
+"""End to end: `forum-bot` as a subprocess, fed through standard input like a script."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_settings import BROKEN
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def env(**extra: str) -> dict[str, str]:
+    """A clean environment: no platform tokens, web server on a free port."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DISCORD_", "SLACK_", "FORUM_BOT_"))
+    }
+    base.update({"FORUM_BOT_WEB_PORT": "0", "PYTHONUNBUFFERED": "1"}, **extra)
+    return base
+
+
+def forum_bot(
+    *args: str, stdin: str = "", timeout: float = 60, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env(**extra),
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def test_version_and_help() -> None:
+    assert forum_bot("--version").stdout.strip() == "forum-bot 0.1.0"
+    out = forum_bot("--help").stdout
+    assert "run" in out and "check" in out
+
+
+def test_scripted_session_agenda_now_next_timezone_language(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "/agenda 1",
+            "/now",
+            "/next",
+            "/timezone America/Los_Angeles",
+            "/agenda 1",
+            "/language ko",
+            "/next",
+            "/agenda 2",
+            "!1",
+            "just words",
+            "/nope",
+            "",
+        ]
+    )
+    done = forum_bot(
+        "run",
+        "--db",
+        str(tmp_path / "e2e.sqlite"),
+        "--simulate-from",
+        "2026-02-05T13:10:00+09:00",
+        "--speed",
+        "0",
+        stdin=script,
+    )
+    out = done.stdout
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in out + done.stderr
+    assert out.startswith("2026 International Forum on Next-Generation Secondary Batteries.")
+    sections = out.split("\n> ")
+    assert sections[1].startswith("/agenda 1") and "13:00 - 15:00" in sections[1]
+    assert "Dialogue with Global Scholars" in sections[2] and "ends in 110 min" in sections[2]
+    assert "Coffee Break" in sections[3] and "in 110 min" in sections[3]
+    assert "Wed 4 Feb 20:10 PST (UTC-8)" in sections[4]
+    assert "Wed 4 Feb 20:00 - 22:00" in sections[5]
+    assert "한국어로 답변합니다" in sections[6]
+    assert "다음 세션" in sections[7] and "휴식" in sections[7]
+    assert sections[8].startswith("/agenda 2") and "2일차" in sections[8]
+    assert sections[9].startswith("!1") and "1일차" in sections[9]
+    assert "슬래시로 시작합니다" in sections[10]
+    assert "/nope 명령어는 없습니다" in sections[11]
+
+
+def test_roles_from_the_command_line(tmp_path: Path) -> None:
+    done = forum_bot(
+        "run", "--as", "organiser", "--db", str(tmp_path / "r.sqlite"), stdin="/help\n"
+    )
+    assert done.returncode == 0 and "/agenda" in done.stdout
+
+
+def test_database_path_from_environment(tmp_path: Path) -> None:
+    db = tmp_path / "from-env.sqlite"
+    done = forum_bot("run", stdin="/language ko\n", FORUM_BOT_DB=str(db))
+    assert done.returncode == 0 and db.exists()
+
+
+def test_check_the_sample_and_a_broken_file(tmp_path: Path) -> None:
+    ok = forum_bot("check")
+    assert ok.returncode == 0 and "OK: 13 sessions" in ok.stdout
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(BROKEN, encoding="utf-8")
+    bad = forum_bot("check", "--config", str(broken))
+    assert bad.returncode == 1
+    lines = bad.stderr.strip().splitlines()
+    assert lines[-1].endswith("8 problem(s)")
+    assert any("event.timezone (line 3)" in line for line in lines)
+    assert any("overlaps" in line for line in lines)
+    env_bad = forum_bot("check", FORUM_BOT_CONFIG=str(broken))
+    assert env_bad.returncode == 1
+    run_bad = forum_bot("run", "--config", str(broken), "--db", str(tmp_path / "x.sqlite"))
+    assert run_bad.returncode == 1 and "Traceback" not in run_bad.stderr
+
+
+def test_bad_simulated_start_is_one_line(tmp_path: Path) -> None:
+    done = forum_bot(
+        "run", "--simulate-from", "2026-02-05 09:00", "--db", str(tmp_path / "x.sqlite")
+    )
+    assert done.returncode == 2 and "has no UTC offset" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_shuts_down_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "s.sqlite")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(FORUM_BOT_LOG_LEVEL="INFO"),
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert "Type /help" in proc.stdout.readline()  # ready: the prompt is up
+    proc.send_signal(sig)
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "forum-bot stopped" in err and "Traceback" not in err

@@ -1,0 +1,94 @@
+"""/timezone and /language: validated, stored, and applied to every later answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.adapters.console import render
+from bot.app import build_core
+from bot.clock import SimulatedClock
+from bot.core import Core
+from bot.model import plain
+from bot.settings import EventConfig
+from bot.store import Store, get_prefs
+from tests.conftest import Person
+
+
+async def test_timezone_shows_event_and_user_time(alice: Person, store: Store) -> None:
+    reply = await alice.say("/timezone America/Los_Angeles")
+    text = render(reply)
+    assert "America/Los_Angeles" in text
+    assert "Thu 5 Feb 09:00 KST (UTC+9)" in text  # the event's time now
+    assert "Wed 4 Feb 16:00 PST (UTC-8)" in text  # the user's time now
+    assert (await get_prefs(store, alice.user.key)).timezone == "America/Los_Angeles"
+    agenda = render(await alice.say("/agenda 1"))
+    assert "Wed 4 Feb 20:00 - 22:00" in agenda  # the dialogue, seen from San Diego
+    assert "PST (UTC-8)" in agenda
+
+
+async def test_timezone_aliases_cities_and_case(alice: Person, store: Store) -> None:
+    for typed, zone in (
+        ("asia/tokyo", "Asia/Tokyo"),
+        ("JST", "Asia/Tokyo"),
+        ("los angeles", "America/Los_Angeles"),
+        ("Seoul", "Asia/Seoul"),
+        ("utc", "Etc/UTC"),
+    ):
+        reply = await alice.say(f"/timezone {typed}")
+        assert not reply.error, typed
+        assert (await get_prefs(store, alice.user.key)).timezone == zone, typed
+
+
+async def test_timezone_reset_to_event(alice: Person, store: Store) -> None:
+    await alice.say("/timezone Asia/Tokyo")
+    await alice.say("/timezone event")
+    assert (await get_prefs(store, alice.user.key)).timezone == "Asia/Seoul"
+
+
+async def test_unknown_zone_changes_nothing(alice: Person, store: Store) -> None:
+    await alice.say("/timezone Asia/Tokyo")
+    for bad in ("Mars/Olympus", "Asia/Seol", "../../etc/passwd", "x" * 64):
+        reply = await alice.say(f"/timezone {bad}")
+        assert reply.error, bad
+        assert "time zone" in plain(reply.text)
+    assert "Did you mean Asia/Seoul?" in plain((await alice.say("/timezone Asia/Seol")).text)
+    assert (await get_prefs(store, alice.user.key)).timezone == "Asia/Tokyo"
+
+
+async def test_language_switches_every_answer(alice: Person, store: Store) -> None:
+    reply = await alice.say("/language ko")
+    assert plain(reply.text) == "이제부터 한국어로 답변합니다."
+    text = render(await alice.say("/agenda 1"))
+    assert "1일차" in text and "차세대 이차전지 라운드테이블" in text
+    assert "목요일" in text  # Babel's Korean date
+    assert "/agenda" in render(await alice.say("/help"))
+    assert "없습니다" in plain((await alice.say("/agenda 7")).text)
+    for word in ("English", "en", "영어"):
+        assert not (await alice.say(f"/language {word}")).error
+    assert (await get_prefs(store, alice.user.key)).language == "en"
+    bad = await alice.say("/language fr")
+    assert bad.error and "en, ko" in plain(bad.text)
+
+
+async def test_preferences_survive_a_restart(
+    tmp_path: Path, event_config: EventConfig, clock: SimulatedClock
+) -> None:
+    path = tmp_path / "restart.sqlite"
+    first = await Store.open(path)
+    person = Person(await build_core(event_config, first, clock))
+    await person.say("/timezone Asia/Tokyo")
+    await person.say("/language ko")
+    await first.close()
+    second = await Store.open(path)
+    try:
+        again = Person(await build_core(event_config, second, clock))
+        text = render(await again.say("/agenda 1"))
+        assert "1일차" in text and "JST (UTC+9)" in text
+    finally:
+        await second.close()
+
+
+async def test_preferences_are_per_user(core: Core, alice: Person) -> None:
+    bob = Person(core, "bob")
+    await alice.say("/language ko")
+    assert "Day 1" in render(await bob.say("/agenda 1"))

@@ -1,0 +1,27 @@
+"""The code stays ruff and mypy clean: CI runs these with the rest of the suite."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_ruff_lint_and_format() -> None:
+    ruff = shutil.which("ruff") or "ruff"
+    lint = run(ruff, "check", "--output-format", "concise", ".")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    fmt = run(ruff, "format", "--check", ".")
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_mypy_strict() -> None:
+    result = run(sys.executable, "-m", "mypy")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,34 @@
+"""README.md keeps its two set-up commands true, and CI runs the test one verbatim."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.+?)\n```", section)
+
+
+def test_two_commands_one_runs_the_bot_one_the_tests() -> None:
+    run, test = commands()
+    assert run.endswith("forum-bot run")
+    assert "pip install -e ." in run
+    assert "'.[test]'" in test and test.endswith("python -m pytest")
+
+
+def test_ci_calls_the_readme_test_command_verbatim() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test = commands()[1]
+    assert test in ci.splitlines()
+
+
+def test_dockerfile_runs_as_non_root_with_a_volume_and_healthcheck() -> None:
+    docker = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert "FROM python:3.11-slim" in docker
+    assert "USER forumbot" in docker and 'VOLUME ["/data"]' in docker
+    assert "HEALTHCHECK" in docker and "/healthz" in docker

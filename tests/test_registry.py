@@ -1,0 +1,70 @@
+"""Declaring commands once, and reading free text into their options."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.i18n import L
+from bot.model import Reply
+from bot.registry import Option, OptionType, UsageError, command, parse_text
+
+
+async def _noop(ctx: object, **kw: object) -> Reply:
+    return Reply("ok")
+
+
+ASK = command(
+    "ask",
+    L("Ask"),
+    options=[
+        Option("question", L("q"), required=True, rest=True, max_length=500),
+        Option("session", L("s")),
+        Option("anonymous", L("a"), type=OptionType.BOOLEAN),
+    ],
+)(_noop)
+REMIND = command(
+    "remind",
+    L("Remind"),
+    options=[
+        Option("session", L("s"), required=True),
+        Option("minutes", L("m"), type=OptionType.INTEGER),
+    ],
+)(_noop)
+
+
+@pytest.mark.parametrize(
+    ("spec", "text", "expected"),
+    [
+        (ASK, "How long do cells last?", {"question": "How long do cells last?"}),
+        (ASK, "How long?  anonymous", {"question": "How long?", "anonymous": True}),
+        (ASK, "anonymous How long?", {"anonymous": True, "question": "How long?"}),
+        (
+            ASK,
+            'session:dialogue "Why, and how?" anonymous',
+            {"session": "dialogue", "question": "Why, and how?", "anonymous": True},
+        ),
+        (
+            ASK,
+            "session: dialogue what is 3:1 here?",
+            {"session": "dialogue", "question": "what is 3:1 here?"},
+        ),
+        (REMIND, "dialogue 15", {"session": "dialogue", "minutes": "15"}),
+        (REMIND, "minutes=5 session=opening", {"minutes": "5", "session": "opening"}),
+        (REMIND, '"Opening Ceremony" 5', {"session": "Opening Ceremony", "minutes": "5"}),
+        (REMIND, "", {}),
+        (ASK, 'unbalanced "quote here', {"question": 'unbalanced "quote here'}),
+    ],
+)
+def test_parse_text(spec: object, text: str, expected: dict[str, object]) -> None:
+    assert parse_text(spec, text) == expected  # type: ignore[arg-type]
+
+
+def test_too_many_words_is_a_usage_error() -> None:
+    with pytest.raises(UsageError):
+        parse_text(REMIND, "a 5 extra")
+
+
+def test_usage_and_names() -> None:
+    assert REMIND.usage() == "/remind <session> [minutes]"
+    with pytest.raises(ValueError, match="not valid"):
+        command("Bad Name", L("x"))(_noop)
