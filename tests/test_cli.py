@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -43,6 +44,19 @@ def forum_bot(
 
 def test_version_and_help() -> None:
     assert forum_bot("--version").stdout.strip() == "forum-bot 0.1.0"
+    # The console script that README's command runs, installed beside this Python.
+    script = Path(sys.executable).parent / "forum-bot"
+    if not script.exists():
+        script = Path(shutil.which("forum-bot") or "forum-bot")
+    done = subprocess.run(
+        [str(script), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env(),
+        check=False,
+    )
+    assert done.stdout.strip() == "forum-bot 0.1.0"
     out = forum_bot("--help").stdout
     assert "run" in out and "check" in out
 
