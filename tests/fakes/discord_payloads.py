@@ -1,0 +1,442 @@
+"""Discord API payloads and rules for the fake Discord: builders, limits and error bodies.
+
+Shapes follow what discord.py 2.7.1 parses (see its `types/` package); fields it reads with
+`data[...]` (not `.get`) are always present, or the real client would crash on them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+JSON = dict[str, Any]
+
+DISCORD_EPOCH_MS = 1_420_070_400_000
+MAX_CONTENT = 2000
+MAX_EMBEDS = 10
+MAX_NONCE = 25
+MAX_CHOICES = 25
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+# Every permission bit up to 2**49: what an administrator's member object carries.
+ALL_PERMISSIONS = str(2**50 - 1)
+
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+
+# Interaction types and callback types (Discord's numbering).
+PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
+PONG, CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 1, 4, 5
+DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL = 6, 7, 8, 9
+
+# Which callback types Discord accepts for which interaction type.
+ALLOWED_CALLBACKS: Mapping[int, frozenset[int]] = {
+    PING: frozenset({PONG}),
+    APPLICATION_COMMAND: frozenset({CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, MODAL}),
+    MESSAGE_COMPONENT: frozenset(
+        {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE, MODAL}
+    ),
+    AUTOCOMPLETE: frozenset({AUTOCOMPLETE_RESULT}),
+    MODAL_SUBMIT: frozenset(
+        {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE}
+    ),
+}
+
+
+class DiscordError(Exception):
+    """An error the fake answers with Discord's JSON body: `{"message", "code", "errors"?}`."""
+
+    def __init__(self, status: int, code: int, message: str, errors: JSON | None = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = errors
+
+    def body(self) -> JSON:
+        """The JSON body Discord sends with this error."""
+        body: JSON = {"message": self.message, "code": self.code}
+        if self.errors is not None:
+            body["errors"] = self.errors
+        return body
+
+
+def unauthorized() -> DiscordError:
+    """A missing or wrong bot token."""
+    return DiscordError(401, 0, "401: Unauthorized")
+
+
+def not_found() -> DiscordError:
+    """A route Discord does not have."""
+    return DiscordError(404, 0, "404: Not Found")
+
+
+def unknown_channel() -> DiscordError:
+    """A channel id the fake does not know."""
+    return DiscordError(404, 10003, "Unknown Channel")
+
+
+def unknown_message() -> DiscordError:
+    """A message id the fake does not know (in that channel or for that webhook)."""
+    return DiscordError(404, 10008, "Unknown Message")
+
+
+def unknown_webhook() -> DiscordError:
+    """A webhook (or interaction token) Discord does not know, or a follow-up sent too early."""
+    return DiscordError(404, 10015, "Unknown Webhook")
+
+
+def unknown_interaction() -> DiscordError:
+    """Late first response, or an interaction id Discord never sent."""
+    return DiscordError(404, 10062, "Unknown interaction")
+
+
+def already_acknowledged() -> DiscordError:
+    """A second callback for one interaction."""
+    return DiscordError(400, 40060, "Interaction has already been acknowledged.")
+
+
+def missing_access() -> DiscordError:
+    """Acting for another application."""
+    return DiscordError(403, 50001, "Missing Access")
+
+
+def cannot_edit_others() -> DiscordError:
+    """Editing a message another user wrote."""
+    return DiscordError(403, 50005, "Cannot edit a message authored by another user")
+
+
+def empty_message() -> DiscordError:
+    """A message with nothing in it."""
+    return DiscordError(400, 50006, "Cannot send an empty message")
+
+
+def cannot_dm() -> DiscordError:
+    """The user closed DMs from server members (or blocked the bot)."""
+    return DiscordError(403, 50007, "Cannot send messages to this user")
+
+
+def invalid_webhook_token() -> DiscordError:
+    """An interaction token past its 15 minutes."""
+    return DiscordError(401, 50027, "Invalid Webhook Token")
+
+
+def form_error(problems: Mapping[str, tuple[str, str]]) -> DiscordError:
+    """400 code 50035 with Discord's nested `errors`, from {"data.content": (code, message)}."""
+    errors: JSON = {}
+    for path, (code, message) in problems.items():
+        node = errors
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+        node.setdefault("_errors", []).append({"code": code, "message": message})
+    return DiscordError(400, 50035, "Invalid Form Body", errors)
+
+
+class Snowflakes:
+    """Makes snowflake ids as strings: timestamp bits from the fake's clock, then a counter."""
+
+    def __init__(self, now: Any) -> None:
+        self._now = now
+        self._counter = itertools.count(1)
+
+    def __call__(self) -> str:
+        ms = int(self._now().timestamp() * 1000) - DISCORD_EPOCH_MS
+        # The low 22 bits hold worker, process and increment; a counter keeps ids unique
+        # even when a simulated clock stands still.
+        return str((max(ms, 0) << 22) | (next(self._counter) & 0x3FFFFF))
+
+
+def iso(moment: datetime) -> str:
+    """Discord's timestamp format."""
+    return moment.isoformat(timespec="microseconds")
+
+
+def user(user_id: str, username: str, *, bot: bool = False) -> JSON:
+    """A user object."""
+    payload: JSON = {
+        "id": user_id,
+        "username": username,
+        "discriminator": "0",
+        "global_name": None if bot else username.title(),
+        "avatar": None,
+        "public_flags": 0,
+    }
+    if bot:
+        payload |= {"bot": True, "verified": True, "mfa_enabled": True, "flags": 0}
+    return payload
+
+
+def member(user_payload: JSON, roles: Sequence[str], joined: datetime) -> JSON:
+    """A guild member object as interactions carry it (with `permissions`)."""
+    return {
+        "user": user_payload,
+        "roles": list(roles),
+        "joined_at": iso(joined),
+        "nick": None,
+        "avatar": None,
+        "deaf": False,
+        "mute": False,
+        "pending": False,
+        "flags": 0,
+        "permissions": ALL_PERMISSIONS,
+    }
+
+
+def text_channel(channel_id: str, guild_id: str, name: str, position: int = 0) -> JSON:
+    """A guild text channel."""
+    return {
+        "id": channel_id,
+        "type": 0,
+        "guild_id": guild_id,
+        "name": name,
+        "position": position,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+    }
+
+
+def dm_channel(channel_id: str, recipient: JSON) -> JSON:
+    """A DM channel with one user."""
+    return {
+        "id": channel_id,
+        "type": 1,
+        "recipients": [recipient],
+        "last_message_id": None,
+        "flags": 0,
+    }
+
+
+def application(app_id: str, name: str, owner: JSON, flags: int) -> JSON:
+    """GET /oauth2/applications/@me; no `interactions_endpoint_url`, so events use the Gateway."""
+    return {
+        "id": app_id,
+        "name": name,
+        "description": "",
+        "icon": None,
+        "bot_public": False,
+        "bot_require_code_grant": False,
+        "owner": owner,
+        "team": None,
+        "verify_key": "0" * 64,
+        "summary": "",
+        "flags": flags,
+        "interactions_endpoint_url": None,
+    }
+
+
+def message(
+    *,
+    message_id: str,
+    channel_id: str,
+    guild_id: str | None,
+    author: JSON,
+    body: Mapping[str, Any],
+    attachments: list[JSON],
+    timestamp: datetime,
+    message_type: int = 0,
+    extra: Mapping[str, Any] | None = None,
+) -> JSON:
+    """A message object from a create body (`content`, `embeds`, `components`, `flags`, ...)."""
+    payload: JSON = {
+        "id": message_id,
+        "channel_id": channel_id,
+        "author": author,
+        "content": body.get("content") or "",
+        "timestamp": iso(timestamp),
+        "edited_timestamp": None,
+        "tts": bool(body.get("tts", False)),
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": attachments,
+        "embeds": list(body.get("embeds") or []),
+        "components": list(body.get("components") or []),
+        "pinned": False,
+        "type": message_type,
+        "flags": int(body.get("flags") or 0),
+    }
+    if guild_id is not None:
+        payload["guild_id"] = guild_id
+    if "nonce" in body:
+        payload["nonce"] = body["nonce"]
+    if extra:
+        payload.update(extra)
+    return payload
+
+
+def check_message(
+    body: Mapping[str, Any], *, prefix: str = "", uploads: int = 0, require_body: bool = True
+) -> None:
+    """Apply Discord's limits to a message body; raise 50035 or 50006 like Discord does."""
+    problems: dict[str, tuple[str, str]] = {}
+    content = body.get("content")
+    if content is not None and len(str(content)) > MAX_CONTENT:
+        problems[f"{prefix}content"] = (
+            "BASE_TYPE_MAX_LENGTH",
+            f"Must be {MAX_CONTENT} or fewer in length.",
+        )
+    embeds = body.get("embeds") or []
+    if len(embeds) > MAX_EMBEDS:
+        problems[f"{prefix}embeds"] = (
+            "BASE_TYPE_MAX_LENGTH",
+            f"Must be {MAX_EMBEDS} or fewer in length.",
+        )
+    nonce = body.get("nonce")
+    if isinstance(nonce, str) and len(nonce) > MAX_NONCE:
+        problems[f"{prefix}nonce"] = (
+            "BASE_TYPE_MAX_LENGTH",
+            f"Must be {MAX_NONCE} or fewer in length.",
+        )
+    if problems:
+        raise form_error(problems)
+    has_something = content or embeds or uploads or body.get("components") or body.get("poll")
+    if require_body and not (has_something or body.get("sticker_ids")):
+        raise empty_message()
+
+
+def check_choices(body: Mapping[str, Any]) -> None:
+    """Autocomplete results: at most 25 choices, names of 1 to 100 characters."""
+    choices = (body.get("data") or {}).get("choices")
+    if not isinstance(choices, list):
+        raise form_error({"data.choices": ("BASE_TYPE_REQUIRED", "This field is required")})
+    problems: dict[str, tuple[str, str]] = {}
+    if len(choices) > MAX_CHOICES:
+        problems["data.choices"] = ("BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+    for i, choice in enumerate(choices):
+        if not 1 <= len(str(choice.get("name", ""))) <= 100:
+            problems[f"data.choices.{i}.name"] = (
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 100 in length.",
+            )
+    if problems:
+        raise form_error(problems)
+
+
+def _check_name(name: Any, path: str, problems: dict[str, tuple[str, str]]) -> None:
+    ok = (
+        isinstance(name, str)
+        and 1 <= len(name) <= 32
+        and all(ch.isalnum() or ch in "-_" for ch in name)
+        and name == name.lower()
+    )
+    if not ok:
+        problems[path] = ("APPLICATION_COMMAND_INVALID_NAME", f"Command name is invalid: {name!r}")
+
+
+def _check_description(text: Any, path: str, problems: dict[str, tuple[str, str]]) -> None:
+    if not isinstance(text, str) or not 1 <= len(text) <= 100:
+        problems[path] = ("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+
+
+def _check_options(
+    options: Sequence[JSON], path: str, problems: dict[str, tuple[str, str]]
+) -> None:
+    if len(options) > 25:
+        problems[path] = ("BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+    seen_optional = False
+    for i, option in enumerate(options):
+        here = f"{path}.{i}"
+        _check_name(option.get("name"), f"{here}.name", problems)
+        _check_description(option.get("description"), f"{here}.description", problems)
+        if option.get("type") in (1, 2):
+            _check_options(option.get("options") or [], f"{here}.options", problems)
+            continue
+        # Discord refuses a required option after an optional one.
+        if option.get("required"):
+            if seen_optional:
+                problems[here] = (
+                    "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                    "Required options must be placed before non-required options",
+                )
+        else:
+            seen_optional = True
+
+
+def check_commands(commands: Any) -> None:
+    """Bulk overwrite body: a list of at most 100 commands with valid names and options."""
+    if not isinstance(commands, list):
+        raise form_error({"_root": ("BASE_TYPE_ARRAY", "Must be an array.")})
+    problems: dict[str, tuple[str, str]] = {}
+    if len(commands) > 100:
+        problems["_root"] = ("BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
+    seen: set[tuple[int, str]] = set()
+    for i, command in enumerate(commands):
+        kind = command.get("type", 1)
+        if kind == 1:
+            _check_name(command.get("name"), f"{i}.name", problems)
+            _check_description(command.get("description"), f"{i}.description", problems)
+            _check_options(command.get("options") or [], f"{i}.options", problems)
+        key = (kind, str(command.get("name")))
+        if key in seen:
+            problems[f"{i}.name"] = (
+                "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                f"Application command names must be unique: {key[1]}",
+            )
+        seen.add(key)
+    if problems:
+        raise form_error(problems)
+
+
+def iter_components(components: Any) -> Iterator[JSON]:
+    """Every component in a message, however deeply nested (action rows, sections...)."""
+    if isinstance(components, list):
+        for item in components:
+            yield from iter_components(item)
+    elif isinstance(components, dict):
+        yield components
+        for key in ("components", "accessory"):
+            if key in components:
+                yield from iter_components(components[key])
+
+
+_PLAIN_OPTION_TYPES: Mapping[int, tuple[type, ...]] = {
+    3: (str,),
+    4: (int,),
+    5: (bool,),
+    10: (int, float),
+}
+
+
+def option_value(option: Mapping[str, Any], value: Any) -> Any:
+    """Check a value a user could really enter for a command option, as Discord's client does."""
+    kind = option["type"]
+    name = option["name"]
+    accepted = _PLAIN_OPTION_TYPES.get(kind)
+    if accepted is None:
+        raise TypeError(
+            f"option {name!r} has type {kind}, which needs `resolved` data: pass raw options"
+        )
+    # bool is an int in Python but not a number to Discord.
+    if not isinstance(value, accepted) or (kind != 5 and isinstance(value, bool)):
+        raise TypeError(f"option {name!r} (type {kind}) cannot take {value!r}")
+    choices = option.get("choices")
+    if choices and value not in [c["value"] for c in choices]:
+        raise ValueError(f"option {name!r} only offers {[c['value'] for c in choices]}")
+    low, high = option.get("min_value"), option.get("max_value")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"option {name!r} must lie in [{low}, {high}]")
+    if isinstance(value, str):
+        shortest, longest = option.get("min_length", 0), option.get("max_length", 6000)
+        if not shortest <= len(value) <= longest:
+            raise ValueError(f"option {name!r} must have {shortest}..{longest} characters")
+    return value
+
+
+def check_modal(body: Mapping[str, Any]) -> None:
+    """A modal needs a custom_id, a title of at most 45 characters and 1 to 5 components."""
+    data = body.get("data") or {}
+    problems: dict[str, tuple[str, str]] = {}
+    if not data.get("custom_id"):
+        problems["data.custom_id"] = ("BASE_TYPE_REQUIRED", "This field is required")
+    if not 1 <= len(str(data.get("title") or "")) <= 45:
+        problems["data.title"] = ("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 45 in length.")
+    if not 1 <= len(data.get("components") or []) <= 5:
+        problems["data.components"] = ("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
+    if problems:
+        raise form_error(problems)

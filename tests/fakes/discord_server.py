@@ -1,0 +1,1205 @@
+"""A fake Discord (REST + Gateway) on 127.0.0.1 that the real discord.py client talks to.
+
+It enforces the rules that make a bot fail in production: the 3-second first response, one
+callback per interaction, 15-minute interaction tokens, 2000-character messages, rate limits
+(with `Via` on 429s, as Discord sends it), nonces that deduplicate creates, closed DMs. It
+records every request so a test can wait for one instead of sleeping.
+
+Point discord.py at it with two class attributes (see PLATFORM-FAKES.md):
+`discord.http.Route.BASE = fake.api_base` and
+`discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import math
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from aiohttp import BodyPartReader, WSMsgType, web
+
+from bot.clock import Clock, SystemClock
+from tests.fakes import discord_payloads as p
+from tests.fakes.discord_payloads import JSON, DiscordError
+
+API_PREFIX = "/api/v10"
+CALLBACK_ROUTE = "POST /interactions/{webhook_id}/{webhook_token}/callback"
+# The parameters discord.py (and Discord) key rate-limit buckets on besides the route.
+_MAJOR_PARAMETERS = ("channel_id", "guild_id", "webhook_id", "webhook_token")
+# Closing with these codes ends a Gateway session for good; any other code keeps it resumable.
+_FINAL_CLOSE_CODES = (1000, 1001)
+
+T = TypeVar("T")
+Handler = Callable[["_Call"], Awaitable[tuple[int, Any]]]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file of a multipart request."""
+
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One REST request the fake received, with the answer it gave."""
+
+    method: str
+    path: str  # below the API base, e.g. "/channels/123/messages"
+    route: str  # "POST /channels/{channel_id}/messages" (discord.py's Route spelling)
+    params: Mapping[str, str]
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    json: Any  # the JSON body, or a multipart request's payload_json
+    files: tuple[Upload, ...]
+    status: int
+    response: Any
+    at: datetime  # on the fake's clock
+
+
+@dataclass
+class _Call:
+    """A request being handled."""
+
+    request: web.Request
+    route: str
+    params: dict[str, str]
+    json: Any
+    files: tuple[Upload, ...]
+
+
+@dataclass
+class _Session:
+    """A Gateway session; it outlives its socket so a client can RESUME it."""
+
+    id: str
+    ws: web.WebSocketResponse | None
+    seq: int = 0
+    # Every dispatch sent, so a RESUME can replay what the client missed.
+    sent: list[JSON] = field(default_factory=list)
+
+
+@dataclass
+class _Bucket:
+    started: float
+    used: int = 0
+
+
+@dataclass
+class _Forced429:
+    route: str
+    times: int
+    retry_after: float
+    via: bool
+    is_global: bool
+
+
+class _Signal:
+    """Wakes every waiter each time something happens (no lost wake-ups, no polling)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self) -> None:
+        await self._event.wait()
+
+
+class PendingInteraction:
+    """An interaction the fake dispatched; `await pending` gives its first callback request."""
+
+    def __init__(
+        self,
+        fake: FakeDiscord,
+        payload: JSON,
+        dispatched_at: datetime,
+        source_message_id: str | None,
+    ) -> None:
+        self.fake = fake
+        self.payload = payload
+        self.id: str = payload["id"]
+        self.token: str = payload["token"]
+        self.type: int = payload["type"]
+        self.channel_id: str = payload["channel_id"]
+        self.guild_id: str | None = payload.get("guild_id")
+        self.dispatched_at = dispatched_at
+        self.source_message_id = source_message_id
+        self.response_type: int | None = None
+        self.response_message_id: str | None = None
+        self.followup_ids: list[str] = []
+
+    @property
+    def acknowledged(self) -> bool:
+        """Whether a callback was accepted."""
+        return self.response_type is not None
+
+    @property
+    def deadline(self) -> datetime:
+        """The last moment the first response is accepted."""
+        return self.dispatched_at + timedelta(seconds=self.fake.response_deadline)
+
+    @property
+    def token_expires(self) -> datetime:
+        """After this, follow-ups and @original edits get 401 code 50027."""
+        return self.dispatched_at + timedelta(seconds=self.fake.followup_window)
+
+    @property
+    def callbacks(self) -> list[RecordedRequest]:
+        """Every callback request for this interaction, accepted or refused."""
+        return [r for r in self.fake.requests if self._is_callback(r)]
+
+    def _is_callback(self, r: RecordedRequest) -> bool:
+        return r.route == CALLBACK_ROUTE and r.params.get("webhook_id") == self.id
+
+    async def callback(
+        self,
+        n: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the fake's API; asyncio.timeout is used inside
+    ) -> RecordedRequest:
+        """Wait for the n-th callback request (accepted or refused) for this interaction."""
+        return await self.fake.wait_for(self._is_callback, timeout, count=n)
+
+    def __await__(self) -> Generator[Any, None, RecordedRequest]:
+        return self.callback().__await__()
+
+    async def wait_expired(self) -> None:
+        """Return once the fake's clock is past the response deadline (a real-time wait)."""
+        while (left := (self.deadline - self.fake.clock.now()).total_seconds()) >= 0:
+            wall = self.fake.clock.wall_seconds(left)
+            if math.isinf(wall):
+                raise RuntimeError("the fake's clock is stopped: advance it instead of waiting")
+            # A hair past the deadline, as the comparison at the server is strict.
+            await asyncio.sleep(wall + 0.001)
+
+
+class FakeDiscord:
+    """Discord's REST API and Gateway on 127.0.0.1, for discord.py in tests.
+
+    `async with FakeDiscord(token="t") as fake:` starts it on a free port; `fake.api_base`
+    and `fake.gateway_url` are what discord.py must be pointed at.
+
+    The rules are knobs: `response_deadline` (s, first response), `followup_window` (s, the
+    interaction token's life), `nonce_ttl` (s), `route_limit` requests per `route_window` s
+    per bucket, `closed_dm_user_ids`. Deadlines run on `clock` (a `bot.clock` Clock, so a
+    stopped SimulatedClock can be advanced); rate limits always run on real time.
+    """
+
+    def __init__(
+        self,
+        token: str = "fake-bot-token",
+        *,
+        app_id: int | str | None = None,
+        bot_name: str = "forum-bot",
+        guild_id: int | str | None = None,
+        channel_id: int | str | None = None,
+        closed_dm_user_ids: Iterable[int | str] = (),
+        response_deadline: float = 3.0,
+        followup_window: float = 15 * 60.0,
+        nonce_ttl: float = 180.0,
+        route_limit: int = 50,
+        route_window: float = 1.0,
+        heartbeat_interval_ms: int = 41_250,
+        app_flags: int = 0,
+        clock: Clock | None = None,
+    ) -> None:
+        self.token = token
+        self.clock: Clock = clock or SystemClock()
+        self.new_id = p.Snowflakes(self.clock.now)
+        self.app_id = str(app_id) if app_id is not None else self.new_id()
+        self.app_flags = app_flags
+        # For current applications the bot user's id is the application's id.
+        self.bot_user = p.user(self.app_id, bot_name, bot=True)
+        self.owner = p.user(self.new_id(), "owner")
+        self.response_deadline = response_deadline
+        self.followup_window = followup_window
+        # Discord documents only "the past few minutes" for enforce_nonce.
+        self.nonce_ttl = nonce_ttl
+        self.route_limit = route_limit
+        self.route_window = route_window
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.closed_dm_user_ids: set[str] = {str(u) for u in closed_dm_user_ids}
+
+        self.guild_id = str(guild_id) if guild_id is not None else self.new_id()
+        self.channel_id = str(channel_id) if channel_id is not None else self.new_id()
+        self.channels: dict[str, JSON] = {}
+        self.add_channel(self.channel_id, name="general")
+        self.users: dict[str, JSON] = {}
+        self.default_user = self.add_user("alice")
+        self.messages: dict[str, JSON] = {}
+        # Synced commands: key None for global ones, else the guild id.
+        self.commands: dict[str | None, list[JSON]] = {}
+        self.interactions: dict[str, PendingInteraction] = {}
+        self.requests: list[RecordedRequest] = []
+        self.gateway_received: list[JSON] = []
+        self.gateway_sent: list[JSON] = []
+
+        self._dm_channels: dict[str, str] = {}  # recipient id -> DM channel id
+        self._nonces: dict[tuple[str, str], tuple[str, datetime]] = {}
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._forced: list[_Forced429] = []
+        self._sessions: dict[str, _Session] = {}
+        self._sockets: set[web.WebSocketResponse] = set()
+        self._requests_changed = _Signal()
+        self._gateway_changed = _Signal()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen on 127.0.0.1 on a free port."""
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        for method, template, handler in self._routes():
+            app.router.add_route(method, API_PREFIX + template, self._endpoint(handler))
+        # Anything else gets Discord's JSON 404, and is recorded like the rest.
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._endpoint(self._unknown_route))
+        # Open websockets would hold a long shutdown; the fake closes them itself first.
+        self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        """Close every Gateway socket and stop listening."""
+        for ws in list(self._sockets):
+            await ws.close(code=1001, message=b"fake Discord stopping")
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def api_base(self) -> str:
+        """The value for `discord.http.Route.BASE`."""
+        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        """The value (as a yarl.URL) for `DiscordWebSocket.DEFAULT_GATEWAY`."""
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # ---- world set-up ----------------------------------------------------------------
+
+    def add_user(self, username: str, user_id: int | str | None = None) -> JSON:
+        """A user who can run commands and receive DMs."""
+        uid = str(user_id) if user_id is not None else self.new_id()
+        self.users[uid] = p.user(uid, username)
+        return self.users[uid]
+
+    def add_channel(self, channel_id: int | str | None = None, *, name: str = "talks") -> JSON:
+        """A text channel in the fake's guild."""
+        cid = str(channel_id) if channel_id is not None else self.new_id()
+        self.channels[cid] = p.text_channel(cid, self.guild_id, name, position=len(self.channels))
+        return self.channels[cid]
+
+    def channel_messages(self, channel_id: int | str) -> list[JSON]:
+        """Messages stored for a channel, oldest first."""
+        return [m for m in self.messages.values() if m["channel_id"] == str(channel_id)]
+
+    def rate_limit_next(
+        self,
+        route: str,
+        *,
+        times: int = 1,
+        retry_after: float = 0.05,
+        via: bool = True,
+        is_global: bool = False,
+    ) -> None:
+        """Answer the next `times` requests to `route` ("POST /channels/{channel_id}/messages")
+        with 429. `via=False` imitates a Cloudflare ban, which discord.py does not retry."""
+        self._forced.append(_Forced429(route, times, retry_after, via, is_global))
+
+    # ---- waiting ---------------------------------------------------------------------
+
+    async def wait_for(
+        self,
+        predicate: Callable[[RecordedRequest], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the fake's API; asyncio.timeout is used inside
+        *,
+        count: int = 1,
+        since: int = 0,
+    ) -> RecordedRequest:
+        """The `count`-th recorded request (from index `since`) matching `predicate`."""
+
+        def find() -> RecordedRequest | None:
+            hits = [r for r in self.requests[since:] if predicate(r)]
+            return hits[count - 1] if len(hits) >= count else None
+
+        routes = lambda: [f"{r.route} -> {r.status}" for r in self.requests]  # noqa: E731
+        return await _wait_until(self._requests_changed, find, timeout, routes)
+
+    async def wait_for_gateway(
+        self,
+        predicate: Callable[[JSON], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the fake's API; asyncio.timeout is used inside
+    ) -> JSON:
+        """The first frame the client sent on the Gateway that matches `predicate`."""
+
+        def find() -> JSON | None:
+            return next((f for f in self.gateway_received if predicate(f)), None)
+
+        ops = lambda: [f.get("op") for f in self.gateway_received]  # noqa: E731
+        return await _wait_until(self._gateway_changed, find, timeout, ops)
+
+    async def wait_ready(
+        self,
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the fake's API; asyncio.timeout is used inside
+    ) -> None:
+        """Wait until a client has identified (or resumed) and holds a live session."""
+
+        def find() -> _Session | None:
+            return next((s for s in self._sessions.values() if s.ws is not None), None)
+
+        await _wait_until(self._gateway_changed, find, timeout, lambda: "no session")
+
+    # ---- Gateway: events the fake sends ----------------------------------------------
+
+    async def dispatch(self, event: str, data: JSON) -> None:
+        """Send a DISPATCH (op 0) to every session; a disconnected one gets it on RESUME."""
+        for session in list(self._sessions.values()):
+            await self._dispatch_to(session, event, data)
+
+    async def disconnect(self, code: int = 4000) -> None:
+        """Drop every Gateway socket from the server side, keeping sessions resumable.
+
+        Until the client resumes, dispatches are queued for it and replayed on RESUME.
+        """
+        for session in self._sessions.values():
+            ws, session.ws = session.ws, None
+            if ws is not None:
+                await ws.close(code=code, message=b"dropped by the fake")
+
+    async def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT to every live session; discord.py then RESUMEs."""
+        for session in list(self._sessions.values()):
+            if session.ws is not None and not session.ws.closed:
+                await self._send(session.ws, {"op": 7, "d": None, "s": None, "t": None})
+
+    async def send_slash_command(
+        self,
+        command: str,
+        options: Mapping[str, Any] | Sequence[JSON] | None = None,
+        **who: Any,
+    ) -> PendingInteraction:
+        """Dispatch a type 2 interaction for a synced command ("name" or "name sub").
+
+        `options` as {name: value} is checked against the synced definition (types, choices,
+        required) the way Discord's client checks what a user types; a list is sent as is.
+        `who` takes `user`, `roles`, `channel_id`, `locale` and `dm`.
+        """
+        data = self._command_data(command, options or {}, focused=None, dm=who.get("dm", False))
+        return await self._send_interaction(p.APPLICATION_COMMAND, data, **who)
+
+    async def send_autocomplete(
+        self, command: str, options: Mapping[str, Any], focused: str, **who: Any
+    ) -> PendingInteraction:
+        """Dispatch a type 4 interaction: the user is typing in option `focused`."""
+        data = self._command_data(command, options, focused=focused, dm=who.get("dm", False))
+        return await self._send_interaction(p.AUTOCOMPLETE, data, **who)
+
+    async def send_button(
+        self, message_id: int | str, custom_id: str, **who: Any
+    ) -> PendingInteraction:
+        """Dispatch a type 3 interaction: a click on an enabled button of a stored message."""
+        message, component = self._component(message_id, custom_id)
+        if component.get("type") != 2:
+            raise ValueError(f"{custom_id!r} is a component of type {component.get('type')}")
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._send_interaction(p.MESSAGE_COMPONENT, data, message=message, **who)
+
+    async def send_select(
+        self, message_id: int | str, custom_id: str, values: Sequence[str], **who: Any
+    ) -> PendingInteraction:
+        """Dispatch a type 3 interaction: a choice made in a select menu of a stored message."""
+        message, component = self._component(message_id, custom_id)
+        kind = component.get("type")
+        if kind not in (3, 5, 6, 7, 8):
+            raise ValueError(f"{custom_id!r} is a component of type {kind}, not a select")
+        if not component.get("min_values", 1) <= len(values) <= component.get("max_values", 1):
+            raise ValueError(f"{custom_id!r} takes {component.get('min_values', 1)}.. values")
+        offered = {o["value"] for o in component.get("options", [])}
+        if kind == 3 and not offered.issuperset(values):
+            raise ValueError(f"{custom_id!r} offers {sorted(offered)}")
+        data = {"custom_id": custom_id, "component_type": kind, "values": list(values)}
+        return await self._send_interaction(p.MESSAGE_COMPONENT, data, message=message, **who)
+
+    async def redeliver(self, pending: PendingInteraction) -> PendingInteraction:
+        """Dispatch the same interaction again, as a second connected bot instance sees it."""
+        await self.dispatch("INTERACTION_CREATE", pending.payload)
+        return pending
+
+    # ---- interactions: building ------------------------------------------------------
+
+    def _find_command(self, name: str, dm: bool) -> tuple[JSON, str | None]:
+        scopes: list[str | None] = [None] if dm else [self.guild_id, None]
+        for scope in scopes:
+            for cmd in self.commands.get(scope, []):
+                if cmd["name"] == name and cmd.get("type", 1) == 1:
+                    return cmd, scope
+        raise LookupError(f"/{name} was never synced, so Discord would not offer it")
+
+    def _command_data(
+        self,
+        command: str,
+        options: Mapping[str, Any] | Sequence[JSON],
+        *,
+        focused: str | None,
+        dm: bool,
+    ) -> JSON:
+        top, *path = command.split()
+        cmd, scope = self._find_command(top, dm)
+        chain: list[JSON] = []
+        node = cmd
+        for part in path:
+            found = next(
+                (o for o in node.get("options", []) if o["name"] == part and o["type"] in (1, 2)),
+                None,
+            )
+            if found is None:
+                raise LookupError(f"/{command}: no subcommand {part!r}")
+            chain.append(found)
+            node = found
+        if isinstance(options, Mapping):
+            built = _build_options(node.get("options", []), options, focused)
+        else:
+            built = [dict(o) for o in options]
+        for sub in reversed(chain):
+            built = [{"name": sub["name"], "type": sub["type"], "options": built}]
+        data: JSON = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": built}
+        if scope is not None:
+            data["guild_id"] = scope
+        return data
+
+    def _component(self, message_id: int | str, custom_id: str) -> tuple[JSON, JSON]:
+        message = self.messages.get(str(message_id))
+        if message is None:
+            raise LookupError(f"no message {message_id} to click on")
+        for component in p.iter_components(message.get("components", [])):
+            if component.get("custom_id") == custom_id:
+                if component.get("disabled"):
+                    raise ValueError(f"{custom_id!r} is disabled: nobody can use it")
+                return message, component
+        raise LookupError(f"message {message_id} has no component {custom_id!r}")
+
+    async def _send_interaction(
+        self,
+        kind: int,
+        data: JSON,
+        *,
+        user: JSON | None = None,
+        roles: Sequence[int | str] = (),
+        channel_id: int | str | None = None,
+        locale: str = "en-US",
+        dm: bool = False,
+        message: JSON | None = None,
+    ) -> PendingInteraction:
+        # Any session will do: a disconnected one gets the event when it resumes.
+        await _wait_until(
+            self._gateway_changed,
+            lambda: next(iter(self._sessions.values()), None),
+            5.0,
+            lambda: "no Gateway session",
+        )
+        who = user or self.default_user
+        if message is not None:
+            channel_id = message["channel_id"]
+        if dm:
+            channel = self.channels[self._dm_channel_for(who["id"])]
+        else:
+            cid = str(channel_id) if channel_id is not None else self.channel_id
+            if cid not in self.channels:
+                raise LookupError(f"no channel {cid}")
+            channel = self.channels[cid]
+        guild_id = channel.get("guild_id")
+        payload: JSON = {
+            "id": self.new_id(),
+            "application_id": self.app_id,
+            "type": kind,
+            "data": data,
+            "token": "aW50ZXJhY3Rpb24:" + secrets.token_urlsafe(48),
+            "version": 1,
+            "channel_id": channel["id"],
+            "channel": channel | {"permissions": p.ALL_PERMISSIONS},
+            "locale": locale,
+            "app_permissions": p.ALL_PERMISSIONS,
+            "entitlements": [],
+            "attachment_size_limit": p.ATTACHMENT_SIZE_LIMIT,
+        }
+        if guild_id is not None:
+            payload |= {
+                "guild_id": guild_id,
+                "guild": {"id": guild_id, "locale": "en-US", "features": []},
+                "guild_locale": "en-US",
+                "member": p.member(who, [str(r) for r in roles], self.clock.now()),
+                "authorizing_integration_owners": {"0": guild_id},
+                "context": 0,
+            }
+        else:
+            payload |= {
+                "user": who,
+                "authorizing_integration_owners": {"0": who["id"]},
+                "context": 1,
+            }
+        if message is not None:
+            payload["message"] = message
+        pending = PendingInteraction(
+            self, payload, self.clock.now(), message["id"] if message else None
+        )
+        self.interactions[pending.id] = pending
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return pending
+
+    # ---- REST plumbing -----------------------------------------------------------------
+
+    def _routes(self) -> list[tuple[str, str, Handler]]:
+        wh = "/webhooks/{webhook_id}/{webhook_token}"
+        return [
+            ("GET", "/users/@me", self._get_me),
+            ("GET", "/oauth2/applications/@me", self._get_application),
+            ("GET", "/gateway", self._get_gateway),
+            ("GET", "/gateway/bot", self._get_gateway_bot),
+            ("GET", "/applications/{application_id}/commands", self._get_commands),
+            ("PUT", "/applications/{application_id}/commands", self._put_commands),
+            (
+                "GET",
+                "/applications/{application_id}/guilds/{guild_id}/commands",
+                self._get_commands,
+            ),
+            (
+                "PUT",
+                "/applications/{application_id}/guilds/{guild_id}/commands",
+                self._put_commands,
+            ),
+            ("POST", "/interactions/{webhook_id}/{webhook_token}/callback", self._callback),
+            ("POST", wh, self._followup),
+            ("GET", wh + "/messages/{message_id}", self._get_webhook_message),
+            ("PATCH", wh + "/messages/{message_id}", self._edit_webhook_message),
+            ("DELETE", wh + "/messages/{message_id}", self._delete_webhook_message),
+            ("GET", "/channels/{channel_id}", self._get_channel),
+            ("POST", "/channels/{channel_id}/messages", self._create_message),
+            ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message),
+            ("PATCH", "/channels/{channel_id}/messages/{message_id}", self._edit_message),
+            ("DELETE", "/channels/{channel_id}/messages/{message_id}", self._delete_message),
+            ("POST", "/users/@me/channels", self._open_dm),
+        ]
+
+    def _endpoint(self, handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def endpoint(request: web.Request) -> web.Response:
+            return await self._serve(request, handler)
+
+        return endpoint
+
+    async def _serve(self, request: web.Request, handler: Handler) -> web.Response:
+        """Parse, authenticate, rate-limit, handle and record one request."""
+        template = request.match_info.route.resource.canonical  # type: ignore[union-attr]
+        route = f"{request.method} {template.removeprefix(API_PREFIX)}"
+        body, files = await _read_body(request)
+        call = _Call(request, route, dict(request.match_info), body, files)
+        headers: dict[str, str] = {}
+        try:
+            # Webhook and interaction routes authenticate by the token in their path.
+            by_path_token = template.startswith(
+                (API_PREFIX + "/webhooks/", API_PREFIX + "/interactions/")
+            )
+            if not by_path_token and request.headers.get("Authorization") != f"Bot {self.token}":
+                raise p.unauthorized()
+            headers = self._rate_limit(route, call.params)
+            status, payload = await handler(call)
+        except DiscordError as error:
+            status, payload = error.status, error.body()
+        except _TooManyRequests as limited:
+            status, payload, headers = 429, limited.body, limited.headers
+        self.requests.append(
+            RecordedRequest(
+                method=request.method,
+                path=request.path.removeprefix(API_PREFIX),
+                route=route,
+                params=call.params,
+                query=dict(request.query),
+                headers=dict(request.headers),
+                json=body,
+                files=files,
+                status=status,
+                response=payload,
+                at=self.clock.now(),
+            )
+        )
+        self._requests_changed.fire()
+        if payload is None:
+            return web.Response(status=status, headers=headers)
+        # Exactly "application/json": json_response's "; charset=utf-8" makes discord.py
+        # read the body as text.
+        headers["Content-Type"] = "application/json"
+        return web.Response(status=status, body=json.dumps(payload).encode(), headers=headers)
+
+    def _rate_limit(self, route: str, params: Mapping[str, str]) -> dict[str, str]:
+        """Count the request in its bucket; raise a 429 when forced or over the limit."""
+        major = "+".join(params[k] for k in _MAJOR_PARAMETERS if k in params)
+        bucket_hash = hashlib.sha1(route.encode()).hexdigest()[:16]
+        for forced in self._forced:
+            if forced.route == route and forced.times > 0:
+                forced.times -= 1
+                raise _TooManyRequests(
+                    forced.retry_after, bucket_hash, forced.via, forced.is_global
+                )
+        # Rate limits run on real time whatever the fake's clock: discord.py sleeps for real.
+        now = time.monotonic()
+        bucket = self._buckets.get((route, major))
+        if bucket is None or now - bucket.started >= self.route_window:
+            bucket = self._buckets[route, major] = _Bucket(started=now)
+        reset_after = max(self.route_window - (now - bucket.started), 0.0)
+        if bucket.used >= self.route_limit:
+            raise _TooManyRequests(reset_after, bucket_hash, via=True, is_global=False)
+        bucket.used += 1
+        return {
+            "X-RateLimit-Limit": str(self.route_limit),
+            "X-RateLimit-Remaining": str(self.route_limit - bucket.used),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": bucket_hash,
+        }
+
+    # ---- REST: identity and commands -------------------------------------------------
+
+    async def _get_me(self, call: _Call) -> tuple[int, Any]:
+        return 200, self.bot_user
+
+    async def _get_application(self, call: _Call) -> tuple[int, Any]:
+        return 200, p.application(
+            self.app_id, self.bot_user["username"], self.owner, self.app_flags
+        )
+
+    async def _get_gateway(self, call: _Call) -> tuple[int, Any]:
+        return 200, {"url": self.gateway_url}
+
+    async def _get_gateway_bot(self, call: _Call) -> tuple[int, Any]:
+        limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
+        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+
+    def _own_application(self, call: _Call) -> str | None:
+        if call.params["application_id"] != self.app_id:
+            raise p.missing_access()
+        return call.params.get("guild_id")
+
+    async def _get_commands(self, call: _Call) -> tuple[int, Any]:
+        return 200, self.commands.get(self._own_application(call), [])
+
+    async def _put_commands(self, call: _Call) -> tuple[int, Any]:
+        scope = self._own_application(call)
+        p.check_commands(call.json)
+        # A bulk overwrite keeps the id of a command whose name and type stay the same.
+        old = {(c.get("type", 1), c["name"]): c["id"] for c in self.commands.get(scope, [])}
+        stored = []
+        for command in call.json:
+            kind = command.get("type", 1)
+            entry = {
+                "options": [],
+                "default_member_permissions": None,
+                "nsfw": False,
+                **command,
+                "type": kind,
+                "id": old.get((kind, command["name"])) or self.new_id(),
+                "application_id": self.app_id,
+                "version": self.new_id(),
+            }
+            if scope is not None:
+                entry["guild_id"] = scope
+            stored.append(entry)
+        self.commands[scope] = stored
+        return 200, stored
+
+    # ---- REST: interactions and their webhooks ---------------------------------------
+
+    async def _callback(self, call: _Call) -> tuple[int, Any]:
+        pending = self.interactions.get(call.params["webhook_id"])
+        if pending is None or pending.token != call.params["webhook_token"]:
+            raise p.unknown_interaction()
+        if pending.acknowledged:
+            raise p.already_acknowledged()
+        if self.clock.now() > pending.deadline:
+            raise p.unknown_interaction()
+        body = call.json if isinstance(call.json, dict) else {}
+        kind = body.get("type")
+        if kind not in p.ALLOWED_CALLBACKS.get(pending.type, frozenset()):
+            raise p.form_error({"type": ("INTERACTION_RESPONSE_TYPE_INVALID", f"type {kind}")})
+        data = body.get("data") or {}
+        resource_message: JSON | None = None
+        if kind == p.CHANNEL_MESSAGE:
+            p.check_message(data, prefix="data.", uploads=len(call.files))
+            resource_message = self._interaction_message(pending, data, call.files)
+        elif kind == p.DEFERRED_CHANNEL_MESSAGE:
+            flags = (int(data.get("flags") or 0) & p.EPHEMERAL) | p.LOADING
+            resource_message = self._interaction_message(pending, {"flags": flags}, ())
+        elif kind == p.UPDATE_MESSAGE:
+            p.check_message(data, prefix="data.", require_body=False)
+            source = self.messages.get(pending.source_message_id or "")
+            if source is None:
+                raise p.unknown_message()
+            resource_message = self._update(source, data)
+        elif kind == p.AUTOCOMPLETE_RESULT:
+            p.check_choices(body)
+        elif kind == p.MODAL:
+            p.check_modal(body)
+        # Validation passed: only now is the interaction acknowledged (a refused response
+        # may be corrected and sent again within the deadline, as on Discord).
+        pending.response_type = kind
+        if kind == p.DEFERRED_UPDATE_MESSAGE:
+            pending.response_message_id = pending.source_message_id
+        elif resource_message is not None:
+            pending.response_message_id = resource_message["id"]
+        if not _truthy(call.request.query.get("with_response")):
+            return 204, None
+        interaction: JSON = {"id": pending.id, "type": pending.type}
+        resource: JSON = {"type": kind}
+        if resource_message is not None:
+            flags = resource_message["flags"]
+            interaction |= {
+                "response_message_id": resource_message["id"],
+                "response_message_loading": bool(flags & p.LOADING),
+                "response_message_ephemeral": bool(flags & p.EPHEMERAL),
+            }
+            resource["message"] = resource_message
+        return 200, {"interaction": interaction, "resource": resource}
+
+    def _interaction_message(
+        self, pending: PendingInteraction, data: Mapping[str, Any], files: Sequence[Upload]
+    ) -> JSON:
+        user = pending.payload.get("member", {}).get("user") or pending.payload.get("user")
+        metadata: JSON = {
+            "id": pending.id,
+            "type": pending.type,
+            "user": user,
+            "authorizing_integration_owners": pending.payload["authorizing_integration_owners"],
+        }
+        if pending.source_message_id is not None:
+            metadata["interacted_message_id"] = pending.source_message_id
+        return self._store_message(
+            pending.channel_id,
+            data,
+            files,
+            message_type=20 if pending.type == p.APPLICATION_COMMAND else 0,
+            extra={
+                "webhook_id": self.app_id,
+                "application_id": self.app_id,
+                "interaction_metadata": metadata,
+            },
+        )
+
+    def _token_interaction(self, call: _Call) -> PendingInteraction:
+        """The interaction behind /webhooks/{app_id}/{token}, if its token is still valid."""
+        if call.params["webhook_id"] != self.app_id:
+            raise p.unknown_webhook()
+        token = call.params["webhook_token"]
+        pending = next((i for i in self.interactions.values() if i.token == token), None)
+        if pending is None:
+            raise p.unknown_webhook()
+        if self.clock.now() > pending.token_expires:
+            raise p.invalid_webhook_token()
+        return pending
+
+    def _webhook_message(self, call: _Call) -> tuple[PendingInteraction, JSON]:
+        pending = self._token_interaction(call)
+        wanted = call.params["message_id"]
+        if wanted == "@original":
+            message_id = pending.response_message_id
+        else:
+            message_id = wanted if wanted in pending.followup_ids else None
+        if message_id is None or message_id not in self.messages:
+            raise p.unknown_message()
+        return pending, self.messages[message_id]
+
+    async def _followup(self, call: _Call) -> tuple[int, Any]:
+        pending = self._token_interaction(call)
+        # Discord knows no webhook for an interaction that was never acknowledged.
+        if not pending.acknowledged:
+            raise p.unknown_webhook()
+        body = call.json if isinstance(call.json, dict) else {}
+        p.check_message(body, uploads=len(call.files))
+        original = self.messages.get(pending.response_message_id or "")
+        if original is not None and original["flags"] & p.LOADING:
+            # After a "thinking" defer, the first follow-up replaces the loading message.
+            message = self._update(original, body, files=call.files, clear_loading=True)
+        else:
+            message = self._interaction_message(pending, body, call.files)
+            pending.followup_ids.append(message["id"])
+        if not _truthy(call.request.query.get("wait")):
+            return 204, None
+        return 200, message
+
+    async def _get_webhook_message(self, call: _Call) -> tuple[int, Any]:
+        return 200, self._webhook_message(call)[1]
+
+    async def _edit_webhook_message(self, call: _Call) -> tuple[int, Any]:
+        _, message = self._webhook_message(call)
+        body = call.json if isinstance(call.json, dict) else {}
+        p.check_message(body, require_body=False)
+        return 200, self._update(message, body, files=call.files, clear_loading=True)
+
+    async def _delete_webhook_message(self, call: _Call) -> tuple[int, Any]:
+        _, message = self._webhook_message(call)
+        del self.messages[message["id"]]
+        return 204, None
+
+    # ---- REST: channels, messages, DMs -----------------------------------------------
+
+    def _channel(self, call: _Call) -> JSON:
+        channel = self.channels.get(call.params["channel_id"])
+        if channel is None:
+            raise p.unknown_channel()
+        return channel
+
+    def _channel_message(self, call: _Call) -> JSON:
+        self._channel(call)
+        message = self.messages.get(call.params["message_id"])
+        if message is None or message["channel_id"] != call.params["channel_id"]:
+            raise p.unknown_message()
+        return message
+
+    async def _get_channel(self, call: _Call) -> tuple[int, Any]:
+        return 200, self._channel(call)
+
+    async def _create_message(self, call: _Call) -> tuple[int, Any]:
+        channel = self._channel(call)
+        if channel["type"] == 1 and channel["recipients"][0]["id"] in self.closed_dm_user_ids:
+            raise p.cannot_dm()
+        body = call.json if isinstance(call.json, dict) else {}
+        p.check_message(body, uploads=len(call.files))
+        nonce = body.get("nonce")
+        key = (channel["id"], str(nonce))
+        now = self.clock.now()
+        if nonce is not None and body.get("enforce_nonce"):
+            earlier = self._nonces.get(key)
+            if earlier is not None and earlier[0] in self.messages and earlier[1] > now:
+                # Discord answers with the message already created for this nonce.
+                return 200, self.messages[earlier[0]]
+        message = self._store_message(channel["id"], body, call.files)
+        if nonce is not None and body.get("enforce_nonce"):
+            self._nonces[key] = (message["id"], now + timedelta(seconds=self.nonce_ttl))
+        return 200, message
+
+    async def _get_message(self, call: _Call) -> tuple[int, Any]:
+        return 200, self._channel_message(call)
+
+    async def _edit_message(self, call: _Call) -> tuple[int, Any]:
+        message = self._channel_message(call)
+        if message["author"]["id"] != self.bot_user["id"]:
+            raise p.cannot_edit_others()
+        body = call.json if isinstance(call.json, dict) else {}
+        p.check_message(body, require_body=False)
+        return 200, self._update(message, body, files=call.files)
+
+    async def _delete_message(self, call: _Call) -> tuple[int, Any]:
+        message = self._channel_message(call)
+        del self.messages[message["id"]]
+        return 204, None
+
+    async def _open_dm(self, call: _Call) -> tuple[int, Any]:
+        body = call.json if isinstance(call.json, dict) else {}
+        recipient = body.get("recipient_id")
+        if recipient is None:
+            raise p.form_error({"recipient_id": ("BASE_TYPE_REQUIRED", "This field is required")})
+        # Opening a DM always works; it is sending into it that a closed DM refuses.
+        return 200, self.channels[self._dm_channel_for(str(recipient))]
+
+    async def _unknown_route(self, call: _Call) -> tuple[int, Any]:
+        raise p.not_found()
+
+    def _dm_channel_for(self, user_id: str) -> str:
+        if user_id not in self._dm_channels:
+            who = self.users.get(user_id) or p.user(user_id, f"user{user_id[-4:]}")
+            cid = self.new_id()
+            self.channels[cid] = p.dm_channel(cid, who)
+            self._dm_channels[user_id] = cid
+        return self._dm_channels[user_id]
+
+    def _attachments(self, channel_id: str, files: Sequence[Upload]) -> list[JSON]:
+        out = []
+        for upload in files:
+            aid = self.new_id()
+            url = f"http://127.0.0.1:{self.port}/attachments/{channel_id}/{aid}/{upload.filename}"
+            out.append(
+                {
+                    "id": aid,
+                    "filename": upload.filename,
+                    "size": len(upload.data),
+                    "url": url,
+                    "proxy_url": url,
+                    "content_type": upload.content_type,
+                }
+            )
+        return out
+
+    def _store_message(
+        self,
+        channel_id: str,
+        body: Mapping[str, Any],
+        files: Sequence[Upload],
+        *,
+        message_type: int = 0,
+        extra: Mapping[str, Any] | None = None,
+    ) -> JSON:
+        message = p.message(
+            message_id=self.new_id(),
+            channel_id=channel_id,
+            guild_id=self.channels[channel_id].get("guild_id"),
+            author=self.bot_user,
+            body=body,
+            attachments=self._attachments(channel_id, files),
+            timestamp=self.clock.now(),
+            message_type=message_type,
+            extra=extra,
+        )
+        self.messages[message["id"]] = message
+        return message
+
+    def _update(
+        self,
+        message: JSON,
+        body: Mapping[str, Any],
+        *,
+        files: Sequence[Upload] = (),
+        clear_loading: bool = False,
+    ) -> JSON:
+        for key in ("content", "embeds", "components"):
+            if key in body:
+                message[key] = (
+                    body[key] if body[key] is not None else ("" if key == "content" else [])
+                )
+        if "attachments" in body or files:
+            # Kept attachments are listed by id; new uploads are added to them.
+            keep = {str(a.get("id")) for a in body.get("attachments") or []}
+            message["attachments"] = [
+                a for a in message["attachments"] if a["id"] in keep
+            ] + self._attachments(message["channel_id"], files)
+        if clear_loading:
+            message["flags"] &= ~p.LOADING
+        message["edited_timestamp"] = p.iso(self.clock.now())
+        return message
+
+    # ---- Gateway: the socket -----------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True, compress=False)
+        await ws.prepare(request)
+        self._sockets.add(ws)
+        session: _Session | None = None
+        try:
+            if request.query.get("v") != "10" or request.query.get("encoding") != "json":
+                # The fake speaks v10 JSON only (no ETF); zlib-stream is optional for Discord
+                # too: plain text frames are accepted by discord.py.
+                await ws.close(code=4012, message=b"Invalid API version")
+                return ws
+            await self._send(
+                ws, {"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}}
+            )
+            async for msg in ws:
+                if msg.type is not WSMsgType.TEXT:
+                    await ws.close(code=4002, message=b"Error while decoding payload.")
+                    break
+                frame = json.loads(msg.data)
+                self.gateway_received.append(frame)
+                self._gateway_changed.fire()
+                session = await self._on_frame(ws, frame, session)
+        finally:
+            self._sockets.discard(ws)
+            if session is not None and session.ws is ws:
+                session.ws = None
+                if ws.close_code in _FINAL_CLOSE_CODES:
+                    self._sessions.pop(session.id, None)
+            self._gateway_changed.fire()
+        return ws
+
+    async def _on_frame(
+        self, ws: web.WebSocketResponse, frame: JSON, session: _Session | None
+    ) -> _Session | None:
+        op, data = frame.get("op"), frame.get("d") or {}
+        if op == 1:
+            await self._send(ws, {"op": 11})
+        elif op == 2:
+            if session is not None:
+                await ws.close(code=4005, message=b"Already authenticated.")
+            elif data.get("token") != self.token:
+                await ws.close(code=4004, message=b"Authentication failed.")
+            elif "intents" not in data:
+                await ws.close(code=4013, message=b"Invalid intent(s).")
+            else:
+                session = _Session(id=secrets.token_hex(16), ws=ws)
+                self._sessions[session.id] = session
+                await self._dispatch_to(session, "READY", self._ready(data, session.id))
+                self._gateway_changed.fire()
+        elif op == 6:
+            old = self._sessions.get(str(data.get("session_id")))
+            if old is None or data.get("token") != self.token:
+                # Not resumable: discord.py then identifies afresh.
+                await self._send(ws, {"op": 9, "d": False})
+            else:
+                old.ws, session = ws, old
+                seq = data.get("seq") or 0
+                for missed in [f for f in old.sent if f["s"] > seq]:
+                    await self._send(ws, missed)
+                await self._dispatch_to(old, "RESUMED", {})
+                self._gateway_changed.fire()
+        return session
+
+    def _ready(self, identify: JSON, session_id: str) -> JSON:
+        ready: JSON = {
+            "v": 10,
+            "user": self.bot_user,
+            # An empty list: listed guilds would each need a GUILD_CREATE to follow.
+            "guilds": [],
+            "session_id": session_id,
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": self.app_id, "flags": self.app_flags},
+            "private_channels": [],
+            "relationships": [],
+            "session_type": "normal",
+        }
+        if "shard" in identify:
+            ready["shard"] = identify["shard"]
+        return ready
+
+    async def _dispatch_to(self, session: _Session, event: str, data: JSON) -> None:
+        session.seq += 1
+        frame = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.sent.append(frame)
+        if session.ws is not None and not session.ws.closed:
+            await self._send(session.ws, frame)
+
+    async def _send(self, ws: web.WebSocketResponse, frame: JSON) -> None:
+        self.gateway_sent.append(frame)
+        with contextlib.suppress(ConnectionResetError):
+            await ws.send_str(json.dumps(frame))
+
+
+class _TooManyRequests(Exception):
+    """A 429 with Discord's body and headers."""
+
+    def __init__(self, retry_after: float, bucket: str, via: bool, is_global: bool) -> None:
+        super().__init__(f"429 retry after {retry_after}")
+        self.body: JSON = {
+            "message": "You are being rate limited.",
+            "retry_after": round(retry_after, 3),
+            "global": is_global,
+        }
+        self.headers = {
+            "Retry-After": str(math.ceil(retry_after)),
+            "X-RateLimit-Limit": "1",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + retry_after:.3f}",
+            "X-RateLimit-Reset-After": f"{retry_after:.3f}",
+            "X-RateLimit-Bucket": bucket,
+            "X-RateLimit-Scope": "global" if is_global else "user",
+        }
+        if is_global:
+            self.headers["X-RateLimit-Global"] = "true"
+        if via:
+            # Discord's own 429s pass through Google's front end; discord.py treats a 429
+            # without Via as a Cloudflare ban and does not retry it.
+            self.headers["Via"] = "1.1 google"
+
+
+async def _read_body(request: web.Request) -> tuple[Any, tuple[Upload, ...]]:
+    """The JSON body, or a multipart body's `payload_json` and files."""
+    if request.content_type == "multipart/form-data":
+        payload: Any = None
+        files: list[Upload] = []
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                continue
+            data = await part.read()
+            if part.name == "payload_json":
+                payload = json.loads(data)
+            else:
+                files.append(
+                    Upload(
+                        field=part.name or "",
+                        filename=part.filename or "",
+                        content_type=part.headers.get("Content-Type", "application/octet-stream"),
+                        data=bytes(data),
+                    )
+                )
+        return payload, tuple(files)
+    raw = await request.read()
+    if not raw:
+        return None, ()
+    try:
+        return json.loads(raw), ()
+    except ValueError:
+        return raw.decode(errors="replace"), ()
+
+
+def _build_options(
+    schema: Sequence[JSON], values: Mapping[str, Any], focused: str | None
+) -> list[JSON]:
+    """Options as Discord sends them, in declared order, typed from the synced schema."""
+    known = {o["name"]: o for o in schema}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"no options named {sorted(unknown)}; the command has {sorted(known)}")
+    if focused is not None and focused not in values:
+        raise ValueError(f"the focused option {focused!r} needs a (partial) value")
+    built = []
+    for option in schema:
+        name = option["name"]
+        if name not in values:
+            # While autocompleting, the user has not filled the required options yet.
+            if option.get("required") and focused is None:
+                raise ValueError(f"required option {name!r} is missing")
+            continue
+        if name == focused:
+            built.append(
+                {"name": name, "type": option["type"], "value": values[name], "focused": True}
+            )
+        else:
+            value = p.option_value(option, values[name])
+            built.append({"name": name, "type": option["type"], "value": value})
+    return built
+
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value.lower() in ("1", "true")
+
+
+async def _wait_until(
+    signal: _Signal,
+    find: Callable[[], T | None],
+    timeout: float,  # noqa: ASYNC109 - shared by the waits above
+    seen: Callable[[], Any],
+) -> T:
+    """Re-check `find` each time `signal` fires, until it finds something or time runs out."""
+    try:
+        async with asyncio.timeout(timeout):
+            while (found := find()) is None:
+                await signal.wait()
+            return found
+    except TimeoutError:
+        raise TimeoutError(f"nothing matched within {timeout}s; seen so far: {seen()}") from None
