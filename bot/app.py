@@ -8,7 +8,7 @@ import logging
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import __version__
 from bot.adapters.base import Adapter
@@ -18,8 +18,10 @@ from bot.core import Core
 from bot.model import Role
 from bot.settings import EventConfig, Settings, build_agenda, default_config_path, load_event
 from bot.store import Store
-from bot.web.server import WebServer
 from commands import ACTIONS, ALL
+
+if TYPE_CHECKING:
+    from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +97,11 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
             on_exit=stop.set,
         )
         app.adapters.append(console)
-        if settings.web_port is not None:
-            app.web = await _start_web(app, settings)
         for adapter in app.adapters:
             await adapter.start()
+        # After the adapters: the prompt is up before aiohttp's server is even imported.
+        if settings.web_port is not None:
+            app.web = await _start_web(app, settings)
         log.info(
             "forum-bot %s ready: %s, %d sessions, adapters: %s",
             __version__,
@@ -122,6 +125,8 @@ def _platform_tokens(settings: Settings) -> list[str]:
 
 
 async def _start_web(app: App, settings: Settings) -> WebServer | None:
+    from bot.web.server import WebServer
+
     async def health() -> dict[str, Any]:
         await app.store.fetchone("SELECT 1")
         return {

@@ -281,35 +281,54 @@ def default_config_path() -> Path:
 # libyaml's loader where installed: several times faster on a large agenda.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-LineIndex = dict[tuple[str | int, ...], int]
+
+class LineIndex:
+    """The line of each field path in a YAML document, worked out only when asked:
+    a valid file (the usual case) never pays for the walk."""
+
+    def __init__(self, root: yaml.Node | None) -> None:
+        self._root = root
+        self._lines: dict[tuple[str | int, ...], int] | None = None
+
+    def _build(self) -> dict[tuple[str | int, ...], int]:
+        lines: dict[tuple[str | int, ...], int] = {}
+
+        def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:
+            lines[path] = node.start_mark.line + 1
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    k = key.value if isinstance(key, yaml.ScalarNode) else str(key)
+                    walk(value, (*path, k))
+                    # A field is reported at its key's line, not its value's.
+                    lines[(*path, k)] = key.start_mark.line + 1
+            elif isinstance(node, yaml.SequenceNode):
+                for i, item in enumerate(node.value):
+                    walk(item, (*path, i))
+
+        if self._root is not None:
+            walk(self._root, ())
+        return lines
+
+    def nearest(self, loc: tuple[str | int, ...]) -> int | None:
+        """The line of `loc`, or of its closest enclosing field."""
+        if self._lines is None:
+            self._lines = self._build()
+        while loc:
+            if loc in self._lines:
+                return self._lines[loc]
+            loc = loc[:-1]
+        return None
 
 
 def _load_yaml(text: str) -> tuple[Any, LineIndex]:
-    """The YAML document and the line of each field path, from one parse."""
+    """The YAML document, and its lines, from one parse."""
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
-        if root is None:
-            return None, {}
-        data = loader.construct_document(root)
+        data = loader.construct_document(root) if root is not None else None
     finally:
         loader.dispose()
-    lines: LineIndex = {}
-
-    def walk(node: yaml.Node, path: tuple[str | int, ...]) -> None:
-        lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                k = key.value if isinstance(key, yaml.ScalarNode) else str(key)
-                walk(value, (*path, k))
-                # A field is reported at its key's line, not its value's.
-                lines[(*path, k)] = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, (*path, i))
-
-    walk(root, ())
-    return data, lines
+    return data, LineIndex(root)
 
 
 def _path_text(loc: tuple[str | int, ...]) -> str:
@@ -317,14 +336,6 @@ def _path_text(loc: tuple[str | int, ...]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(file)"
-
-
-def _nearest_line(lines: LineIndex, loc: tuple[str | int, ...]) -> int | None:
-    while loc:
-        if loc in lines:
-            return lines[loc]
-        loc = loc[:-1]
-    return None
 
 
 def parse_event(text: str, source: str = "<event>") -> EventConfig:
@@ -358,7 +369,7 @@ def parse_event(text: str, source: str = "<event>") -> EventConfig:
                 message = "missing: this field is required"
             elif err["type"] == "extra_forbidden":
                 message = "unknown field (a typo?)"
-            problems.append(Problem(_path_text(loc), message, _nearest_line(lines, loc)))
+            problems.append(Problem(_path_text(loc), message, lines.nearest(loc)))
     # Cross-checks run on every session that is valid by itself, even when others are not,
     # so one pass shows every problem.
     sessions = (
@@ -421,7 +432,7 @@ def _cross_checks(
     problems: list[Problem] = []
 
     def add(loc: tuple[str | int, ...], message: str) -> None:
-        problems.append(Problem(_path_text(loc), message, _nearest_line(lines, loc)))
+        problems.append(Problem(_path_text(loc), message, lines.nearest(loc)))
 
     seen: dict[str, int] = {}
     for i, s in sessions:

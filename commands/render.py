@@ -13,18 +13,18 @@ from bot.model import Card, Field, Stamp, Text
 def when(ctx: Context, s: Session, *, with_date: bool = False) -> tuple[str | Stamp, ...]:
     """A session's time span in the reader's zone; with the date when it is needed."""
     t = ctx.t
-    start_local, end_local = t.local(s.start), t.local(s.end)
-    event_day = s.start.astimezone(ctx.event_tz).date()
+    # Hot path (a day of an agenda is hundreds of lines): convert each moment once.
+    start_local, end_local = s.start.astimezone(t.tz), s.end.astimezone(t.tz)
     # A reader abroad may see a session on another calendar day than the event's.
-    first = (
-        t.stamp_datetime(s.start)
-        if with_date or start_local.date() != event_day
-        else t.stamp_time(s.start)
+    first_dated = with_date or start_local.date() != ctx.agenda.event_day(s)
+    last_dated = end_local.date() != start_local.date()
+    return (
+        Stamp(
+            s.start, "f" if first_dated else "t", t.local_text(start_local, with_date=first_dated)
+        ),
+        " - ",
+        Stamp(s.end, "f" if last_dated else "t", t.local_text(end_local, with_date=last_dated)),
     )
-    last = (
-        t.stamp_datetime(s.end) if end_local.date() != start_local.date() else t.stamp_time(s.end)
-    )
-    return (first, " - ", last)
 
 
 def room_name(ctx: Context, s: Session) -> str:

@@ -1,7 +1,16 @@
-"""Finding what a person meant: exact, then contained, then fuzzy, in either language."""
+"""Finding what a person meant: exact, then contained, then misspelt, in either language.
+
+Fuzzy scoring of a query against every title is too slow for a 1,000-session agenda
+(tens of milliseconds per query). Instead each word of a query is looked up in the
+agenda's vocabulary: contained words narrow the candidates through an inverted index, and
+a misspelt word is corrected to its closest vocabulary word (one rapidfuzz pass over a few
+thousand short words), so "Dialog with Globel Scholars" reads as "dialogue with global
+scholars" and matches as if spelt right.
+"""
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -13,6 +22,10 @@ from rapidfuzz import fuzz, process
 T = TypeVar("T")
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+# A corrected word must be this close to the typed one (rapidfuzz ratio, 0-100).
+_CORRECT_CUTOFF = 75.0
+# Looser, for "did you mean" suggestions only.
+_SUGGEST_CUTOFF = 60.0
 
 
 def normalise(text: str) -> str:
@@ -29,42 +42,103 @@ class Found(Generic[T]):
     suggestions: tuple[T, ...] = ()
 
 
+class WordIndex:
+    """Which documents (by number) hold which words, for contained-word queries."""
+
+    def __init__(self, documents: Sequence[str]) -> None:
+        self._postings: dict[str, set[int]] = {}
+        for doc, text in enumerate(documents):
+            for word in text.split():
+                self._postings.setdefault(word, set()).add(doc)
+        self._vocab = list(self._postings)
+        # Korean is typed with or without spaces: one long string of the squashed
+        # documents lets "글로벌석학" find "글로벌 석학" with a single C-level search.
+        squashed = [d.replace(" ", "") for d in documents]
+        self._joined = "\x00".join(squashed)
+        self._offsets: list[int] = []
+        pos = 0
+        for s in squashed:
+            self._offsets.append(pos)
+            pos += len(s) + 1
+
+    def containing(self, words: Sequence[str]) -> set[int]:
+        """Documents in which every word appears, whole or as part of a word."""
+        result: set[int] | None = None
+        for word in words:
+            docs: set[int] = set()
+            exact = self._postings.get(word)
+            if exact:
+                docs |= exact
+            for vocab_word in self._vocab:
+                if word in vocab_word and vocab_word != word:
+                    docs |= self._postings[vocab_word]
+            result = docs if result is None else result & docs
+            if not result:
+                return set()
+        return result or set()
+
+    def squashed(self, query: str) -> set[int]:
+        """Documents containing the query with all spaces removed from both."""
+        needle = query.replace(" ", "")
+        found: set[int] = set()
+        if not needle:
+            return found
+        start = self._joined.find(needle)
+        while start != -1:
+            found.add(bisect.bisect_right(self._offsets, start) - 1)
+            start = self._joined.find(needle, start + 1)
+        return found
+
+    def correct(self, word: str, cutoff: float = _CORRECT_CUTOFF) -> str | None:
+        """The vocabulary word closest to a misspelt `word`, if one is close enough."""
+        if len(word) < 3 or word in self._postings:
+            return None
+        best = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return str(best[0]) if best else None
+
+    def near(self, words: Sequence[str], limit: int) -> list[int]:
+        """Documents sharing the most loosely-similar words with the query."""
+        score: dict[int, float] = {}
+        for word in words:
+            if len(word) < 3:
+                continue
+            for vocab_word, similarity, _ in process.extract(
+                word, self._vocab, scorer=fuzz.ratio, limit=5, score_cutoff=_SUGGEST_CUTOFF
+            ):
+                for doc in self._postings[vocab_word]:
+                    score[doc] = score.get(doc, 0.0) + similarity
+        ranked = sorted(score, key=lambda d: (-score[d], d))
+        return ranked[:limit]
+
+
 class Matcher(Generic[T]):
     """An index of items by their names (several per item: English, Korean, id)."""
 
     def __init__(self, items: Iterable[tuple[T, Sequence[str]]]) -> None:
         self._items: list[T] = []
-        self._keys: list[str] = []  # normalised names
-        self._owner: list[int] = []  # index into _items, per name
         self._exact: dict[str, list[int]] = {}
-        self._fuzzy_keys: list[str] = []
-        self._fuzzy_owner: list[int] = []
-        for item in items:
+        names: list[str] = []
+        self._owner: list[int] = []
+        for item, item_names in items:
             idx = len(self._items)
-            self._items.append(item[0])
-            for name in item[1]:
+            self._items.append(item)
+            for name in item_names:
                 key = normalise(name)
                 if not key:
                     continue
-                self._keys.append(key)
+                names.append(key)
                 self._owner.append(idx)
                 owners = self._exact.setdefault(key, [])
                 if idx not in owners:
                     owners.append(idx)
-                # Single words too, so a misspelt surname ("Watanabi") finds its person.
-                words = key.split()
-                for word in words if len(words) > 1 else ():
-                    if len(word) >= 3:
-                        self._fuzzy_keys.append(word)
-                        self._fuzzy_owner.append(idx)
-        # Squashed keys ignore spacing, as Korean is often typed with or without spaces.
-        self._squashed = [k.replace(" ", "") for k in self._keys]
-        self._fuzzy_keys += self._keys
-        self._fuzzy_owner += self._owner
+        self._index = WordIndex(names)
 
-    def find(self, query: str, limit: int = 5, cutoff: float = 80.0) -> Found[T]:
+    def _owners(self, docs: Iterable[int]) -> list[int]:
+        return sorted({self._owner[d] for d in docs})
+
+    def find(self, query: str, limit: int = 5) -> Found[T]:
         """Items named `query`: exact names first, then names containing every word of
-        the query, then close spellings; suggestions when none of these matched."""
+        the query, then the same with misspelt words corrected; suggestions otherwise."""
         q = normalise(query)
         if not q:
             return Found(())
@@ -72,28 +146,15 @@ class Matcher(Generic[T]):
         if exact:
             return Found(tuple(self._items[i] for i in exact))
         words = q.split()
-        squashed_q = q.replace(" ", "")
-        contained: list[int] = []
-        for pos, key in enumerate(self._keys):
-            owner = self._owner[pos]
-            if owner in contained:
-                continue
-            if all(w in key for w in words) or squashed_q in self._squashed[pos]:
-                contained.append(owner)
-        if contained:
-            return Found(tuple(self._items[i] for i in contained[:limit]))
-        if len(q) < 3:
-            return Found(())  # one or two letters are close to everything
-        scored = process.extract(
-            q, self._fuzzy_keys, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=50.0
-        )
-        close: list[int] = []
+        hits = self._owners(self._index.containing(words) or self._index.squashed(q))
+        if not hits:
+            corrected = [self._index.correct(w) or w for w in words]
+            if corrected != words:
+                hits = self._owners(self._index.containing(corrected))
+        if hits:
+            return Found(tuple(self._items[i] for i in hits[:limit]))
         near: list[int] = []
-        for _key, score, pos in scored:
-            owner = self._fuzzy_owner[pos]
-            target = close if score >= cutoff else near
-            if owner not in close and owner not in near:
-                target.append(owner)
-        if close:
-            return Found(tuple(self._items[i] for i in close[:limit]))
+        for doc in self._index.near(words, limit=limit * 3):
+            if self._owner[doc] not in near:
+                near.append(self._owner[doc])
         return Found((), tuple(self._items[i] for i in near[:3]))

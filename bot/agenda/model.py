@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.agenda.matching import Found, Matcher, normalise
+from bot.agenda.matching import Found, Matcher, WordIndex, normalise
 from bot.i18n import L
 
 NO_TEXT = L("")
@@ -74,23 +74,27 @@ class Agenda:
     _starts: list[datetime] = field(init=False, repr=False)
     _by_id: dict[str, Session] = field(init=False, repr=False)
     _by_date: dict[date, list[Session]] = field(init=False, repr=False)
+    _event_day: dict[str, date] = field(init=False, repr=False)
     _session_matcher: Matcher[Session] = field(init=False, repr=False)
     _person_matcher: Matcher[Person] = field(init=False, repr=False)
-    _search_text: list[str] = field(init=False, repr=False)
+    _search: WordIndex = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.sessions = sorted(self.sessions, key=lambda s: (s.start, s.end, s.id))
         self._starts = [s.start for s in self.sessions]
         self._by_id = {s.id: s for s in self.sessions}
         self._by_date = {}
+        self._event_day = {}
         tz = self.event.timezone
         for s in self.sessions:
-            self._by_date.setdefault(s.start.astimezone(tz).date(), []).append(s)
+            day = s.start.astimezone(tz).date()
+            self._event_day[s.id] = day
+            self._by_date.setdefault(day, []).append(s)
         self._session_matcher = Matcher((s, (s.id, s.title.en, s.title.ko)) for s in self.sessions)
         self._person_matcher = Matcher(
             (p, (p.id, p.name.en, p.name.ko)) for p in self.people.values()
         )
-        self._search_text = [self._haystack(s) for s in self.sessions]
+        self._search = WordIndex([self._haystack(s) for s in self.sessions])
 
     def _haystack(self, s: Session) -> str:
         parts = [s.id, s.title.en, s.title.ko, s.abstract.en, s.abstract.ko, s.kind]
@@ -108,6 +112,10 @@ class Agenda:
     def days(self) -> tuple[date, ...]:
         """The event's dates, day 1 first."""
         return self.event.dates
+
+    def event_day(self, s: Session) -> date:
+        """The date a session starts on in the event's zone."""
+        return self._event_day.get(s.id) or s.start.astimezone(self.event.timezone).date()
 
     def on_date(self, day: date) -> list[Session]:
         """Sessions starting on `day` in the event's zone."""
@@ -158,13 +166,9 @@ class Agenda:
         words = normalise(text).split()
         if not words:
             return Found(())
-        hits = [
-            s
-            for s, hay in zip(self.sessions, self._search_text, strict=True)
-            if all(w in hay for w in words)
-        ]
+        hits = sorted(self._search.containing(words))
         if hits:
-            return Found(tuple(hits[:limit]))
+            return Found(tuple(self.sessions[i] for i in hits[:limit]))
         # No literal hit: fall back to titles spelt nearly so, then to suggestions.
         return self._session_matcher.find(text, limit=limit)
 

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
+from babel.dates import format_date, format_skeleton, get_timezone_name
 
 from bot.i18n.messages import MESSAGES
 from bot.model import Stamp
@@ -48,6 +48,18 @@ def _locale(lang: str) -> Locale:
     return Locale.parse("ko_KR" if lang == "ko" else "en_GB")
 
 
+# Babel takes tens of microseconds per date; an agenda shows the same few days again and
+# again, so each (language, day) is formatted once.
+@lru_cache(maxsize=1024)
+def _full_date(lang: str, day: date) -> str:
+    return str(format_date(day, "full", locale=_locale(lang)))
+
+
+@lru_cache(maxsize=1024)
+def _short_day(lang: str, day: date) -> str:
+    return str(format_skeleton("MMMEd", day, locale=_locale(lang)))
+
+
 class Translator:
     """Messages and dates for one reader: their language and their time zone."""
 
@@ -72,17 +84,21 @@ class Translator:
 
     def time(self, at: datetime) -> str:
         """A 24-hour time, as conference programmes print it in both languages: 09:30."""
-        return str(format_time(self.local(at), "HH:mm", tzinfo=self.tz, locale=self.locale))
+        return self.local_text(self.local(at), with_date=False)
 
     def date(self, day: date) -> str:
         """A full date with weekday, e.g. Thursday, 5 February 2026."""
-        return str(format_date(day, "full", locale=self.locale))
+        return _full_date(self.lang, day)
 
     def date_time(self, at: datetime) -> str:
         """A short day and time in the reader's zone: Thu 5 Feb 13:00 / 2월 5일 (목) 13:00."""
-        local = self.local(at)
-        day = format_skeleton("MMMEd", local, tzinfo=self.tz, locale=self.locale)
-        return f"{day} {self.time(at)}"
+        return self.local_text(self.local(at), with_date=True)
+
+    def local_text(self, local: datetime, *, with_date: bool) -> str:
+        """A moment already in the reader's zone, as time or as day and time."""
+        # Plain integer formatting: strftime costs several times more on this hot path.
+        hhmm = f"{local.hour:02d}:{local.minute:02d}"
+        return f"{_short_day(self.lang, local.date())} {hhmm}" if with_date else hhmm
 
     def zone_name(self, at: datetime | None = None) -> str:
         """The reader's zone as its abbreviation and UTC offset, e.g. KST (UTC+9)."""
