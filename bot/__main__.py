@@ -62,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate an event file and list every problem")
     common(check)
+
+    invite = sub.add_parser(
+        "discord-invite", help="print the link that adds the bot to a Discord server"
+    )
+    invite.add_argument(
+        "--client-id",
+        help="the application id (default: DISCORD_APPLICATION_ID, else read from DISCORD_TOKEN)",
+    )
     return parser
 
 
@@ -81,7 +89,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "check":
         return _check(settings, args.config)
+    if args.command == "discord-invite":
+        return _discord_invite(settings, args.client_id)
     return _run(settings, args)
+
+
+def _discord_invite(settings: Settings, given: str | None) -> int:
+    from bot.adapters.discord_adapter import application_id_from_token, invite_url
+
+    app_id = given or settings.discord_application_id
+    if not app_id and settings.discord_token is not None:
+        app_id = application_id_from_token(settings.discord_token.get_secret_value()) or ""
+    if not app_id.isdigit():
+        print(
+            "forum-bot: give --client-id (the Application ID on the Developer Portal's "
+            "General Information page), or set DISCORD_APPLICATION_ID or DISCORD_TOKEN",
+            file=sys.stderr,
+        )
+        return 2
+    print(invite_url(app_id))
+    return 0
 
 
 def _check(settings: Settings, given: Path | None) -> int:

@@ -11,12 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import __version__
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, StartupError
 from bot.adapters.console import ConsoleAdapter
 from bot.clock import Clock
 from bot.core import Core
 from bot.model import Role
-from bot.settings import EventConfig, Settings, build_agenda, default_config_path, load_event
+from bot.settings import (
+    EventConfig,
+    PlatformConfig,
+    Settings,
+    build_agenda,
+    default_config_path,
+    load_event,
+)
 from bot.store import Store
 from commands import ACTIONS, ALL
 
@@ -79,26 +86,25 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        platforms = _platform_tokens(settings)
-        for name in platforms:
-            log.warning(
-                "%s is configured, but this forum-bot has no %s adapter yet; "
-                "starting the terminal instead",
-                f"{name.upper()} token",
-                name,
+        app.adapters.extend(_platform_adapters(app, settings))
+        if options.console or not app.adapters:
+            only = not app.adapters
+            app.adapters.append(
+                ConsoleAdapter(
+                    app.core,
+                    role=options.role,
+                    stdin=options.stdin,
+                    stdout=options.stdout,
+                    # Leaving the terminal ends the bot only when the terminal is all it runs.
+                    on_exit=stop.set if only else None,
+                )
             )
-        # Until the Discord and Slack adapters land, the terminal is always on; then it
-        # opens only without platform tokens or with --console.
-        console = ConsoleAdapter(
-            app.core,
-            role=options.role,
-            stdin=options.stdin,
-            stdout=options.stdout,
-            on_exit=stop.set,
-        )
-        app.adapters.append(console)
         for adapter in app.adapters:
-            await adapter.start()
+            try:
+                await adapter.start()
+            except StartupError as exc:
+                log.error("%s: %s", adapter.name, exc)
+                return 1
         # After the adapters: the prompt is up before aiohttp's server is even imported.
         if settings.web_port is not None:
             app.web = await _start_web(app, settings)
@@ -115,13 +121,28 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
     return 0
 
 
-def _platform_tokens(settings: Settings) -> list[str]:
-    found = []
+def _platform_adapters(app: App, settings: Settings) -> list[Adapter]:
+    """An adapter for every platform whose token is set."""
+    adapters: list[Adapter] = []
     if settings.discord_token is not None:
-        found.append("discord")
+        from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings
+
+        adapters.append(
+            DiscordAdapter(
+                app.core,
+                DiscordSettings(
+                    token=settings.discord_token.get_secret_value(),
+                    guild_ids=settings.guild_ids(),
+                    api_base=settings.discord_api_base_url,
+                    gateway_url=settings.discord_gateway_url,
+                ),
+                app.config.platforms.get("discord", PlatformConfig()),
+                app.store,
+            )
+        )
     if settings.slack_bot_token is not None:
-        found.append("slack")
-    return found
+        log.warning("SLACK_BOT_TOKEN is set, but this forum-bot has no Slack adapter yet")
+    return adapters
 
 
 async def _start_web(app: App, settings: Settings) -> WebServer | None:

@@ -19,6 +19,7 @@ from bot.model import Action, ChannelRef, Invocation, Reply, Role, UserRef
 from bot.registry import ActionSpec, CommandSpec, Option, OptionType, UsageError, parse_text
 from bot.settings import EventConfig
 from bot.store import Store, get_prefs
+from bot.zones import zones_matching
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +178,35 @@ class Core:
         except Exception:
             log.exception("action %s failed for %s", act.action_id, act.user.key)
             return Reply(t("error.internal"), error=True)
+
+    async def suggest(
+        self, kind: str, text: str, user: UserRef, locale: str | None = None, limit: int = 25
+    ) -> list[tuple[str, str]]:
+        """Autocomplete: (label, value) pairs for a session, speaker or time-zone option."""
+        t = await self.translator_for(user, locale)
+        typed = text.strip()[:100]
+        if _FORBIDDEN.search(typed):
+            return []
+        agenda = self.agenda
+        if kind == "session":
+            found = agenda.find_sessions(typed) if typed else None
+            sessions = (
+                list(found.matches or found.suggestions)
+                if found
+                else agenda.upcoming(self.clock.now(), limit)
+            )
+            return [
+                (f"{t.pick(s.title)} · {t.date_time(s.start)}"[:100], s.id)
+                for s in sessions[:limit]
+            ]
+        if kind == "speaker":
+            people = (
+                list(agenda.find_people(typed).matches) if typed else list(agenda.people.values())
+            )
+            return [(t.pick(p.name)[:100], p.id) for p in people[:limit]]
+        if kind == "timezone":
+            return [(z, z) for z in zones_matching(typed, limit)]
+        return []
 
     def _unknown_command(self, inv: Invocation, ctx: Context) -> Reply:
         t = ctx.t

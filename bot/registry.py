@@ -49,6 +49,8 @@ class Option:
     autocomplete: str | None = None
     # A free-text option takes the rest of the line on platforms that send raw text.
     rest: bool = False
+    # The option's name for Korean readers, where a platform localises names (Discord).
+    name_ko: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class CommandSpec:
     role: Role = Role.PARTICIPANT
     # Whether the answer is for the asker alone (True) or for the channel.
     ephemeral: bool = True
+    # The command's name for Korean readers, where a platform localises names (Discord).
+    name_ko: str = ""
 
     def option(self, name: str) -> Option | None:
         """The option called `name`, if the command has one."""
@@ -88,13 +92,14 @@ def command(
     options: Sequence[Option] = (),
     role: Role = Role.PARTICIPANT,
     ephemeral: bool = True,
+    name_ko: str = "",
 ) -> Callable[[Handler], CommandSpec]:
     """Declare a command: the decorated handler becomes a `CommandSpec`."""
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,31}", name):
         raise ValueError(f"command name {name!r} is not valid on every platform")
 
     def wrap(handler: Handler) -> CommandSpec:
-        return CommandSpec(name, description, handler, tuple(options), role, ephemeral)
+        return CommandSpec(name, description, handler, tuple(options), role, ephemeral, name_ko)
 
     return wrap
 

@@ -47,9 +47,29 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="FORUM_BOT_LOG_LEVEL")
     secret: SecretStr | None = Field(None, validation_alias="FORUM_BOT_SECRET")
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
+    discord_guild_ids: str = Field("", validation_alias="DISCORD_GUILD_IDS")
+    discord_api_base_url: str = Field(
+        "https://discord.com/api/v10", validation_alias="DISCORD_API_BASE_URL"
+    )
+    discord_gateway_url: str = Field(
+        "wss://gateway.discord.gg", validation_alias="DISCORD_GATEWAY_URL"
+    )
+    discord_application_id: str = Field("", validation_alias="DISCORD_APPLICATION_ID")
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+
+    @field_validator("discord_guild_ids")
+    @classmethod
+    def _check_guilds(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip() and not part.strip().isdigit():
+                raise ValueError(f"guild ids are numbers separated by commas, not {part!r}")
+        return value
+
+    def guild_ids(self) -> tuple[int, ...]:
+        """DISCORD_GUILD_IDS as numbers; empty means commands are synced globally."""
+        return tuple(int(p) for p in self.discord_guild_ids.split(",") if p.strip())
 
     @field_validator("web_port", mode="before")
     @classmethod

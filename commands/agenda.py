@@ -123,11 +123,13 @@ def _day_reply(ctx: Context, day: date) -> Reply:
 @command(
     "agenda",
     L("Show the programme of a day", "하루 일정을 봅니다"),
+    name_ko="일정",
     options=[
         Option(
             "day",
             L("Day number, date, today or tomorrow", "일차, 날짜, 오늘 또는 내일"),
             max_length=40,
+            name_ko="날짜",
         )
     ],
 )
@@ -142,7 +144,7 @@ async def agenda_day_button(ctx: Context, value: str) -> Reply:
     return _day_reply(ctx, resolve_day(ctx, value))
 
 
-@command("now", L("What is on right now", "지금 진행 중인 세션"))
+@command("now", L("What is on right now", "지금 진행 중인 세션"), name_ko="지금")
 async def now(ctx: Context) -> Reply:
     """Sessions under way now, or what comes next when nothing is."""
     t = ctx.t
@@ -171,7 +173,7 @@ def _nothing_now(ctx: Context) -> str:
     return t("agenda.nothing_now", title=t.pick(nxt[0].title), when=t.time(nxt[0].start))
 
 
-@command("next", L("What starts next", "다음에 시작하는 세션"))
+@command("next", L("What starts next", "다음에 시작하는 세션"), name_ko="다음")
 async def next_(ctx: Context) -> Reply:
     """The sessions starting next (all of them, when rooms run in parallel)."""
     t = ctx.t
@@ -216,12 +218,14 @@ def _no_match(ctx: Context, query: str, suggestions: list[str]) -> str:
 @command(
     "session",
     L("Details of one session", "세션 상세 정보"),
+    name_ko="세션",
     options=[
         Option(
             "session",
             L("Session id or title", "세션 ID 또는 제목"),
             required=True,
             autocomplete="session",
+            name_ko="세션",
         )
     ],
 )
@@ -233,12 +237,14 @@ async def session(ctx: Context, session: str) -> Reply:
 @command(
     "speaker",
     L("Who a speaker is and when they speak", "연사 정보와 발표 시간"),
+    name_ko="연사",
     options=[
         Option(
             "name",
             L("Speaker's name", "연사 이름"),
             required=True,
             autocomplete="speaker",
+            name_ko="이름",
         )
     ],
 )
@@ -267,7 +273,12 @@ async def speaker(ctx: Context, name: str) -> Reply:
 @command(
     "search",
     L("Search titles, abstracts, rooms and speakers", "제목, 소개, 장소, 연사 검색"),
-    options=[Option("text", L("Words to look for", "찾을 단어"), required=True, rest=True)],
+    name_ko="검색",
+    options=[
+        Option(
+            "text", L("Words to look for", "찾을 단어"), required=True, rest=True, name_ko="검색어"
+        )
+    ],
 )
 async def search(ctx: Context, text: str) -> Reply:
     """Sessions mentioning every word of `text`."""

@@ -2,57 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
-from functools import lru_cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from bot.context import Context, UserError
 from bot.i18n import L, Translator
 from bot.model import Card, Field, Reply, Text
 from bot.registry import Choice, Option, command
 from bot.store import set_language, set_timezone
+from bot.zones import resolve_zone
 
-# Abbreviations people type, mapped to the zone most of this event's readers mean.
-_ALIASES = {
-    "kst": "Asia/Seoul",
-    "jst": "Asia/Tokyo",
-    "pst": "America/Los_Angeles",
-    "pdt": "America/Los_Angeles",
-    "pt": "America/Los_Angeles",
-    "est": "America/New_York",
-    "edt": "America/New_York",
-    "cet": "Europe/Berlin",
-    "gmt": "Etc/UTC",
-    "utc": "Etc/UTC",
-    "seoul": "Asia/Seoul",
-    "서울": "Asia/Seoul",
-    "tokyo": "Asia/Tokyo",
-    "san diego": "America/Los_Angeles",
-}
 _RESET = {"event", "default", "reset", "행사", "기본"}
-
-
-@lru_cache(maxsize=1)
-def _zones() -> dict[str, str]:
-    """Every IANA zone by its lower-cased name; computed once, on first use."""
-    return {z.lower(): z for z in available_timezones()}
-
-
-def resolve_zone(text: str) -> str:
-    """An IANA zone name from what was typed (case-insensitive, with a few aliases)."""
-    key = text.strip().lower().replace(" ", "_")
-    key = _ALIASES.get(key.replace("_", " "), key).lower()
-    zones = _zones()
-    if key in zones:
-        return zones[key]
-    # "Seoul" for Asia/Seoul, "los angeles" for America/Los_Angeles.
-    by_city = [z for lower, z in zones.items() if lower.rsplit("/", 1)[-1] == key]
-    if len(by_city) >= 1:
-        return sorted(by_city, key=len)[0]
-    close = difflib.get_close_matches(key, list(zones), n=1, cutoff=0.75)
-    if close:
-        raise UserError("tz.unknown_hint", value=text[:60], hint=zones[close[0]])
-    raise UserError("tz.unknown", value=text[:60])
 
 
 def _zone_reply(ctx: Context, t: Translator, key: str, zone: str) -> Reply:
@@ -84,6 +43,7 @@ def _zone_reply(ctx: Context, t: Translator, key: str, zone: str) -> Reply:
 @command(
     "timezone",
     L("Show or set your time zone", "내 시간대를 보거나 설정합니다"),
+    name_ko="시간대",
     options=[
         Option(
             "zone",
@@ -93,6 +53,7 @@ def _zone_reply(ctx: Context, t: Translator, key: str, zone: str) -> Reply:
             ),
             max_length=64,
             autocomplete="timezone",
+            name_ko="시간대",
         )
     ],
 )
@@ -109,6 +70,7 @@ async def timezone(ctx: Context, zone: str | None = None) -> Reply:
 @command(
     "language",
     L("Choose English or Korean", "영어 또는 한국어를 선택합니다"),
+    name_ko="언어",
     options=[
         Option(
             "language",
@@ -119,6 +81,7 @@ async def timezone(ctx: Context, zone: str | None = None) -> Reply:
                 Choice("ko", L("Korean", "한국어")),
             ),
             max_length=20,
+            name_ko="언어",
         )
     ],
 )
@@ -132,7 +95,12 @@ async def language(ctx: Context, language: str) -> Reply:
 @command(
     "help",
     L("What this bot can do", "이 봇으로 할 수 있는 일"),
-    options=[Option("command", L("A command to explain", "설명할 명령어"), max_length=40)],
+    options=[
+        Option(
+            "command", L("A command to explain", "설명할 명령어"), max_length=40, name_ko="명령어"
+        )
+    ],
+    name_ko="도움말",
 )
 async def help_(ctx: Context, command: str | None = None) -> Reply:
     """The commands this user may run, or one command's usage."""

@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.model import Reply, UserRef
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """Where a message the bot sent now lives, so it can be edited later."""
+
+    platform: str
+    channel_id: str
+    message_id: str
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered.
+
+    `permanent` means trying again cannot help (DMs closed, channel gone); otherwise a
+    later attempt may succeed (rate limits, outages).
+    """
+
+    def __init__(self, message: str, *, permanent: bool, code: int | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+
+
+class StartupError(Exception):
+    """An adapter cannot start (a wrong token, an unreachable server): said in one line."""
 
 
 class Adapter(Protocol):
@@ -20,10 +47,15 @@ class Adapter(Protocol):
         """Disconnect cleanly."""
         ...
 
-    async def post(self, channel: str, reply: Reply) -> None:
-        """Post a message the bot sends on its own to a mapped channel (e.g. "announcements")."""
+    async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> SentMessage:
+        """Post a message the bot sends on its own to a mapped channel ("announcements",
+        a room id, or a platform channel id). `key` makes a retried post not a duplicate."""
         ...
 
-    async def dm(self, user: UserRef, reply: Reply) -> None:
+    async def dm(self, user: UserRef, reply: Reply, *, key: str | None = None) -> SentMessage:
         """Send a message to one person."""
+        ...
+
+    async def edit(self, sent: SentMessage, reply: Reply) -> None:
+        """Replace the content of a message the bot sent."""
         ...

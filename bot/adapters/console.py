@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import TextIO
 
+from bot.adapters.base import SentMessage
 from bot.core import Core
 from bot.model import Action, Button, ChannelRef, Reply, Role, UserRef, plain
 
@@ -80,6 +81,7 @@ class ConsoleAdapter:
         self._interactive = self._in.isatty()
         self._task: asyncio.Task[None] | None = None
         self._buttons: tuple[Button, ...] = ()
+        self._count = 0
         self.user = UserRef(PLATFORM, _login(), _login())
         self.channel = ChannelRef(PLATFORM, "terminal", "terminal")
         self.roles = frozenset(r for r in Role if r <= role)
@@ -100,13 +102,23 @@ class ConsoleAdapter:
         if self._task is not None:
             await asyncio.shield(self._task)
 
-    async def post(self, channel: str, reply: Reply) -> None:
+    async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> SentMessage:
         """Print a post the bot makes on its own, with its channel."""
         self._print(f"[#{safe(channel)}] {render(reply)}")
+        return self._sent(channel)
 
-    async def dm(self, user: UserRef, reply: Reply) -> None:
+    async def dm(self, user: UserRef, reply: Reply, *, key: str | None = None) -> SentMessage:
         """Print a direct message, with its recipient."""
         self._print(f"[DM to {safe(user.name or user.id)}] {render(reply)}")
+        return self._sent(f"dm:{user.id}")
+
+    async def edit(self, sent: SentMessage, reply: Reply) -> None:
+        """A terminal cannot change what it printed: print the new version, marked."""
+        self._print(f"[#{safe(sent.channel_id)}, edited] {render(reply)}")
+
+    def _sent(self, channel: str) -> SentMessage:
+        self._count += 1
+        return SentMessage(PLATFORM, channel, str(self._count))
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()

@@ -14,4 +14,15 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 2: targets that refuse messages for good (Discord 50007, a deleted channel).
+    """
+    CREATE TABLE delivery_blocks (
+        platform TEXT NOT NULL,
+        target   TEXT NOT NULL,
+        code     INTEGER,
+        reason   TEXT NOT NULL,
+        at       TEXT NOT NULL,
+        PRIMARY KEY (platform, target)
+    );
+    """,
 ]

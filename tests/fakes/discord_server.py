@@ -603,6 +603,7 @@ class FakeDiscord:
             ("GET", wh + "/messages/{message_id}", self._get_webhook_message),
             ("PATCH", wh + "/messages/{message_id}", self._edit_webhook_message),
             ("DELETE", wh + "/messages/{message_id}", self._delete_webhook_message),
+            ("GET", "/guilds/{guild_id}/channels", self._get_guild_channels),
             ("GET", "/channels/{channel_id}", self._get_channel),
             ("POST", "/channels/{channel_id}/messages", self._create_message),
             ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_message),
@@ -885,6 +886,12 @@ class FakeDiscord:
 
     async def _get_channel(self, call: _Call) -> tuple[int, Any]:
         return 200, self._channel(call)
+
+    async def _get_guild_channels(self, call: _Call) -> tuple[int, Any]:
+        guild = call.params["guild_id"]
+        if guild != self.guild_id:
+            raise p.unknown_channel()  # Discord answers 404 for a guild the bot is not in
+        return 200, [c for c in self.channels.values() if c.get("guild_id") == guild]
 
     async def _create_message(self, call: _Call) -> tuple[int, Any]:
         channel = self._channel(call)

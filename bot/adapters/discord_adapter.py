@@ -1,0 +1,545 @@
+"""The Discord adapter: discord.py 2.7, application commands generated from CommandSpecs.
+
+The command tree of discord.py wants one Python function per command, with the options in
+its signature. Ours are declared once as data, so the adapter writes Discord's command JSON
+itself, syncs it with one bulk request, and answers every interaction from `on_interaction`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+
+from bot.adapters.base import DeliveryError, SentMessage, StartupError
+from bot.core import Core
+from bot.model import (
+    Action,
+    Button,
+    Card,
+    ChannelRef,
+    Invocation,
+    Reply,
+    Role,
+    Stamp,
+    Text,
+    UserRef,
+)
+from bot.registry import CommandSpec, Option, OptionType
+from bot.settings import PlatformConfig
+from bot.store import Store
+from bot.store.deliveries import is_blocked, record_block
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+DEFAULT_GATEWAY = "wss://gateway.discord.gg"
+MAX_CONTENT = 2000
+_OPTION_TYPES = {OptionType.STRING: 3, OptionType.INTEGER: 4, OptionType.BOOLEAN: 5}
+_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "danger": discord.ButtonStyle.danger,
+}
+# Discord's error codes that no retry can fix.
+_CLOSED_DMS = 50007
+_PERMANENT = {10003, 10008, 10013, 50001, 50013, 50007, 50035}
+# Markdown and mention syntax, escaped so that user text shows as typed.
+_MARKUP = re.compile(r"([\\*_~`|<>\[\]])")
+_LINE_START = re.compile(r"^(\s*)([#>\-+]|\d+\.)", re.MULTILINE)
+_PING = re.compile(r"@(everyone|here)")
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    """How to reach Discord: the token, where to sync, and REST and gateway addresses."""
+
+    token: str
+    guild_ids: tuple[int, ...] = ()
+    api_base: str = DEFAULT_API_BASE
+    gateway_url: str = DEFAULT_GATEWAY
+    # A handler still running after this long is deferred, then answered by follow-up.
+    defer_after: float = 1.0
+    ready_timeout: float = 30.0
+    # How long discord.py waits for the guilds' channels (needed to post to a channel by
+    # name) before it calls itself ready.
+    guild_ready_timeout: float = 2.0
+
+
+# ---- rendering ------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """User-visible text that Discord shows literally: no markup, mention or ping."""
+    text = _MARKUP.sub(r"\\\1", text)
+    text = _LINE_START.sub(r"\1\\\2", text)
+    return _PING.sub("@\u200b\\1", text)
+
+
+def render_text(text: Text) -> str:
+    """A text for Discord: literal pieces escaped, stamps as `<t:UNIX:style>`."""
+    if isinstance(text, str):
+        return escape(text)
+    parts = []
+    for piece in text:
+        if isinstance(piece, Stamp):
+            parts.append(f"<t:{int(piece.at.timestamp())}:{piece.style}>")
+        else:
+            parts.append(escape(piece))
+    return "".join(parts)
+
+
+def split_content(text: str, limit: int = MAX_CONTENT) -> list[str]:
+    """Text cut into messages of at most `limit` characters, at line ends where possible."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_embed(card: Card) -> discord.Embed:
+    """A card as an embed, within Discord's limits (title 256, description 4096, fields)."""
+    embed = discord.Embed(title=_clip(escape(card.title), 256), colour=0x2B6CB0)
+    lines = [render_text(line) for line in card.lines]
+    description = ""
+    for i, line in enumerate(lines):
+        more = f"\n… (+{len(lines) - i})"
+        if len(description) + len(line) + 1 + len(more) > 4096:
+            description += more
+            break
+        description = f"{description}\n{line}" if description else line
+    embed.description = description or None
+    for f in card.fields[:25]:
+        embed.add_field(
+            name=_clip(escape(f.name), 256),
+            value=_clip(render_text(f.value), 1024) or "-",
+            inline=f.inline,
+        )
+    if card.footer:
+        embed.set_footer(text=_clip(card.footer, 2048))
+    return embed
+
+
+def custom_id(button: Button) -> str:
+    """The component id that brings a press back as an Action (Discord allows 100)."""
+    return f"{button.action_id}|{button.value}"[:100]
+
+
+def render_view(buttons: Sequence[Button]) -> discord.ui.View | None:
+    """Buttons as a row of components; presses come back through on_interaction."""
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for b in buttons[:25]:
+        view.add_item(
+            discord.ui.Button(
+                label=_clip(b.label, 80),
+                custom_id=custom_id(b),
+                style=_STYLES.get(b.style, discord.ButtonStyle.secondary),
+            )
+        )
+    return view
+
+
+def message_parts(reply: Reply) -> list[dict[str, Any]]:
+    """The keyword arguments of each message that carries `reply` (usually one)."""
+    chunks = split_content(render_text(reply.text)) if reply.text else []
+    first: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    if chunks:
+        first["content"] = chunks[0]
+    if reply.card is not None:
+        first["embed"] = render_embed(reply.card)
+    view = render_view(reply.buttons)
+    if view is not None:
+        first["view"] = view
+    if reply.file is not None:
+        first["file"] = discord.File(io.BytesIO(reply.file.data), filename=reply.file.filename)
+    rest = [
+        {"content": chunk, "allowed_mentions": discord.AllowedMentions.none()}
+        for chunk in chunks[1:]
+    ]
+    if "content" not in first and "embed" not in first and "file" not in first:
+        first["content"] = "\u200b"  # Discord refuses an empty message
+    return [first, *rest]
+
+
+# ---- commands -------------------------------------------------------------------------
+
+
+def option_payload(opt: Option) -> dict[str, Any]:
+    """One option as Discord's application-command JSON."""
+    data: dict[str, Any] = {
+        "type": _OPTION_TYPES[opt.type],
+        "name": opt.name,
+        "description": _clip(opt.description.en, 100),
+        "required": opt.required,
+    }
+    if opt.name_ko:
+        data["name_localizations"] = {"ko": opt.name_ko}
+    if opt.description.ko:
+        data["description_localizations"] = {"ko": _clip(opt.description.ko, 100)}
+    if opt.choices:
+        data["choices"] = [
+            {
+                "name": c.label.en,
+                "value": c.value,
+                **({"name_localizations": {"ko": c.label.ko}} if c.label.ko else {}),
+            }
+            for c in opt.choices
+        ]
+    elif opt.autocomplete:
+        data["autocomplete"] = True
+    if opt.type is OptionType.STRING:
+        data["max_length"] = min(opt.max_length, 6000)
+    if opt.min_value is not None:
+        data["min_value"] = opt.min_value
+    if opt.max_value is not None:
+        data["max_value"] = opt.max_value
+    return data
+
+
+def command_payload(spec: CommandSpec) -> dict[str, Any]:
+    """A CommandSpec as a Discord chat-input command, with Korean localisations."""
+    # Required options must come before optional ones on Discord.
+    options = sorted(spec.options, key=lambda o: not o.required)
+    data: dict[str, Any] = {
+        "type": 1,
+        "name": spec.name,
+        "description": _clip(spec.description.en, 100),
+        "options": [option_payload(o) for o in options],
+    }
+    if spec.name_ko:
+        data["name_localizations"] = {"ko": spec.name_ko}
+    if spec.description.ko:
+        data["description_localizations"] = {"ko": _clip(spec.description.ko, 100)}
+    return data
+
+
+def nonce_for(key: str) -> str:
+    """A nonce Discord accepts (at most 25 characters) derived from a delivery key."""
+    return hashlib.sha256(key.encode()).hexdigest()[:25]
+
+
+# ---- the adapter ----------------------------------------------------------------------
+
+
+class DiscordAdapter:
+    """Discord through a real discord.py client."""
+
+    name = PLATFORM
+
+    def __init__(
+        self, core: Core, settings: DiscordSettings, config: PlatformConfig, store: Store
+    ) -> None:
+        self.core = core
+        self.settings = settings
+        self.config = config
+        self.store = store
+        self.client = discord.Client(
+            intents=discord.Intents.default(),
+            guild_ready_timeout=settings.guild_ready_timeout,
+        )
+        self.client.event(self.on_interaction)
+        self._task: asyncio.Task[None] | None = None
+        self._dm_channels: dict[str, int] = {}
+        self._channel_names: dict[str, int] = {}
+        self.synced: list[dict[str, Any]] = []
+
+    # lifecycle
+    async def start(self) -> None:
+        """Log in, connect to the gateway, sync the commands; raises StartupError."""
+        # discord.py keeps both addresses as class attributes; there is one client.
+        discord.http.Route.BASE = self.settings.api_base.rstrip("/")
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.settings.gateway_url)
+        try:
+            await self.client.login(self.settings.token)
+        except discord.LoginFailure as exc:
+            await self.client.close()
+            raise StartupError(
+                "Discord refused DISCORD_TOKEN (401 Unauthorized): copy the bot token again "
+                "from the Developer Portal (Bot > Reset Token)"
+            ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            await self.client.close()
+            raise StartupError(f"cannot reach Discord at {self.settings.api_base}: {exc}") from exc
+        self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord")
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {self._task, ready},
+            timeout=self.settings.ready_timeout,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if ready not in done:
+            ready.cancel()
+            error = self._task.exception() if self._task in done else None
+            await self.stop()
+            if isinstance(error, discord.ConnectionClosed) and error.code == 4004:
+                raise StartupError("Discord's gateway refused DISCORD_TOKEN (4004)")
+            raise StartupError(f"Discord's gateway did not become ready ({error or 'timeout'})")
+        await self.sync_commands()
+        log.info("discord: connected as %s, %d commands synced", self.client.user, len(self.synced))
+
+    async def stop(self) -> None:
+        """Close the gateway and HTTP sessions."""
+        await self.client.close()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def sync_commands(self) -> None:
+        """Put every command on Discord: to the configured guilds, or globally."""
+        payload = [command_payload(spec) for spec in self.core.commands]
+        app_id = self.client.application_id
+        if app_id is None:
+            raise StartupError("Discord did not say which application this bot is")
+        if self.settings.guild_ids:
+            for guild in self.settings.guild_ids:
+                await self.client.http.bulk_upsert_guild_commands(app_id, guild, payload)
+        else:
+            await self.client.http.bulk_upsert_global_commands(app_id, payload)
+        self.synced = payload
+
+    # inbound
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Every slash command, autocomplete and button press arrives here."""
+        try:
+            if interaction.type is discord.InteractionType.application_command:
+                await self._command(interaction)
+            elif interaction.type is discord.InteractionType.autocomplete:
+                await self._autocomplete(interaction)
+            elif interaction.type is discord.InteractionType.component:
+                await self._component(interaction)
+        except discord.HTTPException as exc:
+            log.warning("discord: answering interaction %s failed: %s", interaction.id, exc)
+
+    def _who(self, interaction: discord.Interaction) -> tuple[UserRef, ChannelRef, frozenset[Role]]:
+        user = interaction.user
+        channel = interaction.channel
+        who = UserRef(PLATFORM, str(user.id), user.display_name)
+        where = ChannelRef(
+            PLATFORM, str(interaction.channel_id or ""), str(getattr(channel, "name", "") or "")
+        )
+        return who, where, self._roles(interaction)
+
+    def _roles(self, interaction: discord.Interaction) -> frozenset[Role]:
+        roles = {Role.PARTICIPANT}
+        member = interaction.user
+        # Role ids come with the interaction even when the guild is not cached; names only
+        # when it is. The mapping in the event file may use either.
+        ids = {str(r) for r in getattr(member, "_roles", ())}
+        names = {r.name for r in getattr(member, "roles", ()) if hasattr(r, "name")}
+        for role_name, values in self.config.roles.items():
+            if any(v in ids or v in names for v in values):
+                roles.add(Role.parse(role_name))
+        return frozenset(r for r in Role if r <= max(roles))
+
+    async def _command(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        name = str(data.get("name", ""))
+        args = {str(o["name"]): o.get("value") for o in data.get("options", []) if "name" in o}
+        user, channel, roles = self._who(interaction)
+        inv = Invocation(PLATFORM, name, user, channel, args, roles, str(interaction.locale))
+        spec = self.core.spec(name)
+        work = asyncio.create_task(self.core.dispatch(inv))
+        done, _ = await asyncio.wait({work}, timeout=self.settings.defer_after)
+        if work in done:
+            await self._respond(interaction, work.result())
+            return
+        # Still working: acknowledge now so the 3-second deadline is met, answer later.
+        ephemeral = spec.ephemeral if spec else True
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        reply = await work
+        for part in message_parts(reply):
+            await interaction.followup.send(ephemeral=ephemeral, **part)
+
+    async def _respond(self, interaction: discord.Interaction, reply: Reply) -> None:
+        parts = message_parts(reply)
+        ephemeral = reply.ephemeral or reply.error
+        await interaction.response.send_message(ephemeral=ephemeral, **parts[0])
+        for part in parts[1:]:
+            await interaction.followup.send(ephemeral=ephemeral, **part)
+
+    async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        spec = self.core.spec(str(data.get("name", "")))
+        focused = next((o for o in data.get("options", []) if o.get("focused")), None)
+        opt = spec.option(str(focused["name"])) if spec and focused else None
+        choices: list[app_commands.Choice[str]] = []
+        if opt is not None and opt.autocomplete and focused is not None:
+            user, _, _ = self._who(interaction)
+            pairs = await self.core.suggest(
+                opt.autocomplete, str(focused.get("value", "")), user, str(interaction.locale)
+            )
+            choices = [app_commands.Choice(name=label, value=value) for label, value in pairs]
+        await interaction.response.autocomplete(choices[:25])
+
+    async def _component(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        action_id, _, value = str(data.get("custom_id", "")).partition("|")
+        user, channel, roles = self._who(interaction)
+        act = Action(PLATFORM, action_id, value, user, channel, roles, str(interaction.locale))
+        reply = await self.core.on_action(act)
+        message = interaction.message
+        if message is not None and message.flags.ephemeral and not reply.error:
+            # The asker's own answer: turn the page in place instead of adding a message.
+            part = message_parts(reply)[0]
+            part.pop("file", None)
+            part.setdefault("content", None)
+            part.setdefault("embed", None)
+            part.setdefault("view", None)
+            await interaction.response.edit_message(**part)
+            return
+        await self._respond(
+            interaction, Reply(reply.text, reply.card, reply.buttons, True, reply.file, reply.error)
+        )
+
+    # outbound
+    async def _channel_id(self, channel: str) -> int:
+        target = self.config.channels.get(channel) or self.config.rooms.get(channel) or channel
+        if target.isdigit():
+            return int(target)
+        name = target.lstrip("#")
+        for ch in self.client.get_all_channels():
+            if ch.name == name and isinstance(ch, discord.abc.Messageable):
+                return ch.id
+        # The guild may not be cached (yet): ask for its channels once, then remember.
+        if name not in self._channel_names:
+            for guild in self.settings.guild_ids:
+                try:
+                    channels = await self.client.http.get_all_guild_channels(guild)
+                except discord.HTTPException as exc:
+                    log.warning("discord: cannot list channels of guild %s: %s", guild, exc)
+                    continue
+                for ch in channels:
+                    self._channel_names.setdefault(str(ch.get("name", "")), int(ch["id"]))
+        found = self._channel_names.get(name)
+        if found is None:
+            raise DeliveryError(
+                f"no Discord channel {name!r} is visible to the bot", permanent=True
+            )
+        return found
+
+    async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> SentMessage:
+        """Post to a mapped channel; with `key`, a retry returns the first message."""
+        target = self.client.get_partial_messageable(await self._channel_id(channel))
+        return await self._send(target, reply, key)
+
+    async def dm(self, user: UserRef, reply: Reply, *, key: str | None = None) -> SentMessage:
+        """Message one person; a person who accepts no DMs is recorded and not retried."""
+        if await is_blocked(self.store, PLATFORM, user.id):
+            raise DeliveryError(f"{user.id} accepts no DMs", permanent=True, code=_CLOSED_DMS)
+        channel_id = self._dm_channels.get(user.id)
+        if channel_id is None:
+            try:
+                data = await self.client.http.start_private_message(int(user.id))
+            except discord.HTTPException as exc:
+                raise self._delivery_error(exc) from exc
+            channel_id = int(data["id"])
+            self._dm_channels[user.id] = channel_id
+        target = self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        try:
+            return await self._send(target, reply, key)
+        except DeliveryError as exc:
+            if exc.code == _CLOSED_DMS:
+                await record_block(
+                    self.store,
+                    PLATFORM,
+                    user.id,
+                    _CLOSED_DMS,
+                    "accepts no DMs",
+                    self.core.clock.now(),
+                )
+            raise
+
+    async def edit(self, sent: SentMessage, reply: Reply) -> None:
+        """Replace a message the bot sent."""
+        target = self.client.get_partial_messageable(int(sent.channel_id))
+        part = message_parts(reply)[0]
+        part.pop("file", None)
+        try:
+            await target.get_partial_message(int(sent.message_id)).edit(**part)
+        except discord.HTTPException as exc:
+            raise self._delivery_error(exc) from exc
+
+    async def _send(
+        self, target: discord.PartialMessageable, reply: Reply, key: str | None
+    ) -> SentMessage:
+        parts = message_parts(reply)
+        first: discord.Message | None = None
+        for i, part in enumerate(parts):
+            # discord.py sends enforce_nonce with every nonce: a retried create returns
+            # the message made the first time instead of a second one.
+            if key:
+                part["nonce"] = nonce_for(f"{key}#{i}")
+            try:
+                message = await target.send(**part)
+            except discord.HTTPException as exc:
+                raise self._delivery_error(exc) from exc
+            first = first or message
+        assert first is not None
+        return SentMessage(PLATFORM, str(first.channel.id), str(first.id))
+
+    @staticmethod
+    def _delivery_error(exc: discord.HTTPException) -> DeliveryError:
+        permanent = exc.code in _PERMANENT or exc.status in (401, 403, 404)
+        return DeliveryError(
+            f"Discord {exc.status} ({exc.code}): {exc.text}", permanent=permanent, code=exc.code
+        )
+
+
+def application_id_from_token(token: str) -> str | None:
+    """A bot token's first part is its application id, in base64."""
+    head = token.split(".", 1)[0]
+    try:
+        decoded = base64.b64decode(head + "=" * (-len(head) % 4)).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return decoded if decoded.isdigit() else None
+
+
+def invite_url(application_id: str) -> str:
+    """The OAuth2 link that adds the bot with exactly the scopes and permissions it uses."""
+    permissions = discord.Permissions(
+        view_channel=True,  # see the channels it posts to
+        send_messages=True,  # reminders, announcements, question cards
+        send_messages_in_threads=True,  # answers in threads
+        embed_links=True,  # sessions as embeds
+        attach_files=True,  # .ics and Q&A exports
+        read_message_history=True,  # edit its own question cards
+    )
+    query = (
+        f"client_id={application_id}&scope=bot+applications.commands"
+        f"&permissions={permissions.value}&integration_type=0"
+    )
+    return f"https://discord.com/oauth2/authorize?{query}"

@@ -1,0 +1,382 @@
+"""The Discord adapter end to end: the real discord.py client against the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import discord
+import pytest
+import pytest_asyncio
+import yarl
+
+from bot.adapters.base import DeliveryError, SentMessage, StartupError
+from bot.adapters.discord_adapter import (
+    DiscordAdapter,
+    DiscordSettings,
+    application_id_from_token,
+    command_payload,
+    escape,
+    invite_url,
+    split_content,
+)
+from bot.core import Core
+from bot.i18n import L
+from bot.model import Attachment, Button, Reply, UserRef
+from bot.registry import command
+from bot.settings import PlatformConfig
+from bot.store import Store
+from bot.store.deliveries import is_blocked
+from commands import ALL
+from tests.fakes.discord_server import FakeDiscord
+
+TOKEN = "discord-test-token"
+MOD_ROLE = "111111111111111111"
+MESSAGES = "POST /channels/{channel_id}/messages"
+
+Start = Callable[..., Awaitable[tuple[FakeDiscord, DiscordAdapter]]]
+
+
+@pytest_asyncio.fixture
+async def start(monkeypatch: pytest.MonkeyPatch, core: Core, store: Store) -> AsyncIterator[Start]:
+    """Start a fake Discord and the adapter connected to it; both stop after the test."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def go(token: str = TOKEN, **fake_options: Any) -> tuple[FakeDiscord, DiscordAdapter]:
+            fake = await stack.enter_async_context(FakeDiscord(token=TOKEN, **fake_options))
+            # The adapter sets these class-wide; monkeypatch puts the originals back.
+            monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+            monkeypatch.setattr(
+                discord.gateway.DiscordWebSocket,
+                "DEFAULT_GATEWAY",
+                discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
+            )
+            fake.add_channel("222222222222222222", name="announcements")
+            config = PlatformConfig(
+                channels={"announcements": "announcements", "moderators": "333333333333333333"},
+                rooms={"grand-hall": fake.channel_id},
+                roles={"moderator": [MOD_ROLE]},
+            )
+            settings = DiscordSettings(
+                token=token,
+                guild_ids=(int(fake.guild_id),),
+                api_base=fake.api_base,
+                gateway_url=fake.gateway_url,
+                guild_ready_timeout=0.01,
+                ready_timeout=5,
+            )
+            adapter = DiscordAdapter(core, settings, config, store)
+            stack.push_async_callback(adapter.stop)
+            await adapter.start()
+            return fake, adapter
+
+        yield go
+
+
+def content_of(body: dict[str, Any]) -> str:
+    data = body.get("data", body)
+    parts = [data.get("content") or ""]
+    for embed in data.get("embeds") or []:
+        parts += [embed.get("title", ""), embed.get("description") or ""]
+        parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(parts)
+
+
+async def test_commands_are_synced_with_options_and_korean_names(start: Start) -> None:
+    fake, _ = await start()
+    synced = {c["name"]: c for c in fake.commands[fake.guild_id]}
+    assert set(synced) == {spec.name for spec in ALL}
+    agenda = synced["agenda"]
+    assert agenda["name_localizations"] == {"ko": "일정"}
+    assert agenda["description_localizations"]["ko"] == "하루 일정을 봅니다"
+    session = synced["session"]["options"][0]
+    assert session["required"] and session["autocomplete"] and session["type"] == 3
+    language = synced["language"]["options"][0]
+    assert [c["value"] for c in language["choices"]] == ["en", "ko"]
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "expected"),
+    [
+        ("agenda", {"day": "1"}, "Registration"),
+        ("agenda", {}, "Day 1"),
+        ("now", {}, "Registration"),
+        ("next", {}, "Opening Ceremony"),
+        ("session", {"session": "dialogue"}, "Dialogue with Global Scholars"),
+        ("speaker", {"name": "watanabe"}, "Masayoshi Watanabe"),
+        ("search", {"text": "solid-state"}, "Tech Partnering"),
+        ("timezone", {"zone": "Asia/Tokyo"}, "Asia/Tokyo"),
+        ("language", {"language": "ko"}, "한국어"),
+        ("help", {}, "/agenda"),
+    ],
+)
+async def test_every_agenda_command_as_a_slash_command(
+    start: Start, name: str, options: dict[str, Any], expected: str
+) -> None:
+    fake, _ = await start()
+    pending = await fake.send_slash_command(name, options)
+    callback = await pending
+    assert callback.status < 300
+    body = callback.json
+    assert body["type"] == 4
+    assert expected in content_of(body)
+    assert body["data"]["flags"] & 64  # personal answers are ephemeral
+    assert body["data"]["allowed_mentions"] == {"parse": []}
+    assert (callback.at - pending.dispatched_at).total_seconds() < 3
+
+
+async def test_sessions_show_discord_timestamps(start: Start) -> None:
+    fake, _ = await start()
+    body = (await (await fake.send_slash_command("session", {"session": "dialogue"}))).json
+    # 13:00 KST on 5 Feb 2026, shown by Discord in each reader's own zone.
+    assert "<t:1770264000:f>" in content_of(body)
+
+
+async def test_korean_client_locale_gets_korean(start: Start) -> None:
+    fake, _ = await start()
+    body = (await (await fake.send_slash_command("agenda", {"day": "2"}, locale="ko"))).json
+    assert "2일차" in content_of(body)
+
+
+async def test_bad_input_is_one_ephemeral_line(start: Start) -> None:
+    fake, _ = await start()
+    body = (await (await fake.send_slash_command("agenda", {"day": "x" * 40}))).json
+    assert "cannot read" in body["data"]["content"]
+    assert body["data"]["flags"] & 64
+
+
+async def test_autocomplete_offers_sessions_speakers_and_zones(start: Start) -> None:
+    fake, _ = await start()
+    body = (await (await fake.send_autocomplete("session", {"session": "scholar"}, "session"))).json
+    assert body["type"] == 8
+    assert body["data"]["choices"][0]["value"] == "dialogue"
+    body = (await (await fake.send_autocomplete("session", {"session": "석학"}, "session"))).json
+    assert body["data"]["choices"][0]["value"] == "dialogue"
+    body = (await (await fake.send_autocomplete("session", {"session": ""}, "session"))).json
+    assert 1 <= len(body["data"]["choices"]) <= 25  # what comes next
+    body = (await (await fake.send_autocomplete("speaker", {"name": "liu"}, "name"))).json
+    assert body["data"]["choices"] == [{"name": "Ping Liu", "value": "ping-liu"}]
+    body = (await (await fake.send_autocomplete("timezone", {"zone": "los"}, "zone"))).json
+    assert {"name": "America/Los_Angeles", "value": "America/Los_Angeles"} in body["data"][
+        "choices"
+    ]
+
+
+async def test_a_button_press_turns_the_page(start: Start) -> None:
+    fake, _ = await start()
+    pending = await fake.send_slash_command("agenda", {"day": "1"})
+    first = await pending
+    components = first.json["data"]["components"][0]["components"]
+    assert components[0]["custom_id"] == "agenda.day|2"
+    press = await fake.send_button(pending.response_message_id, "agenda.day|2")
+    body = (await press).json
+    assert body["type"] == 7  # the ephemeral answer is updated in place
+    assert "Day 2" in content_of(body)
+
+
+async def test_roles_come_from_the_mapping(start: Start, core: Core) -> None:
+    seen: list[str] = []
+
+    @command("mod-only", L("moderators"), role=__import__("bot.model").model.Role.MODERATOR)
+    async def mod_only(ctx: Any) -> Reply:
+        seen.append(ctx.user.id)
+        return Reply("welcome, moderator")
+
+    core.commands.append(mod_only)
+    core._by_name["mod-only"] = mod_only
+    fake, _ = await start()
+    refused = (await (await fake.send_slash_command("mod-only"))).json
+    assert "Only moderators" in refused["data"]["content"]
+    allowed = (await (await fake.send_slash_command("mod-only", roles=[MOD_ROLE]))).json
+    assert allowed["data"]["content"] == "welcome, moderator"
+    assert len(seen) == 1
+
+
+async def test_a_slow_handler_is_deferred_then_followed_up(start: Start, core: Core) -> None:
+    release = asyncio.Event()
+
+    @command("slow", L("slow"))
+    async def slow(ctx: Any) -> Reply:
+        await release.wait()
+        return Reply("finally")
+
+    core.commands.append(slow)
+    core._by_name["slow"] = slow
+    fake, adapter = await start()
+    object.__setattr__(adapter.settings, "defer_after", 0.05)
+    pending = await fake.send_slash_command("slow")
+    deferred = await pending
+    assert deferred.json["type"] == 5 and deferred.status < 300
+    release.set()
+    follow = await fake.wait_for(lambda r: r.route.startswith("POST /webhooks"))
+    assert follow.json["content"] == "finally"
+    assert follow.status < 300
+
+
+async def test_channel_post_with_nonce_is_not_duplicated(start: Start) -> None:
+    fake, adapter = await start()
+    reply = Reply("Doors open at 09:00 @everyone <@123456789012345678>", ephemeral=False)
+    first = await adapter.post("announcements", reply, key="announce:1:discord")
+    again = await adapter.post("announcements", reply, key="announce:1:discord")
+    assert first == again
+    stored = fake.channel_messages("222222222222222222")
+    assert len(stored) == 1
+    sent = [r for r in fake.requests if r.route == MESSAGES]
+    assert sent[0].json["nonce"] and sent[0].json["enforce_nonce"] is True
+    assert sent[0].json["allowed_mentions"] == {"parse": []}
+    assert "@\u200beveryone" in stored[0]["content"]
+    assert "\\<@123456789012345678\\>" in stored[0]["content"]
+
+
+async def test_posts_to_rooms_and_ids_and_edit(start: Start) -> None:
+    fake, adapter = await start()
+    sent = await adapter.post("grand-hall", Reply("In this room next: the dialogue"))
+    assert sent.channel_id == fake.channel_id
+    await adapter.edit(sent, Reply("Now: the dialogue"))
+    assert fake.messages[sent.message_id]["content"] == "Now: the dialogue"
+    with pytest.raises(DeliveryError) as missing:
+        await adapter.post("nowhere", Reply("x"))
+    assert missing.value.permanent
+
+
+async def test_long_text_is_split_and_files_attach(start: Start) -> None:
+    fake, adapter = await start()
+    text = "\n".join(f"line {i} " + "x" * 90 for i in range(60))
+    await adapter.post(
+        "announcements", Reply(text, file=Attachment("a.ics", b"BEGIN", "text/calendar"))
+    )
+    stored = fake.channel_messages("222222222222222222")
+    assert len(stored) == 3
+    assert all(len(m["content"]) <= 2000 for m in stored)
+    assert "line 59" in stored[-1]["content"]
+    uploads = [r for r in fake.requests if r.route == MESSAGES and r.files]
+    assert uploads[0].files[0].filename == "a.ics"
+
+
+async def test_dm_opens_once_and_closed_dms_are_recorded(start: Start, store: Store) -> None:
+    fake, adapter = await start(closed_dm_user_ids=["444444444444444444"])
+    alice = UserRef("discord", fake.default_user["id"], "alice")
+    await adapter.dm(alice, Reply("Your session starts in 10 minutes"))
+    await adapter.dm(alice, Reply("It starts now"))
+    opened = [r for r in fake.requests if r.route == "POST /users/@me/channels"]
+    assert len(opened) == 1
+    fake.add_user("closed", "444444444444444444")
+    closed = UserRef("discord", "444444444444444444", "closed")
+    with pytest.raises(DeliveryError) as refused:
+        await adapter.dm(closed, Reply("hello"))
+    assert refused.value.permanent and refused.value.code == 50007
+    assert await is_blocked(store, "discord", "444444444444444444")
+    before = len(fake.requests)
+    with pytest.raises(DeliveryError):
+        await adapter.dm(closed, Reply("hello again"))
+    assert len(fake.requests) == before  # not retried against Discord
+
+
+async def test_a_429_is_waited_out_and_retried(start: Start) -> None:
+    fake, adapter = await start()
+    fake.rate_limit_next(MESSAGES, times=2, retry_after=0.05)
+    sent = await adapter.post("announcements", Reply("after the limit"), key="k429")
+    attempts = [r for r in fake.requests if r.route == MESSAGES]
+    assert [r.status for r in attempts] == [429, 429, 200]
+    assert fake.messages[sent.message_id]["content"] == "after the limit"
+
+
+async def test_a_wrong_token_fails_at_start_with_a_clear_message(start: Start) -> None:
+    with pytest.raises(StartupError, match="Discord refused DISCORD_TOKEN"):
+        await start(token="wrong-token")
+
+
+def test_rendering_helpers() -> None:
+    assert escape("**bold** _x_ `c` > q") == "\\*\\*bold\\*\\* \\_x\\_ \\`c\\` \\> q"
+    assert escape("# title\n- item") == "\\# title\n\\- item"
+    assert escape("@here") == "@\u200bhere"
+    chunks = split_content("a" * 4500)
+    assert [len(c) for c in chunks] == [2000, 2000, 500]
+    assert split_content("") == [""]
+    payload = command_payload(next(s for s in ALL if s.name == "agenda"))
+    assert payload["options"][0]["max_length"] == 40
+    assert "permissions=274878024704" in invite_url("1")
+    assert "scope=bot+applications.commands" in invite_url("1")
+    assert application_id_from_token("MTIz.x.y") == "123"
+    assert application_id_from_token("!!!") is None
+    assert isinstance(SentMessage("discord", "1", "2"), SentMessage)
+    assert Button("x", "a").style == "secondary"
+    assert yarl.URL("ws://127.0.0.1").host == "127.0.0.1"
+
+
+async def test_forum_bot_run_serves_discord_and_stops_on_sigterm(tmp_path: Any) -> None:
+    """The whole program as a subprocess, its Discord pointed at the fake on 127.0.0.1."""
+    import os
+    import signal
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    async with FakeDiscord(token=TOKEN) as fake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+        env |= {
+            "DISCORD_TOKEN": TOKEN,
+            "DISCORD_GUILD_IDS": fake.guild_id,
+            "DISCORD_API_BASE_URL": fake.api_base,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "FORUM_BOT_WEB_PORT": "0",
+            "FORUM_BOT_DB": str(tmp_path / "bot.sqlite"),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--simulate-from",
+            "2026-02-05T09:00+09:00",
+            cwd=root,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            await fake.wait_for(lambda r: r.route.startswith("PUT /applications"), timeout=30)
+            body = (await (await fake.send_slash_command("next"))).json
+            assert "Opening Ceremony" in content_of(body)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, err = await asyncio.wait_for(proc.communicate(), 30)
+        log = err.decode()
+        assert proc.returncode == 0, log
+        assert "commands synced" in log and "forum-bot stopped" in log
+        assert TOKEN not in log and "Traceback" not in log
+        assert out == b""  # no terminal without --console
+
+
+async def test_forum_bot_run_with_a_wrong_token_exits_with_one_clear_line(tmp_path: Any) -> None:
+    import os
+    import sys
+    from pathlib import Path
+
+    async with FakeDiscord(token=TOKEN) as fake:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+        env |= {
+            "DISCORD_TOKEN": "not-the-token",
+            "DISCORD_API_BASE_URL": fake.api_base,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "FORUM_BOT_WEB_PORT": "off",
+            "FORUM_BOT_DB": str(tmp_path / "bot.sqlite"),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=Path(__file__).resolve().parents[1],
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 1
+    log = err.decode()
+    assert "Discord refused DISCORD_TOKEN (401 Unauthorized)" in log
+    assert "Traceback" not in log and "not-the-token" not in log
