@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -24,7 +28,7 @@ from bot.adapters.discord_adapter import (
 )
 from bot.core import Core
 from bot.i18n import L
-from bot.model import Attachment, Button, Reply, UserRef
+from bot.model import Attachment, Button, Reply, Role, UserRef
 from bot.registry import command
 from bot.settings import PlatformConfig
 from bot.store import Store
@@ -35,6 +39,7 @@ from tests.fakes.discord_server import FakeDiscord
 TOKEN = "discord-test-token"
 MOD_ROLE = "111111111111111111"
 MESSAGES = "POST /channels/{channel_id}/messages"
+ROOT = Path(__file__).resolve().parents[1]
 
 Start = Callable[..., Awaitable[tuple[FakeDiscord, DiscordAdapter]]]
 
@@ -179,7 +184,7 @@ async def test_a_button_press_turns_the_page(start: Start) -> None:
 async def test_roles_come_from_the_mapping(start: Start, core: Core) -> None:
     seen: list[str] = []
 
-    @command("mod-only", L("moderators"), role=__import__("bot.model").model.Role.MODERATOR)
+    @command("mod-only", L("moderators"), role=Role.MODERATOR)
     async def mod_only(ctx: Any) -> Reply:
         seen.append(ctx.user.id)
         return Reply("welcome, moderator")
@@ -308,12 +313,6 @@ def test_rendering_helpers() -> None:
 
 async def test_forum_bot_run_serves_discord_and_stops_on_sigterm(tmp_path: Any) -> None:
     """The whole program as a subprocess, its Discord pointed at the fake on 127.0.0.1."""
-    import os
-    import signal
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
     async with FakeDiscord(token=TOKEN) as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
         env |= {
@@ -352,10 +351,6 @@ async def test_forum_bot_run_serves_discord_and_stops_on_sigterm(tmp_path: Any) 
 
 
 async def test_forum_bot_run_with_a_wrong_token_exits_with_one_clear_line(tmp_path: Any) -> None:
-    import os
-    import sys
-    from pathlib import Path
-
     async with FakeDiscord(token=TOKEN) as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
         env |= {
