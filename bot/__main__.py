@@ -70,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
         "--client-id",
         help="the application id (default: DISCORD_APPLICATION_ID, else read from DISCORD_TOKEN)",
     )
+
+    slack = sub.add_parser(
+        "slack-manifest", help="print the Slack app manifest to create the app from"
+    )
+    common(slack)
+    slack.add_argument(
+        "--url",
+        help="the public https URL of /slack/events (HTTP mode); without it, Socket Mode",
+    )
     return parser
 
 
@@ -91,7 +100,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(settings, args.config)
     if args.command == "discord-invite":
         return _discord_invite(settings, args.client_id)
+    if args.command == "slack-manifest":
+        return _slack_manifest(settings, args.config, args.url)
     return _run(settings, args)
+
+
+def _slack_manifest(settings: Settings, given: Path | None, url: str | None) -> int:
+    import json
+
+    from bot.adapters.slack_adapter import manifest
+    from bot.app import config_path
+    from commands import ALL
+
+    if url is not None and not url.startswith("https://"):
+        print("forum-bot: --url must be an https:// address Slack can reach", file=sys.stderr)
+        return 2
+    try:
+        config = load_event(config_path(settings, given))
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    short = config.event.short_name
+    name = short.en if short else config.event.name.en
+    data = manifest(ALL, name=name, request_url=url, prefix=settings.slack_command_prefix)
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+    return 0
 
 
 def _discord_invite(settings: Settings, given: str | None) -> int:

@@ -25,7 +25,7 @@ from bot.settings import (
     load_event,
 )
 from bot.store import Store
-from commands import ACTIONS, ALL
+from commands import ACTIONS, ALL, HOME
 
 if TYPE_CHECKING:
     from bot.web.server import WebServer
@@ -71,6 +71,7 @@ async def build_core(config: EventConfig, store: Store, clock: Clock) -> Core:
         agenda=build_agenda(config),
         commands=ALL,
         actions=ACTIONS,
+        home=HOME,
     )
 
 
@@ -86,7 +87,11 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        app.adapters.extend(_platform_adapters(app, settings))
+        try:
+            app.adapters.extend(_platform_adapters(app, settings))
+        except StartupError as exc:
+            log.error("%s", exc)
+            return 1
         if options.console or not app.adapters:
             only = not app.adapters
             app.adapters.append(
@@ -141,7 +146,30 @@ def _platform_adapters(app: App, settings: Settings) -> list[Adapter]:
             )
         )
     if settings.slack_bot_token is not None:
-        log.warning("SLACK_BOT_TOKEN is set, but this forum-bot has no Slack adapter yet")
+        from bot.adapters.slack_adapter import SlackAdapter, SlackSettings
+
+        if settings.slack_signing_secret is None and settings.slack_app_token is None:
+            raise StartupError(
+                "SLACK_BOT_TOKEN is set without SLACK_SIGNING_SECRET (HTTP mode) or "
+                "SLACK_APP_TOKEN (Socket Mode)"
+            )
+        secret = settings.slack_signing_secret
+        app_token = settings.slack_app_token
+        adapters.append(
+            SlackAdapter(
+                app.core,
+                SlackSettings(
+                    bot_token=settings.slack_bot_token.get_secret_value(),
+                    signing_secret=secret.get_secret_value() if secret else "",
+                    app_token=app_token.get_secret_value() if app_token else None,
+                    http_host=settings.slack_http_host,
+                    http_port=settings.slack_http_port,
+                    api_base=settings.slack_api_base_url,
+                    command_prefix=settings.slack_command_prefix,
+                ),
+                app.config.platforms.get("slack", PlatformConfig()),
+            )
+        )
     return adapters
 
 

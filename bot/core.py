@@ -16,7 +16,15 @@ from bot.clock import Clock
 from bot.context import Context, UserError
 from bot.i18n import Translator, normalise_language
 from bot.model import Action, ChannelRef, Invocation, Reply, Role, UserRef
-from bot.registry import ActionSpec, CommandSpec, Option, OptionType, UsageError, parse_text
+from bot.registry import (
+    ActionSpec,
+    CommandSpec,
+    Handler,
+    Option,
+    OptionType,
+    UsageError,
+    parse_text,
+)
 from bot.settings import EventConfig
 from bot.store import Store, get_prefs
 from bot.zones import zones_matching
@@ -51,6 +59,7 @@ class Core:
         agenda: Agenda,
         commands: Sequence[CommandSpec],
         actions: Sequence[ActionSpec] = (),
+        home: Handler | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -61,6 +70,7 @@ class Core:
         if len(self._by_name) != len(self.commands):
             raise ValueError("two commands share a name")
         self._actions = {a.action_id: a for a in actions}
+        self._home = home
 
     def spec(self, name: str) -> CommandSpec | None:
         """The command called `name` (without the slash)."""
@@ -178,6 +188,19 @@ class Core:
         except Exception:
             log.exception("action %s failed for %s", act.action_id, act.user.key)
             return Reply(t("error.internal"), error=True)
+
+    async def home(self, user: UserRef, locale: str | None = None) -> Reply:
+        """A person's own page (Slack's App Home): now, next, and what they follow."""
+        ctx = await self._context(
+            "home", user, ChannelRef("home", user.id), Role.PARTICIPANT, locale
+        )
+        if self._home is None:
+            return Reply(ctx.t("error.stale_button"), error=True)
+        try:
+            return await self._home(ctx)
+        except Exception:
+            log.exception("the home page failed for %s", user.key)
+            return Reply(ctx.t("error.internal"), error=True)
 
     async def suggest(
         self, kind: str, text: str, user: UserRef, locale: str | None = None, limit: int = 25

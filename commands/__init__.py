@@ -18,3 +18,6 @@ ALL: list[CommandSpec] = [
 ACTIONS: list[ActionSpec] = [
     agenda.agenda_day_button,
 ]
+
+# A person's own page where a platform has one (Slack's App Home).
+HOME = agenda.home

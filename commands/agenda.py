@@ -173,6 +173,21 @@ def _nothing_now(ctx: Context) -> str:
     return t("agenda.nothing_now", title=t.pick(nxt[0].title), when=t.time(nxt[0].start))
 
 
+async def home(ctx: Context) -> Reply:
+    """A person's own page: what is on now and what starts next, in their zone."""
+    t = ctx.t
+    at = ctx.clock.now()
+    lines: list[Text] = []
+    running = ctx.agenda.running(at)
+    lines.append(t("agenda.now_title"))
+    lines += [("    ", *session_line(ctx, s)) for s in running] or ["    " + _nothing_now(ctx)]
+    lines.append(t("agenda.next_title"))
+    lines += [("    ", *session_line(ctx, s, with_date=True)) for s in ctx.agenda.next_start(at)]
+    lines.append(t("home.hint"))
+    title = t.pick(ctx.agenda.event.name)
+    return Reply(card=Card(title, lines=tuple(lines), footer=zone_note(ctx)))
+
+
 @command("next", L("What starts next", "다음에 시작하는 세션"), name_ko="다음")
 async def next_(ctx: Context) -> Reply:
     """The sessions starting next (all of them, when rooms run in parallel)."""

@@ -197,6 +197,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "/help <command> explains one command. /language ko: 한국어로 보기.",
         "ko": "/help <명령어> 로 자세한 설명을 봅니다. /language en: view in English.",
     },
+    "home.hint": {
+        "en": "Type /agenda for the whole day, /session for details, /help for more.",
+        "ko": "/agenda 로 하루 일정, /session 으로 상세 정보, /help 로 더 많은 명령어를 봅니다.",
+    },
     # The terminal
     "console.welcome": {
         "en": "{event}. Type /help for commands, /quit to leave.",

@@ -175,6 +175,7 @@ class FakeSlack:
         channels: Mapping[str, str] | None = None,
         users: Mapping[str, Mapping[str, Any]] | None = None,
         usergroups: Mapping[str, Sequence[str]] | None = None,
+        usergroup_handles: Mapping[str, str] | None = None,
         post_burst: int = 5,
         post_rate: float = 1.0,
         trigger_ttl: float = TRIGGER_TTL,
@@ -184,7 +185,8 @@ class FakeSlack:
 
         channels: name -> id (default ``{"general": "C0GENERAL"}``). users: id -> profile
         fields; None accepts any ``U…``/``W…`` id and makes up a profile. usergroups:
-        id -> member ids. post_burst / post_rate: per-channel ``chat.postMessage`` pacing.
+        id -> member ids; usergroup_handles: id -> handle (``usergroups.list``).
+        post_burst / post_rate: per-channel ``chat.postMessage`` pacing.
         """
         self.signing_secret = signing_secret
         self.bot_token = bot_token
@@ -201,6 +203,8 @@ class FakeSlack:
             uid: self._profile(uid, fields) for uid, fields in (users or {}).items()
         }
         self.usergroups: dict[str, list[str]] = {k: list(v) for k, v in (usergroups or {}).items()}
+        # id -> handle (the name after @ that people type); a group without one gets its id.
+        self.usergroup_handles: dict[str, str] = dict(usergroup_handles or {})
         self.post_burst = post_burst
         self.post_rate = post_rate
         self.trigger_ttl = trigger_ttl
@@ -245,6 +249,7 @@ class FakeSlack:
             "conversations.list": self._conversations_list,
             "conversations.info": self._conversations_info,
             "users.info": self._users_info,
+            "usergroups.list": self._usergroups_list,
             "usergroups.users.list": self._usergroups_users_list,
             "views.open": self._views_open,
             "views.publish": self._views_publish,
@@ -542,6 +547,17 @@ class FakeSlack:
         if not _truthy(args.get("include_locale")):
             user.pop("locale", None)
         return {"user": user}
+
+    def _usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        groups = [
+            {
+                "id": gid,
+                "handle": self.usergroup_handles.get(gid, gid.lower()),
+                "team_id": self.team_id,
+            }
+            for gid in self.usergroups
+        ]
+        return {"usergroups": groups}
 
     def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         group = self.usergroups.get(str(args.get("usergroup", "")))

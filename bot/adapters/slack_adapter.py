@@ -1,0 +1,543 @@
+"""The Slack adapter: slack-bolt's AsyncApp over HTTP (aiohttp) or Socket Mode, Block Kit.
+
+Every CommandSpec is a slash command. Bolt acks within Slack's 3 seconds: a quick answer
+rides on the ack itself, a slow one is acked empty and answered through `respond`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.base import DeliveryError, SentMessage, StartupError
+from bot.core import Core
+from bot.model import Action, Button, ChannelRef, Reply, Role, Stamp, Text, UserRef, plain
+from bot.registry import CommandSpec
+from bot.settings import PlatformConfig
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+DEFAULT_API_BASE = "https://slack.com/api/"
+EVENTS_PATH = "/slack/events"
+_DATE_TOKENS = {
+    "t": "{time}",
+    "d": "{date_short_pretty}",
+    "f": "{date_short_pretty} {time}",
+    "R": "{ago}",
+}
+# Errors no retry can fix.
+_PERMANENT = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "user_not_found",
+    "cannot_dm_bot",
+    "user_disabled",
+    "msg_too_long",
+    "invalid_auth",
+    "account_inactive",
+    "missing_scope",
+    "not_allowed_token_type",
+}
+_FORMATTING = re.compile(r"([*_~`])")
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """How to reach Slack and how Slack reaches the bot."""
+
+    bot_token: str
+    signing_secret: str
+    app_token: str | None = None  # set: Socket Mode; unset: HTTP on host:port
+    http_host: str = "127.0.0.1"
+    http_port: int = 3000
+    api_base: str = DEFAULT_API_BASE
+    command_prefix: str = ""
+    # A handler still running after this long is acked empty and answered by `respond`.
+    ack_after: float = 1.5
+    # Slack allows about one message per second per channel.
+    pace_seconds: float = 1.0
+    # How long a user group's membership is trusted before it is asked again.
+    roles_ttl: float = 300.0
+
+
+# ---- rendering ------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """User text that Slack shows literally: no `<!channel>`, link, mention or formatting."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # mrkdwn has no escape character: a zero-width space after a formatting character
+    # breaks the pair that would make it bold, italic, struck or code.
+    return _FORMATTING.sub("\\1\u200b", text)
+
+
+def render_text(text: Text) -> str:
+    """mrkdwn: literal pieces escaped, stamps as `<!date^UNIX^...|fallback>`."""
+    if isinstance(text, str):
+        return escape(text)
+    out = []
+    for piece in text:
+        if isinstance(piece, Stamp):
+            token = _DATE_TOKENS.get(piece.style, "{date_short_pretty} {time}")
+            fallback = piece.fallback.replace("|", "/")
+            out.append(f"<!date^{int(piece.at.timestamp())}^{token}|{escape(fallback)}>")
+        else:
+            out.append(escape(piece))
+    return "".join(out)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _sections(lines: Sequence[str], limit: int = 3000) -> list[dict[str, Any]]:
+    """Lines packed into as few mrkdwn sections as Slack's 3,000 characters allow."""
+    blocks: list[dict[str, Any]] = []
+    current = ""
+    for line in lines:
+        line = _clip(line, limit)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": current}})
+            current = line
+        else:
+            current = candidate
+    if current:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": current}})
+    return blocks
+
+
+def action_id(button: Button, index: int) -> str:
+    """Slack wants action ids unique within a block; the index is cut off on return."""
+    return f"{button.action_id}#{index}"[:255]
+
+
+def render_blocks(reply: Reply) -> list[dict[str, Any]]:
+    """A reply as Block Kit: header, fields, lines, footer, buttons (at most 50 blocks)."""
+    blocks: list[dict[str, Any]] = []
+    if reply.text:
+        blocks += _sections([render_text(reply.text)])
+    card = reply.card
+    if card is not None:
+        blocks.append(
+            {"type": "header", "text": {"type": "plain_text", "text": _clip(card.title, 150)}}
+        )
+        if card.fields:
+            fields = [
+                {
+                    "type": "mrkdwn",
+                    "text": _clip(f"*{escape(f.name)}*\n{render_text(f.value)}", 2000),
+                }
+                for f in card.fields[:10]
+            ]
+            blocks.append({"type": "section", "fields": fields})
+        blocks += _sections([render_text(line) for line in card.lines])
+        if card.footer:
+            blocks.append(
+                {
+                    "type": "context",
+                    "elements": [{"type": "mrkdwn", "text": _clip(escape(card.footer), 3000)}],
+                }
+            )
+    if reply.buttons:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": _clip(b.label, 75)},
+                        "action_id": action_id(b, i),
+                        "value": b.value[:2000] or "-",
+                        **({"style": b.style} if b.style in ("primary", "danger") else {}),
+                    }
+                    for i, b in enumerate(reply.buttons[:25])
+                ],
+            }
+        )
+    if len(blocks) > 50:
+        blocks = [*blocks[:49], *_sections(["…"])]
+    return blocks
+
+
+def fallback_text(reply: Reply) -> str:
+    """The notification text that goes with blocks (and what old clients show)."""
+    parts = [plain(reply.text)] if reply.text else []
+    if reply.card is not None:
+        parts.append(reply.card.title)
+    return _clip(escape(" · ".join(p for p in parts if p)) or "forum-bot", 3000)
+
+
+def message(reply: Reply) -> dict[str, Any]:
+    """Arguments for chat.postMessage / respond / ack."""
+    return {"text": fallback_text(reply), "blocks": render_blocks(reply)}
+
+
+# ---- the manifest -----------------------------------------------------------------------
+
+
+def usage_hint(spec: CommandSpec) -> str:
+    """A slash command's usage hint, e.g. `[day]` or `<session> [minutes]`."""
+    return spec.usage().split(" ", 1)[1] if " " in spec.usage() else ""
+
+
+def manifest(
+    commands: Sequence[CommandSpec],
+    *,
+    name: str,
+    request_url: str | None,
+    prefix: str = "",
+) -> dict[str, Any]:
+    """The Slack app manifest: paste it at "Create an app > From a manifest"."""
+    socket_mode = request_url is None
+    slash = []
+    for spec in commands:
+        entry: dict[str, Any] = {
+            "command": f"/{prefix}{spec.name}",
+            "description": _clip(f"{spec.description.en} / {spec.description.ko}", 100),
+            "should_escape": False,
+        }
+        hint = usage_hint(spec)
+        if hint:
+            entry["usage_hint"] = hint
+        if request_url:
+            entry["url"] = request_url
+        slash.append(entry)
+    settings: dict[str, Any] = {
+        "event_subscriptions": {"bot_events": ["app_home_opened"]},
+        "interactivity": {"is_enabled": True},
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": socket_mode,
+        "token_rotation_enabled": False,
+    }
+    if request_url:
+        settings["event_subscriptions"]["request_url"] = request_url
+        settings["interactivity"]["request_url"] = request_url
+    return {
+        "display_information": {
+            "name": _clip(name, 35),
+            "description": "Agenda, reminders, live Q&A and announcements for the event",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
+            "bot_user": {"display_name": _clip(name, 80), "always_online": True},
+            "slash_commands": slash,
+        },
+        "oauth_config": {
+            "scopes": {
+                "bot": [
+                    "commands",  # slash commands
+                    "chat:write",  # answers, reminders, announcements
+                    "chat:write.public",  # post in public channels without joining
+                    "im:write",  # open DMs for personal reminders
+                    "channels:read",  # find channels by name
+                    "groups:read",  # ... including private ones it was added to
+                    "users:read",  # a user's locale and time zone
+                    "usergroups:read",  # moderators and organisers by user group
+                    "files:write",  # .ics and Q&A exports
+                ]
+            }
+        },
+        "settings": settings,
+    }
+
+
+# ---- the adapter ----------------------------------------------------------------------
+
+
+class SlackAdapter:
+    """Slack through a real slack-bolt AsyncApp."""
+
+    name = PLATFORM
+
+    def __init__(self, core: Core, settings: SlackSettings, config: PlatformConfig) -> None:
+        self.core = core
+        self.settings = settings
+        self.config = config
+        self.client = AsyncWebClient(
+            token=settings.bot_token,
+            base_url=settings.api_base,
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(max_retry_count=2),
+                AsyncServerErrorRetryHandler(max_retry_count=2),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            ],
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.signing_secret,
+        )
+        self._register()
+        self._runner: web.AppRunner | None = None
+        self._socket: Any = None
+        self.port: int | None = None
+        self._channels: dict[str, str] = {}
+        self._dm_channels: dict[str, str] = {}
+        self._pace: dict[str, tuple[asyncio.Lock, list[float]]] = {}
+        self._sent: dict[str, SentMessage] = {}
+        self._role_members: dict[str, set[str]] = {}
+        self._roles_fetched = -1e9
+
+    # lifecycle
+    async def start(self) -> None:
+        """Check the token, then listen over HTTP or connect over Socket Mode."""
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise StartupError(
+                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}): copy the Bot "
+                "User OAuth Token (xoxb-...) from the app's OAuth & Permissions page"
+            ) from exc
+        except Exception as exc:
+            raise StartupError(f"cannot reach Slack at {self.settings.api_base}: {exc}") from exc
+        if self.settings.app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self.settings.app_token)
+            try:
+                await asyncio.wait_for(self._socket.connect_async(), 30)
+            except Exception as exc:
+                await self._socket.close_async()
+                raise StartupError(f"Slack Socket Mode did not connect: {exc}") from exc
+            mode = "Socket Mode"
+        else:
+            self._runner = web.AppRunner(
+                self.app.web_app(path=EVENTS_PATH), shutdown_timeout=1.0, access_log=None
+            )
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+            try:
+                await site.start()
+            except OSError as exc:
+                await self._runner.cleanup()
+                raise StartupError(
+                    f"cannot listen on {self.settings.http_host}:{self.settings.http_port} "
+                    f"({exc.strerror}); set SLACK_HTTP_PORT"
+                ) from exc
+            self.port = int(self._runner.addresses[0][1])
+            mode = f"HTTP on http://{self.settings.http_host}:{self.port}{EVENTS_PATH}"
+        log.info("slack: connected to %s as %s, %s", auth.get("team"), auth.get("user"), mode)
+
+    async def stop(self) -> None:
+        """Stop listening and close connections."""
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # inbound
+    def _register(self) -> None:
+        for spec in self.core.commands:
+            self.app.command(f"/{self.settings.command_prefix}{spec.name}")(self._command)
+        self.app.action(re.compile(r".+"))(self._action)
+        self.app.event("app_home_opened")(self._home)
+
+    async def _roles(self, user_id: str) -> frozenset[Role]:
+        roles = {Role.PARTICIPANT}
+        if time.monotonic() - self._roles_fetched > self.settings.roles_ttl:
+            await self._refresh_roles()
+        for role_name in self.config.roles:
+            if user_id in self._role_members.get(role_name, set()):
+                roles.add(Role.parse(role_name))
+        return frozenset(r for r in Role if r <= max(roles))
+
+    async def _refresh_roles(self) -> None:
+        """Role members: user ids as given, user groups (by id or handle) expanded."""
+        members: dict[str, set[str]] = {}
+        handles: dict[str, str] = {}
+        wanted = [v for values in self.config.roles.values() for v in values]
+        try:
+            if any(not re.fullmatch(r"[UWS][A-Z0-9]+", v) for v in wanted):
+                groups = await self.client.usergroups_list()
+                listed: list[dict[str, Any]] = groups.get("usergroups", [])
+                handles = {str(g["handle"]): str(g["id"]) for g in listed}
+            for role_name, values in self.config.roles.items():
+                ids: set[str] = set()
+                for value in values:
+                    value = value.lstrip("@")
+                    group = value if value.startswith("S") and value.isupper() else None
+                    group = group or handles.get(value)
+                    if group:
+                        found = await self.client.usergroups_users_list(usergroup=group)
+                        ids.update(found.get("users", []))
+                    else:
+                        ids.add(value)
+                members[role_name] = ids
+        except SlackApiError as exc:
+            # Keep what was known: a Slack hiccup must not make moderators participants.
+            log.warning("slack: cannot read user groups: %s", exc.response.get("error"))
+            return
+        self._role_members = members
+        self._roles_fetched = time.monotonic()
+
+    async def _command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        name = str(command.get("command", "")).lstrip("/")
+        name = name.removeprefix(self.settings.command_prefix)
+        user = UserRef(PLATFORM, str(command.get("user_id", "")), str(command.get("user_name", "")))
+        channel = ChannelRef(
+            PLATFORM, str(command.get("channel_id", "")), str(command.get("channel_name", ""))
+        )
+        work = asyncio.create_task(
+            self._dispatch(name, str(command.get("text", "")), user, channel)
+        )
+        done, _ = await asyncio.wait({work}, timeout=self.settings.ack_after)
+        if work in done:
+            reply = work.result()
+            await ack(response_type=_response_type(reply), **message(reply))
+            return
+        # Slack needs its ack within 3 seconds; the answer follows through response_url.
+        await ack()
+        reply = await work
+        await respond(response_type=_response_type(reply), **message(reply))
+
+    async def _dispatch(self, name: str, text: str, user: UserRef, channel: ChannelRef) -> Reply:
+        roles = await self._roles(user.id)
+        return await self.core.dispatch_text(PLATFORM, f"/{name} {text}", user, channel, roles)
+
+    async def _action(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        await ack()
+        pressed = (body.get("actions") or [{}])[0]
+        action_name = str(pressed.get("action_id", "")).rsplit("#", 1)[0]
+        value = str(pressed.get("value", ""))
+        who = body.get("user") or {}
+        user = UserRef(PLATFORM, str(who.get("id", "")), str(who.get("username", "")))
+        where = body.get("channel") or {}
+        channel = ChannelRef(PLATFORM, str(where.get("id", "")), str(where.get("name", "")))
+        roles = await self._roles(user.id)
+        reply = await self.core.on_action(
+            Action(PLATFORM, action_name, value, user, channel, roles)
+        )
+        container = body.get("container") or {}
+        if container.get("is_ephemeral") and not reply.error:
+            # The asker's own answer: turn the page in place.
+            await respond(replace_original=True, **message(reply))
+        else:
+            await respond(response_type="ephemeral", replace_original=False, **message(reply))
+
+    async def _home(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        user = UserRef(PLATFORM, str(event.get("user", "")))
+        reply = await self.core.home(user)
+        await client.views_publish(
+            user_id=user.id, view={"type": "home", "blocks": render_blocks(reply)}
+        )
+
+    # outbound
+    async def _channel_id(self, channel: str) -> str:
+        target = self.config.channels.get(channel) or self.config.rooms.get(channel) or channel
+        target = target.lstrip("#")
+        if re.fullmatch(r"[CGD][A-Z0-9]+", target):
+            return target
+        if target not in self._channels:
+            cursor = None
+            while True:
+                page = await self.client.conversations_list(
+                    types="public_channel,private_channel", limit=1000, cursor=cursor
+                )
+                found_channels: list[dict[str, Any]] = page.get("channels", [])
+                for ch in found_channels:
+                    self._channels.setdefault(str(ch["name"]), str(ch["id"]))
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        found = self._channels.get(target)
+        if found is None:
+            raise DeliveryError(
+                f"no Slack channel {target!r} is visible to the bot", permanent=True
+            )
+        return found
+
+    async def _post_to(self, channel_id: str, reply: Reply) -> SentMessage:
+        lock, last = self._pace.setdefault(channel_id, (asyncio.Lock(), [-1e9]))
+        async with lock:
+            wait = last[0] + self.settings.pace_seconds - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                if reply.file is not None:
+                    result = await self.client.files_upload_v2(
+                        channel=channel_id,
+                        content=reply.file.data,
+                        filename=reply.file.filename,
+                        initial_comment=fallback_text(reply),
+                    )
+                    last[0] = time.monotonic()
+                    files = result.get("files") or [{}]
+                    return SentMessage(PLATFORM, channel_id, str(files[0].get("id", "")))
+                result = await self.client.chat_postMessage(
+                    channel=channel_id, unfurl_links=False, unfurl_media=False, **message(reply)
+                )
+            except SlackApiError as exc:
+                raise _delivery_error(exc) from exc
+            last[0] = time.monotonic()
+        return SentMessage(PLATFORM, str(result["channel"]), str(result["ts"]))
+
+    async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> SentMessage:
+        """Post to a mapped channel, paced to about one message a second per channel."""
+        if key and key in self._sent:
+            return self._sent[key]
+        try:
+            channel_id = await self._channel_id(channel)
+        except SlackApiError as exc:
+            raise _delivery_error(exc) from exc
+        sent = await self._post_to(channel_id, reply)
+        if key:
+            self._sent[key] = sent
+        return sent
+
+    async def dm(self, user: UserRef, reply: Reply, *, key: str | None = None) -> SentMessage:
+        """Message one person in the bot's DM with them."""
+        if key and key in self._sent:
+            return self._sent[key]
+        channel_id = self._dm_channels.get(user.id)
+        if channel_id is None:
+            try:
+                opened = await self.client.conversations_open(users=user.id)
+            except SlackApiError as exc:
+                raise _delivery_error(exc) from exc
+            channel_id = str(opened["channel"]["id"])
+            self._dm_channels[user.id] = channel_id
+        sent = await self._post_to(channel_id, reply)
+        if key:
+            self._sent[key] = sent
+        return sent
+
+    async def edit(self, sent: SentMessage, reply: Reply) -> None:
+        """Replace a message the bot sent (chat.update)."""
+        try:
+            await self.client.chat_update(
+                channel=sent.channel_id, ts=sent.message_id, **message(reply)
+            )
+        except SlackApiError as exc:
+            raise _delivery_error(exc) from exc
+
+
+def _response_type(reply: Reply) -> str:
+    return "ephemeral" if reply.ephemeral or reply.error else "in_channel"
+
+
+def _delivery_error(exc: SlackApiError) -> DeliveryError:
+    error = str(exc.response.get("error", ""))
+    return DeliveryError(f"Slack {error or exc}", permanent=error in _PERMANENT)

@@ -1,0 +1,356 @@
+"""The Slack adapter end to end: the real Bolt app over HTTP against the fake Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.adapters.base import DeliveryError, StartupError
+from bot.adapters.slack_adapter import (
+    SlackAdapter,
+    SlackSettings,
+    escape,
+    manifest,
+    render_blocks,
+    render_text,
+)
+from bot.core import Core
+from bot.i18n import L
+from bot.model import Attachment, Reply, Role, Stamp, UserRef
+from bot.registry import command
+from bot.settings import PlatformConfig
+from commands import ALL
+from tests.fakes.slack_server import FakeSlack
+
+SECRET = "slack-test-signing-secret"
+BOT_TOKEN = "xoxb-test-bot-token"
+ANNOUNCE = "C0ANNOUNCE"
+HALL = "C0HALL"
+CHANNELS = {"general": "C0GENERAL", "announcements": ANNOUNCE, "grand-hall": HALL}
+ROOT = Path(__file__).resolve().parents[1]
+
+Start = Callable[..., Awaitable[tuple[FakeSlack, SlackAdapter, str]]]
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both Slack clients honour proxy variables; everything here is on 127.0.0.1."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+@pytest_asyncio.fixture
+async def start(core: Core) -> AsyncIterator[Start]:
+    """A fake Slack and the adapter serving HTTP on a free port; both stop afterwards."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def go(token: str = BOT_TOKEN, **options: Any) -> tuple[FakeSlack, SlackAdapter, str]:
+            fake = await stack.enter_async_context(
+                FakeSlack(
+                    signing_secret=SECRET,
+                    bot_token=BOT_TOKEN,
+                    channels=CHANNELS,
+                    usergroups={"S0MODS": ["U9"]},
+                    usergroup_handles={"S0MODS": "forum-moderators"},
+                    **options,
+                )
+            )
+            config = PlatformConfig(
+                channels={"announcements": "announcements"},
+                rooms={"grand-hall": HALL},
+                roles={"moderator": ["forum-moderators"], "organiser": ["U7"]},
+            )
+            settings = SlackSettings(
+                bot_token=token,
+                signing_secret=SECRET,
+                http_port=0,
+                api_base=fake.api_base,
+                pace_seconds=0.01,
+            )
+            adapter = SlackAdapter(core, settings, config)
+            stack.push_async_callback(adapter.stop)
+            await adapter.start()
+            return fake, adapter, f"http://127.0.0.1:{adapter.port}/slack/events"
+
+        yield go
+
+
+def block_text(blocks: list[dict[str, Any]]) -> str:
+    out = []
+    for b in blocks:
+        if "text" in b:
+            out.append(b["text"]["text"])
+        for f in b.get("fields", []):
+            out.append(f["text"])
+        for e in b.get("elements", []):
+            out.append(
+                e.get("text", {}).get("text", "")
+                if isinstance(e.get("text"), dict)
+                else e.get("text", "")
+            )
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("/agenda", "1", "Registration"),
+        ("/agenda", "", "Day 1"),
+        ("/now", "", "Registration"),
+        ("/next", "", "Opening Ceremony"),
+        ("/session", "Dialogue with Global Scholars", "Ping Liu"),
+        ("/speaker", "와타나베", "Masayoshi Watanabe"),
+        ("/search", "solid-state", "Tech Partnering"),
+        ("/timezone", "America/Los_Angeles", "America/Los_Angeles"),
+        ("/language", "ko", "한국어"),
+        ("/help", "", "/agenda"),
+    ],
+)
+async def test_every_agenda_command_is_answered_in_the_ack(
+    start: Start, name: str, text: str, expected: str
+) -> None:
+    fake, _, url = await start()
+    resp = await fake.send_command(url, name, text)
+    assert resp.status == 200
+    assert resp.elapsed < 3
+    body = resp.json()
+    assert body["response_type"] == "ephemeral"
+    assert expected in block_text(body["blocks"])
+
+
+async def test_session_times_are_slack_dates(start: Start) -> None:
+    fake, _, url = await start()
+    body = (await fake.send_command(url, "/session", "dialogue")).json()
+    assert "<!date^1770264000^{date_short_pretty} {time}|Thu 5 Feb 13:00>" in block_text(
+        body["blocks"]
+    )
+
+
+async def test_a_wrong_argument_gets_the_usage(start: Start) -> None:
+    fake, _, url = await start()
+    body = (await fake.send_command(url, "/now", "please")).json()
+    assert "did not understand 'please'" in block_text(body["blocks"])
+    body = (await fake.send_command(url, "/session", "")).json()
+    assert "Usage: /session &lt;session&gt;" in block_text(
+        body["blocks"]
+    )  # escaped, shown as typed
+
+
+async def test_a_slow_handler_is_acked_then_answered_by_respond(start: Start, core: Core) -> None:
+    release = asyncio.Event()
+
+    @command("slow", L("slow"))
+    async def slow(ctx: Any) -> Reply:
+        await release.wait()
+        return Reply("finally")
+
+    core.commands.append(slow)
+    core._by_name["slow"] = slow
+    fake, adapter, url = await start()
+    object.__setattr__(adapter.settings, "ack_after", 0.05)
+    adapter.app.command("/slow")(adapter._command)
+    resp = await fake.send_command(url, "/slow")
+    assert resp.status == 200 and resp.body == ""
+    release.set()
+    answer = await fake.wait_for("response_url")
+    assert "finally" in block_text(answer.body["blocks"])
+    assert answer.body["response_type"] == "ephemeral"
+
+
+async def test_user_groups_and_ids_map_to_roles(start: Start, core: Core) -> None:
+    @command("mod-only", L("moderators"), role=Role.MODERATOR)
+    async def mod_only(ctx: Any) -> Reply:
+        return Reply(f"hello {ctx.role.name.lower()}")
+
+    core.commands.append(mod_only)
+    core._by_name["mod-only"] = mod_only
+    fake, adapter, url = await start()
+    adapter.app.command("/mod-only")(adapter._command)
+    refused = (await fake.send_command(url, "/mod-only", user_id="U1")).json()
+    assert "Only moderators" in block_text(refused["blocks"])
+    moderator = (await fake.send_command(url, "/mod-only", user_id="U9")).json()
+    assert "hello moderator" in block_text(moderator["blocks"])
+    organiser = (await fake.send_command(url, "/mod-only", user_id="U7")).json()
+    assert "hello organiser" in block_text(organiser["blocks"])
+    assert len(fake.calls_to("usergroups.list")) == 1  # cached between commands
+
+
+async def test_a_button_press_comes_back_to_the_core(start: Start) -> None:
+    fake, _, url = await start()
+    body = (await fake.send_command(url, "/agenda", "1")).json()
+    button = next(b for b in body["blocks"] if b["type"] == "actions")["elements"][0]
+    assert button["action_id"] == "agenda.day#0" and button["value"] == "2"
+    resp = await fake.send_action(url, button["action_id"], button["value"])
+    assert resp.status == 200
+    answer = await fake.wait_for("response_url")
+    assert "Day 2" in block_text(answer.body["blocks"])
+    assert answer.body["response_type"] == "ephemeral"
+
+
+async def test_posts_dms_edits_and_files(start: Start) -> None:
+    fake, adapter, _ = await start()
+    hostile = "Doors open <!channel> <@U1> *bold* & <https://evil.example|click>"
+    sent = await adapter.post("announcements", Reply(hostile), key="a1")
+    again = await adapter.post("announcements", Reply(hostile), key="a1")
+    assert sent == again
+    posted = fake.messages_in(ANNOUNCE)
+    assert len(posted) == 1
+    text = block_text(posted[0].blocks)
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
+    assert "<@U1>" not in text and "<https" not in text
+    room = await adapter.post("grand-hall", Reply("The dialogue starts in 10 minutes"))
+    assert room.channel_id == HALL
+    await adapter.edit(room, Reply("The dialogue starts now"))
+    assert "starts now" in block_text(fake.message(HALL, room.message_id).blocks)  # type: ignore[union-attr]
+    dm = await adapter.dm(UserRef("slack", "U2"), Reply("Your session starts soon"))
+    await adapter.dm(UserRef("slack", "U2"), Reply("It starts now"))
+    assert dm.channel_id.startswith("D")
+    assert len(fake.calls_to("conversations.open")) == 1
+    await adapter.post(
+        "announcements", Reply("the agenda", file=Attachment("agenda.ics", b"BEGIN"))
+    )
+    assert fake.calls_to("files.completeUploadExternal")
+    with pytest.raises(DeliveryError) as missing:
+        await adapter.post("no-such-channel", Reply("x"))
+    assert missing.value.permanent
+
+
+async def test_a_429_is_retried_after_retry_after(start: Start) -> None:
+    fake, adapter, _ = await start()
+    fake.force_rate_limit("chat.postMessage", times=1, retry_after=0)
+    await adapter.post("announcements", Reply("after the limit"))
+    statuses = [c.status for c in fake.calls_to("chat.postMessage")]
+    assert statuses == [429, 200]
+    assert len(fake.messages_in(ANNOUNCE)) == 1
+
+
+async def test_posts_to_one_channel_are_paced(start: Start) -> None:
+    fake, adapter, _ = await start()
+    object.__setattr__(adapter.settings, "pace_seconds", 0.05)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await asyncio.gather(*(adapter.post("announcements", Reply(f"m{i}")) for i in range(4)))
+    assert loop.time() - began >= 0.15  # three gaps of 0.05 s
+    assert len(fake.messages_in(ANNOUNCE)) == 4
+
+
+async def test_forged_and_replayed_requests_get_401_and_change_nothing(
+    start: Start, store: Any
+) -> None:
+    fake, _, url = await start()
+    forged = await fake.send_command(url, "/language", "ko", forge_signature=True)
+    replayed = await fake.send_command(url, "/language", "ko", stale_timestamp=True)
+    assert forged.status == 401 and replayed.status == 401
+    assert await store.fetchall("SELECT * FROM user_prefs") == []
+    assert not fake.calls_to("response_url")
+
+
+async def test_app_home_shows_now_and_next(start: Start) -> None:
+    fake, _, url = await start()
+    await fake.send_event(url, {"type": "app_home_opened", "user": "U1", "tab": "home"})
+    publish = await fake.wait_for("views.publish")
+    text = (
+        block_text(publish.body["view"]["blocks"])
+        if isinstance(publish.body.get("view"), dict)
+        else json.dumps(publish.body)
+    )
+    assert "Registration" in text and "Opening Ceremony" in text
+
+
+async def test_a_wrong_token_fails_at_start(start: Start) -> None:
+    with pytest.raises(StartupError, match="Slack refused SLACK_BOT_TOKEN"):
+        await start(token="xoxb-wrong")
+
+
+def test_rendering_and_manifest() -> None:
+    assert escape("<!here> & <#C1>") == "&lt;!here&gt; &amp; &lt;#C1&gt;"
+    assert escape("*b*") == "*\u200bb*\u200b"
+    from datetime import UTC, datetime
+
+    stamp = Stamp(datetime(2026, 2, 5, 4, tzinfo=UTC), "t", "13:00")
+    assert render_text(("at ", stamp)) == "at <!date^1770264000^{time}|13:00>"
+    assert render_blocks(Reply("x"))[0]["type"] == "section"
+    data = manifest(
+        ALL, name="Battery Forum 2026", request_url="https://bot.example.org/slack/events"
+    )
+    commands = {c["command"]: c for c in data["features"]["slash_commands"]}
+    assert set(commands) == {f"/{s.name}" for s in ALL}
+    assert commands["/agenda"]["usage_hint"] == "[day]"
+    assert commands["/agenda"]["url"] == "https://bot.example.org/slack/events"
+    assert data["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+    assert data["settings"]["socket_mode_enabled"] is False
+    assert "commands" in data["oauth_config"]["scopes"]["bot"]
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
+    socket = manifest(ALL, name="x", request_url=None, prefix="bf-")
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert "/bf-agenda" in {c["command"] for c in socket["features"]["slash_commands"]}
+
+
+async def test_forum_bot_run_serves_slack_and_discord_from_one_core(tmp_path: Path) -> None:
+    """The whole program as a subprocess, Slack over HTTP and Discord at once."""
+    from tests.fakes.discord_server import FakeDiscord
+
+    async with (
+        FakeSlack(signing_secret=SECRET, bot_token=BOT_TOKEN, channels=CHANNELS) as slack,
+        FakeDiscord(token="discord-token") as discord_fake,
+    ):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+        env |= {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_HTTP_PORT": "0",
+            "SLACK_API_BASE_URL": slack.api_base.rstrip("/"),
+            "DISCORD_TOKEN": "discord-token",
+            "DISCORD_GUILD_IDS": discord_fake.guild_id,
+            "DISCORD_API_BASE_URL": discord_fake.api_base,
+            "DISCORD_GATEWAY_URL": discord_fake.gateway_url,
+            "FORUM_BOT_WEB_PORT": "0",
+            "FORUM_BOT_DB": str(tmp_path / "bot.sqlite"),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--simulate-from",
+            "2026-02-05T09:00+09:00",
+            cwd=ROOT,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert proc.stderr is not None
+        try:
+            port = None
+            while port is None:
+                line = (await asyncio.wait_for(proc.stderr.readline(), 30)).decode()
+                assert line, "forum-bot exited before serving Slack"
+                if "slack: connected" in line:
+                    port = int(line.rsplit(":", 1)[1].split("/")[0])
+            await discord_fake.wait_for(lambda r: r.route.startswith("PUT /applications"), 30)
+            url = f"http://127.0.0.1:{port}/slack/events"
+            # One store behind both: a language chosen on Slack...
+            body = (await slack.send_command(url, "/language", "ko", user_id="U1")).json()
+            assert "한국어" in block_text(body["blocks"])
+            reply = (await slack.send_command(url, "/next", user_id="U1")).json()
+            assert "개회식" in block_text(reply["blocks"])
+            # ...and the same agenda on Discord.
+            pending = await discord_fake.send_slash_command("next")
+            assert "Opening Ceremony" in json.dumps((await pending).json)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, err.decode()
+        assert BOT_TOKEN not in err.decode() and SECRET not in err.decode()
