@@ -354,3 +354,30 @@ async def test_forum_bot_run_serves_slack_and_discord_from_one_core(tmp_path: Pa
             _, err = await asyncio.wait_for(proc.communicate(), 30)
         assert proc.returncode == 0, err.decode()
         assert BOT_TOKEN not in err.decode() and SECRET not in err.decode()
+
+
+async def test_socket_mode_serves_commands_and_reconnects(core: Core) -> None:
+    app_token = "xapp-test-app-token"
+    async with FakeSlack(
+        signing_secret=SECRET, bot_token=BOT_TOKEN, app_token=app_token, channels=CHANNELS
+    ) as fake:
+        settings = SlackSettings(
+            bot_token=BOT_TOKEN, signing_secret=SECRET, app_token=app_token, api_base=fake.api_base
+        )
+        adapter = SlackAdapter(core, settings, PlatformConfig())
+        await adapter.start()
+        try:
+            assert adapter.port is None  # no HTTP server in Socket Mode
+            ack = await fake.send_socket_command("/agenda", "2")
+            assert "Day 2" in block_text(ack["payload"]["blocks"])
+            opened = len(fake.calls_to("apps.connections.open"))
+            await fake.disconnect_socket()
+            # A fresh link: the client asks for a new URL and connects again.
+            await fake.wait_for(
+                lambda c: c.method == "apps.connections.open"
+                and len(fake.calls_to("apps.connections.open")) > opened
+            )
+            ack = await fake.send_socket_command("/speaker", "liu")
+            assert "Ping Liu" in block_text(ack["payload"]["blocks"])
+        finally:
+            await adapter.stop()
