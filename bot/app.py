@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from dataclasses import dataclass, field
@@ -113,6 +114,7 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
         # After the adapters: the prompt is up before aiohttp's server is even imported.
         if settings.web_port is not None:
             app.web = await _start_web(app, settings)
+        settle_memory()
         log.info(
             "forum-bot %s ready: %s, %d sessions, adapters: %s",
             __version__,
@@ -124,6 +126,14 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
     finally:
         await _shutdown(app)
     return 0
+
+
+def settle_memory() -> None:
+    """Once started, move the ~100,000 objects of the imported libraries out of the
+    collector's sight: full collections then take milliseconds, not a 100 ms pause in the
+    middle of a burst of commands."""
+    gc.collect()
+    gc.freeze()
 
 
 def _platform_adapters(app: App, settings: Settings) -> list[Adapter]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -161,3 +162,71 @@ class Action:
     def role(self) -> Role:
         """The highest role this user holds."""
         return max(self.roles, default=Role.PARTICIPANT)
+
+
+# Replies kept in the outbox are stored as JSON: a sender that restarts after a crash must
+# send exactly what was planned, long after the handler that made it is gone.
+
+
+def _text_to_json(text: Text) -> Any:
+    if isinstance(text, str):
+        return text
+    return [
+        p if isinstance(p, str) else {"at": p.at.isoformat(), "style": p.style, "fb": p.fallback}
+        for p in text
+    ]
+
+
+def _text_from_json(data: Any) -> Text:
+    if isinstance(data, str):
+        return data
+    return tuple(
+        p if isinstance(p, str) else Stamp(datetime.fromisoformat(p["at"]), p["style"], p["fb"])
+        for p in data
+    )
+
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    """A reply as plain JSON data."""
+    data: dict[str, Any] = {"text": _text_to_json(reply.text), "ephemeral": reply.ephemeral}
+    if reply.card is not None:
+        c = reply.card
+        data["card"] = {
+            "title": c.title,
+            "fields": [[f.name, _text_to_json(f.value), f.inline] for f in c.fields],
+            "lines": [_text_to_json(line) for line in c.lines],
+            "footer": c.footer,
+        }
+    if reply.buttons:
+        data["buttons"] = [[b.label, b.action_id, b.value, b.style] for b in reply.buttons]
+    if reply.file is not None:
+        data["file"] = [
+            reply.file.filename,
+            base64.b64encode(reply.file.data).decode("ascii"),
+            reply.file.mime_type,
+        ]
+    return data
+
+
+def reply_from_json(data: dict[str, Any]) -> Reply:
+    """The reply `reply_to_json` wrote."""
+    card = None
+    if "card" in data:
+        c = data["card"]
+        card = Card(
+            c["title"],
+            tuple(Field(n, _text_from_json(v), bool(i)) for n, v, i in c["fields"]),
+            tuple(_text_from_json(line) for line in c["lines"]),
+            c["footer"],
+        )
+    file = None
+    if "file" in data:
+        name, b64, mime = data["file"]
+        file = Attachment(name, base64.b64decode(b64), mime)
+    return Reply(
+        text=_text_from_json(data["text"]),
+        card=card,
+        buttons=tuple(Button(*b) for b in data.get("buttons", [])),
+        ephemeral=bool(data.get("ephemeral", False)),
+        file=file,
+    )

@@ -47,12 +47,17 @@ class Adapter(Protocol):
         """Disconnect cleanly."""
         ...
 
-    async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> SentMessage:
+    async def post(
+        self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
         """Post a message the bot sends on its own to a mapped channel ("announcements",
-        a room id, or a platform channel id). `key` makes a retried post not a duplicate."""
+        a room id, or a platform channel id). `key` makes a retried post not a duplicate;
+        `first_attempt` False says an earlier attempt may have got through."""
         ...
 
-    async def dm(self, user: UserRef, reply: Reply, *, key: str | None = None) -> SentMessage:
+    async def dm(
+        self, user: UserRef, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
         """Send a message to one person."""
         ...
 

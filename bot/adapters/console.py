@@ -102,12 +102,16 @@ class ConsoleAdapter:
         if self._task is not None:
             await asyncio.shield(self._task)
 
-    async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> SentMessage:
+    async def post(
+        self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
         """Print a post the bot makes on its own, with its channel."""
         self._print(f"[#{safe(channel)}] {render(reply)}")
         return self._sent(channel)
 
-    async def dm(self, user: UserRef, reply: Reply, *, key: str | None = None) -> SentMessage:
+    async def dm(
+        self, user: UserRef, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
         """Print a direct message, with its recipient."""
         self._print(f"[DM to {safe(user.name or user.id)}] {render(reply)}")
         return self._sent(f"dm:{user.id}")

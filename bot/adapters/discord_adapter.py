@@ -372,14 +372,20 @@ class DiscordAdapter:
         inv = Invocation(PLATFORM, name, user, channel, args, roles, str(interaction.locale))
         spec = self.core.spec(name)
         work = asyncio.create_task(self.core.dispatch(inv))
-        done, _ = await asyncio.wait({work}, timeout=self.settings.defer_after)
+        # The deadline runs from the interaction's creation, not from when we got to it.
+        age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+        wait = self.settings.defer_after - min(max(age, 0.0), self.settings.defer_after)
+        done, _ = await asyncio.wait({work}, timeout=wait)
         if work in done:
             await self._respond(interaction, work.result())
             return
         # Still working: acknowledge now so the 3-second deadline is met, answer later.
         ephemeral = spec.ephemeral if spec else True
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        reply = await work
+        try:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        finally:
+            # Even when the defer failed, the handler's work (and its writes) completes.
+            reply = await work
         for part in message_parts(reply):
             await interaction.followup.send(ephemeral=ephemeral, **part)
 
@@ -450,12 +456,16 @@ class DiscordAdapter:
             )
         return found
 
-    async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> SentMessage:
+    async def post(
+        self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
         """Post to a mapped channel; with `key`, a retry returns the first message."""
         target = self.client.get_partial_messageable(await self._channel_id(channel))
         return await self._send(target, reply, key)
 
-    async def dm(self, user: UserRef, reply: Reply, *, key: str | None = None) -> SentMessage:
+    async def dm(
+        self, user: UserRef, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
         """Message one person; a person who accepts no DMs is recorded and not retried."""
         if await is_blocked(self.store, PLATFORM, user.id):
             raise DeliveryError(f"{user.id} accepts no DMs", permanent=True, code=_CLOSED_DMS)

@@ -469,7 +469,33 @@ class SlackAdapter:
             )
         return found
 
-    async def _post_to(self, channel_id: str, reply: Reply) -> SentMessage:
+    async def _find_delivered(self, channel_id: str, key: str) -> SentMessage | None:
+        """The message an earlier attempt with `key` posted, if it got through.
+
+        Slack has no idempotency key, so each post carries its key as message metadata
+        and a retry after a crash looks at the channel's latest messages first.
+        """
+        try:
+            history = await self.client.conversations_history(
+                channel=channel_id, limit=100, include_all_metadata=True
+            )
+        except SlackApiError as exc:
+            log.warning("slack: cannot read %s to check a retry: %s", channel_id, exc)
+            return None
+        messages: list[dict[str, Any]] = history.get("messages", [])
+        for m in messages:
+            payload = (m.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == key:
+                return SentMessage(PLATFORM, channel_id, str(m["ts"]))
+        return None
+
+    async def _post_to(
+        self, channel_id: str, reply: Reply, key: str | None, first_attempt: bool
+    ) -> SentMessage:
+        if key and not first_attempt:
+            earlier = await self._find_delivered(channel_id, key)
+            if earlier is not None:
+                return earlier
         lock, last = self._pace.setdefault(channel_id, (asyncio.Lock(), [-1e9]))
         async with lock:
             wait = last[0] + self.settings.pace_seconds - time.monotonic()
@@ -486,15 +512,27 @@ class SlackAdapter:
                     last[0] = time.monotonic()
                     files = result.get("files") or [{}]
                     return SentMessage(PLATFORM, channel_id, str(files[0].get("id", "")))
+                extra: dict[str, Any] = {}
+                if key:
+                    extra["metadata"] = {
+                        "event_type": "forum_bot_delivery",
+                        "event_payload": {"key": key},
+                    }
                 result = await self.client.chat_postMessage(
-                    channel=channel_id, unfurl_links=False, unfurl_media=False, **message(reply)
+                    channel=channel_id,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    **message(reply),
+                    **extra,
                 )
             except SlackApiError as exc:
                 raise _delivery_error(exc) from exc
             last[0] = time.monotonic()
         return SentMessage(PLATFORM, str(result["channel"]), str(result["ts"]))
 
-    async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> SentMessage:
+    async def post(
+        self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
         """Post to a mapped channel, paced to about one message a second per channel."""
         if key and key in self._sent:
             return self._sent[key]
@@ -502,12 +540,14 @@ class SlackAdapter:
             channel_id = await self._channel_id(channel)
         except SlackApiError as exc:
             raise _delivery_error(exc) from exc
-        sent = await self._post_to(channel_id, reply)
+        sent = await self._post_to(channel_id, reply, key, first_attempt)
         if key:
             self._sent[key] = sent
         return sent
 
-    async def dm(self, user: UserRef, reply: Reply, *, key: str | None = None) -> SentMessage:
+    async def dm(
+        self, user: UserRef, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
         """Message one person in the bot's DM with them."""
         if key and key in self._sent:
             return self._sent[key]
@@ -519,7 +559,7 @@ class SlackAdapter:
                 raise _delivery_error(exc) from exc
             channel_id = str(opened["channel"]["id"])
             self._dm_channels[user.id] = channel_id
-        sent = await self._post_to(channel_id, reply)
+        sent = await self._post_to(channel_id, reply, key, first_attempt)
         if key:
             self._sent[key] = sent
         return sent

@@ -29,6 +29,9 @@ class Store:
         # One connection serves every coroutine: writes take turns so that one
         # coroutine's statement never lands inside another's open transaction.
         self._write_lock = asyncio.Lock()
+        # Small read-mostly tables (preferences) cached by their modules: every command
+        # reads them, and this process is their only writer.
+        self.cache: dict[str, dict[str, Any]] = {}
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -116,6 +119,11 @@ class Transaction:
             return cursor.rowcount
         finally:
             await cursor.close()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """Every row a query returns, seen inside the transaction."""
+        async with self._conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
 
 
 def _statements(script: str) -> list[str]:

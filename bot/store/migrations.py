@@ -25,4 +25,57 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (platform, target)
     );
     """,
+    # 3: the outbox (every message the bot sends on its own), personal reminders,
+    # announcements and the audit log.
+    """
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        dedup_key       TEXT NOT NULL UNIQUE,
+        topic           TEXT NOT NULL,
+        platform        TEXT NOT NULL,
+        target_kind     TEXT NOT NULL,
+        target          TEXT NOT NULL,
+        payload         TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        sent_at         TEXT,
+        channel_id      TEXT,
+        message_id      TEXT,
+        last_error      TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (platform, status, next_attempt_at);
+    CREATE INDEX outbox_topic ON outbox (topic, status);
+    CREATE TABLE subscriptions (
+        user_key   TEXT NOT NULL,
+        platform   TEXT NOT NULL,
+        user_id    TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        minutes    INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (user_key, session_id)
+    );
+    CREATE INDEX subscriptions_session ON subscriptions (session_id);
+    CREATE TABLE announcements (
+        id          INTEGER PRIMARY KEY,
+        text        TEXT NOT NULL,
+        targets     TEXT NOT NULL,
+        send_at     TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        author_key  TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+    );
+    CREATE INDEX announcements_due ON announcements (status, send_at);
+    CREATE TABLE audit_log (
+        id         INTEGER PRIMARY KEY,
+        at         TEXT NOT NULL,
+        actor_key  TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        detail     TEXT NOT NULL
+    );
+    """,
 ]

@@ -16,14 +16,23 @@ class Prefs:
     language: str | None = None
 
 
+_CACHE = "prefs"
+
+
 async def get_prefs(store: Store, user_key: str) -> Prefs:
     """The user's preferences, empty when they never set any."""
+    cache = store.cache.setdefault(_CACHE, {})
+    found = cache.get(user_key)
+    if isinstance(found, Prefs):
+        return found
     row = await store.fetchone(
         "SELECT timezone, language FROM user_prefs WHERE user_key = ?", (user_key,)
     )
-    if row is None:
-        return Prefs()
-    return Prefs(timezone=row["timezone"], language=row["language"])
+    prefs = Prefs() if row is None else Prefs(timezone=row["timezone"], language=row["language"])
+    if len(cache) > 100_000:
+        cache.clear()  # a bound, far above any conference's attendance
+    cache[user_key] = prefs
+    return prefs
 
 
 async def set_timezone(store: Store, user_key: str, zone: str, now: datetime) -> None:
@@ -34,6 +43,7 @@ async def set_timezone(store: Store, user_key: str, zone: str, now: datetime) ->
         "updated_at = excluded.updated_at",
         (user_key, zone, now.isoformat()),
     )
+    store.cache.get(_CACHE, {}).pop(user_key, None)
 
 
 async def set_language(store: Store, user_key: str, language: str, now: datetime) -> None:
@@ -44,3 +54,4 @@ async def set_language(store: Store, user_key: str, language: str, now: datetime
         "updated_at = excluded.updated_at",
         (user_key, language, now.isoformat()),
     )
+    store.cache.get(_CACHE, {}).pop(user_key, None)

@@ -102,6 +102,7 @@ class Message:
     ephemeral_to: str | None = None
     files: list[dict[str, Any]] = field(default_factory=list)
     edited: bool = False
+    metadata: dict[str, Any] | None = None
 
     def to_api(self, bot_id: str) -> dict[str, Any]:
         """The message as the Web API returns it."""
@@ -118,6 +119,8 @@ class Message:
             out["thread_ts"] = self.thread_ts
         if self.files:
             out["files"] = self.files
+        if self.metadata:
+            out["metadata"] = self.metadata
         return out
 
 
@@ -248,6 +251,7 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "conversations.list": self._conversations_list,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "usergroups.list": self._usergroups_list,
             "usergroups.users.list": self._usergroups_users_list,
@@ -429,9 +433,23 @@ class FakeSlack:
             blocks=blocks,
             thread_ts=args.get("thread_ts"),
             user=self.bot_user_id,
+            metadata=_json_arg(args.get("metadata")),
         )
         self.messages.append(msg)
         return {"channel": channel, "ts": msg.ts, "message": msg.to_api(self.bot_id)}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._resolve_channel(args.get("channel"))
+        limit = int(args.get("limit") or 100)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [m for m in reversed(self.messages) if m.channel == channel and not m.ephemeral_to]
+        out = []
+        for m in found[:limit]:
+            api = m.to_api(self.bot_id)
+            if not with_metadata:
+                api.pop("metadata", None)  # Slack returns it only when asked
+            out.append(api)
+        return {"messages": out, "has_more": len(found) > limit}
 
     def _chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"))
@@ -1103,6 +1121,16 @@ class FakeSlack:
 
 
 # ----------------------------------------------------------------- module helpers
+
+
+def _json_arg(value: Any) -> dict[str, Any] | None:
+    """An argument the client may send as JSON text (form bodies) or as an object."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None
 
 
 async def _read_args(request: web.Request) -> dict[str, Any]:
