@@ -71,6 +71,21 @@ def _parser() -> argparse.ArgumentParser:
         help="the application id (default: DISCORD_APPLICATION_ID, else read from DISCORD_TOKEN)",
     )
 
+    status = sub.add_parser("status", help="the outbox queue, failures and pending announcements")
+    status.add_argument("--db", type=Path, help="SQLite file (default: FORUM_BOT_DB)")
+
+    reload_ = sub.add_parser("reload", help="make the running bot re-read its event file")
+    reload_.add_argument("--db", type=Path, help="the running bot's SQLite file")
+
+    announce = sub.add_parser("announce", help="queue an announcement from the shell")
+    announce.add_argument("text", help="what to say")
+    announce.add_argument("--at", help="when, in the event's zone: 10:00, 2026-02-06 09:30, +15m")
+    announce.add_argument(
+        "--to", default="all", choices=["all", "discord", "slack", "console"], help="where"
+    )
+    common(announce)
+    announce.add_argument("--db", type=Path, help="the running bot's SQLite file")
+
     slack = sub.add_parser(
         "slack-manifest", help="print the Slack app manifest to create the app from"
     )
@@ -100,9 +115,123 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check(settings, args.config)
     if args.command == "discord-invite":
         return _discord_invite(settings, args.client_id)
+    if args.command == "status":
+        db = args.db or settings.db
+        if not db.exists():
+            print(f"forum-bot: no database at {db}", file=sys.stderr)
+            return 1
+        return asyncio.run(_status(db))
+    if args.command == "reload":
+        return _reload(args.db or settings.db)
+    if args.command == "announce":
+        return asyncio.run(_announce(settings, args))
     if args.command == "slack-manifest":
         return _slack_manifest(settings, args.config, args.url)
     return _run(settings, args)
+
+
+async def _status(db: Path) -> int:
+    from bot.store import Store
+    from bot.store import announcements as ann
+    from bot.store.outbox import recent_failures, summary
+
+    store = await Store.open(db)
+    try:
+        rows = await summary(store)
+        print("outbox:" if rows else "outbox: empty")
+        for platform, status, count in rows:
+            print(f"  {platform:<8} {status:<10} {count:>7}")
+        failures = await recent_failures(store)
+        if failures:
+            print("latest failures:")
+            for key, target, error in failures:
+                print(f"  {key} -> {target}: {error}")
+        pending = await ann.pending(store)
+        print(f"announcements waiting: {len(pending)}")
+        for a in pending:
+            print(
+                f"  #{a.id} {a.status} {a.send_at.isoformat()} to {','.join(a.targets)}: "
+                f"{a.text[:60]}"
+            )
+        subs = await store.fetchone("SELECT COUNT(*) FROM subscriptions")
+        print(f"personal reminders: {subs[0] if subs else 0}")
+    finally:
+        await store.close()
+    return 0
+
+
+def _reload(db: Path) -> int:
+    import os
+    import signal
+
+    from bot.app import pidfile_for
+
+    pidfile = pidfile_for(db)
+    try:
+        pid = int(pidfile.read_text(encoding="ascii").strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        print(f"forum-bot: no running bot found for {db} (no {pidfile.name})", file=sys.stderr)
+        return 1
+    print(f"asked forum-bot (pid {pid}) to reload its event file")
+    return 0
+
+
+async def _announce(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.app import config_path
+    from bot.store import Store
+    from bot.store import announcements as ann
+
+    text = " ".join(args.text.split())
+    if not 1 <= len(text) <= 1500 or any(ord(c) < 32 for c in args.text if c not in "\t\n"):
+        print(
+            "forum-bot: the text must be 1 to 1500 characters, no control characters",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        config = load_event(config_path(settings, args.config))
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    now = datetime.now(UTC)
+    when = now
+    if args.at:
+        zone = ZoneInfo(config.event.timezone)
+        try:
+            if args.at.startswith("+") and args.at.rstrip("m").lstrip("+").isdigit():
+                from datetime import timedelta
+
+                when = now + timedelta(minutes=int(args.at.rstrip("m").lstrip("+")))
+            else:
+                local = datetime.fromisoformat(
+                    args.at
+                    if " " in args.at or "T" in args.at
+                    else f"{now.astimezone(zone).date()} {args.at}"
+                )
+                when = local if local.tzinfo else local.replace(tzinfo=zone)
+        except ValueError:
+            print(
+                f"forum-bot: cannot read --at {args.at!r}; try 10:00 or 2026-02-06 09:30",
+                file=sys.stderr,
+            )
+            return 2
+    targets = ("all",) if args.to == "all" else (args.to,)
+    store = await Store.open(args.db or settings.db)
+    try:
+        new_id = await ann.create(
+            store, text, targets, when, ann.SCHEDULED, "shell:operator", "shell", now
+        )
+    finally:
+        await store.close()
+    print(
+        f"announcement #{new_id} queued for {when.isoformat()} to {args.to}; "
+        "the running bot sends it (it checks every few seconds)"
+    )
+    return 0
 
 
 def _slack_manifest(settings: Settings, given: Path | None, url: str | None) -> int:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from bot.store import Store
 from commands import ACTIONS, ALL, HOME
 
 if TYPE_CHECKING:
+    from bot.runtime import Runtime
     from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ class App:
     core: Core
     adapters: list[Adapter] = field(default_factory=list)
     web: WebServer | None = None
+    runtime: Runtime | None = None
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
 def config_path(settings: Settings, given: Path | None) -> Path:
@@ -111,6 +115,18 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
             except StartupError as exc:
                 log.error("%s: %s", adapter.name, exc)
                 return 1
+        # Reminders and announcements: planned from the store, sent through the adapters.
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        from bot.runtime import Runtime
+
+        app.runtime = Runtime(
+            app.core, app.adapters, config_path=path, scheduler=AsyncIOScheduler(event_loop=loop)
+        )
+        await app.runtime.start()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(app))
+        pidfile = _write_pidfile(options.db or settings.db)
         # After the adapters: the prompt is up before aiohttp's server is even imported.
         if settings.web_port is not None:
             app.web = await _start_web(app, settings)
@@ -123,9 +139,37 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
             ", ".join(a.name for a in app.adapters),
         )
         await stop.wait()
+        pidfile.unlink(missing_ok=True)
     finally:
         await _shutdown(app)
     return 0
+
+
+def pidfile_for(db: Path) -> Path:
+    """Where a running bot says its process id, so `forum-bot reload` can signal it."""
+    return db.with_name(db.name + ".pid")
+
+
+def _write_pidfile(db: Path) -> Path:
+    path = pidfile_for(db)
+    path.write_text(f"{os.getpid()}\n", encoding="ascii")
+    return path
+
+
+def _reload_soon(app: App) -> None:
+    async def reload() -> None:
+        from bot.settings import ConfigError
+
+        try:
+            if app.runtime is not None:
+                changes = await app.runtime.reload_agenda()
+                log.info("SIGHUP: agenda reloaded, %d change(s)", len(changes))
+        except ConfigError as exc:
+            log.error("SIGHUP: the event file is not valid, nothing changed: %s", exc.report())
+        except Exception:
+            log.exception("SIGHUP: reload failed")
+
+    app.tasks.add(asyncio.get_running_loop().create_task(reload()))
 
 
 def settle_memory() -> None:
@@ -212,6 +256,8 @@ async def _start_web(app: App, settings: Settings) -> WebServer | None:
 
 
 async def _shutdown(app: App) -> None:
+    if app.runtime is not None:
+        await app.runtime.stop()
     for adapter in reversed(app.adapters):
         try:
             await adapter.stop()

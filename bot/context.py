@@ -42,6 +42,8 @@ class Context:
     config: EventConfig
     prefs: Prefs
     commands: Sequence[CommandSpec]
+    # bot.runtime.Runtime when the bot runs its scheduled side (reminders, announcements).
+    runtime: Any = None
 
     @property
     def event_tz(self) -> ZoneInfo:

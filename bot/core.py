@@ -71,6 +71,8 @@ class Core:
             raise ValueError("two commands share a name")
         self._actions = {a.action_id: a for a in actions}
         self._home = home
+        # The scheduled side (bot.runtime.Runtime), when the app runs one.
+        self.runtime: Any = None
 
     def spec(self, name: str) -> CommandSpec | None:
         """The command called `name` (without the slash)."""
@@ -110,6 +112,7 @@ class Core:
             config=self.config,
             prefs=prefs,
             commands=self.commands,
+            runtime=self.runtime,
         )
 
     async def dispatch(self, inv: Invocation) -> Reply:

@@ -76,6 +76,9 @@ class Sender:
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
         self.failed = 0
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll."""
@@ -119,13 +122,24 @@ class Sender:
         return len(rows)
 
     async def drain(self) -> int:
-        """Deliver until nothing is due (tests and the shell)."""
+        """Deliver until nothing is due and nothing is in flight (tests and the shell)."""
         total = 0
         while count := await self.drain_once():
             total += count
+        await self._idle.wait()  # the background loop may hold deliveries of its own
         return total
 
     async def _deliver(self, row: OutboxRow) -> None:
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            await self._deliver_one(row)
+        finally:
+            self._inflight -= 1
+            if not self._inflight:
+                self._idle.set()
+
+    async def _deliver_one(self, row: OutboxRow) -> None:
         async with self._slots:
             first = row.attempts == 1
             try:

@@ -153,7 +153,15 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
             rest_matches = matches[i:]
             while rest_matches:
                 last = rest_matches[-1].group(4)
-                flag = by_name.get(last.lower()) if last else None
+                if not last:
+                    break
+                key, sep, val = last.partition(":") if ":" in last else last.partition("=")
+                keyed = by_name.get(key.lower()) if sep and val else None
+                if keyed is not None and keyed is not opt and keyed.name not in values:
+                    values[keyed.name] = val  # "... at:10:00" after free text
+                    rest_matches = rest_matches[:-1]
+                    continue
+                flag = by_name.get(last.lower())
                 if flag is None or flag.type is not OptionType.BOOLEAN or flag.name in values:
                     break
                 values[flag.name] = True
@@ -165,6 +173,20 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
             else:
                 values[opt.name] = text[rest_matches[0].start() : rest_matches[-1].end()]
             break
+        if opt.type is OptionType.STRING:
+            # "Opening Ceremony 5" for <session> [minutes]: the words a later option cannot
+            # take all belong to this one.
+            later = pending[1:]
+            left = matches[i:]
+            take = len(left) - len(later)
+            fits = all(
+                o.type is not OptionType.INTEGER or (m.group(0).lstrip("+-").isdigit())
+                for o, m in zip(later, left[-len(later) :] if later else [], strict=False)
+            )
+            if take > 1 and fits:
+                values[opt.name] = text[left[0].start() : left[take - 1].end()]
+                i += take
+                continue
         values[opt.name] = token
         i += 1
     return values

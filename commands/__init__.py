@@ -1,7 +1,7 @@
 """Every command and button the bot answers, listed explicitly (no import-time magic)."""
 
 from bot.registry import ActionSpec, CommandSpec
-from commands import agenda, preferences
+from commands import agenda, announce, preferences, reminders
 
 ALL: list[CommandSpec] = [
     agenda.agenda,
@@ -10,13 +10,22 @@ ALL: list[CommandSpec] = [
     agenda.session,
     agenda.speaker,
     agenda.search,
+    reminders.remind,
+    reminders.unremind,
+    reminders.myschedule,
     preferences.timezone,
     preferences.language,
+    announce.announce,
+    announce.announcements,
+    announce.announce_cancel,
+    announce.agenda_reload,
     preferences.help_,
 ]
 
 ACTIONS: list[ActionSpec] = [
     agenda.agenda_day_button,
+    announce.announce_send,
+    announce.announce_cancel_button,
 ]
 
 # A person's own page where a platform has one (Slack's App Home).

@@ -68,3 +68,21 @@ def test_usage_and_names() -> None:
     assert REMIND.usage() == "/remind <session> [minutes]"
     with pytest.raises(ValueError, match="not valid"):
         command("Bad Name", L("x"))(_noop)
+
+
+def test_a_middle_string_option_takes_the_words_before_a_number() -> None:
+    assert parse_text(REMIND, "Opening Ceremony 5") == {
+        "session": "Opening Ceremony",
+        "minutes": "5",
+    }
+    assert parse_text(REMIND, "글로벌 석학 15") == {"session": "글로벌 석학", "minutes": "15"}
+    with pytest.raises(UsageError):
+        parse_text(REMIND, "Opening Ceremony soon")
+
+
+def test_key_values_after_free_text_are_options() -> None:
+    assert parse_text(ASK, "Why is it so? session:dialogue anonymous") == {
+        "question": "Why is it so?",
+        "session": "dialogue",
+        "anonymous": True,
+    }

@@ -374,8 +374,10 @@ async def test_socket_mode_serves_commands_and_reconnects(core: Core) -> None:
             await fake.disconnect_socket()
             # A fresh link: the client asks for a new URL and connects again.
             await fake.wait_for(
-                lambda c: c.method == "apps.connections.open"
-                and len(fake.calls_to("apps.connections.open")) > opened
+                lambda c: (
+                    c.method == "apps.connections.open"
+                    and len(fake.calls_to("apps.connections.open")) > opened
+                )
             )
             ack = await fake.send_socket_command("/speaker", "liu")
             assert "Ping Liu" in block_text(ack["payload"]["blocks"])

@@ -82,11 +82,14 @@ class DiscordSettings:
 # ---- rendering ------------------------------------------------------------------------
 
 
+def _escape_inline(text: str) -> str:
+    text = _MARKUP.sub(r"\\\1", text)
+    return _PING.sub("@\u200b\\1", text)
+
+
 def escape(text: str) -> str:
     """User-visible text that Discord shows literally: no markup, mention or ping."""
-    text = _MARKUP.sub(r"\\\1", text)
-    text = _LINE_START.sub(r"\1\\\2", text)
-    return _PING.sub("@\u200b\\1", text)
+    return _LINE_START.sub(r"\1\\\2", _escape_inline(text))
 
 
 def render_text(text: Text) -> str:
@@ -98,8 +101,9 @@ def render_text(text: Text) -> str:
         if isinstance(piece, Stamp):
             parts.append(f"<t:{int(piece.at.timestamp())}:{piece.style}>")
         else:
-            parts.append(escape(piece))
-    return "".join(parts)
+            parts.append(_escape_inline(piece))
+    # Headings and lists only start lines: checked once the pieces are joined.
+    return _LINE_START.sub(r"\1\\\2", "".join(parts))
 
 
 def split_content(text: str, limit: int = MAX_CONTENT) -> list[str]:

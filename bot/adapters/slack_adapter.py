@@ -298,6 +298,7 @@ class SlackAdapter:
         self._sent: dict[str, SentMessage] = {}
         self._role_members: dict[str, set[str]] = {}
         self._roles_fetched = -1e9
+        self._roles_lock = asyncio.Lock()
 
     # lifecycle
     async def start(self) -> None:
@@ -358,7 +359,10 @@ class SlackAdapter:
     async def _roles(self, user_id: str) -> frozenset[Role]:
         roles = {Role.PARTICIPANT}
         if time.monotonic() - self._roles_fetched > self.settings.roles_ttl:
-            await self._refresh_roles()
+            # One refresh for a burst of commands, not one each (Slack limits these calls).
+            async with self._roles_lock:
+                if time.monotonic() - self._roles_fetched > self.settings.roles_ttl:
+                    await self._refresh_roles()
         for role_name in self.config.roles:
             if user_id in self._role_members.get(role_name, set()):
                 roles.add(Role.parse(role_name))
@@ -388,7 +392,9 @@ class SlackAdapter:
                 members[role_name] = ids
         except SlackApiError as exc:
             # Keep what was known: a Slack hiccup must not make moderators participants.
+            # Try again in a minute rather than on every command.
             log.warning("slack: cannot read user groups: %s", exc.response.get("error"))
+            self._roles_fetched = time.monotonic() - self.settings.roles_ttl + 60
             return
         self._role_members = members
         self._roles_fetched = time.monotonic()

@@ -201,6 +201,116 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Type /agenda for the whole day, /session for details, /help for more.",
         "ko": "/agenda 로 하루 일정, /session 으로 상세 정보, /help 로 더 많은 명령어를 봅니다.",
     },
+    # Reminders, schedule updates and announcements
+    "reminder.soon": {"en": "Starting in {minutes} min", "ko": "{minutes}분 후 시작"},
+    "reminder.now": {"en": "Starting now", "ko": "지금 시작합니다"},
+    "update.title": {"en": "Schedule update", "ko": "일정 변경 안내"},
+    "update.moved": {"en": "Moved: {title}, now ", "ko": "시간 변경: {title}, 변경된 시간 "},
+    "update.room": {
+        "en": "Room changed: {title}, now in {room}",
+        "ko": "장소 변경: {title}, 변경된 장소 {room}",
+    },
+    "update.retitled": {"en": "Renamed: {old} → {new}", "ko": "제목 변경: {old} → {new}"},
+    "update.new": {"en": "New: {title}, ", "ko": "추가: {title}, "},
+    "update.cancelled": {"en": "Cancelled: {title}", "ko": "취소: {title}"},
+    "update.yours": {
+        "en": "A session you asked to be reminded of has changed.",
+        "ko": "알림을 신청한 세션이 변경되었습니다.",
+    },
+    "announce.title": {"en": "Announcement", "ko": "공지"},
+    "remind.set": {
+        "en": "I will send you a direct message {minutes} min before {title} ({when}).",
+        "ko": "{title} ({when}) 시작 {minutes}분 전에 개인 메시지로 알려 드립니다.",
+    },
+    "remind.started": {
+        "en": "{title} has already started.",
+        "ko": "{title} 세션은 이미 시작되었습니다.",
+    },
+    "remind.removed": {
+        "en": "No more reminders for {title}.",
+        "ko": "{title} 알림을 취소했습니다.",
+    },
+    "remind.none": {
+        "en": "You had no reminder for {title}.",
+        "ko": "{title} 에 대한 알림이 없었습니다.",
+    },
+    "remind.choose": {
+        "en": "Several sessions match; give the id in brackets: {ids}",
+        "ko": "여러 세션이 일치합니다. 대괄호 안의 ID를 입력해 주세요: {ids}",
+    },
+    "remind.dms_closed": {
+        "en": "Note: your last reminder could not be delivered because you do not accept "
+        "direct messages from this bot.",
+        "ko": "참고: 이 봇의 개인 메시지를 받지 않도록 설정되어 있어 "
+        "지난 알림을 보내지 못했습니다.",
+    },
+    "schedule.title": {"en": "My reminders", "ko": "내 알림"},
+    "schedule.empty": {
+        "en": "You have no reminders. Add one with /remind <session>.",
+        "ko": "신청한 알림이 없습니다. /remind <세션> 으로 추가하세요.",
+    },
+    "schedule.line": {"en": " ({minutes} min before)", "ko": " (시작 {minutes}분 전)"},
+    "announce.preview": {"en": "Preview: announcement #{id}", "ko": "미리보기: 공지 #{id}"},
+    "announce.when": {"en": "When", "ko": "보낼 시각"},
+    "announce.where": {"en": "Where", "ko": "보낼 곳"},
+    "announce.now": {"en": "now", "ko": "지금"},
+    "announce.send": {"en": "Send", "ko": "보내기"},
+    "announce.cancel": {"en": "Cancel", "ko": "취소"},
+    "announce.sent": {
+        "en": "Announcement #{id} is on its way to {where}.",
+        "ko": "공지 #{id} 을(를) {where} 에 보내는 중입니다.",
+    },
+    "announce.scheduled": {
+        "en": "Announcement #{id} will go to {where} at {when}.",
+        "ko": "공지 #{id} 은(는) {when} 에 {where} 로 보내집니다.",
+    },
+    "announce.cancelled": {
+        "en": "Announcement #{id} is cancelled.",
+        "ko": "공지 #{id} 을(를) 취소했습니다.",
+    },
+    "announce.gone": {
+        "en": "Announcement #{id} was already sent or cancelled.",
+        "ko": "공지 #{id} 은(는) 이미 보냈거나 취소되었습니다.",
+    },
+    "announce.unknown": {
+        "en": "There is no announcement #{id}.",
+        "ko": "공지 #{id} 은(는) 없습니다.",
+    },
+    "announce.bad_time": {
+        "en": "I cannot read {value!r} as a time. Try 10:00, 2026-02-06 09:30, tomorrow 09:00 "
+        "or +15m.",
+        "ko": "{value!r} 을(를) 시각으로 읽을 수 없습니다. 10:00, 2026-02-06 09:30, "
+        "tomorrow 09:00, +15m 처럼 입력해 주세요.",
+    },
+    "announce.past": {
+        "en": "{when} has already passed. Give a later time, or leave it out to send now.",
+        "ko": "{when} 은(는) 이미 지났습니다. 이후 시각을 입력하거나, 생략하면 바로 보냅니다.",
+    },
+    "announce.no_platform": {
+        "en": "The bot is not connected to {where} now.",
+        "ko": "지금 봇이 {where} 에 연결되어 있지 않습니다.",
+    },
+    "announce.list_title": {"en": "Pending announcements", "ko": "대기 중인 공지"},
+    "announce.list_empty": {
+        "en": "No announcement is waiting.",
+        "ko": "대기 중인 공지가 없습니다.",
+    },
+    "reload.none": {
+        "en": "The agenda is unchanged.",
+        "ko": "일정에 변경 사항이 없습니다.",
+    },
+    "reload.done": {
+        "en": "The agenda is reloaded: {count} change(s), announced and re-planned.",
+        "ko": "일정을 다시 불러왔습니다: 변경 {count}건을 안내하고 알림을 다시 예약했습니다.",
+    },
+    "reload.bad": {
+        "en": "The event file has {count} problem(s), so nothing changed. First: {first}",
+        "ko": "행사 파일에 문제가 {count}건 있어 아무것도 바꾸지 않았습니다. 첫 번째: {first}",
+    },
+    "runtime.off": {
+        "en": "Scheduling is not running in this bot.",
+        "ko": "이 봇에서는 예약 기능이 실행되고 있지 않습니다.",
+    },
     # The terminal
     "console.welcome": {
         "en": "{event}. Type /help for commands, /quit to leave.",

@@ -1,0 +1,620 @@
+"""Benchmark: Slack slash-command acks when 100 people type a command at the same moment.
+
+A fake Slack (tests/fakes/slack_server.py) and the real Slack adapter (slack-bolt's
+AsyncApp served by aiohttp) run on 127.0.0.1 over the embedded sample event, a real SQLite
+store and a simulated clock stopped at 2026-02-05 10:00 KST. The fake POSTs signed slash
+commands the way Slack does, from 100 users (U0001..U0100), ten each of /agenda 1,
+/agenda 2, /now, /next, /session dialogue, /speaker watanabe, /search battery,
+/timezone Asia/Tokyo, /language ko and /help. Each figure is printed next to its target:
+
+0. Warm-up: the mix once, then twice more one command at a time: the latency floor
+   without a queue (Bolt polls for ack() every 10 ms).
+1. Three rounds of 100 commands at once, the fake and the adapter in this process on one
+   event loop. Per round: the time from POST to the whole ack on the client side (the
+   fake's `AppResponse.elapsed`: its clock starts once the request is signed, just before
+   aiohttp sends it, and stops when the body is read) as p50, p99 (target < 100 ms) and
+   max; missed acks (target: 0): a status other than 200, an ack after 3 s (Slack gives
+   up), or an empty ack although the core answered within the adapter's `ack_after` (its
+   answer should have ridden on the ack); how many acks carried the answer and how many
+   were empty and answered through the response_url (and when that post came).
+   Then where the time went: Bolt's dispatch (from the parsed request to the ack, with
+   its polling) and the rest (HTTP on both sides, waiting for the loop), the core's
+   `dispatch_text`, the CPU spent signing (the fake) and verifying (Bolt), the process's
+   CPU and the garbage collector's time.
+2. The same three rounds with the fake's client side in a process of its own, so the
+   adapter's process spends CPU on the adapter only (as with a real Slack, which is
+   elsewhere); the client's process still queues its own sends and reads.
+3. The worst p99 of each way, the missed acks of all 600 commands, and what one full
+   garbage collection of this process costs when it lands in a burst (informational).
+
+In one process every request's time includes the client work of the other 99 (building,
+signing, sending, reading). The figures depend on the machine and on what else it runs:
+the load average is printed first.
+
+Run it from the repository root, with the project installed (`pip install -e ".[test]"`):
+
+    python bench/slack_latency.py            # about 5 s
+    python bench/slack_latency.py --profile  # also one round under cProfile, by area
+
+It is not a test: it never fails on time and always exits 0, marking a figure over its
+target MISSED. Its only networking is on 127.0.0.1; the database goes to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import gc
+import io
+import json
+import math
+import os
+import pstats
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from slack_sdk.signature import SignatureVerifier
+
+SCRIPT = Path(__file__).resolve()
+ROOT = SCRIPT.parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # `python bench/slack_latency.py` puts bench/ there, not ROOT
+
+from bot.adapters.slack_adapter import SlackAdapter, SlackSettings  # noqa: E402
+from bot.app import build_core  # noqa: E402
+from bot.clock import SimulatedClock  # noqa: E402
+from bot.i18n.messages import MESSAGES  # noqa: E402
+from bot.settings import PlatformConfig, default_config_path, load_event  # noqa: E402
+from bot.store import Store  # noqa: E402
+from tests.fakes.slack_server import AppResponse, FakeSlack  # noqa: E402
+
+SEED = 20260205
+AT = datetime.fromisoformat("2026-02-05T10:00:00+09:00")
+SECRET = "bench-slack-signing-secret"
+BOT_TOKEN = "xoxb-bench-bot-token"
+GENERAL = "C0GENERAL"
+CHANNELS = {
+    "general": GENERAL,
+    "announcements": "C0ANNOUNCE",
+    "qa-moderators": "C0MODS",
+    "schedule-updates": "C0SCHEDULE",
+    "grand-hall": "C0HALL",
+    "partnering-hall": "C0PARTNER",
+}
+USERGROUPS = {"S0MODS": ["U0001", "U0002"], "S0ORGS": ["U0003"]}
+HANDLES = {"S0MODS": "forum-moderators", "S0ORGS": "forum-organisers"}
+MIX: list[tuple[str, str]] = [
+    ("/agenda", "1"),
+    ("/agenda", "2"),
+    ("/now", ""),
+    ("/next", ""),
+    ("/session", "dialogue"),
+    ("/speaker", "watanabe"),
+    ("/search", "battery"),
+    ("/timezone", "Asia/Tokyo"),
+    ("/language", "ko"),
+    ("/help", ""),
+]
+USERS = 100
+ROUNDS = 3
+SLACK_ACK_S = 3.0  # Slack shows the user an error when the ack takes longer
+REQUEST_TIMEOUT_S = 10.0  # a hung request must not hang the benchmark
+ANSWER_TIMEOUT_S = 10.0  # wait this long for a response_url post after an empty ack
+
+ACK_P99_MS = 100.0
+
+
+# Instruments ---------------------------------------------------------------------------
+
+
+@dataclass
+class Probe:
+    """Time spent in the places that could dominate, filled in while a round runs."""
+
+    sign_s: float = 0.0  # HMAC signing in the fake (CPU)
+    verify_s: float = 0.0  # signature checks in Bolt (CPU)
+    core_s: dict[str, float] = field(default_factory=dict)  # user id -> Core.dispatch_text
+    bolt_s: dict[str, float] = field(default_factory=dict)  # user id -> AsyncApp.async_dispatch
+    gc_s: float = 0.0  # the garbage collector, in this process
+    gc_runs: list[int] = field(default_factory=lambda: [0, 0, 0])  # collections per generation
+    _gc_began: float = 0.0
+
+    def reset(self) -> None:
+        """Forget everything measured so far."""
+        self.sign_s = self.verify_s = self.gc_s = 0.0
+        self.core_s.clear()
+        self.bolt_s.clear()
+        self.gc_runs = [0, 0, 0]
+
+    def on_gc(self, phase: str, info: dict[str, int]) -> None:
+        """A `gc.callbacks` entry: time each collection."""
+        if phase == "start":
+            self._gc_began = time.perf_counter()
+        else:
+            self.gc_s += time.perf_counter() - self._gc_began
+            self.gc_runs[info["generation"]] += 1
+
+
+@contextlib.contextmanager
+def instrumented(probe: Probe, adapter: SlackAdapter | None) -> Iterator[None]:
+    """Time signing and verifying, and with an adapter its core and Bolt; undone on exit.
+
+    Bolt's `is_valid` calls `generate_signature` too: a flag tells its calls from the
+    fake's (both are synchronous, so no other task runs in between)."""
+    generate = SignatureVerifier.generate_signature
+    is_valid = SignatureVerifier.is_valid
+    verifying = [False]
+
+    def timed_generate(self: SignatureVerifier, *, timestamp: str, body: str | bytes) -> str | None:
+        t0 = time.perf_counter()
+        try:
+            return generate(self, timestamp=timestamp, body=body)
+        finally:
+            if not verifying[0]:
+                probe.sign_s += time.perf_counter() - t0
+
+    def timed_is_valid(
+        self: SignatureVerifier, body: str | bytes, timestamp: str | None, signature: str | None
+    ) -> bool:
+        t0 = time.perf_counter()
+        verifying[0] = True
+        try:
+            return is_valid(self, body, timestamp, signature)
+        finally:
+            verifying[0] = False
+            probe.verify_s += time.perf_counter() - t0
+
+    # setattr: mypy rightly refuses assignments to methods, which is the point here.
+    setattr(SignatureVerifier, "generate_signature", timed_generate)  # noqa: B010
+    setattr(SignatureVerifier, "is_valid", timed_is_valid)  # noqa: B010
+    gc.callbacks.append(probe.on_gc)
+    try:
+        if adapter is None:
+            yield
+        else:
+            with _timed_server(probe, adapter):
+                yield
+    finally:
+        gc.callbacks.remove(probe.on_gc)
+        setattr(SignatureVerifier, "generate_signature", generate)  # noqa: B010
+        setattr(SignatureVerifier, "is_valid", is_valid)  # noqa: B010
+
+
+@contextlib.contextmanager
+def _timed_server(probe: Probe, adapter: SlackAdapter) -> Iterator[None]:
+    """Time the core's dispatch and Bolt's, per user, on these instances only."""
+    core = adapter.core
+    dispatch_text = core.dispatch_text
+    async_dispatch = adapter.app.async_dispatch
+
+    async def timed_dispatch_text(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return await dispatch_text(*args, **kwargs)
+        finally:
+            probe.core_s[args[2].id] = time.perf_counter() - t0  # (platform, line, user, ...)
+
+    async def timed_async_dispatch(req: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return await async_dispatch(req)
+        finally:
+            user = req.body.get("user_id") if isinstance(req.body, dict) else None
+            if isinstance(user, str):
+                probe.bolt_s[user] = time.perf_counter() - t0
+
+    setattr(core, "dispatch_text", timed_dispatch_text)  # noqa: B010
+    setattr(adapter.app, "async_dispatch", timed_async_dispatch)  # noqa: B010
+    try:
+        yield
+    finally:
+        delattr(core, "dispatch_text")
+        delattr(adapter.app, "async_dispatch")
+
+
+# One round -----------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """One slash command as the fake saw it, and what the instruments saw of it."""
+
+    user: str
+    command: str
+    status: int  # 0: no answer within REQUEST_TIMEOUT_S
+    body: str
+    ack_s: float  # POST to the whole ack (AppResponse.elapsed)
+    total_s: float = 0.0  # the same plus building and signing the request
+    later_s: float | None = None  # POST to the response_url post, after an empty ack
+    core_s: float | None = None
+    bolt_s: float | None = None
+
+
+@dataclass
+class Round:
+    """Every request of one burst, and the round's totals."""
+
+    results: list[Result]
+    wall_s: float  # first POST to last answer
+    sign_s: float = 0.0
+    verify_s: float = 0.0
+    gc_s: float = 0.0  # in the adapter's process
+    gc_full: int = 0  # full (generation 2) collections in the adapter's process
+    cpu_s: float = 0.0  # CPU of the process serving the adapter (and of the fake, if shared)
+    client_cpu_s: float | None = None  # CPU of the client process, when it is apart
+
+    def missed(self, ack_after: float) -> list[Result]:
+        """Acks Slack would count as missed, or that should have carried the answer."""
+        return [r for r in self.results if _missed(r, ack_after)]
+
+    def attach(self, probe: Probe) -> None:
+        """Copy the server-side times the probe saw onto the results."""
+        for r in self.results:
+            r.core_s, r.bolt_s = probe.core_s.get(r.user), probe.bolt_s.get(r.user)
+        self.verify_s, self.gc_s, self.gc_full = probe.verify_s, probe.gc_s, probe.gc_runs[2]
+
+
+def _missed(r: Result, ack_after: float) -> bool:
+    if r.status != 200 or r.ack_s >= SLACK_ACK_S:
+        return True
+    # An empty ack is right only when the core took longer than ack_after.
+    return not r.body and (r.core_s is None or r.core_s < ack_after)
+
+
+async def send(fake: FakeSlack, url: str, command: str, text: str, user: str) -> Result:
+    """One signed slash command; an empty ack waits for its response_url post."""
+    sent_at = time.monotonic()  # the fake stamps its calls with time.monotonic()
+    t0 = time.perf_counter()
+    try:
+        async with asyncio.timeout(REQUEST_TIMEOUT_S):
+            resp = await fake.send_command(url, command, text, user_id=user, channel_id=GENERAL)
+    except TimeoutError:
+        resp = AppResponse(0, "", REQUEST_TIMEOUT_S)
+    result = Result(user, f"{command} {text}".strip(), resp.status, resp.body, resp.elapsed)
+    result.total_s = time.perf_counter() - t0
+    if resp.status == 200 and not resp.body and resp.response_url:
+        path = urlsplit(resp.response_url).path
+        with contextlib.suppress(TimeoutError):
+            call = await fake.wait_for(
+                lambda c: c.method == "response_url" and c.path == path, ANSWER_TIMEOUT_S
+            )
+            result.later_s = call.at - sent_at
+    return result
+
+
+async def burst(fake: FakeSlack, url: str, probe: Probe, rng: random.Random) -> Round:
+    """USERS commands at once, the mix in a shuffled order, one per user."""
+    commands = [MIX[i % len(MIX)] for i in range(USERS)]
+    rng.shuffle(commands)
+    users = [f"U{i + 1:04d}" for i in range(USERS)]
+    probe.reset()
+    cpu = time.process_time()
+    t0 = time.perf_counter()
+    results = await asyncio.gather(
+        *(
+            send(fake, url, cmd, text, user)
+            for (cmd, text), user in zip(commands, users, strict=True)
+        )
+    )
+    run = Round(list(results), time.perf_counter() - t0, probe.sign_s)
+    run.cpu_s = time.process_time() - cpu
+    return run
+
+
+async def one_at_a_time(fake: FakeSlack, url: str, user: str, times: int = 1) -> list[Result]:
+    """The mix `times` over, each command after the previous one's answer."""
+    return [await send(fake, url, cmd, text, user) for _ in range(times) for cmd, text in MIX]
+
+
+# The fake's client side in a process of its own ---------------------------------------
+
+
+async def client_process(url: str) -> None:
+    """The child: a fake Slack that only sends; a round per "go" line, as JSON on stdout."""
+    async with FakeSlack(signing_secret=SECRET, bot_token=BOT_TOKEN, channels=CHANNELS) as fake:
+        probe = Probe()
+        rng = random.Random(SEED)
+        with instrumented(probe, None):
+            await one_at_a_time(fake, url, "U0CHILD")  # its own connections warm up
+            print("ready", flush=True)
+            while (await asyncio.to_thread(sys.stdin.readline)).strip() == "go":
+                print(json.dumps(asdict(await burst(fake, url, probe, rng))), flush=True)
+
+
+async def remote_rounds(url: str, probe: Probe) -> list[Round]:
+    """ROUNDS bursts sent by a child process, served here; [] if the child fails."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(SCRIPT),
+        "--client",
+        url,
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        limit=1 << 24,  # a round is one JSON line of about 400 kB (the answers included)
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    rounds: list[Round] = []
+    try:
+        async with asyncio.timeout(60):
+            if (await proc.stdout.readline()).strip() != b"ready":
+                raise RuntimeError("the client process did not start")
+            for _ in range(ROUNDS):
+                probe.reset()
+                cpu = time.process_time()
+                proc.stdin.write(b"go\n")
+                await proc.stdin.drain()
+                line = await proc.stdout.readline()
+                if not line:
+                    raise RuntimeError("the client process ended early")
+                data = json.loads(line)
+                results = [Result(**r) for r in data["results"]]
+                run = Round(results, data["wall_s"], data["sign_s"])
+                run.client_cpu_s = data["cpu_s"]
+                run.cpu_s = time.process_time() - cpu
+                run.attach(probe)
+                rounds.append(run)
+            proc.stdin.write(b"quit\n")
+            await proc.stdin.drain()
+            proc.stdin.close()
+            await proc.wait()
+    except (RuntimeError, TimeoutError, ValueError, OSError) as exc:
+        print(f"\nthe separate client failed: {exc!r}")
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    return rounds
+
+
+# Report --------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+
+
+def figure(label: str, value: float, unit: str, target: float | None = None) -> None:
+    """One line: the figure, its target and how far it is from it."""
+    text = f"{label + ':':<36} {value:8.2f} {unit}"
+    if target is not None:
+        ratio = value / target
+        text = f"{text:<50} target < {target:g} {unit:<3}   ({ratio:.2f}x target)"
+        text += "   MISSED" if ratio >= 1 else ""
+    print(text)
+
+
+def count(label: str, value: int, target: int | None = None) -> None:
+    """One line for a count; with a target, MISSED when over it."""
+    text = f"{label + ':':<36} {value:8d}"
+    if target is not None:
+        text = f"{text:<50} target = {target}"
+        text += "                   MISSED" if value > target else ""
+    print(text)
+
+
+def spread(label: str, xs: list[float], note: str = "") -> None:
+    """One line of p50 / p99 / max of seconds, in ms."""
+    s = sorted(xs)
+    p50, p99, top = percentile(s, 0.5) * 1e3, percentile(s, 0.99) * 1e3, s[-1] * 1e3
+    print(f"  {label:<26} {p50:7.1f} / {p99:7.1f} / {top:7.1f} ms{note}")
+
+
+def report_round(n: int, run: Round, ack_after: float) -> float:
+    """The round's figures; returns its p99 in seconds."""
+    acks = sorted(r.ack_s for r in run.results)
+    p99 = percentile(acks, 0.99)
+    ok = [r for r in run.results if r.status == 200]
+    later = [r for r in ok if not r.body]
+    answered = [r.later_s for r in later if r.later_s is not None]
+    crashes = set(MESSAGES["error.internal"].values())
+    crashed = sum(1 for r in ok if any(c in r.body for c in crashes))
+    print(
+        f"\nround {n}: {len(acks)} commands at once, all answered after {run.wall_s * 1e3:.0f} ms"
+    )
+    figure("POST to ack p50", percentile(acks, 0.5) * 1e3, "ms")
+    figure("POST to ack p99", p99 * 1e3, "ms", ACK_P99_MS)
+    figure("POST to ack max", acks[-1] * 1e3, "ms")
+    count("missed acks", len(run.missed(ack_after)), 0)
+    count("acks carrying the answer", len(ok) - len(later))
+    count("empty acks, answered later", len(later))
+    if answered:
+        answered.sort()
+        figure("  POST to response_url post, p50", percentile(answered, 0.5) * 1e3, "ms")
+        figure("  POST to response_url post, max", answered[-1] * 1e3, "ms")
+    if len(answered) < len(later):
+        count("  ... never answered", len(later) - len(answered))
+    if crashed:
+        count("'something went wrong' answers", crashed)
+    print(f"  {'':<26} {'p50':>7} / {'p99':>7} / {'max':>7}")
+    spread("POST to ack", acks)
+    spread("with building + signing", [r.total_s for r in run.results])
+    bolt = [r for r in run.results if r.bolt_s is not None]
+    if bolt:
+        spread("Bolt dispatch (server)", [r.bolt_s or 0.0 for r in bolt])
+        spread("the rest (HTTP, queueing)", [r.ack_s - (r.bolt_s or 0.0) for r in bolt])
+    core = [r.core_s for r in run.results if r.core_s is not None]
+    if core:
+        spread("core.dispatch_text", core)
+    cpu = f"{run.cpu_s * 1e3:.0f} ms ({run.cpu_s / len(acks) * 1e3:.2f} ms a command)"
+    if run.client_cpu_s is None:
+        cpu = f"this process (adapter and fake) {cpu}"
+    else:
+        cpu = f"the adapter's process {cpu}, the client's {run.client_cpu_s * 1e3:.0f} ms"
+    print(f"  CPU: signing {run.sign_s * 1e3:.1f} ms, verifying {run.verify_s * 1e3:.1f} ms; {cpu}")
+    print(f"  garbage collector: {run.gc_s * 1e3:.0f} ms, {run.gc_full} full collection(s)")
+    return p99
+
+
+def report_profile(profiler: cProfile.Profile, probe: Probe) -> None:
+    """Own time by area (who spends the CPU), then the top functions."""
+    stats = pstats.Stats(profiler)
+    entries: dict[tuple[str, int, str], tuple[Any, ...]] = getattr(stats, "stats")  # noqa: B009
+    areas: dict[str, float] = {}
+    for (filename, _, name), (_, _, own, *_) in entries.items():
+        area = _area(filename.replace(os.sep, "/"), name)
+        areas[area] = areas.get(area, 0.0) + own
+    total = sum(areas.values())
+    print(f"\none more round under cProfile ({total * 1e3:.0f} ms of own time):")
+    if probe.gc_s:
+        print(
+            f"  (of which {probe.gc_s * 1e3:.0f} ms garbage collection, {probe.gc_runs[2]} full: "
+            "cProfile charges it to whichever function allocated at the time)"
+        )
+    for area, own in sorted(areas.items(), key=lambda kv: -kv[1]):
+        print(f"  {area:<44} {own * 1e3:7.1f} ms  {own / total:5.1%}")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
+    print(out.getvalue())
+
+
+def _area(path: str, name: str) -> str:
+    """Which side of the benchmark a function's own time belongs to."""
+    if "/tests/fakes/" in path or "aiohttp/client" in path or "aiohttp/connector" in path:
+        return "fake Slack: client side (+ aiohttp client)"
+    if "slack_sdk/signature" in path:
+        return "signing and verifying"
+    if "slack_bolt/" in path:
+        return "Bolt"
+    if "aiohttp/web" in path:
+        return "aiohttp server (Bolt's web app)"
+    if "/bot/adapters/" in path:
+        return "the adapter (rendering Block Kit)"
+    if path.startswith(f"{ROOT.as_posix()}/"):
+        return "core and commands"
+    if "aiosqlite" in path or "sqlite3" in path:
+        return "SQLite"
+    if "asyncio/" in path or "epoll" in name:
+        return "asyncio event loop (incl. waiting in epoll)"
+    if "aiohttp/" in path:
+        return "aiohttp shared (HTTP parser, streams)"
+    return "other (stdlib: urllib, json, re, ...)"
+
+
+# Main ----------------------------------------------------------------------------------
+
+
+async def bench(db_path: Path, profile: bool) -> None:
+    """Start the fake and the adapter, run everything, shut down."""
+    config = load_event(default_config_path())
+    store = await Store.open(db_path)
+    try:
+        core = await build_core(config, store, SimulatedClock(AT, speed=0))
+        async with FakeSlack(
+            signing_secret=SECRET,
+            bot_token=BOT_TOKEN,
+            channels=CHANNELS,
+            usergroups=USERGROUPS,
+            usergroup_handles=HANDLES,
+        ) as fake:
+            settings = SlackSettings(
+                bot_token=BOT_TOKEN, signing_secret=SECRET, http_port=0, api_base=fake.api_base
+            )
+            adapter = SlackAdapter(core, settings, config.platforms.get("slack", PlatformConfig()))
+            await adapter.start()
+            try:
+                url = f"http://127.0.0.1:{adapter.port}/slack/events"
+                await measure(fake, adapter, url, profile)
+            finally:
+                await adapter.stop()
+    finally:
+        await store.close()
+
+
+async def measure(fake: FakeSlack, adapter: SlackAdapter, url: str, profile: bool) -> None:
+    """Warm-up, the rounds in one process, the rounds with the client apart, the summary."""
+    ack_after = adapter.settings.ack_after
+    probe = Probe()
+    rng = random.Random(SEED)
+    with instrumented(probe, adapter):
+        # Every command once (the first also fetches the user groups behind the roles),
+        # then once at a time again, timed: the latency floor without a queue.
+        warm = await one_at_a_time(fake, url, "U0WARM")
+        probe.reset()
+        alone = await one_at_a_time(fake, url, "U0ALONE", times=2)
+        bad = sorted({r.command for r in warm + alone if r.status != 200 or not r.body})
+        print(f"\nwarm-up: {len(warm)} commands; then {len(alone)} one at a time:")
+        figure("POST to ack p50", percentile(sorted(r.ack_s for r in alone), 0.5) * 1e3, "ms")
+        figure("POST to ack max", max(r.ack_s for r in alone) * 1e3, "ms")
+        bolt = sorted(probe.bolt_s.values()) or [0.0]
+        figure("Bolt dispatch p50 (polls ack: 10 ms)", percentile(bolt, 0.5) * 1e3, "ms")
+        figure("core.dispatch_text max", max(probe.core_s.values(), default=0.0) * 1e3, "ms")
+        if bad:
+            print(f"!! not answered in the ack: {', '.join(bad)}")
+
+        print("\n1. The fake and the adapter in this process, on one event loop")
+        local = []
+        for _ in range(ROUNDS):
+            run = await burst(fake, url, probe, rng)
+            run.attach(probe)
+            local.append(run)
+        local_p99 = [report_round(i + 1, run, ack_after) for i, run in enumerate(local)]
+
+        print("\n2. The same with the fake's client side in a process of its own")
+        print("   (this process serves the adapter only; the child signs, sends and reads)")
+        remote = await remote_rounds(url, probe)
+        remote_p99 = [report_round(i + 1, run, ack_after) for i, run in enumerate(remote)]
+
+        print(f"\n3. Summary: {ROUNDS} rounds of {USERS} each way")
+        figure("worst p99, one process", max(local_p99) * 1e3, "ms", ACK_P99_MS)
+        if remote_p99:
+            figure("worst p99, client apart", max(remote_p99) * 1e3, "ms", ACK_P99_MS)
+        runs = local + remote
+        missed = sum(len(r.missed(ack_after)) for r in runs)
+        count(f"missed acks (of {sum(len(r.results) for r in runs)})", missed, 0)
+        # What a full collection costs when one lands in a burst (timed after the rounds,
+        # so that forcing one does not spare them theirs).
+        tracked = len(gc.get_objects())
+        t0 = time.perf_counter()
+        gc.collect()
+        figure(f"a full gc.collect(), {tracked:,} objects", (time.perf_counter() - t0) * 1e3, "ms")
+
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            await burst(fake, url, probe, rng)
+            profiler.disable()
+            report_profile(profiler, probe)
+
+
+def clear_proxies() -> None:
+    """Everything here is on 127.0.0.1: no HTTP(S)_PROXY may route it elsewhere."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        os.environ.pop(name, None)
+        os.environ.pop(name.lower(), None)
+
+
+def main() -> int:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--profile", action="store_true", help="also profile one round")
+    parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)  # the child process
+    options = parser.parse_args()
+    clear_proxies()
+    if options.client:
+        asyncio.run(client_process(options.client))
+        return 0
+    print(
+        f"forum-bot Slack ack benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"{USERS} slash commands at once, {ROUNDS} rounds; "
+        f"load average {os.getloadavg()[0]:.2f} at the start"
+    )
+    with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp:
+        asyncio.run(bench(Path(tmp) / "bot.sqlite", options.profile))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""The bot's own voice: the planner, one sender per platform, agenda reloads.
+
+Commands reach it through `Context.runtime` (to re-plan after /remind, to reload the
+agenda); the app starts and stops it around the adapters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.adapters.base import Adapter
+from bot.agenda import Agenda
+from bot.agenda.changes import CANCELLED, MOVED, Change, diff, digest
+from bot.clock import Clock
+from bot.core import Core
+from bot.model import UserRef
+from bot.outbox import Sender
+from bot.reminders import Planner
+from bot.settings import build_agenda, load_event
+from bot.store import Store
+from bot.store import announcements as ann
+from bot.store.outbox import Delivery, cancel_topic, enqueue
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """Planner and senders over the adapters that are running."""
+
+    def __init__(
+        self,
+        core: Core,
+        adapters: Sequence[Adapter],
+        *,
+        config_path: Path | None = None,
+        scheduler: AsyncIOScheduler | None = None,
+        poll_seconds: float = 5.0,
+        sender_concurrency: int = 8,
+    ) -> None:
+        self.core = core
+        self.store: Store = core.store
+        self.clock: Clock = core.clock
+        self.config_path = config_path
+        self.adapters = {a.name: a for a in adapters}
+        self.senders = {
+            a.name: Sender(self.store, a, self.clock, concurrency=sender_concurrency)
+            for a in adapters
+        }
+        self.scheduler = scheduler
+        self.poll_seconds = poll_seconds
+        self.planner = Planner(
+            store=self.store,
+            clock=self.clock,
+            config=core.config,
+            agenda=lambda: self.core.agenda,
+            channels=self.channels,
+            platforms=self.platforms,
+            enqueue=self.enqueue,
+            scheduler=scheduler,
+        )
+        self._poll: asyncio.Task[None] | None = None
+        self._reload_lock = asyncio.Lock()
+        core.runtime = self
+
+    def platforms(self) -> list[str]:
+        """The platforms the bot is on right now."""
+        return list(self.adapters)
+
+    def channels(self, platform: str) -> list[tuple[str, str]]:
+        """(target, label) of each mapped channel of a platform: the schedule channel first,
+        then announcements, then rooms as "room:<id>"."""
+        mapping = self.core.config.platforms.get(platform)
+        if mapping is None:
+            return []
+        found: list[tuple[str, str]] = []
+        for label in ("schedule", "announcements"):
+            if label in mapping.channels:
+                found.append((label, label))
+        found += [(room, f"room:{room}") for room in mapping.rooms]
+        return found
+
+    async def start(self) -> None:
+        """Send what a stop left queued, plan, catch up on what came due while down."""
+        for sender in self.senders.values():
+            await sender.start()
+        await self.planner.rebuild()
+        await self.planner.fire_due()
+        if self.scheduler is not None and not self.scheduler.running:
+            self.scheduler.start()
+        self._poll = asyncio.create_task(self._watch(), name="runtime-watch")
+
+    async def stop(self) -> None:
+        """Stop planning and sending; queued deliveries wait in the store."""
+        if self._poll is not None:
+            self._poll.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poll
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for sender in self.senders.values():
+            await sender.stop()
+
+    async def _watch(self) -> None:
+        """Pick up announcements queued from the shell (`forum-bot announce`), and fire
+        whatever the clock has reached (a rehearsal clock may outrun the jobs' wall time)."""
+        known: set[int] = set()
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            try:
+                current = {a.id for a in await ann.scheduled(self.store)}
+                if current - known:
+                    await self.planner.rebuild()
+                known = current
+                await self.planner.fire_due()
+            except Exception:
+                log.exception("the scheduler's watch failed; trying again")
+
+    async def enqueue(self, deliveries: Iterable[Delivery]) -> int:
+        """Queue deliveries in one transaction and wake the senders concerned."""
+        batch = list(deliveries)
+        if not batch:
+            return 0
+        async with self.store.transaction() as tx:
+            added = await enqueue(tx, batch, self.clock.now())
+        for platform in {d.platform for d in batch}:
+            sender = self.senders.get(platform)
+            if sender is not None:
+                sender.wake()
+        return added
+
+    async def replan(self) -> None:
+        """Plan again after a subscription or announcement changed; fire what is due."""
+        await self.planner.rebuild()
+        await self.planner.fire_due()
+
+    async def reload_agenda(self, actor: UserRef | None = None) -> list[Change]:
+        """Read the event file again; announce and apply what changed. Raises ConfigError
+        (and changes nothing) when the new file is not valid."""
+        if self.config_path is None:
+            return []
+        async with self._reload_lock:
+            config = await asyncio.to_thread(load_event, self.config_path)
+            return await self.apply_agenda(build_agenda(config), actor)
+
+    async def apply_agenda(self, new: Agenda, actor: UserRef | None = None) -> list[Change]:
+        """Switch to a new agenda: cancel queued reminders of moved or cancelled sessions,
+        post the update, DM subscribers, re-plan."""
+        old = self.core.agenda
+        changes = diff(old, new)
+        if not changes:
+            return []
+        key = digest(changes)
+        async with self.store.transaction() as tx:
+            for c in changes:
+                if c.kind in (MOVED, CANCELLED):
+                    await cancel_topic(tx, f"session:{c.session_id}")
+            await ann.audit(
+                tx,
+                self.clock.now(),
+                actor.key if actor else "system",
+                actor.name if actor else "reload",
+                "agenda.reload",
+                {"changes": [f"{c.kind}:{c.session_id}" for c in changes], "digest": key},
+            )
+        self.core.agenda = new
+        await self.planner.changes(new, changes, key)
+        await self.planner.rebuild()
+        log.info("agenda reloaded: %d change(s) (%s)", len(changes), key)
+        return changes

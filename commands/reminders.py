@@ -1,0 +1,109 @@
+"""Personal reminders: /remind, /unremind, /myschedule (delivered by DM, opt-in only)."""
+
+from __future__ import annotations
+
+from bot.agenda import Session
+from bot.context import Context, UserError
+from bot.i18n import L
+from bot.model import Card, Reply, Text
+from bot.registry import Option, OptionType, command
+from bot.store.deliveries import clear_block, is_blocked
+from bot.store.subscriptions import of_user, subscribe, unsubscribe
+from commands.render import session_line, zone_note
+
+DEFAULT_MINUTES = 10
+
+
+def one_session(ctx: Context, query: str) -> Session:
+    """The single session `query` names, or a clear refusal."""
+    found = ctx.agenda.find_sessions(query)
+    if len(found.matches) == 1:
+        return found.matches[0]
+    if found.matches:
+        raise UserError("remind.choose", ids=", ".join(s.id for s in found.matches[:5]))
+    hint = " / ".join(ctx.t.pick(s.title) for s in found.suggestions)
+    if hint:
+        raise UserError("agenda.no_match_hint", query=query, hint=hint)
+    raise UserError("agenda.no_match", query=query)
+
+
+async def _replan(ctx: Context) -> None:
+    if ctx.runtime is not None:
+        await ctx.runtime.replan()
+
+
+@command(
+    "remind",
+    L("DM me before a session starts", "세션 시작 전에 개인 메시지로 알림"),
+    options=[
+        Option(
+            "session",
+            L("Session id or title", "세션 ID 또는 제목"),
+            required=True,
+            autocomplete="session",
+            name_ko="세션",
+        ),
+        Option(
+            "minutes",
+            L("Minutes before the start (default 10)", "시작 몇 분 전 (기본 10)"),
+            type=OptionType.INTEGER,
+            min_value=0,
+            max_value=1440,
+            name_ko="분",
+        ),
+    ],
+    name_ko="알림",
+)
+async def remind(ctx: Context, session: str, minutes: int = DEFAULT_MINUTES) -> Reply:
+    """Subscribe to a session's reminder by DM."""
+    t = ctx.t
+    s = one_session(ctx, session)
+    if ctx.clock.now() >= s.start:
+        raise UserError("remind.started", title=t.pick(s.title))
+    await subscribe(ctx.store, ctx.platform, ctx.user.id, s.id, minutes, ctx.clock.now())
+    note = ""
+    if await is_blocked(ctx.store, ctx.platform, ctx.user.id):
+        # They asked again: let the next reminder try, and say why the last one failed.
+        await clear_block(ctx.store, ctx.platform, ctx.user.id)
+        note = " " + t("remind.dms_closed")
+    await _replan(ctx)
+    text = t("remind.set", minutes=minutes, title=t.pick(s.title), when=t.date_time(s.start))
+    return Reply(text + note)
+
+
+@command(
+    "unremind",
+    L("Stop a reminder", "알림 취소"),
+    options=[
+        Option(
+            "session",
+            L("Session id or title", "세션 ID 또는 제목"),
+            required=True,
+            autocomplete="session",
+            name_ko="세션",
+        ),
+    ],
+    name_ko="알림취소",
+)
+async def unremind(ctx: Context, session: str) -> Reply:
+    """Forget a session's reminder."""
+    s = one_session(ctx, session)
+    removed = await unsubscribe(ctx.store, ctx.user.key, s.id)
+    await _replan(ctx)
+    key = "remind.removed" if removed else "remind.none"
+    return Reply(ctx.t(key, title=ctx.t.pick(s.title)), error=not removed)
+
+
+@command("myschedule", L("My reminders", "내 알림 목록"), name_ko="내일정")
+async def myschedule(ctx: Context) -> Reply:
+    """The sessions this user asked to be reminded of, in their zone."""
+    t = ctx.t
+    subs = await of_user(ctx.store, ctx.user.key)
+    sessions = [(ctx.agenda.session(sub.session_id), sub.minutes) for sub in subs]
+    known = sorted(((s, m) for s, m in sessions if s is not None), key=lambda p: p[0].start)
+    if not known:
+        return Reply(t("schedule.empty"))
+    lines: list[Text] = [
+        (*session_line(ctx, s, with_date=True), t("schedule.line", minutes=m)) for s, m in known
+    ]
+    return Reply(card=Card(t("schedule.title"), lines=tuple(lines), footer=zone_note(ctx)))
