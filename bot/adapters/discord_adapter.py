@@ -37,6 +37,7 @@ from bot.model import (
     Text,
     UserRef,
 )
+from bot.ratelimit import RateLimiter
 from bot.registry import CommandSpec, Option, OptionType
 from bot.settings import PlatformConfig
 from bot.store import Store
@@ -77,6 +78,10 @@ class DiscordSettings:
     # How long discord.py waits for the guilds' channels (needed to post to a channel by
     # name) before it calls itself ready.
     guild_ready_timeout: float = 2.0
+    # Discord allows a bot about 50 requests a second overall (interaction answers apart).
+    # Messages the bot sends on its own stay under it: rate + burst <= 50 in any second.
+    requests_per_second: float = 47.0
+    request_burst: int = 3
 
 
 # ---- rendering ------------------------------------------------------------------------
@@ -278,6 +283,7 @@ class DiscordAdapter:
         self._task: asyncio.Task[None] | None = None
         self._dm_channels: dict[str, int] = {}
         self._channel_names: dict[str, int] = {}
+        self._limiter = RateLimiter(settings.requests_per_second, settings.request_burst)
         self.synced: list[dict[str, Any]] = []
 
     # lifecycle
@@ -476,6 +482,7 @@ class DiscordAdapter:
         channel_id = self._dm_channels.get(user.id)
         if channel_id is None:
             try:
+                await self._limiter.acquire()
                 data = await self.client.http.start_private_message(int(user.id))
             except discord.HTTPException as exc:
                 raise self._delivery_error(exc) from exc
@@ -502,6 +509,7 @@ class DiscordAdapter:
         part = message_parts(reply)[0]
         part.pop("file", None)
         try:
+            await self._limiter.acquire()
             await target.get_partial_message(int(sent.message_id)).edit(**part)
         except discord.HTTPException as exc:
             raise self._delivery_error(exc) from exc
@@ -517,6 +525,7 @@ class DiscordAdapter:
             if key:
                 part["nonce"] = nonce_for(f"{key}#{i}")
             try:
+                await self._limiter.acquire()
                 message = await target.send(**part)
             except discord.HTTPException as exc:
                 raise self._delivery_error(exc) from exc
