@@ -214,6 +214,9 @@ class FakeSlack:
         self._clock = clock
         self._offset = 0.0
 
+        # Seconds to hold the answer of a method after doing its work (crash tests).
+        self.answer_delays: dict[str, float] = {}
+
         # What tests inspect.
         self.calls: list[Call] = []
         self.messages: list[Message] = []
@@ -381,6 +384,10 @@ class FakeSlack:
         headers = CIMultiDict(request.headers)
         status, payload, extra = self._dispatch(method, args, headers)
         await self._record(Call(method, args, headers, status, payload, self.now(), request.path))
+        delay = self.answer_delays.get(method)
+        if delay:
+            # Done but not yet answered: what a client killed now cannot know went through.
+            await asyncio.sleep(delay)
         return web.json_response(payload, status=status, headers=extra)
 
     def _dispatch(
