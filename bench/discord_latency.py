@@ -73,7 +73,7 @@ if str(ROOT) not in sys.path:  # `python bench/discord_latency.py` puts bench/ f
     sys.path.insert(0, str(ROOT))
 
 from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings  # noqa: E402
-from bot.app import build_core, settle_memory  # noqa: E402
+from bot.app import build_core, run_loop, settle_memory  # noqa: E402
 from bot.clock import SimulatedClock  # noqa: E402
 from bot.settings import PlatformConfig, default_config_path, load_event  # noqa: E402
 from bot.store import Store  # noqa: E402
@@ -489,7 +489,7 @@ def main() -> int:
                 if options.in_process or options.profile
                 else run_process(Path(tmp_name))
             )
-            asyncio.run(asyncio.wait_for(work, 50))
+            run_loop(asyncio.wait_for(work, 50))  # the loop `forum-bot run` uses
         except TimeoutError:
             print("!! the benchmark ran out of its 50 s: the figures above are all there is")
         except Exception:  # a benchmark reports and exits 0; the traceback says why

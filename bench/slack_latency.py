@@ -71,7 +71,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `python bench/slack_latency.py` puts bench/ there, not ROOT
 
 from bot.adapters.slack_adapter import SlackAdapter, SlackSettings  # noqa: E402
-from bot.app import build_core  # noqa: E402
+from bot.app import build_core, run_loop, settle_memory  # noqa: E402
 from bot.clock import SimulatedClock  # noqa: E402
 from bot.i18n.messages import MESSAGES  # noqa: E402
 from bot.settings import PlatformConfig, default_config_path, load_event  # noqa: E402
@@ -524,6 +524,7 @@ async def bench(db_path: Path, profile: bool) -> None:
             )
             adapter = SlackAdapter(core, settings, config.platforms.get("slack", PlatformConfig()))
             await adapter.start()
+            settle_memory()  # as `forum-bot run` does once its adapters are up
             try:
                 url = f"http://127.0.0.1:{adapter.port}/slack/events"
                 await measure(fake, adapter, url, profile)
@@ -612,7 +613,7 @@ def main() -> int:
         f"load average {os.getloadavg()[0]:.2f} at the start"
     )
     with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp:
-        asyncio.run(bench(Path(tmp) / "bot.sqlite", options.profile))
+        run_loop(bench(Path(tmp) / "bot.sqlite", options.profile))  # as `forum-bot run` does
     return 0
 
 

@@ -292,7 +292,7 @@ def _check(settings: Settings, given: Path | None) -> int:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import RunOptions, run
+    from bot.app import RunOptions, run, run_loop
     from bot.logs import setup_logging
 
     level = settings.log_level
@@ -314,7 +314,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         config=args.config, db=args.db, role=Role.parse(args.role), console=args.console
     )
     try:
-        return asyncio.run(run(settings, options, clock))
+        return run_loop(run(settings, options, clock))
     except ConfigError as exc:
         print(exc.report(), file=sys.stderr)
         return 1

@@ -8,9 +8,10 @@ import gc
 import logging
 import os
 import signal
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from bot import __version__
 from bot.adapters.base import Adapter, StartupError
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -170,6 +172,20 @@ def _reload_soon(app: App) -> None:
             log.exception("SIGHUP: reload failed")
 
     app.tasks.add(asyncio.get_running_loop().create_task(reload()))
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run the bot's event loop: uvloop where installed (Linux, macOS), asyncio's otherwise.
+
+    A burst of commands is bound by the event loop's own overhead as much as by our code;
+    uvloop cuts that overhead by about half.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 def settle_memory() -> None:

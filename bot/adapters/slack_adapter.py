@@ -351,8 +351,11 @@ class SlackAdapter:
 
     # inbound
     def _register(self) -> None:
-        for spec in self.core.commands:
-            self.app.command(f"/{self.settings.command_prefix}{spec.name}")(self._command)
+        # One listener for every command: Bolt runs each listener's matcher on every
+        # request, so sixteen listeners cost sixteen matchers per command.
+        names = "|".join(re.escape(spec.name) for spec in self.core.commands)
+        prefix = re.escape(self.settings.command_prefix)
+        self.app.command(re.compile(rf"^/{prefix}(?:{names})$"))(self._command)
         self.app.action(re.compile(r".+"))(self._action)
         self.app.event("app_home_opened")(self._home)
 
