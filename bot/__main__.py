@@ -149,10 +149,8 @@ async def _status(db: Path) -> int:
         pending = await ann.pending(store)
         print(f"announcements waiting: {len(pending)}")
         for a in pending:
-            print(
-                f"  #{a.id} {a.status} {a.send_at.isoformat()} to {','.join(a.targets)}: "
-                f"{a.text[:60]}"
-            )
+            moment = "as soon as possible" if a.send_at == ann.ASAP else a.send_at.isoformat()
+            print(f"  #{a.id} {a.status} {moment} to {','.join(a.targets)}: {a.text[:60]}")
         subs = await store.fetchone("SELECT COUNT(*) FROM subscriptions")
         print(f"personal reminders: {subs[0] if subs else 0}")
     finally:
@@ -198,7 +196,7 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
         print(exc.report(), file=sys.stderr)
         return 1
     now = datetime.now(UTC)
-    when = now
+    when = ann.ASAP
     if args.at:
         zone = ZoneInfo(config.event.timezone)
         try:
@@ -227,8 +225,9 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
         )
     finally:
         await store.close()
+    moment = "as soon as possible" if when == ann.ASAP else when.isoformat()
     print(
-        f"announcement #{new_id} queued for {when.isoformat()} to {args.to}; "
+        f"announcement #{new_id} queued for {moment} to {args.to}; "
         "the running bot sends it (it checks every few seconds)"
     )
     return 0

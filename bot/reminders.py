@@ -308,6 +308,7 @@ class Planner:
             return
         reply = announcement_reply(a.text)
         live = set(self._platforms())
+        wanted = live if "all" in a.targets else live & set(a.targets)
         deliveries = [
             Delivery(
                 f"ann:{a.id}:{platform}",
@@ -317,8 +318,7 @@ class Planner:
                 "announcements",
                 reply,
             )
-            for platform in a.targets
-            if platform in live
+            for platform in sorted(wanted)
         ]
         await self._enqueue(deliveries)
         await ann.set_status(self.store, a.id, ann.SCHEDULED, ann.SENT, "bot", "forum-bot", now)
@@ -326,8 +326,8 @@ class Planner:
         log.info(
             "announcement %d queued to %s%s",
             a.id,
-            ", ".join(sorted(live & set(a.targets))),
-            f" ({late} late)" if late > timedelta(minutes=1) else "",
+            ", ".join(sorted(wanted)) or "no connected platform",
+            f" ({late} late)" if a.send_at != ann.ASAP and late > timedelta(minutes=1) else "",
         )
 
     async def changes(self, agenda: Agenda, changes: list[Change], digest: str) -> None:

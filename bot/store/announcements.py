@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.store.db import Store, Transaction
+
+# "Send as soon as the bot sees it": for the shell, whose clock need not be the running
+# bot's (a rehearsal runs on a simulated clock).
+ASAP = datetime(1970, 1, 1, tzinfo=UTC)
 
 DRAFT = "draft"
 SCHEDULED = "scheduled"

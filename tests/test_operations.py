@@ -1,0 +1,114 @@
+"""The operator's commands against a running bot: reload (SIGHUP), announce, status."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.settings import default_config_path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def env(db: Path) -> dict[str, str]:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DISCORD_", "SLACK_", "FORUM_BOT_"))
+    }
+    return base | {"FORUM_BOT_WEB_PORT": "off", "FORUM_BOT_DB": str(db)}
+
+
+def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env(db),
+        cwd=ROOT,
+        check=False,
+    )
+
+
+async def read_until(stream: asyncio.StreamReader, needle: str) -> str:
+    """What the bot printed, up to and including the line with `needle`."""
+    seen = []
+    async with asyncio.timeout(30):
+        while True:
+            line = (await stream.readline()).decode()
+            if not line:
+                raise AssertionError(f"the bot stopped before {needle!r}:\n{''.join(seen)}")
+            seen.append(line)
+            if needle in line:
+                return "".join(seen)
+
+
+async def test_reload_and_shell_announcements_reach_the_running_bot(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite"
+    config = tmp_path / "event.yaml"
+    shutil.copy(default_config_path(), config)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        "--simulate-from",
+        "2026-02-05T08:00+09:00",
+        "--speed",
+        "0",
+        cwd=ROOT,
+        env=env(db) | {"FORUM_BOT_LOG_LEVEL": "INFO"},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    try:
+        await read_until(proc.stdout, "Type /help")
+        assert proc.stderr is not None
+        await read_until(proc.stderr, "ready")  # logged once the pidfile is written
+        # The dialogue moves an hour later in the file; `forum-bot reload` makes it known.
+        text = config.read_text(encoding="utf-8")
+        text = text.replace(
+            "start: 2026-02-05 13:00\n    end: 2026-02-05 15:00",
+            "start: 2026-02-05 15:30\n    end: 2026-02-05 17:00",
+        )
+        config.write_text(text, encoding="utf-8")
+        done = await asyncio.to_thread(cli, db, "reload")
+        assert done.returncode == 0, done.stderr
+        update = await read_until(proc.stdout, "Moved")
+        assert "[#schedule] Schedule update / 일정 변경 안내" in update
+        assert "Dialogue with Global Scholars" in update and "15:30 - 17:00" in update
+        # An announcement queued from the shell goes out within the bot's poll.
+        done = await asyncio.to_thread(cli, db, "announce", "Lunch is served in the lobby")
+        assert done.returncode == 0 and "announcement #1 queued" in done.stdout
+        said = await read_until(proc.stdout, "Lunch is served")
+        assert "[#announcements] Announcement / 공지" in said
+        proc.stdin.write(b"/quit\n")
+        await proc.stdin.drain()
+        await asyncio.wait_for(proc.wait(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0
+    status = await asyncio.to_thread(cli, db, "status")
+    assert status.returncode == 0
+    assert "console  sent" in status.stdout and "announcements waiting: 0" in status.stdout
+
+
+def test_operator_commands_refuse_bad_input_clearly(tmp_path: Path) -> None:
+    db = tmp_path / "none.sqlite"
+    assert "no database" in cli(db, "status").stderr
+    assert "no running bot" in cli(db, "reload").stderr
+    bad = cli(db, "announce", "x" * 1501)
+    assert bad.returncode == 2 and "1 to 1500 characters" in bad.stderr
+    bad = cli(db, "announce", "hello", "--at", "noon")
+    assert bad.returncode == 2 and "cannot read --at" in bad.stderr
