@@ -84,6 +84,7 @@ from tests.fakes.discord_server import (  # noqa: E402
     PendingInteraction,
     RecordedRequest,
 )
+from tests.fakes.environment import bot_env  # noqa: E402
 
 SEED = 20260205
 TOKEN = "bench-discord-token"
@@ -334,16 +335,7 @@ async def run_process(tmp: Path) -> None:
     """The bot as its own process (`forum-bot run`), as deployed, against the fake here."""
     rng = random.Random(SEED)
     async with FakeDiscord(token=TOKEN, clock=PerfClock()) as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-        env |= {
-            "DISCORD_TOKEN": TOKEN,
-            "DISCORD_GUILD_IDS": fake.guild_id,
-            "DISCORD_API_BASE_URL": fake.api_base,
-            "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "FORUM_BOT_WEB_PORT": "off",
-            "FORUM_BOT_LOG_LEVEL": "WARNING",
-            "FORUM_BOT_DB": str(tmp / "bot.sqlite"),
-        }
+        env = bot_env(tmp / "bot.sqlite", discord=fake, FORUM_BOT_LOG_LEVEL="WARNING")
         started = time.perf_counter()
         proc = await asyncio.create_subprocess_exec(
             sys.executable,

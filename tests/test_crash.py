@@ -5,7 +5,6 @@ reminder, none lost, none twice."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections import Counter
@@ -14,6 +13,7 @@ from pathlib import Path
 from bot.store import Store
 from bot.store.subscriptions import subscribe
 from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.environment import bot_env
 from tests.fakes.slack_server import FakeSlack
 from tests.test_reminders import at
 
@@ -103,19 +103,7 @@ async def test_sigkill_mid_fan_out_delivers_every_reminder_exactly_once(tmp_path
         # Slack posts are made at once but answered late, so the kill catches some that
         # went through without the bot knowing: the restart must not post them again.
         slack_fake.answer_delays["chat.postMessage"] = 0.2
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-        env |= {
-            "DISCORD_TOKEN": "crash-token",
-            "DISCORD_GUILD_IDS": discord_fake.guild_id,
-            "DISCORD_API_BASE_URL": discord_fake.api_base,
-            "DISCORD_GATEWAY_URL": discord_fake.gateway_url,
-            "SLACK_BOT_TOKEN": "xoxb-crash",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_HTTP_PORT": "0",
-            "SLACK_API_BASE_URL": slack_fake.api_base,
-            "FORUM_BOT_WEB_PORT": "off",
-            "FORUM_BOT_DB": str(db),
-        }
+        env = bot_env(db, discord=discord_fake, slack=slack_fake)
         # Starts 12:44:59; the 15-minute reminders fall due a second later.
         first = await start_bot(env, "2026-02-05T12:44:59+09:00")
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -35,6 +34,7 @@ from bot.store import Store
 from bot.store.deliveries import is_blocked
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.environment import bot_env
 
 TOKEN = "discord-test-token"
 MOD_ROLE = "111111111111111111"
@@ -314,15 +314,7 @@ def test_rendering_helpers() -> None:
 async def test_forum_bot_run_serves_discord_and_stops_on_sigterm(tmp_path: Any) -> None:
     """The whole program as a subprocess, its Discord pointed at the fake on 127.0.0.1."""
     async with FakeDiscord(token=TOKEN) as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-        env |= {
-            "DISCORD_TOKEN": TOKEN,
-            "DISCORD_GUILD_IDS": fake.guild_id,
-            "DISCORD_API_BASE_URL": fake.api_base,
-            "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "FORUM_BOT_WEB_PORT": "0",
-            "FORUM_BOT_DB": str(tmp_path / "bot.sqlite"),
-        }
+        env = bot_env(tmp_path / "bot.sqlite", discord=fake, FORUM_BOT_WEB_PORT="0")
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -352,14 +344,7 @@ async def test_forum_bot_run_serves_discord_and_stops_on_sigterm(tmp_path: Any) 
 
 async def test_forum_bot_run_with_a_wrong_token_exits_with_one_clear_line(tmp_path: Any) -> None:
     async with FakeDiscord(token=TOKEN) as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-        env |= {
-            "DISCORD_TOKEN": "not-the-token",
-            "DISCORD_API_BASE_URL": fake.api_base,
-            "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "FORUM_BOT_WEB_PORT": "off",
-            "FORUM_BOT_DB": str(tmp_path / "bot.sqlite"),
-        }
+        env = bot_env(tmp_path / "bot.sqlite", discord=fake, discord_token="not-the-token")
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -30,6 +29,8 @@ from bot.model import Attachment, Reply, Role, Stamp, UserRef
 from bot.registry import command
 from bot.settings import PlatformConfig
 from commands import ALL
+from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.environment import bot_env
 from tests.fakes.slack_server import FakeSlack
 
 SECRET = "slack-test-signing-secret"
@@ -299,25 +300,13 @@ def test_rendering_and_manifest() -> None:
 
 async def test_forum_bot_run_serves_slack_and_discord_from_one_core(tmp_path: Path) -> None:
     """The whole program as a subprocess, Slack over HTTP and Discord at once."""
-    from tests.fakes.discord_server import FakeDiscord
-
     async with (
         FakeSlack(signing_secret=SECRET, bot_token=BOT_TOKEN, channels=CHANNELS) as slack,
         FakeDiscord(token="discord-token") as discord_fake,
     ):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-        env |= {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_HTTP_PORT": "0",
-            "SLACK_API_BASE_URL": slack.api_base.rstrip("/"),
-            "DISCORD_TOKEN": "discord-token",
-            "DISCORD_GUILD_IDS": discord_fake.guild_id,
-            "DISCORD_API_BASE_URL": discord_fake.api_base,
-            "DISCORD_GATEWAY_URL": discord_fake.gateway_url,
-            "FORUM_BOT_WEB_PORT": "0",
-            "FORUM_BOT_DB": str(tmp_path / "bot.sqlite"),
-        }
+        env = bot_env(
+            tmp_path / "bot.sqlite", discord=discord_fake, slack=slack, FORUM_BOT_WEB_PORT="0"
+        )
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
