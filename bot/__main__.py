@@ -162,13 +162,15 @@ def _reload(db: Path) -> int:
     import os
     import signal
 
-    from bot.app import pidfile_for
+    from bot.app import pidfile_for, running_pid
 
     pidfile = pidfile_for(db)
+    pid = running_pid(pidfile)
     try:
-        pid = int(pidfile.read_text(encoding="ascii").strip())
+        if pid is None:
+            raise ProcessLookupError
         os.kill(pid, signal.SIGHUP)
-    except (OSError, ValueError):
+    except OSError:
         print(f"forum-bot: no running bot found for {db} (no {pidfile.name})", file=sys.stderr)
         return 1
     print(f"asked forum-bot (pid {pid}) to reload its event file")

@@ -86,13 +86,23 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
     """Run until the terminal closes or SIGINT/SIGTERM; returns the exit code."""
     path = config_path(settings, options.config)
     config = load_event(path)
-    store = await Store.open(options.db or settings.db)
+    db = options.db or settings.db
+    db.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = InstanceLock(pidfile_for(db))
+    except StartupError as exc:
+        log.error("%s", exc)
+        return 1
+    store = await Store.open(db)
     stop = asyncio.Event()
     app = App(settings, config, store, await build_core(config, store, clock))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    # From the start: the default action of a SIGHUP would end the process.
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(app))
     try:
         try:
             app.adapters.extend(_platform_adapters(app, settings))
@@ -126,9 +136,6 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
             app.core, app.adapters, config_path=path, scheduler=AsyncIOScheduler(event_loop=loop)
         )
         await app.runtime.start()
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(app))
-        pidfile = _write_pidfile(options.db or settings.db)
         # After the adapters: the prompt is up before aiohttp's server is even imported.
         if settings.web_port is not None:
             app.web = await _start_web(app, settings)
@@ -141,9 +148,9 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
             ", ".join(a.name for a in app.adapters),
         )
         await stop.wait()
-        pidfile.unlink(missing_ok=True)
     finally:
         await _shutdown(app)
+        lock.release()
     return 0
 
 
@@ -152,10 +159,53 @@ def pidfile_for(db: Path) -> Path:
     return db.with_name(db.name + ".pid")
 
 
-def _write_pidfile(db: Path) -> Path:
-    path = pidfile_for(db)
-    path.write_text(f"{os.getpid()}\n", encoding="ascii")
-    return path
+class InstanceLock:
+    """One bot per database: a lock held on the pid file for the process's life.
+
+    Two bots on one database would both requeue each other's deliveries in flight. The
+    lock goes with the process, however it ends, so a stale pid file blocks nothing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import fcntl
+
+        self.path = path
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.read(self._fd, 32).decode("ascii", "replace").strip()
+            os.close(self._fd)
+            raise StartupError(
+                f"another forum-bot (pid {other or '?'}) is running on this database; "
+                "stop it or use another --db"
+            ) from None
+        os.ftruncate(self._fd, 0)
+        os.write(self._fd, f"{os.getpid()}\n".encode("ascii"))
+
+    def release(self) -> None:
+        """Remove the pid file and let go of the lock."""
+        self.path.unlink(missing_ok=True)
+        os.close(self._fd)
+
+
+def running_pid(path: Path) -> int | None:
+    """The pid of the bot holding this pid file's lock, or None when no bot does."""
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        text = os.read(fd, 32).decode("ascii", "replace").strip()
+        return int(text) if text.isdigit() else None
+    else:
+        return None  # nobody holds it: a stale file
+    finally:
+        os.close(fd)
 
 
 def _reload_soon(app: App) -> None:

@@ -74,6 +74,8 @@ class Sender:
 
     async def _run(self) -> None:
         while True:
+            # Cleared before looking, so a wake() during the look is not lost.
+            self._wake.clear()
             try:
                 busy = await self.drain_once()
             except asyncio.CancelledError:
@@ -82,7 +84,6 @@ class Sender:
                 log.exception("%s: the sender failed; trying again shortly", self.platform)
                 busy = 0
             if not busy:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
@@ -138,6 +139,9 @@ class Sender:
             self.failed += 1
             log.warning("%s: gave up %s to %s: %s", self.platform, row.key, row.target, error)
             return
-        delay = timedelta(seconds=min(300, 2**row.attempts))
+        # Back-off is for the platform, in real seconds; the queue runs on the bot's clock,
+        # which a rehearsal runs faster (and tests stop).
+        real = min(300, 2**row.attempts)
+        delay = timedelta(seconds=real * getattr(self.clock, "speed", 1.0))
         await mark_retry(self.store, row.id, self.clock.now() + delay, error)
-        log.info("%s: %s failed (%s); retrying in %s", self.platform, row.key, error, delay)
+        log.info("%s: %s failed (%s); retrying in %s s", self.platform, row.key, error, real)

@@ -11,6 +11,7 @@ the sending. Everything follows the bot's clock: a job's wall-clock time is wher
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -55,6 +56,11 @@ class Due:
     def job_id(self) -> str:
         """Stable across rebuilds, so a re-plan replaces rather than adds."""
         return f"{self.kind}:{self.ref}:{self.minutes}"
+
+    @property
+    def fired_key(self) -> str:
+        """The item at its time: a moved session's reminder is a new one to fire."""
+        return f"{self.job_id}@{self.at.isoformat()}"
 
 
 def both(key: str, **params: object) -> str:
@@ -166,6 +172,9 @@ class Planner:
         self.scheduler = scheduler
         self.items: dict[str, Due] = {}
         self._fired: set[str] = set()
+        # Held while firing and while the agenda changes, so that no reminder is built
+        # from an agenda that is being replaced.
+        self.lock = asyncio.Lock()
 
     @property
     def grace(self) -> timedelta:
@@ -196,7 +205,8 @@ class Planner:
             due = Due("announcement", str(a.id), 0, a.send_at)
             items[due.job_id] = due
         # An item whose time or start changed is a new item: forget it was fired.
-        self._fired = {k for k in self._fired if k in items}
+        keys = {d.fired_key for d in items.values()}
+        self._fired &= keys
         self.items = items
         self._schedule()
 
@@ -210,7 +220,7 @@ class Planner:
         wall_now = datetime.now(UTC)
         for due in self.items.values():
             seconds = self.clock.wall_seconds(max(0.0, (due.at - now).total_seconds()))
-            if seconds == float("inf") or due.job_id in self._fired:
+            if seconds == float("inf") or due.fired_key in self._fired:
                 continue  # a stopped clock: fire_due() is called when it moves
             self.scheduler.add_job(
                 self.fire_due,
@@ -224,17 +234,21 @@ class Planner:
 
     async def fire_due(self) -> int:
         """Queue everything due by now that was not queued yet; returns how many items."""
+        async with self.lock:
+            return await self._fire_due()
+
+    async def _fire_due(self) -> int:
         now = self.clock.now()
         fired = 0
         ready = sorted(
-            (d for d in self.items.values() if d.at <= now and d.job_id not in self._fired),
+            (d for d in self.items.values() if d.at <= now and d.fired_key not in self._fired),
             key=lambda d: d.at,
         )
         # Catching up after a stop, a session's earlier reminders are stale once a later
         # one is due: only the latest goes out.
         latest = {(d.kind, d.ref): d for d in ready if d.kind == "session"}
         for due in ready:
-            self._fired.add(due.job_id)
+            self._fired.add(due.fired_key)
             if due.kind == "session" and latest[(due.kind, due.ref)] is not due:
                 log.info("skipped %s: a later reminder of the session is due", due.job_id)
                 continue
@@ -249,7 +263,7 @@ class Planner:
             try:
                 await self._fire(due, now)
             except Exception:
-                self._fired.discard(due.job_id)
+                self._fired.discard(due.fired_key)
                 log.exception("could not queue %s; trying again at the next tick", due.job_id)
                 continue
             fired += 1
@@ -266,6 +280,7 @@ class Planner:
         stamp = s.start.isoformat()
         deliveries: list[Delivery] = []
         topic = f"session:{s.id}"
+        expires = s.start + self.grace
         if due.kind == "session":
             reply = reminder_reply(agenda, s, now, None)
             for platform in self._platforms():
@@ -279,6 +294,7 @@ class Planner:
                                 "channel",
                                 target_key,
                                 reply,
+                                expires,
                             )
                         )
         else:
@@ -297,6 +313,7 @@ class Planner:
                         "dm",
                         sub.user_id,
                         reply,
+                        expires,
                     )
                 )
         queued = await self._enqueue(deliveries)
@@ -320,8 +337,25 @@ class Planner:
             )
             for platform in sorted(wanted)
         ]
+        if not deliveries:
+            await ann.set_status(
+                self.store,
+                a.id,
+                ann.SCHEDULED,
+                ann.FAILED,
+                "bot",
+                "forum-bot: none of its platforms is connected",
+                now,
+            )
+            log.warning("announcement %d: none of %s is connected", a.id, ", ".join(a.targets))
+            return
+        # Claimed before queueing: a cancel that came first wins, and one that comes
+        # after finds it sent (and says so) rather than being told it worked.
+        if not await ann.set_status(
+            self.store, a.id, ann.SCHEDULED, ann.SENT, "bot", "forum-bot", now
+        ):
+            return
         await self._enqueue(deliveries)
-        await ann.set_status(self.store, a.id, ann.SCHEDULED, ann.SENT, "bot", "forum-bot", now)
         late = now - a.send_at
         log.info(
             "announcement %d queued to %s%s",

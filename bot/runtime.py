@@ -151,11 +151,16 @@ class Runtime:
     async def apply_agenda(self, new: Agenda, actor: UserRef | None = None) -> list[Change]:
         """Switch to a new agenda: cancel queued reminders of moved or cancelled sessions,
         post the update, DM subscribers, re-plan."""
+        async with self.planner.lock:
+            return await self._apply_agenda(new, actor)
+
+    async def _apply_agenda(self, new: Agenda, actor: UserRef | None) -> list[Change]:
         old = self.core.agenda
         changes = diff(old, new)
         if not changes:
             return []
-        key = digest(changes)
+        # The same change made again later (moved, moved back, moved again) is news again.
+        key = f"{digest(changes)}:{self.clock.now().isoformat()}"
         async with self.store.transaction() as tx:
             for c in changes:
                 if c.kind in (MOVED, CANCELLED):

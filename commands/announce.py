@@ -12,6 +12,7 @@ from bot.model import Button, Card, Field, Reply, Role, Text
 from bot.registry import Choice, Option, OptionType, action, command
 from bot.settings import ConfigError
 from bot.store import announcements as ann
+from bot.store.outbox import cancel_topic
 
 TARGETS = ("all", "discord", "slack", "console")
 _TRAILING_TO = re.compile(r"\s+to\s+(all|discord|slack|console)\s*$", re.IGNORECASE)
@@ -191,6 +192,7 @@ async def _cancel(ctx: Context, announcement_id: int) -> Reply:
             ctx.user.name or ctx.user.id,
             ctx.clock.now(),
         ):
+            await cancel_topic(ctx.store, f"announcement:{item.id}")
             if ctx.runtime is not None:
                 await ctx.runtime.replan()
             return Reply(ctx.t("announce.cancelled", id=item.id))

@@ -112,3 +112,30 @@ def test_operator_commands_refuse_bad_input_clearly(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "1 to 1500 characters" in bad.stderr
     bad = cli(db, "announce", "hello", "--at", "noon")
     assert bad.returncode == 2 and "cannot read --at" in bad.stderr
+
+
+async def test_a_second_bot_on_the_same_database_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "one.sqlite"
+    first = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env(db) | {"FORUM_BOT_LOG_LEVEL": "INFO"},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert first.stdin is not None and first.stderr is not None
+    try:
+        await read_until(first.stderr, "ready")
+        second = await asyncio.to_thread(cli, db, "run")
+        assert second.returncode == 1
+        assert "another forum-bot (pid" in second.stderr and "Traceback" not in second.stderr
+    finally:
+        first.stdin.write(b"/quit\n")
+        await first.stdin.drain()
+        await asyncio.wait_for(first.wait(), 30)
+    assert first.returncode == 0
+    assert not db.with_name(db.name + ".pid").exists()

@@ -368,3 +368,28 @@ async def test_reload_with_a_broken_file_changes_nothing(
     assert reply.error and "problem(s), so nothing changed" in plain(reply.text)
     assert world.core.agenda is before
     assert build_agenda(event_config).sessions == before.sessions
+
+
+async def test_a_session_moved_after_its_reminder_went_out_is_reminded_again(
+    world: World,
+) -> None:
+    await world.tick(at("12:45"))
+    assert len([t for t in world.discord_texts(D_ANNOUNCE) if "Dialogue" in t]) == 1
+    world.clock.set(at("12:50"))
+    await world.runtime.apply_agenda(_move(world.core.agenda, "dialogue", timedelta(hours=1)))
+    await world.tick(at("13:45"))  # 15 minutes before the new start
+    texts = [t for t in world.discord_texts(D_ANNOUNCE) if "Dialogue" in t]
+    assert len(texts) == 2 and "<t:1770267600:f>" in texts[1]
+
+
+async def test_a_queued_reminder_past_its_session_is_dropped_not_sent(world: World) -> None:
+    world.clock.set(at("12:45"))
+    await world.runtime.planner.fire_due()  # queued, but the senders are held up...
+    world.clock.set(at("13:10"))  # ...until the dialogue is 10 minutes in
+    for sender in world.runtime.senders.values():
+        await sender.drain()
+    assert not any("Dialogue" in t for t in world.discord_texts(D_ANNOUNCE))
+    rows = await world.core.store.fetchall(
+        "SELECT status FROM outbox WHERE dedup_key LIKE 'rem:dialogue:%'"
+    )
+    assert rows and {r[0] for r in rows} == {"expired"}

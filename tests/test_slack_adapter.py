@@ -26,8 +26,10 @@ from bot.adapters.slack_adapter import (
 from bot.core import Core
 from bot.i18n import L
 from bot.model import Attachment, Reply, Role, Stamp, UserRef
+from bot.outbox import Sender
 from bot.registry import command
 from bot.settings import PlatformConfig
+from bot.store.outbox import Delivery, enqueue
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env
@@ -372,3 +374,23 @@ async def test_socket_mode_serves_commands_and_reconnects(core: Core) -> None:
             assert "Ping Liu" in block_text(ack["payload"]["blocks"])
         finally:
             await adapter.stop()
+
+
+async def test_server_errors_go_back_to_the_outbox_and_are_not_posted_twice(
+    start: Start, store: Any, clock: Any
+) -> None:
+    fake, adapter, _ = await start()
+    # Each retry first looks for the post an earlier attempt may have made.
+    fake.fail_next("chat.postMessage", times=1, status=503)
+    fake.fail_next("chat.postMessage", times=1, status=503)
+    await enqueue(
+        store,
+        [Delivery("k5xx", "t", "slack", "channel", "announcements", Reply("after two 503s"))],
+        clock.now(),
+    )
+    sender = Sender(store, adapter, clock)
+    await sender.drain()
+    assert [c.status for c in fake.calls_to("chat.postMessage")] == [503, 503, 200]
+    assert len(fake.calls_to("conversations.history")) == 2  # looked before each retry
+    assert len(fake.messages_in(ANNOUNCE)) == 1
+    assert sender.sent == 1

@@ -17,11 +17,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import DeliveryError, SentMessage, StartupError
@@ -252,6 +248,9 @@ def manifest(
                     "chat:write.public",  # post in public channels without joining
                     "im:write",  # open DMs for personal reminders
                     "channels:read",  # find channels by name
+                    "channels:history",  # before a retry, see whether the first try got there
+                    "groups:history",
+                    "im:history",
                     "groups:read",  # ... including private ones it was added to
                     "users:read",  # a user's locale and time zone
                     "usergroups:read",  # moderators and organisers by user group
@@ -278,11 +277,10 @@ class SlackAdapter:
         self.client = AsyncWebClient(
             token=settings.bot_token,
             base_url=settings.api_base,
-            retry_handlers=[
-                AsyncConnectionErrorRetryHandler(max_retry_count=2),
-                AsyncServerErrorRetryHandler(max_retry_count=2),
-                AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            ],
+            # Only 429s are retried here: Slack did nothing then. A 5xx or a dropped
+            # connection may come after a post was made, so those go back to the outbox,
+            # whose retry first looks for the post (its key is in its metadata).
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
         )
         self.app = AsyncApp(
             client=self.client,
@@ -489,8 +487,10 @@ class SlackAdapter:
                 channel=channel_id, limit=100, include_all_metadata=True
             )
         except SlackApiError as exc:
-            log.warning("slack: cannot read %s to check a retry: %s", channel_id, exc)
-            return None
+            # Not knowing is not "not sent": try again later rather than risk a duplicate.
+            raise DeliveryError(
+                f"cannot check {channel_id} before a retry: {exc}", permanent=False
+            ) from exc
         messages: list[dict[str, Any]] = history.get("messages", [])
         for m in messages:
             payload = (m.get("metadata") or {}).get("event_payload") or {}

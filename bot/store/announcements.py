@@ -17,6 +17,7 @@ DRAFT = "draft"
 SCHEDULED = "scheduled"
 SENT = "sent"
 CANCELLED = "cancelled"
+FAILED = "failed"
 
 
 @dataclass(frozen=True)

@@ -78,4 +78,9 @@ MIGRATIONS: list[str] = [
         detail     TEXT NOT NULL
     );
     """,
+    # 4: a delivery that is pointless after a moment (a reminder once its session is under
+    # way) says so, and a sender restarting late drops it instead of sending it.
+    """
+    ALTER TABLE outbox ADD COLUMN expires_at TEXT;
+    """,
 ]

@@ -17,6 +17,7 @@ SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
 CANCELLED = "cancelled"
+EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Delivery:
     target_kind: str  # "channel" (a mapped key or id) or "dm" (a user id)
     target: str
     reply: Reply
+    expires_at: datetime | None = None  # not worth sending after this
 
 
 @dataclass(frozen=True)
@@ -46,15 +48,19 @@ class OutboxRow:
 
 
 async def enqueue(tx: Transaction | Store, deliveries: Iterable[Delivery], now: datetime) -> int:
-    """Queue deliveries; a key already queued (or sent) is left alone. Returns how many
-    were new."""
+    """Queue deliveries; a key already queued or sent is left alone, a cancelled one is
+    queued again (a session moved away and back). Returns how many were queued."""
     added = 0
     stamp = now.isoformat()
     for d in deliveries:
         added += await tx.execute(
             "INSERT INTO outbox (dedup_key, topic, platform, target_kind, target, payload, "
-            "status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?) "
-            "ON CONFLICT (dedup_key) DO NOTHING",
+            "status, attempts, next_attempt_at, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) "
+            "ON CONFLICT (dedup_key) DO UPDATE SET status = excluded.status, "
+            "payload = excluded.payload, next_attempt_at = excluded.next_attempt_at, "
+            "expires_at = excluded.expires_at, attempts = 0 "
+            "WHERE outbox.status = 'cancelled'",
             (
                 d.key,
                 d.topic,
@@ -65,14 +71,21 @@ async def enqueue(tx: Transaction | Store, deliveries: Iterable[Delivery], now: 
                 PENDING,
                 stamp,
                 stamp,
+                d.expires_at.isoformat() if d.expires_at else None,
             ),
         )
     return added
 
 
 async def claim_due(store: Store, platform: str, now: datetime, limit: int) -> list[OutboxRow]:
-    """Take the oldest due deliveries of a platform for sending (status becomes sending)."""
+    """Take the oldest due deliveries of a platform for sending (status becomes sending);
+    those past their expiry are marked expired instead."""
     async with store.transaction() as tx:
+        await tx.execute(
+            "UPDATE outbox SET status = ? WHERE platform = ? AND status = ? "
+            "AND expires_at IS NOT NULL AND expires_at <= ?",
+            (EXPIRED, platform, PENDING, now.isoformat()),
+        )
         rows = await tx.fetchall(
             "SELECT id, dedup_key, topic, platform, target_kind, target, payload, attempts "
             "FROM outbox WHERE platform = ? AND status = ? AND next_attempt_at <= ? "

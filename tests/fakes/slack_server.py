@@ -214,6 +214,7 @@ class FakeSlack:
         self._clock = clock
         self._offset = 0.0
 
+        self._failing: dict[str, list[int]] = {}  # method -> status of each forced 5xx
         # Seconds to hold the answer of a method after doing its work (crash tests).
         self.answer_delays: dict[str, float] = {}
 
@@ -337,6 +338,10 @@ class FakeSlack:
         """Make the next ``times`` calls of ``method`` answer 429 with ``Retry-After``."""
         self._forced.setdefault(method, []).extend([int(retry_after)] * times)
 
+    def fail_next(self, method: str, times: int = 1, status: int = 503) -> None:
+        """Make the next ``times`` calls of ``method`` fail with a server error, doing nothing."""
+        self._failing.setdefault(method, []).extend([status] * times)
+
     def calls_to(self, method: str) -> list[Call]:
         """Recorded calls of one method, oldest first."""
         return [c for c in self.calls if c.method == method]
@@ -382,7 +387,11 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _read_args(request)
         headers = CIMultiDict(request.headers)
-        status, payload, extra = self._dispatch(method, args, headers)
+        failing = self._failing.get(method)
+        if failing:
+            status, payload, extra = failing.pop(0), {"ok": False, "error": "fatal_error"}, {}
+        else:
+            status, payload, extra = self._dispatch(method, args, headers)
         await self._record(Call(method, args, headers, status, payload, self.now(), request.path))
         delay = self.answer_delays.get(method)
         if delay:
