@@ -79,7 +79,11 @@ def _parser() -> argparse.ArgumentParser:
 
     announce = sub.add_parser("announce", help="queue an announcement from the shell")
     announce.add_argument("text", help="what to say")
-    announce.add_argument("--at", help="when, in the event's zone: 10:00, 2026-02-06 09:30, +15m")
+    announce.add_argument(
+        "--at",
+        help="when, in real time and the event's zone: 10:00, 2026-02-06 09:30, +15m "
+        "(without it: as soon as the running bot sees it, also in a rehearsal)",
+    )
     announce.add_argument(
         "--to", default="all", choices=["all", "discord", "slack", "console"], help="where"
     )
@@ -202,10 +206,12 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
     if args.at:
         zone = ZoneInfo(config.event.timezone)
         try:
-            if args.at.startswith("+") and args.at.rstrip("m").lstrip("+").isdigit():
-                from datetime import timedelta
+            import re
+            from datetime import timedelta
 
-                when = now + timedelta(minutes=int(args.at.rstrip("m").lstrip("+")))
+            relative = re.fullmatch(r"\+(\d{1,4})\s*m(?:in)?", args.at.strip())
+            if relative:
+                when = now + timedelta(minutes=int(relative.group(1)))
             else:
                 local = datetime.fromisoformat(
                     args.at

@@ -19,6 +19,7 @@ import json
 import math
 import secrets
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +38,16 @@ CALLBACK_ROUTE = "POST /interactions/{webhook_id}/{webhook_token}/callback"
 _MAJOR_PARAMETERS = ("channel_id", "guild_id", "webhook_id", "webhook_token")
 # Closing with these codes ends a Gateway session for good; any other code keeps it resumable.
 _FINAL_CLOSE_CODES = (1000, 1001)
+# The global limit counts requests per second (a sliding window, on real time).
+GLOBAL_WINDOW = 1.0
+# Headers a global 429 does not carry: it is about no bucket.
+_BUCKET_HEADERS = (
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-RateLimit-Reset-After",
+    "X-RateLimit-Bucket",
+)
 
 T = TypeVar("T")
 Handler = Callable[["_Call"], Awaitable[tuple[int, Any]]]
@@ -195,8 +206,11 @@ class FakeDiscord:
 
     The rules are knobs: `response_deadline` (s, first response), `followup_window` (s, the
     interaction token's life), `nonce_ttl` (s), `route_limit` requests per `route_window` s
-    per bucket, `closed_dm_user_ids`. Deadlines run on `clock` (a `bot.clock` Clock, so a
-    stopped SimulatedClock can be advanced); rate limits always run on real time.
+    per bucket, `global_limit` requests per second across all routes but the interaction
+    ones (callbacks and their webhooks, which Discord exempts; None: no global limit; its
+    429s are counted in `global_limited`), `closed_dm_user_ids`. Deadlines run on `clock` (a
+    `bot.clock` Clock, so a stopped SimulatedClock can be advanced); rate limits always run
+    on real time.
     """
 
     def __init__(
@@ -213,6 +227,7 @@ class FakeDiscord:
         nonce_ttl: float = 180.0,
         route_limit: int = 50,
         route_window: float = 1.0,
+        global_limit: int | None = None,
         heartbeat_interval_ms: int = 41_250,
         app_flags: int = 0,
         clock: Clock | None = None,
@@ -231,6 +246,8 @@ class FakeDiscord:
         self.nonce_ttl = nonce_ttl
         self.route_limit = route_limit
         self.route_window = route_window
+        self.global_limit = global_limit
+        self.global_limited = 0  # 429s answered for the global limit
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.closed_dm_user_ids: set[str] = {str(u) for u in closed_dm_user_ids}
 
@@ -251,6 +268,7 @@ class FakeDiscord:
         self._dm_channels: dict[str, str] = {}  # recipient id -> DM channel id
         self._nonces: dict[tuple[str, str], tuple[str, datetime]] = {}
         self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._global_times: deque[float] = deque()  # accepted requests in the last window
         self._forced: list[_Forced429] = []
         self._sessions: dict[str, _Session] = {}
         self._sockets: set[web.WebSocketResponse] = set()
@@ -632,7 +650,7 @@ class FakeDiscord:
             )
             if not by_path_token and request.headers.get("Authorization") != f"Bot {self.token}":
                 raise p.unauthorized()
-            headers = self._rate_limit(route, call.params)
+            headers = self._rate_limit(route, call.params, in_global=not by_path_token)
             status, payload = await handler(call)
         except DiscordError as error:
             status, payload = error.status, error.body()
@@ -661,8 +679,11 @@ class FakeDiscord:
         headers["Content-Type"] = "application/json"
         return web.Response(status=status, body=json.dumps(payload).encode(), headers=headers)
 
-    def _rate_limit(self, route: str, params: Mapping[str, str]) -> dict[str, str]:
-        """Count the request in its bucket; raise a 429 when forced or over the limit."""
+    def _rate_limit(
+        self, route: str, params: Mapping[str, str], *, in_global: bool = True
+    ) -> dict[str, str]:
+        """Count the request in its bucket (and, when `in_global`, in the global limit);
+        raise a 429 when forced or over a limit."""
         major = "+".join(params[k] for k in _MAJOR_PARAMETERS if k in params)
         bucket_hash = hashlib.sha1(route.encode()).hexdigest()[:16]
         for forced in self._forced:
@@ -673,6 +694,21 @@ class FakeDiscord:
                 )
         # Rate limits run on real time whatever the fake's clock: discord.py sleeps for real.
         now = time.monotonic()
+        counted = in_global and self.global_limit is not None
+        if counted:
+            window = self._global_times
+            while window and now - window[0] >= GLOBAL_WINDOW:
+                window.popleft()
+            if len(window) >= (self.global_limit or 0):
+                self.global_limited += 1
+                # Free again when the oldest request in the window leaves it.
+                oldest = window[0] if window else now
+                limited = _TooManyRequests(
+                    oldest + GLOBAL_WINDOW - now, bucket_hash, via=True, is_global=True
+                )
+                for name in _BUCKET_HEADERS:
+                    del limited.headers[name]
+                raise limited
         bucket = self._buckets.get((route, major))
         if bucket is None or now - bucket.started >= self.route_window:
             bucket = self._buckets[route, major] = _Bucket(started=now)
@@ -680,6 +716,8 @@ class FakeDiscord:
         if bucket.used >= self.route_limit:
             raise _TooManyRequests(reset_after, bucket_hash, via=True, is_global=False)
         bucket.used += 1
+        if counted:
+            self._global_times.append(now)
         return {
             "X-RateLimit-Limit": str(self.route_limit),
             "X-RateLimit-Remaining": str(self.route_limit - bucket.used),
