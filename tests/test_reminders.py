@@ -393,3 +393,25 @@ async def test_a_queued_reminder_past_its_session_is_dropped_not_sent(world: Wor
         "SELECT status FROM outbox WHERE dedup_key LIKE 'rem:dialogue:%'"
     )
     assert rows and {r[0] for r in rows} == {"expired"}
+
+
+async def test_a_scheduled_announcement_survives_a_restart(world: World) -> None:
+    organiser = UserRef("slack", "U7", "olga")
+    where = ChannelRef("slack", "C1")
+    roles = frozenset({Role.PARTICIPANT, Role.MODERATOR, Role.ORGANISER})
+    preview = await world.core.dispatch_text(
+        "slack", "/announce Photo zone opens at 10:00", organiser, where, roles
+    )
+    await world.core.on_action(
+        Action("slack", "announce.send", preview.buttons[0].value, organiser, where, roles)
+    )
+    # The bot stops and comes back: the plan is rebuilt from the store alone.
+    await world.runtime.stop()
+    adapters = list(world.runtime.adapters.values())
+    world.runtime = Runtime(world.core, adapters)
+    await world.runtime.start()
+    assert any(d.kind == "announcement" for d in world.runtime.planner.items.values())
+    await world.tick(at("10:00"))
+    assert len([t for t in world.discord_texts(D_ANNOUNCE) if "Photo zone opens" in t]) == 1
+    assert len([t for t in world.slack_texts(S_ANNOUNCE) if "Photo zone opens" in t]) == 1
+    await world.runtime.stop()

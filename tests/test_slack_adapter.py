@@ -203,7 +203,7 @@ async def test_a_button_press_comes_back_to_the_core(start: Start) -> None:
 
 async def test_posts_dms_edits_and_files(start: Start) -> None:
     fake, adapter, _ = await start()
-    hostile = "Doors open <!channel> <@U1> *bold* & <https://evil.example|click>"
+    hostile = "Doors open <!channel> <@U1> *bold* & <https://example.com|click>"
     sent = await adapter.post("announcements", Reply(hostile), key="a1")
     again = await adapter.post("announcements", Reply(hostile), key="a1")
     assert sent == again
