@@ -79,9 +79,10 @@ class DiscordSettings:
     # name) before it calls itself ready.
     guild_ready_timeout: float = 2.0
     # Discord allows a bot about 50 requests a second overall (interaction answers apart).
-    # Messages the bot sends on its own stay under it: rate + burst <= 50 in any second.
+    # Messages the bot sends on its own stay under it with room for jitter on the way:
+    # at most rate + burst in any second, here 48.
     requests_per_second: float = 47.0
-    request_burst: int = 3
+    request_burst: int = 1
 
 
 # ---- rendering ------------------------------------------------------------------------

@@ -1,0 +1,634 @@
+"""Benchmark: forum-bot's reminders under load, from the planner to Discord's rate limit.
+
+What it measures, each figure printed next to its target:
+
+1. Lateness: 1,000 reminders due at one instant, from their due time to the commit of
+   their outbox rows (the moment the planner has queued them), as p50, p99 (target < 1 s)
+   and max. Each scenario runs on a real SQLite store in a temporary folder, the real
+   `Runtime` (planner and sender) and the real Discord adapter against the fake Discord
+   (tests/fakes/discord_server.py, with its 50 requests/s global limit), whose sender
+   starts sending while the planner is still queueing, as in production:
+
+   - "keynote": the realistic spike. One keynote with 1,000 attendees who each asked for
+     its reminder by DM with /remind's default of 10 minutes (30% read Korean, 10% set a
+     time zone), due with the keynote's own 10-minute reminder to the announcements and
+     room channels: 2 reminder items, 1,002 deliveries, one transaction for the DMs.
+   - "1,000 sessions": 1,000 sessions in 1,000 rooms starting at the same minute, each
+     reminding the announcements channel: 1,000 reminder items, 1,000 deliveries, one
+     transaction each. No venue runs this; it is the worst case per item.
+
+   Each scenario runs twice. "fire_due": the simulated clock is stopped and moved to the
+   due instant, then `planner.fire_due()` is called (the due time is that call). "as
+   deployed": the clock runs in real time and APScheduler fires the planner's jobs, as
+   `forum-bot run` does (the due time is when the clock reaches it; a job per item, so
+   1,000 jobs start at that instant). Lateness is wall time (`time.perf_counter`) from the
+   due time to the first commit that queued each delivery's key. The outbox's
+   `created_at` cannot say it: it is the clock's time, stopped or not.
+2. Throughput: N DMs (default 10,000: 10 each to 1,000 users, one round after another as
+   reminders for 10 sessions would go out) queued in the outbox, then drained by the real
+   `Sender` and Discord adapter against the fake Discord enforcing a global limit of 50
+   requests per second (a sliding 1 s window). Achieved rate = every REST request the
+   fake received while draining (DM channel opens included) / wall time, as a fraction of
+   the 50/s allowance (target >= 0.9); the 429s the fake answered (target: 0); deliveries
+   sent and failed. The adapter paces itself at 47 requests/s in bursts of 3, so the best
+   it can achieve is 0.94 of the allowance and 10,000 DMs take about 4 minutes.
+
+Run it from the repository root, with the project installed (`pip install -e ".[test]"`):
+
+    python bench/reminders.py                 # both parts: about 5 minutes
+    python bench/reminders.py --dms 1000      # a quick check: under a minute
+    python bench/reminders.py --only lateness # part 1 only: about 30 s
+    python bench/reminders.py --concurrency 16 # the sender's concurrency (default 8)
+
+It is not a test: it never fails on time and always exits 0, marking a figure that misses
+its target MISSED. Its only networking is the fake Discord on 127.0.0.1 and a free port.
+Everything it writes goes to a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import logging
+import math
+import os
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+    JobExecutionEvent,
+)
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python bench/reminders.py` puts bench/ first instead
+    sys.path.insert(0, str(ROOT))
+
+from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings  # noqa: E402
+from bot.app import build_core, run_loop  # noqa: E402
+from bot.clock import SimulatedClock, SystemClock  # noqa: E402
+from bot.core import Core  # noqa: E402
+from bot.i18n import Translator  # noqa: E402
+from bot.outbox import Sender  # noqa: E402
+from bot.reminders import reminder_reply  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
+from bot.settings import (  # noqa: E402
+    EventConfig,
+    default_config_path,
+    load_event,
+    parse_event,
+)
+from bot.store import Store  # noqa: E402
+from bot.store.outbox import Delivery, enqueue, summary  # noqa: E402
+from bot.store.prefs import set_language, set_timezone  # noqa: E402
+from bot.store.subscriptions import subscribe  # noqa: E402
+from tests.fakes.discord_server import FakeDiscord  # noqa: E402
+
+TOKEN = "bench-reminders-token"
+ZONE = "Asia/Seoul"
+START = datetime.fromisoformat("2026-02-05T10:00:00+09:00")  # every session's start
+DUE = START - timedelta(minutes=10)  # default offsets [10, 0]; /remind's default 10
+ANNOUNCE_ID, HALL_ID = "910000000000000001", "910000000000000002"
+
+REMINDERS = 1_000
+LATENESS_P99_S = 1.0
+LEAD_S = 3.0  # as deployed: the clock starts this long before the due instant
+JOBS_WAIT_S = 20.0  # as deployed: how long to wait for the planner's jobs to finish
+STOP_WAIT_S = 2.0  # how long Runtime.stop() may take before it counts as hung
+
+DMS = 10_000
+DMS_PER_USER = 10
+GLOBAL_LIMIT = 50  # Discord's global limit, requests per second
+RATE_FRACTION = 0.9
+PACE = DiscordSettings("").requests_per_second  # the adapter's own pace (47/s)
+DM_OPEN = "POST /users/@me/channels"
+
+
+# Shared -----------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+
+
+def figure(label: str, value: float, unit: str, target: float | None = None) -> None:
+    """One line: the figure, and its target (under which it must stay) and ratio."""
+    text = f"{label + ':':<40} {value:9.3f} {unit}"
+    if target is not None:
+        ratio = value / target
+        text = f"{text:<56} target < {target:g} {unit:<3}   ({ratio:.2f}x target)"
+        text += "   MISSED" if ratio >= 1 else ""
+    print(text)
+
+
+def floor_figure(label: str, value: float, target: float) -> None:
+    """One line for a figure that must reach its target (a fraction)."""
+    ratio = value / target
+    text = f"{label + ':':<40} {value:9.3f}"
+    text = f"{text:<56} target >= {target:g}      ({ratio:.2f}x target)"
+    print(text + ("   MISSED" if ratio < 1 else ""))
+
+
+def count_line(label: str, value: int, total: int) -> None:
+    """One line for a count whose target is zero."""
+    text = f"{label + ':':<40} {value:9d} of {total:,}"
+    print(f"{text:<56} target 0" + ("   MISSED" if value else ""))
+
+
+class CountingHandler(logging.Handler):
+    """Keeps the warnings logged while the benchmark runs, to show them after the figures."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record, unless it is discord.py saying that voice needs PyNaCl."""
+        if "voice will NOT be supported" not in record.getMessage():
+            self.records.append(record)
+
+
+async def stop_runtime(runtime: Runtime) -> bool:
+    """`runtime.stop()`; True when it hung and took a second cancel to end.
+
+    On Python 3.11, `asyncio.wait_for` returns the inner result when a cancel arrives as
+    the inner wait completes: a sender woken (something queued) just before its task is
+    cancelled swallows the cancel and polls on, and `Sender.stop()` waits for it forever.
+    """
+    stopping = asyncio.ensure_future(runtime.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=STOP_WAIT_S)
+    if stopping in done:
+        stopping.result()
+        return False
+    stopping.cancel()  # reaches the sender's task, which this time ends
+    with contextlib.suppress(asyncio.CancelledError):
+        await stopping
+    return True
+
+
+@contextlib.asynccontextmanager
+async def discord_adapter(
+    fake: FakeDiscord, core: Core, config: EventConfig, store: Store
+) -> AsyncIterator[DiscordAdapter]:
+    """The real adapter, connected to the fake and synced; closed on the way out."""
+    settings = DiscordSettings(
+        TOKEN,
+        (int(fake.guild_id),),
+        fake.api_base,
+        fake.gateway_url,
+        guild_ready_timeout=0.01,
+        ready_timeout=10,
+    )
+    adapter = DiscordAdapter(core, settings, config.platforms["discord"], store)
+    await adapter.start()
+    try:
+        yield adapter
+    finally:
+        await adapter.stop()
+
+
+# 1. Lateness --------------------------------------------------------------------------------
+
+
+def event_text(scenario: str, count: int) -> str:
+    """The event file of a scenario, as YAML."""
+    day = f"{START:%Y-%m-%d}"
+    span = {"start": f"{day} {START:%H:%M}", "end": f"{day} 11:00"}
+    people = [
+        {"id": "ping-liu", "name": {"en": "Ping Liu", "ko": "핑 리우"}},
+        {"id": "kim-min-ji", "name": {"en": "Kim Min-ji", "ko": "김민지"}},
+    ]
+    channels = {"announcements": ANNOUNCE_ID}
+    if scenario == "keynote":
+        rooms = [{"id": "grand-hall", "name": {"en": "Grand Hall", "ko": "대회의실"}}]
+        sessions: list[dict[str, Any]] = [
+            {
+                "id": "keynote",
+                "title": {"en": "Keynote: Solid-State Batteries", "ko": "기조연설: 전고체 전지"},
+                "kind": "keynote",
+                "room": "grand-hall",
+                "speakers": ["ping-liu"],
+                "qa": True,
+                **span,
+            }
+        ]
+        platform = {"channels": channels, "rooms": {"grand-hall": HALL_ID}}
+    else:
+        rooms = [
+            {"id": f"room-{i:04d}", "name": {"en": f"Room {i}", "ko": f"{i}호"}}
+            for i in range(count)
+        ]
+        sessions = [
+            {
+                "id": f"talk-{i:04d}",
+                "title": {"en": f"Sodium-Ion Cathodes, part {i}", "ko": f"나트륨이온 양극 {i}부"},
+                "room": f"room-{i:04d}",
+                "speakers": [people[i % 2]["id"]],
+                **span,
+            }
+            for i in range(count)
+        ]
+        platform = {"channels": channels}
+    data = {
+        "event": {
+            "name": {"en": "Battery Forum (benchmark)", "ko": "이차전지 포럼 (벤치마크)"},
+            "timezone": ZONE,
+            "dates": [START.date()],
+        },
+        "rooms": rooms,
+        "people": people,
+        "sessions": sessions,
+        "platforms": {"discord": platform},
+        "reminders": {"default_offsets": [10, 0], "grace_minutes": 5},
+    }
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: 4x faster
+    return yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False)
+
+
+class TimedRuntime(Runtime):
+    """The runtime, noting when each delivery key was first committed to the outbox."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.committed: dict[str, float] = {}  # key -> perf_counter at its first commit
+        self.calls = 0  # enqueue transactions
+        self.offered = 0  # deliveries handed to enqueue, queued before or not
+        super().__init__(*args, **kwargs)  # the planner takes this class's enqueue
+
+    async def enqueue(self, deliveries: Iterable[Delivery]) -> int:
+        """Queue as the runtime does, then stamp the keys seen for the first time."""
+        batch = list(deliveries)
+        added = await super().enqueue(batch)
+        now = time.perf_counter()
+        self.calls += 1
+        self.offered += len(batch)
+        for d in batch:
+            self.committed.setdefault(d.key, now)
+        return added
+
+
+@dataclass
+class JobCounter:
+    """APScheduler's jobs submitted and finished (a cancelled one finishes with an error)."""
+
+    submitted: int = 0
+    finished: int = 0
+    errors: int = 0
+
+    def __call__(self, event: JobEvent) -> None:
+        """A scheduler listener."""
+        if event.code == EVENT_JOB_SUBMITTED:
+            self.submitted += 1
+        else:
+            self.finished += 1
+            self.errors += isinstance(event, JobExecutionEvent) and event.exception is not None
+
+
+@dataclass
+class Lateness:
+    """One scenario run: each delivery's lateness, and what the planner did to get there."""
+
+    scenario: str
+    mode: str
+    items: int  # reminder items due at the instant
+    expected: int  # deliveries those items queue
+    late: list[float]  # seconds, sorted, one per delivery queued
+    calls: int
+    offered: int
+    busy_s: float  # from the due time to the end of the planner's work (or the wait)
+    jobs: JobCounter | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+async def _populate(store: Store, fake: FakeDiscord, scenario: str, count: int) -> None:
+    """The keynote's subscribers: fake Discord users, some with preferences."""
+    if scenario != "keynote":
+        return
+    before = DUE - timedelta(days=1)
+    for i in range(count):
+        uid = fake.add_user(f"attendee{i:04d}")["id"]
+        await subscribe(store, "discord", uid, "keynote", 10, before)
+        if i % 10 < 3:
+            await set_language(store, f"discord:{uid}", "ko", before)
+        if i % 10 == 9:
+            zone = "America/Los_Angeles" if i % 20 == 9 else "Europe/Berlin"
+            await set_timezone(store, f"discord:{uid}", zone, before)
+
+
+async def lateness_run(
+    fake: FakeDiscord, tmp: Path, scenario: str, count: int, deployed: bool
+) -> Lateness:
+    """Build the world of one scenario, let its reminders come due, time their queueing."""
+    config = parse_event(event_text(scenario, count), f"<{scenario}>")
+    db = tmp / f"lateness-{scenario}-{'deployed' if deployed else 'direct'}.sqlite"
+    store = await Store.open(db)
+    try:
+        await _populate(store, fake, scenario, count)
+        # As deployed the clock runs; for fire_due it is stopped and moved by hand.
+        clock = SimulatedClock(DUE - timedelta(seconds=LEAD_S), speed=1.0 if deployed else 0.0)
+        core = await build_core(config, store, clock)
+        items = 2 if scenario == "keynote" else count
+        expected = count + 2 if scenario == "keynote" else count
+        async with discord_adapter(fake, core, config, store) as adapter:
+            scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
+            jobs = JobCounter()
+            scheduler.add_listener(jobs, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+            # The watch loop (every 5 s) would call fire_due too, at a random moment.
+            runtime = TimedRuntime(
+                core, [adapter], scheduler=scheduler if deployed else None, poll_seconds=3600
+            )
+            await runtime.start()
+            hung = False
+            try:
+                if deployed:
+                    due_at = time.perf_counter() + (DUE - clock.now()).total_seconds()
+                    busy_s = await _wait_for_jobs(runtime, jobs, items, expected, due_at)
+                else:
+                    clock.set(DUE)
+                    due_at = time.perf_counter()
+                    await runtime.planner.fire_due()
+                    busy_s = time.perf_counter() - due_at
+            finally:
+                hung = await stop_runtime(runtime)  # cancels the jobs still running
+                await _settle(jobs)
+            late = sorted(t - due_at for t in runtime.committed.values())
+            run = Lateness(
+                scenario,
+                "as deployed" if deployed else "fire_due",
+                items,
+                expected,
+                late,
+                runtime.calls,
+                runtime.offered,
+                busy_s,
+                jobs if deployed else None,
+            )
+            sent = runtime.senders["discord"].sent
+            run.notes.append(f"{sent} of them sent meanwhile by the Discord sender")
+            if hung:
+                run.notes.append(
+                    f"!! Runtime.stop() hung for {STOP_WAIT_S:g} s: the sender swallowed its "
+                    "cancel (bot/outbox.py:88); a second cancel ended it"
+                )
+            return run
+    finally:
+        await store.close()
+
+
+async def _wait_for_jobs(
+    runtime: TimedRuntime, jobs: JobCounter, items: int, expected: int, due_at: float
+) -> float:
+    """Wait until every job due at the instant has finished (or JOBS_WAIT_S after it):
+    returns the seconds from the due time to then."""
+    deadline = due_at + JOBS_WAIT_S
+    while time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+        if jobs.submitted >= items and jobs.finished >= jobs.submitted:
+            break
+    if len(runtime.committed) < expected:
+        print(f"  !! only {len(runtime.committed)} of {expected} deliveries were queued")
+    return time.perf_counter() - due_at
+
+
+async def _settle(jobs: JobCounter) -> None:
+    """Let cancelled jobs end before the store closes under them."""
+    for _ in range(500):
+        if jobs.finished >= jobs.submitted:
+            return
+        await asyncio.sleep(0.01)
+
+
+def report_lateness(run: Lateness) -> None:
+    """The figures of one scenario run."""
+    print(
+        f"\n{run.scenario}, {run.mode}: {run.items:,} reminder items due at one instant, "
+        f"{run.expected:,} deliveries"
+    )
+    late = run.late
+    count = f"{len(late):,} of {run.expected:,}"
+    print(f"{'deliveries queued:':<40} {count:>9}" + ("" if len(late) == run.expected else "   !!"))
+    if late:
+        figure("due -> queued p50", percentile(late, 0.50), "s")
+        figure("due -> queued p99", percentile(late, 0.99), "s", LATENESS_P99_S)
+        figure("due -> queued max", late[-1], "s")
+    # Queued twice: the same key offered again (the dedup key makes it harmless).
+    again = run.offered - len(late)
+    print(
+        f"{'enqueue transactions:':<40} {run.calls:9,d}   ({run.offered:,} deliveries "
+        f"offered, {again:,} of them already queued)"
+    )
+    if run.jobs is not None:
+        j = run.jobs
+        done = "all finished" if j.finished >= j.submitted else "NOT all finished"
+        print(
+            f"{'planner jobs run by APScheduler:':<40} {j.submitted:9,d}   ({done} "
+            f"{run.busy_s:.2f} s after the due time; {j.errors} ended by error or cancel)"
+        )
+    else:
+        figure("fire_due() took", run.busy_s, "s")
+    for note in run.notes:
+        print(f"  ({note})")
+
+
+async def lateness(tmp: Path, count: int) -> None:
+    """Part 1: every scenario, both ways."""
+    print(f"\n== 1. Lateness: {count:,} reminders due at one instant ==")
+    async with FakeDiscord(token=TOKEN, global_limit=GLOBAL_LIMIT) as fake:
+        for cid, name in ((ANNOUNCE_ID, "announcements"), (HALL_ID, "grand-hall")):
+            fake.add_channel(cid, name=name)
+        for scenario in ("keynote", "sessions"):
+            for deployed in (False, True):
+                report_lateness(await lateness_run(fake, tmp, scenario, count, deployed))
+        limited = sum(r.status == 429 for r in fake.requests)
+        print(f"\n(the fake answered {len(fake.requests):,} requests in part 1, {limited} 429s)")
+
+
+# 2. Throughput ------------------------------------------------------------------------------
+
+
+@dataclass
+class Throughput:
+    """One drain of the outbox through the Discord sender."""
+
+    dms: int
+    users: int
+    concurrency: int
+    elapsed_s: float
+    requests: int
+    opens: int
+    limited: int
+    global_limited: int
+    busiest: int  # the most requests the fake accepted in any 1 s window
+    limited_at: list[tuple[float, str, int]]  # each 429: seconds in, route, accepted in 1 s
+    sent: int
+    failed: int
+    left: list[tuple[str, int]]  # (status, count) of rows not sent
+
+
+def busiest_second(times: Sequence[float]) -> int:
+    """The most of `times` (sorted, in seconds) inside any window of 1 s."""
+    window: deque[float] = deque()
+    most = 0
+    for t in times:
+        window.append(t)
+        while t - window[0] >= 1.0:
+            window.popleft()
+        most = max(most, len(window))
+    return most
+
+
+async def throughput(tmp: Path, dms: int, concurrency: int) -> Throughput:
+    """Part 2: queue `dms` DMs, then drain them through the real sender and adapter."""
+    users = max(1, math.ceil(dms / DMS_PER_USER))
+    config = load_event(default_config_path())
+    store = await Store.open(tmp / "throughput.sqlite")
+    try:
+        clock = SystemClock()  # real time, so a retry comes due as it would
+        core = await build_core(config, store, clock)
+        async with FakeDiscord(token=TOKEN, global_limit=GLOBAL_LIMIT) as fake:
+            ids = [fake.add_user(f"attendee{i:04d}")["id"] for i in range(users)]
+            agenda = core.agenda
+            sessions = [s for s in agenda.sessions if s.kind not in ("break", "side")]
+            t = Translator("en", ZoneInfo(ZONE))
+            # One round per session: each user gets its reminder; rounds follow each other.
+            deliveries = []
+            for n in range(dms):
+                s = sessions[(n // users) % len(sessions)]
+                uid = ids[n % users]
+                reply = reminder_reply(agenda, s, s.start - timedelta(minutes=10), t)
+                key = f"bench:{s.id}:{n // users}:discord:{uid}"
+                deliveries.append(Delivery(key, f"session:{s.id}", "discord", "dm", uid, reply))
+            async with store.transaction() as tx:
+                await enqueue(tx, deliveries, clock.now())
+            async with discord_adapter(fake, core, config, store) as adapter:
+                sender = Sender(store, adapter, clock, concurrency=concurrency)
+                since = len(fake.requests)
+                began = time.perf_counter()
+                await sender.drain()
+                elapsed = time.perf_counter() - began
+                ours = fake.requests[since:]
+            left = [(status, n) for _, status, n in await summary(store) if status != "sent"]
+            accepted = sorted(r.at.timestamp() for r in ours if r.status != 429)
+            first = ours[0].at.timestamp() if ours else 0.0
+            limited_at = []
+            for r in ours:
+                if r.status == 429:
+                    when = r.at.timestamp()
+                    before = sum(when - 1.0 < a <= when for a in accepted)
+                    limited_at.append((when - first, r.route, before))
+            return Throughput(
+                dms=dms,
+                users=users,
+                concurrency=concurrency,
+                elapsed_s=elapsed,
+                requests=len(ours),
+                opens=sum(r.route == DM_OPEN and r.status != 429 for r in ours),
+                limited=sum(r.status == 429 for r in ours),
+                global_limited=fake.global_limited,
+                busiest=busiest_second(accepted),
+                limited_at=limited_at,
+                sent=sender.sent,
+                failed=sender.failed,
+                left=left,
+            )
+    finally:
+        await store.close()
+
+
+def report_throughput(run: Throughput) -> None:
+    """The figures of the drain."""
+    rate = run.requests / run.elapsed_s
+    print(
+        f"\n{run.dms:,} DMs to {run.users:,} users ({run.requests:,} requests, "
+        f"{run.opens:,} of them DM channel opens), sender concurrency {run.concurrency}:"
+    )
+    figure("wall time", run.elapsed_s, "s")
+    figure("achieved request rate", rate, "req/s")
+    floor_figure(f"fraction of the {GLOBAL_LIMIT}/s allowance", rate / GLOBAL_LIMIT, RATE_FRACTION)
+    count_line("429s answered", run.limited, run.requests)
+    print(f"{'  of them for the global limit:':<40} {run.global_limited:9d}")
+    for at, route, before in run.limited_at[:5]:
+        print(f"  429 at {at:7.2f} s: {route}, {before} requests accepted in the 1 s before it")
+    print(f"{'busiest 1 s window (accepted):':<40} {run.busiest:9d} requests")
+    figure("deliveries sent per second", run.sent / run.elapsed_s, "DM/s")
+    print(f"{'deliveries sent:':<40} {run.sent:9,d} of {run.dms:,}")
+    count_line("deliveries failed", run.failed, run.dms)
+    for status, n in run.left:
+        print(f"  !! {n:,} deliveries left {status}")
+
+
+# Main ---------------------------------------------------------------------------------------
+
+
+async def main_async(tmp: Path, options: argparse.Namespace) -> None:
+    """Both parts, as the options say, each bounded in time."""
+    if options.only in (None, "lateness"):
+        await asyncio.wait_for(lateness(tmp, options.reminders), 600)
+    if options.only in (None, "throughput"):
+        users = math.ceil(options.dms / DMS_PER_USER)
+        expect = (options.dms + users) / PACE
+        print(
+            f"\n== 2. Throughput: {options.dms:,} DMs against a global limit of "
+            f"{GLOBAL_LIMIT}/s ==\n(about {options.dms + users:,} requests at the adapter's "
+            f"{PACE:g}/s: this takes about {expect / 60:.1f} minutes)"
+        )
+        run = await asyncio.wait_for(
+            throughput(tmp, options.dms, options.concurrency), 2 * expect + 120
+        )
+        report_throughput(run)
+
+
+def main() -> int:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--dms", type=int, default=DMS, help=f"DMs to send (default {DMS:,})")
+    parser.add_argument(
+        "--reminders", type=int, default=REMINDERS, help=f"reminders due (default {REMINDERS:,})"
+    )
+    parser.add_argument("--concurrency", type=int, default=8, help="the sender's (default 8)")
+    parser.add_argument("--only", choices=("lateness", "throughput"), help="run one part")
+    options = parser.parse_args()
+    handler = CountingHandler()
+    logging.getLogger().addHandler(handler)
+    logging.captureWarnings(True)
+    warnings.simplefilter("always", ResourceWarning)  # unclosed sessions and sockets
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        os.environ.pop(name, None)  # everything here is on 127.0.0.1
+    print(f"forum-bot reminders benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp_name:
+        try:
+            run_loop(main_async(Path(tmp_name), options))  # the loop `forum-bot run` uses
+        except TimeoutError:
+            print("!! the benchmark ran out of time: the figures above are all there is")
+        except Exception:  # a benchmark reports and exits 0; the traceback says why
+            traceback.print_exc()
+            print("!! the benchmark failed: the figures above are all there is")
+        gc.collect()  # so that anything left unclosed is reported below
+    print(f"\n(the benchmark took {time.perf_counter() - began:.0f} s)")
+    if handler.records:
+        print(f"{len(handler.records)} warnings were logged, the first ones:")
+        for record in handler.records[:5]:
+            print(f"  {record.levelname} {record.name}: {record.getMessage()[:300]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
