@@ -21,23 +21,26 @@ What it measures, each figure printed next to its target:
    due instant, then `planner.fire_due()` is called (the due time is that call). "as
    deployed": the clock runs in real time and APScheduler fires the planner's jobs, as
    `forum-bot run` does (the due time is when the clock reaches it; a job per item, so
-   1,000 jobs start at that instant). Lateness is wall time (`time.perf_counter`) from the
-   due time to the first commit that queued each delivery's key. The outbox's
-   `created_at` cannot say it: it is the clock's time, stopped or not.
+   1,000 jobs start at that instant; the first queues everything, the others find nothing
+   left, one after the other under the planner's lock: the figures say when the last one
+   ended). Lateness is wall time (`time.perf_counter`) from the due time to the first
+   commit that queued each delivery's key. The outbox's `created_at` cannot say it: it is
+   the clock's time, stopped or not.
 2. Throughput: N DMs (default 10,000: 10 each to 1,000 users, one round after another as
    reminders for 10 sessions would go out) queued in the outbox, then drained by the real
    `Sender` and Discord adapter against the fake Discord enforcing a global limit of 50
    requests per second (a sliding 1 s window). Achieved rate = every REST request the
    fake received while draining (DM channel opens included) / wall time, as a fraction of
    the 50/s allowance (target >= 0.9); the 429s the fake answered (target: 0); deliveries
-   sent and failed. The adapter paces itself at 47 requests/s in bursts of 3, so the best
-   it can achieve is 0.94 of the allowance and 10,000 DMs take about 4 minutes.
+   sent and failed. The adapter paces its own requests (`DiscordSettings`: 47/s, in bursts
+   of 1), so the best it can achieve is 0.94 of the allowance and 10,000 DMs take about 4
+   minutes.
 
 Run it from the repository root, with the project installed (`pip install -e ".[test]"`):
 
-    python bench/reminders.py                 # both parts: about 5 minutes
-    python bench/reminders.py --dms 1000      # a quick check: under a minute
-    python bench/reminders.py --only lateness # part 1 only: about 30 s
+    python bench/reminders.py                  # both parts: about 5 minutes
+    python bench/reminders.py --dms 1000       # a quick check: under a minute
+    python bench/reminders.py --only lateness  # part 1 only: about 20 s
     python bench/reminders.py --concurrency 16 # the sender's concurrency (default 8)
 
 It is not a test: it never fails on time and always exits 0, marking a figure that misses
@@ -118,6 +121,7 @@ DMS_PER_USER = 10
 GLOBAL_LIMIT = 50  # Discord's global limit, requests per second
 RATE_FRACTION = 0.9
 PACE = DiscordSettings("").requests_per_second  # the adapter's own pace (47/s)
+BURST = DiscordSettings("").request_burst
 DM_OPEN = "POST /users/@me/channels"
 
 
@@ -417,8 +421,9 @@ async def _settle(jobs: JobCounter) -> None:
 
 def report_lateness(run: Lateness) -> None:
     """The figures of one scenario run."""
+    name = "keynote" if run.scenario == "keynote" else f"{run.items:,} sessions"
     print(
-        f"\n{run.scenario}, {run.mode}: {run.items:,} reminder items due at one instant, "
+        f"\n{name}, {run.mode}: {run.items:,} reminder items due at one instant, "
         f"{run.expected:,} deliveries"
     )
     late = run.late
@@ -587,7 +592,8 @@ async def main_async(tmp: Path, options: argparse.Namespace) -> None:
         print(
             f"\n== 2. Throughput: {options.dms:,} DMs against a global limit of "
             f"{GLOBAL_LIMIT}/s ==\n(about {options.dms + users:,} requests at the adapter's "
-            f"{PACE:g}/s: this takes about {expect / 60:.1f} minutes)"
+            f"{PACE:g}/s in bursts of {BURST},\n at best {PACE / GLOBAL_LIMIT:.2f} of the "
+            f"allowance: this takes about {expect / 60:.1f} minutes)"
         )
         run = await asyncio.wait_for(
             throughput(tmp, options.dms, options.concurrency), 2 * expect + 120
