@@ -84,8 +84,11 @@ class Sender:
                 log.exception("%s: the sender failed; trying again shortly", self.platform)
                 busy = 0
             if not busy:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancel that arrives as the wait ends, and stop() would wait forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                    async with asyncio.timeout(self.poll_seconds):
+                        await self._wake.wait()
 
     async def drain_once(self) -> int:
         """Deliver what is due now; returns how many deliveries were attempted."""

@@ -12,6 +12,7 @@ the sending. Everything follows the bot's clock: a job's wall-clock time is wher
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ class Due:
         """Stable across rebuilds, so a re-plan replaces rather than adds."""
         return f"{self.kind}:{self.ref}:{self.minutes}"
 
-    @property
+    @functools.cached_property
     def fired_key(self) -> str:
         """The item at its time: a moved session's reminder is a new one to fire."""
         return f"{self.job_id}@{self.at.isoformat()}"

@@ -69,3 +69,26 @@ async def test_hostile_text_is_data_not_sql(store: Store) -> None:
     await set_language(store, evil, "en", NOW)
     assert (await get_prefs(store, evil)).language == "en"
     assert await store.fetchone("SELECT COUNT(*) FROM user_prefs") is not None
+
+
+async def test_a_cancelled_transaction_leaves_the_connection_usable(store: Store) -> None:
+    import asyncio
+
+    entered = asyncio.Event()
+
+    async def writer() -> None:
+        async with store.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO user_prefs (user_key, language, updated_at) VALUES (?, ?, ?)",
+                ("test:c", "ko", NOW.isoformat()),
+            )
+            entered.set()
+            await asyncio.Event().wait()  # cancelled here, mid-transaction
+
+    task = asyncio.create_task(writer())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await set_language(store, "test:d", "en", NOW)  # the next write works...
+    assert (await get_prefs(store, "test:c")).language is None  # ...and nothing half-done

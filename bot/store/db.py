@@ -81,11 +81,14 @@ class Store:
     async def transaction(self) -> AsyncIterator[Transaction]:
         """All statements run through the yielded transaction commit together or not at all."""
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: a cancel while BEGIN is under way still rolls back, or
+                # the connection would stay in a transaction for good.
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield Transaction(self._conn)
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    await asyncio.shield(self._conn.execute("ROLLBACK"))
                 raise
             await self._conn.execute("COMMIT")
 
