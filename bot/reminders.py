@@ -80,18 +80,20 @@ def _t(lang: str | None, tz: ZoneInfo) -> Translator:
     return Translator(lang or "en", tz)
 
 
+def _voice(
+    agenda: Agenda, t: Translator | None
+) -> tuple[Translator, Callable[..., str], Callable[[L], str]]:
+    """How a post speaks: one reader's language (a DM), or both languages (a channel),
+    with times formatted for that reader or in the event's zone."""
+    if t is not None:
+        return t, t, t.pick
+    return Translator(agenda.event.default_language, agenda.event.timezone), both, both_l
+
+
 def reminder_reply(agenda: Agenda, s: Session, now: datetime, t: Translator | None) -> Reply:
     """A reminder: in one reader's language and zone (a DM), or both languages (a channel)."""
     minutes = max(0, round((s.start - now).total_seconds() / 60))
-    event_t = Translator(agenda.event.default_language, agenda.event.timezone)
-    tr = t or event_t
-
-    def say(key: str, **params: object) -> str:
-        return tr(key, **params) if t else both(key, **params)
-
-    def pick(text: L) -> str:
-        return t.pick(text) if t else both_l(text)
-
+    tr, say, pick = _voice(agenda, t)
     lead = say("reminder.soon", minutes=minutes) if minutes > 0 else say("reminder.now")
     fields: list[Field] = [Field(say("field.when"), tr.stamp_span(s.start, s.end), inline=False)]
     room = agenda.rooms.get(s.room or "")
@@ -109,15 +111,7 @@ def reminder_reply(agenda: Agenda, s: Session, now: datetime, t: Translator | No
 
 def update_reply(agenda: Agenda, changes: list[Change], t: Translator | None) -> Reply:
     """A schedule update listing each change, new times as stamps."""
-    event_t = Translator(agenda.event.default_language, agenda.event.timezone)
-    tr = t or event_t
-
-    def say(key: str, **params: object) -> str:
-        return tr(key, **params) if t else both(key, **params)
-
-    def pick(text: L) -> str:
-        return t.pick(text) if t else both_l(text)
-
+    tr, say, pick = _voice(agenda, t)
     lines: list[Text] = []
     for c in changes:
         if c.kind == MOVED and c.new:
