@@ -19,6 +19,7 @@ from bot.adapters.console import ConsoleAdapter
 from bot.clock import Clock
 from bot.core import Core
 from bot.model import Role
+from bot.qa import load_secret
 from bot.settings import (
     EventConfig,
     PlatformConfig,
@@ -69,7 +70,9 @@ def config_path(settings: Settings, given: Path | None) -> Path:
     return given or settings.config or default_config_path()
 
 
-async def build_core(config: EventConfig, store: Store, clock: Clock) -> Core:
+async def build_core(
+    config: EventConfig, store: Store, clock: Clock, secret: bytes | None = None
+) -> Core:
     """A core over an event and a store, with every command."""
     return Core(
         store=store,
@@ -79,6 +82,7 @@ async def build_core(config: EventConfig, store: Store, clock: Clock) -> Core:
         commands=ALL,
         actions=ACTIONS,
         home=HOME,
+        secret=secret,
     )
 
 
@@ -95,7 +99,8 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
         return 1
     store = await Store.open(db)
     stop = asyncio.Event()
-    app = App(settings, config, store, await build_core(config, store, clock))
+    secret = load_secret(settings.secret.get_secret_value() if settings.secret else None, db)
+    app = App(settings, config, store, await build_core(config, store, clock, secret))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):

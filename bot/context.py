@@ -44,6 +44,8 @@ class Context:
     commands: Sequence[CommandSpec]
     # bot.runtime.Runtime when the bot runs its scheduled side (reminders, announcements).
     runtime: Any = None
+    # bot.qa.QA: the live Q&A rules (typed loosely: bot.qa needs this module).
+    qa: Any = None
 
     @property
     def event_tz(self) -> ZoneInfo:

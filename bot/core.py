@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+import secrets
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,7 @@ from bot.clock import Clock
 from bot.context import Context, UserError
 from bot.i18n import Translator, normalise_language
 from bot.model import Action, ChannelRef, Invocation, Reply, Role, UserRef
+from bot.qa import QA
 from bot.registry import (
     ActionSpec,
     CommandSpec,
@@ -60,6 +62,7 @@ class Core:
         commands: Sequence[CommandSpec],
         actions: Sequence[ActionSpec] = (),
         home: Handler | None = None,
+        secret: bytes | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -73,6 +76,10 @@ class Core:
         self._home = home
         # The scheduled side (bot.runtime.Runtime), when the app runs one.
         self.runtime: Any = None
+        # Without a secret (tests, a throw-away run) votes and blocks last one process.
+        self.qa = QA(
+            store, clock, lambda: self.agenda, config.qa, secret or secrets.token_bytes(32)
+        )
 
     def spec(self, name: str) -> CommandSpec | None:
         """The command called `name` (without the slash)."""
@@ -113,6 +120,7 @@ class Core:
             prefs=prefs,
             commands=self.commands,
             runtime=self.runtime,
+            qa=self.qa,
         )
 
     async def dispatch(self, inv: Invocation) -> Reply:

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.core import Core
 from bot.model import UserRef
 from bot.outbox import Sender
+from bot.qa_notices import Notices
 from bot.reminders import Planner
 from bot.settings import build_agenda, load_event
 from bot.store import Store
@@ -67,6 +68,9 @@ class Runtime:
         self._poll: asyncio.Task[None] | None = None
         self._reload_lock = asyncio.Lock()
         core.runtime = self
+        # Q&A posts its notices and cards through this runtime's outbox.
+        self.qa_notices = Notices(core.qa, self)
+        core.qa.notices = self.qa_notices
 
     def platforms(self) -> list[str]:
         """The platforms the bot is on right now."""
@@ -103,6 +107,7 @@ class Runtime:
                 await self._poll
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await self.qa_notices.stop()
         for sender in self.senders.values():
             await sender.stop()
 

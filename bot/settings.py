@@ -223,6 +223,8 @@ class SessionConfig(_Strict):
     chairs: list[str] = []
     abstract: Text2 | None = None
     qa: bool = False
+    # Questions wait for a moderator's approval; None: the event's `qa.moderated_kinds`.
+    qa_moderated: bool | None = None
     reminders: list[int] | None = None
 
     @field_validator("start", "end", mode="before")
@@ -269,6 +271,29 @@ class ReminderConfig(_Strict):
     grace_minutes: int = Field(5, ge=0, le=120)
 
 
+class QAConfig(_Strict):
+    """Live Q&A limits and defaults."""
+
+    min_length: int = Field(5, ge=1, le=1000)
+    max_length: int = Field(500, ge=10, le=2000)
+    # One question per person per this many seconds.
+    rate_seconds: int = Field(30, ge=0, le=3600)
+    # Q&A opens at a session's start and closes this long after its end.
+    close_after_minutes: int = Field(15, ge=0, le=1440)
+    # Sessions of these kinds are pre-moderated unless the session says otherwise.
+    moderated_kinds: list[str] = ["dialogue"]
+    # At most one edit of a question card per this many seconds (platform rate limits).
+    card_edit_seconds: float = Field(2.0, ge=0.0, le=60.0)
+
+    @model_validator(mode="after")
+    def _check_lengths(self) -> QAConfig:
+        if self.min_length > self.max_length:
+            raise ValueError(
+                f"min_length ({self.min_length}) is more than max_length ({self.max_length})"
+            )
+        return self
+
+
 class EventConfig(_Strict):
     """A whole event file."""
 
@@ -279,6 +304,7 @@ class EventConfig(_Strict):
     sessions: list[SessionConfig] = []
     platforms: dict[str, PlatformConfig] = {}
     reminders: ReminderConfig = ReminderConfig()
+    qa: QAConfig = QAConfig()
 
 
 @dataclass(frozen=True)
@@ -544,6 +570,11 @@ def build_agenda(config: EventConfig) -> Agenda:
             abstract=s.abstract.to_l() if s.abstract else L(""),
             kind=s.kind,
             qa=s.qa,
+            qa_moderated=(
+                s.qa_moderated
+                if s.qa_moderated is not None
+                else s.kind in config.qa.moderated_kinds
+            ),
             reminders=tuple(s.reminders) if s.reminders is not None else None,
         )
         for s in config.sessions

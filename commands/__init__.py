@@ -1,7 +1,7 @@
 """Every command and button the bot answers, listed explicitly (no import-time magic)."""
 
 from bot.registry import ActionSpec, CommandSpec
-from commands import agenda, announce, preferences, reminders
+from commands import agenda, announce, preferences, qa, reminders
 
 ALL: list[CommandSpec] = [
     agenda.agenda,
@@ -19,6 +19,7 @@ ALL: list[CommandSpec] = [
     announce.announcements,
     announce.announce_cancel,
     announce.agenda_reload,
+    *qa.COMMANDS,
     preferences.help_,
 ]
 
@@ -26,6 +27,7 @@ ACTIONS: list[ActionSpec] = [
     agenda.agenda_day_button,
     announce.announce_send,
     announce.announce_cancel_button,
+    *qa.BUTTONS,
 ]
 
 # A person's own page where a platform has one (Slack's App Home).

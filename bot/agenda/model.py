@@ -45,6 +45,8 @@ class Session:
     abstract: L = NO_TEXT
     kind: str = "talk"
     qa: bool = False
+    # Questions wait for a moderator's approval before anyone sees them.
+    qa_moderated: bool = False
     # Minutes before start at which reminders go out; None means the event's default.
     reminders: tuple[int, ...] | None = None
 

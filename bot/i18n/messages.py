@@ -328,4 +328,222 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no button {number} on the last answer.",
         "ko": "마지막 답변에 {number}번 버튼이 없습니다.",
     },
+    # Live Q&A
+    "qa.anonymous": {"en": "Anonymous", "ko": "익명"},
+    "qa.votes": {"en": "▲ {votes} votes", "ko": "▲ 추천 {votes}"},
+    "qa.status": {"en": "Status", "ko": "상태"},
+    "qa.status.pending": {"en": "waiting for approval", "ko": "승인 대기"},
+    "qa.status.approved": {"en": "approved", "ko": "승인됨"},
+    "qa.status.rejected": {"en": "rejected", "ko": "거절됨"},
+    "qa.status.answered": {"en": "answered", "ko": "답변 완료"},
+    "qa.status.highlighted": {"en": "on screen now", "ko": "지금 화면에 표시 중"},
+    "qa.action.approve": {"en": "approved", "ko": "승인"},
+    "qa.action.reject": {"en": "rejected", "ko": "거절"},
+    "qa.action.highlight": {"en": "highlighted", "ko": "강조"},
+    "qa.action.answered": {"en": "marked answered", "ko": "답변 완료 처리"},
+    "qa.action.undo": {"en": "undone", "ko": "되돌림"},
+    "qa.button.approve": {"en": "Approve", "ko": "승인"},
+    "qa.button.reject": {"en": "Reject", "ko": "거절"},
+    "qa.button.highlight": {"en": "Highlight", "ko": "강조"},
+    "qa.button.answered": {"en": "Answered", "ko": "답변 완료"},
+    "qa.button.vote": {"en": "▲ Up-vote", "ko": "▲ 추천"},
+    "qa.button.unvote": {"en": "Withdraw my vote", "ko": "추천 취소"},
+    "qa.notice_title": {"en": "New question #{id}", "ko": "새 질문 #{id}"},
+    "qa.card_title": {"en": "Question #{id}", "ko": "질문 #{id}"},
+    "qa.card_removed": {
+        "en": "A moderator removed this question.",
+        "ko": "진행자가 이 질문을 내렸습니다.",
+    },
+    "qa.card_answered": {"en": "✓ Answered", "ko": "✓ 답변 완료"},
+    "qa.now_answering": {"en": "Now answering", "ko": "지금 답변 중"},
+    "qa.no_session": {
+        "en": 'There is no session "{query}".',
+        "ko": '"{query}" 세션이 없습니다.',
+    },
+    "qa.no_question": {"en": "There is no question #{id}.", "ko": "#{id} 질문이 없습니다."},
+    "qa.bad_id": {
+        "en": '"{value}" is not a question number.',
+        "ko": '"{value}" 은(는) 질문 번호가 아닙니다.',
+    },
+    "qa.too_short": {
+        "en": "That question is too short: write at least {min} characters.",
+        "ko": "질문이 너무 짧습니다. {min}자 이상 써 주세요.",
+    },
+    "qa.too_long": {
+        "en": "That question is {length} characters; the limit is {max}. Please shorten it.",
+        "ko": "질문이 {length}자입니다. {max}자 이하로 줄여 주세요.",
+    },
+    "qa.closed": {
+        "en": 'Q&A for "{title}" is not open now.',
+        "ko": '"{title}" 질의응답은 지금 열려 있지 않습니다.',
+    },
+    "qa.none_open": {
+        "en": "No session is taking questions now.",
+        "ko": "지금 질문을 받는 세션이 없습니다.",
+    },
+    "qa.none_open_next": {
+        "en": 'No session is taking questions now. Next: "{title}" at {when}.',
+        "ko": '지금 질문을 받는 세션이 없습니다. 다음: "{title}" ({when}).',
+    },
+    "qa.which_session": {
+        "en": "Several sessions are taking questions; name one: {ids}.",
+        "ko": "여러 세션이 질문을 받고 있습니다. 세션을 지정해 주세요: {ids}.",
+    },
+    "qa.blocked": {
+        "en": "A moderator has stopped you from asking questions at this event.",
+        "ko": "진행자가 이 행사에서 회원님의 질문을 제한했습니다.",
+    },
+    "qa.slow_down": {
+        "en": "One question at a time, please: try again in {seconds} s.",
+        "ko": "질문은 하나씩 부탁드립니다. {seconds}초 후에 다시 시도해 주세요.",
+    },
+    "qa.duplicate_rejected": {
+        "en": "The same question (#{id}) was already declined by a moderator.",
+        "ko": "같은 질문(#{id})은 이미 진행자가 거절했습니다.",
+    },
+    "qa.duplicate_voted": {
+        "en": "Someone already asked that (#{id}), so we counted your up-vote: {votes} votes.",
+        "ko": "같은 질문(#{id})이 이미 있어 추천으로 반영했습니다. 추천 {votes}.",
+    },
+    "qa.duplicate_already": {
+        "en": "That question is already in (#{id}) with your up-vote: {votes} votes.",
+        "ko": "같은 질문(#{id})이 이미 있고 회원님의 추천도 반영되어 있습니다. 추천 {votes}.",
+    },
+    "qa.asked_pending": {
+        "en": 'Thank you! Question #{id} for "{title}" will appear once a moderator approves it.',
+        "ko": '감사합니다! "{title}" 질문 #{id} 은(는) 진행자 승인 후 공개됩니다.',
+    },
+    "qa.asked_live": {
+        "en": (
+            'Thank you! Question #{id} for "{title}" is up; others can up-vote it in /questions.'
+        ),
+        "ko": (
+            '감사합니다! "{title}" 질문 #{id} 이(가) 공개되었습니다. '
+            "/questions 에서 추천할 수 있습니다."
+        ),
+    },
+    "qa.asked_anonymous": {
+        "en": (
+            "It is anonymous: nobody, moderators included, can see who asked. "
+            "/myquestions shows what becomes of it."
+        ),
+        "ko": (
+            "익명 질문입니다. 진행자를 포함해 누구도 작성자를 알 수 없습니다. "
+            "처리 상태는 /myquestions 에서 보세요."
+        ),
+    },
+    "qa.not_votable": {
+        "en": "Question #{id} is not open for votes.",
+        "ko": "#{id} 질문은 추천할 수 없습니다.",
+    },
+    "qa.vote_again": {
+        "en": "You have already up-voted #{id} ({votes} votes); one vote per person.",
+        "ko": "이미 #{id} 질문을 추천했습니다 (추천 {votes}). 한 사람당 한 번입니다.",
+    },
+    "qa.voted": {"en": "Up-voted #{id}: {votes} votes.", "ko": "#{id} 추천 완료: 추천 {votes}."},
+    "qa.unvoted": {
+        "en": "Your vote on #{id} is withdrawn: {votes} votes.",
+        "ko": "#{id} 추천을 취소했습니다: 추천 {votes}.",
+    },
+    "qa.not_voted": {
+        "en": "You had not up-voted #{id}; nothing changed ({votes} votes).",
+        "ko": "#{id} 질문을 추천한 적이 없습니다. 변경 사항 없음 (추천 {votes}).",
+    },
+    "qa.list_title": {"en": "Questions: {title}", "ko": "질문 목록: {title}"},
+    "qa.list_empty": {
+        "en": 'No questions for "{title}" yet. Ask one with /ask.',
+        "ko": '"{title}" 에 아직 질문이 없습니다. /ask 로 질문해 보세요.',
+    },
+    "qa.list_hint": {
+        "en": "Press ▲ to up-vote (once each). Ask with /ask.",
+        "ko": "▲ 를 눌러 추천하세요 (한 번씩). 질문은 /ask.",
+    },
+    "qa.pending_hint": {
+        "en": "/qa approve|reject|highlight|answered <number> [reason]",
+        "ko": "/qa approve|reject|highlight|answered <번호> [사유]",
+    },
+    "qa.pending_moderators": {
+        "en": "Only moderators can see questions waiting for approval.",
+        "ko": "승인 대기 질문은 진행자만 볼 수 있습니다.",
+    },
+    "qa.mine_title": {"en": "Your questions", "ko": "내 질문"},
+    "qa.mine_empty": {
+        "en": "You have not asked any question yet.",
+        "ko": "아직 질문하지 않았습니다.",
+    },
+    "qa.moderated": {
+        "en": "Question #{id} {action}; it is now {status}.",
+        "ko": "#{id} 질문: {action}. 현재 상태: {status}.",
+    },
+    "qa.already_approved": {
+        "en": "Question #{id} is already approved.",
+        "ko": "#{id} 질문은 이미 승인되었습니다.",
+    },
+    "qa.already_rejected": {
+        "en": "Question #{id} was rejected; approve it first.",
+        "ko": "#{id} 질문은 거절된 상태입니다. 먼저 승인해 주세요.",
+    },
+    "qa.already_answered": {
+        "en": "Question #{id} is already answered.",
+        "ko": "#{id} 질문은 이미 답변 완료되었습니다.",
+    },
+    "qa.already_highlighted": {
+        "en": "Question #{id} is already on screen.",
+        "ko": "#{id} 질문은 이미 화면에 표시 중입니다.",
+    },
+    "qa.nothing_to_undo": {
+        "en": "Nothing to undo on question #{id}.",
+        "ko": "#{id} 질문에는 되돌릴 작업이 없습니다.",
+    },
+    "qa.rejected_anonymous": {
+        "en": "The asker is anonymous: they see the status and reason in /myquestions.",
+        "ko": "익명 질문자는 /myquestions 에서 상태와 사유를 확인합니다.",
+    },
+    "qa.rejected_dm": {
+        "en": 'Your question #{id} for "{title}" was not taken: "{question}".',
+        "ko": '"{title}" 에 보낸 질문 #{id} 은(는) 채택되지 않았습니다: "{question}".',
+    },
+    "qa.rejected_reason": {"en": "Reason: {reason}", "ko": "사유: {reason}"},
+    "qa.opened": {
+        "en": 'Q&A for "{title}" is open until a moderator closes it.',
+        "ko": '"{title}" 질의응답이 열렸습니다 (진행자가 닫을 때까지).',
+    },
+    "qa.opened_until": {
+        "en": 'Q&A for "{title}" is open until {when}.',
+        "ko": '"{title}" 질의응답이 {when}까지 열렸습니다.',
+    },
+    "qa.mode_moderated": {
+        "en": "New questions wait for approval.",
+        "ko": "새 질문은 승인 후 공개됩니다.",
+    },
+    "qa.mode_open": {
+        "en": "New questions appear at once.",
+        "ko": "새 질문은 바로 공개됩니다.",
+    },
+    "qa.closed_now": {
+        "en": 'Q&A for "{title}" is closed.',
+        "ko": '"{title}" 질의응답을 닫았습니다.',
+    },
+    "qa.blocked_now": {
+        "en": "The asker of #{id} can no longer ask questions at this event.",
+        "ko": "#{id} 질문자는 이 행사에서 더 이상 질문할 수 없습니다.",
+    },
+    "qa.blocked_already": {
+        "en": "The asker of #{id} was already blocked.",
+        "ko": "#{id} 질문자는 이미 차단되어 있습니다.",
+    },
+    "qa.exported": {
+        "en": '{count} questions of "{title}".',
+        "ko": '"{title}" 질문 {count}개.',
+    },
+    "qa.no_web": {
+        "en": "The web server is off (FORUM_BOT_WEB_PORT), so there is no presenter screen.",
+        "ko": "웹 서버가 꺼져 있어 (FORUM_BOT_WEB_PORT) 발표 화면이 없습니다.",
+    },
+    "qa.screen_title": {"en": "Q&A screens: {title}", "ko": "질의응답 화면: {title}"},
+    "qa.screen_present": {"en": "Presenter screen", "ko": "발표 화면"},
+    "qa.screen_moderate": {
+        "en": "Moderator page (keep this link private)",
+        "ko": "진행자 페이지 (링크를 공유하지 마세요)",
+    },
 }

@@ -83,4 +83,57 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE outbox ADD COLUMN expires_at TEXT;
     """,
+    # 5: live Q&A. An anonymous question keeps no platform user id: only `author_key`, a
+    # keyed hash (the secret is not in this file). Votes and blocks hold keyed hashes of
+    # their own kinds, so no column links an anonymous question to a named person.
+    """
+    CREATE TABLE qa_sessions (
+        session_id   TEXT PRIMARY KEY,
+        state        TEXT,
+        state_until  TEXT,
+        moderated    INTEGER,
+        highlight_id INTEGER,
+        updated_at   TEXT NOT NULL
+    );
+    CREATE TABLE questions (
+        id            INTEGER PRIMARY KEY,
+        session_id    TEXT NOT NULL,
+        body          TEXT NOT NULL,
+        norm          TEXT NOT NULL,
+        anonymous     INTEGER NOT NULL,
+        author_key    TEXT,
+        author_platform TEXT,
+        author_id     TEXT,
+        author_name   TEXT,
+        status        TEXT NOT NULL,
+        votes         INTEGER NOT NULL DEFAULT 0,
+        reason        TEXT,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE INDEX questions_by_session ON questions (session_id, status, votes);
+    CREATE UNIQUE INDEX questions_norm ON questions (session_id, norm);
+    CREATE TABLE question_votes (
+        question_id INTEGER NOT NULL REFERENCES questions (id),
+        voter_key   TEXT NOT NULL,
+        PRIMARY KEY (question_id, voter_key)
+    );
+    CREATE TABLE qa_blocks (
+        block_key  TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE qa_log (
+        id             INTEGER PRIMARY KEY,
+        at             TEXT NOT NULL,
+        question_id    INTEGER NOT NULL,
+        action         TEXT NOT NULL,
+        from_status    TEXT NOT NULL,
+        to_status      TEXT NOT NULL,
+        prev_highlight INTEGER,
+        undone         INTEGER NOT NULL DEFAULT 0,
+        actor_key      TEXT NOT NULL,
+        actor_name     TEXT NOT NULL,
+        reason         TEXT
+    );
+    """,
 ]

@@ -1,0 +1,502 @@
+"""Live Q&A: one pool of questions per session for everyone, on every platform.
+
+The rules live here (when a session takes questions, length, pace, duplicates, blocks,
+which moderation step may follow which); the tables in `bot.store.qa`; what the bot
+posts about it in `bot.qa_notices`; the presenter screen in `bot.web.present`.
+
+Anonymity: an anonymous question keeps no platform user id. People are known to the Q&A
+tables only by keyed hashes (HMAC-SHA256 with a secret that is not in the database), one
+kind per purpose, so no column links an anonymous question to a named person:
+- `author`: stored on an anonymous question; finds your own anonymous questions, and
+  is what blocking an anonymous question blocks;
+- `voter`: on votes, so each person votes once;
+- `block`: what blocking a named question's asker stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import hmac
+import io
+import logging
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.agenda import Agenda, Session
+from bot.clock import Clock
+from bot.context import UserError
+from bot.i18n import L
+from bot.model import UserRef
+from bot.settings import QAConfig
+from bot.store import Store
+from bot.store import qa as db
+from bot.store.qa import ANSWERED, APPROVED, PENDING, REJECTED, Duplicate, Question
+
+log = logging.getLogger(__name__)
+
+# Which moderation step may follow which: action -> (statuses it applies to, new status).
+STEPS: dict[str, tuple[tuple[str, ...], str]] = {
+    "approve": ((PENDING, REJECTED), APPROVED),
+    "reject": ((PENDING, APPROVED), REJECTED),
+    "highlight": ((PENDING, APPROVED, ANSWERED), APPROVED),
+    "answered": ((PENDING, APPROVED), ANSWERED),
+}
+VISIBLE = (APPROVED, ANSWERED)
+REASON_MAX = 200
+
+
+def load_secret(configured: str | None, db_path: Path) -> bytes:
+    """The key of the keyed hashes: FORUM_BOT_SECRET, else a random one kept beside the
+    database (readable by the bot's user only), so that votes and blocks survive restarts
+    while a copy of the database alone reveals nobody."""
+    if configured:
+        return configured.encode("utf-8")
+    if str(db_path) == ":memory:":
+        return secrets.token_bytes(32)
+    path = db_path.with_name(db_path.name + ".secret")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_hex(32))
+    log.info("made a Q&A secret in %s; set FORUM_BOT_SECRET to choose your own", path)
+    return path.read_bytes().strip()
+
+
+class Keys:
+    """Keyed hashes of a person, one kind per purpose (see the module's docstring)."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _hash(self, purpose: str, user: UserRef) -> str:
+        message = f"{purpose}\x00{user.platform}\x00{user.id}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:40]
+
+    def author(self, user: UserRef) -> str:
+        return self._hash("author", user)
+
+    def voter(self, user: UserRef) -> str:
+        return self._hash("voter", user)
+
+    def block(self, user: UserRef) -> str:
+        return self._hash("block", user)
+
+    def token(self, purpose: str) -> str:
+        """A bearer token for a web page (e.g. "moderate:<session>")."""
+        digest = hmac.new(self._secret, f"token\x00{purpose}".encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+
+class Hub:
+    """Tells live pages that a session's questions changed: a version per session."""
+
+    def __init__(self) -> None:
+        self._versions: dict[str, int] = {}
+        self._waiters: dict[str, asyncio.Event] = {}
+
+    def version(self, session_id: str) -> int:
+        return self._versions.get(session_id, 0)
+
+    def publish(self, session_id: str) -> None:
+        self._versions[session_id] = self.version(session_id) + 1
+        event = self._waiters.pop(session_id, None)
+        if event is not None:
+            event.set()
+
+    async def wait(self, session_id: str, seen: int, seconds: float) -> bool:
+        """Wait until the session moves past version `seen`; False after `seconds`."""
+        if self.version(session_id) != seen:
+            return True
+        event = self._waiters.setdefault(session_id, asyncio.Event())
+        try:
+            async with asyncio.timeout(seconds):
+                await event.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Status:
+    """Whether a session takes questions now, and why."""
+
+    open: bool
+    manual: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
+    moderated: bool
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What became of a question someone asked."""
+
+    question: Question
+    duplicate: bool = False
+    voted: bool = False  # a duplicate counted as the asker's up-vote
+
+
+def normalise(text: str) -> str:
+    """The same question typed differently ("What's X?" / "what is x") compares equal
+    after this: compatibility forms, case, punctuation and spacing do not count."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub("['’]", "", text)  # "what's" and "whats" are the same word
+    text = re.sub(r"[\W_]+", " ", text)
+    return " ".join(text.split())
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class QA:
+    """The Q&A rules over the store; one per core."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        agenda: Callable[[], Agenda],
+        config: QAConfig,
+        secret: bytes,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self._agenda = agenda
+        self.config = config
+        self.keys = Keys(secret)
+        self.hub = Hub()
+        # Last question time per person: memory only, so it links nobody to anything on
+        # disk (a restart forgets a 30-second limit, which is harmless).
+        self._last_ask: dict[str, datetime] = {}
+        # bot.qa_notices.Notices when the bot runs its outbound side.
+        self.notices: Any = None
+        # Where the web server answers (for links to the presenter screen), once it runs.
+        self.web_url = ""
+
+    @property
+    def agenda(self) -> Agenda:
+        return self._agenda()
+
+    def session(self, session_id: str) -> Session:
+        found = self.agenda.session(session_id)
+        if found is None:
+            raise UserError("qa.no_session", query=_clip(session_id))
+        return found
+
+    # -- when a session takes questions --------------------------------------------------
+
+    async def status(self, s: Session, now: datetime | None = None) -> Status:
+        """Open from a Q&A session's start until `close_after_minutes` after its end,
+        unless a moderator opened or closed it by hand."""
+        now = now or self.clock.now()
+        st = await db.session_state(self.store, s.id)
+        moderated = st.moderated if st.moderated is not None else s.qa_moderated
+        closes = s.end + timedelta(minutes=self.config.close_after_minutes)
+        if st.state is not None and (st.until is None or now < st.until):
+            is_open = st.state == "open"
+            return Status(is_open, True, None, st.until if is_open else None, moderated)
+        if s.qa and s.start <= now < closes:
+            return Status(True, False, s.start, closes, moderated)
+        opens = s.start if s.qa and now < s.start else None
+        return Status(False, False, opens, closes if s.qa else None, moderated)
+
+    async def open_sessions(self, now: datetime | None = None) -> list[Session]:
+        """Every session taking questions now."""
+        now = now or self.clock.now()
+        manual = {
+            r["session_id"] for r in await self.store.fetchall("SELECT session_id FROM qa_sessions")
+        }
+        found = []
+        for s in self.agenda.sessions:
+            if (s.qa or s.id in manual) and (await self.status(s, now)).open:
+                found.append(s)
+        return found
+
+    async def set_open(
+        self, s: Session, is_open: bool, actor: UserRef, moderated: bool | None = None
+    ) -> Status:
+        """A moderator opens (until the session's usual close, or for good once that has
+        passed) or closes (for good) a session's Q&A."""
+        now = self.clock.now()
+        closes = s.end + timedelta(minutes=self.config.close_after_minutes)
+        until = closes if is_open and closes > now else None
+        await db.set_state(self.store, s.id, "open" if is_open else "closed", until, now, moderated)
+        log.info(
+            "Q&A of %s %s by %s", s.id, "opened" if is_open else "closed", actor.name or actor.key
+        )
+        self.hub.publish(s.id)
+        return await self.status(s, now)
+
+    # -- participants --------------------------------------------------------------------
+
+    async def ask(
+        self,
+        user: UserRef,
+        s: Session,
+        text: str,
+        *,
+        anonymous: bool,
+        pick: Callable[[L], str] = lambda text: text.en,
+    ) -> Asked:
+        """Take a question, or refuse it with a UserError that says why (`pick` chooses
+        the asker's language for a session title in that message)."""
+        now = self.clock.now()
+        body = " ".join(text.split())
+        norm = normalise(body)
+        if len(body) < self.config.min_length or not norm:
+            raise UserError("qa.too_short", min=self.config.min_length)
+        if len(body) > self.config.max_length:
+            raise UserError("qa.too_long", max=self.config.max_length, length=len(body))
+        status = await self.status(s, now)
+        if not status.open:
+            raise UserError("qa.closed", title=pick(s.title))
+        if await db.is_blocked(self.store, (self.keys.block(user), self.keys.author(user))):
+            raise UserError("qa.blocked")
+        last = self._last_ask.get(user.key)
+        if last is not None and now - last < timedelta(seconds=self.config.rate_seconds):
+            wait = self.config.rate_seconds - int((now - last).total_seconds())
+            raise UserError("qa.slow_down", seconds=max(1, wait))
+        self._last_ask[user.key] = now
+        try:
+            q = await db.add_question(
+                self.store,
+                session_id=s.id,
+                body=body,
+                norm=norm,
+                anonymous=anonymous,
+                author_key=self.keys.author(user) if anonymous else None,
+                author=None if anonymous else (user.platform, user.id, user.name or user.id),
+                status=PENDING if status.moderated else APPROVED,
+                now=now,
+            )
+        except Duplicate as dup:
+            existing = dup.existing
+            if existing.status == REJECTED:
+                raise UserError("qa.duplicate_rejected", id=existing.id) from None
+            voted = await db.vote(self.store, existing.id, self.keys.voter(user), add=True)
+            fresh = await db.get(self.store, existing.id) or existing
+            if voted:
+                self._changed(fresh, votes=True)
+            return Asked(fresh, duplicate=True, voted=voted)
+        self.hub.publish(s.id)
+        if self.notices is not None:
+            await self.notices.asked(q)
+        return Asked(q)
+
+    async def question(self, question_id: int) -> Question:
+        """A question by number, or a clear refusal."""
+        q = await db.get(self.store, question_id)
+        if q is None:
+            raise UserError("qa.no_question", id=question_id)
+        return q
+
+    async def vote(self, user: UserRef, question_id: int, *, add: bool) -> tuple[bool, Question]:
+        """Up-vote (or withdraw); (False, question) when it changed nothing."""
+        q = await self.question(question_id)
+        if q.status not in VISIBLE:
+            raise UserError("qa.not_votable", id=question_id)
+        if add and q.status == ANSWERED:
+            raise UserError("qa.already_answered", id=question_id)
+        changed = await db.vote(self.store, question_id, self.keys.voter(user), add=add)
+        fresh = await db.get(self.store, question_id) or q
+        if changed:
+            self._changed(fresh, votes=True)
+        return changed, fresh
+
+    async def has_voted(self, user: UserRef, question_id: int) -> bool:
+        return await db.has_vote(self.store, question_id, self.keys.voter(user))
+
+    async def listing(
+        self, session_id: str, order: str = "top", limit: int = 10, *, pending: bool = False
+    ) -> list[Question]:
+        statuses = (PENDING,) if pending else (APPROVED,)
+        return await db.listing(self.store, session_id, statuses, order, limit)
+
+    async def store_counts(self, session_id: str) -> dict[str, int]:
+        """How many questions of a session are in each status."""
+        return await db.counts(self.store, session_id)
+
+    async def mine(self, user: UserRef) -> list[Question]:
+        """A person's own questions, named and anonymous, newest first."""
+        named = await db.by_author(self.store, user.platform, user.id)
+        anonymous = await db.by_author_key(self.store, self.keys.author(user))
+        return sorted(named + anonymous, key=lambda q: q.id, reverse=True)[:20]
+
+    # -- moderators ------------------------------------------------------------------------
+
+    async def moderate(
+        self, actor: UserRef, question_id: int, action: str, reason: str | None = None
+    ) -> db.Change:
+        """Approve, reject, highlight, mark answered, or undo; logged with who did it."""
+        q = await self.question(question_id)
+        who = (actor.key, actor.name or actor.id)
+        if action == "undo":
+            undone = await db.undo(self.store, question_id, actor=who, now=self.clock.now())
+            if undone is None:
+                raise UserError("qa.nothing_to_undo", id=question_id)
+            change = undone
+        else:
+            allowed, to_status = STEPS[action]
+            highlighted = (await db.session_state(self.store, q.session_id)).highlight_id
+            if action == "highlight" and highlighted == q.id:
+                raise UserError("qa.already_highlighted", id=question_id)
+            if q.status not in allowed:
+                raise UserError(f"qa.already_{q.status}", id=question_id)
+            highlight = True if action == "highlight" else (False if action != "approve" else None)
+            clean = _clip(" ".join(reason.split()), REASON_MAX) if reason else None
+            change = await db.moderate(
+                self.store,
+                question_id,
+                action,
+                to_status,
+                highlight=highlight,
+                actor=who,
+                reason=clean,
+                now=self.clock.now(),
+            )
+        log.info(
+            "Q&A %s of question %d (%s -> %s) by %s",
+            change.action,
+            question_id,
+            change.from_status,
+            change.to_status,
+            who[1],
+        )
+        self.hub.publish(q.session_id)
+        if self.notices is not None:
+            await self.notices.moderated(change)
+        return change
+
+    async def block(self, actor: UserRef, question_id: int) -> bool:
+        """Stop the asker of a question (anonymous ones too) from asking again."""
+        q = await self.question(question_id)
+        if q.anonymous:
+            key = await db.author_key_of(self.store, question_id)
+        else:
+            key = self.keys.block(UserRef(q.author_platform or "", q.author_id or ""))
+        if not key:
+            raise UserError("qa.no_question", id=question_id)
+        added = await db.block(self.store, key, self.clock.now())
+        if added:
+            await db.log_action(
+                self.store,
+                question_id,
+                "block",
+                q.status,
+                (actor.key, actor.name or actor.id),
+                None,
+                self.clock.now(),
+            )
+            log.info("Q&A: the asker of question %d blocked by %s", question_id, actor.key)
+        return added
+
+    async def highlighted(self, session_id: str) -> Question | None:
+        st = await db.session_state(self.store, session_id)
+        if st.highlight_id is None:
+            return None
+        q = await db.get(self.store, st.highlight_id)
+        return q if q is not None and q.status == APPROVED else None
+
+    def _changed(self, q: Question, *, votes: bool) -> None:
+        self.hub.publish(q.session_id)
+        if votes and self.notices is not None:
+            self.notices.votes_changed(q)
+
+    # -- what pages and exports show -------------------------------------------------------
+
+    async def snapshot(self, session_id: str, limit: int = 10) -> dict[str, Any]:
+        """The presenter screen's state: the highlighted question and the top approved."""
+        s = self.session(session_id)
+        current = await self.highlighted(session_id)
+        shown = current.id if current else None
+        top = [q for q in await self.listing(session_id, "top", limit + 1) if q.id != shown]
+        status = await self.status(s)
+        return {
+            "session": s.id,
+            "title": {"en": s.title.en, "ko": s.title.ko},
+            "open": status.open,
+            "highlight": _public(current) if current else None,
+            "top": [_public(q) for q in top[:limit]],
+            "counts": await db.counts(self.store, session_id),
+        }
+
+    async def export(self, session_id: str, fmt: str, tz: ZoneInfo) -> bytes:
+        """Every question of a session as CSV (UTF-8 with BOM, for spreadsheets) or
+        Markdown: number, time, status, votes, question, author unless anonymous."""
+        questions = await db.all_of_session(self.store, session_id)
+        current = (await db.session_state(self.store, session_id)).highlight_id
+        if fmt == "md":
+            return _markdown(self.session(session_id), questions, current, tz).encode("utf-8")
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(
+            ["id", "asked_at", "status", "highlighted", "votes", "question", "author", "platform"]
+        )
+        for q in questions:
+            writer.writerow(
+                [
+                    q.id,
+                    q.created_at.astimezone(tz).isoformat(timespec="seconds"),
+                    q.status,
+                    "yes" if q.id == current else "",
+                    q.votes,
+                    _cell(q.body),
+                    "" if q.anonymous else _cell(q.author_name or ""),
+                    "" if q.anonymous else (q.author_platform or ""),
+                ]
+            )
+        return out.getvalue().encode("utf-8-sig")
+
+
+def _public(q: Question) -> dict[str, Any]:
+    """A question as a page shows it: never an id of its author."""
+    return {
+        "id": q.id,
+        "text": q.body,
+        "votes": q.votes,
+        "author": None if q.anonymous else q.author_name,
+        "status": q.status,
+    }
+
+
+def _cell(text: str) -> str:
+    """A spreadsheet reads a cell starting with = + - @ as a formula: keep it text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _markdown(s: Session, questions: Sequence[Question], current: int | None, tz: ZoneInfo) -> str:
+    title = s.title.en if not s.title.ko else f"{s.title.en} / {s.title.ko}"
+    lines = [
+        f"# Q&A: {_md(title)}",
+        "",
+        "| # | Asked | Status | Votes | Question | Author |",
+        "|---|---|---|---|---|---|",
+    ]
+    for q in questions:
+        status = q.status + (" (highlighted)" if q.id == current else "")
+        author = "anonymous" if q.anonymous else _md(q.author_name or "")
+        lines.append(
+            f"| {q.id} | {q.created_at.astimezone(tz):%Y-%m-%d %H:%M} | {status} | {q.votes} "
+            f"| {_md(q.body)} | {author} |"
+        )
+    return "\n".join(lines) + "\n"

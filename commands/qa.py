@@ -1,0 +1,426 @@
+"""Live Q&A: /ask, /questions, /myquestions for everyone; /qa, /qa-open, /qa-close,
+/qa-block, /qa-export and /qa-screen for moderators; the vote and moderation buttons."""
+
+from __future__ import annotations
+
+from bot.agenda import Session
+from bot.context import Context, UserError
+from bot.i18n import L
+from bot.model import Attachment, Button, Card, Reply, Role, Text
+from bot.qa import STEPS, Asked
+from bot.registry import Choice, Option, OptionType, action, command
+from bot.store.qa import APPROVED, PENDING, Question
+from commands.reminders import one_session
+
+ACTIONS = (*STEPS, "undo")
+LIST_SIZE = 10
+
+
+async def _room_of_channel(ctx: Context) -> str | None:
+    """The room whose channel this is, from the event file's mapping."""
+    mapping = ctx.config.platforms.get(ctx.platform)
+    if mapping is None:
+        return None
+    for room, channel in mapping.rooms.items():
+        if channel.lstrip("#") in (ctx.channel.id, ctx.channel.name.lstrip("#")):
+            return room
+    return None
+
+
+async def pick_session(ctx: Context, named: str | None, *, for_asking: bool) -> Session:
+    """The session named, else the one taking questions in this channel's room, else the
+    only one taking questions at all; for reading, else the only Q&A session there is."""
+    if named:
+        return one_session(ctx, named)
+    open_now: list[Session] = await ctx.qa.open_sessions()
+    room = await _room_of_channel(ctx)
+    here = [s for s in open_now if room and s.room == room]
+    if len(here) == 1:
+        return here[0]
+    if len(open_now) == 1:
+        return open_now[0]
+    if open_now:
+        raise UserError("qa.which_session", ids=", ".join(s.id for s in open_now[:5]))
+    if not for_asking:
+        with_qa = [s for s in ctx.agenda.sessions if s.qa]
+        if len(with_qa) == 1:
+            return with_qa[0]
+    upcoming = [s for s in ctx.agenda.sessions if s.qa and s.start > ctx.clock.now()]
+    if upcoming:
+        s = upcoming[0]
+        raise UserError(
+            "qa.none_open_next", title=ctx.t.pick(s.title), when=ctx.t.date_time(s.start)
+        )
+    raise UserError("qa.none_open")
+
+
+def _line(ctx: Context, q: Question, *, mine: bool = False) -> str:
+    t = ctx.t
+    who = t("qa.anonymous") if q.anonymous else (q.author_name or "?")
+    status = "" if q.status == APPROVED and not mine else f" [{t(f'qa.status.{q.status}')}]"
+    reason = f" ({q.reason})" if mine and q.reason else ""
+    return f"#{q.id} ▲{q.votes}{status} {q.body} · {who}{reason}"
+
+
+@command(
+    "ask",
+    L("Ask the speakers a question (optionally anonymous)", "연사에게 질문하기 (익명 가능)"),
+    options=[
+        Option(
+            "question",
+            L("Your question", "질문 내용"),
+            required=True,
+            rest=True,
+            max_length=2000,
+            name_ko="질문",
+        ),
+        Option(
+            "anonymous",
+            L("Hide your name from everyone, moderators too", "이름 숨기기 (진행자에게도)"),
+            type=OptionType.BOOLEAN,
+            name_ko="익명",
+        ),
+        Option(
+            "session",
+            L(
+                "Which session (default: the one in Q&A now)",
+                "세션 (기본: 지금 질의응답 중인 세션)",
+            ),
+            autocomplete="session",
+            name_ko="세션",
+        ),
+    ],
+    name_ko="질문",
+)
+async def ask(
+    ctx: Context, question: str, anonymous: bool = False, session: str | None = None
+) -> Reply:
+    """Submit a question to a session's Q&A."""
+    t = ctx.t
+    s = await pick_session(ctx, session, for_asking=True)
+    asked: Asked = await ctx.qa.ask(ctx.user, s, question, anonymous=anonymous, pick=t.pick)
+    q = asked.question
+    if asked.duplicate:
+        key = "qa.duplicate_voted" if asked.voted else "qa.duplicate_already"
+        return Reply(t(key, id=q.id, votes=q.votes))
+    lines = [
+        t(
+            "qa.asked_pending" if q.status == PENDING else "qa.asked_live",
+            id=q.id,
+            title=t.pick(s.title),
+        )
+    ]
+    if anonymous:
+        lines.append(t("qa.asked_anonymous"))
+    return Reply(" ".join(lines))
+
+
+@command(
+    "questions",
+    L("The questions of a session, with up-vote buttons", "세션의 질문 목록과 추천 버튼"),
+    options=[
+        Option(
+            "session",
+            L(
+                "Which session (default: the one in Q&A now)",
+                "세션 (기본: 지금 질의응답 중인 세션)",
+            ),
+            autocomplete="session",
+            name_ko="세션",
+        ),
+        Option(
+            "order",
+            L(
+                "top (most votes), new, or pending (moderators)",
+                "top(추천순), new(최신순), pending(진행자)",
+            ),
+            choices=(
+                Choice("top", L("most votes", "추천순")),
+                Choice("new", L("newest", "최신순")),
+                Choice("pending", L("waiting for approval", "승인 대기")),
+            ),
+            name_ko="정렬",
+        ),
+    ],
+    name_ko="질문목록",
+)
+async def questions(ctx: Context, session: str | None = None, order: str | None = None) -> Reply:
+    """List approved questions (or, for moderators, those waiting)."""
+    t = ctx.t
+    if order is None and session is not None and session.lower() in ("top", "new", "pending"):
+        order, session = session.lower(), None  # typed as one word: "/questions new"
+    order = order or "top"
+    if order == "pending" and ctx.role < Role.MODERATOR:
+        raise UserError("qa.pending_moderators")
+    s = await pick_session(ctx, session, for_asking=False)
+    found = await ctx.qa.listing(
+        s.id, "new" if order == "pending" else order, LIST_SIZE, pending=order == "pending"
+    )
+    current = await ctx.qa.highlighted(s.id)
+    if not found and current is None:
+        return Reply(t("qa.list_empty", title=t.pick(s.title)))
+    lines: list[Text] = []
+    if current is not None:
+        lines.append(f"{t('qa.now_answering')}: {_line(ctx, current)}")
+    shown = current.id if current else None
+    found = [q for q in found if q.id != shown]
+    lines += [_line(ctx, q) for q in found]
+    if order == "pending":
+        buttons = tuple(Button(f"✓ #{q.id}", "qa.approve", str(q.id), "primary") for q in found[:5])
+        footer = t("qa.pending_hint")
+    else:
+        buttons = tuple(Button(f"▲ #{q.id}", "qa.vote", str(q.id)) for q in found)
+        footer = t("qa.list_hint")
+    title = t("qa.list_title", title=t.pick(s.title))
+    return Reply(card=Card(title, lines=tuple(lines), footer=footer), buttons=buttons)
+
+
+@command(
+    "myquestions",
+    L("Your questions and what became of them", "내 질문과 처리 상태"),
+    name_ko="내질문",
+)
+async def myquestions(ctx: Context) -> Reply:
+    """A person's own questions, anonymous ones included (found by their keyed hash)."""
+    t = ctx.t
+    mine = await ctx.qa.mine(ctx.user)
+    if not mine:
+        return Reply(t("qa.mine_empty"))
+    return Reply(card=Card(t("qa.mine_title"), lines=tuple(_line(ctx, q, mine=True) for q in mine)))
+
+
+async def _vote(ctx: Context, value: str, *, add: bool) -> Reply:
+    t = ctx.t
+    qid = _number(value)
+    changed, q = await ctx.qa.vote(ctx.user, qid, add=add)
+    if add and not changed:
+        return Reply(
+            t("qa.vote_again", id=qid, votes=q.votes),
+            buttons=(Button(t("qa.button.unvote"), "qa.unvote", str(qid)),),
+        )
+    if add:
+        return Reply(t("qa.voted", id=qid, votes=q.votes))
+    return Reply(t("qa.unvoted" if changed else "qa.not_voted", id=qid, votes=q.votes))
+
+
+def _number(value: str) -> int:
+    text = value.strip().lstrip("#")
+    if not text.isdigit() or len(text) > 9:
+        raise UserError("qa.bad_id", value=value[:20])
+    return int(text)
+
+
+@action("qa.vote")
+async def vote_button(ctx: Context, value: str) -> Reply:
+    """Up-vote; pressing again says so and offers to withdraw."""
+    return await _vote(ctx, value, add=True)
+
+
+@action("qa.unvote")
+async def unvote_button(ctx: Context, value: str) -> Reply:
+    """Withdraw one's up-vote."""
+    return await _vote(ctx, value, add=False)
+
+
+async def _moderate(ctx: Context, qid: int, what: str, reason: str | None = None) -> Reply:
+    t = ctx.t
+    change = await ctx.qa.moderate(ctx.user, qid, what, reason)
+    q = change.question
+    status = t(f"qa.status.{change.to_status}")
+    text = t("qa.moderated", id=qid, action=t(f"qa.action.{change.action}"), status=status)
+    if what == "reject" and q.anonymous:
+        text += " " + t("qa.rejected_anonymous")
+    return Reply(text)
+
+
+def _moderation_button(what: str):  # type: ignore[no-untyped-def]
+    async def press(ctx: Context, value: str) -> Reply:
+        return await _moderate(ctx, _number(value), what)
+
+    press.__doc__ = f"The moderators' {what} button."
+    return action(f"qa.{what}", role=Role.MODERATOR)(press)
+
+
+approve_button = _moderation_button("approve")
+reject_button = _moderation_button("reject")
+highlight_button = _moderation_button("highlight")
+answered_button = _moderation_button("answered")
+
+
+@command(
+    "qa",
+    L(
+        "Moderate a question: approve, reject, highlight, answered, undo",
+        "질문 관리: 승인, 거절, 강조, 답변 완료, 되돌리기",
+    ),
+    options=[
+        Option(
+            "action",
+            L("What to do", "할 일"),
+            required=True,
+            choices=tuple(Choice(a, L(a)) for a in ACTIONS),
+            name_ko="동작",
+        ),
+        Option(
+            "id",
+            L("Question number", "질문 번호"),
+            type=OptionType.INTEGER,
+            required=True,
+            min_value=1,
+            name_ko="번호",
+        ),
+        Option(
+            "reason",
+            L(
+                "Why (a rejection's reason is told to the asker)",
+                "사유 (거절 사유는 질문자에게 전달)",
+            ),
+            rest=True,
+            max_length=200,
+            name_ko="사유",
+        ),
+    ],
+    role=Role.MODERATOR,
+    name_ko="질문관리",
+)
+async def qa(ctx: Context, action: str, id: int, reason: str | None = None) -> Reply:
+    """Moderate one question by number."""
+    return await _moderate(ctx, id, action, reason)
+
+
+def _session_option(required: bool) -> Option:
+    return Option(
+        "session",
+        L("Session id or title", "세션 ID 또는 제목"),
+        required=required,
+        autocomplete="session",
+        name_ko="세션",
+    )
+
+
+@command(
+    "qa-open",
+    L("Open a session's Q&A now", "세션 질의응답 열기"),
+    options=[
+        _session_option(True),
+        Option(
+            "moderated",
+            L("Questions wait for approval", "질문 사전 승인"),
+            type=OptionType.BOOLEAN,
+            name_ko="사전승인",
+        ),
+    ],
+    role=Role.MODERATOR,
+    name_ko="질의응답열기",
+)
+async def qa_open(ctx: Context, session: str, moderated: bool | None = None) -> Reply:
+    """Open a session's Q&A by hand."""
+    t = ctx.t
+    s = one_session(ctx, session)
+    status = await ctx.qa.set_open(s, True, ctx.user, moderated)
+    key = "qa.opened_until" if status.closes_at else "qa.opened"
+    when = t.date_time(status.closes_at) if status.closes_at else ""
+    mode = t("qa.mode_moderated" if status.moderated else "qa.mode_open")
+    return Reply(t(key, title=t.pick(s.title), when=when) + " " + mode)
+
+
+@command(
+    "qa-close",
+    L("Close a session's Q&A", "세션 질의응답 닫기"),
+    options=[_session_option(True)],
+    role=Role.MODERATOR,
+    name_ko="질의응답닫기",
+)
+async def qa_close(ctx: Context, session: str) -> Reply:
+    """Close a session's Q&A by hand (it stays closed)."""
+    s = one_session(ctx, session)
+    await ctx.qa.set_open(s, False, ctx.user)
+    return Reply(ctx.t("qa.closed_now", title=ctx.t.pick(s.title)))
+
+
+@command(
+    "qa-block",
+    L("Stop a question's asker from asking again", "질문자의 추가 질문 차단"),
+    options=[
+        Option(
+            "id",
+            L("Question number", "질문 번호"),
+            type=OptionType.INTEGER,
+            required=True,
+            min_value=1,
+            name_ko="번호",
+        )
+    ],
+    role=Role.MODERATOR,
+    name_ko="질문차단",
+)
+async def qa_block(ctx: Context, id: int) -> Reply:
+    """Block the asker of question `id` (anonymous askers too, without revealing them)."""
+    added = await ctx.qa.block(ctx.user, id)
+    return Reply(ctx.t("qa.blocked_now" if added else "qa.blocked_already", id=id))
+
+
+@command(
+    "qa-export",
+    L("Export a session's questions as a file", "세션 질문을 파일로 내보내기"),
+    options=[
+        _session_option(True),
+        Option(
+            "format",
+            L("csv or md", "csv 또는 md"),
+            choices=(Choice("csv", L("CSV")), Choice("md", L("Markdown"))),
+            name_ko="형식",
+        ),
+    ],
+    role=Role.MODERATOR,
+    name_ko="질문내보내기",
+)
+async def qa_export(ctx: Context, session: str, format: str | None = None) -> Reply:
+    """Every question of a session, with votes, status, time and (unless anonymous) author."""
+    s = one_session(ctx, session)
+    fmt = format or "csv"
+    data = await ctx.qa.export(s.id, fmt, ctx.t.tz)
+    mime = "text/csv" if fmt == "csv" else "text/markdown"
+    counts = sum((await ctx.qa.store_counts(s.id)).values())
+    return Reply(
+        ctx.t("qa.exported", count=counts, title=ctx.t.pick(s.title)),
+        file=Attachment(f"questions-{s.id}.{fmt}", data, f"{mime}; charset=utf-8"),
+    )
+
+
+@command(
+    "qa-screen",
+    L("Links to a session's presenter screen and moderator page", "발표 화면과 진행자 페이지 링크"),
+    options=[_session_option(False)],
+    role=Role.MODERATOR,
+    name_ko="질문화면",
+)
+async def qa_screen(ctx: Context, session: str | None = None) -> Reply:
+    """Where the presenter screen and the moderators' web page are (the latter's link
+    carries its token: it is shown to moderators only, privately)."""
+    t = ctx.t
+    s = await pick_session(ctx, session, for_asking=False)
+    base = ctx.qa.web_url
+    if not base:
+        raise UserError("qa.no_web")
+    token = ctx.qa.keys.token(f"moderate:{s.id}")
+    return Reply(
+        card=Card(
+            t("qa.screen_title", title=t.pick(s.title)),
+            lines=(
+                f"{t('qa.screen_present')}: {base}/present/{s.id}",
+                f"{t('qa.screen_moderate')}: {base}/moderate/{s.id}?token={token}",
+            ),
+        )
+    )
+
+
+COMMANDS = [ask, questions, myquestions, qa, qa_open, qa_close, qa_block, qa_export, qa_screen]
+BUTTONS = [
+    vote_button,
+    unvote_button,
+    approve_button,
+    reject_button,
+    highlight_button,
+    answered_button,
+]

