@@ -90,6 +90,20 @@ def _parser() -> argparse.ArgumentParser:
     common(announce)
     announce.add_argument("--db", type=Path, help="the running bot's SQLite file")
 
+    qa = sub.add_parser("qa", help="live Q&A: export a session's questions, or its screen links")
+    qa_sub = qa.add_subparsers(dest="qa_command", metavar="ACTION", required=True)
+    qa_export = qa_sub.add_parser("export", help="write a session's questions as CSV or Markdown")
+    qa_export.add_argument("session", help="the session's id, e.g. dialogue")
+    qa_export.add_argument("--format", choices=["csv", "md"], default="csv")
+    qa_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    qa_screen = qa_sub.add_parser(
+        "screen", help="print the presenter screen's and the moderators' page's links"
+    )
+    qa_screen.add_argument("session", help="the session's id, e.g. dialogue")
+    for p in (qa_export, qa_screen):
+        common(p)
+        p.add_argument("--db", type=Path, help="SQLite file (default: FORUM_BOT_DB)")
+
     slack = sub.add_parser(
         "slack-manifest", help="print the Slack app manifest to create the app from"
     )
@@ -129,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _reload(args.db or settings.db)
     if args.command == "announce":
         return asyncio.run(_announce(settings, args))
+    if args.command == "qa":
+        return asyncio.run(_qa(settings, args))
     if args.command == "slack-manifest":
         return _slack_manifest(settings, args.config, args.url)
     return _run(settings, args)
@@ -159,6 +175,51 @@ async def _status(db: Path) -> int:
         print(f"personal reminders: {subs[0] if subs else 0}")
     finally:
         await store.close()
+    return 0
+
+
+async def _qa(settings: Settings, args: argparse.Namespace) -> int:
+    """`forum-bot qa export|screen SESSION`: from the database, while the bot runs or not."""
+    from bot.app import build_core, config_path
+    from bot.clock import SystemClock
+    from bot.qa import load_secret
+    from bot.store import Store
+
+    db = args.db or settings.db
+    if not db.exists():
+        print(f"forum-bot: no database at {db}", file=sys.stderr)
+        return 1
+    try:
+        config = load_event(config_path(settings, args.config))
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    secret = load_secret(settings.secret.get_secret_value() if settings.secret else None, db)
+    store = await Store.open(db)
+    try:
+        core = await build_core(config, store, SystemClock(), secret)
+        if core.agenda.session(args.session) is None:
+            known = ", ".join(s.id for s in core.agenda.sessions if s.qa) or "none"
+            print(
+                f"forum-bot: no session {args.session!r} (sessions with Q&A: {known})",
+                file=sys.stderr,
+            )
+            return 2
+        if args.qa_command == "screen":
+            base = settings.public_url or f"http://{settings.web_host}:{settings.web_port}"
+            token = core.qa.keys.token(f"moderate:{args.session}")
+            print(f"presenter screen:  {base.rstrip('/')}/present/{args.session}")
+            print(f"moderators' page:  {base.rstrip('/')}/moderate/{args.session}?token={token}")
+            return 0
+        data = await core.qa.export(args.session, args.format, core.agenda.event.timezone)
+    finally:
+        await store.close()
+    if args.out:
+        args.out.write_bytes(data)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0
 
 

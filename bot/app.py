@@ -310,9 +310,9 @@ async def _start_web(app: App, settings: Settings) -> WebServer | None:
             "sessions": len(app.core.agenda.sessions),
         }
 
-    web = WebServer(settings.web_host, settings.web_port or 0, health)
+    web = WebServer(settings.web_host, settings.web_port or 0, health, qa=app.core.qa)
     try:
-        await web.start()
+        port = await web.start()
     except OSError as exc:
         # A second bot on the same machine must not die for want of a health port.
         log.warning(
@@ -323,6 +323,8 @@ async def _start_web(app: App, settings: Settings) -> WebServer | None:
         )
         await web.stop()
         return None
+    # Links to the presenter screen (/qa-screen) use the address people reach it at.
+    app.core.qa.web_url = (settings.public_url or f"http://{settings.web_host}:{port}").rstrip("/")
     return web
 
 

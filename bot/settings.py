@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     db: Path = Field(DEFAULT_DB, validation_alias="FORUM_BOT_DB")
     web_host: str = Field("127.0.0.1", validation_alias="FORUM_BOT_WEB_HOST")
     web_port: int | None = Field(8080, validation_alias="FORUM_BOT_WEB_PORT", ge=0, le=65535)
+    # Where people reach the web server (behind a proxy): links to the presenter screen.
+    public_url: str = Field("", validation_alias="FORUM_BOT_PUBLIC_URL")
     log_level: str = Field("INFO", validation_alias="FORUM_BOT_LOG_LEVEL")
     secret: SecretStr | None = Field(None, validation_alias="FORUM_BOT_SECRET")
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")

@@ -161,3 +161,56 @@ def test_signal_shuts_down_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "forum-bot stopped" in err and "Traceback" not in err
+
+
+def test_qa_in_the_terminal_then_exported_from_the_shell(tmp_path: Path) -> None:
+    db = str(tmp_path / "qa.sqlite")
+    script = "\n".join(
+        [
+            "/ask How long do solid-state cells last?",
+            "/questions pending",
+            "/qa approve 1",
+            "/qa highlight 1",
+            "/questions",
+            "",
+        ]
+    )
+    done = forum_bot(
+        "run",
+        "--simulate-from",
+        "2026-02-05T13:10+09:00",
+        "--as",
+        "moderator",
+        "--db",
+        db,
+        stdin=script,
+        FORUM_BOT_SECRET="test-secret",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Question #1" in done.stdout and "Now answering" in done.stdout, done.stdout
+    csv_out = forum_bot("qa", "export", "dialogue", "--db", db)
+    assert csv_out.returncode == 0, csv_out.stderr
+    lines = csv_out.stdout.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("id,asked_at,status,highlighted,votes,question")
+    assert lines[1].startswith("1,2026-02-05T13:10") and "approved,yes,0" in lines[1]
+    md = tmp_path / "qa.md"
+    assert (
+        forum_bot(
+            "qa", "export", "dialogue", "--format", "md", "--out", str(md), "--db", db
+        ).returncode
+        == 0
+    )
+    assert "solid\\-state" in md.read_text(encoding="utf-8")
+    screen = forum_bot(
+        "qa",
+        "screen",
+        "dialogue",
+        "--db",
+        db,
+        FORUM_BOT_SECRET="test-secret",
+        FORUM_BOT_PUBLIC_URL="https://qa.example.com",
+    )
+    assert "https://qa.example.com/present/dialogue" in screen.stdout
+    assert "https://qa.example.com/moderate/dialogue?token=" in screen.stdout
+    wrong = forum_bot("qa", "export", "nope", "--db", db)
+    assert wrong.returncode == 2 and "sessions with Q&A: dialogue" in wrong.stderr

@@ -1,4 +1,4 @@
-"""The bot's web server: /healthz now; the presenter screen and moderator view later."""
+"""The bot's web server: /healthz, and the Q&A presenter screen and moderators' page."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.qa import QA
+from bot.web.present import QAPages
+
 log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
@@ -16,13 +19,15 @@ HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 class WebServer:
     """An aiohttp server on one host and port (port 0 picks a free one)."""
 
-    def __init__(self, host: str, port: int, health: HealthCheck) -> None:
+    def __init__(self, host: str, port: int, health: HealthCheck, qa: QA | None = None) -> None:
         self.host = host
         self.port = port
         self._health = health
-        self.app = web.Application()
+        self.app = web.Application(client_max_size=64 * 1024)
         self.app.router.add_get("/healthz", self._healthz)
-        # Open streams (server-sent events, later) must not hold shutdown for a minute.
+        if qa is not None:
+            QAPages(qa).add_routes(self.app)
+        # Open streams (the pages' server-sent events) must not hold shutdown for a minute.
         self._runner = web.AppRunner(self.app, shutdown_timeout=0.5, access_log=None)
 
     async def start(self) -> int:

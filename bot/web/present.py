@@ -1,0 +1,205 @@
+"""The presenter screen and the moderators' web page of a session's live Q&A.
+
+`/present/<session>` is for the hall's projector: the highlighted question large, the top
+ten below, updated by server-sent events as votes and moderation happen. It shows no
+author of an anonymous question and nothing but question text and counts, so it needs no
+login. `/moderate/<session>?token=...` does the moderators' actions from a laptop at the
+stage; its token is a keyed hash of the session (see `forum-bot qa screen` and /qa-screen).
+
+Pages are static files plus JSON: the browser puts every question in with `textContent`,
+so nothing a participant typed can become markup, and the Content-Security-Policy allows
+only this server's own script and style.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+import unicodedata
+from importlib import resources
+from typing import Any
+
+from aiohttp import web
+
+from bot.context import UserError
+from bot.i18n import Translator
+from bot.model import UserRef
+from bot.qa import QA, STEPS
+
+log = logging.getLogger(__name__)
+
+# A stream sends at most this many updates per second; a vote storm becomes a few frames.
+MAX_UPDATES_PER_SECOND = 5
+KEEPALIVE_SECONDS = 15.0
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+_ACTIONS = (*STEPS, "undo", "block")
+
+
+def _static(name: str) -> str:
+    return resources.files("bot.web").joinpath("static", name).read_text(encoding="utf-8")
+
+
+class QAPages:
+    """Routes of the Q&A pages over one QA service."""
+
+    def __init__(self, qa: QA) -> None:
+        self.qa = qa
+        self._files = {
+            name: _static(name)
+            for name in ("present.html", "present.js", "moderate.html", "moderate.js", "qa.css")
+        }
+
+    def add_routes(self, app: web.Application) -> None:
+        r = app.router
+        r.add_get("/present/{session}", self._present)
+        r.add_get("/present/{session}/events", self._present_events)
+        r.add_get("/moderate/{session}", self._moderate)
+        r.add_get("/moderate/{session}/events", self._moderate_events)
+        r.add_post("/moderate/{session}/action", self._moderate_action)
+        r.add_get("/static/qa/{name}", self._asset)
+
+    # -- pages ---------------------------------------------------------------------------
+
+    def _page(self, name: str) -> web.Response:
+        return web.Response(
+            text=self._files[name],
+            content_type="text/html",
+            charset="utf-8",
+            headers={
+                "Content-Security-Policy": _CSP,
+                "Referrer-Policy": "no-referrer",
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+            },
+        )
+
+    async def _asset(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name not in ("present.js", "moderate.js", "qa.css"):
+            raise web.HTTPNotFound()
+        kind = "text/css" if name.endswith(".css") else "text/javascript"
+        return web.Response(
+            text=self._files[name],
+            content_type=kind,
+            charset="utf-8",
+            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+        )
+
+    def _session(self, request: web.Request) -> str:
+        session_id = request.match_info["session"]
+        if self.qa.agenda.session(session_id) is None:
+            raise web.HTTPNotFound(text="There is no such session.\n")
+        return session_id
+
+    async def _present(self, request: web.Request) -> web.Response:
+        self._session(request)
+        return self._page("present.html")
+
+    def _authorised(self, request: web.Request, session_id: str) -> None:
+        given = request.headers.get("X-Moderator-Token") or request.query.get("token", "")
+        wanted = self.qa.keys.token(f"moderate:{session_id}")
+        if not hmac.compare_digest(given.encode(), wanted.encode()):
+            raise web.HTTPForbidden(text="This page needs the link from /qa-screen.\n")
+
+    async def _moderate(self, request: web.Request) -> web.Response:
+        session_id = self._session(request)
+        self._authorised(request, session_id)
+        return self._page("moderate.html")
+
+    # -- live data -------------------------------------------------------------------------
+
+    async def _present_events(self, request: web.Request) -> web.StreamResponse:
+        session_id = self._session(request)
+        return await self._stream(request, session_id, moderator=False)
+
+    async def _moderate_events(self, request: web.Request) -> web.StreamResponse:
+        session_id = self._session(request)
+        self._authorised(request, session_id)
+        return await self._stream(request, session_id, moderator=True)
+
+    async def _state(self, session_id: str, moderator: bool) -> dict[str, Any]:
+        state = await self.qa.snapshot(session_id)
+        if moderator:
+            pending = await self.qa.listing(session_id, "new", 50, pending=True)
+            state["pending"] = [
+                {
+                    "id": q.id,
+                    "text": q.body,
+                    "votes": q.votes,
+                    "author": None if q.anonymous else q.author_name,
+                }
+                for q in reversed(pending)
+            ]
+        return state
+
+    async def _stream(
+        self, request: web.Request, session_id: str, *, moderator: bool
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",  # a proxy in front must not hold the stream
+            }
+        )
+        await response.prepare(request)
+        hub = self.qa.hub
+        seen = -1
+        last_sent = 0.0
+        try:
+            while True:
+                version = hub.version(session_id)
+                if version != seen:
+                    # Coalesce bursts: a vote storm becomes a handful of frames.
+                    gap = last_sent + 1 / MAX_UPDATES_PER_SECOND - time.monotonic()
+                    if gap > 0:
+                        await asyncio.sleep(gap)
+                        version = hub.version(session_id)
+                    state = await self._state(session_id, moderator)
+                    state["version"] = version
+                    payload = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+                    await response.write(f"data: {payload}\n\n".encode())
+                    seen, last_sent = version, time.monotonic()
+                if not await hub.wait(session_id, seen, KEEPALIVE_SECONDS):
+                    await response.write(b": keep-alive\n\n")
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        return response
+
+    async def _moderate_action(self, request: web.Request) -> web.Response:
+        session_id = self._session(request)
+        self._authorised(request, session_id)
+        try:
+            body = await request.json()
+            what = str(body.get("action", ""))
+            qid = int(body.get("id", 0))
+            reason = body.get("reason")
+        except (ValueError, TypeError, AttributeError):
+            return web.json_response({"ok": False, "error": "Send JSON: action, id."}, status=400)
+        if what not in _ACTIONS or qid <= 0:
+            return web.json_response({"ok": False, "error": "Unknown action."}, status=400)
+        if reason is not None and (
+            not isinstance(reason, str) or any(unicodedata.category(c) == "Cc" for c in reason)
+        ):
+            return web.json_response(
+                {"ok": False, "error": "The reason is plain text."}, status=400
+            )
+        actor = UserRef("web", f"moderate:{session_id}", "moderator (web)")
+        t = Translator(self.qa.agenda.event.default_language, self.qa.agenda.event.timezone)
+        try:
+            q = await self.qa.question(qid)
+            if q.session_id != session_id:
+                raise UserError("qa.no_question", id=qid)
+            if what == "block":
+                await self.qa.block(actor, qid)
+            else:
+                await self.qa.moderate(actor, qid, what, reason or None)
+        except UserError as exc:
+            return web.json_response({"ok": False, "error": t(exc.key, **exc.params)}, status=409)
+        return web.json_response({"ok": True})
