@@ -114,6 +114,15 @@ def test_every_problem_is_listed_with_path_and_line() -> None:
             "  discord: {roles: {admin: [x]}}\n",
             "roles can be moderator and organiser",
         ),
+        (
+            "event: {name: X, timezone: UTC, dates: [2026-02-05]}\n"
+            "qa: {min_length: 50, max_length: 20}\n",
+            "min_length (50) is more than max_length (20)",
+        ),
+        (
+            "event: {name: X, timezone: UTC, dates: [2026-02-05]}\nqa: {rate_second: 5}\n",
+            "qa.rate_second",
+        ),
     ],
 )
 def test_malformed_files(text: str, expected: str) -> None:

@@ -167,7 +167,10 @@ class QAPages:
                     await response.write(f"data: {payload}\n\n".encode())
                     seen, last_sent = version, time.monotonic()
                 if not await hub.wait(session_id, seen, KEEPALIVE_SECONDS):
-                    await response.write(b": keep-alive\n\n")
+                    # Quiet for a while: send the state again anyway. It keeps the
+                    # connection alive through proxies, and the open/closed label follows
+                    # the clock (Q&A opens and closes by time, with no vote to announce it).
+                    seen = -1
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         return response
