@@ -19,6 +19,9 @@ from bot.store import Store
 
 KST_0900 = datetime.fromisoformat("2026-02-05T09:00:00+09:00")
 
+# browser_page: a real headless chromium page for every test that asks for one.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(scope="session")
 def event_config() -> EventConfig:

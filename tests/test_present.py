@@ -61,8 +61,13 @@ async def test_presenter_page_and_stream(site: str, core: Core) -> None:
             assert stream.headers["Content-Type"].startswith("text/event-stream")
             state = await _first_event(stream)
             assert state["top"] == [
-                {"id": 1, "text": "<b>Bold?</b> @everyone", "votes": 0, "author": "Dana",
-                 "status": "approved"}
+                {
+                    "id": 1,
+                    "text": "<b>Bold?</b> @everyone",
+                    "votes": 0,
+                    "author": "Dana",
+                    "status": "approved",
+                }
             ]
             await core.qa.vote(UserRef("slack", "U9"), 1, add=True)
             state = await _first_event(stream)
@@ -75,13 +80,17 @@ async def test_moderator_page_needs_its_token_and_acts(site: str, core: Core) ->
     await core.qa.ask(UserRef("slack", "U7", "Sam"), s, "Anonymous about costs", anonymous=True)
     token = core.qa.keys.token("moderate:dialogue")
     async with aiohttp.ClientSession() as http:
-        for url in (f"{site}/moderate/dialogue", f"{site}/moderate/dialogue?token=wrong",
-                    f"{site}/moderate/dialogue/events",
-                    f"{site}/moderate/dialogue?token={core.qa.keys.token('moderate:opening')}"):
+        for url in (
+            f"{site}/moderate/dialogue",
+            f"{site}/moderate/dialogue?token=wrong",
+            f"{site}/moderate/dialogue/events",
+            f"{site}/moderate/dialogue?token={core.qa.keys.token('moderate:opening')}",
+        ):
             async with http.get(url) as denied:
                 assert denied.status == 403, url
-        async with http.post(f"{site}/moderate/dialogue/action",
-                             json={"action": "approve", "id": 1}) as denied:
+        async with http.post(
+            f"{site}/moderate/dialogue/action", json={"action": "approve", "id": 1}
+        ) as denied:
             assert denied.status == 403
         assert (await core.qa.question(1)).status == "pending"
         async with http.get(f"{site}/moderate/dialogue?token={token}") as page:
@@ -93,18 +102,24 @@ async def test_moderator_page_needs_its_token_and_acts(site: str, core: Core) ->
             ]
         headers = {"X-Moderator-Token": token}
         act = f"{site}/moderate/dialogue/action"
-        async with http.post(act, json={"action": "reject", "id": 1, "reason": "dup"},
-                             headers=headers) as done:
+        async with http.post(
+            act, json={"action": "reject", "id": 1, "reason": "dup"}, headers=headers
+        ) as done:
             assert done.status == 200 and (await done.json())["ok"]
         q = await core.qa.question(1)
         assert q.status == "rejected" and q.reason == "dup"
         async with http.post(act, json={"action": "reject", "id": 1}, headers=headers) as again:
             assert again.status == 409
-            assert "already" in (await again.json())["error"] or "rejected" in (
-                await again.json()
-            )["error"]
-        for bad in ({"action": "explode", "id": 1}, {"action": "approve", "id": "x"},
-                    {"action": "approve", "id": 1, "reason": "a\x07b"}, [1, 2]):
+            assert (
+                "already" in (await again.json())["error"]
+                or "rejected" in (await again.json())["error"]
+            )
+        for bad in (
+            {"action": "explode", "id": 1},
+            {"action": "approve", "id": "x"},
+            {"action": "approve", "id": 1, "reason": "a\x07b"},
+            [1, 2],
+        ):
             async with http.post(act, json=bad, headers=headers) as refused:
                 assert refused.status == 400, bad
         async with http.post(act, data=b"{not json", headers=headers) as refused:
@@ -113,4 +128,3 @@ async def test_moderator_page_needs_its_token_and_acts(site: str, core: Core) ->
             assert gone.status == 409
     log = await core.store.fetchall("SELECT action, actor_name FROM qa_log")
     assert [tuple(r) for r in log] == [("reject", "moderator (web)")]
-

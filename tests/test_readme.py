@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +21,21 @@ def test_two_commands_one_runs_the_bot_one_the_tests() -> None:
     assert run.endswith("forum-bot run")
     assert "pip install -e ." in run
     assert "'.[test]'" in test and test.endswith("python -m pytest")
+
+
+def test_the_test_command_installs_the_browser_first_when_missing() -> None:
+    test = commands()[1]
+    check, rest = test.split(" || { ", 1)
+    install, tests = rest.split("; } && ", 1)
+    # Only when chromium or a Korean font is missing; as root without sudo, or with sudo.
+    assert check == "[ -x /usr/bin/chromium ] && fc-list -q :lang=ko"
+    assert install.startswith("$(command -v sudo) apt-get update -qq && $(command -v sudo) env ")
+    assert install.endswith(" --no-install-recommends chromium fonts-noto-cjk")
+    assert tests.startswith("python3 -m venv .venv && ")
+    for shell in ("sh", "bash"):
+        assert shutil.which(shell), shell
+        syntax = subprocess.run([shell, "-n", "-c", test], capture_output=True, check=False)
+        assert syntax.returncode == 0, (shell, syntax.stderr)
 
 
 def test_ci_calls_the_readme_test_command_verbatim() -> None:
