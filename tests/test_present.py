@@ -9,11 +9,13 @@ from datetime import timedelta
 
 import aiohttp
 import pytest_asyncio
+from playwright.async_api import Page, expect
 
 from bot.clock import SimulatedClock
 from bot.core import Core
 from bot.model import UserRef
 from bot.web.server import WebServer
+from tests.browser import save_screenshot
 from tests.conftest import KST_0900
 
 DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)
@@ -128,3 +130,57 @@ async def test_moderator_page_needs_its_token_and_acts(site: str, core: Core) ->
             assert gone.status == 409
     log = await core.store.fetchall("SELECT action, actor_name FROM qa_log")
     assert [tuple(r) for r in log] == [("reject", "moderator (web)")]
+
+
+async def test_presenter_screen_in_chromium_follows_votes_and_moderation(
+    site: str, core: Core, browser_page: Page
+) -> None:
+    """The acceptance test: a vote made through the core changes the page within 2 s."""
+    s = core.agenda.session("dialogue")
+    assert s is not None
+    mia = UserRef("slack", "M1", "Mia")
+    asked = [
+        (UserRef("discord", "1", "Dana"), "How do you keep lithium-metal anodes safe?", False),
+        (UserRef("slack", "2", "Sam"), "전고체 전지의 상용화는 언제쯤 가능할까요?", True),
+        (UserRef("discord", "3", "Eve"), "<b>bold</b> @everyone <script>alert(1)</script>", False),
+    ]
+    for user, question, anonymous in asked:
+        q = (await core.qa.ask(user, s, question, anonymous=anonymous)).question
+        await core.qa.moderate(mia, q.id, "approve")
+    await core.qa.moderate(mia, 1, "highlight")
+
+    page = browser_page
+    await page.set_viewport_size({"width": 1600, "height": 900})
+    await page.goto(f"{site}/present/dialogue")
+    # Listening (the first state arrived) before anything changes.
+    await expect(page.locator("body")).to_have_attribute("data-state", "live", timeout=5000)
+    await expect(page.locator("#highlight")).to_have_text(asked[0][1])
+    await expect(page.locator("#top li")).to_have_count(2)
+    hostile = page.locator('#top li[data-id="3"] .text')
+    await expect(hostile).to_have_text(asked[2][1])  # literally, as text
+    assert await page.locator("#top b, #top script").count() == 0
+    await expect(page.locator('#top li[data-id="2"] .author')).to_have_text("Anonymous · 익명")
+
+    await core.qa.vote(UserRef("discord", "9"), 2, add=True)
+    await expect(page.locator('#top li[data-id="2"] .votes')).to_have_text("▲ 1", timeout=2000)
+    await core.qa.moderate(mia, 2, "highlight")
+    await expect(page.locator("#highlight")).to_have_text(asked[1][1], timeout=2000)
+    await save_screenshot(page, "presenter-screen")
+
+    # The moderators' page, from a laptop: approve a waiting question with a click.
+    waiting = (
+        await core.qa.ask(UserRef("slack", "4", "Kim"), s, "Waiting question?", anonymous=False)
+    ).question
+    assert waiting.status == "pending"
+    token = core.qa.keys.token("moderate:dialogue")
+    laptop = await page.context.new_page()
+    await laptop.goto(f"{site}/moderate/dialogue?token={token}")
+    row = laptop.locator(f'#pending li[data-id="{waiting.id}"]')
+    await expect(row).to_be_visible(timeout=5000)
+    await row.locator('button[data-action="approve"]').click()
+    await expect(laptop.locator(f'#approved li[data-id="{waiting.id}"]')).to_be_visible(
+        timeout=2000
+    )
+    assert (await core.qa.question(waiting.id)).status == "approved"
+    await expect(page.locator(f'#top li[data-id="{waiting.id}"]')).to_be_visible(timeout=2000)
+    await save_screenshot(laptop, "moderator-page")
