@@ -303,3 +303,35 @@ async def test_hub_moves_on_every_vote(
     seen = core.qa.hub.version("dialogue")
     await press(bob, "qa.vote", str(qid))
     assert await core.qa.hub.wait("dialogue", seen, 0.01)
+
+
+async def test_concurrent_votes_from_both_platforms_count_exactly(
+    alice: Person, mod: Person, clock: SimulatedClock, core: Core, store: Store
+) -> None:
+    import asyncio
+
+    from bot.model import UserRef
+
+    clock.set(DIALOGUE_OPEN)
+    _, qid = await ask(alice, "Will the count be exact under load?")
+    assert qid
+    await mod.say(f"/qa approve {qid}")
+    voters = [UserRef(p, f"u{i}") for i in range(100) for p in ("discord", "slack")]
+    # Every voter twice at once, and half of them withdraw at once afterwards.
+    results = await asyncio.gather(*(core.qa.vote(u, qid, add=True) for u in voters + voters))
+    assert sum(changed for changed, _ in results) == 200
+    await asyncio.gather(*(core.qa.vote(u, qid, add=False) for u in voters[::2]))
+    counted = await store.fetchone(
+        "SELECT COUNT(*) FROM question_votes WHERE question_id = ?", (qid,)
+    )
+    assert (await core.qa.question(qid)).votes == counted[0] == 100
+
+
+async def test_qa_screen_links(mod: Person, alice: Person, core: Core) -> None:
+    assert "web server is off" in text(await mod.say("/qa-screen dialogue"))
+    core.qa.web_url = "https://qa.example.com"
+    links = text(await mod.say("/qa-screen dialogue"))
+    token = core.qa.keys.token("moderate:dialogue")
+    assert "https://qa.example.com/present/dialogue" in links
+    assert f"https://qa.example.com/moderate/dialogue?token={token}" in links
+    assert token not in text(await alice.say("/qa-screen dialogue"))
