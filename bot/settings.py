@@ -224,6 +224,9 @@ class SessionConfig(_Strict):
     speakers: list[str] = []
     chairs: list[str] = []
     abstract: Text2 | None = None
+    track: str | None = None
+    # A page about the session (an importer's or the conference system's), for calendars.
+    url: str | None = Field(None, max_length=500, pattern=r"^https?://\S+$")
     qa: bool = False
     # Questions wait for a moderator's approval; None: the event's `qa.moderated_kinds`.
     qa_moderated: bool | None = None
@@ -296,6 +299,25 @@ class QAConfig(_Strict):
         return self
 
 
+FORMATS = ("auto", "frab-json", "frab-xml", "ics", "csv")
+
+
+class SourceConfig(_Strict):
+    """Where the programme lives when a conference system keeps it (e.g. pretalx's
+    schedule/export/schedule.json): the bot reads it again every `interval_minutes`."""
+
+    url: str = Field(min_length=1, max_length=2000)
+    format: str = "auto"
+    interval_minutes: float = Field(5, gt=0, le=24 * 60)
+
+    @field_validator("format")
+    @classmethod
+    def _check_format(cls, value: str) -> str:
+        if value not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+        return value
+
+
 class EventConfig(_Strict):
     """A whole event file."""
 
@@ -307,6 +329,8 @@ class EventConfig(_Strict):
     platforms: dict[str, PlatformConfig] = {}
     reminders: ReminderConfig = ReminderConfig()
     qa: QAConfig = QAConfig()
+    # The programme from a file or URL, instead of (or on top of) the sessions above.
+    source: SourceConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -409,6 +433,15 @@ def parse_event(text: str, source: str = "<event>") -> EventConfig:
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(source, [Problem("(file)", f"not valid YAML: {reason}", line)]) from exc
+    return validate_event(data, source, lines)
+
+
+def validate_event(
+    data: Any, source: str = "<event>", lines: LineIndex | None = None
+) -> EventConfig:
+    """Validate an event as data (the YAML's shape, e.g. from an importer); raises
+    `ConfigError` listing every problem, by field path (and line, when `lines` knows it)."""
+    lines = lines or LineIndex(None)
     if not isinstance(data, dict):
         raise ConfigError(source, [Problem("(file)", "must be a mapping with an event section")])
     problems: list[Problem] = []
@@ -571,6 +604,8 @@ def build_agenda(config: EventConfig) -> Agenda:
             chairs=tuple(s.chairs),
             abstract=s.abstract.to_l() if s.abstract else L(""),
             kind=s.kind,
+            track=s.track,
+            url=s.url,
             qa=s.qa,
             qa_moderated=(
                 s.qa_moderated

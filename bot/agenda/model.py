@@ -44,6 +44,8 @@ class Session:
     chairs: tuple[str, ...] = ()
     abstract: L = NO_TEXT
     kind: str = "talk"
+    track: str | None = None
+    url: str | None = None
     qa: bool = False
     # Questions wait for a moderator's approval before anyone sees them.
     qa_moderated: bool = False
