@@ -9,10 +9,12 @@ What it measures, each figure printed next to its target:
    to the fake receiving the interaction callback, as p50, p99 (target < 100 ms) and max,
    and the missed deadlines (target: 0): a callback later than 3 s, refused (not 2xx,
    e.g. 10062 Unknown interaction or 40060 already acknowledged) or never sent.
-   With it, the CPU the process spent during the burst (per command; the share of the
-   garbage collector, whose full collections of the ~100,000 objects that discord.py,
-   aiohttp and pydantic leave behind take 50-100 ms; and the burst size the 3 s deadline
-   would allow at that cost: an estimate). These are informational.
+   With it, the CPU spent during the burst: by the bot's process (every thread, from
+   Linux's /proc/PID/task/*/schedstat; with --in-process, by the one process holding bot
+   and fake) and by the fake (per command; the share of the garbage collector, whose full
+   collections of the ~100,000 objects that discord.py, aiohttp and pydantic leave behind
+   take 50-100 ms; and the burst size the 3 s deadline would allow at that cost: an
+   estimate). These are informational.
 2. Three more bursts of 100: the worst p99 of them (target < 100 ms) and their misses.
 3. How many 429s the fake answered (target: 0). Its rate limits count per route and
    major parameters, and a callback's are its interaction's id and token: each callback
@@ -29,8 +31,14 @@ in the tests, so a burst is CPU-bound:
 its last callback comes about when the CPU it needs is spent, and the fake's own share
 (sending 100 frames, serving 100 requests; about a quarter by cProfile) is inside the
 figures. Times come from `time.perf_counter` through the fake's clock: real, monotonic,
-sub-millisecond. One waiter per burst watches the fake's request log (awaiting each
-PendingInteraction would add 100 waiters rescanning the log on the measured loop).
+sub-millisecond. A callback's time is when its request arrived: the moment the fake's
+handler for it began, before reading its body (the fake records it first thing, so the
+fake's own work does not count against the bot). One waiter per burst watches the fake's
+request log (awaiting each PendingInteraction would add 100 waiters rescanning the log on
+the measured loop).
+
+With the bot in its own process, a burst's last callback comes about when the bot has
+spent the CPU the burst needs: its p99 is close to the bot's CPU per burst.
 
 Run it from the repository root, with the project installed (`pip install -e ".[test]"`):
 
@@ -210,12 +218,30 @@ class GcTimer:
 GC = GcTimer()
 
 
+def process_cpu_s(pid: int | None) -> float | None:
+    """The CPU time process `pid` has used (every thread), in seconds; None if unknown.
+
+    Linux's schedstat counts nanoseconds, where /proc/PID/stat counts 10 ms ticks.
+    """
+    if pid is None:
+        return None
+    total = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / 1e9
+
+
 @dataclass(frozen=True)
 class Burst:
     """A burst's outcomes, how long the fake took to send it, and the CPU it cost."""
 
     outcomes: list[Outcome]
     dispatch_s: float
+    bot_cpu_s: float | None  # the bot's own process, when it is another; same span
     cpu_s: float  # process time (every thread) from the first dispatch to the last callback
     wall_s: float  # real time over the same span
     gc_s: float  # of it, in the garbage collector
@@ -227,10 +253,13 @@ class Burst:
 
 
 async def burst(
-    fake: FakeDiscord, commands: Sequence[tuple[str, str, dict[str, Any], JSON]]
+    fake: FakeDiscord,
+    commands: Sequence[tuple[str, str, dict[str, Any], JSON]],
+    bot_pid: int | None = None,
 ) -> Burst:
     """Send every command at once; wait (one waiter) for their first callbacks."""
     since = len(fake.requests)
+    bot0 = process_cpu_s(bot_pid)
     cpu0, began, gc0, full0 = time.process_time(), time.perf_counter(), GC.total_s, GC.full
     pendings = await asyncio.gather(
         *(fake.send_slash_command(name, options, user=user) for _, name, options, user in commands)
@@ -247,6 +276,8 @@ async def burst(
     with contextlib.suppress(TimeoutError):  # the missing callbacks count as missed
         await fake.wait_for(is_ours, BURST_WAIT_S, count=len(pendings), since=since)
     cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - began
+    bot1 = process_cpu_s(bot_pid)
+    bot_cpu_s = bot1 - bot0 if bot0 is not None and bot1 is not None else None
     found = first_callbacks(fake, pendings, since)
     outcomes = [
         outcome(label, p, found.get(p.id))
@@ -254,7 +285,7 @@ async def burst(
     ]
     gc_s, gc_full = GC.total_s - gc0, GC.full - full0
     await settle()
-    return Burst(outcomes, dispatch_s, cpu_s, wall_s, gc_s, gc_full)
+    return Burst(outcomes, dispatch_s, bot_cpu_s, cpu_s, wall_s, gc_s, gc_full)
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
@@ -291,15 +322,21 @@ def report_burst(title: str, run: Burst) -> None:
         figure("dispatch -> callback max", answered[-1], "ms")
     print(f"{'callbacks received:':<36} {len(answered):8d} of {n}")
     count_line("missed deadlines", sum(o.missed for o in run.outcomes), n)
-    # Bot and fake share one loop: a burst lasts as long as the CPU it needs.
-    figure("CPU during the burst", run.cpu_s * 1e3, "ms")
-    figure("CPU per command (bot + fake)", run.cpu_s * 1e3 / n, "ms")
+    if run.bot_cpu_s is not None:
+        figure("bot CPU during the burst", run.bot_cpu_s * 1e3, "ms")
+        figure("bot CPU per command", run.bot_cpu_s * 1e3 / n, "ms")
+        who = "fake"
+    else:
+        who = "bot + fake"  # one process, one loop: a burst lasts as long as its CPU
+    figure(f"CPU during the burst ({who})", run.cpu_s * 1e3, "ms")
+    figure(f"CPU per command ({who})", run.cpu_s * 1e3 / n, "ms")
     figure("CPU busy (CPU / wall)", 100 * run.cpu_s / run.wall_s, "%")
     figure(f"of it garbage collection ({run.gc_full} full)", run.gc_s * 1e3, "ms")
-    if run.cpu_s > 0:
+    cost = run.bot_cpu_s if run.bot_cpu_s is not None else run.cpu_s
+    if cost > 0:
         # A burst's last answer comes about when its CPU is spent: the deadline holds up
         # to roughly this many commands at once on this machine (an estimate).
-        allowed = DEADLINE_S / (run.cpu_s / n)
+        allowed = DEADLINE_S / (cost / n)
         figure("burst the 3 s deadline allows, est.", allowed, "commands", decimals=0)
 
 
@@ -353,8 +390,8 @@ async def run_process(tmp: Path) -> None:
         try:
             await fake.wait_for(lambda r: r.route.startswith("PUT /applications"), 60)
             print(f"forum-bot run connected and synced in {time.perf_counter() - started:.2f} s")
-            print("(the bot in its own process; the CPU figures below are the fake's)")
-            await measure(fake, rng, profile=False)
+            print("(the bot in its own process: 'bot CPU' is its own, the rest the fake's)")
+            await measure(fake, rng, profile=False, bot_pid=proc.pid)
         finally:
             proc.terminate()
             await proc.wait()
@@ -390,7 +427,9 @@ async def run(tmp: Path, profile: bool) -> None:
         await store.close()
 
 
-async def measure(fake: FakeDiscord, rng: random.Random, profile: bool) -> None:
+async def measure(
+    fake: FakeDiscord, rng: random.Random, profile: bool, bot_pid: int | None = None
+) -> None:
     """Warm up, then the bursts, then the figures."""
     users = [fake.add_user(f"user{i:03d}") for i in range(USERS)]
     warm: list[float] = []
@@ -405,11 +444,11 @@ async def measure(fake: FakeDiscord, rng: random.Random, profile: bool) -> None:
         rng.shuffle(mix)
         return [(*entry, user) for entry, user in zip(mix, users, strict=True)]
 
-    first = await burst(fake, commands())
+    first = await burst(fake, commands(), bot_pid)
     report_burst(f"{BURST} slash commands at once from {USERS} users", first)
 
     print(f"\n{EXTRA_BURSTS} more bursts of {BURST}:")
-    more = [await burst(fake, commands()) for _ in range(EXTRA_BURSTS)]
+    more = [await burst(fake, commands(), bot_pid) for _ in range(EXTRA_BURSTS)]
     p99s: list[float] = []
     for i, run in enumerate(more, start=2):
         xs = run.latencies_ms()
@@ -417,7 +456,8 @@ async def measure(fake: FakeDiscord, rng: random.Random, profile: bool) -> None:
         print(
             f"  burst {i}: p50 {percentile(xs, 0.5) if xs else math.inf:7.2f} ms, "
             f"p99 {p99s[-1]:7.2f} ms, max {xs[-1] if xs else math.inf:7.2f} ms, "
-            f"CPU {run.cpu_s * 1e3:4.0f} ms (GC {run.gc_s * 1e3:3.0f} ms, {run.gc_full} full), "
+            + (f"bot CPU {run.bot_cpu_s * 1e3:4.0f} ms, " if run.bot_cpu_s is not None else "")
+            + f"CPU {run.cpu_s * 1e3:4.0f} ms (GC {run.gc_s * 1e3:3.0f} ms, {run.gc_full} full), "
             f"missed {sum(o.missed for o in run.outcomes)}"
         )
     figure("worst p99", max(p99s), "ms", P99_MS)

@@ -7,27 +7,34 @@ import contextlib
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import discord
 import pytest
 import pytest_asyncio
 import yarl
+from discord.webhook.async_ import interaction_message_response_params
 
 from bot.adapters.base import DeliveryError, SentMessage, StartupError
 from bot.adapters.discord_adapter import (
     DiscordAdapter,
     DiscordSettings,
     application_id_from_token,
+    callback_data,
     command_payload,
+    components_data,
     escape,
     invite_url,
+    message_parts,
+    render_text,
     split_content,
 )
 from bot.core import Core
 from bot.i18n import L
-from bot.model import Attachment, Button, Reply, Role, UserRef
+from bot.model import Attachment, Button, Card, Field, Reply, Role, Stamp, UserRef
 from bot.registry import command
 from bot.settings import PlatformConfig
 from bot.store import Store
@@ -309,6 +316,40 @@ def test_rendering_helpers() -> None:
     assert isinstance(SentMessage("discord", "1", "2"), SentMessage)
     assert Button("x", "a").style == "secondary"
     assert yarl.URL("ws://127.0.0.1").host == "127.0.0.1"
+    long = "*" * 300  # past the render cache's length: rendered each time, the same way
+    assert escape(long) == "\\*" * 300 and render_text((long, "@here")) == escape(long + "@here")
+
+
+def test_callbacks_are_rendered_as_discord_py_would() -> None:
+    """The JSON the adapter sends itself matches what discord.py builds from its objects."""
+    at = datetime(2026, 2, 5, 1, tzinfo=UTC)
+    card = Card(
+        "Day *1*",
+        fields=(Field("When", ("at ", Stamp(at, "f", "10:00"))), Field("Room", "A", False)),
+        lines=("# not a heading", "<@123> @everyone"),
+        footer="foot",
+    )
+    buttons = tuple(Button(f"p{i}", "page", str(i), "primary") for i in range(7))
+    for reply in (Reply("**hi**"), Reply(card=card, buttons=buttons, ephemeral=False), Reply()):
+        rendered = callback_data(reply, reply.ephemeral)
+        assert rendered is not None
+        mine, rest = rendered
+        part = message_parts(reply)[0]
+        flags = discord.MessageFlags._from_value(64) if reply.ephemeral else discord.utils.MISSING
+        theirs = interaction_message_response_params(
+            type=4, previous_allowed_mentions=None, flags=flags, **part
+        ).payload["data"]
+        # discord.py also spells out defaults: tts false, embed flags 0, enabled buttons.
+        theirs.pop("tts")
+        for embed in theirs.get("embeds", []):
+            embed.pop("flags", None)
+        for row in theirs.get("components", []):
+            for item in row["components"]:
+                item.pop("disabled")
+        assert mine == theirs and rest == []
+    assert [len(row["components"]) for row in components_data(buttons)] == [5, 2]
+    assert callback_data(Reply("x", file=Attachment("a.ics", b"x")), True) is None
+    assert callback_data(Reply("a" * 2500), True) == (ANY, ["a" * 500])
 
 
 async def test_forum_bot_run_serves_discord_and_stops_on_sigterm(tmp_path: Any) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.store import Store, get_prefs, set_language, set_timezone
 from bot.store.migrations import MIGRATIONS
+from bot.store.prefs import Prefs
 
 NOW = datetime(2026, 2, 5, tzinfo=UTC)
 
@@ -72,8 +75,6 @@ async def test_hostile_text_is_data_not_sql(store: Store) -> None:
 
 
 async def test_a_cancelled_transaction_leaves_the_connection_usable(store: Store) -> None:
-    import asyncio
-
     entered = asyncio.Event()
 
     async def writer() -> None:
@@ -92,3 +93,167 @@ async def test_a_cancelled_transaction_leaves_the_connection_usable(store: Store
         await task
     await set_language(store, "test:d", "en", NOW)  # the next write works...
     assert (await get_prefs(store, "test:c")).language is None  # ...and nothing half-done
+
+
+# ---- group commit: Store.batched -------------------------------------------------------
+
+UPSERT_LANGUAGE = (
+    "INSERT INTO user_prefs (user_key, language, updated_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (user_key) DO UPDATE SET language = excluded.language"
+)
+INSERT = "INSERT INTO user_prefs (user_key, language, updated_at) VALUES (?, ?, ?)"
+
+
+def _groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record how many batches each group commit carried."""
+    from bot.store import db
+
+    sizes: list[int] = []
+    real = db._run_batches
+
+    def counting(batches: Any, conn: sqlite3.Connection) -> Any:
+        sizes.append(len(batches))
+        return real(batches, conn)
+
+    monkeypatch.setattr(db, "_run_batches", counting)
+    return sizes
+
+
+async def _languages(store: Store) -> dict[str, str]:
+    rows = await store.fetchall("SELECT user_key, language FROM user_prefs")
+    return {r["user_key"]: r["language"] for r in rows}
+
+
+async def test_concurrent_batches_commit_together(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    groups = _groups(monkeypatch)
+    counts = await asyncio.gather(
+        *(
+            store.batched(
+                [
+                    (UPSERT_LANGUAGE, (f"test:{i}", "ko", NOW.isoformat())),
+                    ("UPDATE user_prefs SET timezone = ? WHERE user_key = ?", ("UTC", "none")),
+                ]
+            )
+            for i in range(20)
+        )
+    )
+    assert counts == [[1, 0]] * 20
+    assert groups == [20]  # one transaction, one trip to the database thread
+    assert await _languages(store) == {f"test:{i}": "ko" for i in range(20)}
+    assert not store._conn.in_transaction
+    assert await store.batched([]) == []
+
+
+async def test_a_failing_batch_is_rolled_back_alone(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.batched([(INSERT, ("test:taken", "en", NOW.isoformat()))])
+    groups = _groups(monkeypatch)
+    good = store.batched([(INSERT, ("test:a", "en", NOW.isoformat()))])
+    bad = store.batched(
+        [
+            (INSERT, ("test:half", "ko", NOW.isoformat())),  # fine on its own...
+            (INSERT, ("test:taken", "ko", NOW.isoformat())),  # ...but this one fails
+        ]
+    )
+    also_good = store.batched([(UPSERT_LANGUAGE, ("test:taken", "ko", NOW.isoformat()))])
+    results = await asyncio.gather(good, bad, also_good, return_exceptions=True)
+    assert groups == [3]
+    assert results[0] == [1] and results[2] == [1]
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert await _languages(store) == {"test:taken": "ko", "test:a": "en"}
+    assert not store._conn.in_transaction
+
+
+async def test_a_cancelled_caller_leaves_the_others_and_the_connection_alone(
+    store: Store,
+) -> None:
+    async with store.transaction():  # holds the write lock: the batches queue meanwhile
+        queued = [
+            asyncio.create_task(store.batched([(INSERT, (f"test:{i}", "en", NOW.isoformat()))]))
+            for i in range(3)
+        ]
+        await asyncio.sleep(0.01)
+        queued[1].cancel()
+    assert await queued[0] == [1] and await queued[2] == [1]
+    with pytest.raises(asyncio.CancelledError):
+        await queued[1]
+    # Cancelled while queued: not written. The others: written, the connection usable.
+    assert await _languages(store) == {"test:0": "en", "test:2": "en"}
+
+    # Cancelled once its batch is on the database thread: written with the others.
+    taken = asyncio.create_task(store.batched([(INSERT, ("test:late", "ko", NOW.isoformat()))]))
+    other = asyncio.create_task(store.batched([(INSERT, ("test:ok", "ko", NOW.isoformat()))]))
+    for _ in range(2):
+        await asyncio.sleep(0)  # the group commit has started
+    taken.cancel()
+    assert await other == [1]
+    with pytest.raises(asyncio.CancelledError):
+        await taken
+    assert not store._conn.in_transaction
+    assert await store.execute(INSERT, ("test:after", "en", NOW.isoformat())) == 1
+    assert set(await _languages(store)) == {
+        "test:0",
+        "test:2",
+        "test:late",
+        "test:ok",
+        "test:after",
+    }
+
+
+async def test_batches_and_transactions_take_turns(store: Store) -> None:
+    order: list[str] = []
+
+    async def in_transaction(name: str) -> None:
+        async with store.transaction() as tx:
+            await tx.execute(INSERT, (name, "en", NOW.isoformat()))
+            await asyncio.sleep(0.01)  # other writers queue meanwhile
+            rows = await tx.fetchall("SELECT user_key FROM user_prefs")
+            order.append(f"{name}: {len(rows)}")
+
+    async def batch(name: str) -> None:
+        await store.batched([(INSERT, (name, "en", NOW.isoformat()))])
+        order.append(name)
+
+    async def later_transaction(name: str) -> None:
+        await asyncio.sleep(0.005)  # after the batches queued
+        await in_transaction(name)
+
+    await asyncio.gather(
+        in_transaction("test:t1"), batch("test:b1"), batch("test:b2"), later_transaction("test:t2")
+    )
+    # The write lock is first come, first served: t1 alone, then b1 and b2 in one group
+    # commit, then t2 (which saw all of them).
+    assert order == ["test:t1: 1", "test:b1", "test:b2", "test:t2: 4"]
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.execute(INSERT, ("test:b1", "ko", NOW.isoformat()))
+    assert not store._conn.in_transaction
+
+
+async def test_preference_cache_follows_committed_writes(store: Store) -> None:
+    assert await get_prefs(store, "test:p") == Prefs()  # cached as "nothing chosen"
+    await asyncio.gather(
+        set_timezone(store, "test:p", "Asia/Tokyo", NOW), set_language(store, "test:p", "ko", NOW)
+    )
+    assert await get_prefs(store, "test:p") == Prefs("Asia/Tokyo", "ko")
+    row = await store.fetchone(
+        "SELECT timezone, language FROM user_prefs WHERE user_key = ?", ("test:p",)
+    )
+    assert row is not None and (row["timezone"], row["language"]) == ("Asia/Tokyo", "ko")
+
+    # A read that overlaps a write does not cache what it read before the write.
+    read = asyncio.create_task(get_prefs(store, "test:q"))
+    await set_language(store, "test:q", "ko", NOW)
+    await read
+    assert (await get_prefs(store, "test:q")).language == "ko"
+
+    # A failed write leaves the cache as it was.
+    await store.execute(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON user_prefs WHEN NEW.language = 'xx' "
+        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        await set_language(store, "test:p", "xx", NOW)
+    assert await get_prefs(store, "test:p") == Prefs("Asia/Tokyo", "ko")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import hashlib
 import io
 import logging
@@ -22,6 +23,7 @@ import aiohttp
 import discord
 import yarl
 from discord import app_commands
+from discord.webhook.async_ import async_context
 
 from bot.adapters.base import DeliveryError, SentMessage, StartupError
 from bot.core import Core
@@ -58,6 +60,15 @@ _STYLES = {
 # Discord's error codes that no retry can fix.
 _CLOSED_DMS = 50007
 _PERMANENT = {10003, 10008, 10013, 50001, 50013, 50007, 50035}
+_EPHEMERAL = 64  # the message flag
+_CALLBACK = "/interactions/{webhook_id}/{webhook_token}/callback"
+_CHANNEL_MESSAGE = 4  # the interaction callback type that answers with a message
+_NO_MENTIONS: dict[str, Any] = {"parse": []}  # what AllowedMentions.none() sends
+_COLOUR = 0x2B6CB0
+# Rendered texts are cached: the same agenda lines go out in answer after answer. Long
+# ones (questions, announcements) are rare and rendered each time, to bound the memory.
+_RENDER_CACHE = 4096
+_CACHED_CHARS = 256
 # Markdown and mention syntax, escaped so that user text shows as typed.
 _MARKUP = re.compile(r"([\\*_~`|<>\[\]])")
 _LINE_START = re.compile(r"^(\s*)([#>\-+]|\d+\.)", re.MULTILINE)
@@ -88,20 +99,40 @@ class DiscordSettings:
 # ---- rendering ------------------------------------------------------------------------
 
 
-def _escape_inline(text: str) -> str:
+def _inline(text: str) -> str:
     text = _MARKUP.sub(r"\\\1", text)
     return _PING.sub("@\u200b\\1", text)
 
 
+_inline_cached = functools.lru_cache(maxsize=_RENDER_CACHE)(_inline)
+
+
+def _escape_inline(text: str) -> str:
+    return _inline_cached(text) if len(text) <= _CACHED_CHARS else _inline(text)
+
+
+def _escape(text: str) -> str:
+    return _LINE_START.sub(r"\1\\\2", _escape_inline(text))
+
+
+_escape_cached = functools.lru_cache(maxsize=_RENDER_CACHE)(_escape)
+
+
 def escape(text: str) -> str:
     """User-visible text that Discord shows literally: no markup, mention or ping."""
-    return _LINE_START.sub(r"\1\\\2", _escape_inline(text))
+    return _escape_cached(text) if len(text) <= _CACHED_CHARS else _escape(text)
 
 
 def render_text(text: Text) -> str:
     """A text for Discord: literal pieces escaped, stamps as `<t:UNIX:style>`."""
     if isinstance(text, str):
         return escape(text)
+    if sum(len(piece) for piece in text if isinstance(piece, str)) <= _CACHED_CHARS:
+        return _pieces_cached(text)
+    return _pieces(text)
+
+
+def _pieces(text: tuple[str | Stamp, ...]) -> str:
     parts = []
     for piece in text:
         if isinstance(piece, Stamp):
@@ -110,6 +141,9 @@ def render_text(text: Text) -> str:
             parts.append(_escape_inline(piece))
     # Headings and lists only start lines: checked once the pieces are joined.
     return _LINE_START.sub(r"\1\\\2", "".join(parts))
+
+
+_pieces_cached = functools.lru_cache(maxsize=_RENDER_CACHE)(_pieces)
 
 
 def split_content(text: str, limit: int = MAX_CONTENT) -> list[str]:
@@ -138,9 +172,9 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render_embed(card: Card) -> discord.Embed:
-    """A card as an embed, within Discord's limits (title 256, description 4096, fields)."""
-    embed = discord.Embed(title=_clip(escape(card.title), 256), colour=0x2B6CB0)
+def embed_data(card: Card) -> dict[str, Any]:
+    """A card as Discord's embed JSON, within its limits (title 256, description 4096,
+    25 fields of 256 + 1024, footer 2048)."""
     lines = [render_text(line) for line in card.lines]
     description = ""
     for i, line in enumerate(lines):
@@ -149,21 +183,66 @@ def render_embed(card: Card) -> discord.Embed:
             description += more
             break
         description = f"{description}\n{line}" if description else line
-    embed.description = description or None
-    for f in card.fields[:25]:
-        embed.add_field(
-            name=_clip(escape(f.name), 256),
-            value=_clip(render_text(f.value), 1024) or "-",
-            inline=f.inline,
-        )
+    data: dict[str, Any] = {"type": "rich", "title": _clip(escape(card.title), 256)}
+    data["color"] = _COLOUR
+    if description:
+        data["description"] = description
+    if card.fields:
+        data["fields"] = [
+            {
+                "name": _clip(escape(f.name), 256),
+                "value": _clip(render_text(f.value), 1024) or "-",
+                "inline": f.inline,
+            }
+            for f in card.fields[:25]
+        ]
     if card.footer:
-        embed.set_footer(text=_clip(card.footer, 2048))
-    return embed
+        data["footer"] = {"text": _clip(card.footer, 2048)}
+    return data
+
+
+def render_embed(card: Card) -> discord.Embed:
+    """A card as a discord.py embed (see `embed_data`)."""
+    return discord.Embed.from_dict(embed_data(card))
 
 
 def custom_id(button: Button) -> str:
     """The component id that brings a press back as an Action (Discord allows 100)."""
     return f"{button.action_id}|{button.value}"[:100]
+
+
+def components_data(buttons: Sequence[Button]) -> list[dict[str, Any]]:
+    """Buttons as Discord's component JSON: rows of five, at most 25, as `render_view`."""
+    items = [
+        {
+            "type": 2,
+            "style": _STYLES.get(b.style, discord.ButtonStyle.secondary).value,
+            "label": _clip(b.label, 80),
+            "custom_id": custom_id(b),
+        }
+        for b in buttons[:25]
+    ]
+    return [{"type": 1, "components": items[i : i + 5]} for i in range(0, len(items), 5)]
+
+
+def callback_data(reply: Reply, ephemeral: bool) -> tuple[dict[str, Any], list[str]] | None:
+    """The first message of `reply` as the JSON of an interaction callback, and the text
+    of the messages that follow it; None when it carries a file (sent as multipart)."""
+    if reply.file is not None:
+        return None
+    chunks = split_content(render_text(reply.text)) if reply.text else []
+    data: dict[str, Any] = {"allowed_mentions": _NO_MENTIONS}
+    if chunks:
+        data["content"] = chunks[0]
+    if reply.card is not None:
+        data["embeds"] = [embed_data(reply.card)]
+    if reply.buttons:
+        data["components"] = components_data(reply.buttons)
+    if "content" not in data and "embeds" not in data:
+        data["content"] = "\u200b"  # Discord refuses an empty message
+    if ephemeral:
+        data["flags"] = _EPHEMERAL
+    return data, chunks[1:]
 
 
 def render_view(buttons: Sequence[Button]) -> discord.ui.View | None:
@@ -382,30 +461,76 @@ class DiscordAdapter:
         user, channel, roles = self._who(interaction)
         inv = Invocation(PLATFORM, name, user, channel, args, roles, str(interaction.locale))
         spec = self.core.spec(name)
-        work = asyncio.create_task(self.core.dispatch(inv))
+        ephemeral = spec.ephemeral if spec else True
         # The deadline runs from the interaction's creation, not from when we got to it.
         age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
         wait = self.settings.defer_after - min(max(age, 0.0), self.settings.defer_after)
-        done, _ = await asyncio.wait({work}, timeout=wait)
-        if work in done:
-            await self._respond(interaction, work.result())
-            return
-        # Still working: acknowledge now so the 3-second deadline is met, answer later.
-        ephemeral = spec.ephemeral if spec else True
+        # The handler runs in this task, and a timer defers it should it still be running
+        # after `wait`: no second task, and no turn of the event loop lost waiting for one
+        # (on a busy loop each turn waits behind every ready task).
+        loop = asyncio.get_running_loop()
+        deferral: list[asyncio.Task[Any]] = []
+
+        def defer() -> None:
+            # Acknowledge now so the 3-second deadline is met; the answer follows later.
+            deferral.append(
+                loop.create_task(interaction.response.defer(ephemeral=ephemeral, thinking=True))
+            )
+
+        timer = loop.call_later(wait, defer)
         try:
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            # Even when the defer fails, the handler's work (and its writes) completes.
+            reply = await self.core.dispatch(inv)
+        except BaseException:
+            for task in deferral:
+                task.cancel()
+            raise
         finally:
-            # Even when the defer failed, the handler's work (and its writes) completes.
-            reply = await work
+            timer.cancel()
+        if not deferral:
+            await self._respond(interaction, reply)
+            return
+        await deferral[0]  # raises if the defer was refused: nothing can follow it then
         for part in message_parts(reply):
             await interaction.followup.send(ephemeral=ephemeral, **part)
 
     async def _respond(self, interaction: discord.Interaction, reply: Reply) -> None:
-        parts = message_parts(reply)
         ephemeral = reply.ephemeral or reply.error
-        await interaction.response.send_message(ephemeral=ephemeral, **parts[0])
-        for part in parts[1:]:
+        rendered = callback_data(reply, ephemeral)
+        if rendered is None:  # a file: discord.py builds the multipart request
+            parts = message_parts(reply)
+            await interaction.response.send_message(ephemeral=ephemeral, **parts[0])
+            rest = parts[1:]
+        else:
+            data, more = rendered
+            await self._answer(interaction, {"type": _CHANNEL_MESSAGE, "data": data})
+            none = discord.AllowedMentions.none()
+            rest = [{"content": chunk, "allowed_mentions": none} for chunk in more]
+        for part in rest:
             await interaction.followup.send(ephemeral=ephemeral, **part)
+
+    async def _answer(self, interaction: discord.Interaction, payload: dict[str, Any]) -> None:
+        """Send an interaction's callback as JSON we rendered ourselves, through discord.py's
+        webhook adapter (its per-interaction lock and 429 retries).
+
+        `interaction.response.send_message` would build discord.py objects (a View, an
+        Embed) only to turn them into this JSON, ask for the created message back
+        (`with_response`) and parse it into a Message: about a third of the CPU a command
+        costs, for nothing this adapter uses.
+        """
+        http = self.client.http
+        route = discord.http.Route(
+            "POST", _CALLBACK, webhook_id=interaction.id, webhook_token=interaction.token
+        )
+        await async_context.get().request(
+            route,
+            session=interaction._session,
+            proxy=http.proxy,
+            proxy_auth=http.proxy_auth,
+            payload=payload,
+        )
+        # What send_message would record: discord.py refuses a second response itself.
+        interaction.response._response_type = discord.InteractionResponseType.channel_message
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -15,12 +19,27 @@ from bot.store.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
+
+@dataclass
+class _Batch:
+    """One caller's statements, waiting for the next group commit."""
+
+    statements: list[tuple[str, tuple[Any, ...]]]
+    result: asyncio.Future[list[int]]
+
 
 class Store:
     """The bot's source of truth. Queries are parametrised and portable SQL.
 
     SQLite serialises writers; one connection shared by the whole process keeps every
     write in one queue, and `transaction()` makes a multi-statement change all-or-nothing.
+    `batched()` is the cheap way to write from many coroutines at once: the batches that
+    queue up while the connection is busy commit together in one transaction (group commit).
+
+    Every call costs one trip to aiosqlite's thread (and back through the event loop), not
+    one per cursor operation: on a busy loop each trip waits behind every ready task.
     """
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
@@ -32,6 +51,8 @@ class Store:
         # Small read-mostly tables (preferences) cached by their modules: every command
         # reads them, and this process is their only writer.
         self.cache: dict[str, dict[str, Any]] = {}
+        self._queue: list[_Batch] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -54,8 +75,19 @@ class Store:
         return store
 
     async def close(self) -> None:
-        """Close the connection; the file stays consistent (WAL is checkpointed)."""
+        """Close the connection once queued batches are written; the file stays consistent
+        (WAL is checkpointed)."""
+        if self._flusher is not None and not self._flusher.done():
+            with contextlib.suppress(Exception):
+                await self._flusher
         await self._conn.close()
+
+    async def _on_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(connection)` on aiosqlite's thread: one trip, in order with every other
+        statement of this connection. (aiosqlite has no public call for this.)"""
+        conn = self._conn
+        run = cast(Callable[[Callable[[], T]], Awaitable[T]], conn._execute)
+        return await run(lambda: fn(conn._conn))
 
     async def schema_version(self) -> int:
         """The schema version this file is at."""
@@ -85,7 +117,7 @@ class Store:
                 # Inside the try: a cancel while BEGIN is under way still rolls back, or
                 # the connection would stay in a transaction for good.
                 await self._conn.execute("BEGIN IMMEDIATE")
-                yield Transaction(self._conn)
+                yield Transaction(self._conn, self)
             except BaseException:
                 if self._conn.in_transaction:
                     await asyncio.shield(self._conn.execute("ROLLBACK"))
@@ -95,38 +127,144 @@ class Store:
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement on its own; returns the number of rows it changed."""
         async with self._write_lock:
-            return await Transaction(self._conn).execute(sql, params)
+            return await Transaction(self._conn, self).execute(sql, params)
+
+    async def batched(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
+        """Run `statements` all-or-nothing, committed together with the other batches queued
+        meanwhile (group commit); returns the number of rows each statement changed.
+
+        Batches queued while the connection is busy run, in the order they were queued, in
+        one transaction and one trip to the database thread, each under its own SAVEPOINT:
+        a failing batch is rolled back alone and its error raised to its caller alone, the
+        others commit. It takes the same write lock as `transaction()` and `execute()`, so do
+        not await it inside `transaction()` (that would wait for itself). A caller cancelled
+        before its batch is taken writes nothing; once taken, the batch commits with the
+        rest (the caller just does not hear of it).
+        """
+        if not statements:
+            return []
+        loop = asyncio.get_running_loop()
+        batch = _Batch([(sql, tuple(params)) for sql, params in statements], loop.create_future())
+        self._queue.append(batch)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush(), name="store: group commit")
+        return await batch.result
+
+    async def _flush(self) -> None:
+        """Write every queued batch, one group commit at a time, until none is left."""
+        taken: list[_Batch] = []
+        try:
+            while self._queue:
+                async with self._write_lock:
+                    # Callers cancelled while queued have given up: their writes are dropped.
+                    taken = [b for b in self._queue if not b.result.done()]
+                    self._queue.clear()
+                    if not taken:
+                        continue
+                    work = [b.statements for b in taken]
+                    try:
+                        outcomes = await self._on_thread(partial(_run_batches, work))
+                    except Exception as exc:  # BEGIN or COMMIT failed: nothing was written
+                        outcomes = [exc] * len(taken)
+                for b, outcome in zip(taken, outcomes, strict=True):
+                    if b.result.done():
+                        continue
+                    if isinstance(outcome, BaseException):
+                        b.result.set_exception(outcome)
+                    else:
+                        b.result.set_result(outcome)
+                taken = []
+        except BaseException:
+            # Cancelled (the loop is closing): whatever happened on the database thread
+            # completed or rolled back there; the callers cannot know which.
+            for b in (*taken, *self._queue):
+                b.result.cancel()
+            self._queue.clear()
+            raise
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """The first row a query returns, or None."""
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            row: aiosqlite.Row | None = await cursor.fetchone()
-            return row
+        return await self._on_thread(partial(_fetchone, sql, tuple(params)))
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """Every row a query returns."""
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return await self._on_thread(partial(_fetchall, sql, tuple(params)))
 
 
 class Transaction:
     """Statements inside `Store.transaction()`."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, store: Store) -> None:
         self._conn = conn
+        self._store = store
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement; returns the number of rows it changed."""
-        cursor = await self._conn.execute(sql, tuple(params))
-        try:
-            return cursor.rowcount
-        finally:
-            await cursor.close()
+        return await self._store._on_thread(partial(_rowcount, sql, tuple(params)))
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """Every row a query returns, seen inside the transaction."""
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+        return await self._store._on_thread(partial(_fetchall, sql, tuple(params)))
+
+
+# ---- run on aiosqlite's thread --------------------------------------------------------
+
+
+def _rowcount(sql: str, params: tuple[Any, ...], db: sqlite3.Connection) -> int:
+    cursor = db.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _fetchone(sql: str, params: tuple[Any, ...], db: sqlite3.Connection) -> Any:
+    cursor = db.execute(sql, params)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
+def _fetchall(sql: str, params: tuple[Any, ...], db: sqlite3.Connection) -> list[Any]:
+    cursor = db.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _run_batches(
+    batches: list[list[tuple[str, tuple[Any, ...]]]], db: sqlite3.Connection
+) -> list[list[int] | Exception]:
+    """One group commit: every batch under its own savepoint, in one transaction.
+
+    Returns each batch's row counts, or the error that rolled it back. Raises (having
+    rolled everything back) when the transaction itself fails; the connection is never
+    left inside a transaction.
+    """
+    outcomes: list[list[int] | Exception] = []
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for statements in batches:
+            # SAVEPOINT, ROLLBACK TO SAVEPOINT and RELEASE SAVEPOINT are standard SQL
+            # (PostgreSQL too): a failed statement undoes its own batch only.
+            db.execute("SAVEPOINT batch")
+            try:
+                counts = [_rowcount(sql, params, db) for sql, params in statements]
+            except Exception as exc:
+                db.execute("ROLLBACK TO SAVEPOINT batch")
+                db.execute("RELEASE SAVEPOINT batch")
+                outcomes.append(exc)
+            else:
+                db.execute("RELEASE SAVEPOINT batch")
+                outcomes.append(counts)
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return outcomes
 
 
 def _statements(script: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,22 @@ class Prefs:
     language: str | None = None
 
 
+# Every command reads its user's preferences: they are cached in `store.cache`, which
+# stays exact because this process is the table's only writer and updates an entry only
+# once its write has committed.
 _CACHE = "prefs"
+# Per user, how many writes have committed: a read that overlapped a write does not cache
+# what it read (it may predate the write). The dict is replaced, never cleared.
+_WRITES = "prefs.writes"
+_BOUND = 100_000  # entries; far above any conference's attendance
+
+_UPSERT = (
+    "INSERT INTO user_prefs (user_key, {field}, updated_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (user_key) DO UPDATE SET {field} = excluded.{field}, "
+    "updated_at = excluded.updated_at"
+)
+_SET_TIMEZONE = _UPSERT.format(field="timezone")
+_SET_LANGUAGE = _UPSERT.format(field="language")
 
 
 async def get_prefs(store: Store, user_key: str) -> Prefs:
@@ -25,33 +41,42 @@ async def get_prefs(store: Store, user_key: str) -> Prefs:
     found = cache.get(user_key)
     if isinstance(found, Prefs):
         return found
+    writes = store.cache.setdefault(_WRITES, {})
+    before = writes.get(user_key, 0)
     row = await store.fetchone(
         "SELECT timezone, language FROM user_prefs WHERE user_key = ?", (user_key,)
     )
     prefs = Prefs() if row is None else Prefs(timezone=row["timezone"], language=row["language"])
-    if len(cache) > 100_000:
-        cache.clear()  # a bound, far above any conference's attendance
-    cache[user_key] = prefs
+    if store.cache.get(_WRITES) is writes and writes.get(user_key, 0) == before:
+        if len(cache) > _BOUND:
+            cache.clear()
+        cache[user_key] = prefs
     return prefs
 
 
 async def set_timezone(store: Store, user_key: str, zone: str, now: datetime) -> None:
     """Remember the user's IANA time zone."""
-    await store.execute(
-        "INSERT INTO user_prefs (user_key, timezone, updated_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (user_key) DO UPDATE SET timezone = excluded.timezone, "
-        "updated_at = excluded.updated_at",
-        (user_key, zone, now.isoformat()),
-    )
-    store.cache.get(_CACHE, {}).pop(user_key, None)
+    await store.batched([(_SET_TIMEZONE, (user_key, zone, now.isoformat()))])
+    _committed(store, user_key, timezone=zone)
 
 
 async def set_language(store: Store, user_key: str, language: str, now: datetime) -> None:
     """Remember the user's language ("en" or "ko")."""
-    await store.execute(
-        "INSERT INTO user_prefs (user_key, language, updated_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (user_key) DO UPDATE SET language = excluded.language, "
-        "updated_at = excluded.updated_at",
-        (user_key, language, now.isoformat()),
-    )
-    store.cache.get(_CACHE, {}).pop(user_key, None)
+    await store.batched([(_SET_LANGUAGE, (user_key, language, now.isoformat()))])
+    _committed(store, user_key, language=language)
+
+
+def _committed(store: Store, user_key: str, **change: str) -> None:
+    """After a committed write: update the cached entry, so the next command reads none."""
+    writes = store.cache.setdefault(_WRITES, {})
+    if len(writes) > _BOUND:
+        # A new dict, not a cleared one: a read under way sees that it changed.
+        writes = store.cache[_WRITES] = {}
+    writes[user_key] = writes.get(user_key, 0) + 1
+    cache = store.cache.setdefault(_CACHE, {})
+    found = cache.get(user_key)
+    if isinstance(found, Prefs):
+        cache[user_key] = dataclasses.replace(found, **change)
+    else:
+        # Never read: the other field is unknown here, so leave it to the next read.
+        cache.pop(user_key, None)

@@ -77,7 +77,9 @@ class RecordedRequest:
     files: tuple[Upload, ...]
     status: int
     response: Any
-    at: datetime  # on the fake's clock
+    # When the request arrived (its handler began, before the body was read), on the
+    # fake's clock: deadlines are judged at this moment, as Discord judges them on receipt.
+    at: datetime
 
 
 @dataclass
@@ -89,6 +91,7 @@ class _Call:
     params: dict[str, str]
     json: Any
     files: tuple[Upload, ...]
+    arrived: datetime  # see RecordedRequest.at
 
 
 @dataclass
@@ -638,10 +641,12 @@ class FakeDiscord:
 
     async def _serve(self, request: web.Request, handler: Handler) -> web.Response:
         """Parse, authenticate, rate-limit, handle and record one request."""
+        # First: the time the request arrived, not the time the fake got round to it.
+        arrived = self.clock.now()
         template = request.match_info.route.resource.canonical  # type: ignore[union-attr]
         route = f"{request.method} {template.removeprefix(API_PREFIX)}"
         body, files = await _read_body(request)
-        call = _Call(request, route, dict(request.match_info), body, files)
+        call = _Call(request, route, dict(request.match_info), body, files, arrived)
         headers: dict[str, str] = {}
         try:
             # Webhook and interaction routes authenticate by the token in their path.
@@ -668,7 +673,7 @@ class FakeDiscord:
                 files=files,
                 status=status,
                 response=payload,
-                at=self.clock.now(),
+                at=arrived,
             )
         )
         self._requests_changed.fire()
@@ -783,7 +788,7 @@ class FakeDiscord:
             raise p.unknown_interaction()
         if pending.acknowledged:
             raise p.already_acknowledged()
-        if self.clock.now() > pending.deadline:
+        if call.arrived > pending.deadline:
             raise p.unknown_interaction()
         body = call.json if isinstance(call.json, dict) else {}
         kind = body.get("type")
@@ -860,7 +865,7 @@ class FakeDiscord:
         pending = next((i for i in self.interactions.values() if i.token == token), None)
         if pending is None:
             raise p.unknown_webhook()
-        if self.clock.now() > pending.token_expires:
+        if call.arrived > pending.token_expires:
             raise p.invalid_webhook_token()
         return pending
 
