@@ -16,6 +16,16 @@ ACTIONS = (*STEPS, "undo")
 LIST_SIZE = 10
 
 
+def _session_option(required: bool, *, current: bool = False) -> Option:
+    """The session option; `current` says it defaults to the one taking questions."""
+    described = (
+        L("Which session (default: the one in Q&A now)", "세션 (기본: 지금 질의응답 중인 세션)")
+        if current
+        else L("Session id or title", "세션 ID 또는 제목")
+    )
+    return Option("session", described, required=required, autocomplete="session", name_ko="세션")
+
+
 async def _room_of_channel(ctx: Context) -> str | None:
     """The room whose channel this is, from the event file's mapping."""
     mapping = ctx.config.platforms.get(ctx.platform)
@@ -80,15 +90,7 @@ def _line(ctx: Context, q: Question, *, mine: bool = False) -> str:
             type=OptionType.BOOLEAN,
             name_ko="익명",
         ),
-        Option(
-            "session",
-            L(
-                "Which session (default: the one in Q&A now)",
-                "세션 (기본: 지금 질의응답 중인 세션)",
-            ),
-            autocomplete="session",
-            name_ko="세션",
-        ),
+        _session_option(False, current=True),
     ],
     name_ko="질문",
 )
@@ -119,15 +121,7 @@ async def ask(
     "questions",
     L("The questions of a session, with up-vote buttons", "세션의 질문 목록과 추천 버튼"),
     options=[
-        Option(
-            "session",
-            L(
-                "Which session (default: the one in Q&A now)",
-                "세션 (기본: 지금 질의응답 중인 세션)",
-            ),
-            autocomplete="session",
-            name_ko="세션",
-        ),
+        _session_option(False, current=True),
         Option(
             "order",
             L(
@@ -286,16 +280,6 @@ answered_button = _moderation_button("answered")
 async def qa(ctx: Context, action: str, id: int, reason: str | None = None) -> Reply:
     """Moderate one question by number."""
     return await _moderate(ctx, id, action, reason)
-
-
-def _session_option(required: bool) -> Option:
-    return Option(
-        "session",
-        L("Session id or title", "세션 ID 또는 제목"),
-        required=required,
-        autocomplete="session",
-        name_ko="세션",
-    )
 
 
 @command(
