@@ -19,6 +19,7 @@ from bot.adapters.base import SentMessage
 from bot.agenda import Session
 from bot.model import Button, Card, Reply, Text, UserRef
 from bot.reminders import both, both_l
+from bot.store import outbox
 from bot.store import qa as db
 from bot.store.outbox import Delivery
 from bot.store.qa import ANSWERED, APPROVED, PENDING, REJECTED, Question
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Render = Callable[[], Awaitable[Reply | None]]
+# How often a card not yet posted is looked for again, at least.
+_RECHECK_SECONDS = 0.05
 
 
 def author_line(q: Question) -> str:
@@ -68,7 +71,8 @@ def moderator_notice(q: Question, s: Session, highlighted: bool) -> Reply:
 
 def public_card(q: Question, s: Session) -> Reply:
     """The question as the room sees it, with its count and an up-vote button."""
-    if q.status == REJECTED:
+    if q.status not in (APPROVED, ANSWERED):
+        # Rejected, or back to waiting for approval (an approval undone): off the room.
         return Reply(
             card=Card(both("qa.card_title", id=q.id), lines=(both("qa.card_removed"),)),
             ephemeral=False,
@@ -132,21 +136,22 @@ class CardEditor:
 
     async def _run(self, key: str) -> None:
         loop = asyncio.get_running_loop()
-        tries = 0
         try:
             while key in self._dirty:
                 wait = self._last.get(key, float("-inf")) + self.interval - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)  # real seconds: the platforms' limits are
-                sent = await _where(self._store, key)
+                status, sent = await _where(self._store, key)
                 if sent is None:
-                    # Not posted yet (queued, or being retried): look again shortly.
-                    tries += 1
-                    if tries > 30:
-                        self._dirty.pop(key, None)
-                        break
-                    self._last[key] = loop.time()
-                    continue
+                    if status in (outbox.PENDING, outbox.SENDING):
+                        # Not posted yet (queued behind a platform's pace, or being
+                        # retried): look again shortly, however long that takes, or the
+                        # card would keep the count it was queued with.
+                        await asyncio.sleep(max(self.interval, _RECHECK_SECONDS))
+                        continue
+                    # Never queued, or given up: there is no message to edit.
+                    self._dirty.pop(key, None)
+                    break
                 render = self._dirty.pop(key)
                 reply = await render()
                 self._last[key] = loop.time()
@@ -162,15 +167,18 @@ class CardEditor:
             self._tasks.pop(key, None)
 
 
-async def _where(store: Any, key: str) -> SentMessage | None:
+async def _where(store: Any, key: str) -> tuple[str | None, SentMessage | None]:
+    """The outbox status of the post under `key` (None: no such post), and where it
+    lives once sent."""
     row = await store.fetchone(
-        "SELECT platform, channel_id, message_id FROM outbox "
-        "WHERE dedup_key = ? AND status = 'sent'",
+        "SELECT platform, channel_id, message_id, status FROM outbox WHERE dedup_key = ?",
         (key,),
     )
-    if row is None or not row["message_id"]:
-        return None
-    return SentMessage(row["platform"], row["channel_id"], row["message_id"])
+    if row is None:
+        return None, None
+    if row["status"] != outbox.SENT or not row["message_id"]:
+        return row["status"], None
+    return row["status"], SentMessage(row["platform"], row["channel_id"], row["message_id"])
 
 
 class Notices:
@@ -198,11 +206,15 @@ class Notices:
                 found.append((platform, s.room))
         return found
 
-    async def _post(self, kind: str, s: Session, key: str, reply: Reply, topic: str) -> None:
-        await self.runtime.enqueue(
+    async def _post(self, kind: str, s: Session, key: str, reply: Reply, topic: str) -> bool:
+        """Queue a post on every platform; True when each one is new (not a key already
+        queued or sent, whose message may show something older)."""
+        targets = self._targets(kind, s)
+        added: int = await self.runtime.enqueue(
             Delivery(f"{key}:{platform}", topic, platform, "channel", channel, reply)
-            for platform, channel in self._targets(kind, s)
+            for platform, channel in targets
         )
+        return added == len(targets)
 
     async def asked(self, q: Question) -> None:
         s = self.qa.session(q.session_id)
@@ -217,9 +229,14 @@ class Notices:
         q = change.question
         s = self.qa.session(q.session_id)
         self._refresh_notice(q, s)
+        posted = False
         if q.status == APPROVED and change.from_status in (PENDING, REJECTED):
-            await self._post("room", s, f"qa-card:{q.id}", public_card(q, s), f"qa:{q.id}")
-        self._refresh_card(q, s)
+            card = public_card(q, s)
+            posted = await self._post("room", s, f"qa-card:{q.id}", card, f"qa:{q.id}")
+        if not posted:
+            # A card posted before (approved, then rejected or undone) shows the new state;
+            # one just queued already does.
+            self._refresh_card(q, s)
         if change.action == "highlight":
             stamp = self.qa.clock.now().isoformat()
             await self._post("room", s, f"qa-now:{q.id}:{stamp}", now_answering(q, s), f"qa:{q.id}")

@@ -634,6 +634,10 @@ class DiscordAdapter:
         target = self.client.get_partial_messageable(int(sent.channel_id))
         part = message_parts(reply)[0]
         part.pop("file", None)
+        # What the new version lacks must go: an answered card loses its vote button.
+        part.setdefault("content", None)
+        part.setdefault("embed", None)
+        part.setdefault("view", None)
         try:
             await self._limiter.acquire()
             await target.get_partial_message(int(sent.message_id)).edit(**part)

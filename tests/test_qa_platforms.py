@@ -1,0 +1,708 @@
+"""Live Q&A end to end on Discord and Slack at once: the real discord.py and slack-bolt
+clients against the fakes on 127.0.0.1, one core, one Runtime (outbox, senders, card
+edits), under a stopped simulated clock during the dialogue (5 Feb 2026, 13:10 KST).
+
+A question asked on Discord and one asked on Slack land in one queue; a moderator
+approves on Slack what was asked on Discord; votes from both platforms add up; what the
+bot posts (moderators' notices, question cards and their coalesced edits) is checked as
+the fakes received it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import discord
+import pytest
+import pytest_asyncio
+
+from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings
+from bot.adapters.slack_adapter import SlackAdapter, SlackSettings
+from bot.app import build_core
+from bot.clock import SimulatedClock
+from bot.core import Core
+from bot.runtime import Runtime
+from bot.settings import EventConfig
+from bot.store import Store
+from tests.fakes.discord_server import FakeDiscord, PendingInteraction, RecordedRequest
+from tests.fakes.slack_server import AppResponse, Call, FakeSlack, Message
+
+DIALOGUE_ON = datetime.fromisoformat("2026-02-05T13:10:00+09:00")
+CARD_EDIT_SECONDS = 0.2  # config.qa.card_edit_seconds in these tests (2 s in the sample)
+STORM_EDIT_SECONDS = 0.5  # for the vote storm: far longer than the storm itself takes
+
+D_TOKEN = "discord-qa-token"
+D_MODS, D_HALL = "810000000000000001", "810000000000000002"
+D_ANNOUNCE, D_SCHEDULE = "810000000000000003", "810000000000000004"
+D_MOD_ROLE = "820000000000000001"
+D_MESSAGES = "POST /channels/{channel_id}/messages"
+D_EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
+
+S_SECRET = "qa-platforms-signing-secret"
+S_TOKEN = "xoxb-qa-platforms"
+S_MODS, S_HALL = "C0QAMODS", "C0HALL"
+S_MOD = "U0MODMIA"  # in the user group @forum-moderators
+S_ANON_ID, S_ANON_NAME = "U0ANON4242", "secret.sam"
+S_CHANNELS = {
+    "general": "C0GENERAL",
+    "announcements": "C0ANNOUNCE",
+    "schedule-updates": "C0SCHEDULE",
+    "qa-moderators": S_MODS,
+    "grand-hall": S_HALL,
+}
+
+BUTTONS = ("qa.approve", "qa.reject", "qa.highlight", "qa.answered")
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both clients honour proxy variables; everything here is on 127.0.0.1."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
+# ---- what the fakes received, as text ----------------------------------------------------
+
+
+def discord_text(message: dict[str, Any]) -> str:
+    """A Discord message (or a callback's / edit's body) as one string."""
+    data = message.get("data", message)
+    parts = [data.get("content") or ""]
+    for embed in data.get("embeds") or []:
+        parts += [embed.get("title", ""), embed.get("description") or ""]
+        parts.append((embed.get("footer") or {}).get("text", ""))
+    return "\n".join(parts)
+
+
+def discord_buttons(message: dict[str, Any]) -> list[str]:
+    return [c["custom_id"] for row in message.get("components") or [] for c in row["components"]]
+
+
+def slack_text(blocks: list[dict[str, Any]]) -> str:
+    out = []
+    for b in blocks:
+        if isinstance(b.get("text"), dict):
+            out.append(b["text"]["text"])
+        out += [f["text"] for f in b.get("fields", [])]
+        out += [e["text"] for e in b.get("elements", []) if isinstance(e.get("text"), str)]
+    return "\n".join(out)
+
+
+def slack_buttons(blocks: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [
+        (e["action_id"], e["value"])
+        for b in blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "button"
+    ]
+
+
+def question_number(text: str) -> int:
+    found = re.search(r"Question #(\d+)", text)
+    assert found, text
+    return int(found.group(1))
+
+
+# ---- the world: both platforms, one core, one runtime -------------------------------------
+
+
+@dataclasses.dataclass
+class World:
+    core: Core
+    runtime: Runtime
+    discord: FakeDiscord
+    slack: FakeSlack
+    slack_url: str
+    dana: dict[str, Any]  # a Discord participant
+
+    async def settle(self) -> None:
+        """Every queued post delivered and every pending card edit made."""
+        for sender in self.runtime.senders.values():
+            await sender.drain()
+        await self.runtime.qa_notices.cards.idle()
+
+    # Discord
+    def d_user(self, name: str) -> dict[str, Any]:
+        return self.discord.add_user(name)
+
+    def d_posts(self, channel: str, title: str) -> list[dict[str, Any]]:
+        """Messages in a Discord channel whose first embed's title contains `title`."""
+        return [
+            m
+            for m in self.discord.channel_messages(channel)
+            if any(title in e.get("title", "") for e in m.get("embeds") or [])
+        ]
+
+    def d_post(self, channel: str, title: str) -> dict[str, Any]:
+        found = self.d_posts(channel, title)
+        assert len(found) == 1, [discord_text(m) for m in self.discord.channel_messages(channel)]
+        return found[0]
+
+    def d_requests(self, route: str, message_id: str | None = None) -> list[RecordedRequest]:
+        return [
+            r
+            for r in self.discord.requests
+            if r.route == route and (message_id is None or r.params["message_id"] == message_id)
+        ]
+
+    async def d_slash(
+        self, name: str, options: dict[str, Any], **who: Any
+    ) -> tuple[PendingInteraction, dict[str, Any]]:
+        pending = await self.discord.send_slash_command(name, options, **who)
+        callback = await pending
+        assert callback.status < 300, callback.response
+        body: dict[str, Any] = callback.json
+        return pending, body
+
+    async def d_press(self, message_id: str, custom_id: str, **who: Any) -> dict[str, Any]:
+        callback = await (await self.discord.send_button(message_id, custom_id, **who))
+        assert callback.status < 300, callback.response
+        body: dict[str, Any] = callback.json
+        return body
+
+    # Slack
+    def s_posts(self, channel: str, title: str) -> list[Message]:
+        """Messages in a Slack channel whose header contains `title`."""
+        return [
+            m
+            for m in self.slack.messages_in(channel)
+            if any(b["type"] == "header" and title in b["text"]["text"] for b in m.blocks or [{}])
+        ]
+
+    def s_post(self, channel: str, title: str) -> Message:
+        found = self.s_posts(channel, title)
+        assert len(found) == 1, [slack_text(m.blocks) for m in self.slack.messages_in(channel)]
+        return found[0]
+
+    def s_updates(self, ts: str) -> list[Call]:
+        return [c for c in self.slack.calls_to("chat.update") if c.body.get("ts") == ts]
+
+    async def s_command(
+        self, line: str, user_id: str, channel_id: str, user_name: str | None = None
+    ) -> dict[str, Any]:
+        name, _, text = line.partition(" ")
+        resp = await self.slack.send_command(
+            self.slack_url,
+            name,
+            text,
+            user_id=user_id,
+            channel_id=channel_id,
+            user_name=user_name or user_id.lower(),
+        )
+        assert resp.status == 200 and resp.elapsed < 3, resp.body
+        body: dict[str, Any] = resp.json()
+        return body
+
+    async def s_press(
+        self, message: Message, action_id: str, value: str, user_id: str
+    ) -> tuple[AppResponse, Call]:
+        """Press a button of a posted Slack message; the answer comes by response_url."""
+        resp = await self.slack.send_action(
+            self.slack_url,
+            action_id,
+            value,
+            user_id=user_id,
+            channel_id=message.channel,
+            message_ts=message.ts,
+        )
+        assert resp.status == 200, resp.body
+        url = resp.response_url
+        answer = await self.slack.wait_for(
+            lambda c: c.method == "response_url" and url is not None and c.path in url
+        )
+        return resp, answer
+
+
+Start = Callable[..., Awaitable[World]]
+
+
+@pytest_asyncio.fixture
+async def start(
+    monkeypatch: pytest.MonkeyPatch, event_config: EventConfig, store: Store
+) -> AsyncIterator[Start]:
+    """The fake Discord and the fake Slack with the sample event's channels, both adapters
+    and a Runtime over one core; everything stops after the test."""
+    # The adapter sets these class-wide; monkeypatch puts the originals back.
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket,
+        "DEFAULT_GATEWAY",
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
+    )
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def go(card_edit_seconds: float = CARD_EDIT_SECONDS) -> World:
+            sample = event_config.platforms
+            # The sample maps these names on both platforms: the fakes get channels of
+            # those names, and the adapters find them by name as they would live.
+            for platform in ("discord", "slack"):
+                assert sample[platform].channels["moderators"] == "qa-moderators"
+                assert sample[platform].rooms["grand-hall"] == "grand-hall"
+            # The fake Discord lists no guild in READY, so role names are never cached:
+            # moderators are known by their role id, as Discord sends it with every
+            # interaction (the event file may give names or ids).
+            d_roles = dict(sample["discord"].roles)
+            d_roles["moderator"] = [*d_roles["moderator"], D_MOD_ROLE]
+            platforms = dict(sample)
+            platforms["discord"] = sample["discord"].model_copy(update={"roles": d_roles})
+            qa = event_config.qa.model_copy(update={"card_edit_seconds": card_edit_seconds})
+            config = event_config.model_copy(update={"platforms": platforms, "qa": qa})
+            core = await build_core(config, store, SimulatedClock(DIALOGUE_ON, speed=0))
+
+            dfake = await stack.enter_async_context(FakeDiscord(token=D_TOKEN))
+            for cid, name in (
+                (D_MODS, "qa-moderators"),
+                (D_HALL, "grand-hall"),
+                (D_ANNOUNCE, "announcements"),
+                (D_SCHEDULE, "schedule-updates"),
+            ):
+                dfake.add_channel(cid, name=name)
+            sfake = await stack.enter_async_context(
+                FakeSlack(
+                    signing_secret=S_SECRET,
+                    bot_token=S_TOKEN,
+                    channels=S_CHANNELS,
+                    usergroups={"S0MODS": [S_MOD]},
+                    usergroup_handles={"S0MODS": "forum-moderators"},
+                )
+            )
+            d = DiscordAdapter(
+                core,
+                DiscordSettings(
+                    D_TOKEN,
+                    (int(dfake.guild_id),),
+                    dfake.api_base,
+                    dfake.gateway_url,
+                    guild_ready_timeout=0.01,
+                    ready_timeout=5,
+                ),
+                platforms["discord"],
+                store,
+            )
+            s = SlackAdapter(
+                core,
+                SlackSettings(
+                    S_TOKEN, S_SECRET, http_port=0, api_base=sfake.api_base, pace_seconds=0.0
+                ),
+                platforms["slack"],
+            )
+            for adapter in (d, s):
+                stack.push_async_callback(adapter.stop)
+                await adapter.start()
+            runtime = Runtime(core, [d, s])
+            stack.push_async_callback(runtime.stop)
+            await runtime.start()
+            world = World(
+                core,
+                runtime,
+                dfake,
+                sfake,
+                f"http://127.0.0.1:{s.port}/slack/events",
+                dfake.add_user("dana"),
+            )
+            await world.settle()  # whatever the start-up queued (nothing of Q&A's)
+            return world
+
+        yield go
+
+
+# ---- the acceptance: one queue, moderated across platforms, votes add up -------------------
+
+
+async def test_one_queue_approved_on_slack_votes_from_both_add_up(start: Start) -> None:
+    world = await start()
+    core = world.core
+
+    # A Discord participant asks with the slash command, in the hall's channel.
+    question = "How do you stop lithium dendrites in solid-state cells?"
+    _, body = await world.d_slash("ask", {"question": question}, user=world.dana, channel_id=D_HALL)
+    assert body["type"] == 4 and body["data"]["flags"] & 64  # only the asker sees it
+    assert "will appear once a moderator approves it" in body["data"]["content"]
+    d_qid = question_number(body["data"]["content"])
+
+    # A Slack participant asks anonymously in the hall's channel.
+    anonymous = "Who pays for the joint research, really?"
+    answer = await world.s_command(
+        f"/ask {anonymous} anonymous", S_ANON_ID, channel_id=S_HALL, user_name=S_ANON_NAME
+    )
+    assert answer["response_type"] == "ephemeral"
+    said = slack_text(answer["blocks"])
+    assert "will appear once a moderator approves it" in said
+    assert "nobody, moderators included, can see who asked" in said
+    s_qid = question_number(said)
+    assert s_qid != d_qid
+
+    # One queue: both wait for approval in the same session.
+    queue = await core.qa.listing("dialogue", "new", 10, pending=True)
+    assert {q.id for q in queue} == {d_qid, s_qid}
+    assert {q.body for q in queue} == {question, anonymous}
+    _, listing = await world.d_slash(
+        "questions", {"order": "pending"}, user=world.d_user("mo"), roles=[D_MOD_ROLE]
+    )
+    shown = discord_text(listing)
+    assert "dendrites" in shown and "joint research" in shown
+    assert listing["data"]["flags"] & 64
+
+    # The moderators' notice of each question is in the moderators' channel on both
+    # platforms, with its four buttons.
+    await world.settle()
+    for qid, who in ((d_qid, "Dana (Discord)"), (s_qid, "Anonymous")):
+        d_notice = world.d_post(D_MODS, f"New question #{qid}")
+        assert who in discord_text(d_notice)
+        assert discord_buttons(d_notice) == [f"{b}|{qid}" for b in BUTTONS]
+        s_notice = world.s_post(S_MODS, f"New question #{qid}")
+        assert who in slack_text(s_notice.blocks)
+        assert slack_buttons(s_notice.blocks) == [
+            (f"{b}#{i}", str(qid)) for i, b in enumerate(BUTTONS)
+        ]
+    for r in world.d_requests(D_MESSAGES):
+        assert r.json["allowed_mentions"] == {"parse": []}
+
+    # The anonymous asker is named nowhere in anything the bot sent either platform.
+    sent = [r.json for r in world.discord.requests] + [c.body for c in world.slack.calls]
+    everything = json.dumps(sent, ensure_ascii=False)
+    assert anonymous in everything  # the question itself did go out
+    assert S_ANON_ID not in everything and S_ANON_NAME not in everything
+
+    # A Slack moderator approves, on Slack, the question asked on Discord.
+    s_notice = world.s_post(S_MODS, f"New question #{d_qid}")
+    _, said_back = await world.s_press(s_notice, "qa.approve#0", str(d_qid), S_MOD)
+    assert f"Question #{d_qid} approved; it is now approved." in slack_text(
+        said_back.body["blocks"]
+    )
+    assert said_back.body["response_type"] == "ephemeral"
+    assert (await core.qa.question(d_qid)).status == "approved"
+    assert (await core.qa.question(s_qid)).status == "pending"
+
+    # A public card is posted to the grand hall's channel on both platforms.
+    await world.settle()
+    d_card = world.d_post(D_HALL, f"Question #{d_qid}")
+    assert question in discord_text(d_card) and "Dana (Discord)" in discord_text(d_card)
+    assert discord_buttons(d_card) == [f"qa.vote|{d_qid}"]
+    s_card = world.s_post(S_HALL, f"Question #{d_qid}")
+    assert question in slack_text(s_card.blocks)
+    assert slack_buttons(s_card.blocks) == [("qa.vote#0", str(d_qid))]
+    assert not world.d_posts(D_HALL, f"Question #{s_qid}")  # still pending: no card
+    assert not world.s_posts(S_HALL, f"Question #{s_qid}")
+    # The notices show the new status on both platforms.
+    assert "approved" in discord_text(world.d_post(D_MODS, f"New question #{d_qid}"))
+    assert "approved" in slack_text(world.s_post(S_MODS, f"New question #{d_qid}").blocks)
+
+    # Votes: one on Discord, one on Slack, on the card each sees.
+    ed = world.d_user("ed")
+    voted = await world.d_press(d_card["id"], f"qa.vote|{d_qid}", user=ed)
+    assert voted["type"] == 4 and voted["data"]["flags"] & 64
+    assert f"Up-voted #{d_qid}: 1 votes." in voted["data"]["content"]
+    _, s_voted = await world.s_press(s_card, "qa.vote#0", str(d_qid), "U0FRAN")
+    assert f"Up-voted #{d_qid}: 2 votes." in slack_text(s_voted.body["blocks"])
+    assert s_voted.body["response_type"] == "ephemeral"
+    assert (await core.qa.question(d_qid)).votes == 2
+
+    # The same Discord user again: told so, counted once.
+    again = await world.d_press(d_card["id"], f"qa.vote|{d_qid}", user=ed)
+    assert "You have already up-voted" in again["data"]["content"]
+    assert again["data"]["flags"] & 64
+    assert (await core.qa.question(d_qid)).votes == 2
+
+    # Both cards end up showing the count from both platforms.
+    await world.settle()
+    assert "▲ 2 votes" in discord_text(world.discord.messages[d_card["id"]])
+    final = world.slack.message(S_HALL, s_card.ts)
+    assert final is not None and "▲ 2 votes" in slack_text(final.blocks)
+
+
+# ---- a vote storm: card edits are coalesced ---------------------------------------------------
+
+
+async def test_a_vote_storm_edits_each_card_a_few_times_with_the_final_count(
+    start: Start,
+) -> None:
+    world = await start(card_edit_seconds=STORM_EDIT_SECONDS)
+    _, body = await world.d_slash(
+        "ask", {"question": "Will the count survive a storm of votes?"}, user=world.dana
+    )
+    qid = question_number(body["data"]["content"])
+    # A Discord moderator approves it with /qa this time.
+    _, approved = await world.d_slash(
+        "qa", {"action": "approve", "id": qid}, user=world.d_user("mo"), roles=[D_MOD_ROLE]
+    )
+    assert f"Question #{qid} approved" in approved["data"]["content"]
+    await world.settle()
+    d_card = world.d_post(D_HALL, f"Question #{qid}")
+    s_card = world.s_post(S_HALL, f"Question #{qid}")
+    d_before = len(world.d_requests(D_EDIT, d_card["id"]))
+    s_before = len(world.s_updates(s_card.ts))
+
+    # 20 people at once: 10 press the card's button on Discord, 10 on Slack.
+    d_voters = [world.d_user(f"voter{i}") for i in range(10)]
+    s_voters = [f"U0VOTER{i:02d}" for i in range(10)]
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    answers = await asyncio.gather(
+        *(world.d_press(d_card["id"], f"qa.vote|{qid}", user=u) for u in d_voters),
+        *(world.s_press(s_card, "qa.vote#0", str(qid), u) for u in s_voters),
+    )
+    storm = loop.time() - began
+    assert len(answers) == 20
+    assert (await world.core.qa.question(qid)).votes == 20
+
+    # Wait (on what the fakes receive, with a deadline) for each card's edit to 20.
+    final = "▲ 20 votes"
+    d_last = await world.discord.wait_for(
+        lambda r: (
+            r.route == D_EDIT
+            and r.params["message_id"] == d_card["id"]
+            and final in discord_text(r.json)
+        )
+    )
+    s_last = await world.slack.wait_for(
+        lambda c: (
+            c.method == "chat.update"
+            and c.body.get("ts") == s_card.ts
+            and final in slack_text(c.body["blocks"])
+        )
+    )
+    await world.runtime.qa_notices.cards.idle()  # and nothing more is on its way
+
+    d_edits = world.d_requests(D_EDIT, d_card["id"])[d_before:]
+    s_edits = world.s_updates(s_card.ts)[s_before:]
+    # At most one edit per card per interval: the first vote's at once, then one per
+    # interval while votes keep coming (the storm takes well under one interval here).
+    most = 2 + int(storm / STORM_EDIT_SECONDS)
+    for edits, last, shown in (
+        (d_edits, d_last, [discord_text(r.json) for r in d_edits]),
+        (s_edits, s_last, [slack_text(c.body["blocks"]) for c in s_edits]),
+    ):
+        assert 1 <= len(edits) <= min(most, 3), (len(edits), storm)
+        assert all(e.status == 200 for e in edits)
+        assert edits[-1] is last  # the last edit shows the exact final count
+        counts = [int(re.findall(r"▲ (\d+) votes", text)[0]) for text in shown]
+        assert counts == sorted(counts) and counts[-1] == 20, counts
+    assert final in discord_text(world.discord.messages[d_card["id"]])
+    stored = world.slack.message(S_HALL, s_card.ts)
+    assert stored is not None and final in slack_text(stored.blocks)
+
+
+# ---- moderation from either platform keeps both rooms' cards current ------------------------
+
+
+async def test_highlight_answered_and_undo_show_on_both_platforms(start: Start) -> None:
+    world = await start()
+    mo = world.d_user("mo")
+    _, body = await world.d_slash(
+        "ask", {"question": "Which electrolyte survives 4.5 volts?"}, user=world.dana
+    )
+    qid = question_number(body["data"]["content"])
+    await world.settle()
+    await world.s_press(
+        world.s_post(S_MODS, f"New question #{qid}"), "qa.approve#0", str(qid), S_MOD
+    )
+    await world.settle()
+    d_card = world.d_post(D_HALL, f"Question #{qid}")
+    s_card = world.s_post(S_HALL, f"Question #{qid}")
+
+    def cards() -> tuple[str, list[str], str, list[tuple[str, str]]]:
+        d = world.discord.messages[d_card["id"]]
+        s = world.slack.message(S_HALL, s_card.ts)
+        assert s is not None
+        return discord_text(d), discord_buttons(d), slack_text(s.blocks), slack_buttons(s.blocks)
+
+    # Highlight, pressed on the Discord notice by a Discord moderator.
+    d_notice = world.d_post(D_MODS, f"New question #{qid}")
+    pressed = await world.d_press(
+        d_notice["id"], f"qa.highlight|{qid}", user=mo, roles=[D_MOD_ROLE]
+    )
+    assert f"Question #{qid} highlighted" in pressed["data"]["content"]
+    assert pressed["data"]["flags"] & 64
+    await world.settle()
+    now_d = world.d_post(D_HALL, "Now answering")
+    now_s = world.s_post(S_HALL, "Now answering")
+    assert "4.5 volts" in discord_text(now_d) and "4.5 volts" in slack_text(now_s.blocks)
+    assert "on screen now" in discord_text(world.discord.messages[d_notice["id"]])
+
+    # Answered, pressed on the Slack notice: the cards lose their vote button.
+    _, said = await world.s_press(
+        world.s_post(S_MODS, f"New question #{qid}"), "qa.answered#3", str(qid), S_MOD
+    )
+    assert f"Question #{qid} marked answered" in slack_text(said.body["blocks"])
+    await world.settle()
+    d_text, d_buttons, s_text, s_buttons = cards()
+    assert "✓ Answered" in d_text and "✓ Answered" in s_text
+    assert s_buttons == []  # (Discord: see the test of edits that drop buttons)
+
+    # /qa undo on Discord, three times: answered, highlight, approval.
+    for step in range(3):
+        _, undone = await world.d_slash(
+            "qa", {"action": "undo", "id": qid}, user=mo, roles=[D_MOD_ROLE]
+        )
+        assert f"Question #{qid} undone" in undone["data"]["content"], undone
+        await world.settle()
+        if step == 0:
+            d_text, d_buttons, s_text, s_buttons = cards()
+            assert "✓ Answered" not in d_text and d_buttons == [f"qa.vote|{qid}"]
+            assert "✓ Answered" not in s_text and s_buttons == [("qa.vote#0", str(qid))]
+    assert (await world.core.qa.question(qid)).status == "pending"
+    # Back to waiting for approval: the rooms no longer offer it to vote on.
+    d_text, d_buttons, s_text, s_buttons = cards()
+    assert "A moderator removed this question." in d_text and "4.5 volts" not in d_text
+    assert "A moderator removed this question." in s_text and "4.5 volts" not in s_text
+    assert s_buttons == []  # (Discord: see the test of edits that drop buttons)
+
+    # Approved again: the same cards come back (no second card), with their button.
+    d_posts_before = len(world.d_requests(D_MESSAGES))
+    await world.s_press(
+        world.s_post(S_MODS, f"New question #{qid}"), "qa.approve#0", str(qid), S_MOD
+    )
+    await world.settle()
+    assert len(world.d_posts(D_HALL, f"Question #{qid}")) == 1
+    assert len(world.s_posts(S_HALL, f"Question #{qid}")) == 1
+    assert len(world.d_requests(D_MESSAGES)) == d_posts_before
+    d_text, d_buttons, s_text, s_buttons = cards()
+    assert "4.5 volts" in d_text and d_buttons == [f"qa.vote|{qid}"]
+    assert "4.5 volts" in s_text and s_buttons == [("qa.vote#0", str(qid))]
+
+
+async def test_a_new_card_is_not_edited_until_something_changes(start: Start) -> None:
+    world = await start()
+    _, body = await world.d_slash(
+        "ask", {"question": "Is a fresh card left alone?"}, user=world.dana
+    )
+    qid = question_number(body["data"]["content"])
+    await world.settle()
+    await world.s_press(
+        world.s_post(S_MODS, f"New question #{qid}"), "qa.approve#0", str(qid), S_MOD
+    )
+    await world.settle()
+    d_card = world.d_post(D_HALL, f"Question #{qid}")
+    s_card = world.s_post(S_HALL, f"Question #{qid}")
+    assert world.d_requests(D_EDIT, d_card["id"]) == []
+    assert world.s_updates(s_card.ts) == []
+
+
+async def test_a_vote_before_a_slow_card_is_posted_still_reaches_it(start: Start) -> None:
+    """Slack holds the card's post back (rate limits, a slow answer) for longer than the
+    card editor's patience used to last: the vote made meanwhile still shows on it."""
+    world = await start(card_edit_seconds=0.01)
+    _, body = await world.d_slash(
+        "ask", {"question": "Does a slow card catch up?"}, user=world.dana
+    )
+    qid = question_number(body["data"]["content"])
+    await world.settle()
+    world.slack.answer_delays["chat.postMessage"] = 1.0
+    await world.s_press(
+        world.s_post(S_MODS, f"New question #{qid}"), "qa.approve#0", str(qid), S_MOD
+    )
+    await world.runtime.senders["discord"].drain()
+    d_card = world.d_post(D_HALL, f"Question #{qid}")
+    voted = await world.d_press(d_card["id"], f"qa.vote|{qid}", user=world.d_user("ed"))
+    assert f"Up-voted #{qid}: 1 votes." in voted["data"]["content"]
+    await world.settle()
+    assert "▲ 1 votes" in discord_text(world.discord.messages[d_card["id"]])
+    s_card = world.s_post(S_HALL, f"Question #{qid}")
+    assert "▲ 1 votes" in slack_text(s_card.blocks), slack_text(s_card.blocks)
+
+
+async def test_an_answered_card_loses_its_vote_button_on_discord(start: Start) -> None:
+    world = await start()
+    _, body = await world.d_slash("ask", {"question": "Does the button go away?"}, user=world.dana)
+    qid = question_number(body["data"]["content"])
+    mo = world.d_user("mo")
+    for action in ("approve", "answered"):
+        await world.d_slash("qa", {"action": action, "id": qid}, user=mo, roles=[D_MOD_ROLE])
+        await world.settle()
+    card = world.discord.messages[world.d_post(D_HALL, f"Question #{qid}")["id"]]
+    assert "✓ Answered" in discord_text(card)
+    assert discord_buttons(card) == []
+
+
+# ---- roles: a participant cannot moderate -------------------------------------------------
+
+
+async def test_a_participant_cannot_moderate_on_either_platform(start: Start) -> None:
+    world = await start()
+    _, body = await world.d_slash(
+        "ask", {"question": "Is this question ever approved?"}, user=world.dana
+    )
+    qid = question_number(body["data"]["content"])
+    await world.settle()
+    d_before, s_before = len(world.discord.requests), len(world.slack.calls)
+
+    _, refused = await world.d_slash(
+        "qa", {"action": "approve", "id": qid}, user=world.d_user("pat")
+    )
+    assert refused["type"] == 4 and refused["data"]["flags"] & 64
+    assert "Only moderators can use /qa." in refused["data"]["content"]
+    # Nor the notice's button on Slack, for someone outside the moderators' group.
+    _, pressed = await world.s_press(
+        world.s_post(S_MODS, f"New question #{qid}"), "qa.approve#0", str(qid), "U0PAT"
+    )
+    assert "Only moderators can press this button." in slack_text(pressed.body["blocks"])
+    assert pressed.body["response_type"] == "ephemeral"
+
+    await world.settle()
+    assert (await world.core.qa.question(qid)).status == "pending"
+    assert await world.core.store.fetchall("SELECT * FROM qa_log") == []
+    # Nothing posted or edited: the only traffic was the two answers (and, on Slack,
+    # Bolt's first auth.test and the moderators' group looked up).
+    assert [r.route for r in world.discord.requests[d_before:]] == [
+        "POST /interactions/{webhook_id}/{webhook_token}/callback"
+    ]
+    writes = [c.method for c in world.slack.calls[s_before:] if c.method.startswith("chat.")]
+    assert writes == [] and world.slack.calls[-1].method == "response_url"
+    assert not world.d_posts(D_HALL, f"Question #{qid}")
+    assert not world.s_posts(S_HALL, f"Question #{qid}")
+
+
+# ---- hostile text pings nobody -----------------------------------------------------------
+
+
+async def test_everyone_and_channel_in_a_question_ping_nobody(start: Start) -> None:
+    world = await start()
+    hostile = "@everyone <!channel> @here is this <@U0MODMIA> a *question*?"
+    answer = await world.s_command(f"/ask {hostile}", "U0HOSTILE", channel_id=S_HALL)
+    qid = question_number(slack_text(answer["blocks"]))
+    assert (await world.core.qa.question(qid)).body == hostile  # kept as typed
+    _, body = await world.d_slash(
+        "ask", {"question": "Another one with @everyone and @here in it"}, user=world.dana
+    )
+    other = question_number(body["data"]["content"])
+    await world.settle()
+
+    # Approved by a Slack moderator: the card goes to the hall too.
+    await world.s_press(
+        world.s_post(S_MODS, f"New question #{qid}"), "qa.approve#0", str(qid), S_MOD
+    )
+    await world.settle()
+
+    for channel in (D_MODS, D_HALL):
+        title = "New question" if channel == D_MODS else "Question"
+        text = discord_text(world.d_post(channel, f"{title} #{qid}"))
+        assert "@\u200beveryone" in text and "@\u200bhere" in text
+        assert "@everyone" not in text and "@here" not in text
+        assert "\\<!channel\\>" in text and "\\<@U0MODMIA\\>" in text
+    assert "@\u200beveryone" in discord_text(world.d_post(D_MODS, f"New question #{other}"))
+    # Every post and edit on Discord allows no mention at all.
+    writes = world.d_requests(D_MESSAGES) + world.d_requests(D_EDIT)
+    assert len(writes) >= 4
+    for r in writes:
+        assert r.json["allowed_mentions"] == {"parse": []}, r.json
+
+    for posted in (
+        world.s_post(S_MODS, f"New question #{qid}"),
+        world.s_post(S_HALL, f"Question #{qid}"),
+    ):
+        text = slack_text(posted.blocks) + posted.text
+        assert "&lt;!channel&gt;" in text and "&lt;@U0MODMIA&gt;" in text
+        assert "<!channel>" not in text and "<@U0MODMIA>" not in text
+        assert "<!here" not in text and "<!everyone" not in text
+    for update in world.slack.calls_to("chat.update"):
+        text = slack_text(update.body["blocks"])
+        assert "<!channel>" not in text and "<@" not in text
