@@ -52,6 +52,7 @@ STEPS: dict[str, tuple[tuple[str, ...], str]] = {
     "answered": ((PENDING, APPROVED), ANSWERED),
 }
 VISIBLE = (APPROVED, ANSWERED)
+_NO_STATE = db.SessionState(None, None, None, None)
 REASON_MAX = 200
 
 
@@ -183,6 +184,9 @@ class QA:
         self._last_ask: dict[str, datetime] = {}
         # bot.qa_notices.Notices when the bot runs its outbound side.
         self.notices: Any = None
+        # The moderators' per-session settings, read on every /ask and /questions: this
+        # process is their only writer, so they are kept here and re-read after a write.
+        self._states: dict[str, db.SessionState] | None = None
         # Where the web server answers (for links to the presenter screen), once it runs.
         self.web_url = ""
 
@@ -202,7 +206,7 @@ class QA:
         """Open from a Q&A session's start until `close_after_minutes` after its end,
         unless a moderator opened or closed it by hand."""
         now = now or self.clock.now()
-        st = await db.session_state(self.store, s.id)
+        st = await self._state(s.id)
         moderated = st.moderated if st.moderated is not None else s.qa_moderated
         closes = s.end + timedelta(minutes=self.config.close_after_minutes)
         if st.state is not None and (st.until is None or now < st.until):
@@ -216,9 +220,7 @@ class QA:
     async def open_sessions(self, now: datetime | None = None) -> list[Session]:
         """Every session taking questions now."""
         now = now or self.clock.now()
-        manual = {
-            r["session_id"] for r in await self.store.fetchall("SELECT session_id FROM qa_sessions")
-        }
+        manual = set(await self._all_states())
         found = []
         for s in self.agenda.sessions:
             if (s.qa or s.id in manual) and (await self.status(s, now)).open:
@@ -233,7 +235,12 @@ class QA:
         now = self.clock.now()
         closes = s.end + timedelta(minutes=self.config.close_after_minutes)
         until = closes if is_open and closes > now else None
-        await db.set_state(self.store, s.id, "open" if is_open else "closed", until, now, moderated)
+        try:
+            await db.set_state(
+                self.store, s.id, "open" if is_open else "closed", until, now, moderated
+            )
+        finally:
+            self._states = None
         log.info(
             "Q&A of %s %s by %s", s.id, "opened" if is_open else "closed", actor.name or actor.key
         )
@@ -322,8 +329,8 @@ class QA:
     async def listing(
         self, session_id: str, order: str = "top", limit: int = 10, *, pending: bool = False
     ) -> list[Question]:
-        statuses = (PENDING,) if pending else (APPROVED,)
-        return await db.listing(self.store, session_id, statuses, order, limit)
+        status = PENDING if pending else APPROVED
+        return await db.listing(self.store, session_id, status, order, limit)
 
     async def store_counts(self, session_id: str) -> dict[str, int]:
         """How many questions of a session are in each status."""
@@ -343,6 +350,7 @@ class QA:
         """Approve, reject, highlight, mark answered, or undo; logged with who did it."""
         q = await self.question(question_id)
         who = (actor.key, actor.name or actor.id)
+        self._states = None  # the highlight may change below
         if action == "undo":
             undone = await db.undo(self.store, question_id, actor=who, now=self.clock.now())
             if undone is None:
@@ -350,7 +358,7 @@ class QA:
             change = undone
         else:
             allowed, to_status = STEPS[action]
-            highlighted = (await db.session_state(self.store, q.session_id)).highlight_id
+            highlighted = (await self._state(q.session_id)).highlight_id
             if action == "highlight" and highlighted == q.id:
                 raise UserError("qa.already_highlighted", id=question_id)
             if q.status not in allowed:
@@ -367,6 +375,7 @@ class QA:
                 reason=clean,
                 now=self.clock.now(),
             )
+        self._states = None
         log.info(
             "Q&A %s of question %d (%s -> %s) by %s",
             change.action,
@@ -404,11 +413,19 @@ class QA:
         return added
 
     async def highlighted(self, session_id: str) -> Question | None:
-        st = await db.session_state(self.store, session_id)
+        st = await self._state(session_id)
         if st.highlight_id is None:
             return None
         q = await db.get(self.store, st.highlight_id)
         return q if q is not None and q.status == APPROVED else None
+
+    async def _all_states(self) -> dict[str, db.SessionState]:
+        if self._states is None:
+            self._states = await db.all_states(self.store)
+        return self._states
+
+    async def _state(self, session_id: str) -> db.SessionState:
+        return (await self._all_states()).get(session_id, _NO_STATE)
 
     def _changed(self, q: Question, *, votes: bool) -> None:
         self.hub.publish(q.session_id)
@@ -437,7 +454,7 @@ class QA:
         """Every question of a session as CSV (UTF-8 with BOM, for spreadsheets) or
         Markdown: number, time, status, votes, question, author unless anonymous."""
         questions = await db.all_of_session(self.store, session_id)
-        current = (await db.session_state(self.store, session_id)).highlight_id
+        current = (await self._state(session_id)).highlight_id
         if fmt == "md":
             return _markdown(self.session(session_id), questions, current, tz).encode("utf-8")
         out = io.StringIO()

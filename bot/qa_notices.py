@@ -266,8 +266,9 @@ class Notices:
             fresh = await db.get(self.qa.store, q.id)
             if fresh is None:
                 return None
-            current = (await db.session_state(self.qa.store, q.session_id)).highlight_id
-            return moderator_notice(fresh, s, current == fresh.id)
+            current = await self.qa.highlighted(q.session_id)
+            current_id = current.id if current else None
+            return moderator_notice(fresh, s, current_id == fresh.id)
 
         for platform, _ in self._targets("moderators", s):
             self.cards.touch(f"qa-mod:{q.id}:{platform}", render)

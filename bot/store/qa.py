@@ -7,8 +7,6 @@ it from the votes in the same transaction, so it is exact whatever runs concurre
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,16 +74,7 @@ async def session_state(store: Store, session_id: str) -> SessionState:
         "SELECT state, state_until, moderated, highlight_id FROM qa_sessions WHERE session_id = ?",
         (session_id,),
     )
-    if row is None:
-        return SessionState(None, None, None, None)
-    until = row["state_until"]
-    moderated = row["moderated"]
-    return SessionState(
-        row["state"],
-        datetime.fromisoformat(until) if until else None,
-        None if moderated is None else bool(moderated),
-        row["highlight_id"],
-    )
+    return SessionState(None, None, None, None) if row is None else _state(row)
 
 
 async def set_state(
@@ -136,12 +125,16 @@ async def add_question(
     """Store a new question; raises Duplicate when the session already has it."""
     platform, user_id, name = author if author else (None, None, None)
     stamp = now.isoformat()
-    try:
-        async with store.transaction() as tx:
-            await tx.execute(
+    # Through the group commit, with the duplicate check in the same statement: a burst
+    # of questions shares transactions, and two people asking the same thing at once
+    # cannot both get in.
+    added = await store.batched(
+        [
+            (
                 "INSERT INTO questions (session_id, body, norm, anonymous, author_key, "
                 "author_platform, author_id, author_name, status, votes, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) "
+                "ON CONFLICT (session_id, norm) DO NOTHING",
                 (
                     session_id,
                     body,
@@ -156,19 +149,14 @@ async def add_question(
                     stamp,
                 ),
             )
-            rows = await tx.fetchall(
-                _SELECT + "WHERE session_id = ? AND norm = ?",
-                (session_id, norm),
-            )
-    except sqlite3.IntegrityError:
-        found = await store.fetchone(
-            _SELECT + "WHERE session_id = ? AND norm = ?",
-            (session_id, norm),
-        )
-        if found is None:  # removed in between: cannot happen, questions are never deleted
-            raise
-        raise Duplicate(_question(found)) from None
-    return _question(rows[0])
+        ]
+    )
+    row = await store.fetchone(_SELECT + "WHERE session_id = ? AND norm = ?", (session_id, norm))
+    if row is None:  # cannot happen: questions are never deleted
+        raise LookupError(norm)
+    if not added[0]:
+        raise Duplicate(_question(row))
+    return _question(row)
 
 
 async def get(store: Store, question_id: int) -> Question | None:
@@ -178,23 +166,17 @@ async def get(store: Store, question_id: int) -> Question | None:
 
 
 async def listing(
-    store: Store,
-    session_id: str,
-    statuses: Sequence[str],
-    order: str = "top",
-    limit: int = 10,
+    store: Store, session_id: str, status: str, order: str = "top", limit: int = 10
 ) -> list[Question]:
-    """Questions of a session in one or two statuses, most votes first (or newest first)."""
-    if not 1 <= len(statuses) <= 2:
-        raise ValueError("one or two statuses")
-    wanted = (statuses[0], statuses[-1])
+    """Questions of a session in one status, most votes first (or newest first); the
+    (session, status, votes) index serves both without sorting the session."""
     sql = _TOP if order == "top" else _NEW
-    rows = await store.fetchall(sql, (session_id, *wanted, limit))
+    rows = await store.fetchall(sql, (session_id, status, limit))
     return [_question(r) for r in rows]
 
 
-_TOP = _SELECT + "WHERE session_id = ? AND status IN (?, ?) ORDER BY votes DESC, id LIMIT ?"
-_NEW = _SELECT + "WHERE session_id = ? AND status IN (?, ?) ORDER BY id DESC LIMIT ?"
+_TOP = _SELECT + "WHERE session_id = ? AND status = ? ORDER BY votes DESC, id LIMIT ?"
+_NEW = _SELECT + "WHERE session_id = ? AND status = ? ORDER BY id DESC LIMIT ?"
 
 
 async def all_of_session(store: Store, session_id: str) -> list[Question]:
@@ -274,12 +256,29 @@ async def votes_of(store: Store, question_id: int) -> int:
     return 0 if row is None else int(row["votes"])
 
 
-async def is_blocked(store: Store, keys: Sequence[str]) -> bool:
-    """Whether any of a person's keys is blocked."""
-    for key in keys:
-        if await store.fetchone("SELECT 1 FROM qa_blocks WHERE block_key = ?", (key,)):
-            return True
-    return False
+async def is_blocked(store: Store, keys: tuple[str, str]) -> bool:
+    """Whether either of a person's two keys (named, anonymous) is blocked."""
+    row = await store.fetchone("SELECT 1 FROM qa_blocks WHERE block_key IN (?, ?)", keys)
+    return row is not None
+
+
+async def all_states(store: Store) -> dict[str, SessionState]:
+    """Every session's moderator settings (a small table, read whole)."""
+    rows = await store.fetchall(
+        "SELECT session_id, state, state_until, moderated, highlight_id FROM qa_sessions"
+    )
+    return {r["session_id"]: _state(r) for r in rows}
+
+
+def _state(row: Any) -> SessionState:
+    until = row["state_until"]
+    moderated = row["moderated"]
+    return SessionState(
+        row["state"],
+        datetime.fromisoformat(until) if until else None,
+        None if moderated is None else bool(moderated),
+        row["highlight_id"],
+    )
 
 
 @dataclass(frozen=True)
