@@ -90,6 +90,25 @@ def _parser() -> argparse.ArgumentParser:
     common(announce)
     announce.add_argument("--db", type=Path, help="the running bot's SQLite file")
 
+    imp = sub.add_parser(
+        "import",
+        help="turn a frab/pretalx JSON or XML, iCalendar or CSV programme into an event file",
+    )
+    imp.add_argument("file", type=Path, help="the programme to import")
+    imp.add_argument(
+        "--format", default="auto", choices=["auto", "frab-json", "frab-xml", "ics", "csv"]
+    )
+    imp.add_argument("--out", type=Path, help="event file to write (default: standard output)")
+    imp.add_argument(
+        "--timezone", help="zone of times the file gives without one (default: the event's)"
+    )
+    common(imp)
+    exp = sub.add_parser("export", help="write the programme as iCalendar, frab JSON or CSV")
+    exp.add_argument("--format", required=True, choices=["ics", "json", "csv"])
+    exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    common(exp)
+    exp.add_argument("--db", type=Path, help="SQLite file, for calendar SEQUENCE numbers")
+
     qa = sub.add_parser("qa", help="live Q&A: export a session's questions, or its screen links")
     qa_sub = qa.add_subparsers(dest="qa_command", metavar="ACTION", required=True)
     qa_export = qa_sub.add_parser("export", help="write a session's questions as CSV or Markdown")
@@ -143,6 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _reload(args.db or settings.db)
     if args.command == "announce":
         return asyncio.run(_announce(settings, args))
+    if args.command == "import":
+        return _import(settings, args)
+    if args.command == "export":
+        return asyncio.run(_export(settings, args))
     if args.command == "qa":
         return asyncio.run(_qa(settings, args))
     if args.command == "slack-manifest":
@@ -176,6 +199,91 @@ async def _status(db: Path) -> int:
     finally:
         await store.close()
     return 0
+
+
+def _write(data: bytes, out: Path | None) -> int:
+    """Write an export to `out`, or to standard output."""
+    if out:
+        out.write_bytes(data)
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    """`forum-bot import FILE`: the event file (the embedded or --config one) with its
+    programme replaced by FILE's; all or nothing, every problem listed."""
+    import yaml
+
+    from bot.agenda.formats import config_data, load
+    from bot.app import config_path
+
+    try:
+        raw = args.file.read_bytes()
+    except OSError as exc:
+        print(f"forum-bot: {args.file}: cannot read: {exc.strerror}", file=sys.stderr)
+        return 1
+    try:
+        base = config_data(load_event(config_path(settings, args.config)))
+        config = load(raw, str(args.file), args.format, base=base, timezone=args.timezone)
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    data = config_data(config)
+    data.pop("illustrative", None)  # an imported programme is the real one
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    summary = (
+        f"{len(config.sessions)} sessions, {len(config.rooms)} rooms, "
+        f"{len(config.people)} people over {len(config.event.dates)} day(s)"
+    )
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}: {summary}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        print(f"imported {summary}", file=sys.stderr)
+    return 0
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    """`forum-bot export --format ics|json|csv`: the programme for calendars and tools."""
+    import json
+    from datetime import UTC, datetime
+
+    from bot.agenda.frab import to_frab_json
+    from bot.agenda.ical import to_ics
+    from bot.agenda.tabular import to_csv
+    from bot.app import config_path
+    from bot.settings import build_agenda
+    from bot.store import Store
+    from bot.store.calendar import sequences
+
+    try:
+        config = load_event(config_path(settings, args.config))
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    agenda = build_agenda(config)
+    if args.format == "json":
+        data = json.dumps(to_frab_json(agenda, config), ensure_ascii=False, indent=2).encode()
+    elif args.format == "csv":
+        data = to_csv(agenda).encode("utf-8-sig")
+    else:
+        now = datetime.now(UTC)
+        db = args.db or settings.db
+        seqs: dict[str, int] = {}
+        if db.exists():  # the running bot's numbers, so calendars see changes as updates
+            store = await Store.open(db)
+            try:
+                seqs = await sequences(store, agenda.sessions, now)
+            finally:
+                await store.close()
+        data = to_ics(
+            agenda, agenda.sessions, sequences=seqs, now=now, calendar_name=config.event.name.en
+        )
+    return _write(data, args.out)
 
 
 async def _qa(settings: Settings, args: argparse.Namespace) -> int:
@@ -214,13 +322,7 @@ async def _qa(settings: Settings, args: argparse.Namespace) -> int:
         data = await core.qa.export(args.session, args.format, core.agenda.event.timezone)
     finally:
         await store.close()
-    if args.out:
-        args.out.write_bytes(data)
-        print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    return 0
+    return _write(data, args.out)
 
 
 def _reload(db: Path) -> int:

@@ -17,13 +17,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.adapters.base import Adapter
 from bot.agenda import Agenda
 from bot.agenda.changes import CANCELLED, MOVED, Change, diff, digest
+from bot.agenda.formats import config_data
+from bot.agenda.source import AgendaSource, SourceError
 from bot.clock import Clock
 from bot.core import Core
 from bot.model import UserRef
 from bot.outbox import Sender
 from bot.qa_notices import Notices
 from bot.reminders import Planner
-from bot.settings import build_agenda, load_event
+from bot.settings import ConfigError, EventConfig, build_agenda, load_event
 from bot.store import Store
 from bot.store import announcements as ann
 from bot.store.outbox import Delivery, cancel_topic, enqueue
@@ -68,9 +70,18 @@ class Runtime:
         self._poll: asyncio.Task[None] | None = None
         self._reload_lock = asyncio.Lock()
         core.runtime = self
+        # The programme from a conference system or a file, when the event file names one.
+        self.source = self._make_source(core.config)
+        self._source_task: asyncio.Task[None] | None = None
         # Q&A posts its notices and cards through this runtime's outbox.
         self.qa_notices = Notices(core.qa, self)
         core.qa.notices = self.qa_notices
+
+    def _make_source(self, config: EventConfig) -> AgendaSource | None:
+        if config.source is None:
+            return None
+        folder = self.config_path.parent if self.config_path else None
+        return AgendaSource(config.source, config_data(config), folder)
 
     def platforms(self) -> list[str]:
         """The platforms the bot is on right now."""
@@ -93,6 +104,11 @@ class Runtime:
         """Send what a stop left queued, plan, catch up on what came due while down."""
         for sender in self.senders.values():
             await sender.start()
+        if self.source is not None:
+            # The programme as the source has it now, quietly: what changed while the bot
+            # was down is not news to post at start.
+            await self.sync_source(announce=False)
+            self._source_task = asyncio.create_task(self._watch_source(), name="agenda-source")
         await self.planner.rebuild()
         await self.planner.fire_due()
         if self.scheduler is not None and not self.scheduler.running:
@@ -101,6 +117,10 @@ class Runtime:
 
     async def stop(self) -> None:
         """Stop planning and sending; queued deliveries wait in the store."""
+        if self._source_task is not None:
+            self._source_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._source_task
         if self._poll is not None:
             self._poll.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -125,6 +145,35 @@ class Runtime:
                 await self.planner.fire_due()
             except Exception:
                 log.exception("the scheduler's watch failed; trying again")
+
+    async def _watch_source(self) -> None:
+        """Read the agenda source again every `interval_minutes` (real minutes: it is the
+        conference system's load, whatever a rehearsal's clock does)."""
+        assert self.source is not None
+        while True:
+            await asyncio.sleep(self.source.config.interval_minutes * 60)
+            await self.sync_source()
+
+    async def sync_source(self, *, announce: bool = True, force: bool = False) -> list[Change]:
+        """Read the agenda source; a changed programme goes the way of a reload (post,
+        DMs, re-planned reminders). A failing source keeps the last good agenda."""
+        source = self.source
+        if source is None:
+            return []
+        async with self._reload_lock:
+            try:
+                config = await source.poll(force=force)
+            except SourceError as exc:
+                log.error("agenda source failed; keeping the last good agenda: %s", exc)
+                return []
+            if config is None:
+                return []
+            new = build_agenda(config)
+            if not announce:
+                self.core.agenda = new
+                log.info("agenda from %s: %d sessions", source.name, len(new.sessions))
+                return []
+            return await self.apply_agenda(new)
 
     async def enqueue(self, deliveries: Iterable[Delivery]) -> int:
         """Queue deliveries in one transaction and wake the senders concerned."""
@@ -151,6 +200,15 @@ class Runtime:
             return []
         async with self._reload_lock:
             config = await asyncio.to_thread(load_event, self.config_path)
+            if config.source is not None:
+                # The file names a source: its programme, with the file's other settings.
+                self.source = self._make_source(config)
+                assert self.source is not None
+                try:
+                    imported = await self.source.poll(force=True)
+                except SourceError as exc:
+                    raise ConfigError(exc.args[0], []) from None
+                config = imported or config
             return await self.apply_agenda(build_agenda(config), actor)
 
     async def apply_agenda(self, new: Agenda, actor: UserRef | None = None) -> list[Change]:

@@ -1,7 +1,7 @@
 """Every command and button the bot answers, listed explicitly (no import-time magic)."""
 
 from bot.registry import ActionSpec, CommandSpec
-from commands import agenda, announce, preferences, qa, reminders
+from commands import agenda, announce, calendar, preferences, qa, reminders
 
 ALL: list[CommandSpec] = [
     agenda.agenda,
@@ -20,6 +20,7 @@ ALL: list[CommandSpec] = [
     announce.announce_cancel,
     announce.agenda_reload,
     *qa.COMMANDS,
+    calendar.ics,
     preferences.help_,
 ]
 

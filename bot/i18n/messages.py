@@ -546,4 +546,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Moderator page (keep this link private)",
         "ko": "진행자 페이지 (링크를 공유하지 마세요)",
     },
+    # /ics: calendar files
+    "ics.all": {
+        "en": "The whole programme, {count} sessions, as a calendar file.",
+        "ko": "전체 일정 {count}개 세션을 캘린더 파일로 보냅니다.",
+    },
+    "ics.mine": {
+        "en": "Your {count} sessions (the ones you set /remind for) as a calendar file.",
+        "ko": "내 세션 {count}개 (/remind 로 알림을 설정한 세션)를 캘린더 파일로 보냅니다.",
+    },
+    "ics.one": {
+        "en": '"{title}" ({when}) as a calendar file.',
+        "ko": '"{title}" ({when}) 세션을 캘린더 파일로 보냅니다.',
+    },
+    "ics.how": {
+        "en": "Open it to add it to your calendar; opening a newer one updates the same entries.",
+        "ko": "파일을 열면 캘린더에 추가됩니다. 나중에 받은 파일을 열면 같은 항목이 갱신됩니다.",
+    },
+    "ics.mine_empty": {
+        "en": "You have no sessions yet: add one with /remind <session>, then /ics mine "
+        "again. /ics all gives the whole programme.",
+        "ko": "아직 내 세션이 없습니다. /remind <세션> 으로 추가한 뒤 /ics mine 을 다시 "
+        "실행하세요. /ics all 은 전체 일정입니다.",
+    },
+    "ics.name_mine": {"en": "{event}: my sessions", "ko": "{event}: 내 세션"},
 }

@@ -136,4 +136,13 @@ MIGRATIONS: list[str] = [
         reason         TEXT
     );
     """,
+    # 6: what each session looked like in the last calendar file sent, and that file's
+    # SEQUENCE: a calendar app updates its entry when the number rises (RFC 5545 3.8.7.4).
+    """
+    CREATE TABLE calendar_versions (
+        session_id TEXT PRIMARY KEY,
+        digest     TEXT NOT NULL,
+        sequence   INTEGER NOT NULL
+    );
+    """,
 ]
