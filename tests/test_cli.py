@@ -214,3 +214,33 @@ def test_qa_in_the_terminal_then_exported_from_the_shell(tmp_path: Path) -> None
     assert "https://qa.example.com/moderate/dialogue?token=" in screen.stdout
     wrong = forum_bot("qa", "export", "nope", "--db", db)
     assert wrong.returncode == 2 and "sessions with Q&A: dialogue" in wrong.stderr
+
+
+def test_import_and_export_from_the_shell(tmp_path: Path) -> None:
+    """`forum-bot export` then `forum-bot import` gives back the programme; a broken
+    file is refused with its row, and nothing is written."""
+    for fmt, suffix in (("json", "json"), ("csv", "csv"), ("ics", "ics")):
+        exported = tmp_path / f"programme.{suffix}"
+        done = forum_bot(
+            "export", "--format", fmt, "--out", str(exported), "--db", str(tmp_path / "none.sqlite")
+        )
+        assert done.returncode == 0, done.stderr
+        event = tmp_path / f"event-{suffix}.yaml"
+        done = forum_bot("import", str(exported), "--out", str(event))
+        assert done.returncode == 0, done.stderr
+        assert "13 sessions" in done.stderr, done.stderr
+        check = forum_bot("check", "--config", str(event))
+        assert check.returncode == 0 and "13 sessions" in check.stdout, check.stdout
+        assert "id: dialogue" in event.read_text(encoding="utf-8")
+    broken = tmp_path / "broken.csv"
+    broken.write_text("title,start,end\nTalk,2026-02-05 14:00,2026-02-05 13:00\n", "utf-8")
+    out = tmp_path / "never.yaml"
+    done = forum_bot("import", str(broken), "--out", str(out))
+    assert done.returncode == 1 and "row 2" in done.stderr, done.stderr
+    assert not out.exists()
+    korean = tmp_path / "excel.csv"
+    korean.write_bytes(
+        "title,start,end\n개회식,2026-02-05 09:30,2026-02-05 10:00\n".encode("cp949")
+    )
+    done = forum_bot("import", str(korean))
+    assert done.returncode == 1 and "not UTF-8" in done.stderr, done.stderr

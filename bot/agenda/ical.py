@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-from dateutil.rrule import rruleset, rrulestr  # type: ignore[import-untyped]
+from dateutil.rrule import rruleset, rrulestr
 
 from bot import __version__
 from bot.agenda.formats import ImportProblem, slug
