@@ -171,6 +171,64 @@ async def test_a_slow_handler_is_acked_then_answered_by_respond(start: Start, co
     assert answer.body["response_type"] == "ephemeral"
 
 
+async def test_an_answer_still_under_way_at_stop_is_cancelled(start: Start, core: Core) -> None:
+    @command("stuck", L("stuck"))
+    async def stuck(ctx: Any) -> Reply:
+        await asyncio.Event().wait()
+        return Reply("never")
+
+    core.commands.append(stuck)
+    core._by_name["stuck"] = stuck
+    fake, adapter, url = await start()
+    object.__setattr__(adapter.settings, "ack_after", 0.05)
+    adapter.app.command("/stuck")(adapter._command)
+    resp = await fake.send_command(url, "/stuck")
+    assert resp.status == 200 and resp.body == ""  # acked, the answer still to come
+    pending = set(adapter._tasks)
+    assert pending
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await adapter.stop()
+    assert loop.time() - began < 3
+    assert all(t.done() for t in pending) and not adapter._tasks
+
+
+async def test_acks_do_not_wait_for_the_work_after_them(
+    start: Start, core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bolt answers once a listener returns: a button's and an event's work come after."""
+    fake, _, url = await start()
+    fake.answer_delays["views.publish"] = 1.0
+    resp = await fake.send_event(url, {"type": "app_home_opened", "user": "U1", "tab": "home"})
+    assert resp.status == 200 and resp.elapsed < 0.5
+    await fake.wait_for("views.publish")
+    release = asyncio.Event()
+    on_action = core.on_action
+
+    async def slow_action(act: Any) -> Reply:
+        await release.wait()
+        return await on_action(act)
+
+    monkeypatch.setattr(core, "on_action", slow_action)
+    resp = await fake.send_action(url, "agenda.day#0", "2")
+    assert resp.status == 200 and resp.body == ""
+    assert not fake.calls_to("response_url")
+    release.set()
+    assert "Day 2" in block_text((await fake.wait_for("response_url")).body["blocks"])
+
+
+async def test_slack_checks_get_their_answers(start: Start) -> None:
+    """Bolt's URL verification and SSL check still run, behind the signature check."""
+    fake, _, url = await start()
+    challenge = json.dumps({"type": "url_verification", "token": "t", "challenge": "c0ffee"})
+    resp = await fake.send_signed(url, challenge, "application/json")
+    assert resp.status == 200 and resp.json() == {"challenge": "c0ffee"}
+    resp = await fake.send_signed(url, "ssl_check=1&token=t", "application/x-www-form-urlencoded")
+    assert resp.status == 200
+    forged = await fake.send_signed(url, challenge, "application/json", forge_signature=True)
+    assert forged.status == 401
+
+
 async def test_user_groups_and_ids_map_to_roles(start: Start, core: Core) -> None:
     @command("mod-only", L("moderators"), role=Role.MODERATOR)
     async def mod_only(ctx: Any) -> Reply:
@@ -279,6 +337,11 @@ async def test_a_wrong_token_fails_at_start(start: Start) -> None:
 def test_rendering_and_manifest() -> None:
     assert escape("<!here> & <#C1>") == "&lt;!here&gt; &amp; &lt;#C1&gt;"
     assert escape("*b*") == "*\u200bb*\u200b"
+    for text in ("plain", "와타나베 · Q&A", "a*b_c~d`e&<f>", "**__~~``", "&amp;", ""):
+        # The same as escaping every character, the slow and obvious way.
+        marked = "".join(c + "\u200b" if c in "*_~`" else c for c in text)
+        expected = marked.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert escape(text) == expected
     from datetime import UTC, datetime
 
     stamp = Stamp(datetime(2026, 2, 5, 4, tzinfo=UTC), "t", "13:00")

@@ -2,27 +2,33 @@
 
 Every CommandSpec is a slash command. Bolt acks within Slack's 3 seconds: a quick answer
 rides on the ack itself, a slow one is acked empty and answered through `respond`.
+Bolt runs with `process_before_response`: the ack goes out when the listener returns, so
+every listener acks first and leaves slower work (a late answer, a button's effect, the
+App Home) to a task of the adapter's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import DeliveryError, SentMessage, StartupError
 from bot.core import Core
-from bot.model import Action, Button, ChannelRef, Reply, Role, Stamp, Text, UserRef, plain
+from bot.model import Action, Button, ChannelRef, Reply, Role, Text, UserRef, plain
 from bot.registry import CommandSpec
 from bot.settings import PlatformConfig
 
@@ -51,7 +57,8 @@ _PERMANENT = {
     "missing_scope",
     "not_allowed_token_type",
 }
-_FORMATTING = re.compile(r"([*_~`])")
+_FORMATTING = "*_~`"
+_SPECIAL = re.compile(r"[&<>*_~`]")
 
 
 @dataclass(frozen=True)
@@ -78,10 +85,15 @@ class SlackSettings:
 
 def escape(text: str) -> str:
     """User text that Slack shows literally: no `<!channel>`, link, mention or formatting."""
+    if _SPECIAL.search(text) is None:
+        return text  # most text: nothing to do, and no copy
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # mrkdwn has no escape character: a zero-width space after a formatting character
     # breaks the pair that would make it bold, italic, struck or code.
-    return _FORMATTING.sub("\\1\u200b", text)
+    for mark in _FORMATTING:
+        if mark in text:
+            text = text.replace(mark, mark + "\u200b")
+    return text
 
 
 def render_text(text: Text) -> str:
@@ -90,13 +102,19 @@ def render_text(text: Text) -> str:
         return escape(text)
     out = []
     for piece in text:
-        if isinstance(piece, Stamp):
-            token = _DATE_TOKENS.get(piece.style, "{date_short_pretty} {time}")
-            fallback = piece.fallback.replace("|", "/")
-            out.append(f"<!date^{int(piece.at.timestamp())}^{token}|{escape(fallback)}>")
-        else:
+        if isinstance(piece, str):
             out.append(escape(piece))
+        else:
+            token = _DATE_TOKENS.get(piece.style, "{date_short_pretty} {time}")
+            fallback = escape(piece.fallback.replace("|", "/"))
+            out.append(f"<!date^{_unix(piece.at)}^{token}|{fallback}>")
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _unix(at: datetime) -> int:
+    """Seconds since the epoch; the agenda's moments come back in every answer."""
+    return int(at.timestamp())
 
 
 def _clip(text: str, limit: int) -> str:
@@ -285,6 +303,10 @@ class SlackAdapter:
         self.app = AsyncApp(
             client=self.client,
             signing_secret=settings.signing_secret,
+            # Bolt answers once the listener returns, instead of polling every 10 ms for
+            # ack() while the listener runs in a task of its own: listeners here ack, then
+            # hand any slower work to a task (`_spawn`), so the ack is never held up.
+            process_before_response=True,
         )
         self._register()
         self._runner: web.AppRunner | None = None
@@ -297,6 +319,7 @@ class SlackAdapter:
         self._role_members: dict[str, set[str]] = {}
         self._roles_fetched = -1e9
         self._roles_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # lifecycle
     async def start(self) -> None:
@@ -321,9 +344,9 @@ class SlackAdapter:
                 raise StartupError(f"Slack Socket Mode did not connect: {exc}") from exc
             mode = "Socket Mode"
         else:
-            self._runner = web.AppRunner(
-                self.app.web_app(path=EVENTS_PATH), shutdown_timeout=1.0, access_log=None
-            )
+            web_app = web.Application()
+            web_app.router.add_post(EVENTS_PATH, self._serve)
+            self._runner = web.AppRunner(web_app, shutdown_timeout=1.0, access_log=None)
             await self._runner.setup()
             site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
             try:
@@ -339,15 +362,50 @@ class SlackAdapter:
         log.info("slack: connected to %s as %s, %s", auth.get("team"), auth.get("user"), mode)
 
     async def stop(self) -> None:
-        """Stop listening and close connections."""
+        """Stop listening, give answers under way a moment, close connections."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=1.0)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     # inbound
+    async def _serve(self, request: web.Request) -> web.Response:
+        """A POST from Slack through Bolt (verification, listeners, ack) and back.
+
+        What `AsyncApp.web_app()` serves, minus per-request work this app has no use for:
+        no charset sniffing (Slack sends UTF-8), no query string to parse, no cookies
+        (those are for Bolt's OAuth flow, not used here)."""
+        raw = await request.read()
+        bolt_request = AsyncBoltRequest(
+            body=raw.decode(),
+            query=request.query_string or None,
+            headers=request.headers,  # type: ignore[arg-type]  # a mapping of str is all it reads
+        )
+        answer = await self.app.async_dispatch(bolt_request)
+        return web.Response(
+            status=answer.status,
+            body=answer.body.encode(),
+            headers=answer.first_headers_without_set_cookie(),
+        )
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Work after the ack: Bolt sends the ack once the listener returns."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("slack: a listener failed after its ack", exc_info=task.exception())
+
     def _register(self) -> None:
         # One listener for every command: Bolt runs each listener's matcher on every
         # request, so sixteen listeners cost sixteen matchers per command.
@@ -410,13 +468,15 @@ class SlackAdapter:
         work = asyncio.create_task(
             self._dispatch(name, str(command.get("text", "")), user, channel)
         )
-        done, _ = await asyncio.wait({work}, timeout=self.settings.ack_after)
-        if work in done:
+        if await _finished_within(work, self.settings.ack_after):
             reply = work.result()
             await ack(response_type=_response_type(reply), **message(reply))
             return
         # Slack needs its ack within 3 seconds; the answer follows through response_url.
         await ack()
+        self._spawn(self._answer_later(work, respond))
+
+    async def _answer_later(self, work: asyncio.Task[Reply], respond: Any) -> None:
         reply = await work
         await respond(response_type=_response_type(reply), **message(reply))
 
@@ -426,6 +486,9 @@ class SlackAdapter:
 
     async def _action(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
         await ack()
+        self._spawn(self._act(body, respond))
+
+    async def _act(self, body: dict[str, Any], respond: Any) -> None:
         pressed = (body.get("actions") or [{}])[0]
         action_name = str(pressed.get("action_id", "")).rsplit("#", 1)[0]
         value = str(pressed.get("value", ""))
@@ -445,6 +508,10 @@ class SlackAdapter:
             await respond(response_type="ephemeral", replace_original=False, **message(reply))
 
     async def _home(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        # Events are acked when their listener returns: publish after that.
+        self._spawn(self._publish_home(event, client))
+
+    async def _publish_home(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         user = UserRef(PLATFORM, str(event.get("user", "")))
         reply = await self.core.home(user)
         await client.views_publish(
@@ -581,6 +648,26 @@ class SlackAdapter:
             )
         except SlackApiError as exc:
             raise _delivery_error(exc) from exc
+
+
+async def _finished_within(task: asyncio.Task[Reply], seconds: float) -> bool:
+    """Wait up to `seconds` for `task` without cancelling it: asyncio.wait, leaner
+    (one waiter, one timer, no sets), as it runs for every command."""
+    if not task.done():
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def wake(_: object = None) -> None:
+            if not waiter.done():
+                waiter.set_result(None)
+
+        timer = asyncio.get_running_loop().call_later(seconds, wake)
+        task.add_done_callback(wake)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            task.remove_done_callback(wake)
+    return task.done()
 
 
 def _response_type(reply: Reply) -> str:
