@@ -270,10 +270,11 @@ class QA:
         status = await self.status(s, now)
         if not status.open:
             raise UserError("qa.closed", title=pick(s.title))
-        if await db.is_blocked(self.store, (self.keys.block(user), self.keys.author(user))):
-            raise UserError("qa.blocked")
+        keys = (self.keys.block(user), self.keys.author(user))
         last = self._last_ask.get(user.key)
         if last is not None and now - last < timedelta(seconds=self.config.rate_seconds):
+            if await db.is_blocked(self.store, keys):  # the truer answer of the two
+                raise UserError("qa.blocked")
             wait = self.config.rate_seconds - int((now - last).total_seconds())
             raise UserError("qa.slow_down", seconds=max(1, wait))
         self._last_ask[user.key] = now
@@ -288,9 +289,14 @@ class QA:
                 author=None if anonymous else (user.platform, user.id, user.name or user.id),
                 status=PENDING if status.moderated else APPROVED,
                 now=now,
+                block_keys=keys,
             )
+        except db.Blocked:
+            raise UserError("qa.blocked") from None
         except Duplicate as dup:
             existing = dup.existing
+            if await db.is_blocked(self.store, keys):
+                raise UserError("qa.blocked") from None
             if existing.status == REJECTED:
                 raise UserError("qa.duplicate_rejected", id=existing.id) from None
             voted = await db.vote(self.store, existing.id, self.keys.voter(user), add=True)
@@ -312,16 +318,17 @@ class QA:
 
     async def vote(self, user: UserRef, question_id: int, *, add: bool) -> tuple[bool, Question]:
         """Up-vote (or withdraw); (False, question) when it changed nothing."""
-        q = await self.question(question_id)
-        if q.status not in VISIBLE:
-            raise UserError("qa.not_votable", id=question_id)
-        if add and q.status == ANSWERED:
-            raise UserError("qa.already_answered", id=question_id)
+        # The vote first, the question after: one trip to the database each, and the
+        # store refuses a vote on a question that is not approved.
         changed = await db.vote(self.store, question_id, self.keys.voter(user), add=add)
-        fresh = await db.get(self.store, question_id) or q
+        q = await self.question(question_id)
         if changed:
-            self._changed(fresh, votes=True)
-        return changed, fresh
+            self._changed(q, votes=True)
+        elif q.status not in VISIBLE:
+            raise UserError("qa.not_votable", id=question_id)
+        elif add and q.status == ANSWERED:
+            raise UserError("qa.already_answered", id=question_id)
+        return changed, q
 
     async def has_voted(self, user: UserRef, question_id: int) -> bool:
         return await db.has_vote(self.store, question_id, self.keys.voter(user))

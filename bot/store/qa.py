@@ -39,7 +39,13 @@ class Question:
     status: str
     votes: int
     reason: str | None
-    created_at: datetime
+    # As stored (ISO 8601, UTC): parsed only when shown, since lists read many rows.
+    asked: str
+
+    @property
+    def created_at(self) -> datetime:
+        """When it was asked."""
+        return datetime.fromisoformat(self.asked)
 
 
 @dataclass(frozen=True)
@@ -53,18 +59,20 @@ class SessionState:
 
 
 def _question(row: Any) -> Question:
+    # By position, in _SELECT's order: the hot path of every listing.
+    qid, session_id, body, anonymous, platform, user_id, name, status, votes, reason, asked = row
     return Question(
-        id=int(row["id"]),
-        session_id=row["session_id"],
-        body=row["body"],
-        anonymous=bool(row["anonymous"]),
-        author_platform=row["author_platform"],
-        author_id=row["author_id"],
-        author_name=row["author_name"],
-        status=row["status"],
-        votes=int(row["votes"]),
-        reason=row["reason"],
-        created_at=datetime.fromisoformat(row["created_at"]),
+        int(qid),
+        session_id,
+        body,
+        bool(anonymous),
+        platform,
+        user_id,
+        name,
+        status,
+        int(votes),
+        reason,
+        asked,
     )
 
 
@@ -102,6 +110,10 @@ async def set_state(
     )
 
 
+class Blocked(Exception):
+    """The asker is blocked from asking."""
+
+
 class Duplicate(Exception):
     """The session already has this question (normalised); `existing` is it."""
 
@@ -121,8 +133,10 @@ async def add_question(
     author: tuple[str, str, str] | None,
     status: str,
     now: datetime,
+    block_keys: tuple[str, str],
 ) -> Question:
-    """Store a new question; raises Duplicate when the session already has it."""
+    """Store a new question; raises Duplicate when the session already has it, and
+    Blocked when either of `block_keys` is blocked (checked in the same statement)."""
     platform, user_id, name = author if author else (None, None, None)
     stamp = now.isoformat()
     # Through the group commit, with the duplicate check in the same statement: a burst
@@ -133,7 +147,8 @@ async def add_question(
             (
                 "INSERT INTO questions (session_id, body, norm, anonymous, author_key, "
                 "author_platform, author_id, author_name, status, votes, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) "
+                "updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ? WHERE NOT EXISTS "
+                "(SELECT 1 FROM qa_blocks WHERE block_key IN (?, ?)) "
                 "ON CONFLICT (session_id, norm) DO NOTHING",
                 (
                     session_id,
@@ -147,13 +162,14 @@ async def add_question(
                     status,
                     stamp,
                     stamp,
+                    *block_keys,
                 ),
             )
         ]
     )
     row = await store.fetchone(_SELECT + "WHERE session_id = ? AND norm = ?", (session_id, norm))
-    if row is None:  # cannot happen: questions are never deleted
-        raise LookupError(norm)
+    if row is None:  # nothing went in, and nobody asked this before: blocked
+        raise Blocked()
     if not added[0]:
         raise Duplicate(_question(row))
     return _question(row)
@@ -234,19 +250,21 @@ async def has_vote(store: Store, question_id: int, voter_key: str) -> bool:
 
 
 async def vote(store: Store, question_id: int, voter_key: str, *, add: bool) -> bool:
-    """Add (or withdraw) one vote; False when there was nothing to change. The count is
+    """Add (or withdraw) one vote; False when there was nothing to change. A vote goes in
+    only while its question is approved, checked in the same statement; the count is
     recomputed in the same transaction, so concurrent votes can never skew it."""
     if add:
         first = (
-            "INSERT INTO question_votes (question_id, voter_key) VALUES (?, ?) "
+            "INSERT INTO question_votes (question_id, voter_key) SELECT ?, ? WHERE EXISTS "
+            "(SELECT 1 FROM questions WHERE id = ? AND status = 'approved') "
             "ON CONFLICT (question_id, voter_key) DO NOTHING"
         )
+        params: tuple[Any, ...] = (question_id, voter_key, question_id)
     else:
         first = "DELETE FROM question_votes WHERE question_id = ? AND voter_key = ?"
+        params = (question_id, voter_key)
     # Group commit: a vote storm shares transactions instead of queueing one per vote.
-    changed = await store.batched(
-        [(first, (question_id, voter_key)), (_RECOUNT, (question_id, question_id))]
-    )
+    changed = await store.batched([(first, params), (_RECOUNT, (question_id, question_id))])
     return changed[0] > 0
 
 
