@@ -25,11 +25,11 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.agenda import Agenda, Session
@@ -43,6 +43,7 @@ from bot.store import qa as db
 from bot.store.qa import ANSWERED, APPROVED, PENDING, REJECTED, Duplicate, Question
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # Which moderation step may follow which: action -> (statuses it applies to, new status).
 STEPS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -187,6 +188,8 @@ class QA:
         # The moderators' per-session settings, read on every /ask and /questions: this
         # process is their only writer, so they are kept here and re-read after a write.
         self._states: dict[str, db.SessionState] | None = None
+        # Query results shared while their session has not changed (see `listing`).
+        self._results: dict[tuple[Any, ...], tuple[int, asyncio.Future[Any]]] = {}
         # Where the web server answers (for links to the presenter screen), once it runs.
         self.web_url = ""
 
@@ -336,8 +339,42 @@ class QA:
     async def listing(
         self, session_id: str, order: str = "top", limit: int = 10, *, pending: bool = False
     ) -> list[Question]:
+        """A session's approved (or waiting) questions, by votes or newest first.
+
+        Lists are most of the Q&A's traffic and come in crowds: one query serves every
+        list of the same session asked while nothing changed (the hub's version says so),
+        including those asked while it runs. Callers get a shared list: do not change it.
+        """
         status = PENDING if pending else APPROVED
-        return await db.listing(self.store, session_id, status, order, limit)
+        return await self._shared(
+            (session_id, status, order, limit),
+            session_id,
+            lambda: db.listing(self.store, session_id, status, order, limit),
+        )
+
+    async def _shared(
+        self, key: tuple[Any, ...], session_id: str, query: Callable[[], Awaitable[_T]]
+    ) -> _T:
+        # The version is read before the query: a change that lands during the query
+        # moves it on, and the next caller queries again.
+        version = self.hub.version(session_id)
+        found = self._results.get(key)
+        if found is None or found[0] != version:
+            if len(self._results) > 1000:
+                self._results.clear()  # a bound; each entry is one session's list
+            task: asyncio.Future[Any] = asyncio.ensure_future(query())
+            task.add_done_callback(_forget_failure)
+            found = (version, task)
+            self._results[key] = found
+        try:
+            result: _T = await asyncio.shield(found[1])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if self._results.get(key) is found:
+                del self._results[key]  # the next caller tries again
+            raise
+        return result
 
     async def store_counts(self, session_id: str) -> dict[str, int]:
         """How many questions of a session are in each status."""
@@ -421,9 +458,12 @@ class QA:
 
     async def highlighted(self, session_id: str) -> Question | None:
         st = await self._state(session_id)
-        if st.highlight_id is None:
+        highlight = st.highlight_id
+        if highlight is None:
             return None
-        q = await db.get(self.store, st.highlight_id)
+        q = await self._shared(
+            ("highlight", highlight), session_id, lambda: db.get(self.store, highlight)
+        )
         return q if q is not None and q.status == APPROVED else None
 
     async def _all_states(self) -> dict[str, db.SessionState]:
@@ -483,6 +523,13 @@ class QA:
                 ]
             )
         return out.getvalue().encode("utf-8-sig")
+
+
+def _forget_failure(task: asyncio.Future[Any]) -> None:
+    """A shared query's failure reaches its waiters; with none left, it is not an
+    'exception never retrieved'."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _public(q: Question) -> dict[str, Any]:
