@@ -302,8 +302,8 @@ class QA:
                 raise UserError("qa.blocked") from None
             if existing.status == REJECTED:
                 raise UserError("qa.duplicate_rejected", id=existing.id) from None
-            voted = await db.vote(self.store, existing.id, self.keys.voter(user), add=True)
-            fresh = await db.get(self.store, existing.id) or existing
+            voted, after = await db.vote(self.store, existing.id, self.keys.voter(user), add=True)
+            fresh = after or existing
             if voted:
                 self._changed(fresh, votes=True)
             return Asked(fresh, duplicate=True, voted=voted)
@@ -321,10 +321,11 @@ class QA:
 
     async def vote(self, user: UserRef, question_id: int, *, add: bool) -> tuple[bool, Question]:
         """Up-vote (or withdraw); (False, question) when it changed nothing."""
-        # The vote first, the question after: one trip to the database each, and the
-        # store refuses a vote on a question that is not approved.
-        changed = await db.vote(self.store, question_id, self.keys.voter(user), add=add)
-        q = await self.question(question_id)
+        # One trip: the store refuses a vote on a question that is not approved and
+        # gives the question back as the vote left it.
+        changed, q = await db.vote(self.store, question_id, self.keys.voter(user), add=add)
+        if q is None:
+            raise UserError("qa.no_question", id=question_id)
         if changed:
             self._changed(q, votes=True)
         elif q.status not in VISIBLE:

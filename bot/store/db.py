@@ -27,7 +27,9 @@ class _Batch:
     """One caller's statements, waiting for the next group commit."""
 
     statements: list[tuple[str, tuple[Any, ...]]]
-    result: asyncio.Future[list[int]]
+    result: asyncio.Future[tuple[list[int], list[Any]]]
+    # A query run after the statements, inside the same savepoint (e.g. the row written).
+    read: tuple[str, tuple[Any, ...]] | None = None
 
 
 class Store:
@@ -143,8 +145,25 @@ class Store:
         """
         if not statements:
             return []
+        counts, _ = await self._queue_batch(statements, None)
+        return counts
+
+    async def batched_read(
+        self, statements: Sequence[tuple[str, Sequence[Any]]], read: tuple[str, Sequence[Any]]
+    ) -> tuple[list[int], list[aiosqlite.Row]]:
+        """`batched`, then the query `read` in the same transaction, in the same trip:
+        e.g. a vote and the count it leads to, or a new row as stored."""
+        return await self._queue_batch(statements, (read[0], tuple(read[1])))
+
+    async def _queue_batch(
+        self,
+        statements: Sequence[tuple[str, Sequence[Any]]],
+        read: tuple[str, tuple[Any, ...]] | None,
+    ) -> tuple[list[int], list[Any]]:
         loop = asyncio.get_running_loop()
-        batch = _Batch([(sql, tuple(params)) for sql, params in statements], loop.create_future())
+        batch = _Batch(
+            [(sql, tuple(params)) for sql, params in statements], loop.create_future(), read
+        )
         self._queue.append(batch)
         if self._flusher is None or self._flusher.done():
             self._flusher = loop.create_task(self._flush(), name="store: group commit")
@@ -161,7 +180,7 @@ class Store:
                     self._queue.clear()
                     if not taken:
                         continue
-                    work = [b.statements for b in taken]
+                    work = [(b.statements, b.read) for b in taken]
                     try:
                         outcomes = await self._on_thread(partial(_run_batches, work))
                     except Exception as exc:  # BEGIN or COMMIT failed: nothing was written
@@ -234,31 +253,35 @@ def _fetchall(sql: str, params: tuple[Any, ...], db: sqlite3.Connection) -> list
         cursor.close()
 
 
+_Work = tuple[list[tuple[str, tuple[Any, ...]]], tuple[str, tuple[Any, ...]] | None]
+
+
 def _run_batches(
-    batches: list[list[tuple[str, tuple[Any, ...]]]], db: sqlite3.Connection
-) -> list[list[int] | Exception]:
+    batches: list[_Work], db: sqlite3.Connection
+) -> list[tuple[list[int], list[Any]] | Exception]:
     """One group commit: every batch under its own savepoint, in one transaction.
 
-    Returns each batch's row counts, or the error that rolled it back. Raises (having
+    Returns each batch's row counts and read rows, or the error that rolled it back. Raises (having
     rolled everything back) when the transaction itself fails; the connection is never
     left inside a transaction.
     """
-    outcomes: list[list[int] | Exception] = []
+    outcomes: list[tuple[list[int], list[Any]] | Exception] = []
     db.execute("BEGIN IMMEDIATE")
     try:
-        for statements in batches:
+        for statements, read in batches:
             # SAVEPOINT, ROLLBACK TO SAVEPOINT and RELEASE SAVEPOINT are standard SQL
             # (PostgreSQL too): a failed statement undoes its own batch only.
             db.execute("SAVEPOINT batch")
             try:
                 counts = [_rowcount(sql, params, db) for sql, params in statements]
+                rows = _fetchall(read[0], read[1], db) if read is not None else []
             except Exception as exc:
                 db.execute("ROLLBACK TO SAVEPOINT batch")
                 db.execute("RELEASE SAVEPOINT batch")
                 outcomes.append(exc)
             else:
                 db.execute("RELEASE SAVEPOINT batch")
-                outcomes.append(counts)
+                outcomes.append((counts, rows))
         db.execute("COMMIT")
     except BaseException:
         if db.in_transaction:

@@ -142,7 +142,7 @@ async def add_question(
     # Through the group commit, with the duplicate check in the same statement: a burst
     # of questions shares transactions, and two people asking the same thing at once
     # cannot both get in.
-    added = await store.batched(
+    added, rows = await store.batched_read(
         [
             (
                 "INSERT INTO questions (session_id, body, norm, anonymous, author_key, "
@@ -165,14 +165,14 @@ async def add_question(
                     *block_keys,
                 ),
             )
-        ]
+        ],
+        (_SELECT + "WHERE session_id = ? AND norm = ?", (session_id, norm)),
     )
-    row = await store.fetchone(_SELECT + "WHERE session_id = ? AND norm = ?", (session_id, norm))
-    if row is None:  # nothing went in, and nobody asked this before: blocked
+    if not rows:  # nothing went in, and nobody asked this before: blocked
         raise Blocked()
     if not added[0]:
-        raise Duplicate(_question(row))
-    return _question(row)
+        raise Duplicate(_question(rows[0]))
+    return _question(rows[0])
 
 
 async def get(store: Store, question_id: int) -> Question | None:
@@ -249,10 +249,13 @@ async def has_vote(store: Store, question_id: int, voter_key: str) -> bool:
     return row is not None
 
 
-async def vote(store: Store, question_id: int, voter_key: str, *, add: bool) -> bool:
-    """Add (or withdraw) one vote; False when there was nothing to change. A vote goes in
-    only while its question is approved, checked in the same statement; the count is
-    recomputed in the same transaction, so concurrent votes can never skew it."""
+async def vote(
+    store: Store, question_id: int, voter_key: str, *, add: bool
+) -> tuple[bool, Question | None]:
+    """Add (or withdraw) one vote: (whether it changed anything, the question after it).
+    A vote goes in only while its question is approved, checked in the same statement;
+    the count is recomputed in the same transaction, so concurrent votes can never skew
+    it; and all of it is one trip to the database, shared with other writes queued now."""
     if add:
         first = (
             "INSERT INTO question_votes (question_id, voter_key) SELECT ?, ? WHERE EXISTS "
@@ -263,9 +266,11 @@ async def vote(store: Store, question_id: int, voter_key: str, *, add: bool) -> 
     else:
         first = "DELETE FROM question_votes WHERE question_id = ? AND voter_key = ?"
         params = (question_id, voter_key)
-    # Group commit: a vote storm shares transactions instead of queueing one per vote.
-    changed = await store.batched([(first, params), (_RECOUNT, (question_id, question_id))])
-    return changed[0] > 0
+    changed, rows = await store.batched_read(
+        [(first, params), (_RECOUNT, (question_id, question_id))],
+        (_SELECT + "WHERE id = ?", (question_id,)),
+    )
+    return changed[0] > 0, _question(rows[0]) if rows else None
 
 
 async def votes_of(store: Store, question_id: int) -> int:
