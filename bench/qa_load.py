@@ -75,7 +75,7 @@ from typing import Protocol
 
 import aiosqlite
 
-from bot.app import build_core
+from bot.app import build_core, run_loop
 from bot.clock import SimulatedClock
 from bot.core import Core
 from bot.i18n.messages import MESSAGES
@@ -597,8 +597,9 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        core = asyncio.run(run_core(config, tmp / "core.sqlite", participants, concurrency))
-        base = asyncio.run(run_baseline(tmp / "baseline.sqlite", participants, concurrency))
+        # Both on the event loop `forum-bot run` uses (uvloop where installed).
+        core = run_loop(run_core(config, tmp / "core.sqlite", participants, concurrency))
+        base = run_loop(run_baseline(tmp / "baseline.sqlite", participants, concurrency))
         report(core, base)
         if options.profile:
             print("\nProfile of the core's run (a second run, on a fresh file):")
