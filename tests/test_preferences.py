@@ -92,3 +92,33 @@ async def test_preferences_are_per_user(core: Core, alice: Person) -> None:
     bob = Person(core, "bob")
     await alice.say("/language ko")
     assert "Day 1" in render(await bob.say("/agenda 1"))
+
+
+async def test_preferences_load_whole_once_and_stay_exact(tmp_path: Path) -> None:
+    """The first read caches every stored row; a later write to a user never read is
+    still seen, and a reopened store reads it back."""
+    from datetime import UTC, datetime
+
+    from bot.store import Store, get_prefs, set_language, set_timezone
+
+    now = datetime(2026, 2, 5, tzinfo=UTC)
+    first = await Store.open(tmp_path / "p.sqlite")
+    await set_language(first, "discord:1", "ko", now)
+    await first.close()
+    store = await Store.open(tmp_path / "p.sqlite")
+    try:
+        assert (await get_prefs(store, "slack:9")).language is None  # loads every row
+        assert (await get_prefs(store, "discord:1")).language == "ko"
+        await set_timezone(store, "slack:7", "Asia/Tokyo", now)  # never read before
+        assert (await get_prefs(store, "slack:7")).timezone == "Asia/Tokyo"
+        await set_language(store, "discord:1", "en", now)
+        assert await get_prefs(store, "discord:1") == (await get_prefs(store, "discord:1"))
+        assert (await get_prefs(store, "discord:1")).language == "en"
+    finally:
+        await store.close()
+    again = await Store.open(tmp_path / "p.sqlite")
+    try:
+        assert (await get_prefs(again, "slack:7")).timezone == "Asia/Tokyo"
+        assert (await get_prefs(again, "discord:1")).language == "en"
+    finally:
+        await again.close()

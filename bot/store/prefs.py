@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.store.db import Store
 
@@ -41,6 +43,11 @@ async def get_prefs(store: Store, user_key: str) -> Prefs:
     found = cache.get(user_key)
     if isinstance(found, Prefs):
         return found
+    if _state(store).get("complete"):
+        return _EMPTY  # every stored row is cached: this user has none
+    if await _load_all(store):
+        loaded = cache.get(user_key)
+        return loaded if isinstance(loaded, Prefs) else _EMPTY
     writes = store.cache.setdefault(_WRITES, {})
     before = writes.get(user_key, 0)
     row = await store.fetchone(
@@ -50,8 +57,47 @@ async def get_prefs(store: Store, user_key: str) -> Prefs:
     if store.cache.get(_WRITES) is writes and writes.get(user_key, 0) == before:
         if len(cache) > _BOUND:
             cache.clear()
+            _state(store).pop("complete", None)
         cache[user_key] = prefs
     return prefs
+
+
+_STATE = "prefs.state"  # "complete": every stored row is cached; "loading": the load
+_EMPTY = Prefs()
+
+
+def _state(store: Store) -> dict[str, Any]:
+    return store.cache.setdefault(_STATE, {})
+
+
+async def _load_all(store: Store) -> bool:
+    """Cache every stored row in one query, once: a conference's first minutes bring
+    hundreds of people who never set anything, and each would otherwise cost a read.
+    True when the cache now holds every row (False if a write overlapped the load)."""
+    state = _state(store)
+    loading: asyncio.Future[bool] | None = state.get("loading")
+    if loading is None:
+        loading = state["loading"] = asyncio.ensure_future(_load_rows(store))
+    try:
+        return await asyncio.shield(loading)
+    finally:
+        if loading.done() and state.get("loading") is loading:
+            del state["loading"]
+
+
+async def _load_rows(store: Store) -> bool:
+    writes = store.cache.setdefault(_WRITES, {})
+    before = sum(writes.values())
+    rows = await store.fetchall("SELECT user_key, timezone, language FROM user_prefs")
+    if len(rows) > _BOUND or store.cache.get(_WRITES) is not writes:
+        return False
+    if sum(writes.values()) != before:
+        return False  # a write landed meanwhile: what was read may predate it
+    cache = store.cache.setdefault(_CACHE, {})
+    for row in rows:
+        cache[row["user_key"]] = Prefs(timezone=row["timezone"], language=row["language"])
+    _state(store)["complete"] = True
+    return True
 
 
 async def set_timezone(store: Store, user_key: str, zone: str, now: datetime) -> None:
@@ -77,6 +123,9 @@ def _committed(store: Store, user_key: str, **change: str) -> None:
     found = cache.get(user_key)
     if isinstance(found, Prefs):
         cache[user_key] = dataclasses.replace(found, **change)
+    elif _state(store).get("complete"):
+        # Every stored row is cached, so this user had none: the write is all there is.
+        cache[user_key] = Prefs(**change)
     else:
         # Never read: the other field is unknown here, so leave it to the next read.
         cache.pop(user_key, None)
