@@ -18,6 +18,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from bot.adapters.console import ConsoleAdapter
+from bot.agenda.formats import config_data
 from bot.agenda.frab import to_frab_json
 from bot.app import build_core
 from bot.clock import SimulatedClock
@@ -41,6 +42,7 @@ class Schedule:
     requests: int = 0
     not_modified: int = 0
     conditional: list[str] = field(default_factory=list)
+    since: list[str] = field(default_factory=list)
 
     async def serve(self, request: web.Request) -> web.Response:
         self.requests += 1
@@ -50,10 +52,18 @@ class Schedule:
         asked = request.headers.get("If-None-Match")
         if asked:
             self.conditional.append(asked)
+        since = request.headers.get("If-Modified-Since")
+        if since:
+            self.since.append(since)
         if asked == etag:
             self.not_modified += 1
             return web.Response(status=304, headers={"ETag": etag})
-        return web.Response(body=self.body, content_type="application/json", headers={"ETag": etag})
+        modified = "Thu, 05 Feb 2026 00:00:00 GMT"
+        return web.Response(
+            body=self.body,
+            content_type="application/json",
+            headers={"ETag": etag, "Last-Modified": modified},
+        )
 
 
 def programme(config: EventConfig, moves: dict[str, int] | None = None) -> bytes:
@@ -129,6 +139,7 @@ async def test_the_source_is_the_programme_and_a_change_is_posted_and_replanned(
     # Unchanged: a conditional request, answered 304, changes nothing.
     assert await world.runtime.sync_source() == []
     assert world.schedule.not_modified == 1 and world.schedule.conditional
+    assert world.schedule.since == ["Thu, 05 Feb 2026 00:00:00 GMT"]
 
     # The conference system moves the dialogue by half an hour.
     world.schedule.body = programme(event_config, {"dialogue": 30})
@@ -175,3 +186,37 @@ async def test_a_failing_source_keeps_the_last_good_agenda(
     world.schedule.body = programme(event_config, {"lunch-day1": 5})
     changes = await world.runtime.sync_source()
     assert [c.session_id for c in changes] == ["lunch-day1"]
+
+
+async def test_a_file_source_next_to_the_event_file(
+    event_config: EventConfig, tmp_path: Path
+) -> None:
+    """A path is read relative to the event file's folder; unchanged content is no news."""
+    from bot.agenda.source import AgendaSource, SourceError
+    from bot.agenda.tabular import to_csv
+
+    programme_csv = tmp_path / "programme.csv"
+    programme_csv.write_text(to_csv(build_agenda(event_config)), encoding="utf-8")
+    source = AgendaSource(
+        SourceConfig(url="programme.csv"), config_data(event_config), folder=tmp_path
+    )
+    first = await source.poll()
+    assert first is not None and len(first.sessions) == len(event_config.sessions)
+    assert await source.poll() is None  # same bytes
+    lines = programme_csv.read_text(encoding="utf-8").splitlines(keepends=True)
+    moved = [
+        line.replace("13:00+09:00", "13:30+09:00").replace("15:00+09:00", "15:30+09:00")
+        if line.startswith("dialogue,")
+        else line
+        for line in lines
+    ]
+    assert moved != lines
+    programme_csv.write_text("".join(moved), encoding="utf-8")
+    changed = await source.poll()
+    assert changed is not None
+    assert {s.id: s.start.hour * 60 + s.start.minute for s in changed.sessions}["dialogue"] == (
+        13 * 60 + 30
+    )
+    programme_csv.unlink()
+    with pytest.raises(SourceError, match="cannot read"):
+        await source.poll()
