@@ -14,6 +14,14 @@ from commands.reminders import one_session
 
 ACTIONS = (*STEPS, "undo")
 LIST_SIZE = 10
+QUESTION_ID = Option(
+    "id",
+    L("Question number", "질문 번호"),
+    type=OptionType.INTEGER,
+    required=True,
+    min_value=1,
+    name_ko="번호",
+)
 
 
 def _session_option(required: bool, *, current: bool = False) -> Option:
@@ -255,14 +263,7 @@ answered_button = _moderation_button("answered")
             choices=tuple(Choice(a, L(a)) for a in ACTIONS),
             name_ko="동작",
         ),
-        Option(
-            "id",
-            L("Question number", "질문 번호"),
-            type=OptionType.INTEGER,
-            required=True,
-            min_value=1,
-            name_ko="번호",
-        ),
+        QUESTION_ID,
         Option(
             "reason",
             L(
@@ -325,16 +326,7 @@ async def qa_close(ctx: Context, session: str) -> Reply:
 @command(
     "qa-block",
     L("Stop a question's asker from asking again", "질문자의 추가 질문 차단"),
-    options=[
-        Option(
-            "id",
-            L("Question number", "질문 번호"),
-            type=OptionType.INTEGER,
-            required=True,
-            min_value=1,
-            name_ko="번호",
-        )
-    ],
+    options=[QUESTION_ID],
     role=Role.MODERATOR,
     name_ko="질문차단",
 )
