@@ -36,7 +36,7 @@ from bot.core import Core
 from bot.i18n import L
 from bot.model import Attachment, Button, Card, Field, Reply, Role, Stamp, UserRef
 from bot.registry import command
-from bot.settings import PlatformConfig
+from bot.settings import EventConfig, PlatformConfig
 from bot.store import Store
 from bot.store.deliveries import is_blocked
 from commands import ALL
@@ -56,7 +56,9 @@ async def start(monkeypatch: pytest.MonkeyPatch, core: Core, store: Store) -> As
     """Start a fake Discord and the adapter connected to it; both stop after the test."""
     async with contextlib.AsyncExitStack() as stack:
 
-        async def go(token: str = TOKEN, **fake_options: Any) -> tuple[FakeDiscord, DiscordAdapter]:
+        async def go(
+            token: str = TOKEN, roles: dict[str, list[str]] | None = None, **fake_options: Any
+        ) -> tuple[FakeDiscord, DiscordAdapter]:
             fake = await stack.enter_async_context(FakeDiscord(token=TOKEN, **fake_options))
             # The adapter sets these class-wide; monkeypatch puts the originals back.
             monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
@@ -66,10 +68,11 @@ async def start(monkeypatch: pytest.MonkeyPatch, core: Core, store: Store) -> As
                 discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
             )
             fake.add_channel("222222222222222222", name="announcements")
+            fake.add_role("Forum mods", MOD_ROLE)  # mapped by its id below
             config = PlatformConfig(
                 channels={"announcements": "announcements", "moderators": "333333333333333333"},
                 rooms={"grand-hall": fake.channel_id},
-                roles={"moderator": [MOD_ROLE]},
+                roles={"moderator": [MOD_ROLE]} if roles is None else roles,
             )
             settings = DiscordSettings(
                 token=token,
@@ -204,6 +207,43 @@ async def test_roles_come_from_the_mapping(start: Start, core: Core) -> None:
     allowed = (await (await fake.send_slash_command("mod-only", roles=[MOD_ROLE]))).json
     assert allowed["data"]["content"] == "welcome, moderator"
     assert len(seen) == 1
+
+
+async def test_roles_mapped_by_name_resolve_through_the_cached_guild(
+    start: Start, core: Core, event_config: EventConfig
+) -> None:
+    """The sample event file maps role NAMES (`moderator: [Moderator]`); an interaction
+    carries role ids only, which the guild cached from GUILD_CREATE turns into names."""
+    mapping = dict(event_config.platforms["discord"].roles)
+    assert mapping == {"moderator": ["Moderator"], "organiser": ["Organiser"]}
+    seen: list[tuple[str, Role]] = []
+
+    @command("whoami", L("who am I"))
+    async def whoami(ctx: Any) -> Reply:
+        seen.append((ctx.user.id, ctx.role))
+        return Reply("noted")
+
+    core.commands.append(whoami)
+    core._by_name["whoami"] = whoami
+    fake, adapter = await start(roles=mapping)
+    cached = adapter.client.get_guild(int(fake.guild_id))
+    assert cached is not None and not cached.unavailable
+    speaker = fake.add_role("Speaker")  # unknown to the client until its next IDENTIFY
+    people = {
+        name: fake.add_user(name.lower())
+        for name in ("Participant", "Moderator", "Organiser", "Speaker")
+    }
+    holds = {"Participant": [], "Speaker": [speaker]}
+    for name, user in people.items():
+        role_ids = holds[name] if name in holds else [fake.role_id(name)]
+        callback = await (await fake.send_slash_command("whoami", user=user, roles=role_ids))
+        assert callback.status < 300, callback.response
+    assert dict(seen) == {
+        people["Participant"]["id"]: Role.PARTICIPANT,
+        people["Speaker"]["id"]: Role.PARTICIPANT,
+        people["Moderator"]["id"]: Role.MODERATOR,
+        people["Organiser"]["id"]: Role.ORGANISER,
+    }
 
 
 async def test_a_slow_handler_is_deferred_then_followed_up(start: Start, core: Core) -> None:

@@ -55,8 +55,8 @@ async def fake(make_fake: MakeFake) -> FakeDiscord:
 @pytest_asyncio.fixture
 async def client() -> AsyncIterator[discord.Client]:
     """A real client; closed afterwards even if the test failed half way through login."""
-    # READY lists no guild, yet discord.py waits guild_ready_timeout (2 s by default) for
-    # GUILD_CREATEs before on_ready.
+    # discord.py calls on_ready only once no GUILD_CREATE has come for guild_ready_timeout
+    # (2 s by default); the fake sends its one right after READY.
     bot = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.01)
     yield bot
     await bot.close()
@@ -112,6 +112,136 @@ async def test_login_connect_and_on_ready(fake: FakeDiscord, client: discord.Cli
     assert identify["d"]["token"] == TOKEN
     assert identify["d"]["intents"] == discord.Intents.default().value
     assert any(f["op"] == 1 for f in fake.gateway_received)  # the first heartbeat
+
+
+async def test_ready_lists_the_guild_as_unavailable_then_guild_create_fills_it_in(
+    fake: FakeDiscord, client: discord.Client
+) -> None:
+    order: list[str] = []
+
+    @client.event
+    async def on_guild_available(g: discord.Guild) -> None:
+        order.append(f"available {g.id}")
+
+    @client.event
+    async def on_ready() -> None:
+        order.append("ready")
+
+    speakers = fake.add_role("Speaker", mentionable=True)
+    talks = fake.add_channel(name="talks")
+    async with running(client):
+        cached = client.get_guild(int(fake.guild_id))
+        assert cached is not None and not cached.unavailable
+        # What discord.py made of it: roles by name, @everyone, channels, the bot itself.
+        names = [r.name for r in cached.roles]  # sorted by position, @everyone first
+        assert names == ["@everyone", "forum-bot", "Moderator", "Organiser", "Speaker"]
+        assert cached.default_role.id == cached.id
+        assert cached.get_role(int(speakers)) is not None
+        assert cached.get_role(int(speakers)).mentionable  # type: ignore[union-attr]
+        assert cached.name == fake.guild_name and cached.owner_id == int(fake.owner["id"])
+        assert {c.name for c in cached.text_channels} == {"general", "talks"}
+        assert cached.get_channel(int(talks["id"])) is not None
+        assert cached.me is not None and cached.me.id == int(fake.app_id)
+        assert [r.name for r in cached.me.roles] == ["@everyone", "forum-bot"]
+        assert cached.member_count == 3  # the owner, the bot and alice
+        assert not cached.large
+    assert order == [f"available {fake.guild_id}", "ready"]
+
+    dispatched = [(f["t"], f["s"]) for f in fake.gateway_sent if f.get("op") == 0]
+    assert dispatched[:2] == [("READY", 1), ("GUILD_CREATE", 2)]
+    ready, created = [f["d"] for f in fake.gateway_sent if f.get("op") == 0][:2]
+    assert ready["guilds"] == [{"id": fake.guild_id, "unavailable": True}]
+
+    # The guild as Discord documents GUILD_CREATE: the guild object and the extra fields.
+    assert created["id"] == fake.guild_id and created["unavailable"] is False
+    assert created["owner_id"] == fake.owner["id"]
+    assert created["member_count"] == 3 and created["large"] is False
+    assert created["joined_at"]
+    for key in ("features", "emojis", "stickers", "voice_states", "threads", "presences"):
+        assert created[key] == []
+    roles = {r["name"]: r for r in created["roles"]}
+    everyone = roles["@everyone"]
+    assert everyone["id"] == fake.guild_id and everyone["position"] == 0
+    assert int(everyone["permissions"]) & (1 << 11)  # SEND_MESSAGES, as a string of bits
+    bot_role = roles["forum-bot"]
+    assert bot_role["managed"] and bot_role["tags"] == {"bot_id": fake.app_id}
+    moderator = roles["Moderator"]
+    assert moderator["id"] == fake.role_id("Moderator") and not moderator["managed"]
+    assert int(moderator["permissions"]) & (1 << 13)  # MANAGE_MESSAGES
+    assert len({r["position"] for r in created["roles"]}) == len(created["roles"])
+    # Channels in GUILD_CREATE carry no guild_id; REST's do.
+    assert {c["name"] for c in created["channels"]} == {"general", "talks"}
+    assert all("guild_id" not in c for c in created["channels"])
+    # Without the members intent: the bot alone, with its own role.
+    assert [m["user"]["id"] for m in created["members"]] == [fake.app_id]
+    assert created["members"][0]["roles"] == [fake.bot_role_id]
+
+
+async def test_guild_create_follows_every_identify_but_no_resume(
+    fake: FakeDiscord, client: discord.Client
+) -> None:
+    readies: list[int] = []
+    resumed = asyncio.Event()
+    identified_again = asyncio.Event()
+
+    @client.event
+    async def on_ready() -> None:
+        readies.append(len(client.guilds))
+        if len(readies) == 2:
+            identified_again.set()
+
+    @client.event
+    async def on_resumed() -> None:
+        resumed.set()
+
+    def guild_creates() -> list[int]:
+        return [f["s"] for f in fake.gateway_sent if f.get("t") == "GUILD_CREATE"]
+
+    async def identify_at_once(shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py waits 5 s before each IDENTIFY but the first (Discord's IDENTIFY
+        limit); the fake has none."""
+
+    client.before_identify_hook = identify_at_once  # type: ignore[method-assign]
+
+    async with running(client):
+        await fake.request_reconnect()  # RESUME: the cache stays, no GUILD_CREATE
+        await asyncio.wait_for(resumed.wait(), 5)
+        assert guild_creates() == [2]
+        fake.add_role("Volunteer")  # seen at the next IDENTIFY
+        await fake.invalidate_sessions()  # op 9: discord.py IDENTIFYs afresh
+        await asyncio.wait_for(identified_again.wait(), 5)
+        cached = client.get_guild(int(fake.guild_id))
+        assert cached is not None and not cached.unavailable
+        assert "Volunteer" in [r.name for r in cached.roles]
+
+    assert sum(f["op"] == 2 for f in fake.gateway_received) == 2
+    assert sum(f["op"] == 6 for f in fake.gateway_received) == 1
+    assert guild_creates() == [2, 2]  # each session's second dispatch, after its READY
+    assert readies == [1, 1]
+
+
+async def test_interactions_carry_only_the_guilds_roles(
+    fake: FakeDiscord,
+    client: discord.Client,
+    tree: app_commands.CommandTree[discord.Client],
+) -> None:
+    roles: list[list[int]] = []
+
+    @tree.command(name="whoami", description="Your roles", guild=guild(fake))
+    async def whoami(interaction: discord.Interaction) -> None:
+        assert isinstance(interaction.user, discord.Member)
+        roles.append([r.id for r in interaction.user.roles])
+        await interaction.response.send_message("noted")
+
+    async with running(client):
+        await tree.sync(guild=guild(fake))
+        moderator = fake.role_id("Moderator")
+        await (await fake.send_slash_command("whoami", roles=[moderator]))
+        # Discord never lists @everyone nor a bot's managed role among a person's roles.
+        for wrong in ("123", fake.guild_id, fake.bot_role_id):
+            with pytest.raises(LookupError, match="add_role first"):
+                await fake.send_slash_command("whoami", roles=[wrong])
+    assert roles == [[int(fake.guild_id), int(moderator)]]
 
 
 async def test_tree_sync_to_a_guild_reaches_the_fake(

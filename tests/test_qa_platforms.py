@@ -40,7 +40,7 @@ STORM_EDIT_SECONDS = 0.5  # for the vote storm: far longer than the storm itself
 D_TOKEN = "discord-qa-token"
 D_MODS, D_HALL = "810000000000000001", "810000000000000002"
 D_ANNOUNCE, D_SCHEDULE = "810000000000000003", "810000000000000004"
-D_MOD_ROLE = "820000000000000001"
+D_MOD_ROLE = "820000000000000001"  # the id of the fake server's role named "Moderator"
 D_MESSAGES = "POST /channels/{channel_id}/messages"
 D_EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
 
@@ -246,18 +246,16 @@ async def start(
             for platform in ("discord", "slack"):
                 assert sample[platform].channels["moderators"] == "qa-moderators"
                 assert sample[platform].rooms["grand-hall"] == "grand-hall"
-            # The fake Discord lists no guild in READY, so role names are never cached:
-            # moderators are known by their role id, as Discord sends it with every
-            # interaction (the event file may give names or ids).
-            d_roles = dict(sample["discord"].roles)
-            d_roles["moderator"] = [*d_roles["moderator"], D_MOD_ROLE]
-            platforms = dict(sample)
-            platforms["discord"] = sample["discord"].model_copy(update={"roles": d_roles})
+            # Roles too are mapped by name (`moderator: [Moderator]`): interactions carry
+            # role ids, which the guild discord.py cached from GUILD_CREATE names.
+            assert sample["discord"].roles["moderator"] == ["Moderator"]
             qa = event_config.qa.model_copy(update={"card_edit_seconds": card_edit_seconds})
-            config = event_config.model_copy(update={"platforms": platforms, "qa": qa})
+            config = event_config.model_copy(update={"qa": qa})
             core = await build_core(config, store, SimulatedClock(DIALOGUE_ON, speed=0))
 
-            dfake = await stack.enter_async_context(FakeDiscord(token=D_TOKEN))
+            dfake = await stack.enter_async_context(FakeDiscord(token=D_TOKEN, roles=()))
+            dfake.add_role("Moderator", D_MOD_ROLE)
+            dfake.add_role("Organiser")
             for cid, name in (
                 (D_MODS, "qa-moderators"),
                 (D_HALL, "grand-hall"),
@@ -284,7 +282,7 @@ async def start(
                     guild_ready_timeout=0.01,
                     ready_timeout=5,
                 ),
-                platforms["discord"],
+                sample["discord"],
                 store,
             )
             s = SlackAdapter(
@@ -292,7 +290,7 @@ async def start(
                 SlackSettings(
                     S_TOKEN, S_SECRET, http_port=0, api_base=sfake.api_base, pace_seconds=0.0
                 ),
-                platforms["slack"],
+                sample["slack"],
             )
             for adapter in (d, s):
                 stack.push_async_callback(adapter.stop)

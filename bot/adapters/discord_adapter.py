@@ -445,8 +445,9 @@ class DiscordAdapter:
     def _roles(self, interaction: discord.Interaction) -> frozenset[Role]:
         roles = {Role.PARTICIPANT}
         member = interaction.user
-        # Role ids come with the interaction even when the guild is not cached; names only
-        # when it is. The mapping in the event file may use either.
+        # Role ids come with every interaction; their names from the guild discord.py
+        # caches from GUILD_CREATE (sent after each IDENTIFY), so not for a guild it has
+        # not received (yet). The mapping in the event file may use either.
         ids = {str(r) for r in getattr(member, "_roles", ())}
         names = {r.name for r in getattr(member, "roles", ()) if hasattr(r, "name")}
         for role_name, values in self.config.roles.items():

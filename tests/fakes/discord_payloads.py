@@ -22,6 +22,35 @@ ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 # Every permission bit up to 2**49: what an administrator's member object carries.
 ALL_PERMISSIONS = str(2**50 - 1)
 
+# Permission bits (Discord's numbering) for the fake guild's roles.
+CREATE_INSTANT_INVITE, KICK_MEMBERS, MANAGE_GUILD = 1 << 0, 1 << 1, 1 << 5
+ADD_REACTIONS, VIEW_CHANNEL, SEND_MESSAGES = 1 << 6, 1 << 10, 1 << 11
+MANAGE_MESSAGES, EMBED_LINKS, ATTACH_FILES = 1 << 13, 1 << 14, 1 << 15
+READ_MESSAGE_HISTORY, USE_EXTERNAL_EMOJIS, CONNECT, SPEAK = 1 << 16, 1 << 18, 1 << 20, 1 << 21
+CHANGE_NICKNAME, USE_APPLICATION_COMMANDS = 1 << 26, 1 << 31
+MANAGE_EVENTS, MANAGE_THREADS, SEND_MESSAGES_IN_THREADS = 1 << 33, 1 << 34, 1 << 38
+MODERATE_MEMBERS = 1 << 40
+# What @everyone (and a new role) may do in a new server, roughly.
+EVERYONE_PERMISSIONS = (
+    CREATE_INSTANT_INVITE
+    | ADD_REACTIONS
+    | VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
+    | USE_EXTERNAL_EMOJIS
+    | CONNECT
+    | SPEAK
+    | CHANGE_NICKNAME
+    | USE_APPLICATION_COMMANDS
+    | SEND_MESSAGES_IN_THREADS
+)
+MODERATOR_PERMISSIONS = (
+    EVERYONE_PERMISSIONS | KICK_MEMBERS | MANAGE_MESSAGES | MANAGE_THREADS | MODERATE_MEMBERS
+)
+ORGANISER_PERMISSIONS = MODERATOR_PERMISSIONS | MANAGE_GUILD | MANAGE_EVENTS
+
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 
@@ -167,19 +196,132 @@ def user(user_id: str, username: str, *, bot: bool = False) -> JSON:
     return payload
 
 
-def member(user_payload: JSON, roles: Sequence[str], joined: datetime) -> JSON:
-    """A guild member object as interactions carry it (with `permissions`)."""
+def guild_member(user_payload: JSON, roles: Sequence[str], joined: datetime) -> JSON:
+    """A guild member object (role ids only: @everyone is implied, never listed)."""
     return {
         "user": user_payload,
         "roles": list(roles),
         "joined_at": iso(joined),
+        "premium_since": None,
         "nick": None,
         "avatar": None,
+        "banner": None,
+        "communication_disabled_until": None,
         "deaf": False,
         "mute": False,
         "pending": False,
         "flags": 0,
-        "permissions": ALL_PERMISSIONS,
+    }
+
+
+def member(user_payload: JSON, roles: Sequence[str], joined: datetime) -> JSON:
+    """A guild member object as interactions carry it (with `permissions`)."""
+    return guild_member(user_payload, roles, joined) | {"permissions": ALL_PERMISSIONS}
+
+
+def role(
+    role_id: str,
+    name: str,
+    *,
+    position: int,
+    permissions: int,
+    color: int = 0,
+    hoist: bool = False,
+    mentionable: bool = False,
+    managed: bool = False,
+    tags: JSON | None = None,
+) -> JSON:
+    """A role object. @everyone's id is the guild's; a bot's own role is managed and tagged
+    with its `bot_id`."""
+    payload: JSON = {
+        "id": role_id,
+        "name": name,
+        "color": color,
+        "colors": {"primary_color": color, "secondary_color": None, "tertiary_color": None},
+        "hoist": hoist,
+        "icon": None,
+        "unicode_emoji": None,
+        "position": position,
+        "permissions": str(permissions),
+        "managed": managed,
+        "mentionable": mentionable,
+        "flags": 0,
+    }
+    if tags is not None:
+        payload["tags"] = tags
+    return payload
+
+
+def guild_create(
+    *,
+    guild_id: str,
+    name: str,
+    owner_id: str,
+    roles: Sequence[JSON],
+    channels: Sequence[JSON],
+    members: Sequence[JSON],
+    member_count: int,
+    joined_at: datetime,
+    large_threshold: int,
+    system_channel_id: str | None,
+) -> JSON:
+    """A GUILD_CREATE: the guild object plus the Gateway's extra fields.
+
+    Channels in it carry no `guild_id` (the event says which guild). `members` holds only
+    what the client may see without the privileged members intent: the bot itself.
+    """
+    return {
+        # The guild object.
+        "id": guild_id,
+        "name": name,
+        "icon": None,
+        "splash": None,
+        "discovery_splash": None,
+        "owner_id": owner_id,
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+        "widget_enabled": False,
+        "widget_channel_id": None,
+        "verification_level": 1,
+        "default_message_notifications": 1,
+        "explicit_content_filter": 2,
+        "roles": list(roles),
+        "emojis": [],
+        "features": [],
+        "mfa_level": 0,
+        "application_id": None,
+        "system_channel_id": system_channel_id,
+        "system_channel_flags": 0,
+        "rules_channel_id": None,
+        "max_presences": None,
+        "max_members": 500_000,
+        "vanity_url_code": None,
+        "description": None,
+        "banner": None,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "en-US",
+        "public_updates_channel_id": None,
+        "max_video_channel_users": 25,
+        "max_stage_video_channel_users": 50,
+        "nsfw_level": 0,
+        "stickers": [],
+        "premium_progress_bar_enabled": False,
+        "safety_alerts_channel_id": None,
+        "incidents_data": None,
+        # Only in GUILD_CREATE.
+        "joined_at": iso(joined_at),
+        "large": member_count > large_threshold,
+        "unavailable": False,
+        "member_count": member_count,
+        "voice_states": [],
+        "members": list(members),
+        "channels": [{k: v for k, v in c.items() if k != "guild_id"} for c in channels],
+        "threads": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
     }
 
 

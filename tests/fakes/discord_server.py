@@ -49,6 +49,14 @@ _BUCKET_HEADERS = (
     "X-RateLimit-Bucket",
 )
 
+# The roles a new FakeDiscord's guild has besides @everyone and the bot's own: the names
+# the sample event file maps (config/forum-2026.yaml).
+DEFAULT_ROLES = ("Moderator", "Organiser")
+_ROLE_PERMISSIONS = {
+    "Moderator": p.MODERATOR_PERMISSIONS,
+    "Organiser": p.ORGANISER_PERMISSIONS,
+}
+
 T = TypeVar("T")
 Handler = Callable[["_Call"], Awaitable[tuple[int, Any]]]
 
@@ -214,6 +222,13 @@ class FakeDiscord:
     429s are counted in `global_limited`), `closed_dm_user_ids`. Deadlines run on `clock` (a
     `bot.clock` Clock, so a stopped SimulatedClock can be advanced); rate limits always run
     on real time.
+
+    The fake has one guild (`guild_id`, `guild_name`) with text channels (`add_channel`)
+    and roles (`add_role`; `roles` names those it starts with, by default "Moderator" and
+    "Organiser"; `role_id(name)` finds one). As on Discord, READY lists the guild as
+    unavailable and a GUILD_CREATE with the whole guild follows it, after each IDENTIFY
+    (not after a RESUME). Roles and channels added later reach a client at its next
+    IDENTIFY: the fake sends no GUILD_ROLE_CREATE or CHANNEL_CREATE.
     """
 
     def __init__(
@@ -223,7 +238,9 @@ class FakeDiscord:
         app_id: int | str | None = None,
         bot_name: str = "forum-bot",
         guild_id: int | str | None = None,
+        guild_name: str = "Forum (fake)",
         channel_id: int | str | None = None,
+        roles: Iterable[str] = DEFAULT_ROLES,
         closed_dm_user_ids: Iterable[int | str] = (),
         response_deadline: float = 3.0,
         followup_window: float = 15 * 60.0,
@@ -255,6 +272,17 @@ class FakeDiscord:
         self.closed_dm_user_ids: set[str] = {str(u) for u in closed_dm_user_ids}
 
         self.guild_id = str(guild_id) if guild_id is not None else self.new_id()
+        self.guild_name = guild_name
+        # When the bot joined the guild, as GUILD_CREATE says.
+        self.joined_at = self.clock.now()
+        # The guild's roles by id, @everyone (whose id is the guild's) first, then the bot's
+        # own managed role, as Discord creates it when a bot joins with permissions.
+        self.roles: dict[str, JSON] = {}
+        self.add_role("@everyone", self.guild_id, permissions=p.EVERYONE_PERMISSIONS)
+        self.bot_role_id = self.add_role(bot_name, permissions=p.EVERYONE_PERMISSIONS)
+        self.roles[self.bot_role_id] |= {"managed": True, "tags": {"bot_id": self.app_id}}
+        for name in roles:
+            self.add_role(name, permissions=_ROLE_PERMISSIONS.get(name, p.EVERYONE_PERMISSIONS))
         self.channel_id = str(channel_id) if channel_id is not None else self.new_id()
         self.channels: dict[str, JSON] = {}
         self.add_channel(self.channel_id, name="general")
@@ -341,6 +369,40 @@ class FakeDiscord:
         self.channels[cid] = p.text_channel(cid, self.guild_id, name, position=len(self.channels))
         return self.channels[cid]
 
+    def add_role(
+        self,
+        name: str,
+        role_id: int | str | None = None,
+        *,
+        permissions: int = p.EVERYONE_PERMISSIONS,
+        color: int = 0,
+        hoist: bool = False,
+        mentionable: bool = False,
+    ) -> str:
+        """A role in the fake's guild, above the existing ones; returns its id."""
+        rid = str(role_id) if role_id is not None else self.new_id()
+        self.roles[rid] = p.role(
+            rid,
+            name,
+            position=len(self.roles),
+            permissions=permissions,
+            color=color,
+            hoist=hoist,
+            mentionable=mentionable,
+        )
+        return rid
+
+    def role_id(self, name: str) -> str:
+        """The id of the (first) role named `name`."""
+        for rid, role in self.roles.items():
+            if role["name"] == name:
+                return rid
+        raise LookupError(f"no role named {name!r}; the guild has {self.role_names()}")
+
+    def role_names(self) -> list[str]:
+        """The guild's role names, @everyone first."""
+        return [r["name"] for r in self.roles.values()]
+
     def channel_messages(self, channel_id: int | str) -> list[JSON]:
         """Messages stored for a channel, oldest first."""
         return [m for m in self.messages.values() if m["channel_id"] == str(channel_id)]
@@ -417,6 +479,14 @@ class FakeDiscord:
             ws, session.ws = session.ws, None
             if ws is not None:
                 await ws.close(code=code, message=b"dropped by the fake")
+
+    async def invalidate_sessions(self) -> None:
+        """Send op 9 INVALID_SESSION (not resumable) to every live session and forget them
+        all; discord.py then IDENTIFYs afresh (and gets READY and GUILD_CREATE again)."""
+        for session in list(self._sessions.values()):
+            if session.ws is not None and not session.ws.closed:
+                await self._send(session.ws, {"op": 9, "d": False, "s": None, "t": None})
+        self._sessions.clear()
 
     async def request_reconnect(self) -> None:
         """Send op 7 RECONNECT to every live session; discord.py then RESUMEs."""
@@ -542,6 +612,18 @@ class FakeDiscord:
         dm: bool = False,
         message: JSON | None = None,
     ) -> PendingInteraction:
+        role_ids = [str(r) for r in roles]
+        # Members never list @everyone; managed roles (the bot's) belong to their bot only.
+        unknown = [
+            r
+            for r in role_ids
+            if r not in self.roles or r == self.guild_id or self.roles[r]["managed"]
+        ]
+        if unknown:
+            raise LookupError(
+                f"roles {unknown} are not assignable roles of the guild (add_role first);"
+                f" it has {self.role_names()}"
+            )
         # Any session will do: a disconnected one gets the event when it resumes.
         await _wait_until(
             self._gateway_changed,
@@ -579,7 +661,7 @@ class FakeDiscord:
                 "guild_id": guild_id,
                 "guild": {"id": guild_id, "locale": "en-US", "features": []},
                 "guild_locale": "en-US",
-                "member": p.member(who, [str(r) for r in roles], self.clock.now()),
+                "member": p.member(who, role_ids, self.clock.now()),
                 "authorizing_integration_owners": {"0": guild_id},
                 "context": 0,
             }
@@ -1104,6 +1186,8 @@ class FakeDiscord:
                 session = _Session(id=secrets.token_hex(16), ws=ws)
                 self._sessions[session.id] = session
                 await self._dispatch_to(session, "READY", self._ready(data, session.id))
+                # Right after READY, each guild it listed as unavailable comes in full.
+                await self._dispatch_to(session, "GUILD_CREATE", self._guild_create(data))
                 self._gateway_changed.fire()
         elif op == 6:
             old = self._sessions.get(str(data.get("session_id")))
@@ -1123,8 +1207,8 @@ class FakeDiscord:
         ready: JSON = {
             "v": 10,
             "user": self.bot_user,
-            # An empty list: listed guilds would each need a GUILD_CREATE to follow.
-            "guilds": [],
+            # Guilds are listed as unavailable; a GUILD_CREATE follows for each.
+            "guilds": [{"id": self.guild_id, "unavailable": True}],
             "session_id": session_id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": self.app_id, "flags": self.app_flags},
@@ -1135,6 +1219,23 @@ class FakeDiscord:
         if "shard" in identify:
             ready["shard"] = identify["shard"]
         return ready
+
+    def _guild_create(self, identify: JSON) -> JSON:
+        text_channels = [c for c in self.channels.values() if c.get("guild_id") == self.guild_id]
+        bot_member = p.guild_member(self.bot_user, [self.bot_role_id], self.joined_at)
+        # Without the privileged members intent, `members` holds the bot alone.
+        return p.guild_create(
+            guild_id=self.guild_id,
+            name=self.guild_name,
+            owner_id=self.owner["id"],
+            roles=list(self.roles.values()),
+            channels=text_channels,
+            members=[bot_member],
+            member_count=2 + len(self.users),  # the owner, the bot and the users
+            joined_at=self.joined_at,
+            large_threshold=int(identify.get("large_threshold") or 50),
+            system_channel_id=self.channel_id,
+        )
 
     async def _dispatch_to(self, session: _Session, event: str, data: JSON) -> None:
         session.seq += 1
