@@ -75,7 +75,7 @@ from typing import Protocol
 
 import aiosqlite
 
-from bot.app import build_core, run_loop
+from bot.app import build_core, run_loop, settle_memory
 from bot.clock import SimulatedClock
 from bot.core import Core
 from bot.i18n.messages import MESSAGES
@@ -437,6 +437,7 @@ async def run_core(
         target = CoreTarget(core)
         run = LoadRun()
         await seed(target, run)
+        settle_memory()  # as `forum-bot run` does once started
         await drive(target, participants, concurrency, run)
         return await finish(target, run)
     finally:
@@ -454,6 +455,7 @@ async def run_baseline(db_path: Path, participants: list[Participant], concurren
         target = RawTarget(conn)
         run = LoadRun()
         await seed(target, run)
+        settle_memory()  # the same for the baseline
         await drive(target, participants, concurrency, run)
         return await finish(target, run)
     finally:
