@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -27,6 +28,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from aiohttp import BodyPartReader, WSMsgType, web
+from aiohttp.web_protocol import RequestHandler
 
 from bot.clock import Clock, SystemClock
 from tests.fakes import discord_payloads as p
@@ -85,9 +87,14 @@ class RecordedRequest:
     files: tuple[Upload, ...]
     status: int
     response: Any
-    # When the request arrived (its handler began, before the body was read), on the
-    # fake's clock: deadlines are judged at this moment, as Discord judges them on receipt.
+    # When the request arrived: when its first bytes reached the fake's socket (before the
+    # fake's event loop got round to it), on the fake's clock. Deadlines are judged at this
+    # moment, as Discord judges them on receipt.
     at: datetime
+    # When the fake's handler for it began, on the same clock: `started - at` is the time
+    # the request waited in the fake's own event loop (parsing and queueing).
+    started: datetime
+    connection: int  # which TCP connection brought it: 1 for the first one accepted, ...
 
 
 @dataclass
@@ -128,6 +135,48 @@ class _Forced429:
     is_global: bool
 
 
+class _Connection(asyncio.Protocol):
+    """One TCP connection, between the event loop and aiohttp's protocol for it.
+
+    It passes everything through, and stamps when a request's first bytes arrive: the
+    moment Discord would judge a deadline at, however long the fake's own event loop then
+    takes to parse the request and run its handler. Requests on a connection come one at a
+    time (HTTP/1.1, no pipelining: a client sends the next only once it has the answer),
+    so the stamp is cleared when the answer is prepared, and the next bytes begin the next
+    request.
+    """
+
+    def __init__(self, fake: FakeDiscord, handler: RequestHandler) -> None:
+        self.fake = fake
+        self.handler = handler
+        self.number = 0
+        self.arrived: datetime | None = None  # the request in progress, if any
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.fake.connections_accepted += 1
+        self.number = self.fake.connections_accepted
+        self.fake._connections[self.handler] = self
+        self.handler.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self.arrived is None:
+            self.arrived = self.fake.clock.now()
+        self.handler.data_received(data)
+
+    def eof_received(self) -> None:
+        self.handler.eof_received()  # aiohttp's returns None: the transport closes itself
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.fake._connections.pop(self.handler, None)
+        self.handler.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self.handler.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.handler.resume_writing()
+
+
 class _Signal:
     """Wakes every waiter each time something happens (no lost wake-ups, no polling)."""
 
@@ -160,6 +209,7 @@ class PendingInteraction:
         self.channel_id: str = payload["channel_id"]
         self.guild_id: str | None = payload.get("guild_id")
         self.dispatched_at = dispatched_at
+        self.sent_at: datetime | None = None  # when its frame was written to the socket(s)
         self.source_message_id = source_message_id
         self.response_type: int | None = None
         self.response_message_id: str | None = None
@@ -306,6 +356,10 @@ class FakeDiscord:
         self._requests_changed = _Signal()
         self._gateway_changed = _Signal()
         self._runner: web.AppRunner | None = None
+        self._listener: asyncio.AbstractServer | None = None
+        # Open TCP connections by aiohttp's protocol for each; how many were ever accepted.
+        self._connections: dict[RequestHandler, _Connection] = {}
+        self.connections_accepted = 0
         self.port = 0
 
     # ---- lifecycle -------------------------------------------------------------------
@@ -318,17 +372,25 @@ class FakeDiscord:
             app.router.add_route(method, API_PREFIX + template, self._endpoint(handler))
         # Anything else gets Discord's JSON 404, and is recorded like the rest.
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._endpoint(self._unknown_route))
+        app.on_response_prepare.append(self._answered)
         # Open websockets would hold a long shutdown; the fake closes them itself first.
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        server = self._runner.server
+        assert server is not None
+        # Listening itself (what web.TCPSite does) to see each connection's bytes arrive.
+        self._listener = await asyncio.get_running_loop().create_server(
+            lambda: _Connection(self, server()), "127.0.0.1", 0, backlog=128
+        )
+        self.port = self._listener.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         """Close every Gateway socket and stop listening."""
         for ws in list(self._sockets):
             await ws.close(code=1001, message=b"fake Discord stopping")
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -625,12 +687,13 @@ class FakeDiscord:
                 f" it has {self.role_names()}"
             )
         # Any session will do: a disconnected one gets the event when it resumes.
-        await _wait_until(
-            self._gateway_changed,
-            lambda: next(iter(self._sessions.values()), None),
-            5.0,
-            lambda: "no Gateway session",
-        )
+        if not self._sessions:
+            await _wait_until(
+                self._gateway_changed,
+                lambda: next(iter(self._sessions.values()), None),
+                5.0,
+                lambda: "no Gateway session",
+            )
         who = user or self.default_user
         if message is not None:
             channel_id = message["channel_id"]
@@ -678,6 +741,7 @@ class FakeDiscord:
         )
         self.interactions[pending.id] = pending
         await self.dispatch("INTERACTION_CREATE", payload)
+        pending.sent_at = self.clock.now()
         return pending
 
     # ---- REST plumbing -----------------------------------------------------------------
@@ -721,10 +785,20 @@ class FakeDiscord:
 
         return endpoint
 
+    async def _answered(self, request: web.Request, response: web.StreamResponse) -> None:
+        """Whatever comes next on the connection is the next request (see _Connection)."""
+        connection = self._connections.get(request.protocol)
+        if connection is not None:
+            connection.arrived = None
+
     async def _serve(self, request: web.Request, handler: Handler) -> web.Response:
         """Parse, authenticate, rate-limit, handle and record one request."""
-        # First: the time the request arrived, not the time the fake got round to it.
-        arrived = self.clock.now()
+        # The time the request arrived at the socket, not the time the fake got round to it.
+        started = self.clock.now()
+        connection = self._connections.get(request.protocol)
+        arrived = started
+        if connection is not None and connection.arrived is not None:
+            arrived = connection.arrived
         template = request.match_info.route.resource.canonical  # type: ignore[union-attr]
         route = f"{request.method} {template.removeprefix(API_PREFIX)}"
         body, files = await _read_body(request)
@@ -756,6 +830,8 @@ class FakeDiscord:
                 status=status,
                 response=payload,
                 at=arrived,
+                started=started,
+                connection=connection.number if connection is not None else 0,
             )
         )
         self._requests_changed.fire()
@@ -772,7 +848,7 @@ class FakeDiscord:
         """Count the request in its bucket (and, when `in_global`, in the global limit);
         raise a 429 when forced or over a limit."""
         major = "+".join(params[k] for k in _MAJOR_PARAMETERS if k in params)
-        bucket_hash = hashlib.sha1(route.encode()).hexdigest()[:16]
+        bucket_hash = _bucket_hash(route)
         for forced in self._forced:
             if forced.route == route and forced.times > 0:
                 forced.times -= 1
@@ -1334,6 +1410,12 @@ def _build_options(
             value = p.option_value(option, values[name])
             built.append({"name": name, "type": option["type"], "value": value})
     return built
+
+
+@functools.cache
+def _bucket_hash(route: str) -> str:
+    """The X-RateLimit-Bucket of a route (one per route: a few dozen at most)."""
+    return hashlib.sha1(route.encode()).hexdigest()[:16]
 
 
 def _truthy(value: str | None) -> bool:
