@@ -220,3 +220,53 @@ async def test_a_file_source_next_to_the_event_file(
     programme_csv.unlink()
     with pytest.raises(SourceError, match="cannot read"):
         await source.poll()
+
+
+async def test_agenda_reload_reads_the_source_again(
+    event_config: EventConfig, tmp_path: Path
+) -> None:
+    """/agenda-reload (and SIGHUP) with a source: the event file's settings, the source's
+    programme, read again at once."""
+    from bot.agenda.tabular import to_csv
+    from bot.settings import default_config_path, load_event
+
+    def write_programme(shift: int) -> None:
+        sessions = [
+            s.model_copy(
+                update={
+                    "start": s.start + timedelta(minutes=shift),
+                    "end": s.end + timedelta(minutes=shift),
+                }
+            )
+            if s.id == "dialogue"
+            else s
+            for s in event_config.sessions
+        ]
+        moved = event_config.model_copy(update={"sessions": sessions})
+        (tmp_path / "programme.csv").write_text(to_csv(build_agenda(moved)), encoding="utf-8")
+
+    write_programme(0)
+    event_file = tmp_path / "event.yaml"
+    event_file.write_text(
+        default_config_path().read_text(encoding="utf-8")
+        + "\nsource:\n  url: programme.csv\n  format: csv\n",
+        encoding="utf-8",
+    )
+    clock = SimulatedClock(at("12:00"), speed=0)
+    store = await Store.open(tmp_path / "bot.sqlite")
+    core = await build_core(load_event(event_file), store, clock)
+    out = io.StringIO()
+    runtime = Runtime(
+        core, [ConsoleAdapter(core, stdin=io.StringIO(""), stdout=out)], config_path=event_file
+    )
+    await runtime.start()
+    try:
+        write_programme(30)
+        changes = await runtime.reload_agenda()
+        assert [(c.kind, c.session_id) for c in changes] == [("moved", "dialogue")]
+        moved = core.agenda.session("dialogue")
+        assert moved is not None and moved.start == at("13:30")
+        assert await runtime.reload_agenda() == []  # nothing new
+    finally:
+        await runtime.stop()
+        await store.close()
