@@ -347,15 +347,17 @@ class QA:
         including those asked while it runs. Callers get a shared list: do not change it.
         """
         status = PENDING if pending else APPROVED
-        return await self._shared(
+        return await self.shared(
             (session_id, status, order, limit),
             session_id,
             lambda: db.listing(self.store, session_id, status, order, limit),
         )
 
-    async def _shared(
+    async def shared(
         self, key: tuple[Any, ...], session_id: str, query: Callable[[], Awaitable[_T]]
     ) -> _T:
+        """What `query` gives, shared by every caller with the same `key` while the
+        session has not changed (and by those that ask while it runs)."""
         # The version is read before the query: a change that lands during the query
         # moves it on, and the next caller queries again.
         version = self.hub.version(session_id)
@@ -462,7 +464,7 @@ class QA:
         highlight = st.highlight_id
         if highlight is None:
             return None
-        q = await self._shared(
+        q = await self.shared(
             ("highlight", highlight), session_id, lambda: db.get(self.store, highlight)
         )
         return q if q is not None and q.status == APPROVED else None

@@ -155,6 +155,15 @@ async def questions(ctx: Context, session: str | None = None, order: str | None 
     if order == "pending" and ctx.role < Role.MODERATOR:
         raise UserError("qa.pending_moderators")
     s = await pick_session(ctx, session, for_asking=False)
+    # The same answer for everyone reading this language until the session changes.
+    reply: Reply = await ctx.qa.shared(
+        ("questions", s.id, order, t.lang), s.id, lambda: _questions(ctx, s, order)
+    )
+    return reply
+
+
+async def _questions(ctx: Context, s: Session, order: str) -> Reply:
+    t = ctx.t
     found = await ctx.qa.listing(
         s.id, "new" if order == "pending" else order, LIST_SIZE, pending=order == "pending"
     )
