@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from bot import __version__
 from bot.clock import Clock, SimulatedClock, SystemClock, parse_moment
 from bot.model import Role
-from bot.settings import ConfigError, Settings, load_event
+from bot.settings import FORMATS, ConfigError, Settings, load_event
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,9 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         help="turn a frab/pretalx JSON or XML, iCalendar or CSV programme into an event file",
     )
     imp.add_argument("file", type=Path, help="the programme to import")
-    imp.add_argument(
-        "--format", default="auto", choices=["auto", "frab-json", "frab-xml", "ics", "csv"]
-    )
+    imp.add_argument("--format", default="auto", choices=FORMATS)
     imp.add_argument("--out", type=Path, help="event file to write (default: standard output)")
     imp.add_argument(
         "--timezone", help="zone of times the file gives without one (default: the event's)"
@@ -314,7 +312,7 @@ async def _qa(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 2
         if args.qa_command == "screen":
-            base = settings.public_url or f"http://{settings.web_host}:{settings.web_port}"
+            base = settings.web_base(settings.web_port)
             token = core.qa.keys.token(f"moderate:{args.session}")
             print(f"presenter screen:  {base.rstrip('/')}/present/{args.session}")
             print(f"moderators' page:  {base.rstrip('/')}/moderate/{args.session}?token={token}")

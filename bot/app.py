@@ -324,7 +324,7 @@ async def _start_web(app: App, settings: Settings) -> WebServer | None:
         await web.stop()
         return None
     # Links to the presenter screen (/qa-screen) use the address people reach it at.
-    app.core.qa.web_url = (settings.public_url or f"http://{settings.web_host}:{port}").rstrip("/")
+    app.core.qa.web_url = settings.web_base(port)
     return web
 
 

@@ -334,9 +334,6 @@ class QA:
             raise UserError("qa.already_answered", id=question_id)
         return changed, q
 
-    async def has_voted(self, user: UserRef, question_id: int) -> bool:
-        return await db.has_vote(self.store, question_id, self.keys.voter(user))
-
     async def listing(
         self, session_id: str, order: str = "top", limit: int = 10, *, pending: bool = False
     ) -> list[Question]:

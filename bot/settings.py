@@ -93,6 +93,10 @@ class Settings(BaseSettings):
             return None
         return value
 
+    def web_base(self, port: int | None) -> str:
+        """The web server's address as people reach it (links to the presenter screen)."""
+        return (self.public_url or f"http://{self.web_host}:{port}").rstrip("/")
+
     def secrets(self) -> list[str]:
         """Every secret value set, so logging can redact them."""
         found = []

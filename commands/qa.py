@@ -34,7 +34,7 @@ def _session_option(required: bool, *, current: bool = False) -> Option:
     return Option("session", described, required=required, autocomplete="session", name_ko="세션")
 
 
-async def _room_of_channel(ctx: Context) -> str | None:
+def _room_of_channel(ctx: Context) -> str | None:
     """The room whose channel this is, from the event file's mapping."""
     mapping = ctx.config.platforms.get(ctx.platform)
     if mapping is None:
@@ -51,7 +51,7 @@ async def pick_session(ctx: Context, named: str | None, *, for_asking: bool) -> 
     if named:
         return one_session(ctx, named)
     open_now: list[Session] = await ctx.qa.open_sessions()
-    room = await _room_of_channel(ctx)
+    room = _room_of_channel(ctx)
     here = [s for s in open_now if room and s.room == room]
     if len(here) == 1:
         return here[0]

@@ -216,7 +216,9 @@ async def test_hostile_text_is_kept_literally(
     alice: Person, clock: SimulatedClock, core: Core, mod: Person
 ) -> None:
     clock.set(DIALOGUE_OPEN)
-    hostile = "@everyone <!channel> **bold** <b>html</b> <script>x()</script> [a](http://x)"
+    hostile = (
+        "@everyone <!channel> **bold** <b>html</b> <script>x()</script> [a](https://example.com/x)"
+    )
     reply, qid = await ask(alice, hostile)
     assert not reply.error and qid
     assert (await core.qa.question(qid)).body == hostile
@@ -269,7 +271,7 @@ async def test_export_csv_and_markdown(
     alice: Person, bob: Person, mod: Person, clock: SimulatedClock
 ) -> None:
     clock.set(DIALOGUE_OPEN)
-    await ask(alice, '=HYPERLINK("http://evil") is a formula?')
+    await ask(alice, '=HYPERLINK("https://example.com/evil") is a formula?')
     await ask(bob, "An anonymous | pipe question", "anonymous")
     reply = await mod.say("/qa-export dialogue")
     assert reply.file is not None and reply.file.filename == "questions-dialogue.csv"

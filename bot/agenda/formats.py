@@ -22,9 +22,10 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from bot.settings import FORMATS as SOURCE_FORMATS
 from bot.settings import ConfigError, EventConfig, Problem, validate_event
 
-FORMATS = ("frab-json", "frab-xml", "ics", "csv")
+FORMATS = tuple(f for f in SOURCE_FORMATS if f != "auto")
 
 
 class ImportProblem(Exception):

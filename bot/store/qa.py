@@ -76,15 +76,6 @@ def _question(row: Any) -> Question:
     )
 
 
-async def session_state(store: Store, session_id: str) -> SessionState:
-    """The moderators' settings for a session."""
-    row = await store.fetchone(
-        "SELECT state, state_until, moderated, highlight_id FROM qa_sessions WHERE session_id = ?",
-        (session_id,),
-    )
-    return SessionState(None, None, None, None) if row is None else _state(row)
-
-
 async def set_state(
     store: Store,
     session_id: str,
@@ -240,15 +231,6 @@ _RECOUNT = (
 )
 
 
-async def has_vote(store: Store, question_id: int, voter_key: str) -> bool:
-    """Whether this voter's vote is on this question."""
-    row = await store.fetchone(
-        "SELECT 1 FROM question_votes WHERE question_id = ? AND voter_key = ?",
-        (question_id, voter_key),
-    )
-    return row is not None
-
-
 async def vote(
     store: Store, question_id: int, voter_key: str, *, add: bool
 ) -> tuple[bool, Question | None]:
@@ -271,12 +253,6 @@ async def vote(
         (_SELECT + "WHERE id = ?", (question_id,)),
     )
     return changed[0] > 0, _question(rows[0]) if rows else None
-
-
-async def votes_of(store: Store, question_id: int) -> int:
-    """The current count of a question."""
-    row = await store.fetchone("SELECT votes FROM questions WHERE id = ?", (question_id,))
-    return 0 if row is None else int(row["votes"])
 
 
 async def is_blocked(store: Store, keys: tuple[str, str]) -> bool:
@@ -456,14 +432,3 @@ async def log_action(
         "actor_key, actor_name, reason) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
         (now.isoformat(), question_id, action, status, status, actor[0], actor[1], reason),
     )
-
-
-async def log_lines(store: Store, session_id: str, limit: int = 100) -> list[dict[str, Any]]:
-    """The moderation log of a session, newest first."""
-    rows = await store.fetchall(
-        "SELECT l.at, l.question_id, l.action, l.from_status, l.to_status, l.actor_name, "
-        "l.reason FROM qa_log l JOIN questions q ON q.id = l.question_id "
-        "WHERE q.session_id = ? ORDER BY l.id DESC LIMIT ?",
-        (session_id, limit),
-    )
-    return [dict(r) for r in rows]
