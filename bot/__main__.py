@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from bot import __version__
 from bot.clock import Clock, SimulatedClock, SystemClock, parse_moment
 from bot.model import Role
-from bot.settings import FORMATS, ConfigError, Settings, load_event
+from bot.settings import FORMATS, ConfigError, EventConfig, Settings, load_event
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -199,6 +199,18 @@ async def _status(db: Path) -> int:
     return 0
 
 
+def _event_or_report(settings: Settings, path: Path | None) -> EventConfig | None:
+    """The event file (`--config`, else the configured or embedded one), or None having
+    listed its problems on standard error."""
+    from bot.app import config_path
+
+    try:
+        return load_event(config_path(settings, path))
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        return None
+
+
 def _write(data: bytes, out: Path | None) -> int:
     """Write an export to `out`, or to standard output."""
     if out:
@@ -253,15 +265,12 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.agenda.frab import to_frab_json
     from bot.agenda.ical import to_ics
     from bot.agenda.tabular import to_csv
-    from bot.app import config_path
     from bot.settings import build_agenda
     from bot.store import Store
     from bot.store.calendar import sequences
 
-    try:
-        config = load_event(config_path(settings, args.config))
-    except ConfigError as exc:
-        print(exc.report(), file=sys.stderr)
+    config = _event_or_report(settings, args.config)
+    if config is None:
         return 1
     agenda = build_agenda(config)
     if args.format == "json":
@@ -286,7 +295,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _qa(settings: Settings, args: argparse.Namespace) -> int:
     """`forum-bot qa export|screen SESSION`: from the database, while the bot runs or not."""
-    from bot.app import build_core, config_path
+    from bot.app import build_core
     from bot.clock import SystemClock
     from bot.qa import load_secret
     from bot.store import Store
@@ -295,10 +304,8 @@ async def _qa(settings: Settings, args: argparse.Namespace) -> int:
     if not db.exists():
         print(f"forum-bot: no database at {db}", file=sys.stderr)
         return 1
-    try:
-        config = load_event(config_path(settings, args.config))
-    except ConfigError as exc:
-        print(exc.report(), file=sys.stderr)
+    config = _event_or_report(settings, args.config)
+    if config is None:
         return 1
     secret = load_secret(settings.secret.get_secret_value() if settings.secret else None, db)
     store = await Store.open(db)
@@ -346,7 +353,6 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from bot.app import config_path
     from bot.store import Store
     from bot.store import announcements as ann
 
@@ -357,10 +363,8 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        config = load_event(config_path(settings, args.config))
-    except ConfigError as exc:
-        print(exc.report(), file=sys.stderr)
+    config = _event_or_report(settings, args.config)
+    if config is None:
         return 1
     now = datetime.now(UTC)
     when = ann.ASAP
