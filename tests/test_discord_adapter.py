@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -46,6 +47,7 @@ from tests.fakes.environment import bot_env
 TOKEN = "discord-test-token"
 MOD_ROLE = "111111111111111111"
 MESSAGES = "POST /channels/{channel_id}/messages"
+CALLBACK = "POST /interactions/{webhook_id}/{webhook_token}/callback"
 ROOT = Path(__file__).resolve().parents[1]
 
 Start = Callable[..., Awaitable[tuple[FakeDiscord, DiscordAdapter]]]
@@ -333,6 +335,56 @@ async def test_a_429_is_waited_out_and_retried(start: Start) -> None:
     attempts = [r for r in fake.requests if r.route == MESSAGES]
     assert [r.status for r in attempts] == [429, 429, 200]
     assert fake.messages[sent.message_id]["content"] == "after the limit"
+
+
+async def test_a_429_on_an_interaction_callback_is_waited_out_and_answered(
+    start: Start,
+) -> None:
+    """The callback goes out through the adapter's own HTTP/1.1 pool, which must honour a
+    429 as discord.py would: wait `retry_after`, send again, still inside the deadline."""
+    fake, _ = await start()
+    fake.rate_limit_next(CALLBACK, times=2, retry_after=0.05)
+    pending = await fake.send_slash_command("next")
+    assert "Opening Ceremony" in content_of((await pending.callback(3)).json)
+    attempts = pending.callbacks
+    assert [r.status for r in attempts] == [429, 429, 204]
+    assert attempts[-1].headers["User-Agent"].startswith("DiscordBot (")
+    assert attempts[-1].headers["Content-Type"] == "application/json"
+
+
+async def test_a_refused_callback_is_logged_once_not_retried(start: Start, core: Core) -> None:
+    """A callback Discord refuses (here 40060: another answer came first) is not sent
+    again, since no retry can fix it; the adapter says so in one warning line."""
+    release, warned = asyncio.Event(), asyncio.Event()
+    lines: list[str] = []
+
+    class Watch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+            warned.set()
+
+    @command("gated", L("gated"))
+    async def gated(ctx: Any) -> Reply:
+        await release.wait()
+        return Reply("too late")
+
+    core.commands.append(gated)
+    core._by_name["gated"] = gated
+    fake, _ = await start()
+    pending = await fake.send_slash_command("gated")
+    pending.response_type = 4  # as if another process had answered it meanwhile
+    logger = logging.getLogger("bot.adapters.discord_adapter")
+    watch = Watch(logging.WARNING)
+    logger.addHandler(watch)
+    try:
+        release.set()
+        refused = await pending
+        await asyncio.wait_for(warned.wait(), 5)
+    finally:
+        logger.removeHandler(watch)
+    assert refused.status == 400 and refused.response["code"] == 40060
+    assert len(lines) == 1 and "40060" in lines[0] and pending.token not in lines[0]
+    assert len(pending.callbacks) == 1
 
 
 async def test_a_wrong_token_fails_at_start_with_a_clear_message(start: Start) -> None:

@@ -18,14 +18,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import discord
+import orjson
 import yarl
 from discord import app_commands
-from discord.webhook.async_ import async_context
 
 from bot.adapters.base import DeliveryError, SentMessage, StartupError
+from bot.adapters.http1 import Http1Pool, HTTPError, Response
 from bot.core import Core
 from bot.model import (
     Action,
@@ -61,7 +63,8 @@ _STYLES = {
 _CLOSED_DMS = 50007
 _PERMANENT = {10003, 10008, 10013, 50001, 50013, 50007, 50035}
 _EPHEMERAL = 64  # the message flag
-_CALLBACK = "/interactions/{webhook_id}/{webhook_token}/callback"
+_JSON = {"Content-Type": "application/json"}
+_CALLBACK_RETRIES = 2
 _CHANNEL_MESSAGE = 4  # the interaction callback type that answers with a message
 _NO_MENTIONS: dict[str, Any] = {"parse": []}  # what AllowedMentions.none() sends
 _COLOUR = 0x2B6CB0
@@ -343,6 +346,45 @@ def nonce_for(key: str) -> str:
 # ---- the adapter ----------------------------------------------------------------------
 
 
+class _NoResponse:
+    """What discord.HTTPException reads of a response, when none came."""
+
+    status = 0
+    reason = "no response"
+
+
+def _error_body(response: Response) -> dict[str, Any] | str:
+    """Discord's JSON error body, or the text of whatever else answered."""
+    try:
+        data = orjson.loads(response.body)
+    except orjson.JSONDecodeError:
+        return response.body.decode("utf-8", "replace")[:500]
+    return data if isinstance(data, dict) else str(data)
+
+
+def _retry_after(response: Response, data: dict[str, Any] | str) -> float:
+    """How long a 429 asks to wait: its body's `retry_after`, else the header; capped."""
+    value: Any = data.get("retry_after") if isinstance(data, dict) else None
+    if value is None:
+        value = response.headers.get("retry-after", "1")
+    try:
+        return min(max(float(value), 0.0), 5.0)
+    except ValueError:
+        return 1.0
+
+
+def _http_error(response: Response, data: dict[str, Any] | str) -> discord.HTTPException:
+    """The discord.py exception its own client raises for this status."""
+    kind: type[discord.HTTPException] = discord.HTTPException
+    if response.status == 403:
+        kind = discord.Forbidden
+    elif response.status == 404:
+        kind = discord.NotFound
+    elif response.status >= 500:
+        kind = discord.DiscordServerError
+    return kind(response, data)  # type: ignore[arg-type]
+
+
 class DiscordAdapter:
     """Discord through a real discord.py client."""
 
@@ -365,6 +407,7 @@ class DiscordAdapter:
         self._channel_names: dict[str, int] = {}
         self._limiter = RateLimiter(settings.requests_per_second, settings.request_burst)
         self.synced: list[dict[str, Any]] = []
+        self._callbacks: Http1Pool | None = None  # made on first use, on the running loop
 
     # lifecycle
     async def start(self) -> None:
@@ -403,6 +446,8 @@ class DiscordAdapter:
     async def stop(self) -> None:
         """Close the gateway and HTTP sessions."""
         await self.client.close()
+        if self._callbacks is not None:
+            await self._callbacks.close()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
@@ -511,25 +556,47 @@ class DiscordAdapter:
             await interaction.followup.send(ephemeral=ephemeral, **part)
 
     async def _answer(self, interaction: discord.Interaction, payload: dict[str, Any]) -> None:
-        """Send an interaction's callback as JSON we rendered ourselves, through discord.py's
-        webhook adapter (its per-interaction lock and 429 retries).
+        """Send an interaction's callback as JSON we rendered ourselves.
 
         `interaction.response.send_message` would build discord.py objects (a View, an
         Embed) only to turn them into this JSON, ask for the created message back
-        (`with_response`) and parse it into a Message: about a third of the CPU a command
-        costs, for nothing this adapter uses.
+        (`with_response`) and parse it into a Message; and aiohttp's client would spend
+        about as much CPU again on the request. Under a burst of commands that was over
+        half of what a command cost, so the callback goes out through `Http1Pool`.
+        Interaction callbacks are outside the bot's global rate limit and each has a
+        bucket of its own, so a 429 here is rare; it is waited out and the answer sent
+        again, as is a 5xx (twice), while the 3-second deadline allows.
         """
-        http = self.client.http
-        route = discord.http.Route(
-            "POST", _CALLBACK, webhook_id=interaction.id, webhook_token=interaction.token
-        )
-        await async_context.get().request(
-            route,
-            session=interaction._session,
-            proxy=http.proxy,
-            proxy_auth=http.proxy_auth,
-            payload=payload,
-        )
+        path = f"/interactions/{interaction.id}/{quote(interaction.token, safe='')}/callback"
+        body = orjson.dumps(payload)
+        pool = self._callbacks
+        if pool is None:
+            pool = self._callbacks = Http1Pool(
+                self.settings.api_base, user_agent=self.client.http.user_agent
+            )
+        failures = 0
+        while True:
+            try:
+                response = await pool.request("POST", path, body, _JSON)
+            except (HTTPError, TimeoutError) as exc:
+                failures += 1
+                if failures > _CALLBACK_RETRIES:
+                    raise discord.HTTPException(
+                        _NoResponse(),  # type: ignore[arg-type]
+                        f"no answer: {exc}",
+                    ) from exc
+                continue
+            if response.status < 300:
+                break
+            data = _error_body(response)
+            failures += 1
+            if response.status == 429 and failures <= _CALLBACK_RETRIES:
+                await asyncio.sleep(_retry_after(response, data))
+                continue
+            if response.status >= 500 and failures <= _CALLBACK_RETRIES:
+                await asyncio.sleep(0.1 * failures)
+                continue
+            raise _http_error(response, data)
         # What send_message would record: discord.py refuses a second response itself.
         interaction.response._response_type = discord.InteractionResponseType.channel_message
 
