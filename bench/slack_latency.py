@@ -1,9 +1,9 @@
 """Benchmark: Slack slash-command acks when 100 people type a command at the same moment.
 
 A fake Slack (tests/fakes/slack_server.py) POSTs signed slash commands the way Slack does
-to the real Slack adapter (slack-bolt's AsyncApp behind aiohttp, HTTP mode) on 127.0.0.1,
-over the embedded sample event, a real SQLite store and a simulated clock stopped at
-2026-02-05 10:00 KST: from 100 users (U0001..U0100), ten each of /agenda 1, /agenda 2,
+to the real Slack adapter (slack-bolt's AsyncApp behind the adapter's HTTP/1.1 server,
+bot/adapters/http1.py; HTTP mode) on 127.0.0.1, over the embedded sample event, a real
+SQLite store and a simulated clock stopped at 2026-02-05 10:00 KST: from 100 users (U0001..U0100), ten each of /agenda 1, /agenda 2,
 /now, /next, /session dialogue, /speaker watanabe, /search battery, /timezone Asia/Tokyo,
 /language ko and /help. Each figure is printed next to its target.
 
@@ -912,8 +912,8 @@ def _area(path: str, name: str) -> str:
         return "signing and verifying"
     if "slack_bolt/" in path:
         return "Bolt"
-    if "aiohttp/web" in path:
-        return "aiohttp server"
+    if "/bot/adapters/http1" in path:
+        return "the adapter's HTTP/1.1 server"
     if "/bot/adapters/" in path:
         return "the adapter (its HTTP handler, Block Kit)"
     if path.startswith(f"{ROOT.as_posix()}/"):

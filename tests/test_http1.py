@@ -1,7 +1,9 @@
-"""The lean HTTP/1.1 pool (bot/adapters/http1.py) against a scripted server on 127.0.0.1.
+"""The lean HTTP/1.1 client and server (bot/adapters/http1.py) on 127.0.0.1.
 
-The server reads each request whole and answers with bytes the test chose, written in
-the pieces the test chose, so framing, reuse and failures are exercised byte by byte.
+The client meets a scripted server: it reads each request whole and answers with bytes
+the test chose, written in the pieces the test chose, so framing, reuse and failures are
+exercised byte by byte. The server meets raw streams writing what a test chose, well
+formed or not.
 Each test runs on asyncio's own loop and on uvloop, which `forum-bot run` uses.
 """
 
@@ -10,14 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import uvloop
 
-from bot.adapters.http1 import Http1Pool, HTTPError
+from bot.adapters.http1 import Http1Pool, Http1Server, HTTPError, Request
+from bot.adapters.http1 import Reply as HTTPReply
 
 # What the server does with one request: a list of byte pieces to write, then whether to
 # close the connection afterwards; None: never answer.
@@ -297,3 +300,211 @@ def test_an_unreachable_origin_is_an_http_error() -> None:
                 await pool.request("POST", "/x", b"{}")
 
     asyncio.run(main())
+
+
+# ---- the server -----------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def server_with(
+    handler: Callable[[Request], Awaitable[HTTPReply]], **options: Any
+) -> AsyncIterator[tuple[Http1Server, int]]:
+    server = Http1Server(handler, **options)
+    port = await server.start("127.0.0.1", 0)
+    try:
+        yield server, port
+    finally:
+        await server.close(grace=1.0)
+
+
+async def echo_handler(request: Request) -> HTTPReply:
+    text = f"{request.method} {request.path} ?{request.query} {request.headers.get('x-n', '')}"
+    return HTTPReply(200, text.encode() + b"|" + request.body, {"Content-Type": "text/plain"})
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[str, dict[str, str], bytes]:
+    """One answer off the stream: status line, headers, Content-Length body."""
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+    status, *lines = head[:-4].split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return status, headers, body
+
+
+def post(path: str, body: bytes, *extra: str) -> bytes:
+    head = f"POST {path} HTTP/1.1\r\nHost: x\r\n" + "".join(f"{h}\r\n" for h in extra)
+    return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
+
+
+def test_server_answers_in_order_on_one_kept_alive_connection(run: Runner) -> None:
+    running, most = 0, 0
+
+    async def handler(request: Request) -> HTTPReply:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0)  # let a pipelined request arrive meanwhile
+        running -= 1
+        return await echo_handler(request)
+
+    async def main() -> None:
+        async with server_with(handler) as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            # Three requests in one write (pipelined), the middle one byte by byte after.
+            writer.write(post("/a?x=1", b"one", "X-N: 1") + post("/b", b"two", "x-n: 2"))
+            third = post("/c", b"three")
+            for i in range(len(third)):
+                writer.write(third[i : i + 1])
+            answers = [await read_answer(reader) for _ in range(3)]
+            writer.close()
+        assert [a[0] for a in answers] == ["HTTP/1.1 200 OK"] * 3
+        assert [a[2] for a in answers] == [
+            b"POST /a ?x=1 1|one",
+            b"POST /b ? 2|two",
+            b"POST /c ? |three",
+        ]
+        assert answers[0][1]["content-type"] == "text/plain" and "connection" not in answers[0][1]
+        assert most == 1  # one request at a time per connection
+
+    run(main())
+
+
+def test_server_reads_chunked_bodies_and_answers_expect_continue(run: Runner) -> None:
+    async def main() -> None:
+        async with server_with(echo_handler) as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(
+                b"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                b"Expect: 100-continue\r\n\r\n"
+            )
+            assert await reader.readuntil(b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
+            writer.write(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n")
+            status, _, body = await read_answer(reader)
+            writer.close()
+        assert (status, body) == ("HTTP/1.1 200 OK", b"POST /up ? |abcde")
+
+    run(main())
+
+
+BAD_REQUESTS = [
+    (b"GARBAGE\r\n\r\n", "400"),
+    (b"POST /x HTTP/2.0\r\nHost: x\r\n\r\n", "505"),
+    (b"POST x HTTP/1.1\r\nHost: x\r\n\r\n", "400"),
+    (b"POST /x HTTP/1.1\r\nHost : x\r\n\r\n", "400"),
+    (b"POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", "400"),
+    (b"POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "400"),
+    (b"POST /x HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n", "413"),
+    (b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", "400"),
+    (b"POST /x HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", "501"),
+    (b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "400"),
+    (b"POST /x HTTP/1.1\r\nX: " + b"a" * 20_000 + b"\r\n\r\n", "431"),
+]
+
+
+@pytest.mark.parametrize(("raw", "status"), BAD_REQUESTS, ids=[s for _, s in BAD_REQUESTS])
+def test_server_refuses_what_it_cannot_read_and_closes(
+    run: Runner, raw: bytes, status: str
+) -> None:
+    seen: list[Request] = []
+
+    async def handler(request: Request) -> HTTPReply:
+        seen.append(request)
+        return HTTPReply(200)
+
+    async def main() -> None:
+        async with server_with(handler, max_body=1000) as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(raw)
+            answer, headers, _ = await read_answer(reader)
+            assert await reader.read() == b""  # then the server closes the connection
+            writer.close()
+        assert answer.split(" ")[1] == status and headers["connection"] == "close"
+        assert seen == []  # the handler never saw it
+
+    run(main())
+
+
+def test_server_closes_a_request_that_trickles_in(run: Runner) -> None:
+    async def main() -> None:
+        async with server_with(echo_handler, read_timeout=0.2) as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            with contextlib.suppress(ConnectionError):
+                for byte in b"POST /x HTTP/1.1\r\nHost: x\r\n":  # never finished
+                    writer.write(bytes([byte]))
+                    if reader.at_eof():
+                        break
+                    await asyncio.sleep(0.02)  # the client's trickle, not a wait for the server
+            assert await reader.read() == b""
+            writer.close()
+            # Closed by the read timeout from the first byte, not kept open by the trickle.
+            assert loop.time() - started < 1.0
+
+    run(main())
+
+
+def test_server_answers_500_when_the_handler_fails_and_goes_on(
+    run: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def handler(request: Request) -> HTTPReply:
+        if request.path == "/boom":
+            raise RuntimeError("boom")
+        return await echo_handler(request)
+
+    async def main() -> None:
+        async with server_with(handler) as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(post("/boom", b"") + post("/fine", b"ok"))
+            first, second = await read_answer(reader), await read_answer(reader)
+            writer.close()
+        assert first[0] == "HTTP/1.1 500 Internal Server Error"
+        assert second[0] == "HTTP/1.1 200 OK"
+
+    with caplog.at_level("ERROR", logger="bot.adapters.http1"):
+        run(main())
+    assert "the handler failed on POST /boom" in caplog.text
+
+
+def test_server_honours_connection_close_and_http_1_0(run: Runner) -> None:
+    async def main() -> None:
+        async with server_with(echo_handler) as (_, port):
+            for raw in (
+                post("/x", b"", "Connection: close"),
+                b"POST /x HTTP/1.0\r\nContent-Length: 0\r\n\r\n",
+            ):
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(raw)
+                status, headers, _ = await read_answer(reader)
+                assert status == "HTTP/1.1 200 OK" and headers["connection"] == "close"
+                assert await reader.read() == b""
+                writer.close()
+
+    run(main())
+
+
+def test_server_close_lets_a_handler_under_way_answer(run: Runner) -> None:
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def handler(request: Request) -> HTTPReply:
+        entered.set()
+        await release.wait()
+        return HTTPReply(200, b"done")
+
+    async def main() -> None:
+        server = Http1Server(handler)
+        port = await server.start("127.0.0.1", 0)
+        busy_reader, busy = await asyncio.open_connection("127.0.0.1", port)
+        idle_reader, idle = await asyncio.open_connection("127.0.0.1", port)
+        busy.write(post("/slow", b""))
+        await entered.wait()
+        closing = asyncio.create_task(server.close(grace=5))
+        assert await idle_reader.read() == b""  # the idle connection goes at once
+        release.set()
+        assert (await read_answer(busy_reader))[2] == b"done"
+        await closing
+        assert await busy_reader.read() == b""
+        busy.close()
+        idle.close()
+
+    run(main())

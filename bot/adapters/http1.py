@@ -1,47 +1,53 @@
-"""A lean HTTP/1.1 client for one origin: small requests over kept-alive connections.
+"""A lean HTTP/1.1 client and server: small messages over kept-alive connections.
 
-Discord's interaction callback is the one request whose latency a participant feels, and
-under a burst of commands aiohttp's client spent about as much of the bot's CPU per
-callback as the command itself (its session, request, payload and response objects,
-timers and tracing hooks: ~0.3 ms each). This client writes a request as one buffer and
-reads the answer with a small parser: status line, headers, then a body framed by
-`Content-Length`, chunked transfer coding or the end of the connection.
+Under a burst of commands the bot's own CPU decides how soon the last one is answered, and
+aiohttp spent as much of it per request as the command itself: on Discord for each
+interaction callback the bot sends (its session, request, payload and response objects,
+timers and tracing hooks), on Slack for each slash command it receives (a task, request
+and response objects, a stream writer per answer). What both need is narrow: small bodies,
+known peers, no cookies, redirects or compression. So a request or answer is written as
+one buffer, and read with a small parser: start line, headers, then a body framed by
+`Content-Length`, chunked transfer coding or (answers only) the end of the connection.
 
-It is deliberately small: no proxies (callers fall back to aiohttp when one is set), no
-cookies, no redirects, no compression (it never asks for any), no `Expect: 100-continue`.
-A connection goes back to the pool only when its answer was read whole and it may stay
-open; a request that fails on a reused connection before any byte of an answer arrived is
-sent once more on a new one, as browsers and aiohttp do, since the server most likely
-closed that connection while it was idle.
+`Http1Pool` (client): keeps connections to one origin alive; a connection goes back to
+the pool only when its answer was read whole and it may stay open; a request that fails
+on a reused connection before any byte of an answer arrived is sent once more on a new
+one, as browsers and aiohttp do (the server most likely closed it while it was idle).
+No proxies: callers needing one use aiohttp.
+
+`Http1Server` (server): answers requests one at a time per connection, in order
+(pipelined requests wait their turn), with limits on the head and body sizes and on the
+time a request may take to arrive; a malformed request gets 400 (or 413, 431, 501) and
+the connection is closed. It serves Slack's POSTs behind whatever terminates TLS.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+import logging
 import ssl as ssl_module
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import cast
 from urllib.parse import urlsplit
 
-# Heads larger than this are refused: nobody's answer to a small POST needs more.
-MAX_HEAD = 64 * 1024
+log = logging.getLogger(__name__)
+
+# Heads larger than this are refused: no answer to or request for a small POST needs more.
+MAX_HEAD = 16 * 1024
 MAX_BODY = 8 * 1024 * 1024
 
 
-class _Step(enum.Enum):
-    """Where a chunked body's reader is."""
-
-    SIZE = 1
-    DATA = 2
-    CRLF = 3
-    TRAILERS = 4
-
-
 class HTTPError(ConnectionError):
-    """The connection failed or the answer could not be read."""
+    """The connection failed, or a message on it could not be read; `status` is what a
+    server answers a request it could not read."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 @dataclass
@@ -54,25 +60,116 @@ class Response:
     body: bytes = b""
 
 
+def _take_head(buffer: bytearray) -> tuple[str, dict[str, str]] | None:
+    """Cut a message's head (start line and headers) off `buffer` once it is whole."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0 or end > MAX_HEAD:
+        if len(buffer) > MAX_HEAD:
+            raise HTTPError("head too large", 431)
+        return None
+    head = bytes(buffer[:end]).decode("latin-1")
+    del buffer[: end + 4]
+    start, *lines = head.split("\r\n")
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, sep, value = line.partition(":")
+        # "Name :" and folded lines are refused, as they are used to smuggle requests.
+        if not sep or not name or name != name.strip() or line[0] in " \t":
+            raise HTTPError(f"malformed header line {line[:80]!r}")
+        key = name.lower()
+        value = value.strip()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return start, headers
+
+
+def _content_length(headers: dict[str, str], limit: int) -> int:
+    value = headers["content-length"]
+    if not value.isdigit():  # also refuses "5, 5" from two headers
+        raise HTTPError("malformed Content-Length")
+    length = int(value)
+    if length > limit:
+        raise HTTPError("body too large", 413)
+    return length
+
+
+class _Step(enum.Enum):
+    SIZE = 1
+    DATA = 2
+    CRLF = 3
+    TRAILERS = 4
+
+
+class _Chunked:
+    """Decodes a body in chunked transfer coding from whatever bytes have arrived."""
+
+    def __init__(self, limit: int) -> None:
+        self.body = bytearray()
+        self._limit = limit
+        self._step = _Step.SIZE
+        self._left = 0  # bytes of the current chunk still to read
+
+    def feed(self, buf: bytearray) -> bool:
+        """Consume what `buf` holds of the body; True once the body is whole."""
+        while True:
+            if self._step is _Step.SIZE:
+                end = buf.find(b"\r\n")
+                if end < 0:
+                    if len(buf) > 1024:
+                        raise HTTPError("malformed chunk size")
+                    return False
+                size = bytes(buf[:end]).split(b";", 1)[0].strip()
+                del buf[: end + 2]
+                if not size or any(c not in b"0123456789abcdefABCDEF" for c in size):
+                    raise HTTPError("malformed chunk size")
+                self._left = int(size, 16)
+                if len(self.body) + self._left > self._limit:
+                    raise HTTPError("body too large", 413)
+                self._step = _Step.DATA if self._left else _Step.TRAILERS
+            elif self._step is _Step.DATA:
+                take = min(self._left, len(buf))
+                self.body += buf[:take]
+                del buf[:take]
+                self._left -= take
+                if self._left:
+                    return False
+                self._step = _Step.CRLF
+            elif self._step is _Step.CRLF:  # the line break after a chunk's data
+                if len(buf) < 2:
+                    return False
+                if bytes(buf[:2]) != b"\r\n":
+                    raise HTTPError("malformed chunk")
+                del buf[:2]
+                self._step = _Step.SIZE
+            else:  # trailer lines, up to an empty one that ends the body
+                end = buf.find(b"\r\n")
+                if end < 0:
+                    if len(buf) > MAX_HEAD:
+                        raise HTTPError("trailers too large", 431)
+                    return False
+                del buf[: end + 2]
+                if end == 0:
+                    return True
+
+
+# ---- client ---------------------------------------------------------------------------
+
+
 class _Connection(asyncio.Protocol):
-    """One connection; it reads one answer at a time."""
+    """One client connection; it reads one answer at a time."""
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.closed = False
+        self.received_any = False
         self._buffer = bytearray()
         self._waiter: asyncio.Future[Response] | None = None
         self._no_body = False
         self._response: Response | None = None
         self._keep_alive = True
-        self._length: int | None = None  # bytes of body still to read; None: chunked/to EOF
-        self._chunked = False
+        self._length: int | None = None  # body bytes still to read; None: chunked or to EOF
+        self._chunked: _Chunked | None = None
         self._body = bytearray()
-        self._chunk_step = _Step.SIZE
-        self._chunk_left = 0  # bytes of the current chunk still to read
-        self.received_any = False
 
-    # asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not subclasses of asyncio.Transport, but behave as one.
         self.transport = cast(asyncio.Transport, transport)
@@ -95,12 +192,11 @@ class _Connection(asyncio.Protocol):
         self.closed = True
         if self._waiter is None or self._waiter.done():
             return
-        if self._response is not None and self._length is None and not self._chunked:
+        if self._response is not None and self._length is None and self._chunked is None:
             self._finish(keep_alive=False)  # a body framed by the end of the connection
             return
         self._fail(HTTPError(f"connection closed before the answer was complete: {exc}"))
 
-    # the exchange
     def send(self, request: bytes, no_body: bool) -> asyncio.Future[Response]:
         """Write one request; the future gets its answer."""
         assert self.transport is not None and self._waiter is None
@@ -112,9 +208,6 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         """Close now; a pending answer fails."""
-        self.closed = True
-        if self.transport is not None:
-            self.transport.close()
         self._fail(HTTPError("connection closed"))
 
     def _fail(self, exc: Exception) -> None:
@@ -128,11 +221,10 @@ class _Connection(asyncio.Protocol):
     def _finish(self, keep_alive: bool) -> None:
         response, waiter = self._response, self._waiter
         assert response is not None and waiter is not None
-        response.body = bytes(self._body)
+        response.body = bytes(self._chunked.body if self._chunked else self._body)
         self._response, self._waiter = None, None
-        self._body = bytearray()
-        self._length, self._chunked, self._chunk_step = None, False, _Step.SIZE
-        if not keep_alive or self._buffer:  # extra bytes after an answer: do not reuse
+        self._body, self._length, self._chunked = bytearray(), None, None
+        if not keep_alive or self._buffer:  # bytes after an answer: do not reuse
             self.closed = True
             if self.transport is not None:
                 self.transport.close()
@@ -142,8 +234,9 @@ class _Connection(asyncio.Protocol):
     def _parse(self) -> None:
         if self._response is None and not self._head():
             return
-        if self._chunked:
-            self._chunks()
+        if self._chunked is not None:
+            if self._chunked.feed(self._buffer):
+                self._finish(self._keep_alive)
         elif self._length is not None:
             take = min(self._length, len(self._buffer))
             self._body += self._buffer[:take]
@@ -160,95 +253,33 @@ class _Connection(asyncio.Protocol):
     def _head(self) -> bool:
         """Read the status line and headers once whole; False while incomplete."""
         while True:
-            end = self._buffer.find(b"\r\n\r\n")
-            if end < 0:
-                if len(self._buffer) > MAX_HEAD:
-                    raise HTTPError("answer's head too large")
+            taken = _take_head(self._buffer)
+            if taken is None:
                 return False
-            head = bytes(self._buffer[:end]).decode("latin-1")
-            del self._buffer[: end + 4]
-            status_line, *lines = head.split("\r\n")
+            status_line, headers = taken
             version, _, rest = status_line.partition(" ")
             code, _, reason = rest.partition(" ")
             if not version.startswith("HTTP/1.") or not code.isdigit() or len(code) != 3:
                 raise HTTPError(f"not an HTTP/1.x answer: {status_line[:80]!r}")
             status = int(code)
-            if 100 <= status < 200:  # an interim answer (100 Continue): the real one follows
-                continue
-            headers: dict[str, str] = {}
-            for line in lines:
-                name, sep, value = line.partition(":")
-                if not sep:
-                    raise HTTPError(f"malformed header line {line[:80]!r}")
-                key = name.strip().lower()
-                value = value.strip()
-                headers[key] = f"{headers[key]}, {value}" if key in headers else value
-            break
+            if not 100 <= status < 200:  # an interim answer (100 Continue): the real one follows
+                break
         self._response = Response(status, reason, headers)
-        connection = headers.get("connection", "").lower()
-        self._keep_alive = version == "HTTP/1.1" and "close" not in connection
+        self._keep_alive = (
+            version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
+        )
         if self._no_body or status in (204, 304):
             self._length = 0
         elif "chunked" in headers.get("transfer-encoding", "").lower():
-            self._chunked = True
+            self._chunked = _Chunked(MAX_BODY)
         elif "content-length" in headers:
-            try:
-                self._length = int(headers["content-length"])
-            except ValueError as exc:
-                raise HTTPError("malformed Content-Length") from exc
-            if not 0 <= self._length <= MAX_BODY:
-                raise HTTPError("answer too large")
+            self._length = _content_length(headers, MAX_BODY)
         else:
             self._length, self._keep_alive = None, False
         if self._length == 0:
             self._finish(self._keep_alive)
             return False
         return True
-
-    def _chunks(self) -> None:
-        buf = self._buffer
-        while True:
-            if self._chunk_step is _Step.SIZE:
-                end = buf.find(b"\r\n")
-                if end < 0:
-                    if len(buf) > 1024:
-                        raise HTTPError("malformed chunk size")
-                    return
-                size = bytes(buf[:end]).split(b";", 1)[0].strip()
-                del buf[: end + 2]
-                try:
-                    self._chunk_left = int(size, 16)
-                except ValueError as exc:
-                    raise HTTPError("malformed chunk size") from exc
-                if self._chunk_left < 0 or len(self._body) + self._chunk_left > MAX_BODY:
-                    raise HTTPError("answer too large")
-                self._chunk_step = _Step.DATA if self._chunk_left else _Step.TRAILERS
-            elif self._chunk_step is _Step.DATA:
-                take = min(self._chunk_left, len(buf))
-                self._body += buf[:take]
-                del buf[:take]
-                self._chunk_left -= take
-                if self._chunk_left:
-                    return
-                self._chunk_step = _Step.CRLF
-            elif self._chunk_step is _Step.CRLF:  # the line break after a chunk's data
-                if len(buf) < 2:
-                    return
-                if bytes(buf[:2]) != b"\r\n":
-                    raise HTTPError("malformed chunk")
-                del buf[:2]
-                self._chunk_step = _Step.SIZE
-            else:  # trailer lines, up to an empty one that ends the answer
-                end = buf.find(b"\r\n")
-                if end < 0:
-                    if len(buf) > MAX_HEAD:
-                        raise HTTPError("answer's trailers too large")
-                    return
-                empty = end == 0
-                del buf[: end + 2]
-                if empty:
-                    self._finish(self._keep_alive)
-                    return
 
 
 class Http1Pool:
@@ -345,3 +376,241 @@ class Http1Pool:
         """Close every idle connection."""
         while self._idle:
             self._idle.pop().close()
+
+
+# ---- server ---------------------------------------------------------------------------
+
+
+@dataclass
+class Request:
+    """A request as received: headers with lower-case names, the whole body."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Reply:
+    """What a handler answers; the server adds Content-Length and Connection."""
+
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Request], Awaitable[Reply]]
+
+
+class _ServerConnection(asyncio.Protocol):
+    """One connection to the server: requests read, handled and answered in order."""
+
+    def __init__(self, server: Http1Server) -> None:
+        self.server = server
+        self.transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._request: Request | None = None  # head read, body still arriving
+        self._length = 0
+        self._chunked: _Chunked | None = None
+        self._keep_alive = True
+        self._busy = False  # a handler is running: what arrives waits
+        self._reading = False  # part of a request has arrived
+        self._closing = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)
+        self.server._connections.add(self)
+        self._arm(self.server.idle_timeout)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closing = True
+        self._disarm()
+        self.server._connections.discard(self)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        if self._busy:
+            if len(self._buffer) > MAX_HEAD + self.server.max_body:
+                self.transport.pause_reading()  # type: ignore[union-attr]
+            return
+        self._advance()
+
+    def eof_received(self) -> bool | None:
+        # Half-closed by the client: answer what is under way, then close.
+        self._keep_alive = False
+        return self._busy
+
+    @property
+    def idle(self) -> bool:
+        return not self._busy and self._request is None and not self._buffer
+
+    def close(self) -> None:
+        self._closing = True
+        self._disarm()
+        if self.transport is not None:
+            self.transport.close()
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self._timer = asyncio.get_running_loop().call_later(seconds, self.close)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _advance(self) -> None:
+        """Read as far as the buffer allows; start the handler once a request is whole."""
+        if self._closing:
+            return
+        try:
+            request = self._read()
+        except HTTPError as exc:
+            log.info("http: refused a request (%d): %s", exc.status, exc)
+            self._write(Reply(exc.status, _phrase(exc.status).encode()), close=True)
+            return
+        if request is None:
+            if self._buffer or self._request is not None:
+                if not self._reading:  # a request begun must arrive whole in time
+                    self._reading = True
+                    self._arm(self.server.read_timeout)
+            else:
+                self._arm(self.server.idle_timeout)
+            return
+        self._reading = False
+        self._busy = True
+        self._disarm()
+        task = asyncio.get_running_loop().create_task(self._handle(request))
+        self.server._tasks.add(task)
+        task.add_done_callback(self.server._tasks.discard)
+
+    def _read(self) -> Request | None:
+        if self._request is None:
+            taken = _take_head(self._buffer)
+            if taken is None:
+                return None
+            line, headers = taken
+            parts = line.split(" ")
+            if len(parts) != 3 or not parts[0].isalpha() or not parts[1].startswith("/"):
+                raise HTTPError(f"malformed request line {line[:80]!r}")
+            method, target, version = parts
+            if version not in ("HTTP/1.1", "HTTP/1.0"):
+                raise HTTPError("HTTP/1.x only", 505 if version.startswith("HTTP/") else 400)
+            path, _, query = target.partition("?")
+            self._request = Request(method, path, query, headers, b"")
+            connection = headers.get("connection", "").lower()
+            self._keep_alive = (
+                "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
+            )
+            coding = headers.get("transfer-encoding")
+            if coding is not None:
+                if "content-length" in headers or coding.lower() != "chunked":
+                    # Both framings at once is how requests are smuggled past a proxy.
+                    both = "content-length" in headers
+                    raise HTTPError(f"transfer coding {coding[:40]!r}", 400 if both else 501)
+                self._chunked = _Chunked(self.server.max_body)
+            elif "content-length" in headers:
+                self._length = _content_length(headers, self.server.max_body)
+            else:
+                self._length = 0
+            if headers.get("expect", "").lower() == "100-continue" and (
+                self._length or self._chunked
+            ):
+                assert self.transport is not None
+                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request = self._request
+        if self._chunked is not None:
+            if not self._chunked.feed(self._buffer):
+                return None
+            request.body = bytes(self._chunked.body)
+        else:
+            if len(self._buffer) < self._length:
+                return None
+            request.body = bytes(self._buffer[: self._length])
+            del self._buffer[: self._length]
+        self._request, self._chunked, self._length = None, None, 0
+        return request
+
+    async def _handle(self, request: Request) -> None:
+        try:
+            reply = await self.server.handler(request)
+        except Exception:
+            log.exception("http: the handler failed on %s %s", request.method, request.path)
+            reply = Reply(500, b"Internal Server Error")
+        self._write(reply, close=not self._keep_alive)
+        self._busy = False
+        if self._closing:
+            return
+        if self.transport is not None and not self.transport.is_reading():
+            self.transport.resume_reading()
+        self._advance()
+
+    def _write(self, reply: Reply, *, close: bool) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        head = [f"HTTP/1.1 {reply.status} {_phrase(reply.status)}\r\n"]
+        for name, value in reply.headers.items():
+            if "\r" in value or "\n" in value:
+                raise ValueError(f"header {name!r} holds a line break")
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                head.append(f"{name}: {value}\r\n")
+        head.append(f"Content-Length: {len(reply.body)}\r\n")
+        if close:
+            head.append("Connection: close\r\n")
+        head.append("\r\n")
+        self.transport.write("".join(head).encode("latin-1") + reply.body)
+        if close:
+            self.close()
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+class Http1Server:
+    """Serves `handler` on a host and port; `start` says which port it got."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        max_body: int = 1024 * 1024,
+        read_timeout: float = 15.0,
+        idle_timeout: float = 75.0,
+    ) -> None:
+        self.handler = handler
+        self.max_body = max_body
+        self.read_timeout = read_timeout
+        self.idle_timeout = idle_timeout
+        self._server: asyncio.Server | None = None
+        self._connections: set[_ServerConnection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen; raises OSError when the address cannot be had."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _ServerConnection(self), host, port, reuse_address=True
+        )
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def close(self, grace: float = 1.0) -> None:
+        """Stop listening, let handlers under way answer for up to `grace`, close all."""
+        if self._server is not None:
+            self._server.close()
+        for conn in list(self._connections):
+            if conn.idle:
+                conn.close()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace)
+        for conn in list(self._connections):
+            conn.close()
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
