@@ -3,9 +3,10 @@
 A fake Slack (tests/fakes/slack_server.py) POSTs signed slash commands the way Slack does
 to the real Slack adapter (slack-bolt's AsyncApp behind the adapter's HTTP/1.1 server,
 bot/adapters/http1.py; HTTP mode) on 127.0.0.1, over the embedded sample event, a real
-SQLite store and a simulated clock stopped at 2026-02-05 10:00 KST: from 100 users (U0001..U0100), ten each of /agenda 1, /agenda 2,
-/now, /next, /session dialogue, /speaker watanabe, /search battery, /timezone Asia/Tokyo,
-/language ko and /help. Each figure is printed next to its target.
+SQLite store and a simulated clock stopped at 2026-02-05 10:00 KST: from 100 users
+(U0001..U0100), ten each of /agenda 1, /agenda 2, /now, /next, /session dialogue,
+/speaker watanabe, /search battery, /timezone Asia/Tokyo, /language ko and /help. Each
+figure is printed next to its target.
 
 By default the bot runs as its own process (`forum-bot run`, as deployed, with uvloop and
 its start-up `gc.freeze`) and only the fake runs here, as Slack is elsewhere too.

@@ -317,6 +317,30 @@ async def test_forged_and_replayed_requests_get_401_and_change_nothing(
     assert not fake.calls_to("response_url")
 
 
+async def test_the_listener_answers_stray_and_broken_requests_without_bolt(
+    start: Start, store: Any
+) -> None:
+    """What reaches the port but is not Slack's POST gets a short status, and a request
+    it cannot read closes the connection; none of it reaches a listener."""
+    fake, adapter, _ = await start()
+    sent: list[bytes] = [
+        b"GET /slack/events HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+        b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n\xff\xfe",
+        b"POST /slack/events HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked"
+        b"\r\n\r\n0\r\n\r\n",
+    ]
+    statuses = []
+    for raw in sent:
+        reader, writer = await asyncio.open_connection("127.0.0.1", adapter.port)
+        writer.write(raw)
+        statuses.append((await reader.readuntil(b"\r\n")).split(b" ")[1])
+        writer.close()
+    assert statuses == [b"405", b"404", b"400", b"400"]
+    assert await store.fetchall("SELECT * FROM user_prefs") == []
+    assert not fake.calls_to("response_url")
+
+
 async def test_app_home_shows_now_and_next(start: Start) -> None:
     fake, _, url = await start()
     await fake.send_event(url, {"type": "app_home_opened", "user": "U1", "tab": "home"})
