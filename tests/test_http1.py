@@ -16,9 +16,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+import discord
 import pytest
 import uvloop
 
+from bot.adapters.discord_adapter import send_callback
 from bot.adapters.http1 import Http1Pool, Http1Server, HTTPError, Request
 from bot.adapters.http1 import Reply as HTTPReply
 
@@ -189,21 +191,33 @@ def test_connection_close_and_a_body_to_the_end_of_the_connection(run: Runner) -
 
 def test_an_idle_connection_the_server_closed_is_replaced(run: Runner) -> None:
     """A request that meets a connection the server closed while idle (no byte of an
-    answer comes back) is sent once more, on a new connection."""
-    answers = {1: (ok(b"1"), False), 2: ([], True), 3: (ok(b"3"), False), 4: (ok(b"4"), False)}
+    answer comes back) is sent once more on a new one: a GET always, a POST only when
+    the caller can tell a repeat (`resend_if_stale`), since the server may have read it."""
+    answers = {
+        1: (ok(b"1"), False),
+        2: ([], True),
+        3: (ok(b"3"), False),
+        4: ([], True),
+        5: (ok(b"5"), False),
+        6: ([], True),
+        7: (ok(b"7"), False),
+    }
 
     async def main() -> None:
         async with serve(lambda n, _: answers[n]) as server:
             pool = pool_for(server)
             assert (await pool.request("POST", "/x", b"{}")).body == b"1"
             # The server takes request 2 and closes without a word: sent again as 3.
-            assert (await pool.request("POST", "/x", b"{}")).body == b"3"
-            assert pool.opened == 2
-            # Now the idle one goes: skipped if the client saw it go, else sent again.
-            server.writers[-1].close()
-            assert (await pool.request("POST", "/x", b"{}")).body == b"4"
+            third = await pool.request("POST", "/x", b"{}", resend_if_stale=True)
+            assert (third.body, third.resent) == (b"3", True)
+            fifth = await pool.request("GET", "/x")  # 4 met the same fate
+            assert (fifth.body, fifth.resent) == (b"5", True)
+            with pytest.raises(HTTPError) as failed:  # 6: a POST is not sent twice unasked
+                await pool.request("POST", "/x", b"{}")
+            assert failed.value.sent
+            assert (await pool.request("POST", "/x", b"{}")).body == b"7"
             await pool.close()
-        assert pool.opened == server.connections == 3 and len(server.requests) == 4
+        assert len(server.requests) == 7 and pool.opened == server.connections == 4
 
     run(main())
 
@@ -283,7 +297,7 @@ def test_header_injection_and_bad_urls_are_refused() -> None:
 
     async def main() -> None:
         pool = Http1Pool("http://127.0.0.1:9/", user_agent="t")
-        with pytest.raises(ValueError, match="line break"):
+        with pytest.raises(ValueError, match="cannot be sent"):
             await pool.request("POST", "/x", b"", {"X-Evil": "a\r\nHost: b"})
         assert pool.opened == 0
 
@@ -386,22 +400,40 @@ def test_server_reads_chunked_bodies_and_answers_expect_continue(run: Runner) ->
     run(main())
 
 
+H = "POST /x HTTP/1.1\r\nHost: x\r\n"
 BAD_REQUESTS = [
-    (b"GARBAGE\r\n\r\n", "400"),
-    (b"POST /x HTTP/2.0\r\nHost: x\r\n\r\n", "505"),
-    (b"POST x HTTP/1.1\r\nHost: x\r\n\r\n", "400"),
-    (b"POST /x HTTP/1.1\r\nHost : x\r\n\r\n", "400"),
-    (b"POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", "400"),
-    (b"POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "400"),
-    (b"POST /x HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n", "413"),
-    (b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", "400"),
-    (b"POST /x HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", "501"),
-    (b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "400"),
-    (b"POST /x HTTP/1.1\r\nX: " + b"a" * 20_000 + b"\r\n\r\n", "431"),
+    ("not HTTP", b"GARBAGE\r\n\r\n", "400"),
+    ("HTTP/2", b"POST /x HTTP/2.0\r\nHost: x\r\n\r\n", "505"),
+    ("no slash", b"POST x HTTP/1.1\r\nHost: x\r\n\r\n", "400"),
+    ("method not a token", "GéT /x HTTP/1.1\r\nHost: x\r\n\r\n".encode(), "400"),
+    ("no Host", b"POST /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "400"),
+    ("space before colon", b"POST /x HTTP/1.1\r\nHost : x\r\n\r\n", "400"),
+    ("NUL in a name", f"{H}Content-Length\x00: 5\r\n\r\nhello".encode(), "400"),
+    ("NUL in a value", f"{H}X-A: a\x00b\r\n\r\n".encode(), "400"),
+    ("vertical tab", f"{H}Transfer-Encoding: \x0bchunked\r\n\r\n".encode(), "400"),
+    ("bare LF", b"POST /x HTTP/1.1\nHost: x\nContent-Length: 5\n\nhello", "400"),
+    ("LF in a value", f"{H}X: y\nContent-Length: 5\r\n\r\nhello".encode(), "400"),
+    ("folded line", f"{H}X-A: a\r\n b\r\n\r\n".encode(), "400"),
+    ("two lengths", f"{H}Content-Length: 1\r\nContent-Length: 2\r\n\r\n".encode(), "400"),
+    ("negative length", f"{H}Content-Length: -1\r\n\r\n".encode(), "400"),
+    ("superscript two", f"{H}Content-Length: \xb2\r\n\r\n".encode("latin-1"), "400"),
+    ("5,000 digits", f"{H}Content-Length: {'9' * 5000}\r\n\r\n".encode(), "400"),
+    ("too long", f"{H}Content-Length: 999999999\r\n\r\n".encode(), "413"),
+    (
+        "both framings",
+        f"{H}Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n".encode(),
+        "400",
+    ),
+    ("chunked in 1.0", b"POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", "400"),
+    ("gzip", f"{H}Transfer-Encoding: gzip\r\n\r\n".encode(), "501"),
+    ("chunk size", f"{H}Transfer-Encoding: chunked\r\n\r\nzz\r\n".encode(), "400"),
+    ("huge head", f"{H}X: {'a' * 20_000}\r\n\r\n".encode(), "431"),
 ]
 
 
-@pytest.mark.parametrize(("raw", "status"), BAD_REQUESTS, ids=[s for _, s in BAD_REQUESTS])
+@pytest.mark.parametrize(
+    ("raw", "status"), [(r, s) for _, r, s in BAD_REQUESTS], ids=[i for i, _, _ in BAD_REQUESTS]
+)
 def test_server_refuses_what_it_cannot_read_and_closes(
     run: Runner, raw: bytes, status: str
 ) -> None:
@@ -506,5 +538,187 @@ def test_server_close_lets_a_handler_under_way_answer(run: Runner) -> None:
         assert await busy_reader.read() == b""
         busy.close()
         idle.close()
+
+    run(main())
+
+
+def test_server_sends_no_body_to_head_nor_with_204(run: Runner) -> None:
+    async def handler(request: Request) -> HTTPReply:
+        if request.path == "/empty":
+            return HTTPReply(204, b"ignored")
+        return HTTPReply(405, b"Method Not Allowed", {"Allow": "POST"})
+
+    async def main() -> None:
+        async with server_with(handler) as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"HEAD /x HTTP/1.1\r\nHost: x\r\n\r\n" + post("/empty", b""))
+            head = await reader.readuntil(b"\r\n\r\n")
+            empty = await reader.readuntil(b"\r\n\r\n")
+            writer.write(post("/after", b""))  # the connection is still in step
+            after = await read_answer(reader)
+            writer.close()
+        assert head.startswith(b"HTTP/1.1 405 ") and b"Content-Length: 18\r\n" in head
+        assert empty.startswith(b"HTTP/1.1 204 ") and b"Content-Length" not in empty
+        assert after[2] == b"Method Not Allowed"
+
+    run(main())
+
+
+def test_server_answers_500_for_a_reply_it_cannot_send(run: Runner) -> None:
+    async def handler(request: Request) -> HTTPReply:
+        if request.path == "/bad":
+            return HTTPReply(200, b"x", {"X-Name": "한국어"})  # not latin-1: cannot be sent
+        if request.path == "/split":
+            return HTTPReply(200, b"x", {"X-A": "a\r\nSet-Cookie: b"})
+        return HTTPReply(200, b"fine")
+
+    async def main() -> None:
+        async with server_with(handler) as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(post("/bad", b"") + post("/split", b"") + post("/ok", b""))
+            answers = [await read_answer(reader) for _ in range(3)]
+            writer.close()
+        assert [a[0].split(" ")[1] for a in answers] == ["500", "500", "200"]
+        assert all("set-cookie" not in a[1] for a in answers)
+
+    run(main())
+
+
+def test_server_skips_empty_lines_and_answers_what_came_before_a_half_close(
+    run: Runner,
+) -> None:
+    async def main() -> None:
+        async with server_with(echo_handler) as (_, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"\r\n\r\n" + post("/one", b"1") + post("/two", b"2"))
+            writer.write_eof()  # the client is done sending: both still get their answer
+            first, second = await read_answer(reader), await read_answer(reader)
+            assert await reader.read() == b""
+            writer.close()
+        assert (first[2], second[2]) == (b"POST /one ? |1", b"POST /two ? |2")
+
+    run(main())
+
+
+def test_server_bounds_what_a_client_that_never_reads_can_make_it_hold(run: Runner) -> None:
+    """Pipelined requests from a client that reads no answer: the server stops reading
+    (its input stays about one request's worth) and drops the connection after its idle
+    timeout, answers unsent."""
+
+    async def big(request: Request) -> HTTPReply:
+        return HTTPReply(200, b"x" * 65536)  # fills the socket's buffers in a few answers
+
+    async def main() -> None:
+        async with server_with(big, max_body=1000, idle_timeout=0.3) as (server, port):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(post("/first", b""))
+            await read_answer(reader)
+            (conn,) = server._connections
+            lost = asyncio.get_running_loop().create_future()
+            seen = conn.connection_lost
+
+            def watch(exc: Exception | None) -> None:
+                seen(exc)
+                if not lost.done():
+                    lost.set_result(exc)
+
+            conn.connection_lost = watch  # type: ignore[method-assign]
+            request = post("/x", b"") * 1000  # 45 KB of pipelined requests per write
+            most, sent = 0, 0
+            with contextlib.suppress(ConnectionError):
+                while not lost.done() and sent < 200_000_000:
+                    writer.write(request)
+                    sent += len(request)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(writer.drain(), 0.1)
+                    most = max(most, len(conn._buffer))
+            await asyncio.wait_for(lost, 5)  # dropped by its idle timeout
+            writer.transport.abort()
+        assert most <= server.buffer_limit + (1 << 20)  # plus one socket read at most
+        assert sent < 100_000_000  # it stopped reading long before that
+        assert not server._connections
+
+    run(main())
+
+
+def test_server_stops_reading_while_a_busy_handler_has_a_request_waiting(run: Runner) -> None:
+    release = asyncio.Event()
+
+    async def handler(request: Request) -> HTTPReply:
+        await release.wait()
+        return HTTPReply(200)
+
+    async def main() -> None:
+        async with server_with(handler, max_body=1000) as (server, port):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            sent = 0
+            while sent < 50_000_000:
+                writer.write(post("/x", b"") * 1000)
+                sent += 45_000
+                try:
+                    await asyncio.wait_for(writer.drain(), 0.1)
+                except TimeoutError:
+                    break  # the server stopped reading
+            (conn,) = server._connections
+            assert len(conn._buffer) <= server.buffer_limit + (1 << 20)
+            assert sent < 50_000_000
+            release.set()
+            writer.transport.abort()
+
+    run(main())
+
+
+def test_server_caps_connections_and_close_cancels_late_handlers(run: Runner) -> None:
+    started: list[str] = []
+    entered = asyncio.Event()
+
+    async def handler(request: Request) -> HTTPReply:
+        started.append(request.path)
+        entered.set()
+        await asyncio.Event().wait()  # never answers
+        return HTTPReply(200)
+
+    async def main() -> None:
+        server = Http1Server(handler, max_connections=2)
+        port = await server.start("127.0.0.1", 0)
+        streams = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
+        streams[0][1].write(post("/a", b"") + post("/b", b""))  # /b waits behind /a
+        assert await streams[2][0].read() == b""  # the third is over the cap: closed
+        await asyncio.wait_for(entered.wait(), 5)
+        await server.close(grace=0.1)  # /a is cancelled after the grace; /b never starts
+        assert started == ["/a"] and not server._tasks
+        for reader, writer in streams[:2]:
+            assert await reader.read() == b""
+            writer.close()
+
+    run(main())
+
+
+def test_discord_callback_repeat_refused_as_acknowledged_counts_as_delivered(
+    run: Runner,
+) -> None:
+    """The callback reached Discord but the connection dropped before the answer: sent
+    again, Discord refuses it with 40060, which means the first one arrived."""
+    refused = b'{"message": "Interaction has already been acknowledged.", "code": 40060}'
+    answers = {
+        1: ([], True),  # read, then the connection drops without an answer
+        2: ([], False),  # set below: the refusal of the repeat
+        **{n: ([], True) for n in range(3, 7)},
+    }
+
+    async def main() -> None:
+        answers[2] = ([ok(refused)[0].replace(b"200 OK", b"400 Bad Request")], False)
+        async with serve(lambda n, _: answers[n]) as server:
+            pool = pool_for(server)
+            await send_callback(pool, 1, "tok/en", {"type": 4, "data": {"content": "hi"}})
+            assert [r.split(b" ")[1] for r in server.requests] == [
+                b"/api/v10/interactions/1/tok%2Fen/callback"
+            ] * 2
+            with pytest.raises(discord.HTTPException, match="no answer"):
+                # Dropped: on the kept-alive connection, then on a new one (the pool's
+                # resend), then twice more (the callback's retries); then it gives up.
+                await send_callback(pool, 2, "t", {"type": 4})
+            await pool.close()
+        assert len(server.requests) == 6
 
     run(main())

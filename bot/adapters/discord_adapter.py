@@ -65,6 +65,7 @@ _PERMANENT = {10003, 10008, 10013, 50001, 50013, 50007, 50035}
 _EPHEMERAL = 64  # the message flag
 _JSON = {"Content-Type": "application/json"}
 _CALLBACK_RETRIES = 2
+_ALREADY_ACKNOWLEDGED = 40060
 _CHANNEL_MESSAGE = 4  # the interaction callback type that answers with a message
 _NO_MENTIONS: dict[str, Any] = {"parse": []}  # what AllowedMentions.none() sends
 _COLOUR = 0x2B6CB0
@@ -362,6 +363,12 @@ def _error_body(response: Response) -> dict[str, Any] | str:
     return data if isinstance(data, dict) else str(data)
 
 
+def _code(data: dict[str, Any] | str) -> int:
+    """Discord's error code in an error body, 0 when there is none."""
+    code = data.get("code") if isinstance(data, dict) else None
+    return code if isinstance(code, int) else 0
+
+
 def _retry_after(response: Response, data: dict[str, Any] | str) -> float:
     """How long a 429 asks to wait: its body's `retry_after`, else the header; capped."""
     value: Any = data.get("retry_after") if isinstance(data, dict) else None
@@ -383,6 +390,49 @@ def _http_error(response: Response, data: dict[str, Any] | str) -> discord.HTTPE
     elif response.status >= 500:
         kind = discord.DiscordServerError
     return kind(response, data)  # type: ignore[arg-type]
+
+
+async def send_callback(
+    pool: Http1Pool, interaction_id: int, token: str, payload: dict[str, Any]
+) -> None:
+    """POST an interaction's callback through `pool`; raises discord.HTTPException.
+
+    Interaction callbacks are outside the bot's global rate limit and each has a bucket
+    of its own, so a 429 here is rare; it is waited out and the answer sent again, as
+    after a 5xx or a lost connection (twice at most). A repeat that Discord refuses with
+    40060 (already acknowledged) means an earlier attempt arrived after all: that is
+    success, not an error.
+    """
+    path = f"/interactions/{interaction_id}/{quote(token, safe='')}/callback"
+    body = orjson.dumps(payload)
+    failures = 0
+    repeated = False  # an earlier attempt may have reached Discord
+    while True:
+        try:
+            response = await pool.request("POST", path, body, _JSON, resend_if_stale=True)
+        except (HTTPError, TimeoutError) as exc:
+            failures += 1
+            repeated = repeated or not isinstance(exc, HTTPError) or exc.sent
+            if failures > _CALLBACK_RETRIES:
+                raise discord.HTTPException(
+                    _NoResponse(),  # type: ignore[arg-type]
+                    f"no answer: {exc}",
+                ) from exc
+            continue
+        if response.status < 300:
+            return
+        data = _error_body(response)
+        if (repeated or response.resent) and _code(data) == _ALREADY_ACKNOWLEDGED:
+            return  # the earlier attempt did arrive; this repeat is refused as a second
+        failures += 1
+        if response.status == 429 and failures <= _CALLBACK_RETRIES:
+            await asyncio.sleep(_retry_after(response, data))
+            continue
+        if response.status >= 500 and failures <= _CALLBACK_RETRIES:
+            repeated = True  # a 5xx may come after the callback was taken
+            await asyncio.sleep(0.1 * failures)
+            continue
+        raise _http_error(response, data)
 
 
 class DiscordAdapter:
@@ -556,47 +606,20 @@ class DiscordAdapter:
             await interaction.followup.send(ephemeral=ephemeral, **part)
 
     async def _answer(self, interaction: discord.Interaction, payload: dict[str, Any]) -> None:
-        """Send an interaction's callback as JSON we rendered ourselves.
+        """Send an interaction's callback as JSON we rendered ourselves (`send_callback`).
 
         `interaction.response.send_message` would build discord.py objects (a View, an
         Embed) only to turn them into this JSON, ask for the created message back
         (`with_response`) and parse it into a Message; and aiohttp's client would spend
         about as much CPU again on the request. Under a burst of commands that was over
-        half of what a command cost, so the callback goes out through `Http1Pool`.
-        Interaction callbacks are outside the bot's global rate limit and each has a
-        bucket of its own, so a 429 here is rare; it is waited out and the answer sent
-        again, as is a 5xx (twice), while the 3-second deadline allows.
+        half of what a command cost.
         """
-        path = f"/interactions/{interaction.id}/{quote(interaction.token, safe='')}/callback"
-        body = orjson.dumps(payload)
-        pool = self._callbacks
-        if pool is None:
-            pool = self._callbacks = Http1Pool(
-                self.settings.api_base, user_agent=self.client.http.user_agent
+        if self._callbacks is None:
+            # An answer later than 3 s is refused anyway: do not wait long for one.
+            self._callbacks = Http1Pool(
+                self.settings.api_base, user_agent=self.client.http.user_agent, timeout=5.0
             )
-        failures = 0
-        while True:
-            try:
-                response = await pool.request("POST", path, body, _JSON)
-            except (HTTPError, TimeoutError) as exc:
-                failures += 1
-                if failures > _CALLBACK_RETRIES:
-                    raise discord.HTTPException(
-                        _NoResponse(),  # type: ignore[arg-type]
-                        f"no answer: {exc}",
-                    ) from exc
-                continue
-            if response.status < 300:
-                break
-            data = _error_body(response)
-            failures += 1
-            if response.status == 429 and failures <= _CALLBACK_RETRIES:
-                await asyncio.sleep(_retry_after(response, data))
-                continue
-            if response.status >= 500 and failures <= _CALLBACK_RETRIES:
-                await asyncio.sleep(0.1 * failures)
-                continue
-            raise _http_error(response, data)
+        await send_callback(self._callbacks, interaction.id, interaction.token, payload)
         # What send_message would record: discord.py refuses a second response itself.
         interaction.response._response_type = discord.InteractionResponseType.channel_message
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import re
 import ssl as ssl_module
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -42,12 +43,15 @@ MAX_BODY = 8 * 1024 * 1024
 
 
 class HTTPError(ConnectionError):
-    """The connection failed, or a message on it could not be read; `status` is what a
-    server answers a request it could not read."""
+    """The connection failed, or a message on it could not be read.
 
-    def __init__(self, reason: str, status: int = 400) -> None:
+    `status` is what a server answers a request it could not read; `sent` says whether a
+    client's request may have reached the server (False: it certainly did not)."""
+
+    def __init__(self, reason: str, status: int = 400, *, sent: bool = True) -> None:
         super().__init__(reason)
         self.status = status
+        self.sent = sent
 
 
 @dataclass
@@ -58,33 +62,55 @@ class Response:
     reason: str
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    # Sent twice: the first time on a kept-alive connection the server had closed, which
+    # it may or may not have read (see `Http1Pool.request`).
+    resent: bool = False
+
+
+# RFC 9110's token: what a method or a header name may be made of.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# What a header value may not hold: control characters other than horizontal tab.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _take_head(buffer: bytearray) -> tuple[str, dict[str, str]] | None:
-    """Cut a message's head (start line and headers) off `buffer` once it is whole."""
+    """Cut a message's head (start line and headers) off `buffer` once it is whole.
+
+    Strict where lenience lets a proxy and this parser disagree on where a message ends
+    (request smuggling): lines end in CRLF, header names are tokens right before the
+    colon, values hold no control characters, and folded lines are refused.
+    """
     end = buffer.find(b"\r\n\r\n")
     if end < 0 or end > MAX_HEAD:
         if len(buffer) > MAX_HEAD:
             raise HTTPError("head too large", 431)
+        if b"\n\n" in buffer:  # a head ended by bare line feeds, that CRLF CRLF never ends
+            raise HTTPError("lines must end in CRLF")
         return None
     head = bytes(buffer[:end]).decode("latin-1")
     del buffer[: end + 4]
     start, *lines = head.split("\r\n")
+    bare = head.replace("\r\n", "")
+    if "\n" in bare or "\r" in bare:
+        raise HTTPError("lines must end in CRLF")
     headers: dict[str, str] = {}
     for line in lines:
         name, sep, value = line.partition(":")
-        # "Name :" and folded lines are refused, as they are used to smuggle requests.
-        if not sep or not name or name != name.strip() or line[0] in " \t":
+        if not sep or not _TOKEN.fullmatch(name):
             raise HTTPError(f"malformed header line {line[:80]!r}")
+        if _CONTROL.search(value):
+            raise HTTPError(f"control character in header {name[:40]!r}")
         key = name.lower()
-        value = value.strip()
+        value = value.strip(" \t")
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
     return start, headers
 
 
 def _content_length(headers: dict[str, str], limit: int) -> int:
     value = headers["content-length"]
-    if not value.isdigit():  # also refuses "5, 5" from two headers
+    # ASCII digits only ("²" is a digit to str.isdigit), and few of them ("5, 5" from
+    # two headers is refused as well).
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise HTTPError("malformed Content-Length")
     length = int(value)
     if length > limit:
@@ -182,8 +208,8 @@ class _Connection(asyncio.Protocol):
         self._buffer += data
         try:
             self._parse()
-        except HTTPError as exc:
-            self._fail(exc)
+        except (HTTPError, ValueError) as exc:  # ValueError: e.g. a chunk size int() refuses
+            self._fail(exc if isinstance(exc, HTTPError) else HTTPError(str(exc)))
 
     def eof_received(self) -> bool | None:
         return False  # close the transport; connection_lost settles the waiter
@@ -301,9 +327,8 @@ class Http1Pool:
         self.tls = parts.scheme == "https"
         self.port = parts.port or (443 if self.tls else 80)
         default_port = self.port == (443 if self.tls else 80)
-        self._host_header = self.host if default_port else f"{self.host}:{self.port}"
-        if ":" in self.host and not default_port:  # an IPv6 literal keeps its brackets
-            self._host_header = f"[{self.host}]:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host  # IPv6 keeps its brackets
+        self._host_header = host if default_port else f"{host}:{self.port}"
         self.prefix = parts.path.rstrip("/")
         self.timeout = timeout
         self.max_idle = max_idle
@@ -318,12 +343,18 @@ class Http1Pool:
         path: str,
         body: bytes = b"",
         headers: Mapping[str, str] | None = None,
+        *,
+        resend_if_stale: bool = False,
     ) -> Response:
-        """Send one request to `base_url`'s path + `path`; the whole answer comes back."""
+        """Send one request to `base_url`'s path + `path`; the whole answer comes back.
+
+        A request that met a kept-alive connection the server had closed (no byte of an
+        answer came back) is sent again on a new one when its method is idempotent, or
+        with `resend_if_stale` when the caller can tell a repeat from a first delivery."""
         head = [f"{method} {self.prefix}{path} HTTP/1.1\r\n", self._fixed]
         for name, value in (headers or {}).items():
-            if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
-                raise ValueError(f"header {name!r} holds a line break")
+            if not _TOKEN.fullmatch(name) or _CONTROL.search(value):
+                raise ValueError(f"header {name[:40]!r} cannot be sent")
             head.append(f"{name}: {value}\r\n")
         if body or method in ("POST", "PUT", "PATCH"):
             head.append(f"Content-Length: {len(body)}\r\n")
@@ -336,9 +367,12 @@ class Http1Pool:
             except HTTPError:
                 if not reused or conn.received_any:
                     raise
+                if not (resend_if_stale or method in ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")):
+                    raise
                 # The server most likely closed the idle connection: once more, on a new one.
                 conn, _ = await self._acquire(fresh=True)
                 response = await self._exchange(conn, data, method == "HEAD")
+                response.resent = True
         return response
 
     async def _exchange(self, conn: _Connection, data: bytes, no_body: bool) -> Response:
@@ -368,7 +402,7 @@ class Http1Pool:
                 server_hostname=self.host if self.tls else None,
             )
         except OSError as exc:
-            raise HTTPError(f"cannot connect to {self._host_header}: {exc}") from exc
+            raise HTTPError(f"cannot connect to {self._host_header}: {exc}", sent=False) from exc
         self.opened += 1
         return conn, False
 
@@ -405,23 +439,36 @@ Handler = Callable[[Request], Awaitable[Reply]]
 
 
 class _ServerConnection(asyncio.Protocol):
-    """One connection to the server: requests read, handled and answered in order."""
+    """One connection to the server: requests read, handled and answered in order.
+
+    What arrives while a handler runs waits in the buffer (pipelining); reading pauses
+    when that buffer holds more than one whole request could, and while the client does
+    not read its answers (`pause_writing`), so one connection cannot fill the memory.
+    """
 
     def __init__(self, server: Http1Server) -> None:
         self.server = server
         self.transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._request: Request | None = None  # head read, body still arriving
+        self._version = "HTTP/1.1"
         self._length = 0
         self._chunked: _Chunked | None = None
         self._keep_alive = True
         self._busy = False  # a handler is running: what arrives waits
-        self._reading = False  # part of a request has arrived
+        self._reading = False  # part of a request has arrived (its read timeout runs)
         self._closing = False
+        self._eof = False  # the client half-closed: answer what came, then close
+        self._write_paused = False
+        self._read_paused = False
         self._timer: asyncio.TimerHandle | None = None
 
+    # asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
+        if len(self.server._connections) >= self.server.max_connections or self.server.closing:
+            self.transport.abort()
+            return
         self.server._connections.add(self)
         self._arm(self.server.idle_timeout)
 
@@ -431,54 +478,99 @@ class _ServerConnection(asyncio.Protocol):
         self.server._connections.discard(self)
 
     def data_received(self, data: bytes) -> None:
-        self._buffer += data
-        if self._busy:
-            if len(self._buffer) > MAX_HEAD + self.server.max_body:
-                self.transport.pause_reading()  # type: ignore[union-attr]
+        if self._closing:
             return
-        self._advance()
+        self._buffer += data
+        if len(self._buffer) > self.server.buffer_limit:
+            self._pause_reading()
+        if not self._busy and not self._write_paused:
+            self._advance()
 
     def eof_received(self) -> bool | None:
-        # Half-closed by the client: answer what is under way, then close.
-        self._keep_alive = False
-        return self._busy
+        self._eof = True
+        if not self._busy and not self._write_paused:
+            self._advance()
+        return True  # keep the transport open for the answers still to write
 
+    def pause_writing(self) -> None:
+        # The client does not read its answers: read and handle nothing more until it does,
+        # and give it a while to catch up.
+        self._write_paused = True
+        self._pause_reading()
+        self._arm(self.server.idle_timeout)
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        self._disarm()
+        if not self._busy:
+            self._advance()
+
+    # state
     @property
     def idle(self) -> bool:
+        """Between requests, with nothing of the next one yet."""
         return not self._busy and self._request is None and not self._buffer
 
     def close(self) -> None:
+        """Close once what was written is sent."""
         self._closing = True
         self._disarm()
         if self.transport is not None:
             self.transport.close()
 
+    def abort(self) -> None:
+        """Close now, dropping what was not sent (timeouts: a client not reading)."""
+        self._closing = True
+        self._disarm()
+        if self.transport is not None:
+            self.transport.abort()
+
     def _arm(self, seconds: float) -> None:
         self._disarm()
-        self._timer = asyncio.get_running_loop().call_later(seconds, self.close)
+        self._timer = asyncio.get_running_loop().call_later(seconds, self.abort)
 
     def _disarm(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
+    def _pause_reading(self) -> None:
+        if not self._read_paused and self.transport is not None:
+            self._read_paused = True
+            self.transport.pause_reading()
+
+    def _resume_reading(self) -> None:
+        if (
+            self._read_paused
+            and self.transport is not None
+            and not self._write_paused
+            and len(self._buffer) <= self.server.buffer_limit // 2
+        ):
+            self._read_paused = False
+            self.transport.resume_reading()
+
+    # requests
     def _advance(self) -> None:
         """Read as far as the buffer allows; start the handler once a request is whole."""
         if self._closing:
             return
         try:
             request = self._read()
-        except HTTPError as exc:
-            log.info("http: refused a request (%d): %s", exc.status, exc)
-            self._write(Reply(exc.status, _phrase(exc.status).encode()), close=True)
+        except (HTTPError, ValueError) as exc:
+            status = exc.status if isinstance(exc, HTTPError) else 400
+            log.info("http: refused a request (%d): %s", status, exc)
+            self._write(Reply(status, _phrase(status).encode()), head_only=False, close=True)
             return
         if request is None:
-            if self._buffer or self._request is not None:
+            if self._eof or self.server.closing:
+                self.close()  # nothing whole is left to answer
+            elif self._buffer or self._request is not None:
                 if not self._reading:  # a request begun must arrive whole in time
                     self._reading = True
                     self._arm(self.server.read_timeout)
             else:
                 self._arm(self.server.idle_timeout)
+            self._resume_reading()
             return
         self._reading = False
         self._busy = True
@@ -489,38 +581,12 @@ class _ServerConnection(asyncio.Protocol):
 
     def _read(self) -> Request | None:
         if self._request is None:
+            while self._buffer[:2] == b"\r\n":  # empty lines before a request are allowed
+                del self._buffer[:2]
             taken = _take_head(self._buffer)
             if taken is None:
                 return None
-            line, headers = taken
-            parts = line.split(" ")
-            if len(parts) != 3 or not parts[0].isalpha() or not parts[1].startswith("/"):
-                raise HTTPError(f"malformed request line {line[:80]!r}")
-            method, target, version = parts
-            if version not in ("HTTP/1.1", "HTTP/1.0"):
-                raise HTTPError("HTTP/1.x only", 505 if version.startswith("HTTP/") else 400)
-            path, _, query = target.partition("?")
-            self._request = Request(method, path, query, headers, b"")
-            connection = headers.get("connection", "").lower()
-            self._keep_alive = (
-                "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
-            )
-            coding = headers.get("transfer-encoding")
-            if coding is not None:
-                if "content-length" in headers or coding.lower() != "chunked":
-                    # Both framings at once is how requests are smuggled past a proxy.
-                    both = "content-length" in headers
-                    raise HTTPError(f"transfer coding {coding[:40]!r}", 400 if both else 501)
-                self._chunked = _Chunked(self.server.max_body)
-            elif "content-length" in headers:
-                self._length = _content_length(headers, self.server.max_body)
-            else:
-                self._length = 0
-            if headers.get("expect", "").lower() == "100-continue" and (
-                self._length or self._chunked
-            ):
-                assert self.transport is not None
-                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._request = self._start(*taken)
         request = self._request
         if self._chunked is not None:
             if not self._chunked.feed(self._buffer):
@@ -534,36 +600,88 @@ class _ServerConnection(asyncio.Protocol):
         self._request, self._chunked, self._length = None, None, 0
         return request
 
+    def _start(self, line: str, headers: dict[str, str]) -> Request:
+        """A request's head read: check it and learn how its body is framed."""
+        parts = line.split(" ")
+        if len(parts) != 3 or not _TOKEN.fullmatch(parts[0]) or not parts[1].startswith("/"):
+            raise HTTPError(f"malformed request line {line[:80]!r}")
+        method, target, version = parts
+        if version not in ("HTTP/1.1", "HTTP/1.0"):
+            raise HTTPError("HTTP/1.x only", 505 if version.startswith("HTTP/") else 400)
+        if version == "HTTP/1.1" and "host" not in headers:
+            raise HTTPError("no Host header")
+        self._version = version
+        connection = headers.get("connection", "").lower()
+        self._keep_alive = (
+            "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
+        )
+        coding = headers.get("transfer-encoding")
+        if coding is not None:
+            # Both framings at once is how requests are smuggled past a proxy.
+            if "content-length" in headers or version == "HTTP/1.0":
+                raise HTTPError("conflicting message framing")
+            if coding.lower() != "chunked":
+                raise HTTPError(f"transfer coding {coding[:40]!r}", 501)
+            self._chunked = _Chunked(self.server.max_body)
+        elif "content-length" in headers:
+            self._length = _content_length(headers, self.server.max_body)
+        else:
+            self._length = 0
+        expect = headers.get("expect", "").lower() == "100-continue"
+        if expect and version == "HTTP/1.1" and (self._length or self._chunked):
+            assert self.transport is not None
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        path, _, query = target.partition("?")
+        return Request(method, path, query, headers, b"")
+
     async def _handle(self, request: Request) -> None:
         try:
-            reply = await self.server.handler(request)
-        except Exception:
-            log.exception("http: the handler failed on %s %s", request.method, request.path)
-            reply = Reply(500, b"Internal Server Error")
-        self._write(reply, close=not self._keep_alive)
-        self._busy = False
-        if self._closing:
-            return
-        if self.transport is not None and not self.transport.is_reading():
-            self.transport.resume_reading()
-        self._advance()
+            try:
+                reply = await self.server.handler(request)
+                head_only = request.method == "HEAD"
+                close = not self._keep_alive or self.server.closing
+                data = _serialise(reply, head_only=head_only, close=close)
+            except Exception:
+                log.exception("http: the handler failed on %s %s", request.method, request.path)
+                close = not self._keep_alive or self.server.closing
+                data = _serialise(_ERROR, head_only=False, close=close)
+            self._send(data, close=close)
+        finally:
+            self._busy = False
+        if not self._closing and not self._write_paused:
+            self._advance()
 
-    def _write(self, reply: Reply, *, close: bool) -> None:
+    def _write(self, reply: Reply, *, head_only: bool, close: bool) -> None:
+        self._send(_serialise(reply, head_only=head_only, close=close), close=close)
+
+    def _send(self, data: bytes, *, close: bool) -> None:
         if self.transport is None or self.transport.is_closing():
             return
-        head = [f"HTTP/1.1 {reply.status} {_phrase(reply.status)}\r\n"]
-        for name, value in reply.headers.items():
-            if "\r" in value or "\n" in value:
-                raise ValueError(f"header {name!r} holds a line break")
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                head.append(f"{name}: {value}\r\n")
-        head.append(f"Content-Length: {len(reply.body)}\r\n")
-        if close:
-            head.append("Connection: close\r\n")
-        head.append("\r\n")
-        self.transport.write("".join(head).encode("latin-1") + reply.body)
+        self.transport.write(data)
         if close:
             self.close()
+
+
+_ERROR = Reply(500, b"Internal Server Error")
+
+
+def _serialise(reply: Reply, *, head_only: bool, close: bool) -> bytes:
+    """A reply as bytes; raises ValueError for a header that cannot be sent."""
+    status = reply.status
+    no_body = status < 200 or status in (204, 304)
+    head = [f"HTTP/1.1 {status} {_phrase(status)}\r\n"]
+    for name, value in reply.headers.items():
+        if not _TOKEN.fullmatch(name) or _CONTROL.search(value):
+            raise ValueError(f"header {name[:40]!r} cannot be sent")
+        if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+            head.append(f"{name}: {value}\r\n")
+    if not no_body:
+        head.append(f"Content-Length: {len(reply.body)}\r\n")
+    if close:
+        head.append("Connection: close\r\n")
+    head.append("\r\n")
+    data = "".join(head).encode("latin-1")  # a value outside latin-1 raises UnicodeError
+    return data if head_only or no_body else data + reply.body
 
 
 def _phrase(status: int) -> str:
@@ -583,11 +701,16 @@ class Http1Server:
         max_body: int = 1024 * 1024,
         read_timeout: float = 15.0,
         idle_timeout: float = 75.0,
+        max_connections: int = 1024,
     ) -> None:
         self.handler = handler
         self.max_body = max_body
         self.read_timeout = read_timeout
         self.idle_timeout = idle_timeout
+        self.max_connections = max_connections
+        # What one connection may hold unhandled: about one whole request.
+        self.buffer_limit = MAX_HEAD + max_body + 64 * 1024
+        self.closing = False
         self._server: asyncio.Server | None = None
         self._connections: set[_ServerConnection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -601,16 +724,21 @@ class Http1Server:
         return int(self._server.sockets[0].getsockname()[1])
 
     async def close(self, grace: float = 1.0) -> None:
-        """Stop listening, let handlers under way answer for up to `grace`, close all."""
+        """Stop listening and starting handlers; let those under way answer for up to
+        `grace` seconds, then cancel what is left and close every connection."""
+        self.closing = True
         if self._server is not None:
             self._server.close()
         for conn in list(self._connections):
             if conn.idle:
                 conn.close()
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=grace)
+            _, late = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
         for conn in list(self._connections):
-            conn.close()
+            conn.abort()
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
