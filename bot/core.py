@@ -81,6 +81,14 @@ class Core:
             store, clock, lambda: self.agenda, config.qa, secret or secrets.token_bytes(32)
         )
 
+    def add_command(self, spec: CommandSpec) -> None:
+        """One more command (an extension's, or a test's), before the adapters start:
+        they register and sync the list they find then."""
+        if spec.name in self._by_name:
+            raise ValueError(f"a command is already called {spec.name!r}")
+        self.commands.append(spec)
+        self._by_name[spec.name] = spec
+
     def spec(self, name: str) -> CommandSpec | None:
         """The command called `name` (without the slash)."""
         return self._by_name.get(name.lower())

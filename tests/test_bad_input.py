@@ -90,8 +90,7 @@ async def test_wrong_role_is_refused_before_the_handler_runs(
         return Reply("done")
 
     core = await build_core(event_config, store, clock)
-    core.commands.append(organisers_only)
-    core._by_name[organisers_only.name] = organisers_only
+    core.add_command(organisers_only)
     participant = Person(core, "p")
     moderator = Person(core, "m", Role.MODERATOR)
     organiser = Person(core, "o", Role.ORGANISER)
@@ -103,6 +102,8 @@ async def test_wrong_role_is_refused_before_the_handler_runs(
     assert plain((await organiser.say("/reload-test")).text) == "done"
     assert "/reload-test" not in plain(str((await participant.say("/help")).card))
     assert "/reload-test" in str((await organiser.say("/help")).card)
+    with pytest.raises(ValueError, match="already called 'reload-test'"):
+        core.add_command(organisers_only)  # one name, one command
 
 
 async def test_a_failing_handler_is_one_line_and_logged(
@@ -116,8 +117,7 @@ async def test_a_failing_handler_is_one_line_and_logged(
         raise RuntimeError("disk on fire")
 
     core = await build_core(event_config, store, clock)
-    core.commands.append(boom)
-    core._by_name["boom"] = boom
+    core.add_command(boom)
     text = one_clear_line(await Person(core).say("/boom"))
     assert "something went wrong" in text and "disk on fire" not in text
     assert "disk on fire" in caplog.text

@@ -201,8 +201,7 @@ async def test_roles_come_from_the_mapping(start: Start, core: Core) -> None:
         seen.append(ctx.user.id)
         return Reply("welcome, moderator")
 
-    core.commands.append(mod_only)
-    core._by_name["mod-only"] = mod_only
+    core.add_command(mod_only)
     fake, _ = await start()
     refused = (await (await fake.send_slash_command("mod-only"))).json
     assert "Only moderators" in refused["data"]["content"]
@@ -225,8 +224,7 @@ async def test_roles_mapped_by_name_resolve_through_the_cached_guild(
         seen.append((ctx.user.id, ctx.role))
         return Reply("noted")
 
-    core.commands.append(whoami)
-    core._by_name["whoami"] = whoami
+    core.add_command(whoami)
     fake, adapter = await start(roles=mapping)
     cached = adapter.client.get_guild(int(fake.guild_id))
     assert cached is not None and not cached.unavailable
@@ -256,8 +254,7 @@ async def test_a_slow_handler_is_deferred_then_followed_up(start: Start, core: C
         await release.wait()
         return Reply("finally")
 
-    core.commands.append(slow)
-    core._by_name["slow"] = slow
+    core.add_command(slow)
     fake, adapter = await start()
     object.__setattr__(adapter.settings, "defer_after", 0.05)
     pending = await fake.send_slash_command("slow")
@@ -368,8 +365,7 @@ async def test_a_refused_callback_is_logged_once_not_retried(start: Start, core:
         await release.wait()
         return Reply("too late")
 
-    core.commands.append(gated)
-    core._by_name["gated"] = gated
+    core.add_command(gated)
     fake, _ = await start()
     pending = await fake.send_slash_command("gated")
     pending.response_type = 4  # as if another process had answered it meanwhile

@@ -158,8 +158,7 @@ async def test_a_slow_handler_is_acked_then_answered_by_respond(start: Start, co
         await release.wait()
         return Reply("finally")
 
-    core.commands.append(slow)
-    core._by_name["slow"] = slow
+    core.add_command(slow)
     fake, adapter, url = await start()
     object.__setattr__(adapter.settings, "ack_after", 0.05)
     adapter.app.command("/slow")(adapter._command)
@@ -177,8 +176,7 @@ async def test_an_answer_still_under_way_at_stop_is_cancelled(start: Start, core
         await asyncio.Event().wait()
         return Reply("never")
 
-    core.commands.append(stuck)
-    core._by_name["stuck"] = stuck
+    core.add_command(stuck)
     fake, adapter, url = await start()
     object.__setattr__(adapter.settings, "ack_after", 0.05)
     adapter.app.command("/stuck")(adapter._command)
@@ -234,8 +232,7 @@ async def test_user_groups_and_ids_map_to_roles(start: Start, core: Core) -> Non
     async def mod_only(ctx: Any) -> Reply:
         return Reply(f"hello {ctx.role.name.lower()}")
 
-    core.commands.append(mod_only)
-    core._by_name["mod-only"] = mod_only
+    core.add_command(mod_only)
     fake, adapter, url = await start()
     adapter.app.command("/mod-only")(adapter._command)
     refused = (await fake.send_command(url, "/mod-only", user_id="U1")).json()
