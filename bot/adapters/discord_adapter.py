@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import aiohttp
@@ -389,7 +389,9 @@ def _http_error(response: Response, data: dict[str, Any] | str) -> discord.HTTPE
         kind = discord.NotFound
     elif response.status >= 500:
         kind = discord.DiscordServerError
-    return kind(response, data)  # type: ignore[arg-type]
+    # discord.py reads only `status` and `reason` of the response it is given; its type
+    # names aiohttp's or requests' response (Any where requests is not installed).
+    return kind(cast(Any, response), data)
 
 
 async def send_callback(
@@ -415,7 +417,7 @@ async def send_callback(
             repeated = repeated or not isinstance(exc, HTTPError) or exc.sent
             if failures > _CALLBACK_RETRIES:
                 raise discord.HTTPException(
-                    _NoResponse(),  # type: ignore[arg-type]
+                    cast(Any, _NoResponse()),
                     f"no answer: {exc}",
                 ) from exc
             continue
