@@ -12,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -40,7 +43,7 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def serve(script: Script) -> AsyncIterator[Server]:
+async def serve(script: Script, tls: ssl.SSLContext | None = None) -> AsyncIterator[Server]:
     state = Server()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -72,7 +75,7 @@ async def serve(script: Script) -> AsyncIterator[Server]:
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
     state.port = server.sockets[0].getsockname()[1]
     try:
         yield state
@@ -123,6 +126,65 @@ def test_requests_reuse_one_connection_and_are_written_whole(run: Runner) -> Non
         }
         assert body == b'{"x":1}'
         assert b"Content-Length: 0\r\n" in server.requests[1]
+
+    run(main())
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made by the openssl command."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=test",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_requests_over_tls_reuse_one_connection_and_check_the_certificate(
+    run: Runner, certificate: tuple[Path, Path]
+) -> None:
+    """Discord is reached over TLS: the pool verifies the server's certificate against
+    the context it is given (the system's by default) and keeps the connection."""
+    cert, key = certificate
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_side.load_cert_chain(cert, key)
+
+    async def main() -> None:
+        async with serve(lambda n, _: (ok(b"%d" % n), False), tls=server_side) as server:
+            base = f"https://127.0.0.1:{server.port}/api/v10"
+            trusting = Http1Pool(
+                base, user_agent="t", ssl_context=ssl.create_default_context(cafile=cert)
+            )
+            got = [(await trusting.request("POST", "/x", b"{}")).body for _ in range(2)]
+            await trusting.close()
+            stranger = Http1Pool(base, user_agent="t")  # the system's roots: not this one
+            with pytest.raises(HTTPError, match="certificate verify failed") as refused:
+                await stranger.request("POST", "/x", b"{}")
+            assert not refused.value.sent
+        assert got == [b"1", b"2"] and trusting.opened == 1 and server.connections == 1
+        assert len(server.requests) == 2  # the stranger sent nothing
 
     run(main())
 
