@@ -451,7 +451,6 @@ class _ServerConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._request: Request | None = None  # head read, body still arriving
-        self._version = "HTTP/1.1"
         self._length = 0
         self._chunked: _Chunked | None = None
         self._keep_alive = True
@@ -559,7 +558,7 @@ class _ServerConnection(asyncio.Protocol):
         except (HTTPError, ValueError) as exc:
             status = exc.status if isinstance(exc, HTTPError) else 400
             log.info("http: refused a request (%d): %s", status, exc)
-            self._write(Reply(status, _phrase(status).encode()), head_only=False, close=True)
+            self._send(_serialise(Reply(status, _phrase(status).encode())), close=True)
             return
         if request is None:
             if self._eof or self.server.closing:
@@ -610,7 +609,6 @@ class _ServerConnection(asyncio.Protocol):
             raise HTTPError("HTTP/1.x only", 505 if version.startswith("HTTP/") else 400)
         if version == "HTTP/1.1" and "host" not in headers:
             raise HTTPError("no Host header")
-        self._version = version
         connection = headers.get("connection", "").lower()
         self._keep_alive = (
             "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
@@ -636,23 +634,21 @@ class _ServerConnection(asyncio.Protocol):
 
     async def _handle(self, request: Request) -> None:
         try:
-            try:
-                reply = await self.server.handler(request)
-                head_only = request.method == "HEAD"
-                close = not self._keep_alive or self.server.closing
-                data = _serialise(reply, head_only=head_only, close=close)
-            except Exception:
-                log.exception("http: the handler failed on %s %s", request.method, request.path)
-                close = not self._keep_alive or self.server.closing
-                data = _serialise(_ERROR, head_only=False, close=close)
-            self._send(data, close=close)
-        finally:
-            self._busy = False
+            reply: Reply | None = await self.server.handler(request)
+        except Exception:
+            log.exception("http: the handler failed on %s %s", request.method, request.path)
+            reply = None
+        # Decided after the handler: the server may have begun closing meanwhile.
+        close = not self._keep_alive or self.server.closing
+        try:
+            data = _serialise(reply or _ERROR, head_only=request.method == "HEAD", close=close)
+        except ValueError:  # a header that cannot be sent (UnicodeError is a ValueError)
+            log.exception("http: the reply to %s %s cannot be sent", request.method, request.path)
+            data = _serialise(_ERROR, close=close)
+        self._busy = False
+        self._send(data, close=close)
         if not self._closing and not self._write_paused:
             self._advance()
-
-    def _write(self, reply: Reply, *, head_only: bool, close: bool) -> None:
-        self._send(_serialise(reply, head_only=head_only, close=close), close=close)
 
     def _send(self, data: bytes, *, close: bool) -> None:
         if self.transport is None or self.transport.is_closing():
@@ -665,7 +661,7 @@ class _ServerConnection(asyncio.Protocol):
 _ERROR = Reply(500, b"Internal Server Error")
 
 
-def _serialise(reply: Reply, *, head_only: bool, close: bool) -> bytes:
+def _serialise(reply: Reply, *, head_only: bool = False, close: bool = True) -> bytes:
     """A reply as bytes; raises ValueError for a header that cannot be sent."""
     status = reply.status
     no_body = status < 200 or status in (204, 304)
