@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 
 class RedactSecrets(logging.Filter):
@@ -47,3 +48,44 @@ def setup_logging(level: str, secrets: Iterable[str]) -> None:
 class _OneLine(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return super().format(record).replace("\n", " | ")
+
+
+class Throttled:
+    """At most `limit` lines a `window` of seconds for one kind of event, then a count.
+
+    A stranger can send forged requests as fast as the network allows; each deserves a
+    line, but a flood of them must not fill the disk or bury the lines that matter.
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        *,
+        limit: int = 10,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._log = logger
+        self._limit = limit
+        self._window = window
+        self._clock = clock
+        self._started = -window
+        self._count = 0
+        self._suppressed = 0
+
+    def warning(self, message: str, *args: object) -> None:
+        """Log `message` unless this window's lines are used up; count it if so."""
+        now = self._clock()
+        if now - self._started >= self._window:
+            if self._suppressed:
+                self._log.warning(
+                    "%d more like this in the last %.0f s were not logged",
+                    self._suppressed,
+                    self._window,
+                )
+            self._started, self._count, self._suppressed = now, 0, 0
+        if self._count < self._limit:
+            self._count += 1
+            self._log.warning(message, *args)
+        else:
+            self._suppressed += 1

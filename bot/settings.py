@@ -60,8 +60,6 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
-    slack_http_host: str = Field("127.0.0.1", validation_alias="SLACK_HTTP_HOST")
-    slack_http_port: int = Field(3000, validation_alias="SLACK_HTTP_PORT", ge=0, le=65535)
     slack_api_base_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_BASE_URL")
     slack_command_prefix: str = Field(
         "", validation_alias="SLACK_COMMAND_PREFIX", pattern=r"^[a-z0-9-]{0,10}$"

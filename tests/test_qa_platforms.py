@@ -31,6 +31,7 @@ from bot.runtime import Runtime
 from bot.settings import EventConfig
 from bot.store import Store
 from tests.fakes.discord_server import FakeDiscord, PendingInteraction, RecordedRequest
+from tests.fakes.environment import serve_http
 from tests.fakes.slack_server import AppResponse, Call, FakeSlack, Message
 
 DIALOGUE_ON = datetime.fromisoformat("2026-02-05T13:10:00+09:00")
@@ -287,9 +288,7 @@ async def start(
             )
             s = SlackAdapter(
                 core,
-                SlackSettings(
-                    S_TOKEN, S_SECRET, http_port=0, api_base=sfake.api_base, pace_seconds=0.0
-                ),
+                SlackSettings(S_TOKEN, S_SECRET, api_base=sfake.api_base, pace_seconds=0.0),
                 sample["slack"],
             )
             for adapter in (d, s):
@@ -303,7 +302,7 @@ async def start(
                 runtime,
                 dfake,
                 sfake,
-                f"http://127.0.0.1:{s.port}/slack/events",
+                await serve_http(stack, s) + "/slack/events",
                 dfake.add_user("dana"),
             )
             await world.settle()  # whatever the start-up queued (nothing of Q&A's)

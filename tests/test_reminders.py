@@ -139,7 +139,7 @@ async def world(
         )
         s = SlackAdapter(
             core,
-            SlackSettings("xoxb-t", SECRET, http_port=0, api_base=sfake.api_base, pace_seconds=0.0),
+            SlackSettings("xoxb-t", SECRET, api_base=sfake.api_base, pace_seconds=0.0),
             platforms["slack"],
         )
         for adapter in (d, s):

@@ -32,7 +32,7 @@ from bot.settings import PlatformConfig
 from bot.store.outbox import Delivery, enqueue
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.environment import bot_env
+from tests.fakes.environment import bot_env, serve_http, web_port
 from tests.fakes.slack_server import FakeSlack
 
 SECRET = "slack-test-signing-secret"
@@ -77,14 +77,14 @@ async def start(core: Core) -> AsyncIterator[Start]:
             settings = SlackSettings(
                 bot_token=token,
                 signing_secret=SECRET,
-                http_port=0,
                 api_base=fake.api_base,
                 pace_seconds=0.01,
             )
             adapter = SlackAdapter(core, settings, config)
             stack.push_async_callback(adapter.stop)
             await adapter.start()
-            return fake, adapter, f"http://127.0.0.1:{adapter.port}/slack/events"
+            # Slack's HTTP mode lives on the bot's one web server, as in `forum-bot run`.
+            return fake, adapter, await serve_http(stack, adapter) + "/slack/events"
 
         yield go
 
@@ -314,30 +314,6 @@ async def test_forged_and_replayed_requests_get_401_and_change_nothing(
     assert not fake.calls_to("response_url")
 
 
-async def test_the_listener_answers_stray_and_broken_requests_without_bolt(
-    start: Start, store: Any
-) -> None:
-    """What reaches the port but is not Slack's POST gets a short status, and a request
-    it cannot read closes the connection; none of it reaches a listener."""
-    fake, adapter, _ = await start()
-    sent: list[bytes] = [
-        b"GET /slack/events HTTP/1.1\r\nHost: x\r\n\r\n",
-        b"POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
-        b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n\xff\xfe",
-        b"POST /slack/events HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked"
-        b"\r\n\r\n0\r\n\r\n",
-    ]
-    statuses = []
-    for raw in sent:
-        reader, writer = await asyncio.open_connection("127.0.0.1", adapter.port)
-        writer.write(raw)
-        statuses.append((await reader.readuntil(b"\r\n")).split(b" ")[1])
-        writer.close()
-    assert statuses == [b"405", b"404", b"400", b"400"]
-    assert await store.fetchall("SELECT * FROM user_prefs") == []
-    assert not fake.calls_to("response_url")
-
-
 async def test_app_home_shows_now_and_next(start: Start) -> None:
     fake, _, url = await start()
     await fake.send_event(url, {"type": "app_home_opened", "user": "U1", "tab": "home"})
@@ -408,12 +384,7 @@ async def test_forum_bot_run_serves_slack_and_discord_from_one_core(tmp_path: Pa
         )
         assert proc.stderr is not None
         try:
-            port = None
-            while port is None:
-                line = (await asyncio.wait_for(proc.stderr.readline(), 30)).decode()
-                assert line, "forum-bot exited before serving Slack"
-                if "slack: connected" in line:
-                    port = int(line.rsplit(":", 1)[1].split("/")[0])
+            port = await web_port(proc.stderr)
             await discord_fake.wait_for(lambda r: r.route.startswith("PUT /applications"), 30)
             url = f"http://127.0.0.1:{port}/slack/events"
             # One store behind both: a language chosen on Slack...
@@ -442,7 +413,7 @@ async def test_socket_mode_serves_commands_and_reconnects(core: Core) -> None:
         adapter = SlackAdapter(core, settings, PlatformConfig())
         await adapter.start()
         try:
-            assert adapter.port is None  # no HTTP server in Socket Mode
+            assert not adapter.http_mode  # no HTTP endpoint in Socket Mode
             ack = await fake.send_socket_command("/agenda", "2")
             assert "Day 2" in block_text(ack["payload"]["blocks"])
             opened = len(fake.calls_to("apps.connections.open"))

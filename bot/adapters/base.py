@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.model import Reply, UserRef
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 
 @dataclass(frozen=True)
@@ -63,4 +66,18 @@ class Adapter(Protocol):
 
     async def edit(self, sent: SentMessage, reply: Reply) -> None:
         """Replace the content of a message the bot sent."""
+        ...
+
+
+@runtime_checkable
+class ServesHTTP(Protocol):
+    """An adapter its platform reaches over HTTP, on paths of the bot's one web server."""
+
+    @property
+    def http_mode(self) -> bool:
+        """Whether it needs the web server now (Slack: not in Socket Mode)."""
+        ...
+
+    def add_routes(self, app: web.Application) -> None:
+        """Mount its paths (before the server starts)."""
         ...

@@ -19,16 +19,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import DeliveryError, SentMessage, StartupError
-from bot.adapters.http1 import Http1Server, Request
-from bot.adapters.http1 import Reply as HTTPReply
+from bot.adapters.slack_errors import SlackProblem, slack_problem
 from bot.core import Core
+from bot.logs import Throttled
 from bot.model import Action, Button, ChannelRef, Reply, Role, Text, UserRef, plain
 from bot.registry import CommandSpec
 from bot.settings import PlatformConfig
@@ -68,9 +71,7 @@ class SlackSettings:
 
     bot_token: str
     signing_secret: str
-    app_token: str | None = None  # set: Socket Mode; unset: HTTP on host:port
-    http_host: str = "127.0.0.1"
-    http_port: int = 3000
+    app_token: str | None = None  # set: Socket Mode; unset: HTTP on the web server
     api_base: str = DEFAULT_API_BASE
     command_prefix: str = ""
     # A handler still running after this long is acked empty and answered by `respond`.
@@ -79,6 +80,12 @@ class SlackSettings:
     pace_seconds: float = 1.0
     # How long a user group's membership is trusted before it is asked again.
     roles_ttl: float = 300.0
+    # After a failed look-up, how long the last known roles serve before asking again.
+    roles_retry: float = 60.0
+    # Slack's payloads are a few kilobytes; this is plenty, and bounds what a stranger sends.
+    max_body: int = 1024 * 1024
+    # A body still arriving after this long is not Slack's (Slack sends it at once).
+    body_timeout: float = 5.0
 
 
 # ---- rendering ------------------------------------------------------------------------
@@ -308,32 +315,48 @@ class SlackAdapter:
             # ack() while the listener runs in a task of its own: listeners here ack, then
             # hand any slower work to a task (`_spawn`), so the ack is never held up.
             process_before_response=True,
+            # `_serve` checks signatures before Bolt parses a body (see there).
+            request_verification_enabled=False,
         )
         self._register()
-        self._server: Http1Server | None = None
+        self._verifier = SignatureVerifier(settings.signing_secret or "-")
+        self._refused = Throttled(log)
         self._socket: Any = None
-        self.port: int | None = None
         self._channels: dict[str, str] = {}
         self._dm_channels: dict[str, str] = {}
         self._pace: dict[str, tuple[asyncio.Lock, list[float]]] = {}
         self._sent: dict[str, SentMessage] = {}
         self._role_members: dict[str, set[str]] = {}
         self._roles_fetched = -1e9
+        self._roles_failing = False
         self._roles_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def http_mode(self) -> bool:
+        """Slack reaches the bot over HTTP (the web server's /slack/events), not a socket."""
+        return not self.settings.app_token
+
+    def add_routes(self, app: web.Application) -> None:
+        """Mount `/slack/events` on the bot's one web server (HTTP mode only)."""
+        if self.http_mode:
+            app.router.add_post(EVENTS_PATH, self._serve)
+
     # lifecycle
     async def start(self) -> None:
-        """Check the token, then listen over HTTP or connect over Socket Mode."""
+        """Check the token, then (Socket Mode) connect; HTTP mode is served by the web server."""
         try:
             auth = await self.client.auth_test()
-        except SlackApiError as exc:
-            raise StartupError(
-                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}): copy the Bot "
-                "User OAuth Token (xoxb-...) from the app's OAuth & Permissions page"
-            ) from exc
         except Exception as exc:
-            raise StartupError(f"cannot reach Slack at {self.settings.api_base}: {exc}") from exc
+            problem = slack_problem(exc)
+            if problem.code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+                raise StartupError(
+                    f"Slack refused SLACK_BOT_TOKEN ({problem.code}): copy the Bot User OAuth "
+                    "Token (xoxb-...) from the app's OAuth & Permissions page"
+                ) from exc
+            raise StartupError(
+                f"cannot check SLACK_BOT_TOKEN at {self.settings.api_base} ({problem})"
+            ) from exc
         if self.settings.app_token:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -345,26 +368,14 @@ class SlackAdapter:
                 raise StartupError(f"Slack Socket Mode did not connect: {exc}") from exc
             mode = "Socket Mode"
         else:
-            server = Http1Server(self._serve)
-            try:
-                self.port = await server.start(self.settings.http_host, self.settings.http_port)
-            except OSError as exc:
-                raise StartupError(
-                    f"cannot listen on {self.settings.http_host}:{self.settings.http_port} "
-                    f"({exc.strerror}); set SLACK_HTTP_PORT"
-                ) from exc
-            self._server = server
-            mode = f"HTTP on http://{self.settings.http_host}:{self.port}{EVENTS_PATH}"
+            mode = f"HTTP at {EVENTS_PATH} on the web server"
         log.info("slack: connected to %s as %s, %s", auth.get("team"), auth.get("user"), mode)
 
     async def stop(self) -> None:
-        """Stop listening, give answers under way a moment, close connections."""
+        """Disconnect, give answers under way a moment, cancel the rest."""
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
-        if self._server is not None:
-            await self._server.close(grace=1.0)
-            self._server = None
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=1.0)
             for task in pending:
@@ -372,31 +383,42 @@ class SlackAdapter:
             await asyncio.gather(*pending, return_exceptions=True)
 
     # inbound
-    async def _serve(self, request: Request) -> HTTPReply:
-        """A POST from Slack through Bolt (verification, listeners, ack) and back.
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        """A POST from Slack: size and time bounded, signature checked, then Bolt.
 
-        What `AsyncApp.web_app()` serves, on the adapter's lean HTTP/1.1 server instead of
-        aiohttp's: under a burst of commands aiohttp's per-request objects, task and
-        stream writer cost about as much CPU as Bolt's dispatch (bench/slack_latency.py).
-        No charset sniffing (Slack sends UTF-8), no cookies (those are for Bolt's OAuth
-        flow, not used here)."""
-        if request.path != EVENTS_PATH:
-            return HTTPReply(404, b"Not Found")
-        if request.method != "POST":
-            return HTTPReply(405, b"Method Not Allowed", {"Allow": "POST"})
+        The signature is checked here, with slack_sdk's verifier, before Bolt parses the
+        body: a forged request costs one HMAC and gets a short log line, where Bolt would
+        parse it and log all of it (a flood of 1 MiB forgeries once grew the log by
+        gigabytes). Bolt's own check is off for that reason (`request_verification_enabled`).
+        """
+        size = request.content_length
+        if size is not None and size > self.settings.max_body:
+            # Refused before the body is read: aiohttp then drops the connection.
+            return _refusal(413, "the body is larger than Slack sends")
         try:
-            text = request.body.decode()
+            async with asyncio.timeout(self.settings.body_timeout):
+                bolt_request = await to_bolt_request(request)
+        except web.HTTPRequestEntityTooLarge:
+            return _refusal(413, "the body is larger than Slack sends")
+        except TimeoutError:
+            return _refusal(408, "the body did not arrive in time")
         except UnicodeDecodeError:
-            return HTTPReply(400, b"the body is not UTF-8")
-        bolt_request = AsyncBoltRequest(
-            body=text,
-            query=request.query or None,
-            headers=request.headers,  # type: ignore[arg-type]  # a mapping of str is all it reads
-        )
-        answer = await self.app.async_dispatch(bolt_request)
-        return HTTPReply(
-            answer.status, answer.body.encode(), answer.first_headers_without_set_cookie()
-        )
+            return _refusal(400, "the body is not UTF-8")
+        if not self._signed(bolt_request.raw_body, request):
+            self._refused.warning(
+                "slack: refused %d bytes from %s: signature verification failed",
+                len(bolt_request.raw_body),
+                request.remote,
+            )
+            return _refusal(401, "invalid request")
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    def _signed(self, body: str, request: web.Request) -> bool:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not timestamp.isascii() or not timestamp.isdigit():
+            return False
+        return self._verifier.is_valid(body, timestamp, signature)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Work after the ack: Bolt sends the ack once the listener returns."""
@@ -448,16 +470,30 @@ class SlackAdapter:
                     group = group or handles.get(value)
                     if group:
                         found = await self.client.usergroups_users_list(usergroup=group)
-                        ids.update(found.get("users", []))
+                        users: list[Any] = found.get("users") or []
+                        ids.update(str(u) for u in users)
                     else:
                         ids.add(value)
                 members[role_name] = ids
-        except SlackApiError as exc:
-            # Keep what was known: a Slack hiccup must not make moderators participants.
-            # Try again in a minute rather than on every command.
-            log.warning("slack: cannot read user groups: %s", exc.response.get("error"))
-            self._roles_fetched = time.monotonic() - self.settings.roles_ttl + 60
+        except Exception as exc:
+            # Whatever answered (a text 405, a proxy's HTML, broken JSON, nothing at all),
+            # keep the roles last known: a Slack hiccup must not make moderators
+            # participants, nor fail the command. Ask again after a while, not every time.
+            if not self._roles_failing:
+                log.warning(
+                    "slack: cannot read user groups (%s); keeping the roles last known, "
+                    "asking again every %.0f s",
+                    slack_problem(exc),
+                    self.settings.roles_retry,
+                )
+            self._roles_failing = True
+            self._roles_fetched = (
+                time.monotonic() - self.settings.roles_ttl + self.settings.roles_retry
+            )
             return
+        if self._roles_failing:
+            log.info("slack: user groups read again")
+        self._roles_failing = False
         self._role_members = members
         self._roles_fetched = time.monotonic()
 
@@ -556,10 +592,11 @@ class SlackAdapter:
             history = await self.client.conversations_history(
                 channel=channel_id, limit=100, include_all_metadata=True
             )
-        except SlackApiError as exc:
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             # Not knowing is not "not sent": try again later rather than risk a duplicate.
             raise DeliveryError(
-                f"cannot check {channel_id} before a retry: {exc}", permanent=False
+                f"cannot check {channel_id} before a retry: {slack_problem(exc)}",
+                permanent=False,
             ) from exc
         messages: list[dict[str, Any]] = history.get("messages", [])
         for m in messages:
@@ -604,7 +641,7 @@ class SlackAdapter:
                     **message(reply),
                     **extra,
                 )
-            except SlackApiError as exc:
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
                 raise _delivery_error(exc) from exc
             last[0] = time.monotonic()
         return SentMessage(PLATFORM, str(result["channel"]), str(result["ts"]))
@@ -617,7 +654,7 @@ class SlackAdapter:
             return self._sent[key]
         try:
             channel_id = await self._channel_id(channel)
-        except SlackApiError as exc:
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             raise _delivery_error(exc) from exc
         sent = await self._post_to(channel_id, reply, key, first_attempt)
         if key:
@@ -634,7 +671,7 @@ class SlackAdapter:
         if channel_id is None:
             try:
                 opened = await self.client.conversations_open(users=user.id)
-            except SlackApiError as exc:
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
                 raise _delivery_error(exc) from exc
             channel_id = str(opened["channel"]["id"])
             self._dm_channels[user.id] = channel_id
@@ -649,7 +686,7 @@ class SlackAdapter:
             await self.client.chat_update(
                 channel=sent.channel_id, ts=sent.message_id, **message(reply)
             )
-        except SlackApiError as exc:
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             raise _delivery_error(exc) from exc
 
 
@@ -677,6 +714,13 @@ def _response_type(reply: Reply) -> str:
     return "ephemeral" if reply.ephemeral or reply.error else "in_channel"
 
 
-def _delivery_error(exc: SlackApiError) -> DeliveryError:
-    error = str(exc.response.get("error", ""))
-    return DeliveryError(f"Slack {error or exc}", permanent=error in _PERMANENT)
+def _delivery_error(exc: BaseException) -> DeliveryError:
+    problem: SlackProblem = slack_problem(exc)
+    return DeliveryError(f"Slack {problem}", permanent=problem.code in _PERMANENT)
+
+
+def _refusal(status: int, text: str) -> web.Response:
+    """A short answer to a request that is not Slack's; the connection is not reused."""
+    response = web.Response(status=status, text=text)
+    response.force_close()
+    return response

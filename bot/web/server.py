@@ -1,9 +1,11 @@
-"""The bot's web server: /healthz, and the Q&A presenter screen and moderators' page."""
+"""The bot's one web server: /healthz, Slack's /slack/events (HTTP mode), the Q&A
+presenter screen and moderators' page; one port to expose behind a proxy."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import resource
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -14,26 +16,81 @@ from bot.web.present import QAPages
 log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+Routes = Callable[[web.Application], None]
+
+# The limits, on purpose (aiohttp's defaults are for a general server):
+# No request here carries more than Slack's few kilobytes or a moderator's form.
+MAX_BODY = 1024 * 1024
+# Slack sends about fifteen short headers; a browser a few more.
+MAX_HEADERS = 64
+MAX_LINE = 8190
+# A connection that sends nothing (or stops half way through its headers) is closed after
+# this long, so idle sockets cannot pile up; it is also the keep-alive between requests.
+IDLE_TIMEOUT = 15.0
+# After a refused body (413), how long the rest of it may still be read and dropped, so
+# the client reads our answer before the connection closes; then it closes regardless.
+LINGER = 1.0
+BACKLOG = 1024
+
+
+def raise_file_limit() -> int:
+    """Let the process hold as many sockets as the system allows it, not the shell's 1,024.
+
+    Each idle connection holds a descriptor until `IDLE_TIMEOUT`; with the soft limit of
+    1,024 a thousand idle sockets would leave none to accept Slack's next request.
+    Returns the limit now in force.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError) as exc:
+            log.warning("cannot raise the open-files limit from %d: %s", soft, exc)
+    return soft
 
 
 class WebServer:
-    """An aiohttp server on one host and port (port 0 picks a free one)."""
+    """One aiohttp server on one host and port (port 0 picks a free one).
 
-    def __init__(self, host: str, port: int, health: HealthCheck, qa: QA | None = None) -> None:
+    `routes` mount more paths on it, such as the Slack adapter's `/slack/events`.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        health: HealthCheck,
+        qa: QA | None = None,
+        routes: Sequence[Routes] = (),
+    ) -> None:
         self.host = host
         self.port = port
         self._health = health
-        self.app = web.Application(client_max_size=64 * 1024)
+        self.app = web.Application(client_max_size=MAX_BODY)
         self.app.router.add_get("/healthz", self._healthz)
         if qa is not None:
             QAPages(qa).add_routes(self.app)
-        # Open streams (the pages' server-sent events) must not hold shutdown for a minute.
-        self._runner = web.AppRunner(self.app, shutdown_timeout=0.5, access_log=None)
+        for add in routes:
+            add(self.app)
+        self._runner = web.AppRunner(
+            self.app,
+            # Open streams (the pages' server-sent events) must not hold shutdown long.
+            shutdown_timeout=0.5,
+            access_log=None,
+            keepalive_timeout=IDLE_TIMEOUT,
+            lingering_time=LINGER,
+            max_line_size=MAX_LINE,
+            max_field_size=MAX_LINE,
+            max_headers=MAX_HEADERS,
+        )
 
     async def start(self) -> int:
         """Listen; returns the port actually bound."""
+        raise_file_limit()
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, backlog=BACKLOG)
         await site.start()
         # With port 0 the system picked one; the runner knows which.
         self.port = int(self._runner.addresses[0][1])

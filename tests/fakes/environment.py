@@ -3,9 +3,15 @@ fakes on 127.0.0.1, and nothing of the developer's own set-up leaks in."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import re
 from pathlib import Path
+from typing import Any
 
+from bot.adapters.base import ServesHTTP
+from bot.web.server import WebServer
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
 
@@ -38,7 +44,36 @@ def bot_env(
         env |= {
             "SLACK_BOT_TOKEN": slack.bot_token,
             "SLACK_SIGNING_SECRET": slack_secret or slack.signing_secret,
-            "SLACK_HTTP_PORT": "0",
             "SLACK_API_BASE_URL": slack.api_base,
+            # Slack's HTTP mode is served by the bot's one web server, on a free port.
+            "FORUM_BOT_WEB_PORT": "0",
         }
     return env | extra
+
+
+async def web_port(stderr: asyncio.StreamReader) -> int:
+    """The port a starting `forum-bot run` (logging at INFO) says its web server bound."""
+    seen: list[str] = []
+    async with asyncio.timeout(30):
+        while True:
+            line = (await stderr.readline()).decode()
+            if not line:
+                raise AssertionError(
+                    "forum-bot exited before its web server listened:\n" + "".join(seen)
+                )
+            seen.append(line)
+            found = re.search(r"web server listening on http://[^:]+:(\d+)", line)
+            if found:
+                return int(found.group(1))
+
+
+async def _healthy() -> dict[str, Any]:
+    return {"status": "ok"}
+
+
+async def serve_http(stack: contextlib.AsyncExitStack, adapter: ServesHTTP) -> str:
+    """Serve an adapter's paths on a web server of its own on a free port, as
+    `forum-bot run` serves them on its one; stops with `stack`. Returns the base URL."""
+    server = WebServer("127.0.0.1", 0, _healthy, routes=[adapter.add_routes])
+    stack.push_async_callback(server.stop)
+    return f"http://127.0.0.1:{await server.start()}"

@@ -52,6 +52,14 @@ _USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 _JSON = "application/json"
 
 
+# What answers in Slack's place when something between is wrong: status, type, body.
+_GARBLED = {
+    "text-405": (405, "text/plain", "405 Method Not Allowed"),
+    "html-502": (502, "text/html", "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>"),
+    "bad-json": (200, "application/json", '{"ok": true, "usergroups": [{"id": "S0'),
+}
+
+
 class SlackError(Exception):
     """A Web API failure, answered as ``{"ok": false, "error": code}`` with HTTP 200."""
 
@@ -215,6 +223,7 @@ class FakeSlack:
         self._offset = 0.0
 
         self._failing: dict[str, list[int]] = {}  # method -> status of each forced 5xx
+        self._garbled: dict[str, list[str]] = {}  # method -> how each next answer is garbled
         # Seconds to hold the answer of a method after doing its work (crash tests).
         self.answer_delays: dict[str, float] = {}
 
@@ -342,6 +351,15 @@ class FakeSlack:
         """Make the next ``times`` calls of ``method`` fail with a server error, doing nothing."""
         self._failing.setdefault(method, []).extend([status] * times)
 
+    def garble_next(self, method: str, how: str, times: int = 1) -> None:
+        """Make the next ``times`` calls of ``method`` answer as a proxy or an outage does
+        instead of Slack: ``text-405`` (a text/plain 405), ``html-502`` (a proxy's HTML
+        page), ``bad-json`` (200 whose JSON is cut short) or ``drop`` (the connection is
+        closed with no answer)."""
+        if how not in _GARBLED and how != "drop":
+            raise ValueError(f"unknown way to garble: {how}")
+        self._garbled.setdefault(method, []).extend([how] * times)
+
     def calls_to(self, method: str) -> list[Call]:
         """Recorded calls of one method, oldest first."""
         return [c for c in self.calls if c.method == method]
@@ -387,6 +405,18 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _read_args(request)
         headers = CIMultiDict(request.headers)
+        garbled = self._garbled.get(method)
+        if garbled:
+            how = garbled.pop(0)
+            await self._record(
+                Call(method, args, headers, 0, {"garbled": how}, self.now(), request.path)
+            )
+            if how == "drop":
+                assert request.transport is not None
+                request.transport.abort()
+                return web.Response(status=500)  # never sent: the socket is gone
+            status, content_type, text = _GARBLED[how]
+            return web.Response(status=status, text=text, content_type=content_type)
         failing = self._failing.get(method)
         if failing:
             status, payload, extra = failing.pop(0), {"ok": False, "error": "fatal_error"}, {}
