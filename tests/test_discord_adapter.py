@@ -24,12 +24,12 @@ from bot.adapters.discord_adapter import (
     DiscordAdapter,
     DiscordSettings,
     application_id_from_token,
-    callback_data,
     command_payload,
     components_data,
+    embed_data,
     escape,
     invite_url,
-    message_parts,
+    message_data,
     render_text,
     split_content,
 )
@@ -337,8 +337,8 @@ async def test_a_429_is_waited_out_and_retried(start: Start) -> None:
 async def test_a_429_on_an_interaction_callback_is_waited_out_and_answered(
     start: Start,
 ) -> None:
-    """The callback goes out through the adapter's own HTTP/1.1 pool, which must honour a
-    429 as discord.py would: wait `retry_after`, send again, still inside the deadline."""
+    """The callback goes out through discord.py's HTTP client and its rate-limit buckets:
+    a 429 is waited out (`retry_after`) and the answer sent again inside the deadline."""
     fake, _ = await start()
     fake.rate_limit_next(CALLBACK, times=2, retry_after=0.05)
     pending = await fake.send_slash_command("next")
@@ -408,8 +408,28 @@ def test_rendering_helpers() -> None:
     assert escape(long) == "\\*" * 300 and render_text((long, "@here")) == escape(long + "@here")
 
 
-def test_callbacks_are_rendered_as_discord_py_would() -> None:
-    """The JSON the adapter sends itself matches what discord.py builds from its objects."""
+def _as_objects(reply: Reply) -> dict[str, Any]:
+    """What a bot written with discord.py's objects would pass to `send_message`."""
+    part: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    if reply.text:
+        part["content"] = render_text(reply.text)
+    if reply.card is not None:
+        part["embed"] = discord.Embed.from_dict(embed_data(reply.card))
+    if reply.buttons:
+        view = discord.ui.View(timeout=None)
+        for b in reply.buttons:
+            style = discord.ButtonStyle[b.style]
+            view.add_item(
+                discord.ui.Button(label=b.label, custom_id=f"{b.action_id}|{b.value}", style=style)
+            )
+        part["view"] = view
+    if "content" not in part and "embed" not in part:
+        part["content"] = "\u200b"
+    return part
+
+
+def test_the_one_renderer_writes_what_discord_py_would() -> None:
+    """The JSON the adapter sends matches what discord.py builds from its own objects."""
     at = datetime(2026, 2, 5, 1, tzinfo=UTC)
     card = Card(
         "Day *1*",
@@ -419,13 +439,10 @@ def test_callbacks_are_rendered_as_discord_py_would() -> None:
     )
     buttons = tuple(Button(f"p{i}", "page", str(i), "primary") for i in range(7))
     for reply in (Reply("**hi**"), Reply(card=card, buttons=buttons, ephemeral=False), Reply()):
-        rendered = callback_data(reply, reply.ephemeral)
-        assert rendered is not None
-        mine, rest = rendered
-        part = message_parts(reply)[0]
+        mine, rest = message_data(reply, ephemeral=reply.ephemeral)
         flags = discord.MessageFlags._from_value(64) if reply.ephemeral else discord.utils.MISSING
         theirs = interaction_message_response_params(
-            type=4, previous_allowed_mentions=None, flags=flags, **part
+            type=4, previous_allowed_mentions=None, flags=flags, **_as_objects(reply)
         ).payload["data"]
         # discord.py also spells out defaults: tts false, embed flags 0, enabled buttons.
         theirs.pop("tts")
@@ -436,8 +453,9 @@ def test_callbacks_are_rendered_as_discord_py_would() -> None:
                 item.pop("disabled")
         assert mine == theirs and rest == []
     assert [len(row["components"]) for row in components_data(buttons)] == [5, 2]
-    assert callback_data(Reply("x", file=Attachment("a.ics", b"x")), True) is None
-    assert callback_data(Reply("a" * 2500), True) == (ANY, ["a" * 500])
+    with_file, _ = message_data(Reply("x", file=Attachment("a.ics", b"x")))
+    assert with_file["attachments"] == [{"id": 0, "filename": "a.ics"}]
+    assert message_data(Reply("a" * 2500), ephemeral=True) == (ANY, ["a" * 500])
 
 
 async def test_forum_bot_run_serves_discord_and_stops_on_sigterm(tmp_path: Any) -> None:

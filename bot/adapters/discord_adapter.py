@@ -18,19 +18,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
-from urllib.parse import quote
 
 import aiohttp
 import discord
 import orjson
 import yarl
-from discord import app_commands
+from discord.http import MultipartParameters, Route
 
 from bot.adapters.base import DeliveryError, SentMessage, StartupError
-from bot.adapters.http1 import Http1Pool, HTTPError, Response
 from bot.core import Core
 from bot.model import (
     Action,
+    Attachment,
     Button,
     Card,
     ChannelRef,
@@ -63,10 +62,14 @@ _STYLES = {
 _CLOSED_DMS = 50007
 _PERMANENT = {10003, 10008, 10013, 50001, 50013, 50007, 50035}
 _EPHEMERAL = 64  # the message flag
-_JSON = {"Content-Type": "application/json"}
-_CALLBACK_RETRIES = 2
 _ALREADY_ACKNOWLEDGED = 40060
-_CHANNEL_MESSAGE = 4  # the interaction callback type that answers with a message
+# Interaction callback types.
+_CHANNEL_MESSAGE = 4
+_DEFERRED_CHANNEL_MESSAGE = 5
+_UPDATE_MESSAGE = 7
+_AUTOCOMPLETE_RESULT = 8
+# An answer later than 3 s is refused anyway: do not wait long for Discord to take one.
+_CALLBACK_TIMEOUT = 5.0
 _NO_MENTIONS: dict[str, Any] = {"parse": []}  # what AllowedMentions.none() sends
 _COLOUR = 0x2B6CB0
 # Rendered texts are cached: the same agenda lines go out in answer after answer. Long
@@ -205,18 +208,13 @@ def embed_data(card: Card) -> dict[str, Any]:
     return data
 
 
-def render_embed(card: Card) -> discord.Embed:
-    """A card as a discord.py embed (see `embed_data`)."""
-    return discord.Embed.from_dict(embed_data(card))
-
-
 def custom_id(button: Button) -> str:
     """The component id that brings a press back as an Action (Discord allows 100)."""
     return f"{button.action_id}|{button.value}"[:100]
 
 
 def components_data(buttons: Sequence[Button]) -> list[dict[str, Any]]:
-    """Buttons as Discord's component JSON: rows of five, at most 25, as `render_view`."""
+    """Buttons as Discord's component JSON: rows of five, at most 25."""
     items = [
         {
             "type": 2,
@@ -229,11 +227,10 @@ def components_data(buttons: Sequence[Button]) -> list[dict[str, Any]]:
     return [{"type": 1, "components": items[i : i + 5]} for i in range(0, len(items), 5)]
 
 
-def callback_data(reply: Reply, ephemeral: bool) -> tuple[dict[str, Any], list[str]] | None:
-    """The first message of `reply` as the JSON of an interaction callback, and the text
-    of the messages that follow it; None when it carries a file (sent as multipart)."""
-    if reply.file is not None:
-        return None
+def message_data(reply: Reply, *, ephemeral: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """The first message of `reply` as Discord's message JSON, and the text of the
+    messages that follow it (a text over 2,000 characters). The one renderer: answers,
+    follow-ups, posts and edits all send this JSON through discord.py's HTTP client."""
     chunks = split_content(render_text(reply.text)) if reply.text else []
     data: dict[str, Any] = {"allowed_mentions": _NO_MENTIONS}
     if chunks:
@@ -242,49 +239,41 @@ def callback_data(reply: Reply, ephemeral: bool) -> tuple[dict[str, Any], list[s
         data["embeds"] = [embed_data(reply.card)]
     if reply.buttons:
         data["components"] = components_data(reply.buttons)
-    if "content" not in data and "embeds" not in data:
+    if reply.file is not None:
+        data["attachments"] = [{"id": 0, "filename": reply.file.filename}]
+    if "content" not in data and "embeds" not in data and reply.file is None:
         data["content"] = "\u200b"  # Discord refuses an empty message
     if ephemeral:
         data["flags"] = _EPHEMERAL
     return data, chunks[1:]
 
 
-def render_view(buttons: Sequence[Button]) -> discord.ui.View | None:
-    """Buttons as a row of components; presses come back through on_interaction."""
-    if not buttons:
-        return None
-    view = discord.ui.View(timeout=None)
-    for b in buttons[:25]:
-        view.add_item(
-            discord.ui.Button(
-                label=_clip(b.label, 80),
-                custom_id=custom_id(b),
-                style=_STYLES.get(b.style, discord.ButtonStyle.secondary),
-            )
-        )
-    return view
+def replacement_data(reply: Reply) -> dict[str, Any]:
+    """JSON that replaces a message whole: what the new version lacks goes (an answered
+    question's card loses its vote button). Files stay as they were."""
+    data, _ = message_data(reply)
+    data.pop("attachments", None)
+    data.setdefault("content", None)
+    data.setdefault("embeds", [])
+    data.setdefault("components", [])
+    return data
 
 
-def message_parts(reply: Reply) -> list[dict[str, Any]]:
-    """The keyword arguments of each message that carries `reply` (usually one)."""
-    chunks = split_content(render_text(reply.text)) if reply.text else []
-    first: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
-    if chunks:
-        first["content"] = chunks[0]
-    if reply.card is not None:
-        first["embed"] = render_embed(reply.card)
-    view = render_view(reply.buttons)
-    if view is not None:
-        first["view"] = view
-    if reply.file is not None:
-        first["file"] = discord.File(io.BytesIO(reply.file.data), filename=reply.file.filename)
-    rest = [
-        {"content": chunk, "allowed_mentions": discord.AllowedMentions.none()}
-        for chunk in chunks[1:]
+def request_params(payload: dict[str, Any], file: Attachment | None) -> MultipartParameters:
+    """discord.py's request parameters: JSON, or multipart with `payload_json` and a file."""
+    if file is None:
+        return MultipartParameters(payload, None, None)
+    upload = discord.File(io.BytesIO(file.data), filename=file.filename)
+    form: list[dict[str, Any]] = [
+        {"name": "payload_json", "value": orjson.dumps(payload).decode()},
+        {
+            "name": "files[0]",
+            "value": upload.fp,
+            "filename": upload.filename,
+            "content_type": "application/octet-stream",
+        },
     ]
-    if "content" not in first and "embed" not in first and "file" not in first:
-        first["content"] = "\u200b"  # Discord refuses an empty message
-    return [first, *rest]
+    return MultipartParameters(payload, form, [upload])
 
 
 # ---- commands -------------------------------------------------------------------------
@@ -347,96 +336,6 @@ def nonce_for(key: str) -> str:
 # ---- the adapter ----------------------------------------------------------------------
 
 
-class _NoResponse:
-    """What discord.HTTPException reads of a response, when none came."""
-
-    status = 0
-    reason = "no response"
-
-
-def _error_body(response: Response) -> dict[str, Any] | str:
-    """Discord's JSON error body, or the text of whatever else answered."""
-    try:
-        data = orjson.loads(response.body)
-    except orjson.JSONDecodeError:
-        return response.body.decode("utf-8", "replace")[:500]
-    return data if isinstance(data, dict) else str(data)
-
-
-def _code(data: dict[str, Any] | str) -> int:
-    """Discord's error code in an error body, 0 when there is none."""
-    code = data.get("code") if isinstance(data, dict) else None
-    return code if isinstance(code, int) else 0
-
-
-def _retry_after(response: Response, data: dict[str, Any] | str) -> float:
-    """How long a 429 asks to wait: its body's `retry_after`, else the header; capped."""
-    value: Any = data.get("retry_after") if isinstance(data, dict) else None
-    if value is None:
-        value = response.headers.get("retry-after", "1")
-    try:
-        return min(max(float(value), 0.0), 5.0)
-    except ValueError:
-        return 1.0
-
-
-def _http_error(response: Response, data: dict[str, Any] | str) -> discord.HTTPException:
-    """The discord.py exception its own client raises for this status."""
-    kind: type[discord.HTTPException] = discord.HTTPException
-    if response.status == 403:
-        kind = discord.Forbidden
-    elif response.status == 404:
-        kind = discord.NotFound
-    elif response.status >= 500:
-        kind = discord.DiscordServerError
-    # discord.py reads only `status` and `reason` of the response it is given; its type
-    # names aiohttp's or requests' response (Any where requests is not installed).
-    return kind(cast(Any, response), data)
-
-
-async def send_callback(
-    pool: Http1Pool, interaction_id: int, token: str, payload: dict[str, Any]
-) -> None:
-    """POST an interaction's callback through `pool`; raises discord.HTTPException.
-
-    Interaction callbacks are outside the bot's global rate limit and each has a bucket
-    of its own, so a 429 here is rare; it is waited out and the answer sent again, as
-    after a 5xx or a lost connection (twice at most). A repeat that Discord refuses with
-    40060 (already acknowledged) means an earlier attempt arrived after all: that is
-    success, not an error.
-    """
-    path = f"/interactions/{interaction_id}/{quote(token, safe='')}/callback"
-    body = orjson.dumps(payload)
-    failures = 0
-    repeated = False  # an earlier attempt may have reached Discord
-    while True:
-        try:
-            response = await pool.request("POST", path, body, _JSON, resend_if_stale=True)
-        except (HTTPError, TimeoutError) as exc:
-            failures += 1
-            repeated = repeated or not isinstance(exc, HTTPError) or exc.sent
-            if failures > _CALLBACK_RETRIES:
-                raise discord.HTTPException(
-                    cast(Any, _NoResponse()),
-                    f"no answer: {exc}",
-                ) from exc
-            continue
-        if response.status < 300:
-            return
-        data = _error_body(response)
-        if (repeated or response.resent) and _code(data) == _ALREADY_ACKNOWLEDGED:
-            return  # the earlier attempt did arrive; this repeat is refused as a second
-        failures += 1
-        if response.status == 429 and failures <= _CALLBACK_RETRIES:
-            await asyncio.sleep(_retry_after(response, data))
-            continue
-        if response.status >= 500 and failures <= _CALLBACK_RETRIES:
-            repeated = True  # a 5xx may come after the callback was taken
-            await asyncio.sleep(0.1 * failures)
-            continue
-        raise _http_error(response, data)
-
-
 class DiscordAdapter:
     """Discord through a real discord.py client."""
 
@@ -459,14 +358,11 @@ class DiscordAdapter:
         self._channel_names: dict[str, int] = {}
         self._limiter = RateLimiter(settings.requests_per_second, settings.request_burst)
         self.synced: list[dict[str, Any]] = []
-        self._callbacks: Http1Pool | None = None  # made on first use, on the running loop
 
     # lifecycle
     async def start(self) -> None:
         """Log in, connect to the gateway, sync the commands; raises StartupError."""
-        # discord.py keeps both addresses as class attributes; there is one client.
-        discord.http.Route.BASE = self.settings.api_base.rstrip("/")
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.settings.gateway_url)
+        point_discord_py_at(self.settings.api_base, self.settings.gateway_url)
         try:
             await self.client.login(self.settings.token)
         except discord.LoginFailure as exc:
@@ -498,8 +394,6 @@ class DiscordAdapter:
     async def stop(self) -> None:
         """Close the gateway and HTTP sessions."""
         await self.client.close()
-        if self._callbacks is not None:
-            await self._callbacks.close()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
@@ -542,13 +436,14 @@ class DiscordAdapter:
     def _roles(self, interaction: discord.Interaction) -> frozenset[Role]:
         roles = {Role.PARTICIPANT}
         member = interaction.user
-        # Role ids come with every interaction; their names from the guild discord.py
-        # caches from GUILD_CREATE (sent after each IDENTIFY), so not for a guild it has
-        # not received (yet). The mapping in the event file may use either.
-        ids = {str(r) for r in getattr(member, "_roles", ())}
-        names = {r.name for r in getattr(member, "roles", ()) if hasattr(r, "name")}
+        # A member's roles, resolved from the guild discord.py caches from GUILD_CREATE
+        # (sent after each IDENTIFY); the event file may name a role or give its id.
+        held: set[str] = set()
+        for role in getattr(member, "roles", ()):
+            held.add(role.name)
+            held.add(str(role.id))
         for role_name, values in self.config.roles.items():
-            if any(v in ids or v in names for v in values):
+            if any(v in held for v in values):
                 roles.add(Role.parse(role_name))
         return frozenset(r for r in Role if r <= max(roles))
 
@@ -571,9 +466,10 @@ class DiscordAdapter:
 
         def defer() -> None:
             # Acknowledge now so the 3-second deadline is met; the answer follows later.
-            deferral.append(
-                loop.create_task(interaction.response.defer(ephemeral=ephemeral, thinking=True))
-            )
+            body: dict[str, Any] = {"type": _DEFERRED_CHANNEL_MESSAGE}
+            if ephemeral:
+                body["data"] = {"flags": _EPHEMERAL}
+            deferral.append(loop.create_task(self._callback(interaction, body)))
 
         timer = loop.call_later(wait, defer)
         try:
@@ -589,55 +485,96 @@ class DiscordAdapter:
             await self._respond(interaction, reply)
             return
         await deferral[0]  # raises if the defer was refused: nothing can follow it then
-        for part in message_parts(reply):
-            await interaction.followup.send(ephemeral=ephemeral, **part)
+        data_, more = message_data(reply, ephemeral=reply.ephemeral or reply.error or ephemeral)
+        await self._followup(interaction, data_, reply.file)
+        await self._rest(interaction, more, ephemeral)
 
     async def _respond(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """The first answer to an interaction (a message), then the rest as follow-ups."""
         ephemeral = reply.ephemeral or reply.error
-        rendered = callback_data(reply, ephemeral)
-        if rendered is None:  # a file: discord.py builds the multipart request
-            parts = message_parts(reply)
-            await interaction.response.send_message(ephemeral=ephemeral, **parts[0])
-            rest = parts[1:]
-        else:
-            data, more = rendered
-            await self._answer(interaction, {"type": _CHANNEL_MESSAGE, "data": data})
-            none = discord.AllowedMentions.none()
-            rest = [{"content": chunk, "allowed_mentions": none} for chunk in more]
-        for part in rest:
-            await interaction.followup.send(ephemeral=ephemeral, **part)
+        data, more = message_data(reply, ephemeral=ephemeral)
+        await self._callback(interaction, {"type": _CHANNEL_MESSAGE, "data": data}, reply.file)
+        await self._rest(interaction, more, ephemeral)
 
-    async def _answer(self, interaction: discord.Interaction, payload: dict[str, Any]) -> None:
-        """Send an interaction's callback as JSON we rendered ourselves (`send_callback`).
+    async def _rest(self, interaction: discord.Interaction, chunks: list[str], eph: bool) -> None:
+        for chunk in chunks:
+            data: dict[str, Any] = {"content": chunk, "allowed_mentions": _NO_MENTIONS}
+            if eph:
+                data["flags"] = _EPHEMERAL
+            await self._followup(interaction, data, None)
 
-        `interaction.response.send_message` would build discord.py objects (a View, an
-        Embed) only to turn them into this JSON, ask for the created message back
-        (`with_response`) and parse it into a Message; and aiohttp's client would spend
-        about as much CPU again on the request. Under a burst of commands that was over
-        half of what a command cost.
+    async def _callback(
+        self,
+        interaction: discord.Interaction,
+        body: dict[str, Any],
+        file: Attachment | None = None,
+    ) -> None:
+        """An interaction's one callback, through discord.py's HTTP client.
+
+        The route names the interaction as discord.py's own webhook routes do, so each
+        interaction has a rate-limit bucket of its own (as on Discord) rather than all
+        callbacks waiting in one. discord.py waits out a 429 and repeats a request after
+        a 5xx or a reset connection; a repeat that Discord refuses with 40060 (already
+        acknowledged) means the first attempt did arrive, so that is success.
         """
-        if self._callbacks is None:
-            # An answer later than 3 s is refused anyway: do not wait long for one.
-            self._callbacks = Http1Pool(
-                self.settings.api_base, user_agent=self.client.http.user_agent, timeout=5.0
+        route = Route(
+            "POST",
+            "/interactions/{webhook_id}/{webhook_token}/callback",
+            webhook_id=interaction.id,
+            webhook_token=interaction.token,
+        )
+        try:
+            async with asyncio.timeout(_CALLBACK_TIMEOUT):
+                await self._request(route, request_params(body, file))
+        except discord.HTTPException as exc:
+            if exc.code != _ALREADY_ACKNOWLEDGED:
+                raise
+            # Either discord.py's repeat after a 5xx found its first attempt taken, or
+            # something else answered first: nothing to send again either way.
+            log.warning(
+                "discord: interaction %s was already answered (40060); not sent again",
+                interaction.id,
             )
-        await send_callback(self._callbacks, interaction.id, interaction.token, payload)
-        # What send_message would record: discord.py refuses a second response itself.
-        interaction.response._response_type = discord.InteractionResponseType.channel_message
+        except TimeoutError:
+            raise discord.HTTPException(cast(Any, _NoAnswer()), "no answer in time") from None
+
+    async def _followup(
+        self, interaction: discord.Interaction, data: dict[str, Any], file: Attachment | None
+    ) -> None:
+        """A message after the first answer (or the answer after a defer)."""
+        route = Route(
+            "POST",
+            "/webhooks/{webhook_id}/{webhook_token}",
+            webhook_id=interaction.application_id,
+            webhook_token=interaction.token,
+        )
+        await self._request(route, request_params(data, file), params={"wait": "true"})
+
+    async def _request(self, route: Route, prepared: MultipartParameters, **extra: Any) -> Any:
+        with prepared:  # closes the file, if any, once sent
+            if prepared.files:
+                return await self.client.http.request(
+                    route, files=prepared.files, form=prepared.multipart, **extra
+                )
+            return await self.client.http.request(route, json=prepared.payload, **extra)
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
         spec = self.core.spec(str(data.get("name", "")))
         focused = next((o for o in data.get("options", []) if o.get("focused")), None)
         opt = spec.option(str(focused["name"])) if spec and focused else None
-        choices: list[app_commands.Choice[str]] = []
+        choices: list[dict[str, str]] = []
         if opt is not None and opt.autocomplete and focused is not None:
             user, _, _ = self._who(interaction)
             pairs = await self.core.suggest(
                 opt.autocomplete, str(focused.get("value", "")), user, str(interaction.locale)
             )
-            choices = [app_commands.Choice(name=label, value=value) for label, value in pairs]
-        await interaction.response.autocomplete(choices[:25])
+            choices = [
+                {"name": _clip(label, 100), "value": value[:100]} for label, value in pairs[:25]
+            ]
+        await self._callback(
+            interaction, {"type": _AUTOCOMPLETE_RESULT, "data": {"choices": choices}}
+        )
 
     async def _component(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
@@ -648,12 +585,8 @@ class DiscordAdapter:
         message = interaction.message
         if message is not None and message.flags.ephemeral and not reply.error:
             # The asker's own answer: turn the page in place instead of adding a message.
-            part = message_parts(reply)[0]
-            part.pop("file", None)
-            part.setdefault("content", None)
-            part.setdefault("embed", None)
-            part.setdefault("view", None)
-            await interaction.response.edit_message(**part)
+            body = {"type": _UPDATE_MESSAGE, "data": replacement_data(reply)}
+            await self._callback(interaction, body)
             return
         await self._respond(
             interaction, Reply(reply.text, reply.card, reply.buttons, True, reply.file, reply.error)
@@ -689,8 +622,7 @@ class DiscordAdapter:
         self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True
     ) -> SentMessage:
         """Post to a mapped channel; with `key`, a retry returns the first message."""
-        target = self.client.get_partial_messageable(await self._channel_id(channel))
-        return await self._send(target, reply, key)
+        return await self._send(await self._channel_id(channel), reply, key)
 
     async def dm(
         self, user: UserRef, reply: Reply, *, key: str | None = None, first_attempt: bool = True
@@ -707,9 +639,8 @@ class DiscordAdapter:
                 raise self._delivery_error(exc) from exc
             channel_id = int(data["id"])
             self._dm_channels[user.id] = channel_id
-        target = self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
         try:
-            return await self._send(target, reply, key)
+            return await self._send(channel_id, reply, key)
         except DeliveryError as exc:
             if exc.code == _CLOSED_DMS:
                 await record_block(
@@ -724,37 +655,34 @@ class DiscordAdapter:
 
     async def edit(self, sent: SentMessage, reply: Reply) -> None:
         """Replace a message the bot sent."""
-        target = self.client.get_partial_messageable(int(sent.channel_id))
-        part = message_parts(reply)[0]
-        part.pop("file", None)
-        # What the new version lacks must go: an answered card loses its vote button.
-        part.setdefault("content", None)
-        part.setdefault("embed", None)
-        part.setdefault("view", None)
+        params = request_params(replacement_data(reply), None)
         try:
             await self._limiter.acquire()
-            await target.get_partial_message(int(sent.message_id)).edit(**part)
+            await self.client.http.edit_message(
+                int(sent.channel_id), int(sent.message_id), params=params
+            )
         except discord.HTTPException as exc:
             raise self._delivery_error(exc) from exc
 
-    async def _send(
-        self, target: discord.PartialMessageable, reply: Reply, key: str | None
-    ) -> SentMessage:
-        parts = message_parts(reply)
-        first: discord.Message | None = None
+    async def _send(self, channel_id: int, reply: Reply, key: str | None) -> SentMessage:
+        first, more = message_data(reply)
+        parts = [first, *({"content": c, "allowed_mentions": _NO_MENTIONS} for c in more)]
+        sent: SentMessage | None = None
         for i, part in enumerate(parts):
-            # discord.py sends enforce_nonce with every nonce: a retried create returns
-            # the message made the first time instead of a second one.
             if key:
+                # With enforce_nonce, a retried create returns the message made the first
+                # time instead of a second one.
                 part["nonce"] = nonce_for(f"{key}#{i}")
+                part["enforce_nonce"] = True
+            params = request_params(part, reply.file if i == 0 else None)
             try:
                 await self._limiter.acquire()
-                message = await target.send(**part)
+                message = await self.client.http.send_message(channel_id, params=params)
             except discord.HTTPException as exc:
                 raise self._delivery_error(exc) from exc
-            first = first or message
-        assert first is not None
-        return SentMessage(PLATFORM, str(first.channel.id), str(first.id))
+            sent = sent or SentMessage(PLATFORM, str(message["channel_id"]), str(message["id"]))
+        assert sent is not None
+        return sent
 
     @staticmethod
     def _delivery_error(exc: discord.HTTPException) -> DeliveryError:
@@ -762,6 +690,25 @@ class DiscordAdapter:
         return DeliveryError(
             f"Discord {exc.status} ({exc.code}): {exc.text}", permanent=permanent, code=exc.code
         )
+
+
+class _NoAnswer:
+    """What discord.HTTPException reads of a response, when none came in time."""
+
+    status = 0
+    reason = "no answer"
+
+
+def point_discord_py_at(api_base: str, gateway_url: str) -> None:
+    """Send discord.py's REST requests and gateway connection to these addresses.
+
+    discord.py has no setting for either: both are class attributes (`Route.BASE`,
+    `DiscordWebSocket.DEFAULT_GATEWAY`), so they are process-wide, set once at start.
+    Production uses Discord's own; tests (and a REST or gateway proxy) use others. This
+    is the one place the adapter reaches into discord.py beyond its public API.
+    """
+    Route.BASE = api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 def application_id_from_token(token: str) -> str | None:
