@@ -264,6 +264,7 @@ async def test_a_slow_handler_is_deferred_then_followed_up(start: Start, core: C
     follow = await fake.wait_for(lambda r: r.route.startswith("POST /webhooks"))
     assert follow.json["content"] == "finally"
     assert follow.status < 300
+    assert len(pending.callbacks) == 1  # the defer was the one callback; the rest follows
 
 
 async def test_channel_post_with_nonce_is_not_duplicated(start: Start) -> None:

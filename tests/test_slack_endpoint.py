@@ -16,8 +16,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from slack_sdk.errors import SlackApiError
 
+from bot.adapters.base import DeliveryError, StartupError
 from bot.adapters.slack_adapter import SlackAdapter, SlackSettings
+from bot.adapters.slack_errors import slack_problem
 from bot.core import Core
 from bot.i18n import L
 from bot.model import Reply, Role
@@ -309,3 +312,53 @@ async def test_roles_last_known_survive_a_failed_look_up(core: Core) -> None:
                 slack.garble_next("usergroups.list", how)
                 again = await slack.send_command(url, "/gated", user_id="U9")
                 assert again.status == 200 and "for moderators" in again.body, how
+
+
+@pytest.mark.parametrize("how", ["text-405", "html-502", "bad-json", "drop"])
+async def test_garbage_at_start_and_on_delivery_is_one_clear_line(core: Core, how: str) -> None:
+    """auth.test at start and chat.postMessage later, answered by something not Slack:
+    a start-up error in one line, and a delivery error the outbox retries."""
+    async with FakeSlack(
+        signing_secret=SECRET, bot_token=BOT_TOKEN, channels={"announcements": "C0ANNOUNCE"}
+    ) as slack:
+        settings = SlackSettings(
+            bot_token=BOT_TOKEN, signing_secret=SECRET, api_base=slack.api_base
+        )
+        adapter = SlackAdapter(core, settings, PlatformConfig())
+        slack.garble_next("auth.test", how)
+        with pytest.raises(StartupError, match="cannot check SLACK_BOT_TOKEN") as refused:
+            await adapter.start()
+        assert "\n" not in str(refused.value) and len(str(refused.value)) < 300
+        await adapter.start()  # Slack is back
+        try:
+            slack.garble_next("chat.postMessage", how)
+            with pytest.raises(DeliveryError) as failed:
+                await adapter.post("C0ANNOUNCE", Reply("hello"))
+            assert not failed.value.permanent  # worth another try
+            assert "\n" not in str(failed.value)
+        finally:
+            await adapter.stop()
+
+
+def test_slack_problems_are_read_from_any_answer() -> None:
+    class Response:
+        def __init__(self, data: Any, status: int) -> None:
+            self.data, self.status_code = data, status
+
+    cases: list[tuple[Any, str, str]] = [
+        (
+            SlackApiError("x", Response({"ok": False, "error": "channel_not_found"}, 200)),
+            "channel_not_found",
+            "channel_not_found",
+        ),
+        (SlackApiError("x", Response("<html>502 Bad Gateway</html>", 502)), "", "HTTP 502"),
+        (SlackApiError("x", Response("", 405)), "", "an empty answer"),
+        (aiohttp.ServerDisconnectedError(), "", "no answer"),
+        (TimeoutError(), "", "no answer in time"),
+        ({"ok": False, "error": "ratelimited"}, "ratelimited", "ratelimited"),
+        ("plain text " * 100, "", "not Slack's JSON"),
+    ]
+    for given, code, text in cases:
+        problem = slack_problem(given)
+        assert problem.code == code and text in problem.text, given
+        assert "\n" not in problem.text and len(problem.text) < 200
