@@ -3,7 +3,7 @@
 `browser_page` (registered for every test in conftest.py) yields a fresh page; with no
 chromium on the machine the test fails and says how to install it. `save_screenshot`
 keeps a PNG in test-artifacts/ at the top of the repository, which CI keeps.
-See ../shared/BROWSER-TESTS.md: never `playwright install`, no extra launch arguments.
+See docs/testing.md: never `playwright install`, no extra launch arguments.
 """
 
 from __future__ import annotations

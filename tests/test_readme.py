@@ -49,3 +49,22 @@ def test_dockerfile_runs_as_non_root_with_a_volume_and_healthcheck() -> None:
     assert "FROM python:3.11-slim" in docker
     assert "USER forumbot" in docker and 'VOLUME ["/data"]' in docker
     assert "HEALTHCHECK" in docker and "/healthz" in docker
+
+
+def test_the_repository_stands_alone() -> None:
+    """A clone has no ../shared: nothing tracked links outside the repository, and the
+    documents README points to exist."""
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    outside = [
+        name
+        for name in tracked
+        if name.endswith((".md", ".py", ".toml", ".yaml", ".cfg", "Dockerfile", "run"))
+        and "../shared" in (ROOT / name).read_text(encoding="utf-8", errors="replace")
+        and name != "tests/test_readme.py"
+    ]
+    assert outside == []
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for link in re.findall(r"\]\(((?!https?:)[^)#]+)\)", readme):
+        assert (ROOT / link).exists(), link
