@@ -7,10 +7,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from babel import Locale
 
 from bot.i18n import Translator, normalise_language
-from bot.i18n.messages import MESSAGES
+from bot.i18n.messages import MESSAGES, Plural
 from commands import ALL
+
+
+def forms(text: str | Plural) -> list[str]:
+    """Every form of a message: one, or one per plural category."""
+    return list(text.forms.values()) if isinstance(text, Plural) else [text]
 
 
 def fields(text: str) -> set[str]:
@@ -21,8 +27,42 @@ def fields(text: str) -> set[str]:
 def test_both_languages_with_the_same_placeholders(key: str) -> None:
     texts = MESSAGES[key]
     assert set(texts) == {"en", "ko"}
-    assert texts["en"].strip() and texts["ko"].strip()
-    assert fields(texts["en"]) == fields(texts["ko"]), key
+    wanted = fields(forms(texts["en"])[0])
+    for lang in ("en", "ko"):
+        for form in forms(texts[lang]):
+            assert form.strip(), (key, lang)
+            assert fields(form) == wanted, (key, lang, form)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_plural_messages_give_exactly_their_languages_cldr_forms(lang: str) -> None:
+    rule = Locale.parse(lang).plural_form
+    categories = set(rule.tags) | {"other"}
+    for key, texts in MESSAGES.items():
+        text = texts[lang]
+        if isinstance(text, Plural):
+            assert set(text.forms) == categories, (key, lang)
+            assert all(text.count in fields(form) for form in text.forms.values()), key
+        # An English count never hedges with "(s)": its message declares its forms.
+        assert not any("(s)" in form for form in forms(text)), (key, lang)
+
+
+def test_counts_read_as_english_and_korean_say_them() -> None:
+    en = Translator("en", ZoneInfo("UTC"))
+    ko = Translator("ko", ZoneInfo("UTC"))
+    assert en("qa.votes", votes=1) == "▲ 1 vote"
+    assert en("qa.votes", votes=0) == "▲ 0 votes"
+    assert en("qa.votes", votes=2) == "▲ 2 votes"
+    assert en("qa.voted", id=3, votes=1) == "Up-voted #3: 1 vote."
+    assert en("search.title", count=1, query="anode") == "1 result for 'anode'"
+    assert en("search.title", count=12, query="anode") == "12 results for 'anode'"
+    assert en("reload.done", count=1).startswith("The agenda is reloaded: 1 change,")
+    assert en("ics.mine", count=1).startswith("Your 1 session (the one you set /remind for)")
+    assert en("ics.all", count=1).startswith("The whole programme, 1 session,")
+    assert en("qa.exported", count=1, title="x") == '1 question of "x".'
+    assert en("agenda.bad_day_number", value=3, count=1).endswith("the event has 1 day.")
+    # Korean counts have one form.
+    assert ko("qa.votes", votes=1) == "▲ 추천 1" and ko("qa.votes", votes=5) == "▲ 추천 5"
 
 
 def test_every_command_and_option_is_described_in_both_languages() -> None:

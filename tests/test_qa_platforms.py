@@ -397,7 +397,7 @@ async def test_one_queue_approved_on_slack_votes_from_both_add_up(start: Start) 
     ed = world.d_user("ed")
     voted = await world.d_press(d_card["id"], f"qa.vote|{d_qid}", user=ed)
     assert voted["type"] == 4 and voted["data"]["flags"] & 64
-    assert f"Up-voted #{d_qid}: 1 votes." in voted["data"]["content"]
+    assert f"Up-voted #{d_qid}: 1 vote." in voted["data"]["content"]
     _, s_voted = await world.s_press(s_card, "qa.vote#0", str(d_qid), "U0FRAN")
     assert f"Up-voted #{d_qid}: 2 votes." in slack_text(s_voted.body["blocks"])
     assert s_voted.body["response_type"] == "ephemeral"

@@ -365,7 +365,7 @@ async def test_reload_with_a_broken_file_changes_nothing(
     reply = await world.core.dispatch_text(
         "slack", "/agenda-reload", organiser, ChannelRef("slack", "c"), roles
     )
-    assert reply.error and "problem(s), so nothing changed" in plain(reply.text)
+    assert reply.error and "problems, so nothing changed" in plain(reply.text)
     assert world.core.agenda is before
     assert build_agenda(event_config).sessions == before.sessions
 

@@ -1,10 +1,27 @@
 """Every message the bot says, in English and Korean side by side.
 
 Keeping both languages in one entry means neither can be forgotten; a test checks that
-both use the same placeholders. Placeholders follow str.format.
+both use the same placeholders. Placeholders follow str.format. A text whose words follow
+a number is a `Plural` with one form per CLDR plural category of its language.
 """
 
-MESSAGES: dict[str, dict[str, str]] = {
+
+class Plural:
+    """A text whose words follow the number in placeholder `count`, one form per CLDR
+    plural category of its language (English: one, other). Korean has one form for every
+    number, so its texts stay plain strings."""
+
+    __slots__ = ("count", "forms")
+
+    def __init__(self, count: str, **forms: str) -> None:
+        self.count = count
+        self.forms = forms
+
+    def __repr__(self) -> str:
+        return f"Plural({self.count!r}, {self.forms!r})"
+
+
+MESSAGES: dict[str, dict[str, str | Plural]] = {
     # Roles
     "role.participant": {"en": "participants", "ko": "참가자"},
     "role.moderator": {"en": "moderators", "ko": "진행자(모더레이터)"},
@@ -92,7 +109,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "1, 2, 2026-02-05, 오늘, 내일 처럼 입력해 주세요.",
     },
     "agenda.bad_day_number": {
-        "en": "There is no day {value}: the event has {count} days.",
+        "en": Plural(
+            "count",
+            one="There is no day {value}: the event has {count} day.",
+            other="There is no day {value}: the event has {count} days.",
+        ),
         "ko": "{value}일차는 없습니다. 행사는 {count}일간 열립니다.",
     },
     "agenda.not_event_day": {
@@ -165,7 +186,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "{query!r} 와(과) 일치하는 연사가 없습니다. 혹시 이분인가요: {hint}?",
     },
     "search.title": {
-        "en": "{count} result(s) for {query!r}",
+        "en": Plural(
+            "count", one="{count} result for {query!r}", other="{count} results for {query!r}"
+        ),
         "ko": "{query!r} 검색 결과 {count}건",
     },
     # Preferences
@@ -300,11 +323,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "일정에 변경 사항이 없습니다.",
     },
     "reload.done": {
-        "en": "The agenda is reloaded: {count} change(s), announced and re-planned.",
+        "en": Plural(
+            "count",
+            one="The agenda is reloaded: {count} change, announced and re-planned.",
+            other="The agenda is reloaded: {count} changes, announced and re-planned.",
+        ),
         "ko": "일정을 다시 불러왔습니다: 변경 {count}건을 안내하고 알림을 다시 예약했습니다.",
     },
     "reload.bad": {
-        "en": "The event file has {count} problem(s), so nothing changed. First: {first}",
+        "en": Plural(
+            "count",
+            one="The event file has {count} problem, so nothing changed. First: {first}",
+            other="The event file has {count} problems, so nothing changed. First: {first}",
+        ),
         "ko": "행사 파일에 문제가 {count}건 있어 아무것도 바꾸지 않았습니다. 첫 번째: {first}",
     },
     "runtime.off": {
@@ -330,7 +361,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # Live Q&A
     "qa.anonymous": {"en": "Anonymous", "ko": "익명"},
-    "qa.votes": {"en": "▲ {votes} votes", "ko": "▲ 추천 {votes}"},
+    "qa.votes": {
+        "en": Plural("votes", one="▲ {votes} vote", other="▲ {votes} votes"),
+        "ko": "▲ 추천 {votes}",
+    },
     "qa.status": {"en": "Status", "ko": "상태"},
     "qa.status.pending": {"en": "waiting for approval", "ko": "승인 대기"},
     "qa.status.approved": {"en": "approved", "ko": "승인됨"},
@@ -366,7 +400,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": '"{value}" 은(는) 질문 번호가 아닙니다.',
     },
     "qa.too_short": {
-        "en": "That question is too short: write at least {min} characters.",
+        "en": Plural(
+            "min",
+            one="That question is too short: write at least {min} character.",
+            other="That question is too short: write at least {min} characters.",
+        ),
         "ko": "질문이 너무 짧습니다. {min}자 이상 써 주세요.",
     },
     "qa.too_long": {
@@ -402,11 +440,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "같은 질문(#{id})은 이미 진행자가 거절했습니다.",
     },
     "qa.duplicate_voted": {
-        "en": "Someone already asked that (#{id}), so we counted your up-vote: {votes} votes.",
+        "en": Plural(
+            "votes",
+            one="Someone already asked that (#{id}), so we counted your up-vote: {votes} vote.",
+            other="Someone already asked that (#{id}), so we counted your up-vote: {votes} votes.",
+        ),
         "ko": "같은 질문(#{id})이 이미 있어 추천으로 반영했습니다. 추천 {votes}.",
     },
     "qa.duplicate_already": {
-        "en": "That question is already in (#{id}) with your up-vote: {votes} votes.",
+        "en": Plural(
+            "votes",
+            one="That question is already in (#{id}) with your up-vote: {votes} vote.",
+            other="That question is already in (#{id}) with your up-vote: {votes} votes.",
+        ),
         "ko": "같은 질문(#{id})이 이미 있고 회원님의 추천도 반영되어 있습니다. 추천 {votes}.",
     },
     "qa.asked_pending": {
@@ -437,16 +483,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "#{id} 질문은 추천할 수 없습니다.",
     },
     "qa.vote_again": {
-        "en": "You have already up-voted #{id} ({votes} votes); one vote per person.",
+        "en": Plural(
+            "votes",
+            one="You have already up-voted #{id} ({votes} vote); one vote per person.",
+            other="You have already up-voted #{id} ({votes} votes); one vote per person.",
+        ),
         "ko": "이미 #{id} 질문을 추천했습니다 (추천 {votes}). 한 사람당 한 번입니다.",
     },
-    "qa.voted": {"en": "Up-voted #{id}: {votes} votes.", "ko": "#{id} 추천 완료: 추천 {votes}."},
+    "qa.voted": {
+        "en": Plural(
+            "votes", one="Up-voted #{id}: {votes} vote.", other="Up-voted #{id}: {votes} votes."
+        ),
+        "ko": "#{id} 추천 완료: 추천 {votes}.",
+    },
     "qa.unvoted": {
-        "en": "Your vote on #{id} is withdrawn: {votes} votes.",
+        "en": Plural(
+            "votes",
+            one="Your vote on #{id} is withdrawn: {votes} vote.",
+            other="Your vote on #{id} is withdrawn: {votes} votes.",
+        ),
         "ko": "#{id} 추천을 취소했습니다: 추천 {votes}.",
     },
     "qa.not_voted": {
-        "en": "You had not up-voted #{id}; nothing changed ({votes} votes).",
+        "en": Plural(
+            "votes",
+            one="You had not up-voted #{id}; nothing changed ({votes} vote).",
+            other="You had not up-voted #{id}; nothing changed ({votes} votes).",
+        ),
         "ko": "#{id} 질문을 추천한 적이 없습니다. 변경 사항 없음 (추천 {votes}).",
     },
     "qa.list_title": {"en": "Questions: {title}", "ko": "질문 목록: {title}"},
@@ -533,7 +596,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ko": "#{id} 질문자는 이미 차단되어 있습니다.",
     },
     "qa.exported": {
-        "en": '{count} questions of "{title}".',
+        "en": Plural(
+            "count", one='{count} question of "{title}".', other='{count} questions of "{title}".'
+        ),
         "ko": '"{title}" 질문 {count}개.',
     },
     "qa.no_web": {
@@ -548,11 +613,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # /ics: calendar files
     "ics.all": {
-        "en": "The whole programme, {count} sessions, as a calendar file.",
+        "en": Plural(
+            "count",
+            one="The whole programme, {count} session, as a calendar file.",
+            other="The whole programme, {count} sessions, as a calendar file.",
+        ),
         "ko": "전체 일정 {count}개 세션을 캘린더 파일로 보냅니다.",
     },
     "ics.mine": {
-        "en": "Your {count} sessions (the ones you set /remind for) as a calendar file.",
+        "en": Plural(
+            "count",
+            one="Your {count} session (the one you set /remind for) as a calendar file.",
+            other="Your {count} sessions (the ones you set /remind for) as a calendar file.",
+        ),
         "ko": "내 세션 {count}개 (/remind 로 알림을 설정한 세션)를 캘린더 파일로 보냅니다.",
     },
     "ics.one": {

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_skeleton, get_timezone_name
 
-from bot.i18n.messages import MESSAGES
+from bot.i18n.messages import MESSAGES, Plural
 from bot.model import Stamp
 
 LANGUAGES = ("en", "ko")
@@ -70,8 +70,15 @@ class Translator:
 
     def __call__(self, key: str, **params: Any) -> str:
         """The message `key` in this reader's language, with `params` filled in."""
-        texts = MESSAGES[key]
-        return texts[self.lang].format(**params)
+        return self._template(key, params).format(**params)
+
+    def _template(self, key: str, params: dict[str, Any]) -> str:
+        """The message's text; for a count, the form CLDR's plural rules choose for it."""
+        text = MESSAGES[key][self.lang]
+        if isinstance(text, Plural):
+            category = self.locale.plural_form(params[text.count])
+            return text.forms.get(category, text.forms["other"])
+        return text
 
     def pick(self, text: L) -> str:
         """The reader's language of a bilingual text."""
