@@ -25,7 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.agenda import Agenda, Session
 from bot.agenda.changes import CANCELLED, MOVED, NEW, RETITLED, ROOM, Change
 from bot.clock import Clock
-from bot.i18n import L, Translator
+from bot.i18n import LANGUAGES, L, Translator
 from bot.model import Card, Field, Reply, Text
 from bot.store import Store, get_prefs
 from bot.store import announcements as ann
@@ -110,31 +110,32 @@ def reminder_reply(agenda: Agenda, s: Session, now: datetime, t: Translator | No
 
 
 def update_reply(agenda: Agenda, changes: list[Change], t: Translator | None) -> Reply:
-    """A schedule update listing each change, new times as stamps."""
-    tr, say, pick = _voice(agenda, t)
+    """A schedule update listing each change, new times as stamps: in one reader's
+    language (a DM), or a full line in each language, one under the other (a channel)."""
+    voices = [t] if t is not None else [_t(lang, agenda.event.timezone) for lang in LANGUAGES]
     lines: list[Text] = []
     for c in changes:
-        if c.kind == MOVED and c.new:
-            lines.append(
-                (
-                    say("update.moved", title=pick(c.new.title)),
-                    *tr.stamp_span(c.new.start, c.new.end),
-                )
-            )
-        elif c.kind == ROOM and c.new:
-            room = agenda.rooms.get(c.new.room or "")
-            lines.append(
-                say("update.room", title=pick(c.new.title), room=pick(room.name) if room else "-")
-            )
-        elif c.kind == RETITLED and c.old and c.new:
-            lines.append(say("update.retitled", old=pick(c.old.title), new=pick(c.new.title)))
-        elif c.kind == NEW and c.new:
-            lines.append(
-                (say("update.new", title=pick(c.new.title)), *tr.stamp_span(c.new.start, c.new.end))
-            )
-        elif c.kind == CANCELLED and c.old:
-            lines.append(say("update.cancelled", title=pick(c.old.title)))
-    return Reply(card=Card(say("update.title"), lines=tuple(lines)), ephemeral=False)
+        for v in voices:
+            line = _change_line(agenda, c, v)
+            if line:
+                lines.append(line)
+    title = t("update.title") if t is not None else both("update.title")
+    return Reply(card=Card(title, lines=tuple(lines)), ephemeral=False)
+
+
+def _change_line(agenda: Agenda, c: Change, t: Translator) -> Text:
+    """One change in one language, "" when the change has nothing to say."""
+    if c.kind in (MOVED, NEW) and c.new:
+        key = "update.moved" if c.kind == MOVED else "update.new"
+        return t.rich(key, title=t.pick(c.new.title), when=t.stamp_span(c.new.start, c.new.end))
+    if c.kind == ROOM and c.new:
+        room = agenda.rooms.get(c.new.room or "")
+        return t("update.room", title=t.pick(c.new.title), room=t.pick(room.name) if room else "-")
+    if c.kind == RETITLED and c.old and c.new:
+        return t("update.retitled", old=t.pick(c.old.title), new=t.pick(c.new.title))
+    if c.kind == CANCELLED and c.old:
+        return t("update.cancelled", title=t.pick(c.old.title))
+    return ""
 
 
 def announcement_reply(text: str) -> Reply:

@@ -15,9 +15,10 @@ import pytest_asyncio
 
 from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings
 from bot.adapters.slack_adapter import SlackAdapter, SlackSettings
-from bot.agenda import Agenda
+from bot.agenda import Agenda, Session
 from bot.clock import SimulatedClock
 from bot.core import Core
+from bot.i18n import L
 from bot.model import Action, ChannelRef, Role, UserRef, plain
 from bot.runtime import Runtime
 from bot.settings import EventConfig, PlatformConfig, build_agenda
@@ -248,6 +249,52 @@ async def test_a_moved_session_is_announced_and_its_old_reminder_never_arrives(
     assert len([t for t in world.slack_texts(S_ANNOUNCE) if "Dialogue" in t]) == 1
     # Applying the same agenda again changes and announces nothing.
     assert await world.runtime.apply_agenda(moved) == []
+
+
+async def test_the_schedule_post_gives_each_language_its_full_line_with_the_time(
+    world: World,
+) -> None:
+    agenda = world.core.agenda
+    posters = L("Coffee Break and Posters", "휴식 및 포스터")
+    sessions = [
+        dataclasses.replace(s, title=posters, start=at("15:30"), end=at("16:00"))
+        if s.id == "break-day1"
+        else s
+        for s in agenda.sessions
+    ]
+    awards = Session("poster-awards", L("Poster Awards", "포스터 시상"), at("17:00"), at("17:30"))
+    changed = Agenda(agenda.event, agenda.rooms, agenda.people, [*sessions, awards])
+    assert [c.kind for c in await world.runtime.apply_agenda(changed)] == [
+        "moved",
+        "retitled",
+        "new",
+    ]
+    for sender in world.runtime.senders.values():
+        await sender.drain()
+    moved, end = int(at("15:30").timestamp()), int(at("16:00").timestamp())
+    new, new_end = int(at("17:00").timestamp()), int(at("17:30").timestamp())
+    (discord_post,) = world.discord_texts(D_SCHEDULE)
+    assert discord_post.splitlines()[2:] == [
+        f"Moved: Coffee Break and Posters, now <t:{moved}:f> - <t:{end}:t>",
+        f"시간 변경: 휴식 및 포스터, 변경된 시간 <t:{moved}:f> - <t:{end}:t>",
+        "Renamed: Coffee Break → Coffee Break and Posters",
+        "제목 변경: 휴식 → 휴식 및 포스터",
+        f"New: Poster Awards, <t:{new}:f> - <t:{new_end}:t>",
+        f"추가: 포스터 시상, <t:{new}:f> - <t:{new_end}:t>",
+    ]
+    (slack_post,) = world.slack_texts(S_SCHEDULE)
+    day_time = "{date_short_pretty} {time}"
+    for line in (
+        f"Moved: Coffee Break and Posters, now <!date^{moved}^{day_time}|Thu 5 Feb 15:30>"
+        f" - <!date^{end}^{{time}}|16:00>",
+        f"시간 변경: 휴식 및 포스터, 변경된 시간 <!date^{moved}^{day_time}|2월 5일 (목) 15:30>"
+        f" - <!date^{end}^{{time}}|16:00>",
+        f"New: Poster Awards, <!date^{new}^{day_time}|Thu 5 Feb 17:00>"
+        f" - <!date^{new_end}^{{time}}|17:30>",
+        f"추가: 포스터 시상, <!date^{new}^{day_time}|2월 5일 (목) 17:00>"
+        f" - <!date^{new_end}^{{time}}|17:30>",
+    ):
+        assert line in slack_post.splitlines(), (line, slack_post)
 
 
 def _move(agenda: Agenda, session_id: str, by: timedelta) -> Agenda:

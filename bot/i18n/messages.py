@@ -228,13 +228,16 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
     "reminder.soon": {"en": "Starting in {minutes} min", "ko": "{minutes}분 후 시작"},
     "reminder.now": {"en": "Starting now", "ko": "지금 시작합니다"},
     "update.title": {"en": "Schedule update", "ko": "일정 변경 안내"},
-    "update.moved": {"en": "Moved: {title}, now ", "ko": "시간 변경: {title}, 변경된 시간 "},
+    "update.moved": {
+        "en": "Moved: {title}, now {when}",
+        "ko": "시간 변경: {title}, 변경된 시간 {when}",
+    },
     "update.room": {
         "en": "Room changed: {title}, now in {room}",
         "ko": "장소 변경: {title}, 변경된 장소 {room}",
     },
     "update.retitled": {"en": "Renamed: {old} → {new}", "ko": "제목 변경: {old} → {new}"},
-    "update.new": {"en": "New: {title}, ", "ko": "추가: {title}, "},
+    "update.new": {"en": "New: {title}, {when}", "ko": "추가: {title}, {when}"},
     "update.cancelled": {"en": "Cancelled: {title}", "ko": "취소: {title}"},
     "update.yours": {
         "en": "A session you asked to be reminded of has changed.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -12,7 +13,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton, get_timezone_name
 
 from bot.i18n.messages import MESSAGES, Plural
-from bot.model import Stamp
+from bot.model import Stamp, Text
 
 LANGUAGES = ("en", "ko")
 
@@ -60,6 +61,20 @@ def _short_day(lang: str, day: date) -> str:
     return str(format_skeleton("MMMEd", day, locale=_locale(lang)))
 
 
+def _joined(pieces: list[str | Stamp]) -> Text:
+    """Pieces with neighbouring strings joined and empty ones dropped; a plain string when
+    there is no stamp among them."""
+    out: list[str | Stamp] = []
+    for piece in pieces:
+        if isinstance(piece, str) and out and isinstance(out[-1], str):
+            out[-1] += piece
+        elif piece != "":
+            out.append(piece)
+    if all(isinstance(p, str) for p in out):
+        return "".join(p for p in out if isinstance(p, str))
+    return tuple(out)
+
+
 class Translator:
     """Messages and dates for one reader: their language and their time zone."""
 
@@ -71,6 +86,26 @@ class Translator:
     def __call__(self, key: str, **params: Any) -> str:
         """The message `key` in this reader's language, with `params` filled in."""
         return self._template(key, params).format(**params)
+
+    def rich(self, key: str, **params: Any) -> Text:
+        """The message `key` as a text whose placeholders may hold stamps or runs of text
+        and stamps (`stamp_span`): moments that Discord and Slack render in each reader's
+        zone, where they stand in the sentence."""
+        formatter = string.Formatter()
+        pieces: list[str | Stamp] = []
+        for literal, name, spec, conversion in formatter.parse(self._template(key, params)):
+            pieces.append(literal)
+            if name is None:
+                continue
+            value = params[name]
+            if isinstance(value, Stamp):
+                pieces.append(value)
+            elif isinstance(value, tuple):
+                pieces.extend(value)
+            else:
+                value = formatter.convert_field(value, conversion)
+                pieces.append(formatter.format_field(value, spec or ""))
+        return _joined(pieces)
 
     def _template(self, key: str, params: dict[str, Any]) -> str:
         """The message's text; for a count, the form CLDR's plural rules choose for it."""
