@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from bot.agenda import Found, Session
 from bot.context import Context, UserError
 from bot.i18n import L
-from bot.model import Button, Card, Reply, Text
+from bot.model import Button, Card, Reply, Stamp, Text
 from bot.registry import Option, action, command
 from commands.render import (
     minutes_until,
+    moment,
     person_label,
     session_card,
     session_line,
@@ -159,18 +160,19 @@ async def now(ctx: Context) -> Reply:
     return Reply(_nothing_now(ctx))
 
 
-def _nothing_now(ctx: Context) -> str:
+def _nothing_now(ctx: Context) -> Text:
     t = ctx.t
     at = ctx.clock.now()
     sessions = ctx.agenda.sessions
     if not sessions:
         return t("agenda.no_sessions")
     if at < sessions[0].start:
-        return t("agenda.not_started", when=t.date_time(sessions[0].start))
+        first = sessions[0].start
+        return t.rich("agenda.not_started", when=Stamp(first, "f", t.date_time(first)))
     nxt = ctx.agenda.next_start(at)
     if not nxt:
         return t("agenda.over")
-    return t("agenda.nothing_now", title=t.pick(nxt[0].title), when=t.time(nxt[0].start))
+    return t.rich("agenda.nothing_now", title=t.pick(nxt[0].title), when=moment(ctx, nxt[0].start))
 
 
 async def home(ctx: Context) -> Reply:
@@ -180,7 +182,10 @@ async def home(ctx: Context) -> Reply:
     lines: list[Text] = []
     running = ctx.agenda.running(at)
     lines.append(t("agenda.now_title"))
-    lines += [("    ", *session_line(ctx, s)) for s in running] or ["    " + _nothing_now(ctx)]
+    idle = _nothing_now(ctx)
+    lines += [("    ", *session_line(ctx, s)) for s in running] or [
+        ("    ", *((idle,) if isinstance(idle, str) else idle))
+    ]
     lines.append(t("agenda.next_title"))
     lines += [("    ", *session_line(ctx, s, with_date=True)) for s in ctx.agenda.next_start(at)]
     lines.append(t("home.hint"))

@@ -9,14 +9,24 @@ from bot.agenda import Person, Session
 from bot.context import Context
 from bot.model import Card, Field, Stamp, Text
 
+# Platforms that render a stamp in each reader's own zone (Discord's <t:…>, Slack's
+# <!date^…>): the bot cannot know that zone, so it names none and dates every start.
+LOCALISING_PLATFORMS = frozenset({"discord", "slack"})
+
+
+def localises(ctx: Context) -> bool:
+    """Whether this reader's platform shows stamps in the reader's own zone."""
+    return ctx.platform in LOCALISING_PLATFORMS
+
 
 def when(ctx: Context, s: Session, *, with_date: bool = False) -> tuple[str | Stamp, ...]:
     """A session's time span in the reader's zone; with the date when it is needed."""
     t = ctx.t
     # Hot path (a day of an agenda is hundreds of lines): convert each moment once.
     start_local, end_local = s.start.astimezone(t.tz), s.end.astimezone(t.tz)
-    # A reader abroad may see a session on another calendar day than the event's.
-    first_dated = with_date or start_local.date() != ctx.agenda.event_day(s)
+    # A reader abroad may see a session on another calendar day than the event's; where
+    # the platform picks the zone, any reader may be abroad.
+    first_dated = with_date or localises(ctx) or start_local.date() != ctx.agenda.event_day(s)
     last_dated = end_local.date() != start_local.date()
     return (
         Stamp(
@@ -84,9 +94,20 @@ def session_list(
     return tuple(session_line(ctx, s, with_date=with_date) for s in sessions)
 
 
+def moment(ctx: Context, at: datetime) -> Stamp:
+    """A moment in a sentence: its time, with the date where the reader's day may differ
+    from today's (always where the platform picks the reader's zone)."""
+    t = ctx.t
+    local = t.local(at)
+    dated = localises(ctx) or local.date() != t.local(ctx.clock.now()).date()
+    return Stamp(at, "f" if dated else "t", t.local_text(local, with_date=dated))
+
+
 def zone_note(ctx: Context, at: datetime | None = None) -> str:
     """Which zone the times are in, and how to change it."""
     t = ctx.t
+    if localises(ctx):
+        return t("agenda.zone_local")
     zone = t.zone_name(at or ctx.clock.now())
     if t.tz.key == ctx.event_tz.key:
         return t("agenda.zone_event", zone=zone)

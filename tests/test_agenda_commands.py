@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+import re
+from datetime import datetime, timedelta
 
 from bot.adapters.console import render
+from bot.adapters.discord_adapter import embed_data
+from bot.adapters.slack_adapter import render_blocks
 from bot.clock import SimulatedClock
 from bot.core import Core
-from bot.model import Action, plain
+from bot.model import Action, ChannelRef, Reply, Stamp, UserRef, plain
 from tests.conftest import Person
 
 
@@ -189,3 +193,49 @@ async def test_invocation_locale_picks_korean_without_a_preference(alice: Person
     reply = await alice.say("/agenda 1", locale="ko")
     assert reply.card is not None and reply.card.title.startswith("1일차")
     assert "등록" in render(reply)
+
+
+async def say_on(core: Core, platform: str, line: str) -> Reply:
+    """A command typed by a reader on `platform`."""
+    user = UserRef(platform, "U1", "reader")
+    return await core.dispatch_text(platform, line, user, ChannelRef(platform, "C1", "general"))
+
+
+async def test_where_the_platform_localises_times_carry_their_date_and_no_event_zone_footer(
+    core: Core, clock: SimulatedClock
+) -> None:
+    dialogue = int(datetime.fromisoformat("2026-02-05T13:00:00+09:00").timestamp())
+    for platform in ("discord", "slack"):
+        for line in ("/agenda 1", "/session dialogue", "/next", "/now", "/speaker watanabe"):
+            reply = await say_on(core, platform, line)
+            assert reply.card is not None, (platform, line, reply.text)
+            footer = reply.card.footer
+            assert "KST" not in footer and "event's zone" not in footer, (platform, line)
+            assert "your own time zone" in footer, (platform, line)
+            if platform == "discord":
+                text = "\n".join(str(v) for v in embed_data(reply.card).values())
+                # A US reader's day differs from the event's: each start shows its date.
+                assert "<t:" in text and not re.search(r"<t:\d+:t> - ", text), (line, text)
+            else:
+                text = json.dumps(render_blocks(reply), ensure_ascii=False)
+                assert "<!date^" in text, line
+                assert not re.search(r"<!date\^\d+\^\{time\}\|[^>]*> - ", text), (line, text)
+        agenda = await say_on(core, platform, "/agenda 1")
+        assert agenda.card is not None
+        if platform == "discord":
+            assert f"<t:{dialogue}:f> - " in embed_data(agenda.card)["description"]
+    # Nothing runs at 18:00: the next session's time is a stamp with its date too.
+    clock.set(datetime.fromisoformat("2026-02-05T18:00:00+09:00"))
+    for platform in ("discord", "slack"):
+        idle = await say_on(core, platform, "/now")
+        assert isinstance(idle.text, tuple), idle.text
+        assert [p.style for p in idle.text if isinstance(p, Stamp)] == ["f"]
+
+
+async def test_the_terminal_keeps_the_event_zone_footer_and_dates_a_different_day(
+    alice: Person, clock: SimulatedClock
+) -> None:
+    assert "Times in the event's zone, KST (UTC+9)" in render(await alice.say("/agenda 1"))
+    clock.set(datetime.fromisoformat("2026-02-05T18:00:00+09:00"))
+    # Day 2's registration is next: tomorrow's time says which day it is.
+    assert "Registration at Fri 6 Feb 09:00" in plain((await alice.say("/now")).text)

@@ -128,6 +128,10 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "Times in the event's zone, {zone}. Set yours with /timezone.",
         "ko": "행사 현지 시간({zone}) 기준입니다. /timezone 으로 내 시간대를 설정하세요.",
     },
+    "agenda.zone_local": {
+        "en": "Times are shown in your own time zone.",
+        "ko": "시간은 내 시간대로 표시됩니다.",
+    },
     "agenda.zone_yours": {
         "en": "Times in your zone, {zone}.",
         "ko": "내 시간대({zone}) 기준입니다.",
