@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
+import pytest
 import pytest_asyncio
 from playwright.async_api import Page, expect
 
@@ -184,3 +185,169 @@ async def test_presenter_screen_in_chromium_follows_votes_and_moderation(
     assert (await core.qa.question(waiting.id)).status == "approved"
     await expect(page.locator(f'#top li[data-id="{waiting.id}"]')).to_be_visible(timeout=2000)
     await save_screenshot(laptop, "moderator-page")
+
+
+# -- typography: a long Korean question on a projector ---------------------------------------
+
+# 500 characters, the longest question /ask takes; words such as 소재 and 이차전지 must not be
+# cut in two ("소 / 재", "이차전 / 지") as Korean's default line breaking does.
+LONG_KOREAN = (
+    "차세대 이차전지 소재 연구에서 전고체 전해질과 양극 사이의 계면 저항을 줄이기 위해 "
+    "어떤 코팅 공정과 열처리 조건이 가장 효과적이었는지, 그리고 황화물계 전해질의 수분 민감성 "
+    "문제를 해결하지 못한 상태에서도 대면적 셀을 안정적으로 양산할 수 있다고 보시는지 "
+    "궁금합니다. 또한 리튬 금속 음극의 덴드라이트 성장을 억제하는 보호층 기술이 실제 전기차용 "
+    "배터리 팩의 충방전 수명과 안전성 기준을 만족시킬 만큼 성숙했는지, 나트륨 이온 전지와 "
+    "비교했을 때 원가 경쟁력은 어느 정도로 예상하시는지, 재활용 공정에서 회수되는 니켈과 "
+    "코발트의 순도가 새 소재를 대체할 수 있는 수준인지도 함께 설명해 주시면 감사하겠습니다. "
+    "마지막으로 국내 연구기관과 해외의 석학들이 공동으로 추진할 수 있는 표준화 과제가 있다면 "
+    "어떤 분야부터 시작하는 것이 바람직하다고 생각하시는지, 그리고 정부 지원 정책이 산업계의 "
+    "투자 결정에 실질적인 영향을 주려면 무엇이 먼저 바뀌어야 하는지 구체적인 사례와 함께 꼭 "
+    "듣고 싶습니다."
+)
+TOP_TEN = [
+    "전고체 전지의 상용화는 언제쯤 가능할까요?",
+    "How do you keep lithium-metal anodes safe over a thousand cycles in a real car?",
+    "나트륨 이온 전지가 리튬 이온 전지를 대체할 수 있는 분야는 어디라고 보십니까? "
+    "에너지 저장 장치와 소형 전기차 가운데 어느 쪽이 먼저일지 궁금합니다.",
+    "실리콘 음극 소재의 부피 팽창 문제는 어디까지 해결되었나요?",
+    "Which recycling route recovers the most lithium at the lowest cost today?",
+    "이차전지 분리막의 열 안정성을 높이는 새로운 코팅 기술이 있나요?",
+    "황화물계 고체 전해질을 대기 중에서 다룰 수 있는 공정이 개발되었습니까?",
+    "What would you change first in Korea's battery research funding?",
+    "차세대 양극 소재로 고니켈과 리튬 인산철 중 어느 쪽에 더 투자해야 할까요? "
+    "원가와 안전성, 그리고 공급망의 안정성을 모두 고려했을 때의 의견을 듣고 싶습니다.",
+    "배터리 화재를 조기에 감지하는 센서 기술은 어느 수준까지 왔나요?",
+]
+
+# Measures the presenter screen as drawn: what lies outside the viewport or is cut off at
+# the bottom of the list, and every word (a run without spaces) that spans two lines.
+MEASURE = """() => {
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const box = (el) => el.getBoundingClientRect();
+  const outside = [], clipped = [], split = [];
+  const list = box(document.querySelector("section.top"));
+  for (const el of document.querySelectorAll("header, #now, #top li, footer:not([hidden])")) {
+    const r = box(el);
+    if (r.top < -0.5 || r.left < -0.5 || r.bottom > vh + 0.5 || r.right > vw + 0.5) {
+      outside.push(`${el.id || el.tagName} ${el.dataset.id || ""} bottom ${r.bottom} of ${vh}`);
+    }
+  }
+  for (const li of document.querySelectorAll("#top li")) {
+    if (box(li).bottom > list.bottom + 0.5) clipped.push(li.dataset.id);
+  }
+  const lineTops = (node, start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return [...range.getClientRects()].filter((r) => r.width > 0).map((r) => r.top);
+  };
+  for (const el of document.querySelectorAll("#highlight, #top .text")) {
+    const node = el.firstChild;
+    if (!node) continue;
+    for (const m of node.data.matchAll(/\\S+/g)) {
+      const tops = lineTops(node, m.index, m.index + m[0].length);
+      if (Math.max(...tops) - Math.min(...tops) <= 4) continue;
+      // Report it as the lines cut it: "소 / 재".
+      let parts = [], last = null;
+      for (let i = 0; i < m[0].length; i++) {
+        const top = lineTops(node, m.index + i, m.index + i + 1)[0];
+        if (last === null || Math.abs(top - last) > 4) parts.push("");
+        parts[parts.length - 1] += m[0][i];
+        last = top;
+      }
+      split.push(parts.join(" / "));
+    }
+  }
+  const highlight = box(document.getElementById("highlight"));
+  return {
+    outside, clipped, split,
+    overlap: highlight.bottom > list.top + 0.5,
+    scrolls: document.documentElement.scrollHeight > vh + 0.5,
+    highlightPx: parseFloat(getComputedStyle(document.getElementById("highlight")).fontSize),
+    listPx: parseFloat(getComputedStyle(document.querySelector("#top li")).fontSize),
+  };
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
+async def test_presenter_screen_fits_a_500_character_korean_question(
+    site: str, core: Core, browser_page: Page, width: int, height: int
+) -> None:
+    """Item 11: the highlighted 500-character question shrinks to fit above the top ten,
+    everything stays on the screen, and no Korean word is broken across two lines."""
+    assert len(LONG_KOREAN) == 500
+    s = core.agenda.session("dialogue")
+    assert s is not None
+    mia = UserRef("slack", "M1", "Mia")
+    for n, text in enumerate([LONG_KOREAN, *TOP_TEN]):
+        q = (
+            await core.qa.ask(UserRef("discord", str(n), f"참가자 {n}"), s, text, anonymous=False)
+        ).question
+        await core.qa.moderate(mia, q.id, "approve")
+    await core.qa.moderate(mia, 1, "highlight")
+
+    page = browser_page
+    await page.set_viewport_size({"width": width, "height": height})
+    await page.goto(f"{site}/present/dialogue")
+    await expect(page.locator("body")).to_have_attribute("data-state", "live", timeout=5000)
+    await expect(page.locator("#highlight")).to_have_text(LONG_KOREAN)
+    await expect(page.locator("#top li")).to_have_count(10)
+    # Measured once the fonts are in and the page has drawn with them.
+    await page.evaluate(
+        "document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => r(1))))"
+    )
+    await save_screenshot(page, f"presenter-korean-500-{width}x{height}")
+    got = await page.evaluate(MEASURE)
+    assert got["split"] == [], f"Korean words broken across lines: {got['split']}"
+    assert got["outside"] == [], f"off the {width}x{height} screen: {got['outside']}"
+    assert got["clipped"] == [] and not got["overlap"] and not got["scrolls"], got
+    # Shrunk, yet still readable on the screen it is shown on.
+    assert got["highlightPx"] >= 12 and got["listPx"] >= 12, got
+
+
+async def test_ask_hint_shows_only_while_qa_is_open(
+    site: str, core: Core, browser_page: Page
+) -> None:
+    """Item 11: "Ask with /ask" is hidden while the session's Q&A is closed, and follows
+    the moderators' open and close live."""
+    s = core.agenda.session("dialogue")
+    assert s is not None
+    mia = UserRef("slack", "M1", "Mia")
+    await core.qa.set_open(s, False, mia)
+    page = browser_page
+    await page.goto(f"{site}/present/dialogue")
+    await expect(page.locator("body")).to_have_attribute("data-state", "live", timeout=5000)
+    await expect(page.locator("#status")).to_have_attribute("data-open", "false")
+    hint = page.get_by_text("Ask with /ask")
+    await expect(hint).to_be_hidden()
+    await core.qa.set_open(s, True, mia)
+    await expect(hint).to_be_visible(timeout=2000)
+    await core.qa.set_open(s, False, mia)
+    await expect(hint).to_be_hidden(timeout=2000)
+
+
+async def test_a_run_without_spaces_wraps_instead_of_overflowing(
+    site: str, core: Core, browser_page: Page
+) -> None:
+    """keep-all's fallback: a 300-character run with no space to break at still wraps
+    inside the screen (overflow-wrap), rather than running off its right edge."""
+    s = core.agenda.session("dialogue")
+    assert s is not None
+    run = "배터리" * 100
+    q = (await core.qa.ask(UserRef("discord", "1", "Dana"), s, run, anonymous=False)).question
+    mia = UserRef("slack", "M1", "Mia")
+    await core.qa.moderate(mia, q.id, "approve")
+    await core.qa.moderate(mia, q.id, "highlight")
+    page = browser_page
+    await page.set_viewport_size({"width": 1280, "height": 720})
+    await page.goto(f"{site}/present/dialogue")
+    await expect(page.locator("#highlight")).to_have_text(run, timeout=5000)
+    got = await page.evaluate(
+        """() => {
+          const el = document.getElementById("highlight");
+          const r = el.getBoundingClientRect();
+          return {right: r.right, width: innerWidth, wider: el.scrollWidth > el.clientWidth,
+                  lines: r.height / parseFloat(getComputedStyle(el).lineHeight)};
+        }"""
+    )
+    assert got["right"] <= got["width"] and not got["wider"] and got["lines"] > 2, got

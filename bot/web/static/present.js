@@ -4,6 +4,8 @@
   const session = decodeURIComponent(location.pathname.split("/")[2] || "");
   const byId = (id) => document.getElementById(id);
   const anonymous = "Anonymous · 익명";
+  // No question is set smaller than this (px): still legible on a 720p projector.
+  const SMALLEST = 12;
 
   function author(q) {
     return q.author ? q.author : anonymous;
@@ -46,11 +48,44 @@
     }
     byId("top").replaceChildren(...state.top.map(item));
     byId("empty").hidden = state.top.length > 0 || Boolean(state.highlight);
+    // "Ask with /ask" only while the session takes questions.
+    byId("ask").hidden = !state.open;
     document.body.dataset.version = String(state.version);
     document.body.dataset.state = "live";
+    fit();
+  }
+
+  // A long question (or a long list) is scaled down until the question and the top ten
+  // both fit on the screen, instead of pushing the list off it. The two scale together so
+  // the question stays the larger; the stylesheet's sizes (which follow the window) are
+  // the largest. Everything fits when the list's section, which has the room the
+  // question leaves, does not overflow.
+  function fit() {
+    const parts = [byId("highlight"), byId("top")];
+    const section = document.querySelector("section.top");
+    for (const el of parts) el.style.fontSize = "";
+    const fits = () => section.scrollHeight <= section.clientHeight;
+    if (fits()) return;
+    const largest = parts.map((el) => parseFloat(getComputedStyle(el).fontSize));
+    const scale = (s) => parts.forEach((el, i) => {
+      el.style.fontSize = Math.max(SMALLEST, s * largest[i]) + "px";
+    });
+    // Bisection: a few layouts, to 1% of the size. Nothing fits: the smallest sizes.
+    let lo = 0;
+    let hi = 1;
+    while (hi - lo > 0.01) {
+      const mid = (lo + hi) / 2;
+      scale(mid);
+      if (fits()) lo = mid; else hi = mid;
+    }
+    scale(lo);
   }
 
   const source = new EventSource("/present/" + encodeURIComponent(session) + "/events");
   source.onmessage = (event) => render(JSON.parse(event.data));
   source.onerror = () => { document.body.dataset.state = "reconnecting"; };
+  // Sizes are measured with the real fonts and the real window.
+  window.addEventListener("resize", fit);
+  document.fonts.addEventListener("loadingdone", fit);
+  document.fonts.ready.then(fit);
 })();
