@@ -146,6 +146,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = str(err["loc"][0]) if err["loc"] else "environment"
             print(f"forum-bot: environment {name}: {err['msg']}", file=sys.stderr)
         return 2
+    from bot.store import StorageError
+
+    try:
+        return _command(settings, args)
+    except StorageError as exc:
+        # A database that cannot be used is the operator's to fix: one line, not a traceback.
+        print(f"forum-bot: {exc}", file=sys.stderr)
+        return 1
+
+
+def _command(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the command the arguments name."""
     if args.command == "check":
         return _check(settings, args.config)
     if args.command == "discord-invite":

@@ -29,6 +29,7 @@ from bot.settings import (
     load_event,
 )
 from bot.store import Store
+from bot.store.faults import make_folder, os_fault
 from commands import ACTIONS, ALL, HOME
 
 if TYPE_CHECKING:
@@ -91,15 +92,25 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
     path = config_path(settings, options.config)
     config = load_event(path)
     db = options.db or settings.db
-    db.parent.mkdir(parents=True, exist_ok=True)
+    # A file that cannot be used raises StorageError, which the command line says in a line.
+    make_folder(db)
     try:
         lock = InstanceLock(pidfile_for(db))
     except StartupError as exc:
         log.error("%s", exc)
         return 1
-    store = await Store.open(db)
+    try:
+        store = await Store.open(db)
+    except BaseException:
+        lock.release()
+        raise
+    try:
+        secret = load_secret(settings.secret.get_secret_value() if settings.secret else None, db)
+    except BaseException:
+        await store.close()
+        lock.release()
+        raise
     stop = asyncio.Event()
-    secret = load_secret(settings.secret.get_secret_value() if settings.secret else None, db)
     app = App(settings, config, store, await build_core(config, store, clock, secret))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -175,7 +186,10 @@ class InstanceLock:
         import fcntl
 
         self.path = path
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise os_fault(path, exc, "create the lock file") from exc
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -185,8 +199,18 @@ class InstanceLock:
                 f"another forum-bot (pid {other or '?'}) is running on this database; "
                 "stop it or use another --db"
             ) from None
-        os.ftruncate(self._fd, 0)
-        os.write(self._fd, f"{os.getpid()}\n".encode("ascii"))
+        except OSError as exc:
+            os.close(self._fd)
+            raise os_fault(path, exc, "lock") from exc
+        pid = f"{os.getpid()}\n".encode("ascii")
+        try:
+            # Write, then cut what a longer old pid leaves: on a full disk the write fails
+            # (ENOSPC) before anything was emptied.
+            os.pwrite(self._fd, pid, 0)
+            os.ftruncate(self._fd, len(pid))
+        except OSError as exc:
+            os.close(self._fd)
+            raise os_fault(path, exc, "write the lock file") from exc
 
     def release(self) -> None:
         """Remove the pid file and let go of the lock."""

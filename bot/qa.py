@@ -40,6 +40,7 @@ from bot.model import UserRef
 from bot.settings import QAConfig
 from bot.store import Store
 from bot.store import qa as db
+from bot.store.faults import os_fault
 from bot.store.qa import ANSWERED, APPROVED, PENDING, REJECTED, Duplicate, Question
 
 log = logging.getLogger(__name__)
@@ -69,9 +70,19 @@ def load_secret(configured: str | None, db_path: Path) -> bytes:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "w") as out:
-        out.write(secrets.token_hex(32))
+        try:
+            return path.read_bytes().strip()
+        except OSError as exc:
+            raise os_fault(path, exc, "read the Q&A secret") from exc
+    except OSError as exc:
+        raise os_fault(path, exc, "create the Q&A secret") from exc
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    except OSError as exc:
+        # Not left empty: the next start would read an empty file as the key.
+        path.unlink(missing_ok=True)
+        raise os_fault(path, exc, "write the Q&A secret") from exc
     log.info("made a Q&A secret in %s; set FORUM_BOT_SECRET to choose your own", path)
     return path.read_bytes().strip()
 

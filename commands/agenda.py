@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from functools import lru_cache
+
+from babel import Locale
 
 from bot.agenda import Found, Session
 from bot.context import Context, UserError
@@ -28,7 +31,22 @@ _DAY_WORDS = {
     "yesterday": -1,
     "어제": -1,
 }
-_DAY_NUMBER = re.compile(r"^(?:day\s*)?(\d{1,3})(?:\s*일차)?$|^제?\s*(\d{1,3})\s*일$")
+# "2", "day 2", "2일차", "제2일": the event's second day. "6일" alone is the 6th, as "6th".
+_DAY_NUMBER = re.compile(r"^(?:day\s*)?(\d{1,3})(?:\s*일차)?$|^제\s*(\d{1,3})\s*일$")
+_MONTH_DAY = re.compile(r"^(?:the\s+)?(\d{1,2})(?:\s*일|st|nd|rd|th)$")
+
+
+@lru_cache(maxsize=1)
+def _weekdays() -> dict[str, int]:
+    """Weekday names as CLDR gives them in English and Korean, whole and abbreviated
+    ("friday", "fri", "금요일", "금"), to date.weekday()'s numbers (Monday is 0)."""
+    names: dict[str, int] = {}
+    for lang in ("en", "ko"):
+        days = Locale.parse(lang).days["format"]
+        for width in ("wide", "abbreviated"):
+            for number, name in days[width].items():
+                names.setdefault(name.lower().rstrip("."), number)
+    return names
 
 
 def resolve_day(ctx: Context, text: str | None) -> date:
@@ -53,6 +71,11 @@ def resolve_day(ctx: Context, text: str | None) -> date:
         if 1 <= number <= len(days):
             return days[number - 1]
         raise UserError("agenda.bad_day_number", value=number, count=len(days))
+    if word.rstrip(".") in _weekdays():
+        return _weekday(ctx, _weekdays()[word.rstrip(".")], today)
+    m = _MONTH_DAY.match(word)
+    if m:
+        return _of_the_month(ctx, int(m.group(1)), word)
     try:
         day = date.fromisoformat(word)
     except ValueError:
@@ -60,6 +83,28 @@ def resolve_day(ctx: Context, text: str | None) -> date:
     if day not in days:
         raise UserError("agenda.not_event_day", day=ctx.t.date(day), days=_day_list(ctx))
     return day
+
+
+def _weekday(ctx: Context, weekday: int, today: date) -> date:
+    """The event's day on that weekday: the coming one when the event has several."""
+    matching = [d for d in ctx.agenda.days if d.weekday() == weekday]
+    if not matching:
+        name = ctx.t.locale.days["format"]["wide"][weekday]
+        raise UserError("agenda.not_event_weekday", weekday=name, days=_day_list(ctx))
+    return next((d for d in matching if d >= today), matching[-1])
+
+
+def _of_the_month(ctx: Context, number: int, word: str) -> date:
+    """The event's day that falls on that day of a month ("6일", "6th")."""
+    days = ctx.agenda.days
+    matching = [d for d in days if d.day == number]
+    if matching:
+        return matching[0]
+    try:
+        day = date(days[0].year, days[0].month, number)
+    except ValueError:
+        raise UserError("agenda.bad_day", value=word[:40]) from None
+    raise UserError("agenda.not_event_day", day=ctx.t.date(day), days=_day_list(ctx))
 
 
 def _month_day(word: str, days: tuple[date, ...]) -> date:
@@ -128,7 +173,7 @@ def _day_reply(ctx: Context, day: date) -> Reply:
     options=[
         Option(
             "day",
-            L("Day number, date, today or tomorrow", "일차, 날짜, 오늘 또는 내일"),
+            L("Day number, date, weekday, today or tomorrow", "일차, 날짜, 요일, 오늘 또는 내일"),
             max_length=40,
             name_ko="날짜",
         )

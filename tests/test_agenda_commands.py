@@ -47,6 +47,36 @@ async def test_agenda_accepts_day_words_dates_and_korean(
     assert "Day 1" in (await alice.say("/agenda")).card.title  # type: ignore[union-attr]
 
 
+async def test_agenda_reads_a_day_of_the_month_and_weekdays_as_people_type_them(
+    alice: Person,
+) -> None:
+    # 5-6 February 2026 are a Thursday and a Friday.
+    for line, day in (
+        ("/agenda 6일", "Day 2"),
+        ("/agenda 5일", "Day 1"),
+        ("/agenda 6th", "Day 2"),
+        ("/agenda 금요일", "Day 2"),
+        ("/agenda friday", "Day 2"),
+        ("/agenda Fri", "Day 2"),
+        ("/agenda 목요일", "Day 1"),
+        ("/agenda thursday", "Day 1"),
+        ("/agenda 제2일", "Day 2"),
+    ):
+        reply = await alice.say(line)
+        assert reply.card is not None, (line, reply.text)
+        assert day in reply.card.title, line
+    for line, expected in (
+        ("/agenda 7일", "Saturday, 7 February 2026 is not an event day"),
+        ("/agenda monday", "The event has no Monday"),
+        ("/agenda 31일", "cannot read '31일' as a day"),
+    ):
+        reply = await alice.say(line)
+        assert reply.error and expected in plain(reply.text), (line, reply.text)
+    await alice.say("/language ko")
+    reply = await alice.say("/agenda 일요일")
+    assert reply.error and "행사에 일요일은 없습니다" in plain(reply.text), plain(reply.text)
+
+
 async def test_agenda_defaults_to_the_coming_day_before_and_last_day_after(
     alice: Person, clock: SimulatedClock
 ) -> None:

@@ -11,6 +11,7 @@ from bot.core import Core
 from bot.model import plain
 from bot.settings import EventConfig
 from bot.store import Store, get_prefs
+from bot.zones import zones_matching
 from tests.conftest import Person
 
 
@@ -33,10 +34,19 @@ async def test_timezone_aliases_cities_and_case(alice: Person, store: Store) -> 
         ("los angeles", "America/Los_Angeles"),
         ("Seoul", "Asia/Seoul"),
         ("utc", "Etc/UTC"),
+        # Korean city names, as CLDR spells them in Korean.
+        ("도쿄", "Asia/Tokyo"),
+        ("서울", "Asia/Seoul"),
+        ("로스앤젤레스", "America/Los_Angeles"),
+        ("로스 앤젤레스", "America/Los_Angeles"),
+        ("뉴욕", "America/New_York"),
     ):
         reply = await alice.say(f"/timezone {typed}")
         assert not reply.error, typed
         assert (await get_prefs(store, alice.user.key)).timezone == zone, typed
+    # Autocomplete finds a zone by its Korean city name too.
+    assert zones_matching("도쿄") == ["Asia/Tokyo"]
+    assert "America/Los_Angeles" in zones_matching("로스앤")
 
 
 async def test_timezone_reset_to_event(alice: Person, store: Store) -> None:
@@ -52,6 +62,8 @@ async def test_unknown_zone_changes_nothing(alice: Person, store: Store) -> None
         assert reply.error, bad
         assert "time zone" in plain(reply.text)
     assert "Did you mean Asia/Seoul?" in plain((await alice.say("/timezone Asia/Seol")).text)
+    misspelt = plain((await alice.say("/timezone 로스엔젤레스")).text)
+    assert "Did you mean America/Los_Angeles?" in misspelt
     assert (await get_prefs(store, alice.user.key)).timezone == "Asia/Tokyo"
 
 

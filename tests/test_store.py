@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.store import Store, get_prefs, set_language, set_timezone
+from bot.store import StorageError, Store, get_prefs, set_language, set_timezone
 from bot.store.migrations import MIGRATIONS
 from bot.store.prefs import Prefs
 
@@ -44,7 +44,7 @@ async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.sqlite"
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
-    with pytest.raises(RuntimeError, match="newer than this forum-bot"):
+    with pytest.raises(StorageError, match="newer than this forum-bot"):
         await Store.open(path)
 
 

@@ -104,9 +104,9 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "ko": "이 날에는 예정된 세션이 없습니다.",
     },
     "agenda.bad_day": {
-        "en": "I cannot read {value!r} as a day. Try 1, 2, 2026-02-05, today or tomorrow.",
+        "en": "I cannot read {value!r} as a day. Try 1, 2, 2026-02-05, friday, today or tomorrow.",
         "ko": "{value!r} 을(를) 날짜로 읽을 수 없습니다. "
-        "1, 2, 2026-02-05, 오늘, 내일 처럼 입력해 주세요.",
+        "1, 2, 2026-02-05, 6일, 금요일, 오늘, 내일 처럼 입력해 주세요.",
     },
     "agenda.bad_day_number": {
         "en": Plural(
@@ -115,6 +115,10 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
             other="There is no day {value}: the event has {count} days.",
         ),
         "ko": "{value}일차는 없습니다. 행사는 {count}일간 열립니다.",
+    },
+    "agenda.not_event_weekday": {
+        "en": "The event has no {weekday}. The event days are {days}.",
+        "ko": "행사에 {weekday}은 없습니다. 행사일: {days}.",
     },
     "agenda.not_event_day": {
         "en": "{day} is not an event day. The event days are {days}.",

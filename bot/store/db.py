@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 import aiosqlite
 
+from bot.store.faults import StorageError, make_folder, sqlite_fault
 from bot.store.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -58,22 +60,39 @@ class Store:
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
-        """Open (creating if needed) the database at `path` and bring its schema up to date."""
+        """Open (creating if needed) the database at `path` and bring its schema up to date.
+
+        Raises StorageError, one line saying what to do, when the file cannot be used (not
+        a database, a folder, read-only, a full disk, a newer schema).
+        """
         path = Path(path)
         if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+            make_folder(path)
+        connecting = aiosqlite.connect(path, isolation_level=None)
+        conn: aiosqlite.Connection | None = None
         try:
+            try:
+                conn = await connecting
+            except BaseException:
+                await _stopped(connecting)
+                raise
             conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            store = cls(conn, path)
+            # Before anything is written (WAL mode rewrites the header): a newer file is
+            # refused as it was.
+            current = await store._known_version()
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
-            store = cls(conn, path)
-            await store._migrate()
-        except BaseException:
-            await conn.close()
-            raise
+            await store._migrate(current)
+        except BaseException as exc:
+            if conn is not None:
+                await conn.close()
+            fault = sqlite_fault(path, exc) if isinstance(exc, sqlite3.Error) else None
+            if fault is None:
+                raise
+            raise fault from exc
         return store
 
     async def close(self) -> None:
@@ -96,13 +115,19 @@ class Store:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
 
-    async def _migrate(self) -> None:
+    async def _known_version(self) -> int:
+        """The file's schema version, refused when it is newer than this forum-bot's."""
         current = await self.schema_version()
         if current > len(MIGRATIONS):
-            raise RuntimeError(
-                f"{self.path} has schema version {current}, newer than this forum-bot "
-                f"({len(MIGRATIONS)}); upgrade forum-bot or use another --db"
+            raise StorageError(
+                f"cannot open the database {self.path}: it has schema version {current}, "
+                f"newer than this forum-bot ({len(MIGRATIONS)}); upgrade forum-bot or "
+                "choose another place with --db"
             )
+        return current
+
+    async def _migrate(self, current: int) -> None:
+        """Bring the file from schema version `current` to the latest."""
         for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
             async with self.transaction() as tx:
                 for statement in _statements(script):
@@ -206,6 +231,17 @@ class Store:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         """Every row a query returns."""
         return await self._on_thread(partial(_fetchall, sql, tuple(params)))
+
+
+async def _stopped(connecting: aiosqlite.Connection) -> None:
+    """Wait for the thread of a connection that failed to open to end.
+
+    aiosqlite stops it without waiting: were the loop closed first (the command ends with
+    its error), the thread's last hand-off to it would print a traceback of its own.
+    """
+    thread = getattr(connecting, "_thread", None)  # a private name: none in older aiosqlite
+    if isinstance(thread, threading.Thread):
+        await asyncio.to_thread(thread.join, 5)
 
 
 class Transaction:
