@@ -15,7 +15,7 @@ import logging
 import re
 import time
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -509,15 +509,56 @@ class SlackAdapter:
         )
         if await _finished_within(work, self.settings.ack_after):
             reply = work.result()
-            await ack(response_type=_response_type(reply), **message(reply))
-            return
-        # Slack needs its ack within 3 seconds; the answer follows through response_url.
+            if reply.file is None:
+                await ack(response_type=_response_type(reply), **message(reply))
+                return
+        # Slack needs its ack within 3 seconds; the answer follows through response_url
+        # (a file's after its upload, which can take longer, so the answer tells how it went).
         await ack()
-        self._spawn(self._answer_later(work, respond))
+        self._spawn(self._answer_later(work, user, channel, respond))
 
-    async def _answer_later(self, work: asyncio.Task[Reply], respond: Any) -> None:
+    async def _answer_later(
+        self, work: asyncio.Task[Reply], user: UserRef, channel: ChannelRef, respond: Any
+    ) -> None:
         reply = await work
+        if reply.file is not None:
+            told = await self._send_file(reply, user, channel)
+            if told is None:
+                return
+            reply = told
         await respond(response_type=_response_type(reply), **message(reply))
+
+    async def _send_file(self, reply: Reply, user: UserRef, channel: ChannelRef) -> Reply | None:
+        """Upload a reply's file (files_upload_v2); what to tell the asker then, or None when
+        the file's own message in the channel says it all.
+
+        Slack has no ephemeral files: the file of an answer for the asker alone goes to
+        their DM with the bot, that of a public answer to the channel it was asked in.
+        """
+        assert reply.file is not None
+        personal = _response_type(reply) == "ephemeral"
+        filename = reply.file.filename
+        try:
+            if personal:
+                await self.dm(user, reply)
+            else:
+                await self._post_to(channel.id, reply, None, True)
+        except DeliveryError as exc:
+            code = slack_problem(exc.__cause__).code if exc.__cause__ else ""
+            log.warning(
+                "slack: could not send %s to %s (%s): %s",
+                filename,
+                user.id if personal else channel.id,
+                "their DM" if personal else "the channel",
+                exc,
+            )
+            t = await self.core.translator_for(user)
+            key = "slack.file_not_in_channel" if code == "not_in_channel" else "slack.file_failed"
+            return Reply(t(key, filename=filename), error=True)
+        if not personal:
+            return None
+        t = await self.core.translator_for(user)
+        return _with_note(reply, t("slack.file_in_dm", filename=filename))
 
     async def _dispatch(self, name: str, text: str, user: UserRef, channel: ChannelRef) -> Reply:
         roles = await self._roles(user.id)
@@ -539,6 +580,11 @@ class SlackAdapter:
         reply = await self.core.on_action(
             Action(PLATFORM, action_name, value, user, channel, roles)
         )
+        if reply.file is not None:
+            told = await self._send_file(reply, user, channel)
+            if told is not None:
+                await respond(response_type="ephemeral", replace_original=False, **message(told))
+            return
         container = body.get("container") or {}
         if container.get("is_ephemeral") and not reply.error:
             # The asker's own answer: turn the page in place.
@@ -623,6 +669,7 @@ class SlackAdapter:
                         channel=channel_id,
                         content=reply.file.data,
                         filename=reply.file.filename,
+                        title=reply.file.filename,
                         initial_comment=fallback_text(reply),
                     )
                     last[0] = time.monotonic()
@@ -641,7 +688,8 @@ class SlackAdapter:
                     **message(reply),
                     **extra,
                 )
-            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            # SlackClientError: also the upload URL's refusal (SlackRequestError).
+            except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
                 raise _delivery_error(exc) from exc
             last[0] = time.monotonic()
         return SentMessage(PLATFORM, str(result["channel"]), str(result["ts"]))
@@ -712,6 +760,16 @@ async def _finished_within(task: asyncio.Task[Reply], seconds: float) -> bool:
 
 def _response_type(reply: Reply) -> str:
     return "ephemeral" if reply.ephemeral or reply.error else "in_channel"
+
+
+def _with_note(reply: Reply, note: str) -> Reply:
+    """The reply without its file, with `note` after its text."""
+    text: Text
+    if isinstance(reply.text, tuple):
+        text = (*reply.text, " ", note)
+    else:
+        text = f"{reply.text} {note}" if reply.text else note
+    return replace(reply, text=text, file=None)
 
 
 def _delivery_error(exc: BaseException) -> DeliveryError:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 _SHOWN = 120  # characters of a non-JSON answer worth a log line
 
@@ -56,6 +56,9 @@ def slack_problem(problem: Any) -> SlackProblem:
         data = getattr(response, "data", response)
         status = getattr(response, "status_code", None)
         return _from_data(data, status if isinstance(status, int) else None)
+    if isinstance(problem, SlackRequestError):
+        # slack_sdk's own: e.g. files_upload_v2's upload URL answered other than 200.
+        return SlackProblem("", f"request failed: {_one_line(problem) or 'no detail'}")
     if isinstance(problem, asyncio.TimeoutError):
         return SlackProblem("", "no answer in time")
     if isinstance(problem, BaseException):

@@ -654,4 +654,21 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "실행하세요. /ics all 은 전체 일정입니다.",
     },
     "ics.name_mine": {"en": "{event}: my sessions", "ko": "{event}: 내 세션"},
+    # Slack: files cannot be shown to one person, so theirs go to their DM with the bot.
+    "slack.file_in_dm": {
+        "en": "The file {filename} is in your direct messages with the bot.",
+        "ko": "파일 {filename} 은(는) 봇과의 다이렉트 메시지로 보냈습니다.",
+    },
+    "slack.file_failed": {
+        "en": "The file {filename} could not be sent: Slack did not take it. "
+        "Please try again in a moment.",
+        "ko": "파일 {filename} 을(를) 보내지 못했습니다 (Slack이 받지 않았습니다). "
+        "잠시 후 다시 시도해 주세요.",
+    },
+    "slack.file_not_in_channel": {
+        "en": "The file {filename} could not be sent: the bot is not in this channel. "
+        "Add it to the channel, then try again.",
+        "ko": "봇이 이 채널에 없어 파일 {filename} 을(를) 보내지 못했습니다. "
+        "봇을 채널에 추가한 뒤 다시 시도해 주세요.",
+    },
 }

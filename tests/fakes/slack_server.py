@@ -10,7 +10,11 @@ Slack rules the bot has to live with, so tests that pass here mean something:
 - ``chat.postMessage`` is paced per channel (a burst, then about one a second) and answers
   HTTP 429 with an integer ``Retry-After``; tests can also force the next N calls to 429;
 - a ``trigger_id`` lives 3 seconds and can be used once;
-- a ``response_url`` allows 5 uses in 30 minutes, then answers 404.
+- a ``response_url`` allows 5 uses in 30 minutes, then answers 404;
+- ``files_upload_v2``'s three steps: ``files.getUploadURLExternal`` needs a filename and
+  a length, the upload URL takes exactly that many bytes, and
+  ``files.completeUploadExternal`` shares only files whose bytes arrived, and only in a
+  channel the bot is in (``not_in_channel`` otherwise, see ``leave``).
 
 Time for these rules is the fake's own clock (``fake.now()``), which tests move with
 ``fake.advance(seconds)`` instead of sleeping.
@@ -360,6 +364,11 @@ class FakeSlack:
             raise ValueError(f"unknown way to garble: {how}")
         self._garbled.setdefault(method, []).extend([how] * times)
 
+    def leave(self, channel: str) -> None:
+        """Take the bot out of a channel (by id or name): files shared there are refused
+        with ``not_in_channel``, as Slack refuses them; posting still works."""
+        self._conversations[self._resolve_channel(channel)]["is_member"] = False
+
     def calls_to(self, method: str) -> list[Call]:
         """Recorded calls of one method, oldest first."""
         return [c for c in self.calls if c.method == method]
@@ -689,6 +698,9 @@ class FakeSlack:
         if args.get("channel_id"):
             channel_ids.append(self._resolve_channel(args["channel_id"]))
         channel_ids += [self._resolve_channel(c) for c in _split(args.get("channels"))]
+        if any(not self._conversations[cid]["is_member"] for cid in channel_ids):
+            # Unlike chat.postMessage (chat:write.public), sharing a file needs membership.
+            raise SlackError("not_in_channel")
         for cid in channel_ids:
             # Sharing a file posts a message carrying it (and the initial comment).
             msg = Message(cid, self._new_ts(), str(args.get("initial_comment") or ""))
@@ -833,13 +845,26 @@ class FakeSlack:
         return 200, "ok"
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL: the bytes must be the length announced to getUploadURLExternal;
+        ``fail_next`` and ``garble_next("files.upload", "drop")`` break it as for a method."""
         file_id = request.match_info["file_id"]
         data = await request.read()
         f = self.files.get(file_id)
-        status = 404 if f is None else 200
-        if f is not None:
+        garbled = self._garbled.get("files.upload")
+        failing = self._failing.get("files.upload")
+        dropped = garbled.pop(0) == "drop" if garbled else False
+        if dropped:
+            status, text = 0, "dropped"
+        elif failing:
+            status, text = failing.pop(0), "upload failed"
+        elif f is None:
+            status, text = 404, "not found"
+        elif len(data) != f["length"]:
+            # Only whole files are taken: a short or long body is not the file announced.
+            status, text = 400, f"expected {f['length']} bytes, got {len(data)}"
+        else:
             f["content"] = data
-        text = f"OK - {len(data)}" if status == 200 else "not found"
+            status, text = 200, f"OK - {len(data)}"
         call = Call(
             "files.upload",
             {"file_id": file_id, "size": len(data)},
@@ -850,6 +875,10 @@ class FakeSlack:
             request.path,
         )
         await self._record(call)
+        if dropped:
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response(status=500)  # never sent: the socket is gone
         return web.Response(status=status, text=text, content_type="text/plain")
 
     # ------------------------------------------------------------- Socket Mode
