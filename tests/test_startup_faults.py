@@ -1,10 +1,12 @@
 """Start-up faults, end to end: a database that cannot be used is one line saying which file
-and what to do, never a traceback."""
+and what to do, never a traceback; the terminal stops on SIGTERM or Ctrl-C with stdin open."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +18,7 @@ import pytest
 from bot.store.migrations import MIGRATIONS
 from tests.test_cli import env as cli_env
 from tests.test_cli import forum_bot
-from tests.test_operations import ROOT
+from tests.test_operations import ROOT, env, read_until
 
 
 def one_line(done: subprocess.CompletedProcess[str], path: Path) -> str:
@@ -163,3 +165,40 @@ def test_commands_on_the_database_refuse_it_in_one_line(
     db, _, said = text_file(tmp_path)
     line = one_line(forum_bot(*command, "--db", str(db), timeout=20), db)
     assert said in line, line
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_the_terminal_stops_on_a_signal_while_stdin_stays_open(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Like `sleep 60 | forum-bot run`: stdin open and quiet, the terminal waiting on it."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env(tmp_path / "bot.sqlite") | {"FORUM_BOT_LOG_LEVEL": "INFO"},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    try:
+        await read_until(proc.stdout, "Type /help")
+        await read_until(proc.stderr, "ready")
+        # Answered over the open pipe; then the terminal waits for the next line.
+        proc.stdin.write(b"/agenda 1\n")
+        await proc.stdin.drain()
+        await read_until(proc.stdout, "Dialogue with Global Scholars")
+        proc.send_signal(sig)
+        async with asyncio.timeout(5):
+            await proc.wait()
+        err = (await proc.stderr.read()).decode()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        proc.stdin.close()  # only now: the bot had to stop with it open
+    assert proc.returncode == 0, err
+    assert "forum-bot stopped" in err and "Traceback" not in err

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import getpass
 import logging
+import queue
 import re
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable
 from typing import TextIO
@@ -79,6 +81,7 @@ class ConsoleAdapter:
         self._out = stdout or sys.stdout
         self._on_exit = on_exit
         self._interactive = self._in.isatty()
+        self._lines = _LineReader(self._in)
         self._task: asyncio.Task[None] | None = None
         self._buttons: tuple[Button, ...] = ()
         self._count = 0
@@ -93,7 +96,7 @@ class ConsoleAdapter:
         self._task = asyncio.create_task(self._loop(), name="console")
 
     async def stop(self) -> None:
-        """Stop reading. A blocked read is left to end with the process."""
+        """Stop reading. A read still blocked (stdin open and quiet) ends with the process."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
 
@@ -125,13 +128,12 @@ class ConsoleAdapter:
         return SentMessage(PLATFORM, channel, str(self._count))
 
     async def _loop(self) -> None:
-        loop = asyncio.get_running_loop()
         try:
             while True:
                 if self._interactive:
                     self._out.write("forum-bot> ")
                     self._out.flush()
-                line = await loop.run_in_executor(None, self._in.readline)
+                line = await self._lines.readline()
                 if not line:
                     break
                 line = line.rstrip("\r\n")
@@ -184,6 +186,62 @@ class ConsoleAdapter:
     def _print(self, text: str) -> None:
         self._out.write(text + "\n\n")
         self._out.flush()
+
+
+# A request for a line: where to hand it, and the future the reader awaits.
+_Ask = tuple[asyncio.AbstractEventLoop, asyncio.Future[str]]
+
+
+class _LineReader:
+    """The lines of a text stream, each read on a daemon thread when asked for.
+
+    Not the loop's executor (`run_in_executor`, `asyncio.to_thread`): its threads are joined
+    at exit, so a read blocked on an open pipe or a quiet terminal kept the process alive
+    after SIGTERM or Ctrl-C until stdin closed. Not the loop's own reader (`add_reader`,
+    `connect_read_pipe`): that needs a pollable descriptor (not a file, /dev/null or a
+    StringIO) and makes it non-blocking, which on a terminal also makes stdout (the same
+    open file) non-blocking, and the shell's terminal after exit. A daemon thread reads any
+    stream exactly as `readline()` does, one line per request (no further ahead than
+    before), and a read still blocked at exit does not hold the process.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._asks: queue.SimpleQueue[_Ask] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    async def readline(self) -> str:
+        """The next line with its newline; "" at the end of the stream."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str] = loop.create_future()
+        self._asks.put((loop, future))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._serve, name="console stdin", daemon=True)
+            self._thread.start()
+        return await future
+
+    def _serve(self) -> None:
+        while True:
+            loop, future = self._asks.get()
+            outcome: str | Exception
+            try:
+                outcome = self._stream.readline()
+            except Exception as exc:  # e.g. bytes that are not UTF-8: the loop logs it
+                outcome = exc
+            try:
+                loop.call_soon_threadsafe(_settle, future, outcome)
+            except RuntimeError:  # the loop has closed: nobody is waiting any more
+                return
+
+
+def _settle(future: asyncio.Future[str], outcome: str | Exception) -> None:
+    """Hand a line read (or the error reading it) to its reader, on the loop's thread."""
+    if future.done():  # cancelled: the terminal is stopping
+        return
+    if isinstance(outcome, Exception):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 def _login() -> str:
