@@ -7,7 +7,7 @@ Shapes follow what discord.py 2.7.1 parses (see its `types/` package); fields it
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 ALL_PERMISSIONS = str(2**50 - 1)
 
 # Permission bits (Discord's numbering) for the fake guild's roles.
-CREATE_INSTANT_INVITE, KICK_MEMBERS, MANAGE_GUILD = 1 << 0, 1 << 1, 1 << 5
+CREATE_INSTANT_INVITE, KICK_MEMBERS, ADMINISTRATOR, MANAGE_GUILD = 1 << 0, 1 << 1, 1 << 3, 1 << 5
 ADD_REACTIONS, VIEW_CHANNEL, SEND_MESSAGES = 1 << 6, 1 << 10, 1 << 11
 MANAGE_MESSAGES, EMBED_LINKS, ATTACH_FILES = 1 << 13, 1 << 14, 1 << 15
 READ_MESSAGE_HISTORY, USE_EXTERNAL_EMOJIS, CONNECT, SPEAK = 1 << 16, 1 << 18, 1 << 20, 1 << 21
@@ -53,6 +53,19 @@ ORGANISER_PERMISSIONS = MODERATOR_PERMISSIONS | MANAGE_GUILD | MANAGE_EVENTS
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
+
+# The locales Discord takes as keys of `name_localizations` and `description_localizations`.
+LOCALES = frozenset(
+    {
+        "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu",
+        "nl", "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru",
+        "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko",
+    }
+)  # fmt: skip
+# Where a command may be used (`contexts`): a guild, the bot's DMs, other private channels.
+GUILD_CONTEXT, BOT_DM_CONTEXT, PRIVATE_CHANNEL_CONTEXT = 0, 1, 2
+# Permission sets are integers Discord keeps below 2**53 (JSON numbers stay exact there).
+MAX_PERMISSIONS = 2**53 - 1
 
 # Interaction types and callback types (Discord's numbering).
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5
@@ -476,6 +489,88 @@ def _check_description(text: Any, path: str, problems: dict[str, tuple[str, str]
         problems[path] = ("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
 
 
+def _check_localizations(
+    texts: Any,
+    path: str,
+    problems: dict[str, tuple[str, str]],
+    check: Callable[[Any, str, dict[str, tuple[str, str]]], None],
+) -> None:
+    """A `*_localizations` map: null, or Discord locales to texts that pass `check`."""
+    if texts is None:
+        return
+    if not isinstance(texts, dict):
+        problems[path] = ("DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
+        return
+    for locale, text in texts.items():
+        if locale not in LOCALES:
+            problems[f"{path}.{locale}"] = (
+                "BASE_TYPE_CHOICES",
+                f"Value must be one of {sorted(LOCALES)}.",
+            )
+        else:
+            check(text, f"{path}.{locale}", problems)
+
+
+def _check_choice_name(name: Any, path: str, problems: dict[str, tuple[str, str]]) -> None:
+    if not isinstance(name, str) or not 1 <= len(name) <= 100:
+        problems[path] = ("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+
+
+def _check_choices(
+    option: Mapping[str, Any], path: str, problems: dict[str, tuple[str, str]]
+) -> None:
+    """An option's fixed choices: at most 25, each a name of 1 to 100 characters (and its
+    localisations) with a value of the option's own type (strings up to 100 characters)."""
+    choices = option.get("choices")
+    if choices is None:
+        return
+    kind = option.get("type")
+    if kind not in (3, 4, 10) or not isinstance(choices, list):
+        problems[path] = ("BASE_TYPE_CHOICES", "Only string, integer and number options")
+        return
+    if len(choices) > MAX_CHOICES:
+        problems[path] = ("BASE_TYPE_MAX_LENGTH", f"Must be {MAX_CHOICES} or fewer in length.")
+    for i, choice in enumerate(choices):
+        here = f"{path}.{i}"
+        _check_choice_name(choice.get("name"), f"{here}.name", problems)
+        _check_localizations(
+            choice.get("name_localizations"),
+            f"{here}.name_localizations",
+            problems,
+            _check_choice_name,
+        )
+        value = choice.get("value")
+        accepted = _PLAIN_OPTION_TYPES[kind]
+        if not isinstance(value, accepted) or isinstance(value, bool):
+            problems[f"{here}.value"] = ("BASE_TYPE_REQUIRED", "This field is required")
+        elif isinstance(value, str) and not 1 <= len(value) <= 100:
+            problems[f"{here}.value"] = (
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 100 in length.",
+            )
+
+
+def _check_permissions(value: Any, path: str, problems: dict[str, tuple[str, str]]) -> None:
+    """`default_member_permissions`: null (everyone), or a permission set. Discord
+    documents a string of the integer ("8192") and answers with one; it takes the integer
+    too, which discord.py sends."""
+    if value is None:
+        return
+    number = value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        number = int(value)
+    if number is None or not 0 <= number <= MAX_PERMISSIONS:
+        problems[path] = ("NUMBER_TYPE_COERCE", f"Value {str(value)!r} is not int.")
+
+
+def _check_contexts(value: Any, path: str, problems: dict[str, tuple[str, str]]) -> None:
+    known = (GUILD_CONTEXT, BOT_DM_CONTEXT, PRIVATE_CHANNEL_CONTEXT)
+    if value is None:
+        return
+    if not isinstance(value, list) or not all(v in known for v in value) or not value:
+        problems[path] = ("BASE_TYPE_CHOICES", f"Value must be one of {known}.")
+
+
 def _check_options(
     options: Sequence[JSON], path: str, problems: dict[str, tuple[str, str]]
 ) -> None:
@@ -486,6 +581,16 @@ def _check_options(
         here = f"{path}.{i}"
         _check_name(option.get("name"), f"{here}.name", problems)
         _check_description(option.get("description"), f"{here}.description", problems)
+        _check_localizations(
+            option.get("name_localizations"), f"{here}.name_localizations", problems, _check_name
+        )
+        _check_localizations(
+            option.get("description_localizations"),
+            f"{here}.description_localizations",
+            problems,
+            _check_description,
+        )
+        _check_choices(option, f"{here}.choices", problems)
         if option.get("type") in (1, 2):
             _check_options(option.get("options") or [], f"{here}.options", problems)
             continue
@@ -501,7 +606,8 @@ def _check_options(
 
 
 def check_commands(commands: Any) -> None:
-    """Bulk overwrite body: a list of at most 100 commands with valid names and options."""
+    """Bulk overwrite body: a list of at most 100 commands with valid names, options,
+    choices, localisations, `default_member_permissions` and `contexts`."""
     if not isinstance(commands, list):
         raise form_error({"_root": ("BASE_TYPE_ARRAY", "Must be an array.")})
     problems: dict[str, tuple[str, str]] = {}
@@ -513,7 +619,22 @@ def check_commands(commands: Any) -> None:
         if kind == 1:
             _check_name(command.get("name"), f"{i}.name", problems)
             _check_description(command.get("description"), f"{i}.description", problems)
+            _check_localizations(
+                command.get("name_localizations"), f"{i}.name_localizations", problems, _check_name
+            )
+            _check_localizations(
+                command.get("description_localizations"),
+                f"{i}.description_localizations",
+                problems,
+                _check_description,
+            )
             _check_options(command.get("options") or [], f"{i}.options", problems)
+        _check_permissions(
+            command.get("default_member_permissions"),
+            f"{i}.default_member_permissions",
+            problems,
+        )
+        _check_contexts(command.get("contexts"), f"{i}.contexts", problems)
         key = (kind, str(command.get("name")))
         if key in seen:
             problems[f"{i}.name"] = (

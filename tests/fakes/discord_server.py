@@ -279,6 +279,14 @@ class FakeDiscord:
     unavailable and a GUILD_CREATE with the whole guild follows it, after each IDENTIFY
     (not after a RESUME). Roles and channels added later reach a client at its next
     IDENTIFY: the fake sends no GUILD_ROLE_CREATE or CHANNEL_CREATE.
+
+    Who may use which command follows Discord's rules: a synced command's
+    `default_member_permissions` against the permissions of the member's roles, unless a
+    server administrator allowed or denied it for a role or member (`allow_command`, what
+    Server Settings > Integrations does). `visible_commands` is a member's command picker;
+    with `enforce_command_permissions`, sending a command the member could not pick raises
+    PermissionError (off by default: tests of the bot's own role checks send commands that
+    Discord would hide).
     """
 
     def __init__(
@@ -301,6 +309,7 @@ class FakeDiscord:
         heartbeat_interval_ms: int = 41_250,
         app_flags: int = 0,
         clock: Clock | None = None,
+        enforce_command_permissions: bool = False,
     ) -> None:
         self.token = token
         self.clock: Clock = clock or SystemClock()
@@ -342,6 +351,9 @@ class FakeDiscord:
         # Synced commands: key None for global ones, else the guild id.
         self.commands: dict[str | None, list[JSON]] = {}
         self.interactions: dict[str, PendingInteraction] = {}
+        # A server administrator's overrides: command id -> {role or user id: allowed}.
+        self.command_permissions: dict[str, dict[str, bool]] = {}
+        self.enforce_command_permissions = enforce_command_permissions
         self.requests: list[RecordedRequest] = []
         self.gateway_received: list[JSON] = []
         self.gateway_sent: list[JSON] = []
@@ -465,6 +477,70 @@ class FakeDiscord:
         """The guild's role names, @everyone first."""
         return [r["name"] for r in self.roles.values()]
 
+    def allow_command(self, command: str, target_id: int | str, allowed: bool = True) -> None:
+        """What a server administrator does in Server Settings > Integrations > the bot >
+        a command: allow (or deny) it for a role or a member, whatever its default member
+        permissions. Discord takes this only with an administrator's own OAuth token, never
+        a bot's, so the fake offers it to tests rather than as a route."""
+        cmd, _ = self._find_command(command, dm=False)
+        self.command_permissions.setdefault(cmd["id"], {})[str(target_id)] = allowed
+
+    def member_permissions(self, roles: Iterable[int | str]) -> int:
+        """A guild member's permissions: @everyone's and their roles', all of them for an
+        administrator."""
+        bits = 0
+        for rid in (self.guild_id, *(str(r) for r in roles)):
+            bits |= int(self.roles[rid]["permissions"])
+        return 2**53 - 1 if bits & p.ADMINISTRATOR else bits
+
+    def can_use(
+        self,
+        command: JSON,
+        *,
+        user: JSON | None = None,
+        roles: Iterable[int | str] = (),
+        dm: bool = False,
+    ) -> bool:
+        """Whether Discord offers a synced command to this member: in DMs if its `contexts`
+        allow them; in the guild, an administrator's override for the member, else for one
+        of their roles (an allow wins), else for @everyone, else the member's permissions
+        hold every bit of `default_member_permissions` (null: everyone)."""
+        contexts = command.get("contexts")
+        where = p.BOT_DM_CONTEXT if dm else p.GUILD_CONTEXT
+        if contexts is not None and where not in contexts:
+            return False
+        if dm:
+            return True
+        who = str((user or self.default_user)["id"])
+        role_ids = [str(r) for r in roles]
+        overrides = self.command_permissions.get(command["id"], {})
+        if who in overrides:
+            return overrides[who]
+        by_role = [overrides[r] for r in role_ids if r in overrides]
+        if by_role:
+            return any(by_role)
+        if self.guild_id in overrides:
+            return overrides[self.guild_id]
+        needed = command.get("default_member_permissions")
+        if needed is None:
+            return True
+        return self.member_permissions(role_ids) & int(needed) == int(needed)
+
+    def visible_commands(
+        self, *, user: JSON | None = None, roles: Iterable[int | str] = (), dm: bool = False
+    ) -> list[str]:
+        """A member's command picker: the names of the synced chat commands they may use."""
+        scopes: list[str | None] = [None] if dm else [self.guild_id, None]
+        role_ids = list(roles)
+        return sorted(
+            {
+                c["name"]
+                for scope in scopes
+                for c in self.commands.get(scope, [])
+                if c.get("type", 1) == 1 and self.can_use(c, user=user, roles=role_ids, dm=dm)
+            }
+        )
+
     def channel_messages(self, channel_id: int | str) -> list[JSON]:
         """Messages stored for a channel, oldest first."""
         return [m for m in self.messages.values() if m["channel_id"] == str(channel_id)]
@@ -568,6 +644,7 @@ class FakeDiscord:
         required) the way Discord's client checks what a user types; a list is sent as is.
         `who` takes `user`, `roles`, `channel_id`, `locale` and `dm`.
         """
+        self._offered(command, who)
         data = self._command_data(command, options or {}, focused=None, dm=who.get("dm", False))
         return await self._send_interaction(p.APPLICATION_COMMAND, data, **who)
 
@@ -575,6 +652,7 @@ class FakeDiscord:
         self, command: str, options: Mapping[str, Any], focused: str, **who: Any
     ) -> PendingInteraction:
         """Dispatch a type 4 interaction: the user is typing in option `focused`."""
+        self._offered(command, who)
         data = self._command_data(command, options, focused=focused, dm=who.get("dm", False))
         return await self._send_interaction(p.AUTOCOMPLETE, data, **who)
 
@@ -610,6 +688,15 @@ class FakeDiscord:
         return pending
 
     # ---- interactions: building ------------------------------------------------------
+
+    def _offered(self, command: str, who: Mapping[str, Any]) -> None:
+        """With `enforce_command_permissions`, refuse a command the member cannot pick."""
+        if not self.enforce_command_permissions:
+            return
+        dm = bool(who.get("dm", False))
+        cmd, _ = self._find_command(command.split()[0], dm)
+        if not self.can_use(cmd, user=who.get("user"), roles=who.get("roles", ()), dm=dm):
+            raise PermissionError(f"Discord does not offer /{cmd['name']} to this member")
 
     def _find_command(self, name: str, dm: bool) -> tuple[JSON, str | None]:
         scopes: list[str | None] = [None] if dm else [self.guild_id, None]
@@ -924,11 +1011,14 @@ class FakeDiscord:
             kind = command.get("type", 1)
             entry = {
                 "options": [],
-                "default_member_permissions": None,
                 "nsfw": False,
                 **command,
                 "type": kind,
                 "id": old.get((kind, command["name"])) or self.new_id(),
+                # Discord answers with the permission set as a string, however it was sent.
+                "default_member_permissions": _permission_string(
+                    command.get("default_member_permissions")
+                ),
                 "application_id": self.app_id,
                 "version": self.new_id(),
             }
@@ -1410,6 +1500,10 @@ def _build_options(
             value = p.option_value(option, values[name])
             built.append({"name": name, "type": option["type"], "value": value})
     return built
+
+
+def _permission_string(value: Any) -> str | None:
+    return None if value is None else str(int(value))
 
 
 @functools.cache
