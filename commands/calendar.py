@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.agenda import Session
 from bot.agenda.formats import slug
 from bot.agenda.ical import to_ics
 from bot.context import Context
 from bot.i18n import L
-from bot.model import Attachment, Reply
+from bot.model import Attachment, Reply, Text
 from bot.registry import Option, command
 from bot.store.calendar import sequences
 from bot.store.subscriptions import of_user
 from commands.reminders import one_session
+from commands.render import moment
 
 MIME = "text/calendar; charset=utf-8"
 _ALL = frozenset({"all", "everything", "전체", "모두"})
@@ -54,16 +55,33 @@ async def ics(ctx: Context, which: str | None = None) -> Reply:
         if not mine:
             return Reply(t("ics.mine_empty"))
         text = t("ics.mine", count=len(mine))
-        return await _file(ctx, mine, f"{base}-mine.ics", t("ics.name_mine", event=name), text)
+        # The calendar rings when the bot's DM would: at each session's /remind offset.
+        alarms = {sub.session_id: sub.minutes for sub in subs}
+        calname = t("ics.name_mine", event=name)
+        return await _file(ctx, mine, f"{base}-mine.ics", calname, text, alarms)
     s = one_session(ctx, which or "")
-    text = t("ics.one", title=t.pick(s.title), when=t.date_time(s.start))
-    return await _file(ctx, [s], f"{base}-{s.id}.ics", name, text)
+    one = t.rich("ics.one", title=t.pick(s.title), when=moment(ctx, s.start))
+    return await _file(ctx, [s], f"{base}-{s.id}.ics", name, one)
 
 
 async def _file(
-    ctx: Context, sessions: Sequence[Session], filename: str, calendar_name: str, text: str
+    ctx: Context,
+    sessions: Sequence[Session],
+    filename: str,
+    calendar_name: str,
+    text: Text,
+    alarms: Mapping[str, int] | None = None,
 ) -> Reply:
     now = ctx.clock.now()
     numbers = await sequences(ctx.store, sessions, now)
-    data = to_ics(ctx.agenda, sessions, sequences=numbers, now=now, calendar_name=calendar_name)
-    return Reply(f"{text} {ctx.t('ics.how')}", file=Attachment(filename, data, MIME))
+    data = to_ics(
+        ctx.agenda,
+        sessions,
+        sequences=numbers,
+        now=now,
+        calendar_name=calendar_name,
+        alarms=alarms,
+    )
+    how = f" {ctx.t('ics.how')}"
+    answer: Text = text + how if isinstance(text, str) else (*text, how)
+    return Reply(answer, file=Attachment(filename, data, MIME))

@@ -13,7 +13,8 @@ import pytest
 
 from bot.agenda import Agenda, Session, formats
 from bot.agenda.ical import parse_ics, to_ics, uid_of
-from bot.model import Reply, plain
+from bot.core import Core
+from bot.model import ChannelRef, Reply, Stamp, UserRef, plain
 from bot.settings import (
     ConfigError,
     EventConfig,
@@ -505,6 +506,11 @@ def attached(reply: Reply) -> icalendar.Calendar:
     return valid_calendar(reply.file.data)
 
 
+def attached_bytes(reply: Reply) -> bytes:
+    assert reply.file is not None, reply.text
+    return reply.file.data
+
+
 def uids(cal: icalendar.Calendar) -> list[str]:
     return [str(ev["UID"]).split("@")[0] for ev in cal.walk("VEVENT")]
 
@@ -522,10 +528,23 @@ async def test_ics_all_mine_and_one_session(alice: Person) -> None:
     assert "/remind" in plain(empty.text) and "/ics mine" in plain(empty.text)
 
     await alice.say("/remind dialogue")
+    one_mine = plain((await alice.say("/ics mine")).text)
+    assert "Your 1 session (the one you set /remind for)" in one_mine
     await alice.say("/remind closing 5")
     mine = await alice.say("/ics mine")
     assert uids(attached(mine)) == ["dialogue", "closing"]
     assert "Your 2 sessions" in plain(mine.text)
+    # Each of your sessions rings at your /remind offset, as the bot's DM would.
+    events = attached(mine).walk("VEVENT")
+    alarms = {str(ev["UID"]).split("@")[0]: list(ev.walk("VALARM")) for ev in events}
+    assert {sid: len(a) for sid, a in alarms.items()} == {"dialogue": 1, "closing": 1}
+    for sid, minutes in (("dialogue", 10), ("closing", 5)):
+        (alarm,) = alarms[sid]
+        assert str(alarm["ACTION"]) == "DISPLAY" and str(alarm["DESCRIPTION"])
+        assert alarm["TRIGGER"].dt == -timedelta(minutes=minutes)
+        assert alarm["TRIGGER"].params.get("RELATED", "START") == "START"
+    assert b"TRIGGER:-PT10M" in attached_bytes(mine)
+    assert not list(attached(everything).walk("VALARM"))  # the programme rings for nobody
     assert str(attached(mine)["X-WR-CALNAME"]) == "Battery Forum 2026: my sessions"
     assert uids(attached(await Person(alice.core, "bob").say("/ics all"))) == uids(cal)
 
@@ -535,6 +554,22 @@ async def test_ics_all_mine_and_one_session(alice: Person) -> None:
     assert ev["DTSTART"].dt == at("2026-02-05 13:00")
     assert one.file is not None and one.file.filename == "battery-forum-2026-dialogue.ics"
     assert plain(one.text).startswith('"International Forum: Dialogue with Global Scholars"')
+
+
+async def test_ics_alarm_follows_a_changed_offset_and_one_session_has_none(
+    alice: Person, core: Core
+) -> None:
+    await alice.say("/remind dialogue 30")
+    await alice.say("/remind dialogue 15")  # the same session again: the new offset wins
+    (alarm,) = attached(await alice.say("/ics mine")).walk("VALARM")
+    assert alarm["TRIGGER"].dt == -timedelta(minutes=15)
+    one = await alice.say("/ics dialogue")
+    assert not list(attached(one).walk("VALARM"))
+    # On Discord the session's time in the answer is a stamp with its date.
+    user = UserRef("discord", "1", "reader")
+    reply = await core.dispatch_text("discord", "/ics dialogue", user, ChannelRef("discord", "c"))
+    assert isinstance(reply.text, tuple), reply.text
+    assert [p.style for p in reply.text if isinstance(p, Stamp)] == ["f"]
 
 
 async def test_ics_unknown_session_and_korean(alice: Person) -> None:

@@ -563,8 +563,12 @@ def to_ics(
     sequences: Mapping[str, int],
     now: datetime,
     calendar_name: str,
+    alarms: Mapping[str, int] | None = None,
 ) -> bytes:
-    """An iCalendar file of `sessions` (METHOD:PUBLISH), times in the event's zone."""
+    """An iCalendar file of `sessions` (METHOD:PUBLISH), times in the event's zone.
+
+    `alarms` maps a session's id to minutes before its start: a VALARM for one person's
+    calendar (their /remind offsets); a file for everyone carries none."""
     zone = agenda.event.timezone
     cal = icalendar.Calendar()
     cal.add("prodid", f"-//forum-bot//forum-bot {__version__}//EN")
@@ -575,7 +579,10 @@ def to_ics(
     cal.add("x-wr-timezone", zone.key)
     stamp = now.astimezone(UTC)
     for s in sessions:
-        cal.add_component(_vevent(agenda, s, sequences.get(s.id, 0), stamp))
+        ev = _vevent(agenda, s, sequences.get(s.id, 0), stamp)
+        if alarms and s.id in alarms:
+            ev.add_component(_alarm(ev, alarms[s.id]))
+        cal.add_component(ev)
     days = [s.start.astimezone(zone).date() for s in sessions] or list(agenda.days)
     if days:
         # The zone's rules for the years the programme covers: a short VTIMEZONE.
@@ -625,6 +632,15 @@ def _vevent(agenda: Agenda, s: Session, sequence: int, stamp: datetime) -> icale
                 params[_KO] = person.name.ko
             ev.add(prop, person.id, parameters=params)
     return ev
+
+
+def _alarm(ev: icalendar.Event, minutes: int) -> icalendar.Alarm:
+    """A display alarm `minutes` before the event starts (RFC 5545 3.6.6)."""
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", str(ev["summary"]))
+    alarm.add("trigger", -timedelta(minutes=minutes))
+    return alarm
 
 
 def _description(agenda: Agenda, s: Session) -> str:
