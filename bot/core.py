@@ -25,6 +25,7 @@ from bot.registry import (
     Option,
     OptionType,
     UsageError,
+    offered_choice,
     parse_text,
 )
 from bot.settings import EventConfig
@@ -151,7 +152,7 @@ class Core:
                 t("error.role", command=spec.name, role=t(_ROLE_KEYS[spec.role])), error=True
             )
         try:
-            args = self._convert(spec, inv.args, t)
+            args = self._convert(spec, inv.args, inv.platform)
             reply = await spec.handler(ctx, **args)
         except UserError as exc:
             return Reply(t(exc.key, **exc.params), error=True)
@@ -261,7 +262,7 @@ class Core:
             return Reply(t("error.unknown_command_hint", name=name, hint=close[0]), error=True)
         return Reply(t("error.unknown_command", name=name), error=True)
 
-    def _convert(self, spec: CommandSpec, raw: Mapping[str, Any], t: Translator) -> dict[str, Any]:
+    def _convert(self, spec: CommandSpec, raw: Mapping[str, Any], platform: str) -> dict[str, Any]:
         unknown = [k for k in raw if spec.option(k) is None]
         if unknown:
             raise UserError("error.unknown_option", name=_clip(unknown[0]), usage=spec.usage())
@@ -276,7 +277,7 @@ class Core:
                 if opt.required:
                     raise UserError("error.missing", name=opt.name, usage=spec.usage())
                 continue
-            out[opt.name] = _convert_one(opt, value, t)
+            out[opt.name] = _convert_one(opt, value, platform)
         return out
 
 
@@ -291,7 +292,7 @@ def _clip(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _convert_one(opt: Option, value: Any, t: Translator) -> Any:
+def _convert_one(opt: Option, value: Any, platform: str) -> Any:
     if opt.type is OptionType.BOOLEAN:
         if isinstance(value, bool):
             return value
@@ -321,7 +322,7 @@ def _convert_one(opt: Option, value: Any, t: Translator) -> Any:
         for choice in opt.choices:
             names = (choice.value, choice.label.en, choice.label.ko)
             if wanted in (n.casefold() for n in names if n):
-                return choice.value
+                return offered_choice(opt, choice.value, platform)
         raise UserError(
             "error.choice",
             name=opt.name,

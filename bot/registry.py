@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.context import UserError
 from bot.i18n import L
 from bot.model import Reply, Role
 
@@ -31,6 +32,12 @@ class Choice:
 
     value: str
     label: L
+    # The platforms that offer it (e.g. only the terminal); empty: every platform.
+    platforms: tuple[str, ...] = ()
+
+    def offered_on(self, platform: str | None) -> bool:
+        """Whether `platform` offers this choice; None asks for every platform."""
+        return not self.platforms or (platform is not None and platform in self.platforms)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,10 @@ class Option:
     rest: bool = False
     # The option's name for Korean readers, where a platform localises names (Discord).
     name_ko: str = ""
+
+    def offered(self, platform: str | None) -> tuple[Choice, ...]:
+        """The choices `platform` offers; None: those every platform offers."""
+        return tuple(c for c in self.choices if c.offered_on(platform))
 
 
 @dataclass(frozen=True)
@@ -74,13 +85,14 @@ class CommandSpec:
                 return opt
         return None
 
-    def usage(self) -> str:
-        """A one-line usage, e.g. `/agenda [day]`."""
+    def usage(self, platform: str | None = None) -> str:
+        """A one-line usage, e.g. `/agenda [day]`, with the choices `platform` offers
+        (None: those every platform offers)."""
         parts = [f"/{self.name}"]
         for opt in self.options:
             label = opt.name
             if opt.choices:
-                label = "|".join(c.value for c in opt.choices)
+                label = "|".join(c.value for c in opt.offered(platform))
             parts.append(f"<{label}>" if opt.required else f"[{label}]")
         return " ".join(parts)
 
@@ -102,6 +114,21 @@ def command(
         return CommandSpec(name, description, handler, tuple(options), role, ephemeral, name_ko)
 
     return wrap
+
+
+def offered_choice(opt: Option, value: str, platform: str) -> str:
+    """`value` if `platform` offers it for `opt`; a choice for another platform only (the
+    terminal's `console` target) is refused by name, with what this platform offers."""
+    choice = next((c for c in opt.choices if c.value == value), None)
+    if choice is None or choice.offered_on(platform):
+        return value
+    raise UserError(
+        "error.choice_elsewhere",
+        name=opt.name,
+        value=value,
+        platform=platform.capitalize(),
+        choices=", ".join(c.value for c in opt.offered(platform)),
+    )
 
 
 class UsageError(ValueError):

@@ -9,13 +9,26 @@ from datetime import date, datetime, time, timedelta
 from bot.context import Context, UserError
 from bot.i18n import L
 from bot.model import Button, Card, Field, Reply, Role, Text
-from bot.registry import Choice, Option, OptionType, action, command
+from bot.registry import Choice, Option, OptionType, action, command, offered_choice
 from bot.settings import ConfigError
 from bot.store import announcements as ann
 from bot.store.outbox import cancel_topic
 
-TARGETS = ("all", "discord", "slack", "console")
-_TRAILING_TO = re.compile(r"\s+to\s+(all|discord|slack|console)\s*$", re.IGNORECASE)
+# Where an announcement may go; the terminal is a target only from the terminal itself.
+TO = Option(
+    "to",
+    L("Where: all, discord or slack", "어디로: all, discord, slack"),
+    choices=(
+        Choice("all", L("all", "전체")),
+        Choice("discord", L("discord", "디스코드")),
+        Choice("slack", L("slack", "슬랙")),
+        Choice("console", L("console", "터미널"), platforms=("console",)),
+    ),
+    name_ko="대상",
+)
+# "... to slack" at the end of a typed line; every target, so the terminal's is refused by
+# name elsewhere rather than read as part of the text.
+_TRAILING_TO = re.compile(rf"\s+to\s+({'|'.join(c.value for c in TO.choices)})\s*$", re.IGNORECASE)
 _TRAILING_AT = re.compile(
     r"(?:^|\s+)at\s+((?:\d{4}-\d{2}-\d{2}|tomorrow|today)\s+\d{1,2}:\d{2}|\d{1,2}:\d{2}|\+\d+\s*m(?:in)?)"
     r"\s*$",
@@ -91,12 +104,7 @@ def _need_runtime(ctx: Context) -> None:
             max_length=40,
             name_ko="시각",
         ),
-        Option(
-            "to",
-            L("Where: all, discord or slack", "어디로: all, discord, slack"),
-            choices=tuple(Choice(v, L(v)) for v in TARGETS),
-            name_ko="대상",
-        ),
+        TO,
     ],
     role=Role.ORGANISER,
     name_ko="공지",
@@ -107,7 +115,7 @@ async def announce(ctx: Context, text: str, at: str | None = None, to: str | Non
     t = ctx.t
     # Typed as one line ("Doors open at 10:00 to slack"): the trailing parts are options.
     if to is None and (m := _TRAILING_TO.search(text)):
-        to, text = m.group(1).lower(), text[: m.start()]
+        to, text = offered_choice(TO, m.group(1).lower(), ctx.platform), text[: m.start()]
     if at is None and (m := _TRAILING_AT.search(text)):
         at, text = m.group(1), text[: m.start()]
     text = text.strip()

@@ -117,8 +117,9 @@ async def help_(ctx: Context, command: str | None = None) -> Reply:
             )
             for o in spec.options
         )
-        return Reply(card=Card(spec.usage(), fields=fields, lines=(t.pick(spec.description),)))
-    lines: list[Text] = [f"{c.usage()}  {t.pick(c.description)}" for c in allowed]
+        usage = spec.usage(ctx.platform)
+        return Reply(card=Card(usage, fields=fields, lines=(t.pick(spec.description),)))
+    lines: list[Text] = [f"{c.usage(ctx.platform)}  {t.pick(c.description)}" for c in allowed]
     event = t.pick(ctx.agenda.event.name)
     return Reply(
         card=Card(t("help.title", event=event), lines=tuple(lines), footer=t("help.footer"))

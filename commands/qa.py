@@ -13,6 +13,14 @@ from bot.store.qa import APPROVED, PENDING, Question
 from commands.reminders import one_session
 
 ACTIONS = (*STEPS, "undo")
+# The moderation actions' names for Korean moderators (Discord shows them in the picker).
+_ACTION_KO = {
+    "approve": "승인",
+    "reject": "거절",
+    "highlight": "강조",
+    "answered": "답변 완료",
+    "undo": "되돌리기",
+}
 LIST_SIZE = 10
 QUESTION_ID = Option(
     "id",
@@ -269,7 +277,7 @@ answered_button = _moderation_button("answered")
             "action",
             L("What to do", "할 일"),
             required=True,
-            choices=tuple(Choice(a, L(a)) for a in ACTIONS),
+            choices=tuple(Choice(a, L(a, _ACTION_KO[a])) for a in ACTIONS),
             name_ko="동작",
         ),
         QUESTION_ID,
@@ -353,7 +361,7 @@ async def qa_block(ctx: Context, id: int) -> Reply:
         Option(
             "format",
             L("csv or md", "csv 또는 md"),
-            choices=(Choice("csv", L("CSV")), Choice("md", L("Markdown"))),
+            choices=(Choice("csv", L("CSV", "CSV")), Choice("md", L("Markdown", "마크다운"))),
             name_ko="형식",
         ),
     ],

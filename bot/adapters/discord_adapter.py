@@ -71,6 +71,14 @@ _AUTOCOMPLETE_RESULT = 8
 # An answer later than 3 s is refused anyway: do not wait long for Discord to take one.
 _CALLBACK_TIMEOUT = 5.0
 _NO_MENTIONS: dict[str, Any] = {"parse": []}  # what AllowedMentions.none() sends
+# Who sees a command in their picker by default: moderators' commands need Manage
+# Messages, organisers' Manage Server (the permissions those roles usually carry).
+_DEFAULT_PERMISSIONS = {
+    Role.PARTICIPANT: None,
+    Role.MODERATOR: discord.Permissions(manage_messages=True),
+    Role.ORGANISER: discord.Permissions(manage_guild=True),
+}
+_GUILD_CONTEXT = 0  # an interaction context: a server (not DMs or private channels)
 _COLOUR = 0x2B6CB0
 # Rendered texts are cached: the same agenda lines go out in answer after answer. Long
 # ones (questions, announcements) are rare and rendered each time, to bound the memory.
@@ -294,11 +302,11 @@ def option_payload(opt: Option) -> dict[str, Any]:
     if opt.choices:
         data["choices"] = [
             {
-                "name": c.label.en,
+                "name": _clip(c.label.en, 100),
                 "value": c.value,
-                **({"name_localizations": {"ko": c.label.ko}} if c.label.ko else {}),
+                **({"name_localizations": {"ko": _clip(c.label.ko, 100)}} if c.label.ko else {}),
             }
-            for c in opt.choices
+            for c in opt.offered(PLATFORM)
         ]
     elif opt.autocomplete:
         data["autocomplete"] = True
@@ -325,6 +333,13 @@ def command_payload(spec: CommandSpec) -> dict[str, Any]:
         data["name_localizations"] = {"ko": spec.name_ko}
     if spec.description.ko:
         data["description_localizations"] = {"ko": _clip(spec.description.ko, 100)}
+    needed = _DEFAULT_PERMISSIONS[spec.role]
+    # Discord hides a command from members without these permissions (null: from nobody)
+    # until a server admin grants it to a role; the core still checks the mapped role.
+    data["default_member_permissions"] = None if needed is None else str(needed.value)
+    if spec.role is not Role.PARTICIPANT:
+        # Roles exist only in a server: not offered in DMs with the bot.
+        data["contexts"] = [_GUILD_CONTEXT]
     return data
 
 

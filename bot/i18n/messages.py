@@ -95,6 +95,11 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "The {name} must be one of: {choices} (not {value!r}).",
         "ko": "{name} 값은 다음 중 하나여야 합니다: {choices} ({value!r} 불가).",
     },
+    "error.choice_elsewhere": {
+        "en": "{value!r} is not a choice for {name} on {platform}: choose one of {choices}.",
+        "ko": "{platform}에서는 {name} 값으로 {value!r}을(를) 고를 수 없습니다. "
+        "다음 중 하나를 고르세요: {choices}.",
+    },
     # Agenda
     "agenda.day_title": {"en": "Day {number} · {date}", "ko": "{number}일차 · {date}"},
     "agenda.day_label": {"en": "day {number} ({date})", "ko": "{number}일차 ({date})"},
