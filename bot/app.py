@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from bot import __version__
-from bot.adapters.base import Adapter, StartupError
+from bot.adapters.base import Adapter, ServesHTTP, StartupError
 from bot.adapters.console import ConsoleAdapter
 from bot.clock import Clock
 from bot.core import Core
@@ -154,7 +154,11 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
         await app.runtime.start()
         # After the adapters: the prompt is up before aiohttp's server is even imported.
         if settings.web_port is not None:
-            app.web = await _start_web(app, settings)
+            try:
+                app.web = await _start_web(app, settings)
+            except StartupError as exc:
+                log.error("%s", exc)
+                return 1
         settle_memory()
         log.info(
             "forum-bot %s ready: %s, %d sessions, adapters: %s",
@@ -304,6 +308,11 @@ def _platform_adapters(app: App, settings: Settings) -> list[Adapter]:
             )
         secret = settings.slack_signing_secret
         app_token = settings.slack_app_token
+        if app_token is None and settings.web_port is None:
+            raise StartupError(
+                "Slack's HTTP mode is served by the web server, which FORUM_BOT_WEB_PORT=off "
+                "turns off: set a port, or SLACK_APP_TOKEN for Socket Mode"
+            )
         adapters.append(
             SlackAdapter(
                 app.core,
@@ -311,8 +320,6 @@ def _platform_adapters(app: App, settings: Settings) -> list[Adapter]:
                     bot_token=settings.slack_bot_token.get_secret_value(),
                     signing_secret=secret.get_secret_value() if secret else "",
                     app_token=app_token.get_secret_value() if app_token else None,
-                    http_host=settings.slack_http_host,
-                    http_port=settings.slack_http_port,
                     api_base=settings.slack_api_base_url,
                     command_prefix=settings.slack_command_prefix,
                 ),
@@ -334,18 +341,26 @@ async def _start_web(app: App, settings: Settings) -> WebServer | None:
             "sessions": len(app.core.agenda.sessions),
         }
 
-    web = WebServer(settings.web_host, settings.web_port or 0, health, qa=app.core.qa)
+    # Adapters that Slack or a browser reaches over HTTP mount their paths on it.
+    served = [a for a in app.adapters if isinstance(a, ServesHTTP)]
+    routes = [a.add_routes for a in served]
+    web = WebServer(settings.web_host, settings.web_port or 0, health, app.core.qa, routes)
     try:
         port = await web.start()
     except OSError as exc:
+        await web.stop()
+        where = f"{settings.web_host}:{settings.web_port}"
+        if any(a.http_mode for a in served):
+            raise StartupError(
+                f"cannot listen on {where} ({exc.strerror}), where Slack's requests arrive; "
+                "set FORUM_BOT_WEB_PORT to a free port"
+            ) from exc
         # A second bot on the same machine must not die for want of a health port.
         log.warning(
-            "web server not started on %s:%s (%s); set FORUM_BOT_WEB_PORT to a free port",
-            settings.web_host,
-            settings.web_port,
+            "web server not started on %s (%s); set FORUM_BOT_WEB_PORT to a free port",
+            where,
             exc.strerror,
         )
-        await web.stop()
         return None
     # Links to the presenter screen (/qa-screen) use the address people reach it at.
     app.core.qa.web_url = settings.web_base(port)
