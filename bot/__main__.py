@@ -435,7 +435,12 @@ def _slack_manifest(settings: Settings, given: Path | None, url: str | None) -> 
         return 1
     short = config.event.short_name
     name = short.en if short else config.event.name.en
-    data = manifest(ALL, name=name, request_url=url, prefix=settings.slack_command_prefix)
+    try:
+        data = manifest(ALL, name=name, request_url=url, prefix=settings.slack_command_prefix)
+    except ValueError as exc:
+        # A name Slack keeps for itself: Slack would refuse the whole manifest.
+        print(f"forum-bot: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps(data, indent=2, ensure_ascii=False))
     return 0
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,15 @@ class Context:
     runtime: Any = None
     # bot.qa.QA: the live Q&A rules (typed loosely: bot.qa needs this module).
     qa: Any = None
+    # The names this platform's people type for commands, where they differ from ours.
+    command_names: Mapping[str, str] = field(default_factory=dict)
+
+    def usage(self, spec: CommandSpec) -> str:
+        """A command's usage as people type it here: `/remindme <session> [minutes]` on
+        Slack for /remind."""
+        usage = spec.usage(self.platform)
+        name = self.command_names.get(spec.name)
+        return f"/{name}{usage.removeprefix('/' + spec.name)}" if name else usage
 
     @property
     def event_tz(self) -> ZoneInfo:

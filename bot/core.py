@@ -77,6 +77,9 @@ class Core:
         self._home = home
         # The scheduled side (bot.runtime.Runtime), when the app runs one.
         self.runtime: Any = None
+        # Per platform, the names its people type where they differ from ours (Slack has
+        # /remind itself, so ours is /remindme there): adapters set them, /help shows them.
+        self.command_names: dict[str, dict[str, str]] = {}
         # Without a secret (tests, a throw-away run) votes and blocks last one process.
         self.qa = QA(
             store, clock, lambda: self.agenda, config.qa, secret or secrets.token_bytes(32)
@@ -130,6 +133,7 @@ class Core:
             commands=self.commands,
             runtime=self.runtime,
             qa=self.qa,
+            command_names=self.command_names.get(platform, {}),
         )
 
     async def dispatch(self, inv: Invocation) -> Reply:

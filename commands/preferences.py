@@ -108,7 +108,8 @@ async def help_(ctx: Context, command: str | None = None) -> Reply:
     allowed = [c for c in ctx.commands if ctx.role >= c.role]
     if command is not None:
         name = command.strip().lstrip("/").lower()
-        spec = next((c for c in allowed if c.name == name), None)
+        names = ctx.command_names
+        spec = next((c for c in allowed if name in (c.name, names.get(c.name))), None)
         if spec is None:
             raise UserError("error.unknown_command", name=name[:40])
         fields = tuple(
@@ -117,9 +118,9 @@ async def help_(ctx: Context, command: str | None = None) -> Reply:
             )
             for o in spec.options
         )
-        usage = spec.usage(ctx.platform)
+        usage = ctx.usage(spec)
         return Reply(card=Card(usage, fields=fields, lines=(t.pick(spec.description),)))
-    lines: list[Text] = [f"{c.usage(ctx.platform)}  {t.pick(c.description)}" for c in allowed]
+    lines: list[Text] = [f"{ctx.usage(c)}  {t.pick(c.description)}" for c in allowed]
     event = t.pick(ctx.agenda.event.name)
     return Reply(
         card=Card(t("help.title", event=event), lines=tuple(lines), footer=t("help.footer"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,6 +23,7 @@ from bot.adapters.slack_adapter import (
     manifest,
     render_blocks,
     render_text,
+    slack_name,
 )
 from bot.core import Core
 from bot.i18n import L
@@ -114,7 +116,7 @@ def block_text(blocks: list[dict[str, Any]]) -> str:
         ("/next", "", "Opening Ceremony"),
         ("/session", "Dialogue with Global Scholars", "Ping Liu"),
         ("/speaker", "와타나베", "Masayoshi Watanabe"),
-        ("/search", "solid-state", "Tech Partnering"),
+        ("/find", "solid-state", "Tech Partnering"),  # /search is Slack's own
         ("/timezone", "America/Los_Angeles", "America/Los_Angeles"),
         ("/language", "ko", "한국어"),
         ("/help", "", "/agenda"),
@@ -348,7 +350,7 @@ def test_rendering_and_manifest() -> None:
         ALL, name="Battery Forum 2026", request_url="https://bot.example.org/slack/events"
     )
     commands = {c["command"]: c for c in data["features"]["slash_commands"]}
-    assert set(commands) == {f"/{s.name}" for s in ALL}
+    assert set(commands) == {f"/{slack_name(s.name)}" for s in ALL}
     assert commands["/agenda"]["usage_hint"] == "[day]"
     assert commands["/agenda"]["url"] == "https://bot.example.org/slack/events"
     assert data["settings"]["interactivity"]["request_url"].endswith("/slack/events")
@@ -449,3 +451,94 @@ async def test_server_errors_go_back_to_the_outbox_and_are_not_posted_twice(
     assert len(fake.calls_to("conversations.history")) == 2  # looked before each retry
     assert len(fake.messages_in(ANNOUNCE)) == 1
     assert sender.sent == 1
+
+
+# ---- Slack's own commands -----------------------------------------------------------------
+
+# Slack's built-in commands that no app may register (a manifest naming one is refused).
+BUILT_IN = {
+    "remind", "search", "status", "topic", "invite", "me", "msg", "dm", "who", "away",
+    "join", "leave", "mute", "shrug", "feed", "open", "prefs", "shortcuts", "star", "apps",
+    "archive", "collapse", "expand",
+}  # fmt: skip
+
+
+def test_the_manifest_names_none_of_slacks_own_commands() -> None:
+    from bot.adapters.slack_adapter import SLACK_BUILTINS
+
+    assert BUILT_IN <= SLACK_BUILTINS
+    for prefix in ("", "bf-"):
+        data = manifest(ALL, name="Battery Forum", request_url=None, prefix=prefix)
+        names = [c["command"] for c in data["features"]["slash_commands"]]
+        assert len(names) == len(ALL) == len(set(names))
+        assert not {n.removeprefix("/") for n in names} & SLACK_BUILTINS
+        assert f"/{prefix}remindme" in names and f"/{prefix}find" in names
+        assert names == [f"/{slack_name(s.name, prefix)}" for s in ALL]
+
+
+def test_a_name_that_still_collides_is_refused() -> None:
+    @command("status", L("A command Slack keeps for itself"))
+    async def status(ctx: Any) -> Reply:
+        return Reply("-")
+
+    @command("find", L("A command called as /search is on Slack"))
+    async def find(ctx: Any) -> Reply:
+        return Reply("-")
+
+    with pytest.raises(ValueError, match="/status is one of Slack's own commands"):
+        manifest([*ALL, status], name="x", request_url=None)
+    manifest([*ALL, status], name="x", request_url=None, prefix="bf-")  # /bf-status is free
+    with pytest.raises(ValueError, match="/search and /find are both /find on Slack"):
+        manifest([*ALL, find], name="x", request_url=None)
+
+
+def test_forum_bot_slack_manifest_refuses_a_prefix_that_collides(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With an extension's command called `me`, the prefix `a` still leaves it free, but
+    an empty prefix does not: the command line says so in one line, exit 2."""
+    import commands
+    from bot.__main__ import main
+
+    @command("me", L("An extension's command"))
+    async def me(ctx: Any) -> Reply:
+        return Reply("-")
+
+    monkeypatch.setattr(commands, "ALL", [*ALL, me])
+    for name in ("SLACK_COMMAND_PREFIX", "FORUM_BOT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["slack-manifest"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "/me is one of Slack's own commands" in err and "SLACK_COMMAND_PREFIX" in err
+    monkeypatch.setenv("SLACK_COMMAND_PREFIX", "a")
+    assert main(["slack-manifest"]) == 0
+    assert '"/ame"' in capsys.readouterr().out
+
+
+async def test_commands_arrive_under_their_slack_names(start: Start, store: Any) -> None:
+    fake, _, url = await start()
+    reminded = (await fake.send_command(url, "/remindme", "dialogue", user_id="U1")).json()
+    assert "direct message 10 min before" in block_text(reminded["blocks"])
+    assert await store.fetchall("SELECT * FROM subscriptions")
+    found = (await fake.send_command(url, "/find", "solid-state")).json()
+    assert "Tech Partnering" in block_text(found["blocks"])
+
+
+async def test_help_on_slack_shows_the_names_slack_knows(start: Start) -> None:
+    fake, _, url = await start()
+    listing = block_text((await fake.send_command(url, "/help")).json()["blocks"])
+    assert "/remindme &lt;session&gt;" in listing and "/find &lt;" in listing
+    assert "/remind &lt;" not in listing and "/search" not in listing
+    one = block_text((await fake.send_command(url, "/help", "remindme")).json()["blocks"])
+    assert one.startswith("/remindme <session>")  # the card's title, plain text
+
+
+def test_readme_lists_the_manifests_scopes_and_slack_names() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    slack = readme.split("\n## Slack\n", 1)[1].split("\n## ", 1)[0]
+    step = slack.split("2. ", 1)[1].split("\n3. ", 1)[0]
+    listed = set(re.findall(r"`([a-z]+:[a-z.]+|commands)`", step))
+    data = manifest(ALL, name="x", request_url=None)
+    assert listed == set(data["oauth_config"]["scopes"]["bot"])
+    assert "`/remindme`" in slack and "`/find`" in slack

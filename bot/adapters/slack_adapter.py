@@ -212,6 +212,43 @@ def message(reply: Reply) -> dict[str, Any]:
     return {"text": fallback_text(reply), "blocks": render_blocks(reply)}
 
 
+# ---- command names ----------------------------------------------------------------------
+
+# Slack's own slash commands. A workspace cannot install an app command of one of these
+# names, and Slack refuses a manifest that names one, whole.
+SLACK_BUILTINS = frozenset(
+    {
+        "active", "apps", "archive", "away", "call", "close", "collapse", "dm", "dnd",
+        "expand", "feed", "feedback", "invite", "join", "kick", "leave", "me", "msg", "mute",
+        "open", "part", "prefs", "pro", "remind", "remove", "rename", "search", "shortcuts",
+        "shrug", "star", "status", "topic", "who",
+    }
+)  # fmt: skip
+# Ours that Slack keeps for itself, and what they are called on Slack instead.
+SLACK_RENAMES = {"remind": "remindme", "search": "find"}
+
+
+def slack_name(name: str, prefix: str = "") -> str:
+    """A command's name on Slack, without the slash: the prefix, then ours or its rename."""
+    return prefix + SLACK_RENAMES.get(name, name)
+
+
+def check_names(commands: Sequence[CommandSpec], prefix: str = "") -> None:
+    """Raise ValueError when a command's Slack name is one of Slack's own, or two of ours
+    share one: Slack would refuse the whole manifest."""
+    seen: dict[str, str] = {}
+    for spec in commands:
+        name = slack_name(spec.name, prefix)
+        if name in SLACK_BUILTINS:
+            raise ValueError(
+                f"/{name} is one of Slack's own commands: choose a SLACK_COMMAND_PREFIX "
+                "that makes it another name"
+            )
+        if name in seen:
+            raise ValueError(f"/{seen[name]} and /{spec.name} are both /{name} on Slack")
+        seen[name] = spec.name
+
+
 # ---- the manifest -----------------------------------------------------------------------
 
 
@@ -227,12 +264,16 @@ def manifest(
     request_url: str | None,
     prefix: str = "",
 ) -> dict[str, Any]:
-    """The Slack app manifest: paste it at "Create an app > From a manifest"."""
+    """The Slack app manifest: paste it at "Create an app > From a manifest".
+
+    Raises ValueError when a command's Slack name would make Slack refuse it (`check_names`).
+    """
+    check_names(commands, prefix)
     socket_mode = request_url is None
     slash = []
     for spec in commands:
         entry: dict[str, Any] = {
-            "command": f"/{prefix}{spec.name}",
+            "command": f"/{slack_name(spec.name, prefix)}",
             "description": _clip(f"{spec.description.en} / {spec.description.ko}", 100),
             "should_escape": False,
         }
@@ -434,9 +475,17 @@ class SlackAdapter:
     def _register(self) -> None:
         # One listener for every command: Bolt runs each listener's matcher on every
         # request, so sixteen listeners cost sixteen matchers per command.
-        names = "|".join(re.escape(spec.name) for spec in self.core.commands)
-        prefix = re.escape(self.settings.command_prefix)
-        self.app.command(re.compile(rf"^/{prefix}(?:{names})$"))(self._command)
+        prefix = self.settings.command_prefix
+        # A command's Slack name (no prefix) back to ours: /remindme is /remind.
+        self._ours = {slack_name(spec.name): spec.name for spec in self.core.commands}
+        # /help shows the names people type here.
+        self.core.command_names[PLATFORM] = {
+            spec.name: slack_name(spec.name, prefix)
+            for spec in self.core.commands
+            if slack_name(spec.name, prefix) != spec.name
+        }
+        names = "|".join(re.escape(name) for name in self._ours)
+        self.app.command(re.compile(rf"^/{re.escape(prefix)}(?:{names})$"))(self._command)
         self.app.action(re.compile(r".+"))(self._action)
         self.app.event("app_home_opened")(self._home)
 
@@ -500,6 +549,7 @@ class SlackAdapter:
     async def _command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
         name = str(command.get("command", "")).lstrip("/")
         name = name.removeprefix(self.settings.command_prefix)
+        name = self._ours.get(name, name)
         user = UserRef(PLATFORM, str(command.get("user_id", "")), str(command.get("user_name", "")))
         channel = ChannelRef(
             PLATFORM, str(command.get("channel_id", "")), str(command.get("channel_name", ""))
