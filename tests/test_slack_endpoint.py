@@ -134,6 +134,12 @@ async def test_stray_requests_get_short_answers_and_reach_no_listener(tmp_path: 
                 b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n",
                 b"\xff\xfe",
             ),
+            await raw_exchange(
+                port,
+                b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                b"Content-Type: text/plain; charset=no-such-charset\r\n\r\n",
+                b"ab",
+            ),
             # Both framings at once: a request smuggler's favourite; llhttp refuses it.
             await raw_exchange(
                 port,
@@ -156,6 +162,7 @@ async def test_stray_requests_get_short_answers_and_reach_no_listener(tmp_path: 
         assert [line.split(b" ")[1] for line in statuses] == [
             b"405",
             b"404",
+            b"400",
             b"400",
             b"400",
             b"400",

@@ -443,7 +443,9 @@ class SlackAdapter:
             return _refusal(413, "the body is larger than Slack sends")
         except TimeoutError:
             return _refusal(408, "the body did not arrive in time")
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
+            # Not UTF-8, or a charset Python does not know (aiohttp decodes by the
+            # request's own Content-Type): neither is Slack's.
             return _refusal(400, "the body is not UTF-8")
         if not self._signed(bolt_request.raw_body, request):
             self._refused.warning(
