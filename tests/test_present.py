@@ -127,6 +127,9 @@ async def test_moderator_page_needs_its_token_and_acts(site: str, core: Core) ->
                 assert refused.status == 400, bad
         async with http.post(act, data=b"{not json", headers=headers) as refused:
             assert refused.status == 400
+        odd = headers | {"Content-Type": "application/json; charset=no-such-charset"}
+        async with http.post(act, data=b'{"action": "approve", "id": 1}', headers=odd) as refused:
+            assert refused.status == 400
         async with http.post(act, json={"action": "approve", "id": 999}, headers=headers) as gone:
             assert gone.status == 409
     log = await core.store.fetchall("SELECT action, actor_name FROM qa_log")

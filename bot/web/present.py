@@ -183,7 +183,8 @@ class QAPages:
             what = str(body.get("action", ""))
             qid = int(body.get("id", 0))
             reason = body.get("reason")
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, LookupError):
+            # LookupError: a charset Python does not know, named by the request itself.
             return web.json_response({"ok": False, "error": "Send JSON: action, id."}, status=400)
         if what not in _ACTIONS or qid <= 0:
             return web.json_response({"ok": False, "error": "Unknown action."}, status=400)
