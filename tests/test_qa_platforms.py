@@ -600,11 +600,11 @@ async def test_a_vote_before_a_slow_card_is_posted_still_reaches_it(start: Start
     await world.runtime.senders["discord"].drain()
     d_card = world.d_post(D_HALL, f"Question #{qid}")
     voted = await world.d_press(d_card["id"], f"qa.vote|{qid}", user=world.d_user("ed"))
-    assert f"Up-voted #{qid}: 1 votes." in voted["data"]["content"]
+    assert f"Up-voted #{qid}: 1 vote." in voted["data"]["content"]
     await world.settle()
-    assert "▲ 1 votes" in discord_text(world.discord.messages[d_card["id"]])
+    assert "▲ 1 vote" in discord_text(world.discord.messages[d_card["id"]])
     s_card = world.s_post(S_HALL, f"Question #{qid}")
-    assert "▲ 1 votes" in slack_text(s_card.blocks), slack_text(s_card.blocks)
+    assert "▲ 1 vote" in slack_text(s_card.blocks), slack_text(s_card.blocks)
 
 
 async def test_an_answered_card_loses_its_vote_button_on_discord(start: Start) -> None:
