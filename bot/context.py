@@ -52,9 +52,7 @@ class Context:
     def usage(self, spec: CommandSpec) -> str:
         """A command's usage as people type it here: `/remindme <session> [minutes]` on
         Slack for /remind."""
-        usage = spec.usage(self.platform)
-        name = self.command_names.get(spec.name)
-        return f"/{name}{usage.removeprefix('/' + spec.name)}" if name else usage
+        return spec.usage_as(self.platform, self.command_names)
 
     @property
     def event_tz(self) -> ZoneInfo:

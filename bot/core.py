@@ -102,10 +102,10 @@ class Core:
         return parse_text(spec, text)
 
     async def translator_for(self, user: UserRef, locale: str | None = None) -> Translator:
-        """The translator for this user's language and zone."""
-        return self._translator(await get_prefs(self.store, user.key), locale)
+        """The translator for this user's language and zone, and their platform's names."""
+        return self._translator(await get_prefs(self.store, user.key), locale, user.platform)
 
-    def _translator(self, prefs: Any, locale: str | None) -> Translator:
+    def _translator(self, prefs: Any, locale: str | None, platform: str) -> Translator:
         lang = prefs.language or normalise_language(locale) or self.agenda.event.default_language
         tz = self.agenda.event.timezone
         if prefs.timezone:
@@ -113,7 +113,7 @@ class Core:
                 tz = ZoneInfo(prefs.timezone)
             except (ZoneInfoNotFoundError, ValueError):
                 log.warning("stored time zone %r is no longer known", prefs.timezone)
-        return Translator(lang, tz)
+        return Translator(lang, tz, self.command_names.get(platform))
 
     async def _context(
         self, platform: str, user: UserRef, channel: ChannelRef, role: Role, locale: str | None
@@ -126,7 +126,7 @@ class Core:
             role=role,
             store=self.store,
             clock=self.clock,
-            t=self._translator(prefs, locale),
+            t=self._translator(prefs, locale, platform),
             agenda=self.agenda,
             config=self.config,
             prefs=prefs,
@@ -187,7 +187,8 @@ class Core:
             except UsageError as exc:
                 t = await self.translator_for(user, locale)
                 return Reply(
-                    t("error.extra", token=_clip(str(exc)), usage=spec.usage()), error=True
+                    t("error.extra", token=_clip(str(exc)), usage=self._usage(spec, platform)),
+                    error=True,
                 )
         inv = Invocation(platform, name, user, channel, args, roles, locale)
         return await self.dispatch(inv)
@@ -266,10 +267,15 @@ class Core:
             return Reply(t("error.unknown_command_hint", name=name, hint=close[0]), error=True)
         return Reply(t("error.unknown_command", name=name), error=True)
 
+    def _usage(self, spec: CommandSpec, platform: str) -> str:
+        return spec.usage_as(platform, self.command_names.get(platform, {}))
+
     def _convert(self, spec: CommandSpec, raw: Mapping[str, Any], platform: str) -> dict[str, Any]:
         unknown = [k for k in raw if spec.option(k) is None]
         if unknown:
-            raise UserError("error.unknown_option", name=_clip(unknown[0]), usage=spec.usage())
+            raise UserError(
+                "error.unknown_option", name=_clip(unknown[0]), usage=self._usage(spec, platform)
+            )
         out: dict[str, Any] = {}
         for opt in spec.options:
             value = raw.get(opt.name)
@@ -279,7 +285,9 @@ class Core:
                     value = None
             if value is None:
                 if opt.required:
-                    raise UserError("error.missing", name=opt.name, usage=spec.usage())
+                    raise UserError(
+                        "error.missing", name=opt.name, usage=self._usage(spec, platform)
+                    )
                 continue
             out[opt.name] = _convert_one(opt, value, platform)
         return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +95,13 @@ class CommandSpec:
                 label = "|".join(c.value for c in opt.offered(platform))
             parts.append(f"<{label}>" if opt.required else f"[{label}]")
         return " ".join(parts)
+
+    def usage_as(self, platform: str, names: Mapping[str, str]) -> str:
+        """The usage as people type it on `platform`, where some commands go by another
+        name (`names`, e.g. Slack's `/remindme` for /remind)."""
+        usage = self.usage(platform)
+        name = names.get(self.name)
+        return f"/{name}{usage.removeprefix('/' + self.name)}" if name else usage
 
 
 def command(

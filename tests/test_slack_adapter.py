@@ -27,7 +27,7 @@ from bot.adapters.slack_adapter import (
 )
 from bot.core import Core
 from bot.i18n import L
-from bot.model import Attachment, Reply, Role, Stamp, UserRef
+from bot.model import Attachment, ChannelRef, Reply, Role, Stamp, UserRef, plain
 from bot.outbox import Sender
 from bot.registry import command
 from bot.settings import PlatformConfig
@@ -532,6 +532,24 @@ async def test_help_on_slack_shows_the_names_slack_knows(start: Start) -> None:
     assert "/remind &lt;" not in listing and "/search" not in listing
     one = block_text((await fake.send_command(url, "/help", "remindme")).json()["blocks"])
     assert one.startswith("/remindme <session>")  # the card's title, plain text
+
+
+async def test_answers_on_slack_name_the_commands_as_slack_knows_them(
+    start: Start, core: Core
+) -> None:
+    """Usage lines and hints say /remindme and /find on Slack; elsewhere /remind, /search."""
+    fake, _, url = await start()
+
+    async def said(command: str, text: str = "") -> str:
+        return block_text((await fake.send_command(url, command, text)).json()["blocks"])
+
+    assert "/remindme &lt;session&gt;" in await said("/remindme")  # the usage, unescaped
+    assert "Add one with /remindme" in await said("/myschedule")
+    assert "Try /find" in await said("/session", "zzqx")
+    assert "/remind " not in await said("/myschedule")
+    me, here = UserRef("console", "me"), ChannelRef("console", "console")
+    terminal = await core.dispatch_text("console", "/myschedule", me, here)
+    assert "Add one with /remind " in plain(terminal.text)
 
 
 def test_readme_lists_the_manifests_scopes_and_slack_names() -> None:

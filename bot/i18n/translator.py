@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import string
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -75,13 +77,34 @@ def _joined(pieces: list[str | Stamp]) -> Text:
     return tuple(out)
 
 
+@lru_cache(maxsize=8)
+def _names_pattern(names: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    alternatives = "|".join(re.escape(core) for core, _ in names)
+    return re.compile(rf"(?<![\w/])/({alternatives})(?![\w-])"), dict(names)
+
+
+def _renamer(names: Mapping[str, str]) -> Callable[[str], str]:
+    """Rewrites `/core-name` in a message template to the platform's name for it."""
+    pattern, mapping = _names_pattern(tuple(sorted(names.items())))
+
+    def rename(text: str) -> str:
+        return pattern.sub(lambda m: "/" + mapping[m.group(1)], text) if "/" in text else text
+
+    return rename
+
+
 class Translator:
     """Messages and dates for one reader: their language and their time zone."""
 
-    def __init__(self, lang: str, tz: ZoneInfo) -> None:
+    def __init__(
+        self, lang: str, tz: ZoneInfo, command_names: Mapping[str, str] | None = None
+    ) -> None:
         self.lang = lang if lang in LANGUAGES else "en"
         self.tz = tz
         self.locale = _locale(self.lang)
+        # Where the platform knows some commands by other names (Slack's /remindme for
+        # /remind), the messages that name a command say what people type there.
+        self._renamed = _renamer(command_names) if command_names else None
 
     def __call__(self, key: str, **params: Any) -> str:
         """The message `key` in this reader's language, with `params` filled in."""
@@ -112,8 +135,8 @@ class Translator:
         text = MESSAGES[key][self.lang]
         if isinstance(text, Plural):
             category = self.locale.plural_form(params[text.count])
-            return text.forms.get(category, text.forms["other"])
-        return text
+            text = text.forms.get(category, text.forms["other"])
+        return self._renamed(text) if self._renamed is not None else text
 
     def pick(self, text: L) -> str:
         """The reader's language of a bilingual text."""
