@@ -73,6 +73,13 @@ def plain(text: Text) -> str:
     return "".join(p if isinstance(p, str) else p.fallback for p in text)
 
 
+def joined(*texts: Text) -> Text:
+    """Texts one after another (a plain string when none holds a stamp)."""
+    if all(isinstance(t, str) for t in texts):
+        return "".join(t for t in texts if isinstance(t, str))
+    return tuple(p for t in texts for p in ((t,) if isinstance(t, str) else t) if p != "")
+
+
 @dataclass(frozen=True)
 class Field:
     """A labelled value on a card, e.g. "Room: Hall A"."""

@@ -9,7 +9,7 @@ from bot.agenda.formats import slug
 from bot.agenda.ical import to_ics
 from bot.context import Context
 from bot.i18n import L
-from bot.model import Attachment, Reply, Text
+from bot.model import Attachment, Reply, Text, joined
 from bot.registry import Option, command
 from bot.store.calendar import sequences
 from bot.store.subscriptions import of_user
@@ -83,5 +83,4 @@ async def _file(
         alarms=alarms,
     )
     how = f" {ctx.t('ics.how')}"
-    answer: Text = text + how if isinstance(text, str) else (*text, how)
-    return Reply(answer, file=Attachment(filename, data, MIME))
+    return Reply(joined(text, how), file=Attachment(filename, data, MIME))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from bot.agenda import Session
 from bot.context import Context, UserError
 from bot.i18n import L
-from bot.model import Card, Reply, Text
+from bot.model import Card, Reply, Text, joined
 from bot.registry import Option, OptionType, command
 from bot.store.deliveries import clear_block, is_blocked
 from bot.store.subscriptions import of_user, subscribe, unsubscribe
-from commands.render import session_line, zone_note
+from commands.render import moment, session_line, zone_note
 
 DEFAULT_MINUTES = 10
 
@@ -67,8 +67,9 @@ async def remind(ctx: Context, session: str, minutes: int = DEFAULT_MINUTES) -> 
         await clear_block(ctx.store, ctx.platform, ctx.user.id)
         note = " " + t("remind.dms_closed")
     await _replan(ctx)
-    text = t("remind.set", minutes=minutes, title=t.pick(s.title), when=t.date_time(s.start))
-    return Reply(text + note)
+    # The session's start as a stamp: on Discord and Slack it shows in the reader's zone.
+    text = t.rich("remind.set", minutes=minutes, title=t.pick(s.title), when=moment(ctx, s.start))
+    return Reply(joined(text, note))
 
 
 @command(

@@ -520,6 +520,8 @@ async def test_commands_arrive_under_their_slack_names(start: Start, store: Any)
     fake, _, url = await start()
     reminded = (await fake.send_command(url, "/remindme", "dialogue", user_id="U1")).json()
     assert "direct message 10 min before" in block_text(reminded["blocks"])
+    # The session's start is a Slack date, shown in the reader's own zone.
+    assert "(<!date^1770264000^{date_short_pretty} {time}|" in block_text(reminded["blocks"])
     assert await store.fetchall("SELECT * FROM subscriptions")
     found = (await fake.send_command(url, "/find", "solid-state")).json()
     assert "Tech Partnering" in block_text(found["blocks"])

@@ -32,7 +32,7 @@ from bot.adapters.base import DeliveryError, SentMessage, StartupError
 from bot.adapters.slack_errors import SlackProblem, slack_problem
 from bot.core import Core
 from bot.logs import Throttled
-from bot.model import Action, Button, ChannelRef, Reply, Role, Text, UserRef, plain
+from bot.model import Action, Button, ChannelRef, Reply, Role, Text, UserRef, joined, plain
 from bot.registry import CommandSpec
 from bot.settings import PlatformConfig
 
@@ -816,11 +816,7 @@ def _response_type(reply: Reply) -> str:
 
 def _with_note(reply: Reply, note: str) -> Reply:
     """The reply without its file, with `note` after its text."""
-    text: Text
-    if isinstance(reply.text, tuple):
-        text = (*reply.text, " ", note)
-    else:
-        text = f"{reply.text} {note}" if reply.text else note
+    text = joined(reply.text, " ", note) if reply.text else note
     return replace(reply, text=text, file=None)
 
 
