@@ -158,7 +158,17 @@ class Asked:
 
     question: Question
     duplicate: bool = False
-    voted: bool = False  # a duplicate counted as the asker's up-vote
+    voted: bool = False  # a duplicate counted as the asker's up-vote (now or once approved)
+
+
+def next_steps(status: str, highlighted: bool) -> tuple[str, ...]:
+    """The moderation actions that apply to a question in `status` (in STEPS' order):
+    what its moderators' notice offers as buttons."""
+    return tuple(
+        action
+        for action, (allowed, _) in STEPS.items()
+        if status in allowed and not (action == "highlight" and highlighted)
+    )
 
 
 def normalise(text: str) -> str:
@@ -313,8 +323,18 @@ class QA:
                 raise UserError("qa.blocked") from None
             if existing.status == REJECTED:
                 raise UserError("qa.duplicate_rejected", id=existing.id) from None
-            voted, after = await db.vote(self.store, existing.id, self.keys.voter(user), add=True)
+            # A question still waiting for approval takes the vote too: kept now, it
+            # counts once the question is approved (an answered one takes none).
+            voted, after = await db.vote(
+                self.store,
+                existing.id,
+                self.keys.voter(user),
+                add=True,
+                pending_too=True,
+            )
             fresh = after or existing
+            if fresh.status == REJECTED:  # rejected meanwhile
+                raise UserError("qa.duplicate_rejected", id=existing.id) from None
             if voted:
                 self._changed(fresh, votes=True)
             return Asked(fresh, duplicate=True, voted=voted)
@@ -510,7 +530,8 @@ class QA:
 
     async def export(self, session_id: str, fmt: str, tz: ZoneInfo) -> bytes:
         """Every question of a session as CSV (UTF-8 with BOM, for spreadsheets) or
-        Markdown: number, time, status, votes, question, author unless anonymous."""
+        Markdown: number, time, status, votes, question, author unless anonymous, and a
+        rejection's reason."""
         questions = await db.all_of_session(self.store, session_id)
         current = (await self._state(session_id)).highlight_id
         if fmt == "md":
@@ -518,7 +539,17 @@ class QA:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(
-            ["id", "asked_at", "status", "highlighted", "votes", "question", "author", "platform"]
+            [
+                "id",
+                "asked_at",
+                "status",
+                "highlighted",
+                "votes",
+                "question",
+                "author",
+                "platform",
+                "reason",
+            ]
         )
         for q in questions:
             writer.writerow(
@@ -531,6 +562,7 @@ class QA:
                     _cell(q.body),
                     "" if q.anonymous else _cell(q.author_name or ""),
                     "" if q.anonymous else (q.author_platform or ""),
+                    _cell(q.reason or ""),
                 ]
             )
         return out.getvalue().encode("utf-8-sig")
@@ -571,14 +603,14 @@ def _markdown(s: Session, questions: Sequence[Question], current: int | None, tz
     lines = [
         f"# Q&A: {_md(title)}",
         "",
-        "| # | Asked | Status | Votes | Question | Author |",
-        "|---|---|---|---|---|---|",
+        "| # | Asked | Status | Votes | Question | Author | Reason |",
+        "|---|---|---|---|---|---|---|",
     ]
     for q in questions:
         status = q.status + (" (highlighted)" if q.id == current else "")
         author = "anonymous" if q.anonymous else _md(q.author_name or "")
         lines.append(
             f"| {q.id} | {q.created_at.astimezone(tz):%Y-%m-%d %H:%M} | {status} | {q.votes} "
-            f"| {_md(q.body)} | {author} |"
+            f"| {_md(q.body)} | {author} | {_md(q.reason or '')} |"
         )
     return "\n".join(lines) + "\n"

@@ -13,19 +13,17 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.adapters.base import SentMessage
 from bot.agenda import Session
 from bot.model import Button, Card, Reply, Text, UserRef
+from bot.qa import QA, next_steps
 from bot.reminders import both, both_l
 from bot.store import outbox
 from bot.store import qa as db
 from bot.store.outbox import Delivery
 from bot.store.qa import ANSWERED, APPROVED, PENDING, REJECTED, Question
-
-if TYPE_CHECKING:
-    from bot.qa import QA
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +40,18 @@ def author_line(q: Question) -> str:
     return f"{q.author_name or '?'} ({platform})"
 
 
+# A notice's buttons: (what it says, its style) per moderation action.
+_BUTTONS = {
+    "approve": ("qa.button.approve", "primary"),
+    "reject": ("qa.button.reject", "danger"),
+    "highlight": ("qa.button.highlight", "secondary"),
+    "answered": ("qa.button.answered", "secondary"),
+}
+
+
 def moderator_notice(q: Question, s: Session, highlighted: bool) -> Reply:
-    """The moderators' card of one question, with every action as a button."""
+    """The moderators' card of one question, with a button for each action that applies
+    to it as it stands (edited after every change, so an approved one offers no Approve)."""
     status = both(f"qa.status.{q.status}") + (
         f" · {both('qa.status.highlighted')}" if highlighted else ""
     )
@@ -59,11 +67,9 @@ def moderator_notice(q: Question, s: Session, highlighted: bool) -> Reply:
             lines=lines,
             footer=f"{both_l(s.title)} [{s.id}] · /qa <approve|reject|…> {q.id}",
         ),
-        buttons=(
-            Button(both("qa.button.approve"), "qa.approve", value, "primary"),
-            Button(both("qa.button.reject"), "qa.reject", value, "danger"),
-            Button(both("qa.button.highlight"), "qa.highlight", value),
-            Button(both("qa.button.answered"), "qa.answered", value),
+        buttons=tuple(
+            Button(both(_BUTTONS[action][0]), f"qa.{action}", value, _BUTTONS[action][1])
+            for action in next_steps(q.status, highlighted)
         ),
         ephemeral=False,
     )

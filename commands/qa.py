@@ -9,7 +9,7 @@ from bot.i18n import L
 from bot.model import Attachment, Button, Card, Reply, Role, Text
 from bot.qa import STEPS, Asked
 from bot.registry import Choice, Option, OptionType, action, command
-from bot.store.qa import APPROVED, PENDING, Question
+from bot.store.qa import ANSWERED, APPROVED, PENDING, Question
 from commands.reminders import one_session
 
 ACTIONS = (*STEPS, "undo")
@@ -119,8 +119,7 @@ async def ask(
     asked: Asked = await ctx.qa.ask(ctx.user, s, question, anonymous=anonymous, pick=t.pick)
     q = asked.question
     if asked.duplicate:
-        key = "qa.duplicate_voted" if asked.voted else "qa.duplicate_already"
-        return Reply(t(key, id=q.id, votes=q.votes))
+        return Reply(t(_duplicate_key(asked), id=q.id, votes=q.votes))
     lines = [
         t(
             "qa.asked_pending" if q.status == PENDING else "qa.asked_live",
@@ -131,6 +130,15 @@ async def ask(
     if anonymous:
         lines.append(t("qa.asked_anonymous"))
     return Reply(" ".join(lines))
+
+
+def _duplicate_key(asked: Asked) -> str:
+    """What to tell someone whose question was already asked, as it truly stands."""
+    status = asked.question.status
+    if status == ANSWERED:
+        return "qa.duplicate_answered"
+    pending = "_pending" if status == PENDING else ""
+    return ("qa.duplicate_voted" if asked.voted else "qa.duplicate_already") + pending
 
 
 @command(
@@ -245,8 +253,11 @@ async def _moderate(ctx: Context, qid: int, what: str, reason: str | None = None
     t = ctx.t
     change = await ctx.qa.moderate(ctx.user, qid, what, reason)
     q = change.question
-    status = t(f"qa.status.{change.to_status}")
-    text = t("qa.moderated", id=qid, action=t(f"qa.action.{change.action}"), status=status)
+    key = f"qa.done.{change.action}"
+    if change.action == "highlight" and change.from_status != APPROVED:
+        # Highlighting also approves: say so, rather than "highlighted; it is now approved".
+        key += "_reopened" if change.from_status == ANSWERED else "_approved"
+    text = t(key, id=qid, status=t(f"qa.status.{change.to_status}"))
     if what == "reject" and q.anonymous:
         text += " " + t("qa.rejected_anonymous")
     return Reply(text)
@@ -369,7 +380,8 @@ async def qa_block(ctx: Context, id: int) -> Reply:
     name_ko="질문내보내기",
 )
 async def qa_export(ctx: Context, session: str, format: str | None = None) -> Reply:
-    """Every question of a session, with votes, status, time and (unless anonymous) author."""
+    """Every question of a session, with votes, status, time, author (unless anonymous)
+    and a rejection's reason."""
     s = one_session(ctx, session)
     fmt = format or "csv"
     data = await ctx.qa.export(s.id, fmt, ctx.t.tz)

@@ -285,6 +285,7 @@ async def test_export_csv_and_markdown(
         "question",
         "author",
         "platform",
+        "reason",
     ]
     assert rows[1][5].startswith("'=HYPERLINK") and rows[1][6] == "alice"
     assert rows[1][1] == "2026-02-05T13:10:00+09:00"
@@ -337,3 +338,101 @@ async def test_qa_screen_links(mod: Person, alice: Person, core: Core) -> None:
     assert "https://qa.example.com/present/dialogue" in links
     assert f"https://qa.example.com/moderate/dialogue?token={token}" in links
     assert token not in text(await alice.say("/qa-screen dialogue"))
+
+
+async def test_a_duplicate_of_a_pending_question_keeps_its_vote(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core, store: Store
+) -> None:
+    """Item 2: re-asking a question that waits for approval is an up-vote that counts once
+    it is approved, and the asker is told so truthfully."""
+    clock.set(DIALOGUE_OPEN)
+    _, qid = await ask(alice, "Can sodium-ion cells replace LFP in storage?")
+    assert qid and (await core.qa.question(qid)).status == "pending"
+
+    dup = await bob.say("/ask can sodium ion cells replace LFP in storage")
+    said = text(dup)
+    assert not dup.error and f"#{qid}" in said, said
+    assert "waiting for a moderator's approval" in said and "counts once" in said, said
+    assert "1 vote" in said, said
+    # The vote is kept, keyed by the voter hash only (no platform user id).
+    rows = await store.fetchall(
+        "SELECT voter_key FROM question_votes WHERE question_id = ?", (qid,)
+    )
+    assert [r[0] for r in rows] == [core.qa.keys.voter(bob.user)]
+    assert all("bob" not in r[0] for r in rows)
+    # Asking it again is no second vote, and says so.
+    clock.advance(timedelta(seconds=31))
+    again = text(await bob.say("/ask Can sodium-ion cells replace LFP in storage???"))
+    assert "already in" in again and "waiting for" in again and "1 vote" in again, again
+    # The vote button still refuses a question that is not approved.
+    assert "not open for votes" in text(await press(Person(core, "carol"), "qa.vote", str(qid)))
+
+    await mod.say(f"/qa approve {qid}")
+    assert (await core.qa.question(qid)).votes == 1
+    assert f"#{qid} ▲1 " in text(await bob.say("/questions"))
+    # ... and pressing ▲ now is the same vote, not a second one.
+    assert "already up-voted" in text(await press(bob, "qa.vote", str(qid)))
+    assert (await core.qa.question(qid)).votes == 1
+
+
+async def test_a_duplicate_of_an_answered_question_says_so(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    _, qid = await ask(alice, "Is the forum recorded for later viewing?")
+    await mod.say(f"/qa approve {qid}")
+    await mod.say(f"/qa answered {qid}")
+    dup = text(await bob.say("/ask is the forum recorded for later viewing"))
+    assert f"#{qid}" in dup and "already answered" in dup, dup
+    assert "counted" not in dup and "with your up-vote" not in dup, dup
+    assert (await core.qa.question(qid)).votes == 0
+
+
+async def test_moderation_confirmations_read_naturally(
+    alice: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    """Item 13: no "Question #2 highlighted; it is now approved."."""
+    clock.set(DIALOGUE_OPEN)
+    _, first = await ask(alice, "A first question for the panel")
+    clock.advance(timedelta(seconds=31))
+    _, second = await ask(alice, "A second question for the panel")
+    ko = Person(core, "minji", Role.MODERATOR)
+    await ko.say("/language ko")
+    said = text(await mod.say(f"/qa highlight {second}"))
+    assert said == f"Question #{second} is now highlighted (and approved).", said
+    assert text(await mod.say(f"/qa approve {first}")) == f"Question #{first} is approved."
+    assert text(await mod.say(f"/qa highlight {first}")) == (
+        f"Question #{first} is now highlighted."
+    )
+    assert text(await mod.say(f"/qa answered {first}")) == (
+        f"Question #{first} is marked answered."
+    )
+    assert text(await ko.say(f"/qa highlight {first}")) == (
+        f"#{first} 질문을 다시 강조했습니다 (답변 완료 표시 해제)."
+    )
+    undone = text(await mod.say(f"/qa undo {first}"))
+    assert undone == f"Question #{first} is answered again (the last action undone).", undone
+    assert text(await ko.say(f"/qa reject {second}")) == f"#{second} 질문을 거절했습니다."
+
+
+async def test_export_has_a_rejections_reason(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock
+) -> None:
+    """Item 16: CSV and Markdown carry the reason of a rejection, escaped."""
+    clock.set(DIALOGUE_OPEN)
+    _, kept = await ask(alice, "A question that is kept")
+    _, dropped = await ask(bob, "A question that is dropped")
+    await mod.say(f"/qa approve {kept}")
+    await mod.say(f"/qa reject {dropped} =cmd|' /C calc'!A0 off | topic")
+    rows = list(
+        csv.reader(
+            io.StringIO((await mod.say("/qa-export dialogue")).file.data.decode("utf-8-sig"))
+        )
+    )
+    assert rows[0][-1] == "reason" and len(rows[0]) == 9
+    assert rows[1][2] == "approved" and rows[1][-1] == ""
+    assert rows[2][2] == "rejected" and rows[2][-1] == "'=cmd|' /C calc'!A0 off | topic"
+    md = (await mod.say("/qa-export dialogue md")).file.data.decode("utf-8")
+    assert "| Author | Reason |" in md
+    line = next(x for x in md.splitlines() if x.startswith(f"| {dropped} |"))
+    assert line.endswith("| =cmd\\|' /C calc'\\!A0 off \\| topic |"), line

@@ -372,9 +372,7 @@ async def test_one_queue_approved_on_slack_votes_from_both_add_up(start: Start) 
     # A Slack moderator approves, on Slack, the question asked on Discord.
     s_notice = world.s_post(S_MODS, f"New question #{d_qid}")
     _, said_back = await world.s_press(s_notice, "qa.approve#0", str(d_qid), S_MOD)
-    assert f"Question #{d_qid} approved; it is now approved." in slack_text(
-        said_back.body["blocks"]
-    )
+    assert f"Question #{d_qid} is approved." in slack_text(said_back.body["blocks"])
     assert said_back.body["response_type"] == "ephemeral"
     assert (await core.qa.question(d_qid)).status == "approved"
     assert (await core.qa.question(s_qid)).status == "pending"
@@ -431,7 +429,7 @@ async def test_a_vote_storm_edits_each_card_a_few_times_with_the_final_count(
     _, approved = await world.d_slash(
         "qa", {"action": "approve", "id": qid}, user=world.d_user("mo"), roles=[D_MOD_ROLE]
     )
-    assert f"Question #{qid} approved" in approved["data"]["content"]
+    assert f"Question #{qid} is approved." in approved["data"]["content"]
     await world.settle()
     d_card = world.d_post(D_HALL, f"Question #{qid}")
     s_card = world.s_post(S_HALL, f"Question #{qid}")
@@ -517,7 +515,7 @@ async def test_highlight_answered_and_undo_show_on_both_platforms(start: Start) 
     pressed = await world.d_press(
         d_notice["id"], f"qa.highlight|{qid}", user=mo, roles=[D_MOD_ROLE]
     )
-    assert f"Question #{qid} highlighted" in pressed["data"]["content"]
+    assert f"Question #{qid} is now highlighted." in pressed["data"]["content"]
     assert pressed["data"]["flags"] & 64
     await world.settle()
     now_d = world.d_post(D_HALL, "Now answering")
@@ -527,9 +525,9 @@ async def test_highlight_answered_and_undo_show_on_both_platforms(start: Start) 
 
     # Answered, pressed on the Slack notice: the cards lose their vote button.
     _, said = await world.s_press(
-        world.s_post(S_MODS, f"New question #{qid}"), "qa.answered#3", str(qid), S_MOD
+        world.s_post(S_MODS, f"New question #{qid}"), "qa.answered#1", str(qid), S_MOD
     )
-    assert f"Question #{qid} marked answered" in slack_text(said.body["blocks"])
+    assert f"Question #{qid} is marked answered." in slack_text(said.body["blocks"])
     await world.settle()
     d_text, d_buttons, s_text, s_buttons = cards()
     assert "✓ Answered" in d_text and "✓ Answered" in s_text
@@ -540,7 +538,7 @@ async def test_highlight_answered_and_undo_show_on_both_platforms(start: Start) 
         _, undone = await world.d_slash(
             "qa", {"action": "undo", "id": qid}, user=mo, roles=[D_MOD_ROLE]
         )
-        assert f"Question #{qid} undone" in undone["data"]["content"], undone
+        assert "(the last action undone)" in undone["data"]["content"], undone
         await world.settle()
         if step == 0:
             d_text, d_buttons, s_text, s_buttons = cards()
@@ -565,6 +563,97 @@ async def test_highlight_answered_and_undo_show_on_both_platforms(start: Start) 
     d_text, d_buttons, s_text, s_buttons = cards()
     assert "4.5 volts" in d_text and d_buttons == [f"qa.vote|{qid}"]
     assert "4.5 volts" in s_text and s_buttons == [("qa.vote#0", str(qid))]
+
+
+async def test_the_moderators_notice_offers_the_buttons_of_each_new_state(start: Start) -> None:
+    """Item 13: after each action, the notice on both platforms is edited (a PATCH on
+    Discord, chat.update on Slack) to offer only the actions that apply now, and the
+    moderator's confirmation reads naturally."""
+    world = await start()
+    mo = world.d_user("mo")
+    _, body = await world.d_slash(
+        "ask", {"question": "Which binder works for silicon anodes?"}, user=world.dana
+    )
+    qid = question_number(body["data"]["content"])
+    await world.settle()
+    d_id = world.d_post(D_MODS, f"New question #{qid}")["id"]
+    s_ts = world.s_post(S_MODS, f"New question #{qid}").ts
+
+    def edited(question: int, d_message: str, ts: str) -> tuple[list[str], list[str]]:
+        """The buttons of the latest edit of a notice, as each fake received it; the
+        stored messages show the same."""
+        d_edit = world.d_requests(D_EDIT, d_message)[-1].json
+        s_edit = world.s_updates(ts)[-1].body["blocks"]
+        d_shown = world.discord.messages[d_message]
+        s_shown = world.slack.message(S_MODS, ts)
+        assert s_shown is not None
+        assert discord_buttons(d_edit) == discord_buttons(d_shown)
+        assert slack_buttons(s_edit) == slack_buttons(s_shown.blocks)
+        d_actions = [custom.split("|")[0] for custom in discord_buttons(d_edit)]
+        s_actions = [action.split("#")[0] for action, value in slack_buttons(s_edit)]
+        assert all(custom.endswith(f"|{question}") for custom in discord_buttons(d_edit))
+        assert all(value == str(question) for _, value in slack_buttons(s_edit))
+        assert d_actions == s_actions, (d_actions, s_actions)
+        return d_actions, [action for action, _ in slack_buttons(s_edit)]
+
+    async def s_press(action: str, question: int, ts: str) -> str:
+        """Press a button the Slack notice shows now; what the moderator is told."""
+        notice = world.slack.message(S_MODS, ts)
+        assert notice is not None
+        (action_id,) = [a for a, _ in slack_buttons(notice.blocks) if a.startswith(action + "#")]
+        _, said = await world.s_press(notice, action_id, str(question), S_MOD)
+        return slack_text(said.body["blocks"])
+
+    # Approved on Slack: no Approve any more, on either platform.
+    said = await s_press("qa.approve", qid, s_ts)
+    assert f"Question #{qid} is approved." in said and "it is now" not in said, said
+    await world.settle()
+    actions, s_ids = edited(qid, d_id, s_ts)
+    assert actions == ["qa.reject", "qa.highlight", "qa.answered"]
+    assert s_ids == ["qa.reject#0", "qa.highlight#1", "qa.answered#2"]
+
+    # Highlighted on Discord: Reject and Answered remain.
+    pressed = await world.d_press(d_id, f"qa.highlight|{qid}", user=mo, roles=[D_MOD_ROLE])
+    assert pressed["data"]["content"] == f"Question #{qid} is now highlighted."
+    await world.settle()
+    assert edited(qid, d_id, s_ts)[0] == ["qa.reject", "qa.answered"]
+
+    # Answered on Slack: only Highlight (to bring it back) applies.
+    said = await s_press("qa.answered", qid, s_ts)
+    assert f"Question #{qid} is marked answered." in said, said
+    await world.settle()
+    assert edited(qid, d_id, s_ts)[0] == ["qa.highlight"]
+
+    # Undone on Discord: approved and on screen again, with that state's buttons.
+    _, undone = await world.d_slash(
+        "qa", {"action": "undo", "id": qid}, user=mo, roles=[D_MOD_ROLE]
+    )
+    assert undone["data"]["content"] == (
+        f"Question #{qid} is approved again (the last action undone)."
+    )
+    await world.settle()
+    assert edited(qid, d_id, s_ts)[0] == ["qa.reject", "qa.answered"]
+
+    # A second question highlighted straight from waiting: approved too, said plainly;
+    # the first one's notice offers Highlight again, since it left the screen.
+    _, body = await world.d_slash(
+        "ask", {"question": "And what about dry electrode coating?"}, user=world.d_user("eve")
+    )
+    other = question_number(body["data"]["content"])
+    await world.settle()
+    o_id = world.d_post(D_MODS, f"New question #{other}")["id"]
+    o_ts = world.s_post(S_MODS, f"New question #{other}").ts
+    pressed = await world.d_press(o_id, f"qa.highlight|{other}", user=mo, roles=[D_MOD_ROLE])
+    assert pressed["data"]["content"] == f"Question #{other} is now highlighted (and approved)."
+    await world.settle()
+    assert edited(other, o_id, o_ts)[0] == ["qa.reject", "qa.answered"]
+    assert edited(qid, d_id, s_ts)[0] == ["qa.reject", "qa.highlight", "qa.answered"]
+
+    # Rejected on Slack: only Approve applies.
+    said = await s_press("qa.reject", other, o_ts)
+    assert f"Question #{other} is rejected." in said, said
+    await world.settle()
+    assert edited(other, o_id, o_ts) == (["qa.approve"], ["qa.approve#0"])
 
 
 async def test_a_new_card_is_not_edited_until_something_changes(start: Start) -> None:

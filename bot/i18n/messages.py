@@ -387,11 +387,6 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
     "qa.status.rejected": {"en": "rejected", "ko": "거절됨"},
     "qa.status.answered": {"en": "answered", "ko": "답변 완료"},
     "qa.status.highlighted": {"en": "on screen now", "ko": "지금 화면에 표시 중"},
-    "qa.action.approve": {"en": "approved", "ko": "승인"},
-    "qa.action.reject": {"en": "rejected", "ko": "거절"},
-    "qa.action.highlight": {"en": "highlighted", "ko": "강조"},
-    "qa.action.answered": {"en": "marked answered", "ko": "답변 완료 처리"},
-    "qa.action.undo": {"en": "undone", "ko": "되돌림"},
     "qa.button.approve": {"en": "Approve", "ko": "승인"},
     "qa.button.reject": {"en": "Reject", "ko": "거절"},
     "qa.button.highlight": {"en": "Highlight", "ko": "강조"},
@@ -470,6 +465,45 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
             other="That question is already in (#{id}) with your up-vote: {votes} votes.",
         ),
         "ko": "같은 질문(#{id})이 이미 있고 회원님의 추천도 반영되어 있습니다. 추천 {votes}.",
+    },
+    # A duplicate of a question waiting for approval: the vote is kept for it.
+    "qa.duplicate_voted_pending": {
+        "en": Plural(
+            "votes",
+            one=(
+                "Someone already asked that (#{id}). It is waiting for a moderator's approval; "
+                "your up-vote is kept and counts once it is approved ({votes} vote so far)."
+            ),
+            other=(
+                "Someone already asked that (#{id}). It is waiting for a moderator's approval; "
+                "your up-vote is kept and counts once it is approved ({votes} votes so far)."
+            ),
+        ),
+        "ko": (
+            "같은 질문(#{id})이 이미 있어 추천으로 반영했습니다. 진행자 승인 대기 중이며, "
+            "추천은 승인되면 공개 집계에 포함됩니다 (현재 추천 {votes})."
+        ),
+    },
+    "qa.duplicate_already_pending": {
+        "en": Plural(
+            "votes",
+            one=(
+                "That question is already in (#{id}) with your up-vote, waiting for a "
+                "moderator's approval ({votes} vote so far)."
+            ),
+            other=(
+                "That question is already in (#{id}) with your up-vote, waiting for a "
+                "moderator's approval ({votes} votes so far)."
+            ),
+        ),
+        "ko": (
+            "같은 질문(#{id})이 이미 있고 회원님의 추천도 반영되어 있습니다. "
+            "진행자 승인 대기 중입니다 (현재 추천 {votes})."
+        ),
+    },
+    "qa.duplicate_answered": {
+        "en": "Someone already asked that (#{id}), and it is already answered.",
+        "ko": "같은 질문(#{id})이 이미 있고 답변도 완료되었습니다.",
     },
     "qa.asked_pending": {
         "en": 'Thank you! Question #{id} for "{title}" will appear once a moderator approves it.',
@@ -550,9 +584,28 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "You have not asked any question yet.",
         "ko": "아직 질문하지 않았습니다.",
     },
-    "qa.moderated": {
-        "en": "Question #{id} {action}; it is now {status}.",
-        "ko": "#{id} 질문: {action}. 현재 상태: {status}.",
+    # What a moderator is told after an action (highlighting also approves).
+    "qa.done.approve": {"en": "Question #{id} is approved.", "ko": "#{id} 질문을 승인했습니다."},
+    "qa.done.reject": {"en": "Question #{id} is rejected.", "ko": "#{id} 질문을 거절했습니다."},
+    "qa.done.highlight": {
+        "en": "Question #{id} is now highlighted.",
+        "ko": "#{id} 질문을 강조했습니다.",
+    },
+    "qa.done.highlight_approved": {
+        "en": "Question #{id} is now highlighted (and approved).",
+        "ko": "#{id} 질문을 승인하고 강조했습니다.",
+    },
+    "qa.done.highlight_reopened": {
+        "en": "Question #{id} is highlighted again (no longer marked answered).",
+        "ko": "#{id} 질문을 다시 강조했습니다 (답변 완료 표시 해제).",
+    },
+    "qa.done.answered": {
+        "en": "Question #{id} is marked answered.",
+        "ko": "#{id} 질문을 답변 완료로 표시했습니다.",
+    },
+    "qa.done.undo": {
+        "en": "Question #{id} is {status} again (the last action undone).",
+        "ko": "#{id} 질문의 마지막 작업을 되돌렸습니다. 현재 상태: {status}.",
     },
     "qa.already_approved": {
         "en": "Question #{id} is already approved.",

@@ -225,6 +225,16 @@ async def author_key_of(store: Store, question_id: int) -> str | None:
     return None if row is None else row["author_key"]
 
 
+_VOTE = (
+    "INSERT INTO question_votes (question_id, voter_key) SELECT ?, ? WHERE EXISTS "
+    "(SELECT 1 FROM questions WHERE id = ? AND status = 'approved') "
+    "ON CONFLICT (question_id, voter_key) DO NOTHING"
+)
+_VOTE_PENDING_TOO = (
+    "INSERT INTO question_votes (question_id, voter_key) SELECT ?, ? WHERE EXISTS "
+    "(SELECT 1 FROM questions WHERE id = ? AND status IN ('approved', 'pending')) "
+    "ON CONFLICT (question_id, voter_key) DO NOTHING"
+)
 _RECOUNT = (
     "UPDATE questions SET votes = (SELECT COUNT(*) FROM question_votes "
     "WHERE question_id = ?) WHERE id = ?"
@@ -232,18 +242,16 @@ _RECOUNT = (
 
 
 async def vote(
-    store: Store, question_id: int, voter_key: str, *, add: bool
+    store: Store, question_id: int, voter_key: str, *, add: bool, pending_too: bool = False
 ) -> tuple[bool, Question | None]:
     """Add (or withdraw) one vote: (whether it changed anything, the question after it).
-    A vote goes in only while its question is approved, checked in the same statement;
-    the count is recomputed in the same transaction, so concurrent votes can never skew
-    it; and all of it is one trip to the database, shared with other writes queued now."""
+    A vote goes in only while its question is approved (or, with `pending_too`, still
+    waiting for approval: a duplicate question's vote, which counts once it is approved),
+    checked in the same statement; the count is recomputed in the same transaction, so
+    concurrent votes can never skew it; and all of it is one trip to the database, shared
+    with other writes queued now."""
     if add:
-        first = (
-            "INSERT INTO question_votes (question_id, voter_key) SELECT ?, ? WHERE EXISTS "
-            "(SELECT 1 FROM questions WHERE id = ? AND status = 'approved') "
-            "ON CONFLICT (question_id, voter_key) DO NOTHING"
-        )
+        first = _VOTE_PENDING_TOO if pending_too else _VOTE
         params: tuple[Any, ...] = (question_id, voter_key, question_id)
     else:
         first = "DELETE FROM question_votes WHERE question_id = ? AND voter_key = ?"
