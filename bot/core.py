@@ -150,7 +150,7 @@ class Core:
             try:
                 return self._unknown_command(inv, ctx)
             except UserError as exc:
-                return Reply(t(exc.key, **exc.params), error=True)
+                return Reply(t.rich(exc.key, **exc.params), error=True)
         if inv.role < spec.role:
             return Reply(
                 t("error.role", command=spec.name, role=t(_ROLE_KEYS[spec.role])), error=True
@@ -159,7 +159,7 @@ class Core:
             args = self._convert(spec, inv.args, inv.platform)
             reply = await spec.handler(ctx, **args)
         except UserError as exc:
-            return Reply(t(exc.key, **exc.params), error=True)
+            return Reply(t.rich(exc.key, **exc.params), error=True)
         except Exception:
             log.exception("command /%s failed for %s", spec.name, inv.user.key)
             return Reply(t("error.internal"), error=True)
@@ -209,7 +209,7 @@ class Core:
         try:
             return await spec.handler(ctx, _clean(act.value[:200]))
         except UserError as exc:
-            return Reply(t(exc.key, **exc.params), error=True)
+            return Reply(t.rich(exc.key, **exc.params), error=True)
         except Exception:
             log.exception("action %s failed for %s", act.action_id, act.user.key)
             return Reply(t("error.internal"), error=True)

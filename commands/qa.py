@@ -6,11 +6,12 @@ from __future__ import annotations
 from bot.agenda import Session
 from bot.context import Context, UserError
 from bot.i18n import L
-from bot.model import Attachment, Button, Card, Reply, Role, Text
+from bot.model import Attachment, Button, Card, Reply, Role, Text, joined
 from bot.qa import STEPS, Asked
 from bot.registry import Choice, Option, OptionType, action, command
 from bot.store.qa import ANSWERED, APPROVED, PENDING, Question
 from commands.reminders import one_session
+from commands.render import moment
 
 ACTIONS = (*STEPS, "undo")
 # The moderation actions' names for Korean moderators (Discord shows them in the picker).
@@ -74,9 +75,7 @@ async def pick_session(ctx: Context, named: str | None, *, for_asking: bool) -> 
     upcoming = [s for s in ctx.agenda.sessions if s.qa and s.start > ctx.clock.now()]
     if upcoming:
         s = upcoming[0]
-        raise UserError(
-            "qa.none_open_next", title=ctx.t.pick(s.title), when=ctx.t.date_time(s.start)
-        )
+        raise UserError("qa.none_open_next", title=ctx.t.pick(s.title), when=moment(ctx, s.start))
     raise UserError("qa.none_open")
 
 
@@ -332,9 +331,9 @@ async def qa_open(ctx: Context, session: str, moderated: bool | None = None) -> 
     s = one_session(ctx, session)
     status = await ctx.qa.set_open(s, True, ctx.user, moderated)
     key = "qa.opened_until" if status.closes_at else "qa.opened"
-    when = t.date_time(status.closes_at) if status.closes_at else ""
+    when = moment(ctx, status.closes_at) if status.closes_at else ""
     mode = t("qa.mode_moderated" if status.moderated else "qa.mode_open")
-    return Reply(t(key, title=t.pick(s.title), when=when) + " " + mode)
+    return Reply(joined(t.rich(key, title=t.pick(s.title), when=when), " ", mode))
 
 
 @command(

@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import SimulatedClock
 from bot.core import Core
-from bot.model import Action, Reply, Role, plain
+from bot.model import Action, ChannelRef, Reply, Role, Stamp, UserRef, plain
 from bot.store import Store
 from tests.conftest import KST_0900, Person
 
@@ -58,6 +58,21 @@ async def test_closed_before_the_dialogue_says_when_it_opens(alice: Person, stor
     assert "No session is taking questions now" in text(reply)
     assert "Dialogue with Global Scholars" in text(reply)
     assert (await store.fetchone("SELECT COUNT(*) FROM questions"))[0] == 0
+
+
+async def test_q_and_a_times_are_stamps_where_the_platform_localises(core: Core) -> None:
+    """On Discord and Slack the next Q&A's start and a Q&A's close are stamps (the reader's
+    own zone, dated); the terminal reads them in its zone."""
+    for platform in ("discord", "slack"):
+        user, here = UserRef(platform, "u1", "u1"), ChannelRef(platform, "c1", "general")
+        closed = await core.dispatch_text(platform, "/ask Will it be cheaper?", user, here)
+        assert closed.error and isinstance(closed.text, tuple), closed.text
+        stamps = [p for p in closed.text if isinstance(p, Stamp)]
+        assert [s.style for s in stamps] == ["f"]
+        mods = frozenset(Role)
+        opened = await core.dispatch_text(platform, "/qa-open dialogue", user, here, mods)
+        assert isinstance(opened.text, tuple) and "open until" in plain(opened.text)
+        await core.dispatch_text(platform, "/qa-close dialogue", user, here, mods)
 
 
 async def test_ask_moderate_vote_flow(
