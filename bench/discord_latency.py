@@ -1,87 +1,67 @@
-"""Benchmark: the Discord adapter answering 100 slash commands at once.
+"""Benchmark: forum-bot's Discord answers to bursts of 200 slash commands, as a ratio to a
+bare discord.py bot's on the same fake in the same run.
 
-What it measures, each figure printed next to its target:
+Two processes answer the same bursts, each started as deployed, as a process of its own:
 
-1. One burst of 100 slash commands, from 100 different users, sent at once by the fake
-   Discord (tests/fakes/discord_server.py) to the real adapter (discord.py client, real
-   `Core`, commands and SQLite store, a simulated clock stopped at 10:00 KST on day 1 of the
-   sample event). For each command: the time from the fake dispatching INTERACTION_CREATE
-   to the fake receiving the interaction callback, as p50, p99 (target < 100 ms) and max,
-   and the missed deadlines (target: 0): a callback later than 3 s, refused (not 2xx,
-   e.g. 10062 Unknown interaction or 40060 already acknowledged) or never sent.
-   With it, the CPU spent during the burst: by the bot's process (every thread, from
-   Linux's /proc/PID/task/*/schedstat; with --in-process, by the one process holding bot
-   and fake) and by the fake (per command; the share of the garbage collector, whose full
-   collections of the ~100,000 objects that discord.py, aiohttp and pydantic leave behind
-   take 50-100 ms; and the burst size the 3 s deadline would allow at that cost: an
-   estimate). These are informational.
-2. Three more bursts of 100: the worst p99 of them (target < 100 ms) and their misses.
-3. How many 429s the fake answered (target: 0). Its rate limits count per route and
-   major parameters, and a callback's are its interaction's id and token: each callback
-   has a bucket of its own, so 100 at once cannot collide (discord.py also locks per
-   interaction only).
+- forum-bot: `python -m bot run --simulate-from 2026-02-05T10:00+09:00 --speed 0` with
+  the environment of tests/fakes/environment.py `bot_env` (the sample event, whose
+  channels the fake has, a SQLite store in a temporary folder, its default INFO log),
+  answering through its Discord adapter: real `Core`, commands, store, rendering, and
+  discord.py's HTTP client for the callbacks;
+- the floor, bench/floor_discord.py: a plain `discord.Client` and `app_commands.CommandTree`
+  with the same command and option names, each answering
+  `interaction.response.send_message("fixed text")` (discord.py's own interaction
+  response, which also asks for the created message back, `with_response=1`).
 
-The mix: /agenda day 1 and day 2, /now, /next, /session dialogue, /speaker watanabe,
-/search battery, /timezone Asia/Tokyo, /language ko and /help, ten of each per burst.
-A few commands are sent one at a time first, to warm up (their median is printed too).
+Both run on uvloop with their start-up objects frozen out of the collector (`gc.freeze`),
+so what differs is the work per command. Each talks to a fake Discord of its own
+(tests/fakes/discord_server.py: one bot token and application per fake, and the fake
+sends every interaction to every session with its token), both fakes in this process,
+built alike. A burst: 200 slash commands from 200 different users, the mix of the old
+bench shuffled (/agenda day 1 and 2, /now, /next, /session dialogue, /speaker watanabe,
+/search battery, /timezone Asia/Tokyo, /language ko, /help; twenty each), the same
+commands for both sides. The fake sends the 200 INTERACTION_CREATE frames in one tight
+loop, each stamped as dispatched just before it is written. A command's latency is from
+that stamp to its first callback's arrival: the moment its first bytes reached the fake's
+socket (stamped by the fake's connection protocol before aiohttp parses them, also where
+the fake judges the 3 s deadline; never early, but late by whatever keeps this process's
+loop busy, alike for both sides).
 
-By default the bot runs as its own process (`forum-bot run`, as deployed) and the fake
-here, each on a core. With --in-process both ends share one event loop in one thread, as
-in the tests, so a burst is CPU-bound:
-its last callback comes about when the CPU it needs is spent, and the fake's own share
-(sending 100 frames, serving 100 requests; about a quarter by cProfile) is inside the
-figures. Times come from `time.perf_counter` through the fake's clock: real, monotonic,
-sub-millisecond. A callback's time is when its request arrived: the moment its first
-bytes reached the fake's socket, stamped by the fake's connection protocol before aiohttp
-parses them (and the moment the fake judges the 3 s deadline at). The fake's own queueing
-(parsing, then waiting for its event loop to run the handler) does not count against the
-bot; it is printed apart ("fake's queue", arrival -> handler). One limit remains: the
-fake sees bytes only when its loop polls its sockets, so a callback that arrives while the
-fake is busy (sending the burst's frames, serving a batch of earlier callbacks) is stamped
-when that work is done; the stamp is never early. The 100 frames go out in one tight
-loop, each stamped as dispatched just before it is written. One waiter per burst watches
-the fake's request log (awaiting each PendingInteraction would add 100 waiters rescanning
-the log on the measured loop).
+Each side is warmed up (the mix one command at a time, then one burst of 200, not
+measured); then bursts alternate, forum-bot and floor, the order swapped every pair
+(ABBA), 7 per side. Printed per burst and side: p50, p99 and max in ms (informational),
+missed deadlines (a callback later than 3 s, refused (not 2xx) or never sent within 8 s),
+the side's CPU per command (its process, every thread, from Linux's
+/proc/PID/task/*/schedstat, from the first dispatch to the last callback) and the other
+side's CPU over the same span (it should idle). Then the targets:
 
-The first burst costs the bot more than the next ones: the adapter's pool for callbacks
-(bot/adapters/http1.py) holds the one connection the warm-up needed, so most callbacks of
-the first burst open a TCP connection (printed as "new TCP connections"; later bursts
-reuse them). Callbacks went through aiohttp's client until November 2026; the pool
-halved the bot's CPU per command (1.0-1.15 ms to 0.4-0.6 ms) and its p99.
+- p99 ratio forum-bot/floor <= 1.2, where each side's p99 is the median of its bursts'
+  p99s (the worst-to-worst ratio is printed beside it, informational);
+- forum-bot's missed deadlines: 0;
 
-With the bot in its own process, a burst's last callback comes about when the bot has
-spent the CPU the burst needs: its p99 is close to the bot's CPU per burst.
+and, informational, each side's CPU per command and their ratio: a burst's last answers
+come when the CPU it needs is spent, so this ratio is what the p99 ratio follows.
 
-Run it from the repository root, with the project installed (`pip install -e ".[test]"`):
+Run it from the repository root, with the project installed (`pip install -e ".[test]"`),
+preferably under `flock /tmp/bench.lock` so that benches do not overlap:
 
-    python bench/discord_latency.py               # the bot as its own process (`forum-bot run`)
-    python bench/discord_latency.py --in-process  # the adapter on the fake's event loop
-    python bench/discord_latency.py --profile     # in process, and profile one burst
+    python bench/discord_latency.py [--bursts N]
 
-It is not a test: it never fails on time and always exits 0, marking a figure over its
-target MISSED. Its only networking is the fake Discord on 127.0.0.1 and a free port.
-Everything it writes goes to a temporary directory.
+The two processes' ids are printed first, for `py-spy record --pid` (or `py-spy dump`).
+It is not a test: it always exits 0, marking a figure over its target MISSED. Its only
+networking is on 127.0.0.1 (ports bound to 0); everything it writes goes to a temporary
+directory.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import cProfile
-import gc
-import io
-import logging
-import math
-import os
-import pstats
 import random
-import statistics
 import sys
 import tempfile
 import time
 import traceback
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -92,31 +72,19 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/discord_latency.py` puts bench/ first instead
     sys.path.insert(0, str(ROOT))
 
-from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings  # noqa: E402
-from bot.app import build_core, run_loop, settle_memory  # noqa: E402
-from bot.clock import SimulatedClock  # noqa: E402
-from bot.settings import PlatformConfig, default_config_path, load_event  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bench import compare  # noqa: E402
+from bench.compare import BurstResult, Side, process_cpu_s  # noqa: E402
+from bot.app import run_loop  # noqa: E402
+from bot.settings import default_config_path, load_event  # noqa: E402
 from tests.fakes.discord_payloads import JSON  # noqa: E402
-from tests.fakes.discord_server import (  # noqa: E402
-    CALLBACK_ROUTE,
-    FakeDiscord,
-    PendingInteraction,
-    RecordedRequest,
-)
+from tests.fakes.discord_server import CALLBACK_ROUTE, FakeDiscord, RecordedRequest  # noqa: E402
 from tests.fakes.environment import bot_env  # noqa: E402
 
 SEED = 20260205
-TOKEN = "bench-discord-token"
 EVENT_NOW = datetime.fromisoformat("2026-02-05T10:00:00+09:00")  # day 1, sessions running
-USERS = 100
-BURST = 100
-EXTRA_BURSTS = 3
-WARM_UP_PASSES = 2  # the whole mix, one command at a time
-DEADLINE_S = 3.0  # Discord's first-response deadline (the fake's default)
-BURST_WAIT_S = 8.0  # how long a burst may take before its missing callbacks count as missed
-REFUSED_CODES = (10062, 40060)  # Unknown interaction, already acknowledged
-P99_MS = 100.0
+BURST_WAIT_S = 8.0  # after this long, a burst's missing callbacks count as missed
+RUN_S = 300.0  # the whole benchmark, at most
+SPEED = ("--speed", "0")  # the simulated clock stands still
 
 MIX: list[tuple[str, str, dict[str, Any]]] = [
     ("/agenda 1", "agenda", {"day": "1"}),
@@ -130,10 +98,11 @@ MIX: list[tuple[str, str, dict[str, Any]]] = [
     ("/language ko", "language", {"language": "ko"}),
     ("/help", "help", {}),
 ]
+Command = tuple[str, str, dict[str, Any]]
 
 
 class PerfClock:
-    """The fake's clock: real time from `time.perf_counter`, so monotonic and fine-grained."""
+    """The fakes' clock: real time from `time.perf_counter`, monotonic and fine-grained."""
 
     def __init__(self) -> None:
         self._origin = datetime.now(UTC)
@@ -148,414 +117,185 @@ class PerfClock:
         return simulated
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One slash command: what was sent and how its first callback went."""
+@dataclass
+class Target:
+    """One side: its process, the fake it talks to and that fake's users."""
 
-    label: str
-    latency: float | None  # seconds from dispatch to the first callback; None: no callback
-    status: int | None
-    code: int | None  # Discord's error code in a refused callback's body
-    kind: int | None  # the callback type: 4 an answer, 5 a deferral
-
-    @property
-    def missed(self) -> bool:
-        """Late, refused or never sent."""
-        return (
-            self.latency is None
-            or self.latency > DEADLINE_S
-            or self.status is None
-            or not 200 <= self.status < 300
-            or self.code in REFUSED_CODES
-        )
+    side: Side
+    fake: FakeDiscord
+    proc: asyncio.subprocess.Process
+    users: list[JSON]
 
 
-def outcome(label: str, pending: PendingInteraction, callback: RecordedRequest | None) -> Outcome:
-    """Read the first callback the fake recorded for `pending`."""
-    if callback is None:
-        return Outcome(label, None, None, None, None)
-    response = callback.response if isinstance(callback.response, dict) else {}
-    body = callback.json if isinstance(callback.json, dict) else {}
-    code = response.get("code")
-    return Outcome(
-        label,
-        (callback.at - pending.dispatched_at).total_seconds(),
-        callback.status,
-        code if isinstance(code, int) else None,
-        body.get("type"),
-    )
+def is_callback(r: RecordedRequest) -> bool:
+    """An interaction callback (the first answer), accepted or not."""
+    return r.route == CALLBACK_ROUTE
 
 
-def first_callbacks(
-    fake: FakeDiscord, pendings: Sequence[PendingInteraction], since: int
+async def first_callbacks(
+    fake: FakeDiscord, ids: set[str], since: int, wait_s: float
 ) -> dict[str, RecordedRequest]:
-    """Each interaction's first callback request among the fake's records from `since`."""
-    wanted = {p.id for p in pendings}
+    """Each interaction's first callback, as they arrive, until all came or `wait_s` passed.
+
+    Each wake-up looks only at the requests recorded since the last one (a waiter per
+    interaction would rescan the whole log each time, on the loop being measured)."""
     found: dict[str, RecordedRequest] = {}
-    for r in fake.requests[since:]:
-        iid = r.params.get("webhook_id", "")
-        if r.route == CALLBACK_ROUTE and iid in wanted and iid not in found:
-            found[iid] = r
+    deadline = time.perf_counter() + wait_s
+    while len(found) < len(ids) and (left := deadline - time.perf_counter()) > 0:
+        try:
+            await fake.wait_for(is_callback, left, since=since)
+        except TimeoutError:
+            break
+        new, since = fake.requests[since:], len(fake.requests)
+        for r in new:
+            iid = r.params.get("webhook_id", "")
+            if is_callback(r) and iid in ids and iid not in found:
+                found[iid] = r
     return found
 
 
-async def settle(timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a plain bound, no cancel scope
-    """Wait until discord.py's on_interaction tasks (follow-ups included) have finished."""
-    tasks = [
-        t
-        for t in asyncio.all_tasks()
-        if t.get_name() == "discord.py: on_interaction" and not t.done()
-    ]
-    if tasks:
-        await asyncio.wait(tasks, timeout=timeout)
-
-
-class GcTimer:
-    """Adds up the time the cyclic garbage collector takes, through `gc.callbacks`."""
-
-    def __init__(self) -> None:
-        self.total_s = 0.0
-        self.full = 0  # generation-2 collections
-        self._began = 0.0
-
-    def __call__(self, phase: str, info: dict[str, int]) -> None:
-        """Called by the collector at the start and the stop of each collection."""
-        if phase == "start":
-            self._began = time.perf_counter()
-        else:
-            self.total_s += time.perf_counter() - self._began
-            self.full += info["generation"] == 2
-
-
-GC = GcTimer()
-
-
-def process_cpu_s(pid: int | None) -> float | None:
-    """The CPU time process `pid` has used (every thread), in seconds; None if unknown.
-
-    Linux's schedstat counts nanoseconds, where /proc/PID/stat counts 10 ms ticks.
-    """
-    if pid is None:
-        return None
-    total = 0
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
-                total += int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    return total / 1e9
-
-
-@dataclass(frozen=True)
-class Burst:
-    """A burst's outcomes, how long the fake took to send it, and the CPU it cost."""
-
-    outcomes: list[Outcome]
-    dispatch_s: float
-    bot_cpu_s: float | None  # the bot's own process, when it is another; same span
-    new_connections: int  # TCP connections the fake accepted during the burst
-    queued_ms: list[float]  # per callback: arrival at the fake's socket -> its handler, sorted
-    cpu_s: float  # process time (every thread) from the first dispatch to the last callback
-    wall_s: float  # real time over the same span
-    gc_s: float  # of it, in the garbage collector
-    gc_full: int  # full (generation 2) collections in it
-
-    def latencies_ms(self) -> list[float]:
-        """The answered commands' latencies, sorted, in milliseconds."""
-        return sorted(o.latency * 1e3 for o in self.outcomes if o.latency is not None)
-
-
-async def burst(
-    fake: FakeDiscord,
-    commands: Sequence[tuple[str, str, dict[str, Any], JSON]],
-    bot_pid: int | None = None,
-) -> Burst:
-    """Send every command at once; wait (one waiter) for their first callbacks."""
-    since, connections0 = len(fake.requests), fake.connections_accepted
-    bot0 = process_cpu_s(bot_pid)
-    cpu0, began, gc0, full0 = time.process_time(), time.perf_counter(), GC.total_s, GC.full
-    # One tight loop: no send waits for anything (sockets are polled only after the last
-    # frame), and no task per command.
+async def burst(target: Target, commands: Sequence[Command], other_pid: int) -> BurstResult:
+    """Send every command at once; wait for their first callbacks; read the outcomes."""
+    fake = target.fake
+    since = len(fake.requests)
+    cpu0, other0 = process_cpu_s(target.proc.pid), process_cpu_s(other_pid)
+    began = time.perf_counter()
+    # One tight loop: the frames are written with no wait for anything in between.
     pendings = [
         await fake.send_slash_command(name, options, user=user)
-        for _, name, options, user in commands
+        for (_, name, options), user in zip(commands, target.users[: len(commands)], strict=True)
     ]
-    dispatch_s = time.perf_counter() - began
-    ids = {p.id for p in pendings}
-
-    def is_ours(r: RecordedRequest) -> bool:
-        return r.route == CALLBACK_ROUTE and r.params.get("webhook_id") in ids
-
-    # One waiter for the whole burst. Awaiting each PendingInteraction would make 100
-    # waiters rescan the whole request log each time a request is recorded, on the very
-    # loop being measured (about 150,000 predicate calls a burst).
-    with contextlib.suppress(TimeoutError):  # the missing callbacks count as missed
-        await fake.wait_for(is_ours, BURST_WAIT_S, count=len(pendings), since=since)
-    cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - began
-    bot1 = process_cpu_s(bot_pid)
-    bot_cpu_s = bot1 - bot0 if bot0 is not None and bot1 is not None else None
-    found = first_callbacks(fake, pendings, since)
-    outcomes = [
-        outcome(label, p, found.get(p.id))
-        for (label, _, _, _), p in zip(commands, pendings, strict=True)
-    ]
-    gc_s, gc_full = GC.total_s - gc0, GC.full - full0
-    queued = sorted((r.started - r.at).total_seconds() * 1e3 for r in found.values())
-    connections = fake.connections_accepted - connections0
-    await settle()
-    return Burst(outcomes, dispatch_s, bot_cpu_s, connections, queued, cpu_s, wall_s, gc_s, gc_full)
-
-
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
-
-
-def figure(
-    label: str, value: float, unit: str, target: float | None = None, *, decimals: int = 2
-) -> None:
-    """One line: the figure, its target and how far it is from it."""
-    text = f"{label + ':':<36} {value:8.{decimals}f} {unit}"
-    if target is not None:
-        ratio = value / target
-        text = f"{text:<50} target < {target:g} {unit:<3}   ({ratio:.2f}x target)"
-        text += "   MISSED" if ratio >= 1 else ""
-    print(text)
-
-
-def count_line(label: str, value: int, total: int) -> None:
-    """One line for a count whose target is zero."""
-    text = f"{label + ':':<36} {value:8d} of {total}"
-    print(f"{text:<50} target 0" + ("   MISSED" if value else ""))
-
-
-def report_burst(title: str, run: Burst) -> None:
-    """A burst's figures: latency, misses, and the CPU that explains them."""
-    answered = run.latencies_ms()
-    n = len(run.outcomes)
-    print(f"\n{title} (the fake sent all {n} in {run.dispatch_s * 1e3:.1f} ms):")
-    if answered:
-        figure("dispatch -> callback p50", percentile(answered, 0.50), "ms")
-        figure("dispatch -> callback p99", percentile(answered, 0.99), "ms", P99_MS)
-        figure("dispatch -> callback max", answered[-1], "ms")
-    print(f"{'callbacks received:':<36} {len(answered):8d} of {n}")
-    count_line("missed deadlines", sum(o.missed for o in run.outcomes), n)
-    print(f"{'new TCP connections opened:':<36} {run.new_connections:8d}")
-    if run.queued_ms:
-        figure("fake's queue p50 (arrival->handler)", percentile(run.queued_ms, 0.5), "ms")
-        figure("fake's queue max", run.queued_ms[-1], "ms")
-    if run.bot_cpu_s is not None:
-        figure("bot CPU during the burst", run.bot_cpu_s * 1e3, "ms")
-        figure("bot CPU per command", run.bot_cpu_s * 1e3 / n, "ms")
-        who = "fake"
-    else:
-        who = "bot + fake"  # one process, one loop: a burst lasts as long as its CPU
-    figure(f"CPU during the burst ({who})", run.cpu_s * 1e3, "ms")
-    figure(f"CPU per command ({who})", run.cpu_s * 1e3 / n, "ms")
-    figure("CPU busy (CPU / wall)", 100 * run.cpu_s / run.wall_s, "%")
-    figure(f"of it garbage collection ({run.gc_full} full)", run.gc_s * 1e3, "ms")
-    cost = run.bot_cpu_s if run.bot_cpu_s is not None else run.cpu_s
-    if cost > 0:
-        # A burst's last answer comes about when its CPU is spent: the deadline holds up
-        # to roughly this many commands at once on this machine (an estimate).
-        allowed = DEADLINE_S / (cost / n)
-        figure("burst the 3 s deadline allows, est.", allowed, "commands", decimals=0)
-
-
-def report_kinds(outcomes: Sequence[Outcome]) -> None:
-    """Latency per command over every burst, slowest p99 first."""
-    by_label: dict[str, list[float]] = defaultdict(list)
-    for o in outcomes:
-        if o.latency is not None:
-            by_label[o.label].append(o.latency * 1e3)
-    print(f"  {'command':<22} {'n':>4} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
-    for label, xs in sorted(by_label.items(), key=lambda kv: -percentile(sorted(kv[1]), 0.99)):
-        xs.sort()
-        print(
-            f"  {label:<22} {len(xs):>4} {percentile(xs, 0.5):>8.2f}"
-            f" {percentile(xs, 0.99):>8.2f} {xs[-1]:>8.2f}"
-        )
-
-
-class CountingHandler(logging.Handler):
-    """Keeps the warnings the bot and discord.py log, to report them after the figures."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Keep the record, unless it is discord.py saying that voice needs PyNaCl."""
-        if "voice will NOT be supported" not in record.getMessage():
-            self.records.append(record)
-
-
-async def run_process(tmp: Path) -> None:
-    """The bot as its own process (`forum-bot run`), as deployed, against the fake here."""
-    rng = random.Random(SEED)
-    async with FakeDiscord(token=TOKEN, clock=PerfClock()) as fake:
-        env = bot_env(tmp / "bot.sqlite", discord=fake, FORUM_BOT_LOG_LEVEL="WARNING")
-        started = time.perf_counter()
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--simulate-from",
-            EVENT_NOW.isoformat(),
-            "--speed",
-            "0",
-            env=env,
-            cwd=ROOT,
-            stdin=asyncio.subprocess.DEVNULL,
-        )
-        try:
-            await fake.wait_for(lambda r: r.route.startswith("PUT /applications"), 60)
-            print(f"forum-bot run connected and synced in {time.perf_counter() - started:.2f} s")
-            print("(the bot in its own process: 'bot CPU' is its own, the rest the fake's)")
-            await measure(fake, rng, profile=False, bot_pid=proc.pid)
-        finally:
-            proc.terminate()
-            await proc.wait()
-
-
-async def run(tmp: Path, profile: bool) -> None:
-    """Start the fake and the adapter, run the bursts and print the figures."""
-    rng = random.Random(SEED)
-    store = await Store.open(tmp / "bot.sqlite")
-    try:
-        core = await build_core(
-            load_event(default_config_path()), store, SimulatedClock(EVENT_NOW, speed=0)
-        )
-        async with FakeDiscord(token=TOKEN, clock=PerfClock()) as fake:
-            settings = DiscordSettings(
-                token=TOKEN,
-                guild_ids=(int(fake.guild_id),),
-                api_base=fake.api_base,
-                gateway_url=fake.gateway_url,
-                guild_ready_timeout=0.01,
-                ready_timeout=5,
-            )
-            adapter = DiscordAdapter(core, settings, PlatformConfig(), store)
-            started = time.perf_counter()
-            await adapter.start()
-            try:
-                print(f"adapter connected and synced in {time.perf_counter() - started:.2f} s")
-                settle_memory()  # as `forum-bot run` does once its adapters are up
-                await measure(fake, rng, profile)
-            finally:
-                await adapter.stop()
-    finally:
-        await store.close()
-
-
-async def measure(
-    fake: FakeDiscord, rng: random.Random, profile: bool, bot_pid: int | None = None
-) -> None:
-    """Warm up, then the bursts, then the figures."""
-    users = [fake.add_user(f"user{i:03d}") for i in range(USERS)]
-    warm: list[float] = []
-    for _ in range(WARM_UP_PASSES):
-        for entry, user in zip(MIX, users[: len(MIX)], strict=True):
-            warm += [x / 1e3 for x in (await burst(fake, [(*entry, user)])).latencies_ms()]
-    print(f"warm-up: {len(warm)} commands, one at a time")
-    figure("one at a time, median", statistics.median(warm) * 1e3, "ms")
-
-    def commands() -> list[tuple[str, str, dict[str, Any], JSON]]:
-        mix = [MIX[i % len(MIX)] for i in range(BURST)]
-        rng.shuffle(mix)
-        return [(*entry, user) for entry, user in zip(mix, users, strict=True)]
-
-    first = await burst(fake, commands(), bot_pid)
-    report_burst(f"{BURST} slash commands at once from {USERS} users", first)
-
-    print(f"\n{EXTRA_BURSTS} more bursts of {BURST}:")
-    more = [await burst(fake, commands(), bot_pid) for _ in range(EXTRA_BURSTS)]
-    p99s: list[float] = []
-    for i, run in enumerate(more, start=2):
-        xs = run.latencies_ms()
-        p99s.append(percentile(xs, 0.99) if xs else math.inf)
-        print(
-            f"  burst {i}: p50 {percentile(xs, 0.5) if xs else math.inf:7.2f} ms, "
-            f"p99 {p99s[-1]:7.2f} ms, max {xs[-1] if xs else math.inf:7.2f} ms, "
-            + (f"bot CPU {run.bot_cpu_s * 1e3:4.0f} ms, " if run.bot_cpu_s is not None else "")
-            + f"CPU {run.cpu_s * 1e3:4.0f} ms (GC {run.gc_s * 1e3:3.0f} ms, {run.gc_full} full), "
-            f"{run.new_connections} new connections, "
-            f"missed {sum(o.missed for o in run.outcomes)}"
-        )
-    figure("worst p99", max(p99s), "ms", P99_MS)
-    count_line(
-        "missed deadlines",
-        sum(o.missed for run in more for o in run.outcomes),
-        sum(len(run.outcomes) for run in more),
+    sent_ms = (time.perf_counter() - began) * 1e3
+    found = await first_callbacks(fake, {p.id for p in pendings}, since, BURST_WAIT_S)
+    cpu1, other1 = process_cpu_s(target.proc.pid), process_cpu_s(other_pid)
+    latencies: list[float | None] = []
+    missed = 0
+    for p in pendings:
+        r = found.get(p.id)
+        if r is None:
+            latencies.append(None)
+            missed += 1
+            continue
+        latency = (r.at - p.dispatched_at).total_seconds()
+        latencies.append(latency)
+        missed += latency > compare.DEADLINE_S or not 200 <= r.status < 300
+    return BurstResult(
+        latencies,
+        missed,
+        cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None,
+        other1 - other0 if other0 is not None and other1 is not None else None,
+        f"sent in {sent_ms:.0f} ms",
     )
 
-    every = [o for run in (first, *more) for o in run.outcomes]
-    print(f"\nevery burst, per command ({len(every)} commands):")
-    report_kinds(every)
-    kinds = Counter(o.kind for o in every)
-    print(f"  callback types: {kinds[4]} answers (4), {kinds[5]} deferrals (5), accepted or not")
-    refused = Counter((o.status, o.code) for o in every if o.status and o.status >= 300)
-    for (status, code), n in refused.items():
-        print(f"  refused callbacks: {n} x {status} (code {code})")
 
-    # A callback's rate-limit bucket is its own interaction's (see the docstring).
-    limited = Counter(r.route for r in fake.requests if r.status == 429)
-    routes = Counter(r.route for r in fake.requests)
-    print()
-    count_line("429 rate-limited requests", sum(limited.values()), len(fake.requests))
-    for route, n in limited.items():
-        print(f"  {n} x {route}")
-    print("  requests by route: " + ", ".join(f"{n} x {r}" for r, n in routes.most_common()))
+async def wait_started(target: Target, marker: str, started: float) -> asyncio.Task[None]:
+    """Until the process logs `marker`; then its log is drained in the background."""
+    assert target.proc.stderr is not None
+    await compare.until(target.proc.stderr, marker, target.side.warnings)
+    target.side.up_s = time.perf_counter() - started
+    target.side.warnings.clear()  # the start-up log; from here on only warnings are kept
+    return asyncio.create_task(compare.drain(target.proc.stderr, target.side.warnings))
 
-    if profile:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        await burst(fake, commands())
-        profiler.disable()
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("tottime").print_stats(20)
-        stats.sort_stats("cumulative").print_stats(30)
-        print(f"\nprofile of one more burst of {BURST}:\n{out.getvalue()}")
+
+async def warm_up(target: Target, rng: random.Random, other_pid: int) -> None:
+    """The mix one command at a time, then a burst (not measured)."""
+    runs = [await burst(target, [entry], other_pid) for entry in MIX]
+    runs.append(await burst(target, mix(rng), other_pid))
+    await asyncio.sleep(compare.SETTLE_S)
+    if missed := sum(run.missed for run in runs):
+        print(f"!! {target.side.name}: {missed} missed deadline(s) at warm-up")
+
+
+def mix(rng: random.Random) -> list[Command]:
+    """A burst's commands: the mix repeated, shuffled."""
+    commands = [MIX[i % len(MIX)] for i in range(compare.BURST)]
+    rng.shuffle(commands)
+    return commands
+
+
+async def bench(tmp: Path) -> None:
+    """Start both fakes and both processes, warm up, alternate the bursts, report."""
+    rng = random.Random(SEED)
+    bot_side, floor_side = Side("forum-bot"), Side("floor")
+    async with (
+        FakeDiscord(token="bench-forum-bot-token", clock=PerfClock()) as bot_fake,
+        FakeDiscord(token="bench-floor-token", clock=PerfClock()) as floor_fake,
+    ):
+        # The channels the sample event posts to (its reminders at start among them).
+        discord = load_event(default_config_path()).platforms["discord"]
+        for fake in (bot_fake, floor_fake):
+            for name in sorted({*discord.channels.values(), *discord.rooms.values()}):
+                fake.add_channel(name=name)
+        started = time.perf_counter()
+        bot_proc = await compare.start(
+            [sys.executable, "-m", "bot", "run", "--simulate-from", EVENT_NOW.isoformat(), *SPEED],
+            bot_env(tmp / "bot.sqlite", discord=bot_fake),
+        )
+        floor_proc = await compare.start(
+            compare.floor_argv(
+                "floor_discord.py",
+                floor_fake.token,
+                floor_fake.api_base,
+                floor_fake.gateway_url,
+                floor_fake.guild_id,
+            )
+        )
+        bot = Target(bot_side, bot_fake, bot_proc, [])
+        floor = Target(floor_side, floor_fake, floor_proc, [])
+        drains: list[asyncio.Task[None]] = []
+        try:
+            drains += await asyncio.gather(
+                wait_started(bot, " ready: ", started),
+                wait_started(floor, "floor: connected", started),
+            )
+            for t in (bot, floor):
+                t.side.pid = t.proc.pid
+                t.users = [t.fake.add_user(f"user{i:03d}") for i in range(compare.BURST)]
+            print(
+                f"forum-bot: pid {bot_proc.pid}, up in {bot_side.up_s:.1f} s; "
+                f"floor: pid {floor_proc.pid}, up in {floor_side.up_s:.1f} s (started together)"
+            )
+            await warm_up(bot, rng, floor_proc.pid)
+            await warm_up(floor, rng, bot_proc.pid)
+            print(f"warmed up: the mix one at a time, then a burst of {compare.BURST}, each side\n")
+            compare.table_head()
+            for n in range(compare.BURSTS):
+                commands = mix(rng)
+                order = (bot, floor) if n % 2 == 0 else (floor, bot)
+                for t in order:
+                    other = floor if t is bot else bot
+                    run = await burst(t, commands, other.proc.pid)
+                    t.side.bursts.append(run)
+                    compare.burst_line(n + 1, t.side, run)
+                    await asyncio.sleep(compare.SETTLE_S)
+        finally:
+            await asyncio.gather(compare.stop(bot_proc), compare.stop(floor_proc))
+            await asyncio.gather(*drains)
+    compare.summary(
+        bot_side,
+        floor_side,
+        "missed: a first callback later than 3 s after its dispatch, refused (not 2xx), or "
+        f"none within {BURST_WAIT_S:.0f} s",
+    )
 
 
 def main() -> int:
-    """Run the benchmark and print the figures."""
+    """Run the benchmark and print the figures; always 0."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--profile", action="store_true", help="profile one more burst")
     parser.add_argument(
-        "--in-process",
-        action="store_true",
-        help="run the adapter in this process, sharing the fake's event loop (as the tests do)",
+        "--bursts", type=int, default=compare.BURSTS, help="measured bursts per side"
     )
     options = parser.parse_args()
-    handler = CountingHandler()
-    gc.callbacks.append(GC)
-    logging.getLogger().addHandler(handler)
-    print(
-        f"forum-bot Discord latency benchmark: Python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs"
-    )
-    with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp_name:
+    compare.BURSTS = max(1, options.bursts)
+    compare.header("forum-bot's Discord answers vs a bare discord.py floor, same fakes, same run")
+    with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp:
         try:
-            work = (
-                run(Path(tmp_name), options.profile)
-                if options.in_process or options.profile
-                else run_process(Path(tmp_name))
-            )
-            run_loop(asyncio.wait_for(work, 50))  # the loop `forum-bot run` uses
+            run_loop(asyncio.wait_for(bench(Path(tmp)), RUN_S))  # the loop forum-bot runs on
         except TimeoutError:
-            print("!! the benchmark ran out of its 50 s: the figures above are all there is")
+            print(f"!! the benchmark ran out of its {RUN_S:.0f} s: the figures above are all")
         except Exception:  # a benchmark reports and exits 0; the traceback says why
             traceback.print_exc()
             print("!! the benchmark failed: the figures above are all there is")
-        gc.collect()  # so that anything left unclosed is reported below
-    if handler.records:
-        print(f"\n{len(handler.records)} warnings were logged, the first ones:")
-        for record in handler.records[:5]:
-            print(f"  {record.levelname} {record.name}: {record.getMessage()}")
     return 0
 
 

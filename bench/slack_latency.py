@@ -1,119 +1,96 @@
-"""Benchmark: Slack slash-command acks when 100 people type a command at the same moment.
+"""Benchmark: forum-bot's Slack acks to bursts of 200 slash commands, as a ratio to a bare
+Bolt app's on the same fake in the same run.
 
-A fake Slack (tests/fakes/slack_server.py) POSTs signed slash commands the way Slack does
-to the real Slack adapter (slack-bolt's AsyncApp behind the adapter's HTTP/1.1 server,
-bot/adapters/http1.py; HTTP mode) on 127.0.0.1, over the embedded sample event, a real
-SQLite store and a simulated clock stopped at 2026-02-05 10:00 KST: from 100 users
-(U0001..U0100), ten each of /agenda 1, /agenda 2, /now, /next, /session dialogue,
-/speaker watanabe, /search battery, /timezone Asia/Tokyo, /language ko and /help. Each
-figure is printed next to its target.
+Two processes answer the same bursts, each started as deployed, as a process of its own:
 
-By default the bot runs as its own process (`forum-bot run`, as deployed, with uvloop and
-its start-up `gc.freeze`) and only the fake runs here, as Slack is elsewhere too.
+- forum-bot: `python -m bot run --simulate-from 2026-02-05T10:00+09:00 --speed 0` with
+  the environment of tests/fakes/environment.py `bot_env` (HTTP mode on its one aiohttp
+  web server at /slack/events, FORUM_BOT_WEB_PORT=0; the sample event, a SQLite store in a
+  temporary folder, its default INFO log): its `_serve` checks the signature, Bolt's
+  aiohttp adapter and `AsyncApp` (`process_before_response`) dispatch to its one command
+  listener, the core answers within the ack (real commands, store, Block Kit rendering);
+- the floor, bench/floor_slack.py: a plain `AsyncApp` with one `@app.command` listener per
+  command of the mix, each `await ack("fixed text")`, served by `app.web_app()` on
+  aiohttp's AppRunner/TCPSite, with Bolt's `process_before_response=True` and its
+  request verification on (forum-bot checks every signature too; see its docstring).
+
+Both run on uvloop with their start-up objects frozen out of the collector (`gc.freeze`),
+so what differs is the work per command. One fake Slack (tests/fakes/slack_server.py)
+serves both: its Web API (auth.test, forum-bot's user groups behind its roles) and the
+slash commands it builds and signs as Slack does. A burst: 200 commands from 200 users
+(U0001..U0200), the mix of the old bench shuffled (/agenda 1 and 2, /now, /next, /session
+dialogue, /speaker watanabe, /find battery (/search is Slack's own: forum-bot's /search is
+/find there), /timezone Asia/Tokyo, /language ko, /help; twenty each), the same commands
+for both sides.
 
 The client is lean, like a load generator (wrk-style): a real Slack sends from many
-machines, so the queueing of a single-threaded Python client (sending 100 requests and
-parsing 100 responses on one loop) belongs to the apparatus, not to the bot's latency.
-Every request of a round is built (the fake's payload, with a fresh trigger_id and
-response_url) and signed (a fresh timestamp, well inside the 5 minutes Slack allows) before
-any clock starts; the round prints how long that took. The requests then go out as
-pre-built bytes over raw asyncio streams (HTTP/1.1, keep-alive), those with an idle
-connection written in one tight loop, with no await between the writes. A request's clock
-starts just before its bytes are handed to the transport (on a connection not yet open,
-just before connecting: opening it is in its time, as it was with aiohttp) and stops when
-the first bytes of its response are read: each connection has a reader task always
-waiting on the next response head, which stamps it (`time.perf_counter()`) before parsing
-the status and reading the body (Content-Length). Each ack is checked after that.
-Connections are as the fake's aiohttp session had them (one per request in flight, kept for
-later ones, none opened ahead of need): the warm-up uses one; the first round reuses it and
-opens 99 more; later rounds reuse all 100. The former "with building + signing" spread is
-gone: building and signing are outside every clock now.
+machines, so this process's own queueing must stay out of the figures. Every request of
+a burst is built (the fake's payload, a fresh trigger_id and response_url) and signed (a
+fresh timestamp) before any clock starts; the requests then go out as pre-built bytes
+over raw asyncio streams (HTTP/1.1, keep-alive, one connection per request in flight,
+kept for later bursts), written in one tight loop with no await between the writes. A
+request's clock starts just before its bytes are handed to the transport and stops when
+the first bytes of its response are read (a reader task per connection stamps them
+before parsing anything).
 
-0. Warm-up: the mix once, then twice more one command at a time: the latency floor
-   without a queue.
-1. Three rounds of 100 commands at once. Per round: the time from POST to ack as p50, p99
-   (target < 100 ms) and max; missed acks (target: 0): a status other than 200, an ack
-   after 3 s (Slack gives up) or an empty ack (every command of the mix answers well
-   within the adapter's `ack_after`, so its answer should ride on the ack); how many acks
-   carried the answer. Then the CPU each side spent: the bot's process (every thread,
-   from /proc/PID/task/*/schedstat; Linux only) and this one (the fake: building, signing,
-   sending, reading). The first round also opens the client's connections and meets 100
-   users the bot has not seen yet.
-2. The old client, for comparison: two more rounds, same bot, through the fake's aiohttp
-   session as this benchmark measured before (`AppResponse.elapsed`: from just before
-   aiohttp sends to the whole body read, on the loop that also builds, signs, sends and
-   parses the other 99); the first opens that session's 100 connections, the second
-   reuses them. The difference to the rounds above is the apparatus, not the bot.
-3. The worst p99 of the three rounds and the missed acks of their 300 commands, then the
-   old client's p99 (reused connections) next to this client's worst from round 2 on.
-   Warnings and errors the bot logged are printed at the end.
+Each side is warmed up (the mix one command at a time, then one burst of 200 that also
+opens the client's 200 connections, not measured); then bursts alternate, forum-bot and
+floor, the order swapped every pair (ABBA), 7 per side. Printed per burst and side: p50,
+p99 and max of POST to ack in ms (informational), missed acks, the side's CPU per command
+(its process, every thread, from Linux's /proc/PID/task/*/schedstat, from the first write
+to the last ack) and the other side's CPU over the same span (it should idle). Missed: a
+status other than 200, an ack after 3 s (Slack gives up) and, for forum-bot only, an empty
+ack (every command of the mix is answered well within forum-bot's 1.5 s `ack_after`, so
+its answer should ride on the ack; the floor always acks its fixed text). Then the
+targets:
 
-With --in-process the adapter runs in this process instead (still on uvloop, after the
-same `gc.freeze`), which lets the benchmark time the inside of a request too:
+- p99 ratio forum-bot/floor <= 1.2, where each side's p99 is the median of its bursts'
+  p99s (the worst-to-worst ratio is printed beside it, informational);
+- forum-bot's missed acks: 0;
 
-1. The three rounds with the fake and the adapter on one event loop (the same lean client),
-   so every request's time includes the adapter's work for the other 99 and the client's
-   reading of their answers; per round, besides the figures above, Bolt's dispatch (from
-   the parsed request to the ack) and the rest (HTTP on both sides, waiting for the loop),
-   the core's `dispatch_text`, the CPU spent signing (the fake) and verifying (Bolt), the
-   process's CPU and the garbage collector's time.
-2. The same three rounds with the fake's client side in a process of its own (this
-   process then spends CPU on the adapter only).
-3. The worst p99 of each way, the missed acks of all 600 commands, and what one full
-   garbage collection of this process costs when it lands in a burst (informational).
+and, informational, each side's CPU per command and their ratio: a burst's last acks come
+when the CPU it needs is spent, so this ratio is what the p99 ratio follows.
 
-The figures depend on the machine and on what else it runs: the load average is printed
-first.
+Run it from the repository root, with the project installed (`pip install -e ".[test]"`),
+preferably under `flock /tmp/bench.lock` so that benches do not overlap:
 
-Run it from the repository root, with the project installed (`pip install -e ".[test]"`):
+    python bench/slack_latency.py [--bursts N]
 
-    python bench/slack_latency.py               # the bot as its own process, about 5 s
-    python bench/slack_latency.py --in-process  # the adapter in this process, about 5 s
-    python bench/slack_latency.py --profile     # in process, and one round under cProfile
-
-It is not a test: it never fails on time and always exits 0, marking a figure over its
-target MISSED. Its only networking is on 127.0.0.1; the database goes to a temporary folder.
+The two processes' ids are printed first, for `py-spy record --pid` (or `py-spy dump`).
+It is not a test: it always exits 0, marking a figure over its target MISSED. Its only
+networking is on 127.0.0.1 (ports bound to 0); everything it writes goes to a temporary
+directory.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import cProfile
-import gc
-import io
-import json
-import math
 import os
-import pstats
 import random
+import re
 import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Awaitable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from slack_sdk.signature import SignatureVerifier
 
-SCRIPT = Path(__file__).resolve()
-ROOT = SCRIPT.parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # `python bench/slack_latency.py` puts bench/ there, not ROOT
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python bench/slack_latency.py` puts bench/ first instead
+    sys.path.insert(0, str(ROOT))
 
-from bot.adapters.slack_adapter import SlackAdapter, SlackSettings  # noqa: E402
-from bot.app import build_core, run_loop, settle_memory  # noqa: E402
-from bot.clock import SimulatedClock  # noqa: E402
-from bot.i18n.messages import MESSAGES  # noqa: E402
-from bot.settings import PlatformConfig, default_config_path, load_event  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bench import compare  # noqa: E402
+from bench.compare import BurstResult, Side, process_cpu_s  # noqa: E402
+from bot.adapters.slack_adapter import slack_name  # noqa: E402
+from bot.app import run_loop  # noqa: E402
 from tests.fakes.environment import bot_env  # noqa: E402
-from tests.fakes.slack_server import AppResponse, FakeSlack  # noqa: E402
+from tests.fakes.slack_server import FakeSlack  # noqa: E402
 
 SEED = 20260205
 AT = datetime.fromisoformat("2026-02-05T10:00:00+09:00")
@@ -130,185 +107,29 @@ CHANNELS = {
 }
 USERGROUPS = {"S0MODS": ["U0001", "U0002"], "S0ORGS": ["U0003"]}
 HANDLES = {"S0MODS": "forum-moderators", "S0ORGS": "forum-organisers"}
+# The mix as typed on Slack: a command Slack keeps for itself has another name there
+# (/search is /find, bot/adapters/slack_adapter.py `slack_name`).
 MIX: list[tuple[str, str]] = [
-    ("/agenda", "1"),
-    ("/agenda", "2"),
-    ("/now", ""),
-    ("/next", ""),
-    ("/session", "dialogue"),
-    ("/speaker", "watanabe"),
-    ("/search", "battery"),
-    ("/timezone", "Asia/Tokyo"),
-    ("/language", "ko"),
-    ("/help", ""),
+    (f"/{slack_name(name)}", text)
+    for name, text in [
+        ("agenda", "1"),
+        ("agenda", "2"),
+        ("now", ""),
+        ("next", ""),
+        ("session", "dialogue"),
+        ("speaker", "watanabe"),
+        ("search", "battery"),
+        ("timezone", "Asia/Tokyo"),
+        ("language", "ko"),
+        ("help", ""),
+    ]
 ]
-USERS = 100
-ROUNDS = 3
-SLACK_ACK_S = 3.0  # Slack shows the user an error when the ack takes longer
 REQUEST_TIMEOUT_S = 10.0  # a hung request must not hang the benchmark
-ANSWER_TIMEOUT_S = 10.0  # wait this long for a response_url post after an empty ack
-
-ACK_P99_MS = 100.0
-ACK_AFTER_S = SlackSettings.ack_after  # `forum-bot run` keeps the default
+RUN_S = 300.0  # the whole benchmark, at most
+SPEED = ("--speed", "0")  # the simulated clock stands still
 
 
-# Instruments ---------------------------------------------------------------------------
-
-
-@dataclass
-class Probe:
-    """Time spent in the places that could dominate, filled in while a round runs."""
-
-    sign_s: float = 0.0  # HMAC signing in the fake (CPU)
-    verify_s: float = 0.0  # signature checks in Bolt (CPU)
-    core_s: dict[str, float] = field(default_factory=dict)  # user id -> Core.dispatch_text
-    bolt_s: dict[str, float] = field(default_factory=dict)  # user id -> AsyncApp.async_dispatch
-    gc_s: float = 0.0  # the garbage collector, in this process
-    gc_runs: list[int] = field(default_factory=lambda: [0, 0, 0])  # collections per generation
-    _gc_began: float = 0.0
-
-    def reset(self) -> None:
-        """Forget everything measured so far."""
-        self.sign_s = self.verify_s = self.gc_s = 0.0
-        self.core_s.clear()
-        self.bolt_s.clear()
-        self.gc_runs = [0, 0, 0]
-
-    def on_gc(self, phase: str, info: dict[str, int]) -> None:
-        """A `gc.callbacks` entry: time each collection."""
-        if phase == "start":
-            self._gc_began = time.perf_counter()
-        else:
-            self.gc_s += time.perf_counter() - self._gc_began
-            self.gc_runs[info["generation"]] += 1
-
-
-@contextlib.contextmanager
-def instrumented(probe: Probe, adapter: SlackAdapter | None) -> Iterator[None]:
-    """Time signing and verifying, and with an adapter its core and Bolt; undone on exit.
-
-    Bolt's `is_valid` calls `generate_signature` too: a flag tells its calls from the
-    fake's (both are synchronous, so no other task runs in between)."""
-    generate = SignatureVerifier.generate_signature
-    is_valid = SignatureVerifier.is_valid
-    verifying = [False]
-
-    def timed_generate(self: SignatureVerifier, *, timestamp: str, body: str | bytes) -> str | None:
-        t0 = time.perf_counter()
-        try:
-            return generate(self, timestamp=timestamp, body=body)
-        finally:
-            if not verifying[0]:
-                probe.sign_s += time.perf_counter() - t0
-
-    def timed_is_valid(
-        self: SignatureVerifier, body: str | bytes, timestamp: str | None, signature: str | None
-    ) -> bool:
-        t0 = time.perf_counter()
-        verifying[0] = True
-        try:
-            return is_valid(self, body, timestamp, signature)
-        finally:
-            verifying[0] = False
-            probe.verify_s += time.perf_counter() - t0
-
-    # setattr: mypy rightly refuses assignments to methods, which is the point here.
-    setattr(SignatureVerifier, "generate_signature", timed_generate)  # noqa: B010
-    setattr(SignatureVerifier, "is_valid", timed_is_valid)  # noqa: B010
-    gc.callbacks.append(probe.on_gc)
-    try:
-        if adapter is None:
-            yield
-        else:
-            with _timed_server(probe, adapter):
-                yield
-    finally:
-        gc.callbacks.remove(probe.on_gc)
-        setattr(SignatureVerifier, "generate_signature", generate)  # noqa: B010
-        setattr(SignatureVerifier, "is_valid", is_valid)  # noqa: B010
-
-
-@contextlib.contextmanager
-def _timed_server(probe: Probe, adapter: SlackAdapter) -> Iterator[None]:
-    """Time the core's dispatch and Bolt's, per user, on these instances only."""
-    core = adapter.core
-    dispatch_text = core.dispatch_text
-    async_dispatch = adapter.app.async_dispatch
-
-    async def timed_dispatch_text(*args: Any, **kwargs: Any) -> Any:
-        t0 = time.perf_counter()
-        try:
-            return await dispatch_text(*args, **kwargs)
-        finally:
-            probe.core_s[args[2].id] = time.perf_counter() - t0  # (platform, line, user, ...)
-
-    async def timed_async_dispatch(req: Any) -> Any:
-        t0 = time.perf_counter()
-        try:
-            return await async_dispatch(req)
-        finally:
-            user = req.body.get("user_id") if isinstance(req.body, dict) else None
-            if isinstance(user, str):
-                probe.bolt_s[user] = time.perf_counter() - t0
-
-    setattr(core, "dispatch_text", timed_dispatch_text)  # noqa: B010
-    setattr(adapter.app, "async_dispatch", timed_async_dispatch)  # noqa: B010
-    try:
-        yield
-    finally:
-        delattr(core, "dispatch_text")
-        delattr(adapter.app, "async_dispatch")
-
-
-# One round -----------------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    """One slash command as the fake saw it, and what the instruments saw of it."""
-
-    user: str
-    command: str
-    status: int  # 0: no answer within REQUEST_TIMEOUT_S
-    body: str
-    ack_s: float  # request written (or connecting) to the ack's first bytes read
-    later_s: float | None = None  # POST to the response_url post, after an empty ack
-    core_s: float | None = None
-    bolt_s: float | None = None
-
-
-@dataclass
-class Round:
-    """Every request of one burst, and the round's totals."""
-
-    results: list[Result]
-    wall_s: float  # first POST to last answer (after building and signing)
-    sign_s: float = 0.0
-    build_s: float = 0.0  # building and signing every request, before the clocks start
-    opened: int = 0  # connections the client opened in the round
-    verify_s: float = 0.0
-    gc_s: float = 0.0  # in the adapter's process
-    gc_full: int = 0  # full (generation 2) collections in the adapter's process
-    cpu_s: float = 0.0  # CPU of the process serving the adapter (and of the fake, if shared)
-    client_cpu_s: float | None = None  # CPU of the client process, when it is apart
-    bot_cpu_s: float | None = None  # CPU of the bot's own process (`forum-bot run`)
-
-    def missed(self, ack_after: float) -> list[Result]:
-        """Acks Slack would count as missed, or that should have carried the answer."""
-        return [r for r in self.results if _missed(r, ack_after)]
-
-    def attach(self, probe: Probe) -> None:
-        """Copy the server-side times the probe saw onto the results."""
-        for r in self.results:
-            r.core_s, r.bolt_s = probe.core_s.get(r.user), probe.bolt_s.get(r.user)
-        self.verify_s, self.gc_s, self.gc_full = probe.verify_s, probe.gc_s, probe.gc_runs[2]
-
-
-def _missed(r: Result, ack_after: float) -> bool:
-    if r.status != 200 or r.ack_s >= SLACK_ACK_S:
-        return True
-    # An empty ack is right only when the core took longer than ack_after.
-    return not r.body and (r.core_s is None or r.core_s < ack_after)
+# The lean client ------------------------------------------------------------------------
 
 
 class Connection:
@@ -461,10 +282,8 @@ class Client:
 class Prepared:
     """One slash command built and signed: the request's bytes, ready to write."""
 
-    user: str
     command: str
     data: bytes
-    response_url: str
 
 
 def prepare(fake: FakeSlack, client: Client, command: str, text: str, user: str) -> Prepared:
@@ -475,15 +294,13 @@ def prepare(fake: FakeSlack, client: Client, command: str, text: str, user: str)
     signature = SignatureVerifier(fake.signing_secret).generate_signature(
         timestamp=timestamp, body=body
     )
-    data = client.request(body, timestamp, signature or "")
-    return Prepared(user, f"{command} {text}".strip(), data, payload["response_url"])
+    return Prepared(f"{command} {text}".strip(), client.request(body, timestamp, signature or ""))
 
 
-async def fire(fake: FakeSlack, client: Client, prepared: list[Prepared]) -> list[Result]:
-    """Send built requests all at once, then read the answers; empty acks wait for their
-    response_url post. Requests with an idle connection are written in one tight loop (no
-    await between writes); the others open their connection first."""
-    sent_at = time.monotonic()  # the fake stamps its calls with time.monotonic()
+async def fire(client: Client, prepared: Sequence[Prepared]) -> list[tuple[float, int, str]]:
+    """Send built requests all at once; per request (seconds to its ack's first bytes, the
+    status, the body). Those with an idle connection are written in one tight loop (no
+    await between writes); the others open their connection first (in their time)."""
     loop = asyncio.get_running_loop()
     waits: list[Awaitable[tuple[float, tuple[float, int, str] | None]]] = []
     for p in prepared:
@@ -493,216 +310,96 @@ async def fire(fake: FakeSlack, client: Client, prepared: list[Prepared]) -> lis
         else:
             waits.append(client.answer(conn, *conn.send(p.data)))
     answers = await asyncio.gather(*waits)
-    results = []
-    for p, (started, got) in zip(prepared, answers, strict=True):
-        if got is None:
-            results.append(Result(p.user, p.command, 0, "", REQUEST_TIMEOUT_S))
-        else:
-            at, status, body = got
-            results.append(Result(p.user, p.command, status, body, at - started))
-
-    async def later(result: Result, path: str) -> None:
-        with contextlib.suppress(TimeoutError):
-            call = await fake.wait_for(
-                lambda c: c.method == "response_url" and c.path == path, ANSWER_TIMEOUT_S
-            )
-            result.later_s = call.at - sent_at
-
-    await asyncio.gather(
-        *(
-            later(r, urlsplit(p.response_url).path)
-            for r, p in zip(results, prepared, strict=True)
-            if r.status == 200 and not r.body
-        )
-    )
-    return results
+    return [
+        (REQUEST_TIMEOUT_S, 0, "") if got is None else (got[0] - started, got[1], got[2])
+        for started, got in answers
+    ]
 
 
-async def burst(fake: FakeSlack, client: Client, probe: Probe, rng: random.Random) -> Round:
-    """USERS commands at once, the mix in a shuffled order, one per user: all built and
-    signed first, then sent."""
-    commands = [MIX[i % len(MIX)] for i in range(USERS)]
-    rng.shuffle(commands)
-    users = [f"U{i + 1:04d}" for i in range(USERS)]
-    probe.reset()
-    opened = client.opened
-    cpu = time.process_time()
+# The two sides --------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """One side: its process and the client sending to it."""
+
+    side: Side
+    proc: asyncio.subprocess.Process
+    client: Client | None = None
+    strict: bool = False  # an empty ack is a miss (forum-bot answers the mix in the ack)
+
+
+async def burst(
+    fake: FakeSlack, target: Target, commands: Sequence[tuple[str, str]], other_pid: int
+) -> BurstResult:
+    """Every command at once, one per user, built and signed first; the outcomes."""
+    assert target.client is not None
+    client = target.client
+    users = [f"U{i + 1:04d}" for i in range(len(commands))]
     t0 = time.perf_counter()
     prepared = [
         prepare(fake, client, cmd, text, user)
         for (cmd, text), user in zip(commands, users, strict=True)
     ]
-    t1 = time.perf_counter()
-    results = await fire(fake, client, prepared)
-    run = Round(results, time.perf_counter() - t1, probe.sign_s, build_s=t1 - t0)
-    run.cpu_s = time.process_time() - cpu
-    run.opened = client.opened - opened
-    return run
+    built_ms = (time.perf_counter() - t0) * 1e3
+    opened = client.opened
+    cpu0, other0 = process_cpu_s(target.proc.pid), process_cpu_s(other_pid)
+    answers = await fire(client, prepared)
+    cpu1, other1 = process_cpu_s(target.proc.pid), process_cpu_s(other_pid)
+    missed = sum(
+        status != 200 or ack_s >= compare.DEADLINE_S or (target.strict and not body)
+        for ack_s, status, body in answers
+    )
+    return BurstResult(
+        [ack_s if status else None for ack_s, status, _ in answers],
+        missed,
+        cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None,
+        other1 - other0 if other0 is not None and other1 is not None else None,
+        f"built+signed in {built_ms:.0f} ms; {client.opened - opened} connections opened",
+    )
 
 
-async def one_at_a_time(fake: FakeSlack, client: Client, user: str, times: int = 1) -> list[Result]:
-    """The mix `times` over, each command after the previous one's answer."""
-    results = []
-    for _ in range(times):
-        for cmd, text in MIX:
-            results += await fire(fake, client, [prepare(fake, client, cmd, text, user)])
-    return results
+async def started(target: Target, t0: float) -> asyncio.Task[None]:
+    """Until the process serves (forum-bot: until it is ready); its URL; then its log is
+    drained in the background."""
+    stderr = target.proc.stderr
+    assert stderr is not None
+    seen = target.side.warnings
+    line = await compare.until(stderr, "web server listening on http://", seen)
+    found = re.search(r"http://([^:/\s]+):(\d+)", line)
+    assert found is not None
+    if target.strict:
+        await compare.until(stderr, " ready: ", seen)
+    target.side.up_s = time.perf_counter() - t0
+    target.client = Client(f"http://{found[1]}:{found[2]}/slack/events")
+    seen.clear()  # the start-up log; from here on only warnings are kept
+    return asyncio.create_task(compare.drain(stderr, seen))
 
 
-# The old client, for comparison --------------------------------------------------------
+async def warm_up(fake: FakeSlack, target: Target, rng: random.Random, other_pid: int) -> None:
+    """The mix one command at a time, then a burst (not measured; it opens the
+    connections). forum-bot must answer every command of the mix in its ack."""
+    bad = []
+    for entry in MIX:
+        run = await burst(fake, target, [entry], other_pid)
+        bad += [f"{entry[0]} {entry[1]}".strip()] * run.missed
+    await burst(fake, target, mix(rng), other_pid)
+    await asyncio.sleep(compare.SETTLE_S)
+    if bad:
+        print(f"!! {target.side.name}: not answered in the ack at warm-up: {', '.join(bad)}")
 
 
-async def send_aiohttp(fake: FakeSlack, url: str, command: str, text: str, user: str) -> Result:
-    """One slash command through the fake's aiohttp session, as this bench measured before:
-    the clock (`AppResponse.elapsed`) runs from just before aiohttp sends to the whole body
-    read, on a loop that also builds, signs, sends and parses the other 99."""
-    try:
-        async with asyncio.timeout(REQUEST_TIMEOUT_S):
-            resp = await fake.send_command(url, command, text, user_id=user, channel_id=GENERAL)
-    except TimeoutError:
-        resp = AppResponse(0, "", REQUEST_TIMEOUT_S)
-    return Result(user, f"{command} {text}".strip(), resp.status, resp.body, resp.elapsed)
-
-
-async def burst_aiohttp(fake: FakeSlack, url: str, rng: random.Random) -> Round:
-    """A round as `burst`, through the aiohttp session (no response_url waits: the mix is
-    answered in the ack)."""
-    commands = [MIX[i % len(MIX)] for i in range(USERS)]
+def mix(rng: random.Random) -> list[tuple[str, str]]:
+    """A burst's commands: the mix repeated, shuffled."""
+    commands = [MIX[i % len(MIX)] for i in range(compare.BURST)]
     rng.shuffle(commands)
-    users = [f"U{i + 1:04d}" for i in range(USERS)]
-    cpu = time.process_time()
-    t0 = time.perf_counter()
-    results = await asyncio.gather(
-        *(
-            send_aiohttp(fake, url, cmd, text, user)
-            for (cmd, text), user in zip(commands, users, strict=True)
-        )
-    )
-    run = Round(list(results), time.perf_counter() - t0)
-    run.cpu_s = time.process_time() - cpu
-    return run
+    return commands
 
 
-# The fake's client side in a process of its own ---------------------------------------
-
-
-async def client_process(url: str) -> None:
-    """The child: a fake Slack that only sends; a round per "go" line, as JSON on stdout."""
-    async with FakeSlack(signing_secret=SECRET, bot_token=BOT_TOKEN, channels=CHANNELS) as fake:
-        probe = Probe()
-        rng = random.Random(SEED)
-        client = Client(url)
-        try:
-            with instrumented(probe, None):
-                await one_at_a_time(fake, client, "U0CHILD")  # its connection warms up
-                print("ready", flush=True)
-                while (await asyncio.to_thread(sys.stdin.readline)).strip() == "go":
-                    run = await burst(fake, client, probe, rng)
-                    print(json.dumps(asdict(run)), flush=True)
-        finally:
-            await client.close()
-
-
-async def remote_rounds(url: str, probe: Probe) -> list[Round]:
-    """ROUNDS bursts sent by a child process, served here; [] if the child fails."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(SCRIPT),
-        "--client",
-        url,
-        cwd=ROOT,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        limit=1 << 24,  # a round is one JSON line of about 400 kB (the answers included)
-    )
-    assert proc.stdin is not None
-    assert proc.stdout is not None
-    rounds: list[Round] = []
-    try:
-        async with asyncio.timeout(60):
-            if (await proc.stdout.readline()).strip() != b"ready":
-                raise RuntimeError("the client process did not start")
-            for _ in range(ROUNDS):
-                probe.reset()
-                cpu = time.process_time()
-                proc.stdin.write(b"go\n")
-                await proc.stdin.drain()
-                line = await proc.stdout.readline()
-                if not line:
-                    raise RuntimeError("the client process ended early")
-                data = json.loads(line)
-                results = [Result(**r) for r in data["results"]]
-                run = Round(results, data["wall_s"], data["sign_s"], data["build_s"])
-                run.opened = data["opened"]
-                run.client_cpu_s = data["cpu_s"]
-                run.cpu_s = time.process_time() - cpu
-                run.attach(probe)
-                rounds.append(run)
-            proc.stdin.write(b"quit\n")
-            await proc.stdin.drain()
-            proc.stdin.close()
-            await proc.wait()
-    except (RuntimeError, TimeoutError, ValueError, OSError) as exc:
-        print(f"\nthe separate client failed: {exc!r}")
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    return rounds
-
-
-# The bot as its own process -----------------------------------------------------------
-
-
-def process_cpu(pid: int) -> float | None:
-    """CPU seconds a process has run so far, every thread (Linux: nanoseconds from
-    /proc/PID/task/*/schedstat); None where that is not available."""
-    try:
-        tasks = list(Path(f"/proc/{pid}/task").iterdir())
-        return sum(int((t / "schedstat").read_text().split()[0]) for t in tasks) / 1e9
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-async def start_bot(fake: FakeSlack, db: Path) -> tuple[asyncio.subprocess.Process, str]:
-    """`forum-bot run` against the fake, as deployed; returns it and its Slack URL."""
-    env = bot_env(db, slack=fake)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--simulate-from",
-        AT.isoformat(),
-        "--speed",
-        "0",
-        cwd=ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stderr is not None
-    lines: list[str] = []
-    async with asyncio.timeout(60):
-        while True:
-            line = (await proc.stderr.readline()).decode()
-            if not line:
-                raise RuntimeError("forum-bot run ended before serving Slack:\n" + "".join(lines))
-            lines.append(line)
-            if "slack: connected" in line:  # "... HTTP on http://127.0.0.1:PORT/slack/events"
-                return proc, line.rsplit(" ", 1)[1].strip()
-
-
-async def drain(stream: asyncio.StreamReader, warnings: list[str]) -> None:
-    """Keep reading the bot's log (a full pipe would stall it); keep warnings and errors."""
-    while line := (await stream.readline()).decode():
-        if " WARNING " in line or " ERROR " in line or " CRITICAL " in line:
-            warnings.append(line.rstrip())
-
-
-async def bench_process(db_path: Path) -> None:
-    """The bot as its own process, the fake here: only Slack's side runs in this one."""
+async def bench(tmp: Path) -> None:
+    """Start the fake and both processes, warm up, alternate the bursts, report."""
+    rng = random.Random(SEED)
+    bot_side, floor_side = Side("forum-bot"), Side("floor")
     async with FakeSlack(
         signing_secret=SECRET,
         bot_token=BOT_TOKEN,
@@ -710,320 +407,54 @@ async def bench_process(db_path: Path) -> None:
         usergroups=USERGROUPS,
         usergroup_handles=HANDLES,
     ) as fake:
-        started = time.perf_counter()
-        proc, url = await start_bot(fake, db_path)
-        assert proc.stderr is not None
-        warnings: list[str] = []
-        reader = asyncio.create_task(drain(proc.stderr, warnings))
-        print(f"forum-bot run serves Slack at {url}, up in {time.perf_counter() - started:.2f} s")
-        try:
-            await measure_process(fake, url, proc.pid)
-        finally:
-            proc.terminate()
-            async with asyncio.timeout(30):
-                await proc.wait()
-            await reader
-        if warnings:
-            print(f"\nthe bot logged {len(warnings)} warning(s) or error(s), the first ones:")
-            for line in warnings[:5]:
-                print(f"  {line}")
-
-
-async def measure_process(fake: FakeSlack, url: str, pid: int) -> None:
-    """Warm-up, the rounds, the old client's rounds, the summary; the bot's CPU from outside."""
-    client = Client(url)
-    try:
-        await measure_with(fake, client, url, pid)
-    finally:
-        await client.close()
-
-
-async def measure_with(fake: FakeSlack, client: Client, url: str, pid: int) -> None:
-    """`measure_process` with its client."""
-    probe = Probe()
-    rng = random.Random(SEED)
-    with instrumented(probe, None):
-        warm = await one_at_a_time(fake, client, "U0WARM")
-        alone = await one_at_a_time(fake, client, "U0ALONE", times=2)
-        bad = sorted({r.command for r in warm + alone if r.status != 200 or not r.body})
-        print(f"\nwarm-up: {len(warm)} commands; then {len(alone)} one at a time:")
-        figure("POST to ack p50", percentile(sorted(r.ack_s for r in alone), 0.5) * 1e3, "ms")
-        figure("POST to ack max", max(r.ack_s for r in alone) * 1e3, "ms")
-        if bad:
-            print(f"!! not answered in the ack: {', '.join(bad)}")
-        print(f"\n{ROUNDS} rounds of {USERS} commands at once, the bot in its own process")
-        runs = []
-        for _ in range(ROUNDS):
-            before = process_cpu(pid)
-            run = await burst(fake, client, probe, rng)
-            after = process_cpu(pid)
-            if before is not None and after is not None:
-                run.bot_cpu_s = after - before
-            run.attach(probe)  # the fake's garbage collector; nothing of the bot's inside
-            runs.append(run)
-        p99s = [report_round(i + 1, run, ACK_AFTER_S) for i, run in enumerate(runs)]
-
-        print(
-            "\nthe old client, for comparison: 2 more rounds through the fake's aiohttp session"
-            "\n(POST to the whole body read, on the loop that builds, signs and parses them all;"
-            "\nits first round opens its connections, the second reuses them)"
-        )
-        print(f"  {'':<26} {'p50':>7} / {'p99':>7} / {'max':>7}")
-        old = []
-        for n in range(2):
-            before = process_cpu(pid)
-            run = await burst_aiohttp(fake, url, rng)
-            after = process_cpu(pid)
-            if before is not None and after is not None:
-                run.bot_cpu_s = after - before
-            old.append(run)
-            cpu = f"; CPU: the bot {run.bot_cpu_s * 1e3:.0f} ms," if run.bot_cpu_s else "; CPU:"
-            cpu += f" this process {run.cpu_s * 1e3:.0f} ms"
-            missed = len(run.missed(ACK_AFTER_S))
-            note = f"{cpu}{f'; {missed} missed   MISSED' if missed else ''}"
-            spread(f"old, {'new connections' if n == 0 else 'reused'}", acks(run), note)
-    print(f"\nSummary: {ROUNDS} rounds of {USERS}")
-    figure("worst p99", max(p99s) * 1e3, "ms", ACK_P99_MS)
-    missed = sum(len(r.missed(ACK_AFTER_S)) for r in runs)
-    count(f"missed acks (of {sum(len(r.results) for r in runs)})", missed, 0)
-    if old:
-        figure("old client, reused connections, p99", percentile(acks(old[-1]), 0.99) * 1e3, "ms")
-        figure("  this client, rounds 2+, worst p99", max(p99s[1:] or p99s) * 1e3, "ms")
-
-
-# Report --------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
-
-
-def figure(label: str, value: float, unit: str, target: float | None = None) -> None:
-    """One line: the figure, its target and how far it is from it."""
-    text = f"{label + ':':<36} {value:8.2f} {unit}"
-    if target is not None:
-        ratio = value / target
-        text = f"{text:<50} target < {target:g} {unit:<3}   ({ratio:.2f}x target)"
-        text += "   MISSED" if ratio >= 1 else ""
-    print(text)
-
-
-def count(label: str, value: int, target: int | None = None) -> None:
-    """One line for a count; with a target, MISSED when over it."""
-    text = f"{label + ':':<36} {value:8d}"
-    if target is not None:
-        text = f"{text:<50} target = {target}"
-        text += "                   MISSED" if value > target else ""
-    print(text)
-
-
-def spread(label: str, xs: list[float], note: str = "") -> None:
-    """One line of p50 / p99 / max of seconds, in ms."""
-    s = sorted(xs)
-    p50, p99, top = percentile(s, 0.5) * 1e3, percentile(s, 0.99) * 1e3, s[-1] * 1e3
-    print(f"  {label:<26} {p50:7.1f} / {p99:7.1f} / {top:7.1f} ms{note}")
-
-
-def acks(run: Round) -> list[float]:
-    """The round's ack times, sorted."""
-    return sorted(r.ack_s for r in run.results)
-
-
-def report_round(n: int, run: Round, ack_after: float) -> float:
-    """The round's figures; returns its p99 in seconds."""
-    acks = sorted(r.ack_s for r in run.results)
-    p99 = percentile(acks, 0.99)
-    reused = len(run.results) - run.opened
-    ok = [r for r in run.results if r.status == 200]
-    later = [r for r in ok if not r.body]
-    answered = [r.later_s for r in later if r.later_s is not None]
-    crashes = set(MESSAGES["error.internal"].values())
-    crashed = sum(1 for r in ok if any(c in r.body for c in crashes))
-    print(
-        f"\nround {n}: {len(acks)} commands at once, all answered after {run.wall_s * 1e3:.0f} ms"
-        f"\n  ({run.opened} new connections, {reused} reused; built and signed beforehand in"
-        f" {run.build_s * 1e3:.1f} ms, {run.build_s / len(acks) * 1e3:.2f} ms a command)"
-    )
-    figure("POST to ack p50", percentile(acks, 0.5) * 1e3, "ms")
-    figure("POST to ack p99", p99 * 1e3, "ms", ACK_P99_MS)
-    figure("POST to ack max", acks[-1] * 1e3, "ms")
-    count("missed acks", len(run.missed(ack_after)), 0)
-    count("acks carrying the answer", len(ok) - len(later))
-    count("empty acks, answered later", len(later))
-    if answered:
-        answered.sort()
-        figure("  POST to response_url post, p50", percentile(answered, 0.5) * 1e3, "ms")
-        figure("  POST to response_url post, max", answered[-1] * 1e3, "ms")
-    if len(answered) < len(later):
-        count("  ... never answered", len(later) - len(answered))
-    if crashed:
-        count("'something went wrong' answers", crashed)
-    print(f"  {'':<26} {'p50':>7} / {'p99':>7} / {'max':>7}")
-    spread("POST to ack", acks)
-    bolt = [r for r in run.results if r.bolt_s is not None]
-    if bolt:
-        spread("Bolt dispatch (server)", [r.bolt_s or 0.0 for r in bolt])
-        spread("the rest (HTTP, queueing)", [r.ack_s - (r.bolt_s or 0.0) for r in bolt])
-    core = [r.core_s for r in run.results if r.core_s is not None]
-    if core:
-        spread("core.dispatch_text", core)
-    cpu = f"{run.cpu_s * 1e3:.0f} ms ({run.cpu_s / len(acks) * 1e3:.2f} ms a command)"
-    if run.bot_cpu_s is not None:
-        bot = f"{run.bot_cpu_s * 1e3:.0f} ms ({run.bot_cpu_s / len(acks) * 1e3:.2f} ms a command)"
-        print(f"  CPU: the bot's process {bot}; this process (the fake) {cpu}")
-        print(f"  garbage collector (this process, the fake): {run.gc_s * 1e3:.0f} ms")
-        return p99
-    if run.client_cpu_s is None:
-        cpu = f"this process (adapter and fake) {cpu}"
-    else:
-        cpu = f"the adapter's process {cpu}, the client's {run.client_cpu_s * 1e3:.0f} ms"
-    print(f"  CPU: signing {run.sign_s * 1e3:.1f} ms, verifying {run.verify_s * 1e3:.1f} ms; {cpu}")
-    print(f"  garbage collector: {run.gc_s * 1e3:.0f} ms, {run.gc_full} full collection(s)")
-    return p99
-
-
-def report_profile(profiler: cProfile.Profile, probe: Probe) -> None:
-    """Own time by area (who spends the CPU), then the top functions."""
-    stats = pstats.Stats(profiler)
-    entries: dict[tuple[str, int, str], tuple[Any, ...]] = getattr(stats, "stats")  # noqa: B009
-    areas: dict[str, float] = {}
-    for (filename, _, name), (_, _, own, *_) in entries.items():
-        area = _area(filename.replace(os.sep, "/"), name)
-        areas[area] = areas.get(area, 0.0) + own
-    total = sum(areas.values())
-    print(f"\none more round under cProfile ({total * 1e3:.0f} ms of own time):")
-    if probe.gc_s:
-        print(
-            f"  (of which {probe.gc_s * 1e3:.0f} ms garbage collection, {probe.gc_runs[2]} full: "
-            "cProfile charges it to whichever function allocated at the time)"
-        )
-    for area, own in sorted(areas.items(), key=lambda kv: -kv[1]):
-        print(f"  {area:<44} {own * 1e3:7.1f} ms  {own / total:5.1%}")
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
-    print(out.getvalue())
-
-
-def _area(path: str, name: str) -> str:
-    """Which side of the benchmark a function's own time belongs to."""
-    if "/tests/fakes/" in path or path == SCRIPT.as_posix():
-        return "fake Slack: client side (the bench's client)"
-    if "slack_sdk/signature" in path:
-        return "signing and verifying"
-    if "slack_bolt/" in path:
-        return "Bolt"
-    if "/bot/adapters/http1" in path:
-        return "the adapter's HTTP/1.1 server"
-    if "/bot/adapters/" in path:
-        return "the adapter (its HTTP handler, Block Kit)"
-    if path.startswith(f"{ROOT.as_posix()}/"):
-        return "core and commands"
-    if "aiosqlite" in path or "sqlite3" in path:
-        return "SQLite"
-    if "asyncio/" in path or "epoll" in name:
-        return "asyncio event loop (incl. waiting in epoll)"
-    if "aiohttp/" in path:
-        return "aiohttp shared (HTTP parser, streams)"
-    return "other (stdlib: urllib, json, re, ...)"
-
-
-# Main ----------------------------------------------------------------------------------
-
-
-async def bench(db_path: Path, profile: bool) -> None:
-    """Start the fake and the adapter, run everything, shut down."""
-    config = load_event(default_config_path())
-    store = await Store.open(db_path)
-    try:
-        core = await build_core(config, store, SimulatedClock(AT, speed=0))
-        async with FakeSlack(
-            signing_secret=SECRET,
-            bot_token=BOT_TOKEN,
-            channels=CHANNELS,
-            usergroups=USERGROUPS,
-            usergroup_handles=HANDLES,
-        ) as fake:
-            settings = SlackSettings(
-                bot_token=BOT_TOKEN, signing_secret=SECRET, http_port=0, api_base=fake.api_base
-            )
-            adapter = SlackAdapter(core, settings, config.platforms.get("slack", PlatformConfig()))
-            await adapter.start()
-            settle_memory()  # as `forum-bot run` does once its adapters are up
-            try:
-                url = f"http://127.0.0.1:{adapter.port}/slack/events"
-                await measure(fake, adapter, url, profile)
-            finally:
-                await adapter.stop()
-    finally:
-        await store.close()
-
-
-async def measure(fake: FakeSlack, adapter: SlackAdapter, url: str, profile: bool) -> None:
-    """Warm-up, the rounds in one process, the rounds with the client apart, the summary."""
-    client = Client(url)
-    try:
-        await measure_in(fake, adapter, client, url, profile)
-    finally:
-        await client.close()
-
-
-async def measure_in(
-    fake: FakeSlack, adapter: SlackAdapter, client: Client, url: str, profile: bool
-) -> None:
-    """`measure` with its client."""
-    ack_after = adapter.settings.ack_after
-    probe = Probe()
-    rng = random.Random(SEED)
-    with instrumented(probe, adapter):
-        # Every command once (the first also fetches the user groups behind the roles),
-        # then once at a time again, timed: the latency floor without a queue.
-        warm = await one_at_a_time(fake, client, "U0WARM")
-        probe.reset()
-        alone = await one_at_a_time(fake, client, "U0ALONE", times=2)
-        bad = sorted({r.command for r in warm + alone if r.status != 200 or not r.body})
-        print(f"\nwarm-up: {len(warm)} commands; then {len(alone)} one at a time:")
-        figure("POST to ack p50", percentile(sorted(r.ack_s for r in alone), 0.5) * 1e3, "ms")
-        figure("POST to ack max", max(r.ack_s for r in alone) * 1e3, "ms")
-        bolt = sorted(probe.bolt_s.values()) or [0.0]
-        figure("Bolt dispatch p50", percentile(bolt, 0.5) * 1e3, "ms")
-        figure("core.dispatch_text max", max(probe.core_s.values(), default=0.0) * 1e3, "ms")
-        if bad:
-            print(f"!! not answered in the ack: {', '.join(bad)}")
-
-        print("\n1. The fake and the adapter in this process, on one event loop")
-        local = []
-        for _ in range(ROUNDS):
-            run = await burst(fake, client, probe, rng)
-            run.attach(probe)
-            local.append(run)
-        local_p99 = [report_round(i + 1, run, ack_after) for i, run in enumerate(local)]
-
-        print("\n2. The same with the fake's client side in a process of its own")
-        print("   (this process serves the adapter only; the child signs, sends and reads)")
-        remote = await remote_rounds(url, probe)
-        remote_p99 = [report_round(i + 1, run, ack_after) for i, run in enumerate(remote)]
-
-        print(f"\n3. Summary: {ROUNDS} rounds of {USERS} each way")
-        figure("worst p99, one process", max(local_p99) * 1e3, "ms", ACK_P99_MS)
-        if remote_p99:
-            figure("worst p99, client apart", max(remote_p99) * 1e3, "ms", ACK_P99_MS)
-        runs = local + remote
-        missed = sum(len(r.missed(ack_after)) for r in runs)
-        count(f"missed acks (of {sum(len(r.results) for r in runs)})", missed, 0)
-        # What a full collection costs when one lands in a burst (timed after the rounds,
-        # so that forcing one does not spare them theirs).
-        tracked = len(gc.get_objects())
         t0 = time.perf_counter()
-        gc.collect()
-        figure(f"a full gc.collect(), {tracked:,} objects", (time.perf_counter() - t0) * 1e3, "ms")
-
-        if profile:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            await burst(fake, client, probe, rng)
-            profiler.disable()
-            report_profile(profiler, probe)
+        bot_proc = await compare.start(
+            [sys.executable, "-m", "bot", "run", "--simulate-from", AT.isoformat(), *SPEED],
+            bot_env(tmp / "bot.sqlite", slack=fake),
+        )
+        floor_proc = await compare.start(
+            compare.floor_argv(
+                "floor_slack.py",
+                BOT_TOKEN,
+                SECRET,
+                fake.api_base,
+                *sorted({command for command, _ in MIX}),
+            )
+        )
+        bot = Target(bot_side, bot_proc, strict=True)
+        floor = Target(floor_side, floor_proc)
+        drains: list[asyncio.Task[None]] = []
+        try:
+            drains += await asyncio.gather(started(bot, t0), started(floor, t0))
+            bot_side.pid, floor_side.pid = bot_proc.pid, floor_proc.pid
+            print(
+                f"forum-bot: pid {bot_proc.pid}, up in {bot_side.up_s:.1f} s; "
+                f"floor: pid {floor_proc.pid}, up in {floor_side.up_s:.1f} s (started together)"
+            )
+            await warm_up(fake, bot, rng, floor_proc.pid)
+            await warm_up(fake, floor, rng, bot_proc.pid)
+            print(f"warmed up: the mix one at a time, then a burst of {compare.BURST}, each side\n")
+            compare.table_head()
+            for n in range(compare.BURSTS):
+                commands = mix(rng)
+                order = (bot, floor) if n % 2 == 0 else (floor, bot)
+                for t in order:
+                    other = floor if t is bot else bot
+                    run = await burst(fake, t, commands, other.proc.pid)
+                    t.side.bursts.append(run)
+                    compare.burst_line(n + 1, t.side, run)
+                    await asyncio.sleep(compare.SETTLE_S)
+        finally:
+            for t in (bot, floor):
+                if t.client is not None:
+                    await t.client.close()
+            await asyncio.gather(compare.stop(bot_proc), compare.stop(floor_proc))
+            await asyncio.gather(*drains)
+    compare.summary(
+        bot_side,
+        floor_side,
+        "missed: not 200, or acked after 3 s; for forum-bot also an empty ack",
+    )
 
 
 def clear_proxies() -> None:
@@ -1034,38 +465,23 @@ def clear_proxies() -> None:
 
 
 def main() -> int:
-    """Run the benchmark and print the figures."""
+    """Run the benchmark and print the figures; always 0."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
-        "--in-process",
-        action="store_true",
-        help="run the adapter in this process (with the fake, then with the client apart), "
-        "timing Bolt and the core inside it",
+        "--bursts", type=int, default=compare.BURSTS, help="measured bursts per side"
     )
-    parser.add_argument(
-        "--profile", action="store_true", help="in process, and also profile one round"
-    )
-    parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)  # the child process
     options = parser.parse_args()
+    compare.BURSTS = max(1, options.bursts)
     clear_proxies()
-    if options.client:
-        asyncio.run(client_process(options.client))
-        return 0
-    print(
-        f"forum-bot Slack ack benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-        f"{USERS} slash commands at once, {ROUNDS} rounds; "
-        f"load average {os.getloadavg()[0]:.2f} at the start"
-    )
+    compare.header("forum-bot's Slack acks vs a bare Bolt floor, same fake, same run")
     with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp:
-        db = Path(tmp) / "bot.sqlite"
-        if options.in_process or options.profile:
-            run_loop(bench(db, options.profile))  # as `forum-bot run` does
-        else:
-            try:
-                run_loop(bench_process(db))
-            except Exception:  # a benchmark reports and exits 0; the traceback says why
-                traceback.print_exc()
-                print("!! the benchmark failed: the figures above are all there is")
+        try:
+            run_loop(asyncio.wait_for(bench(Path(tmp)), RUN_S))  # the loop forum-bot runs on
+        except TimeoutError:
+            print(f"!! the benchmark ran out of its {RUN_S:.0f} s: the figures above are all")
+        except Exception:  # a benchmark reports and exits 0; the traceback says why
+            traceback.print_exc()
+            print("!! the benchmark failed: the figures above are all there is")
     return 0
 
 
