@@ -77,15 +77,21 @@ def _parser() -> argparse.ArgumentParser:
     reload_ = sub.add_parser("reload", help="make the running bot re-read its event file")
     reload_.add_argument("--db", type=Path, help="the running bot's SQLite file")
 
-    announce = sub.add_parser("announce", help="queue an announcement from the shell")
-    announce.add_argument("text", help="what to say")
+    announce = sub.add_parser(
+        "announce",
+        help="queue an announcement from the shell",
+        description="Queue an announcement for the running bot. The words are read as "
+        "/announce reads them: `forum-bot announce Doors open at 10:00 to slack`.",
+    )
+    announce.add_argument("text", nargs="+", help="what to say (quotes are optional)")
     announce.add_argument(
         "--at",
-        help="when, in real time and the event's zone: 10:00, 2026-02-06 09:30, +15m "
-        "(without it: as soon as the running bot sees it, also in a rehearsal)",
+        help="when, in real time and the event's zone: 10:00, 2026-02-06 09:30, "
+        "tomorrow 09:00, +15m (without it: as soon as the running bot sees it, also in a "
+        "rehearsal)",
     )
     announce.add_argument(
-        "--to", default="all", choices=["all", "discord", "slack", "console"], help="where"
+        "--to", choices=["all", "discord", "slack", "console"], help="where (default: all)"
     )
     common(announce)
     announce.add_argument("--db", type=Path, help="the running bot's SQLite file")
@@ -362,16 +368,24 @@ def _reload(db: Path) -> int:
 
 
 async def _announce(settings: Settings, args: argparse.Namespace) -> int:
+    """`forum-bot announce WORDS [--at TIME] [--to WHERE]`: queued for the running bot, the
+    words and time read as chat's /announce reads them."""
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
+    from bot.context import UserError
+    from bot.i18n import Translator
     from bot.store import Store
     from bot.store import announcements as ann
+    from commands.announce import MAX_TEXT, read_when, split_line
 
-    text = " ".join(args.text.split())
-    if not 1 <= len(text) <= 1500 or any(ord(c) < 32 for c in args.text if c not in "\t\n"):
+    typed = " ".join(args.text)
+    text, at, to = split_line(" ".join(typed.split()), at=args.at is None, to=args.to is None)
+    at = args.at if at is None else at
+    to = args.to or to or "all"
+    if not 1 <= len(text) <= MAX_TEXT or any(ord(c) < 32 for c in typed if c not in "\t\n"):
         print(
-            "forum-bot: the text must be 1 to 1500 characters, no control characters",
+            f"forum-bot: the text must be 1 to {MAX_TEXT} characters, no control characters",
             file=sys.stderr,
         )
         return 2
@@ -380,29 +394,15 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     now = datetime.now(UTC)
     when = ann.ASAP
-    if args.at:
+    if at is not None:
         zone = ZoneInfo(config.event.timezone)
+        t = Translator("en", zone)
         try:
-            import re
-            from datetime import timedelta
-
-            relative = re.fullmatch(r"\+(\d{1,4})\s*m(?:in)?", args.at.strip())
-            if relative:
-                when = now + timedelta(minutes=int(relative.group(1)))
-            else:
-                local = datetime.fromisoformat(
-                    args.at
-                    if " " in args.at or "T" in args.at
-                    else f"{now.astimezone(zone).date()} {args.at}"
-                )
-                when = local if local.tzinfo else local.replace(tzinfo=zone)
-        except ValueError:
-            print(
-                f"forum-bot: cannot read --at {args.at!r}; try 10:00 or 2026-02-06 09:30",
-                file=sys.stderr,
-            )
+            when = read_when(at, now, zone, t)
+        except UserError as exc:
+            print(f"forum-bot: {t(exc.key, **exc.params)}", file=sys.stderr)
             return 2
-    targets = ("all",) if args.to == "all" else (args.to,)
+    targets = ("all",) if to == "all" else (to,)
     store = await Store.open(args.db or settings.db)
     try:
         new_id = await ann.create(
@@ -412,7 +412,7 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
         await store.close()
     moment = "as soon as possible" if when == ann.ASAP else when.isoformat()
     print(
-        f"announcement #{new_id} queued for {moment} to {args.to}; "
+        f"announcement #{new_id} queued for {moment} to {to}: {text[:60]}\n"
         "the running bot sends it (it checks every few seconds)"
     )
     return 0

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.context import Context, UserError
-from bot.i18n import L
+from bot.i18n import L, Translator
 from bot.model import Button, Card, Field, Reply, Role, Text
 from bot.registry import Choice, Option, OptionType, action, command, offered_choice
 from bot.settings import ConfigError
@@ -29,43 +30,92 @@ TO = Option(
 # "... to slack" at the end of a typed line; every target, so the terminal's is refused by
 # name elsewhere rather than read as part of the text.
 _TRAILING_TO = re.compile(rf"\s+to\s+({'|'.join(c.value for c in TO.choices)})\s*$", re.IGNORECASE)
-_TRAILING_AT = re.compile(
-    r"(?:^|\s+)at\s+((?:\d{4}-\d{2}-\d{2}|tomorrow|today)\s+\d{1,2}:\d{2}|\d{1,2}:\d{2}|\+\d+\s*m(?:in)?)"
-    r"\s*$",
-    re.IGNORECASE,
+# "... at <one or two words>" at the end of a typed line: a time when the words look like
+# one (a clock, a date, +15m, a day word), even one that cannot be read, which is refused
+# rather than sent at once with the time left in the text. "Meet at gate 5" stays text.
+_TRAILING_AT = re.compile(r"(?:^|\s+)at\s+(\S+(?:\s+\S+)?)\s*$", re.IGNORECASE)
+_TIMELIKE = re.compile(
+    r"\d\s*[:.h]\s*\d|^\d{1,2}\s*(?:am|pm|시)$|^\+\d|^\d{4}-\d{1,2}-\d{1,2}", re.IGNORECASE
 )
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+# The accepted forms, strictly: a typo is refused, never guessed at.
+_DAYS = {"today": 0, "오늘": 0, "tomorrow": 1, "내일": 1}
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
+_RELATIVE = re.compile(r"\+(\d{1,4})\s*(m|min|mins|minutes?|분|h|hours?|시간)", re.IGNORECASE)
+_NOW = frozenset({"now", "지금"})
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_T = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\S+")
 MAX_TEXT = 1500
 
 
-def parse_when(ctx: Context, text: str) -> datetime:
-    """A moment in the event's zone: 10:00, 2026-02-06 09:30, tomorrow 09:00, +15m, now."""
-    now = ctx.clock.now()
-    tz = ctx.event_tz
-    word = text.strip().lower()
-    if word in ("now", "지금"):
+def split_line(
+    text: str, *, at: bool = True, to: bool = True
+) -> tuple[str, str | None, str | None]:
+    """A line typed as one ("Doors open at 10:00 to slack"): (text, time, target), the
+    time and target None when the line does not end with them (or `at`/`to` says they
+    were given apart). The shell's `forum-bot announce` reads its words the same way."""
+    target: str | None = None
+    when: str | None = None
+    if to and (m := _TRAILING_TO.search(text)):
+        target, text = m.group(1).lower(), text[: m.start()]
+    m = _TRAILING_AT.search(text) if at else None
+    if m and any(_TIMELIKE.search(w) or w.lower() in _DAYS for w in m.group(1).split()):
+        when, text = m.group(1), text[: m.start()]
+    return text.strip(), when, target
+
+
+def read_when(text: str, now: datetime, tz: ZoneInfo, t: Translator) -> datetime:
+    """A moment in the event's zone: now, 10:00, 2026-02-06 09:30, tomorrow 09:00 (today,
+    오늘, 내일), +15m (+2h). Raises UserError naming the part it cannot read, or saying the
+    moment has passed (a minute's grace: "10:00" typed at 10:00:30 is now). Chat's
+    /announce and the shell's `forum-bot announce --at` both read times here."""
+    value = " ".join(text.split())
+    if value.lower() in _NOW:
         return now
-    relative = re.fullmatch(r"\+(\d{1,4})\s*m(?:in)?", word)
-    if relative:
-        return now + timedelta(minutes=int(relative.group(1)))
-    day: date = now.astimezone(tz).date()
-    parts = word.split()
-    if len(parts) == 2:
-        first, word = parts
-        if first == "tomorrow":
-            day += timedelta(days=1)
-        elif first != "today":
-            try:
-                day = date.fromisoformat(first)
-            except ValueError:
-                raise UserError("announce.bad_time", value=text[:40]) from None
-    m = _CLOCK.match(word)
-    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise UserError("announce.bad_time", value=text[:40])
+    if value.startswith("+"):
+        m = _RELATIVE.fullmatch(value)
+        if m is None:
+            raise _unreadable(value, value)
+        hours = m.group(2).lower().startswith(("h", "시"))
+        return now + timedelta(minutes=int(m.group(1)) * (60 if hours else 1))
+    words = value.split(" ")
+    if len(words) == 1 and _ISO_T.fullmatch(value):
+        words = re.split("[Tt]", value)  # 2026-02-06T09:30
+    if len(words) > 2:
+        raise _unreadable(value, value)
+    day = now.astimezone(tz).date()
+    if len(words) == 2:
+        first = words[0].lower()
+        given = day + timedelta(days=_DAYS[first]) if first in _DAYS else _iso_day(first)
+        if given is None:
+            raise _unreadable(value, words[0])
+        day = given
+    m = _CLOCK.fullmatch(words[-1])
+    if m is None or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise _unreadable(value, words[-1])
     when = datetime.combine(day, time(int(m.group(1)), int(m.group(2))), tz)
     if when < now - timedelta(minutes=1):
-        raise UserError("announce.past", when=ctx.t.date_time(when))
+        raise UserError("announce.past", when=t.date_time(when))
     return max(when, now)
+
+
+def _iso_day(word: str) -> date | None:
+    """2026-02-06 as a date; None for anything else (2026-02-31, 2026-2-6, feb 6)."""
+    try:
+        return date.fromisoformat(word) if _ISO_DAY.fullmatch(word) else None
+    except ValueError:
+        return None
+
+
+def _unreadable(value: str, part: str) -> UserError:
+    """The refusal of a time, naming the part not understood (all of it, when it is)."""
+    if part == value:
+        return UserError("announce.bad_time", value=value[:40])
+    return UserError("announce.bad_time_part", value=value[:40], part=part[:40])
+
+
+def parse_when(ctx: Context, text: str) -> datetime:
+    """A moment typed in chat, in the event's zone (see `read_when`)."""
+    return read_when(text, ctx.clock.now(), ctx.event_tz, ctx.t)
 
 
 def _platforms(ctx: Context, target: str) -> tuple[str, ...]:
@@ -114,11 +164,10 @@ async def announce(ctx: Context, text: str, at: str | None = None, to: str | Non
     _need_runtime(ctx)
     t = ctx.t
     # Typed as one line ("Doors open at 10:00 to slack"): the trailing parts are options.
-    if to is None and (m := _TRAILING_TO.search(text)):
-        to, text = offered_choice(TO, m.group(1).lower(), ctx.platform), text[: m.start()]
-    if at is None and (m := _TRAILING_AT.search(text)):
-        at, text = m.group(1), text[: m.start()]
-    text = text.strip()
+    text, typed_at, typed_to = split_line(text, at=at is None, to=to is None)
+    if typed_to is not None:
+        to = offered_choice(TO, typed_to, ctx.platform)
+    at = at if typed_at is None else typed_at
     if not text:
         raise UserError(
             "error.missing", name="text", usage="/announce <text> [at <time>] [to <where>]"
@@ -249,7 +298,8 @@ async def announcements(ctx: Context) -> Reply:
     lines: list[Text] = [
         (
             f"#{a.id} [{a.status}] ",
-            t.stamp_datetime(a.send_at),
+            # Queued from the shell for "now": no moment to show (it is stored as 1970).
+            t("announce.asap") if a.send_at == ann.ASAP else t.stamp_datetime(a.send_at),
             f" → {_where(a.targets)}: {a.text[:120]}",
         )
         for a in items

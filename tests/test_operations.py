@@ -111,7 +111,31 @@ def test_operator_commands_refuse_bad_input_clearly(tmp_path: Path) -> None:
     bad = cli(db, "announce", "x" * 1501)
     assert bad.returncode == 2 and "1 to 1500 characters" in bad.stderr
     bad = cli(db, "announce", "hello", "--at", "noon")
-    assert bad.returncode == 2 and "cannot read --at" in bad.stderr
+    assert bad.returncode == 2 and "cannot read 'noon'" in bad.stderr
+
+
+def test_the_shell_reads_times_as_chat_does_and_words_without_quotes(tmp_path: Path) -> None:
+    db = tmp_path / "shell.sqlite"
+    for args, part in (
+        (["Room change", "--at", "tomorow 09:00"], "'tomorow'"),
+        (["Room change", "--at", "99:99"], "'99:99'"),
+        (["Room", "change", "at", "tomorow", "09:00"], "'tomorow'"),
+    ):
+        bad = cli(db, "announce", *args)
+        assert bad.returncode == 2 and f"cannot read {part}" in bad.stderr, (args, bad.stderr)
+        assert "Traceback" not in bad.stderr
+    past = cli(db, "announce", "Old news", "--at", "2020-01-01 09:00")
+    assert past.returncode == 2 and "has already passed" in past.stderr, past.stderr
+    for args, queued in (
+        (["Doors", "open", "--at", "tomorrow 09:00"], "queued for 20"),
+        (["Hello", "everyone"], "queued for as soon as possible"),
+        (["Coffee", "at", "+15m", "to", "slack"], "to slack"),
+    ):
+        done = cli(db, "announce", *args)
+        assert done.returncode == 0 and queued in done.stdout, (args, done.stdout, done.stderr)
+    status = cli(db, "status")
+    assert "Doors open" in status.stdout and "Hello everyone" in status.stdout
+    assert "to slack: Coffee\n" in status.stdout
 
 
 async def test_a_second_bot_on_the_same_database_is_refused(tmp_path: Path) -> None:

@@ -3,8 +3,10 @@ fake Slack at once, under a stopped simulated clock that the tests move."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +17,7 @@ import pytest_asyncio
 
 from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings
 from bot.adapters.slack_adapter import SlackAdapter, SlackSettings
+from bot.adapters.slack_adapter import message as slack_message
 from bot.agenda import Agenda, Session
 from bot.clock import SimulatedClock
 from bot.core import Core
@@ -23,12 +26,14 @@ from bot.model import Action, ChannelRef, Role, UserRef, plain
 from bot.runtime import Runtime
 from bot.settings import EventConfig, PlatformConfig, build_agenda
 from bot.store import Store
+from bot.store import announcements as ann
 from bot.store.outbox import summary
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
 
 D_ANNOUNCE, D_SCHEDULE, D_HALL = "900000000000000001", "900000000000000002", "900000000000000003"
 S_ANNOUNCE, S_SCHEDULE, S_HALL = "C0ANNOUNCE", "C0SCHEDULE", "C0HALL"
+ORGANISER_ROLE = "777777777777777777"
 SECRET = "reminder-test-secret"
 KST = "+09:00"
 
@@ -93,7 +98,7 @@ async def world(
         "discord": PlatformConfig(
             channels={"announcements": D_ANNOUNCE, "schedule": D_SCHEDULE},
             rooms={"grand-hall": D_HALL},
-            roles={"organiser": ["777777777777777777"]},
+            roles={"organiser": [ORGANISER_ROLE]},
         ),
         "slack": PlatformConfig(
             channels={"announcements": S_ANNOUNCE, "schedule": S_SCHEDULE},
@@ -114,6 +119,7 @@ async def world(
             (D_HALL, "grand-hall"),
         ):
             dfake.add_channel(cid, name=name)
+        dfake.add_role("Organiser", ORGANISER_ROLE)
         sfake = await stack.enter_async_context(
             FakeSlack(
                 signing_secret=SECRET,
@@ -146,7 +152,9 @@ async def world(
         for adapter in (d, s):
             stack.push_async_callback(adapter.stop)
             await adapter.start()
-        runtime = Runtime(core, [d, s])
+        # The tests fire what is due themselves (tick); the watch for announcements queued
+        # from the shell would otherwise send one within 5 s, whatever the test is doing.
+        runtime = Runtime(core, [d, s], poll_seconds=3600)
         await runtime.start()
         stack.push_async_callback(runtime.stop)
         yield World(core, runtime, clock, dfake, sfake)
@@ -462,3 +470,70 @@ async def test_a_scheduled_announcement_survives_a_restart(world: World) -> None
     assert len([t for t in world.discord_texts(D_ANNOUNCE) if "Photo zone opens" in t]) == 1
     assert len([t for t in world.slack_texts(S_ANNOUNCE) if "Photo zone opens" in t]) == 1
     await world.runtime.stop()
+
+
+async def test_an_announcement_queued_from_the_shell_for_now_is_listed_as_soon_as_possible(
+    world: World,
+) -> None:
+    from bot.__main__ import main
+
+    db = str(world.core.store.path)
+    assert await asyncio.to_thread(main, ["announce", "Lunch", "is", "served", "--db", db]) == 0
+    pending = await world.discord.send_slash_command("announcements", roles=[ORGANISER_ROLE])
+    listed = _discord_text((await pending).json["data"])
+    assert "Lunch is served" in listed, listed
+    assert "<t:0:" not in listed and "1970" not in listed
+    assert "as soon as possible" in listed
+    reply = await world.core.dispatch_text(
+        "slack",
+        "/announcements",
+        UserRef("slack", "U7", "olga"),
+        ChannelRef("slack", "C1"),
+        frozenset({Role.PARTICIPANT, Role.MODERATOR, Role.ORGANISER}),
+    )
+    slack = json.dumps(slack_message(reply), ensure_ascii=False)
+    assert "Lunch is served" in slack and "<!date^0^" not in slack and "1970" not in slack
+    # The bot's watch picks it up (here by hand) and sends it at once.
+    await world.runtime.replan()
+    await world.tick(at("08:00"))
+    assert len([t for t in world.discord_texts(D_ANNOUNCE) if "Lunch is served" in t]) == 1
+    assert len([t for t in world.slack_texts(S_ANNOUNCE) if "Lunch is served" in t]) == 1
+
+
+async def test_a_time_that_cannot_be_read_is_refused_naming_the_part(world: World) -> None:
+    organiser = UserRef("discord", "777", "olga")
+    where = ChannelRef("discord", "c")
+    roles = frozenset({Role.PARTICIPANT, Role.MODERATOR, Role.ORGANISER})
+    world.clock.set(at("11:00"))
+    for line, part in (
+        ("/announce Room change at tomorow 09:00", "'tomorow'"),
+        ("/announce Room change at 99:99", "'99:99'"),
+        ("/announce Room change at tomorrow 24:00", "'24:00'"),
+        ("/announce Doors open at 9pm", "'9pm'"),
+        ("/announce Doors open at 10.30", "'10.30'"),
+        ("/announce Doors open at +15x", "'+15x'"),
+        ("/announce Doors open at 2026-02-31 09:00", "'2026-02-31'"),
+        ("/announce Doors open at:soon", "'soon'"),
+    ):
+        reply = await world.core.dispatch_text("discord", line, organiser, where, roles)
+        text = plain(reply.text)
+        assert reply.error and "cannot read" in text and part in text, (line, text)
+    reply = await world.core.dispatch_text(
+        "discord", "/announce Doors open at 2026-02-04 09:00", organiser, where, roles
+    )
+    assert reply.error and "has already passed" in plain(reply.text)
+    assert await world.core.store.fetchall("SELECT * FROM announcements") == []
+    # What README promises still reads, Korean day words too; a time in a sentence is text.
+    for line, when, text in (
+        ("/announce A at tomorrow 09:00", at("09:00", 6), "A"),
+        ("/announce B at 내일 09:30", at("09:30", 6), "B"),
+        ("/announce C at +15m", at("11:15"), "C"),
+        ("/announce D at 2026-02-06 10:00 to slack", at("10:00", 6), "D"),
+        ("/announce E at 12:00", at("12:00"), "E"),
+        ("/announce Lunch at 12:30 in the lobby", at("11:00"), "Lunch at 12:30 in the lobby"),
+        ("/announce Meet at gate 5", at("11:00"), "Meet at gate 5"),
+    ):
+        preview = await world.core.dispatch_text("discord", line, organiser, where, roles)
+        assert preview.card is not None, (line, plain(preview.text))
+        item = await ann.get(world.core.store, int(preview.buttons[0].value))
+        assert item is not None and item.send_at == when and item.text == text, (line, item)
