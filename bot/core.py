@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.context import Context, UserError
 from bot.i18n import Translator, normalise_language
 from bot.model import Action, ChannelRef, Invocation, Reply, Role, UserRef
+from bot.paging import DEFAULT_LIMITS, PAGE_ACTION, PageLimits, paginate, read_page_value
 from bot.qa import QA
 from bot.registry import (
     ActionSpec,
@@ -80,6 +81,8 @@ class Core:
         # Per platform, the names its people type where they differ from ours (Slack has
         # /remind itself, so ours is /remindme there): adapters set them, /help shows them.
         self.command_names: dict[str, dict[str, str]] = {}
+        # Per platform, how much one page of a long answer may hold: adapters declare it.
+        self.page_limits: dict[str, PageLimits] = {}
         # Without a secret (tests, a throw-away run) votes and blocks last one process.
         self.qa = QA(
             store, clock, lambda: self.agenda, config.qa, secret or secrets.token_bytes(32)
@@ -157,7 +160,7 @@ class Core:
             )
         try:
             args = self._convert(spec, inv.args, inv.platform)
-            reply = await spec.handler(ctx, **args)
+            reply = self._page(ctx, await spec.handler(ctx, **args))
         except UserError as exc:
             return Reply(t.rich(exc.key, **exc.params), error=True)
         except Exception:
@@ -201,18 +204,31 @@ class Core:
             log.exception("could not load preferences for %s", act.user.key)
             return Reply(Translator("en", ZoneInfo("UTC"))("error.internal"), error=True)
         t = ctx.t
-        spec = self._actions.get(act.action_id)
+        action_id, value, page = act.action_id, act.value, 1
+        if action_id == PAGE_ACTION:
+            # A page button: the action that makes the answer, and which page of it.
+            target = read_page_value(value)
+            if target is None:
+                return Reply(t("error.stale_button"), error=True)
+            page, action_id, value = target
+        spec = self._actions.get(action_id)
         if spec is None:
             return Reply(t("error.stale_button"), error=True)
         if act.role < spec.role:
             return Reply(t("error.role_action", role=t(_ROLE_KEYS[spec.role])), error=True)
         try:
-            return await spec.handler(ctx, _clean(act.value[:200]))
+            return self._page(ctx, await spec.handler(ctx, _clean(value[:200])), page)
         except UserError as exc:
             return Reply(t.rich(exc.key, **exc.params), error=True)
         except Exception:
             log.exception("action %s failed for %s", act.action_id, act.user.key)
             return Reply(t("error.internal"), error=True)
+
+    def _page(self, ctx: Context, reply: Reply, page: int = 1) -> Reply:
+        """One page of a long answer, as much as this platform's message holds."""
+        if reply.paging is None:
+            return reply
+        return paginate(reply, page, self.page_limits.get(ctx.platform, DEFAULT_LIMITS), ctx.t)
 
     async def home(self, user: UserRef, locale: str | None = None) -> Reply:
         """A person's own page (Slack's App Home): now, next, and what they follow."""

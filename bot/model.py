@@ -119,6 +119,27 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Paging:
+    """Says that a card's lines may be more than one message holds, and how to show more.
+
+    The core then shows one page of them at a time, as much as the platform's message
+    holds, with previous and next buttons and "Page 2 of 7". A page button runs the
+    action `action_id` with `value` again and shows that page of its answer: nothing is
+    kept between presses, and a page reflects what changed meanwhile (new votes).
+    """
+
+    action_id: str
+    value: str = ""
+    # Leading lines shown on every page (a day's theme, the question on screen now).
+    keep: int = 0
+    # At most this many lines a page; 0: as many as the platform's message holds.
+    per_page: int = 0
+    # Buttons that belong to one line each (a question's ▲), in the order of the lines
+    # after `keep`: each shows on its own line's page.
+    line_buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
 class Reply:
     """What a command answers: text and/or a card, with optional buttons and file."""
 
@@ -129,6 +150,8 @@ class Reply:
     file: Attachment | None = None
     # True when the reply reports a refusal or a mistake; adapters may style it.
     error: bool = False
+    # Set by a handler whose card can be long; the core cuts the page and clears it.
+    paging: Paging | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from babel import Locale
 from bot.agenda import Found, Session
 from bot.context import Context, UserError
 from bot.i18n import L
-from bot.model import Button, Card, Reply, Stamp, Text
+from bot.model import Button, Card, Paging, Reply, Stamp, Text
 from bot.registry import Option, action, command
 from commands.render import (
     minutes_until,
@@ -154,6 +154,9 @@ def _day_reply(ctx: Context, day: date) -> Reply:
     lines: list[Text] = []
     if len(themes) >= number:
         lines.append(t.pick(themes[number - 1]))
+    # The theme heads every page of a long day; the core cuts the page (the day button's
+    # action makes the answer again for the next one).
+    paging = Paging("agenda.day", str(number), keep=len(lines))
     lines += session_list(ctx, sessions) if sessions else [t("agenda.empty_day")]
     buttons = tuple(
         Button(t("agenda.day_button", number=i), "agenda.day", str(i))
@@ -163,7 +166,7 @@ def _day_reply(ctx: Context, day: date) -> Reply:
     note = zone_note(ctx)
     if ctx.config.illustrative:
         note = f"{note} {t('agenda.illustrative')}"
-    return Reply(card=Card(title, lines=tuple(lines), footer=note), buttons=buttons)
+    return Reply(card=Card(title, lines=tuple(lines), footer=note), buttons=buttons, paging=paging)
 
 
 @command(

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from bot.adapters.console import render
-from bot.adapters.discord_adapter import embed_data
-from bot.adapters.slack_adapter import render_blocks
+from bot.adapters.console import ConsoleAdapter, render
+from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings, embed_data, message_data
+from bot.adapters.slack_adapter import SlackAdapter, SlackSettings, render_blocks
+from bot.adapters.slack_adapter import message as slack_message
+from bot.agenda import Agenda, Room, Session
 from bot.clock import SimulatedClock
 from bot.core import Core
+from bot.i18n import L
 from bot.model import Action, ChannelRef, Reply, Stamp, UserRef, plain
+from bot.settings import PlatformConfig
+from bot.store import Store
 from tests.conftest import Person
 
 
@@ -269,3 +276,153 @@ async def test_the_terminal_keeps_the_event_zone_footer_and_dates_a_different_da
     clock.set(datetime.fromisoformat("2026-02-05T18:00:00+09:00"))
     # Day 2's registration is next: tomorrow's time says which day it is.
     assert "Registration at Fri 6 Feb 09:00" in plain((await alice.say("/now")).text)
+
+
+# ---- a big programme: a day's answer comes in pages that fit each platform ---------------
+
+
+def big_programme(agenda: Agenda, days: int = 5, per_day: int = 2000) -> Agenda:
+    """A 10,000-session programme (2,000 a day in 20 rooms) in the sample's zone; some
+    titles carry markup characters, which each platform's escaping makes longer."""
+    tz = agenda.event.timezone
+    dates = tuple(date(2026, 2, 5) + timedelta(days=d) for d in range(days))
+    event = dataclasses.replace(agenda.event, dates=dates, themes=(L("Day one's theme"),))
+    rooms = {f"room-{r}": Room(f"room-{r}", L(f"Room {r}", f"{r}호")) for r in range(20)}
+    sessions = []
+    for d, day in enumerate(dates, start=1):
+        for i in range(per_day):
+            start = datetime.combine(day, time(8), tzinfo=tz) + timedelta(minutes=7 * (i // 20))
+            title = f"Li_S *fast* charging <{i}>" if i % 7 == 0 else f"Solid-state cells {i}"
+            sessions.append(
+                Session(
+                    f"d{d}-{i:04d}",
+                    L(title, f"전고체 전지 {i}"),
+                    start.astimezone(UTC),
+                    (start + timedelta(minutes=30)).astimezone(UTC),
+                    room=f"room-{i % 20}",
+                    qa=i % 5 == 0,
+                )
+            )
+    return Agenda(event, rooms, {}, sessions)
+
+
+PAGE_OF = re.compile(r"Page (\d+) of (\d+)")
+
+
+def discord_sizes(reply: Reply) -> tuple[int, int]:
+    """The embed's description and all its text, as Discord counts them."""
+    data, more = message_data(reply)
+    assert more == [] and len(data["embeds"]) == 1
+    embed = data["embeds"][0]
+    assert "… (+" not in embed.get("description", "")  # nothing cut off: paged instead
+    rows = data.get("components", [])
+    assert len(rows) <= 5 and all(len(r["components"]) <= 5 for r in rows)
+    ids = [c["custom_id"] for r in rows for c in r["components"]]
+    assert len(ids) == len(set(ids)) and all(len(i) <= 100 for i in ids)
+    description = len(embed.get("description", ""))
+    fields = sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+    total = len(embed["title"]) + description + fields + len(embed["footer"]["text"])
+    return description, total
+
+
+def slack_sizes(reply: Reply) -> tuple[int, int]:
+    """How many blocks, and the longest section's text."""
+    blocks = slack_message(reply)["blocks"]
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
+    assert all(not s.endswith("…") for s in sections)  # no line clipped
+    actions = [b for b in blocks if b["type"] == "actions"]
+    assert all(len(a["elements"]) <= 25 for a in actions)
+    return len(blocks), max(map(len, sections))
+
+
+async def test_a_big_day_comes_in_pages_that_fit_each_platform(core: Core, store: Store) -> None:
+    """Item 19: /agenda of a day with 2,000 sessions is no 709,000-character answer but
+    pages that fit Discord (one embed, 4,096 description, 6,000 in all), Slack (50 blocks
+    of 3,000) and a 24-row terminal, each saying how many pages there are; previous and
+    next walk through every session of the day exactly once, in order."""
+    core.agenda = big_programme(core.agenda)
+    day_one = [s.id for s in core.agenda.on_date(date(2026, 2, 5))]
+    assert len(day_one) == 2000
+    # The adapters declare their limits to the core when they are made; the terminal's is
+    # a screen of 80 columns and 24 rows.
+    DiscordAdapter(core, DiscordSettings("x"), PlatformConfig(), store)
+    SlackAdapter(core, SlackSettings("xoxb-x", "secret"), PlatformConfig())
+    out = io.StringIO()
+    console = ConsoleAdapter(core, stdin=io.StringIO(""), stdout=out, screen=(80, 24))
+
+    for platform in ("discord", "slack", "console"):
+        user, channel = UserRef(platform, "U1", "reader"), ChannelRef(platform, "C1")
+        printed = ""
+        if platform == "console":
+            reply = await console.handle("/agenda 1")
+            printed = out.getvalue()
+        else:
+            reply = await say_on(core, platform, "/agenda 1")
+        seen: list[str] = []
+        pages: list[int] = []
+        while True:
+            card = reply.card
+            assert card is not None and "Day 1" in card.title, reply.text
+            assert plain(card.lines[0]) == "Day one's theme"  # on every page
+            found = PAGE_OF.search(card.footer)
+            assert found, card.footer
+            page, count = int(found.group(1)), int(found.group(2))
+            pages.append(page)
+            seen += [m for line in card.lines for m in re.findall(r"\[(d1-\d{4})\]", plain(line))]
+            if platform == "discord":
+                description, total = discord_sizes(reply)
+                assert description <= 4096 and total <= 6000, (page, description, total)
+            elif platform == "slack":
+                blocks, longest = slack_sizes(reply)
+                assert blocks <= 50 and longest <= 3000, (page, blocks, longest)
+            else:
+                # What the terminal printed for this page, and the prompt after it, fill
+                # at most one screen of 24 rows (long lines wrap at 80 columns).
+                rows = sum(-(-max(len(line), 1) // 80) for line in printed.split("\n"))
+                assert rows <= 24, (page, rows, printed)
+            labels = [b.label for b in reply.buttons]
+            assert "Day 2" in labels
+            assert ("◀ Previous" in labels) == (page > 1)
+            assert ("Next ▶" in labels) == (page < count)
+            if page == count:
+                break
+            nxt = reply.buttons[labels.index("Next ▶")]
+            if platform != "console":
+                reply = await core.on_action(
+                    Action(platform, nxt.action_id, nxt.value, user, channel)
+                )
+            elif page < 3:
+                before = len(out.getvalue())
+                reply = await console.handle(f"!{labels.index('Next ▶') + 1}")
+                printed = out.getvalue()[before:]
+            else:
+                # A screen holds few lines: after three pages with !n, the last one (the
+                # same button for another page).
+                last = nxt.value.replace(f"{page + 1}|", f"{count}|", 1)
+                reply = await core.on_action(Action(platform, "page", last, user, channel))
+                printed = render(reply) + "\n[1] ◀ Previous  [2] Day 2\n\n"
+        assert count > 1 and pages[-1] == count, (platform, pages)
+        if platform == "console":
+            assert pages == [1, 2, 3, count] and seen[-1] == "d1-1999", (pages, seen[-3:])
+            assert seen == sorted(set(seen)) and seen[:3] == day_one[:3]
+        else:
+            assert pages == list(range(1, count + 1))
+            assert seen == day_one, platform  # every session once, in order
+
+
+async def test_a_page_button_from_an_old_answer_still_shows_a_page(core: Core) -> None:
+    """A page that no longer exists (the programme got shorter) shows the last one; a
+    forged page button is a stale button, not an error."""
+    core.agenda = big_programme(core.agenda, days=2, per_day=300)
+    user, channel = UserRef("test", "U1", "reader"), ChannelRef("test", "C1")
+    first = await core.dispatch_text("test", "/agenda 2", user, channel)
+    nxt = next(b for b in first.buttons if b.label == "Next ▶")
+    far = nxt.value.replace("2|", "999|", 1)
+    last = await core.on_action(Action("test", nxt.action_id, far, user, channel))
+    assert last.card is not None and not last.error
+    found = PAGE_OF.search(last.card.footer)
+    assert found and found.group(1) == found.group(2), last.card.footer
+    assert "[d2-0299]" in plain(last.card.lines[-1])
+    for forged in ("x|agenda.day|2", "2|nope|2", "", "2"):
+        reply = await core.on_action(Action("test", nxt.action_id, forged, user, channel))
+        assert reply.error and "no longer works" in plain(reply.text), forged

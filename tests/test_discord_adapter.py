@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -43,6 +44,7 @@ from bot.store.deliveries import is_blocked
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env
+from tests.test_agenda_commands import big_programme
 
 TOKEN = "discord-test-token"
 MOD_ROLE = "111111111111111111"
@@ -191,6 +193,38 @@ async def test_a_button_press_turns_the_page(start: Start) -> None:
     body = (await press).json
     assert body["type"] == 7  # the ephemeral answer is updated in place
     assert "Day 2" in content_of(body)
+
+
+async def test_a_big_day_comes_in_pages_turned_in_place(start: Start, core: Core) -> None:
+    """Item 19 on Discord: /agenda of a day with 2,000 sessions is one embed that Discord
+    takes (the fake refuses a description over 4,096 or embeds over 6,000 characters),
+    saying how many pages there are; Next and Previous replace the ephemeral answer."""
+    core.agenda = big_programme(core.agenda)
+    fake, _ = await start()
+    pending = await fake.send_slash_command("agenda", {"day": "1"})
+    first = (await pending).json
+    assert first["type"] == 4 and first["data"]["flags"] & 64
+    embed = first["data"]["embeds"][0]
+    pages = re.search(r"^Page 1 of (\d+) · ", embed["footer"]["text"])
+    assert pages and int(pages.group(1)) > 10, embed["footer"]
+    assert "d1-0000" in embed["description"] and "… (+" not in embed["description"]
+    ids = [c["custom_id"] for row in first["data"]["components"] for c in row["components"]]
+    days = [f"agenda.day|{n}" for n in range(2, 6)]
+    assert ids == [*days, "page|2|agenda.day|1"]
+
+    message_id = pending.response_message_id
+    for custom, page in (("page|2|agenda.day|1", 2), ("page|1|agenda.day|1", 1)):
+        body = (await (await fake.send_button(message_id, custom))).json
+        assert body["type"] == 7  # the same ephemeral message, now another page
+        footer = body["data"]["embeds"][0]["footer"]["text"]
+        assert footer.startswith(f"Page {page} of {pages.group(1)} · "), footer
+        shown = fake.messages[message_id]
+        assert shown["embeds"][0]["footer"]["text"] == footer
+        ids = [c["custom_id"] for row in shown["components"] for c in row["components"]]
+        if page == 2:
+            assert "d1-0000" not in shown["embeds"][0]["description"]
+            assert ids == [*days, "page|1|agenda.day|1", "page|3|agenda.day|1"]
+    assert "d1-0000" in shown["embeds"][0]["description"]
 
 
 async def test_roles_come_from_the_mapping(start: Start, core: Core) -> None:

@@ -35,7 +35,8 @@ from bot.store.outbox import Delivery, enqueue
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env, serve_http, web_port
-from tests.fakes.slack_server import FakeSlack
+from tests.fakes.slack_server import FakeSlack, block_fits
+from tests.test_agenda_commands import big_programme
 
 SECRET = "slack-test-signing-secret"
 BOT_TOKEN = "xoxb-test-bot-token"
@@ -256,6 +257,40 @@ async def test_a_button_press_comes_back_to_the_core(start: Start) -> None:
     answer = await fake.wait_for("response_url")
     assert "Day 2" in block_text(answer.body["blocks"])
     assert answer.body["response_type"] == "ephemeral"
+
+
+async def test_a_big_day_comes_in_pages_turned_in_place(start: Start, core: Core) -> None:
+    """Item 19 on Slack: /agenda of a day with 2,000 sessions is acked with at most 50
+    blocks of at most 3,000 characters, saying how many pages there are; Next on that
+    ephemeral answer replaces it with the next page (the fake checks Slack's limits)."""
+    core.agenda = big_programme(core.agenda)
+    fake, _, url = await start()
+    body = (await fake.send_command(url, "/agenda", "1")).json()
+    assert body["response_type"] == "ephemeral"
+    for page, press in ((1, "Next ▶"), (2, "◀ Previous"), (1, "")):
+        blocks = body["blocks"]
+        assert len(blocks) <= 50 and all(block_fits(b) for b in blocks), len(blocks)
+        text = block_text(blocks)
+        found = re.search(rf"Page {page} of (\d+) · ", text)
+        assert found and int(found.group(1)) > 10, text[-300:]
+        assert ("d1-0000" in text) == (page == 1)
+        buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
+        labels = [b["text"]["text"] for b in buttons]
+        assert labels[:4] == ["Day 2", "Day 3", "Day 4", "Day 5"]
+        assert labels[4:] == (["Next ▶"] if page == 1 else ["◀ Previous", "Next ▶"])
+        if not press:
+            break
+        pressed = buttons[labels.index(press)]
+        assert pressed["action_id"].startswith("page#")
+        resp = await fake.send_action(
+            url, pressed["action_id"], pressed["value"], channel_id=HALL, ephemeral=True
+        )
+        assert resp.status == 200 and resp.response_url
+        answer = await fake.wait_for(
+            lambda c, where=resp.response_url: c.method == "response_url" and c.path in where
+        )
+        assert answer.status == 200 and answer.body["replace_original"] is True
+        body = answer.body
 
 
 async def test_posts_dms_edits_and_files(start: Start) -> None:

@@ -11,6 +11,7 @@ import getpass
 import logging
 import queue
 import re
+import shutil
 import sys
 import threading
 import unicodedata
@@ -19,7 +20,8 @@ from typing import TextIO
 
 from bot.adapters.base import SentMessage
 from bot.core import Core
-from bot.model import Action, Button, ChannelRef, Reply, Role, UserRef, plain
+from bot.model import Action, Button, ChannelRef, Reply, Role, Text, UserRef, plain
+from bot.paging import PageLimits
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,21 @@ def render(reply: Reply) -> str:
     return safe("\n".join(out))
 
 
+def screen_limits(columns: int, rows: int) -> PageLimits:
+    """A page of a long answer that fits one screen: each line costs the rows it takes
+    wrapped at `columns`; six rows stay free for the rule under the title, the buttons'
+    line (up to three rows), the blank line after the answer and the prompt."""
+    columns = max(columns, 20)
+
+    def rows_of(text: Text) -> int:
+        # Lines are indented by two; the footer's brackets take as much.
+        line = plain(text)
+        width = len(line) if line.isascii() else _width(line)
+        return max(1, -(-(width + 2) // columns))
+
+    return PageLimits(max(rows - 6, 4), rows_of)
+
+
 def _width(text: str) -> int:
     """Columns a text takes in a terminal: Hangul and other wide characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -74,6 +91,7 @@ class ConsoleAdapter:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         on_exit: Callable[[], None] | None = None,
+        screen: tuple[int, int] | None = None,
     ) -> None:
         self.core = core
         self.role = role
@@ -88,6 +106,9 @@ class ConsoleAdapter:
         self.user = UserRef(PLATFORM, _login(), _login())
         self.channel = ChannelRef(PLATFORM, "terminal", "terminal")
         self.roles = frozenset(r for r in Role if r <= role)
+        # (columns, rows) of the screen pages are cut for; None: the terminal's own.
+        self._screen = screen
+        self._fit_screen()
 
     async def start(self) -> None:
         """Greet and begin reading commands in the background."""
@@ -151,8 +172,15 @@ class ConsoleAdapter:
             if self._on_exit is not None:
                 self._on_exit()
 
+    def _fit_screen(self) -> None:
+        """Tell the core how much a page holds here: a screenful, as large as the terminal
+        is now (it may have been resized); 80 by 24 where the output is no terminal."""
+        columns, rows = self._screen or shutil.get_terminal_size((80, 24))
+        self.core.page_limits[PLATFORM] = screen_limits(columns, rows)
+
     async def handle(self, line: str) -> Reply:
         """Answer one typed line and print the answer."""
+        self._fit_screen()
         text = line.strip()
         if re.fullmatch(r"!\d{1,3}", text):
             reply = await self._press(int(text[1:]))

@@ -40,6 +40,7 @@ from bot.model import (
     Text,
     UserRef,
 )
+from bot.paging import PageLimits
 from bot.ratelimit import RateLimiter
 from bot.registry import CommandSpec, Option, OptionType
 from bot.settings import PlatformConfig
@@ -216,6 +217,17 @@ def embed_data(card: Card) -> dict[str, Any]:
     return data
 
 
+def _rendered_cost(text: Text) -> int:
+    """A line's characters in an embed (escapes and `<t:…>` stamps), with its break."""
+    return len(render_text(text)) + 1
+
+
+# One page of a long answer is one embed whose title, lines and footer come to at most
+# 4,000 rendered characters: under both the description's 4,096 and a message's 6,000 in
+# all embeds. (More embeds would not hold much more: the 6,000 are shared.)
+PAGE_LIMITS = PageLimits(4000, _rendered_cost)
+
+
 def custom_id(button: Button) -> str:
     """The component id that brings a press back as an Action (Discord allows 100)."""
     return f"{button.action_id}|{button.value}"[:100]
@@ -368,6 +380,7 @@ class DiscordAdapter:
             guild_ready_timeout=settings.guild_ready_timeout,
         )
         self.client.event(self.on_interaction)
+        core.page_limits[PLATFORM] = PAGE_LIMITS
         self._task: asyncio.Task[None] | None = None
         self._dm_channels: dict[str, int] = {}
         self._channel_names: dict[str, int] = {}

@@ -33,6 +33,7 @@ from bot.adapters.slack_errors import SlackProblem, slack_problem
 from bot.core import Core
 from bot.logs import Throttled
 from bot.model import Action, Button, ChannelRef, Reply, Role, Text, UserRef, joined, plain
+from bot.paging import PageLimits
 from bot.registry import CommandSpec
 from bot.settings import PlatformConfig
 
@@ -144,6 +145,17 @@ def _sections(lines: Sequence[str], limit: int = 3000) -> list[dict[str, Any]]:
     if current:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": current}})
     return blocks
+
+
+def _rendered_cost(text: Text) -> int:
+    """A line's characters in mrkdwn (escapes and `<!date^…>` stamps), with its break."""
+    return len(render_text(text)) + 1
+
+
+# One page of a long answer: at most 12,000 rendered characters, which `_sections` packs
+# into at most 9 sections of 3,000 (each two neighbours hold more than 3,000), so with its
+# header, fields, footer and buttons a page stays far below Slack's 50 blocks.
+PAGE_LIMITS = PageLimits(12_000, _rendered_cost)
 
 
 def action_id(button: Button, index: int) -> str:
@@ -360,6 +372,7 @@ class SlackAdapter:
             request_verification_enabled=False,
         )
         self._register()
+        core.page_limits[PLATFORM] = PAGE_LIMITS
         self._verifier = SignatureVerifier(settings.signing_secret or "-")
         self._refused = Throttled(log)
         self._socket: Any = None

@@ -16,6 +16,10 @@ JSON = dict[str, Any]
 DISCORD_EPOCH_MS = 1_420_070_400_000
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
+MAX_EMBED_TOTAL = 6000  # title, description, fields, footer and author of all embeds
+MAX_DESCRIPTION = 4096
+MAX_ROWS = 5  # action rows of a message, each of at most five buttons
+MAX_CUSTOM_ID = 100
 MAX_NONCE = 25
 MAX_CHOICES = 25
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
@@ -442,6 +446,8 @@ def check_message(
             "BASE_TYPE_MAX_LENGTH",
             f"Must be {MAX_EMBEDS} or fewer in length.",
         )
+    _check_embeds(embeds, prefix, problems)
+    _check_rows(body.get("components") or [], prefix, problems)
     nonce = body.get("nonce")
     if isinstance(nonce, str) and len(nonce) > MAX_NONCE:
         problems[f"{prefix}nonce"] = (
@@ -453,6 +459,63 @@ def check_message(
     has_something = content or embeds or uploads or body.get("components") or body.get("poll")
     if require_body and not (has_something or body.get("sticker_ids")):
         raise empty_message()
+
+
+def _check_embeds(embeds: Any, prefix: str, problems: dict[str, tuple[str, str]]) -> None:
+    """Each embed's description within 4,096, and all embeds' text within 6,000."""
+    total = 0
+    for i, embed in enumerate(embeds if isinstance(embeds, list) else []):
+        description = str(embed.get("description") or "")
+        if len(description) > MAX_DESCRIPTION:
+            problems[f"{prefix}embeds.{i}.description"] = (
+                "BASE_TYPE_MAX_LENGTH",
+                f"Must be {MAX_DESCRIPTION} or fewer in length.",
+            )
+        total += len(str(embed.get("title") or "")) + len(description)
+        total += len(str((embed.get("footer") or {}).get("text") or ""))
+        total += len(str((embed.get("author") or {}).get("name") or ""))
+        total += sum(
+            len(str(f.get("name") or "")) + len(str(f.get("value") or ""))
+            for f in embed.get("fields") or []
+        )
+    if total > MAX_EMBED_TOTAL:
+        problems[f"{prefix}embeds"] = (
+            "MAX_EMBED_SIZE_EXCEEDED",
+            f"Embed size exceeds maximum size of {MAX_EMBED_TOTAL}",
+        )
+
+
+def _check_rows(rows: Any, prefix: str, problems: dict[str, tuple[str, str]]) -> None:
+    """At most five action rows of five buttons, custom ids unique and of 1-100."""
+    if not isinstance(rows, list):
+        return
+    if len(rows) > MAX_ROWS:
+        problems[f"{prefix}components"] = (
+            "BASE_TYPE_MAX_LENGTH",
+            f"Must be {MAX_ROWS} or fewer in length.",
+        )
+    for i, row in enumerate(rows):
+        if isinstance(row, dict) and row.get("type") == 1 and len(row.get("components", [])) > 5:
+            problems[f"{prefix}components.{i}.components"] = (
+                "BASE_TYPE_MAX_LENGTH",
+                "Must be 5 or fewer in length.",
+            )
+    seen: set[str] = set()
+    for component in iter_components(rows):
+        cid = component.get("custom_id")
+        if cid is None:
+            continue
+        if not 1 <= len(str(cid)) <= MAX_CUSTOM_ID:
+            problems[f"{prefix}components.custom_id"] = (
+                "BASE_TYPE_BAD_LENGTH",
+                f"Must be between 1 and {MAX_CUSTOM_ID} in length.",
+            )
+        elif cid in seen:
+            problems[f"{prefix}components.custom_id"] = (
+                "COMPONENT_CUSTOM_ID_DUPLICATED",
+                "Component custom id cannot be duplicated",
+            )
+        seen.add(str(cid))
 
 
 def check_choices(body: Mapping[str, Any]) -> None:

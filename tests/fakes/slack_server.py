@@ -48,6 +48,9 @@ RESPONSE_URL_TTL = 30 * 60.0
 STALE_TIMESTAMP_AGE = 6 * 60  # Slack apps reject timestamps older than 5 minutes
 MAX_TEXT = 40_000
 MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_ELEMENTS = 25  # of an actions block
 MAX_SCHEDULE_AHEAD = 120 * 24 * 3600  # chat.scheduleMessage: up to 120 days ahead
 
 # Form-encoded calls carry these as JSON strings, JSON calls as objects: record both alike.
@@ -1002,8 +1005,10 @@ class FakeSlack:
         channel_id: str | None = None,
         message_ts: str | None = None,
         action_type: str = "button",
+        ephemeral: bool = False,
     ) -> dict[str, Any]:
-        """A ``block_actions`` payload for a click on a message the bot posted."""
+        """A ``block_actions`` payload for a click on a message the bot posted; with
+        `ephemeral`, on an answer only its reader saw (Slack sends no ``message`` then)."""
         channel_id = channel_id or next(iter(self.channels.values()))
         stored = self.message(channel_id, message_ts) if message_ts else None
         message_ts = message_ts or self._new_ts()
@@ -1016,7 +1021,7 @@ class FakeSlack:
         if value is not None:
             action["value"] = value
         message = stored.to_api(self.bot_id) if stored else {"type": "message", "ts": message_ts}
-        return {
+        payload: dict[str, Any] = {
             "type": "block_actions",
             "token": "fake-verification-token",
             "api_app_id": self.app_id,
@@ -1035,7 +1040,7 @@ class FakeSlack:
                 "type": "message",
                 "message_ts": message_ts,
                 "channel_id": channel_id,
-                "is_ephemeral": False,
+                "is_ephemeral": ephemeral,
             },
             "message": message,
             "trigger_id": self.issue_trigger(),
@@ -1044,6 +1049,9 @@ class FakeSlack:
             "is_enterprise_install": False,
             "enterprise": None,
         }
+        if ephemeral:
+            del payload["message"]
+        return payload
 
     def event_payload(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """An Events API ``event_callback`` wrapping ``event`` (``event_ts`` added)."""
@@ -1108,6 +1116,7 @@ class FakeSlack:
         message_ts: str | None = None,
         forge_signature: bool = False,
         stale_timestamp: bool = False,
+        ephemeral: bool = False,
     ) -> AppResponse:
         """POST a signed ``payload=<json>`` block_actions interaction to the app."""
         payload = self.action_payload(
@@ -1117,6 +1126,7 @@ class FakeSlack:
             user_id=user_id,
             channel_id=channel_id,
             message_ts=message_ts,
+            ephemeral=ephemeral,
         )
         resp = await self.send_signed(
             app_url,
@@ -1239,9 +1249,21 @@ def _content(args: Mapping[str, Any], *, required: bool) -> tuple[str, list[dict
         raise SlackError("no_text")
     if len(text) > MAX_TEXT:
         raise SlackError("msg_too_long")
-    if len(blocks) > MAX_BLOCKS:
+    if len(blocks) > MAX_BLOCKS or not all(block_fits(b) for b in blocks):
         raise SlackError("invalid_blocks")
     return text, blocks
+
+
+def block_fits(block: Any) -> bool:
+    """Whether one block keeps Slack's limits: a section's text at most 3,000 characters,
+    a header's 150, an actions block at most 25 elements."""
+    if not isinstance(block, dict):
+        return False
+    text = block.get("text")
+    limit = {"section": MAX_SECTION_TEXT, "header": MAX_HEADER_TEXT}.get(str(block.get("type")))
+    if limit is not None and isinstance(text, dict) and len(str(text.get("text", ""))) > limit:
+        return False
+    return block.get("type") != "actions" or len(block.get("elements") or []) <= MAX_ELEMENTS
 
 
 def _split(value: Any) -> Iterable[str]:
