@@ -319,8 +319,15 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "I cannot read {value!r} as a time. Try 10:00, 2026-02-06 09:30, tomorrow 09:00 "
         "or +15m.",
         "ko": "{value!r} 을(를) 시각으로 읽을 수 없습니다. 10:00, 2026-02-06 09:30, "
-        "tomorrow 09:00, +15m 처럼 입력해 주세요.",
+        "내일 09:00, +15m 처럼 입력해 주세요.",
     },
+    "announce.bad_time_part": {
+        "en": "I cannot read {part!r} in the time {value!r}. Try 10:00, 2026-02-06 09:30, "
+        "tomorrow 09:00 or +15m.",
+        "ko": "시각 {value!r} 중 {part!r} 을(를) 읽을 수 없습니다. 10:00, 2026-02-06 09:30, "
+        "내일 09:00, +15m 처럼 입력해 주세요.",
+    },
+    "announce.asap": {"en": "as soon as possible", "ko": "가능한 한 빨리"},
     "announce.past": {
         "en": "{when} has already passed. Give a later time, or leave it out to send now.",
         "ko": "{when} 은(는) 이미 지났습니다. 이후 시각을 입력하거나, 생략하면 바로 보냅니다.",
