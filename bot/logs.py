@@ -6,6 +6,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 
 class RedactSecrets(logging.Filter):
@@ -89,3 +90,20 @@ class Throttled:
             self._log.warning(message, *args)
         else:
             self._suppressed += 1
+
+
+def duration(delta: timedelta) -> str:
+    """A duration as people say it, its two largest units: '3 h 5 min', '300 d 54 min',
+    '45 s' (a timedelta prints '300 days, 0:54:04.749744')."""
+    sign, delta = ("-", -delta) if delta < timedelta(0) else ("", delta)
+    if delta < timedelta(seconds=1):
+        return f"{sign}{delta // timedelta(milliseconds=1)} ms" if delta else "0 s"
+    seconds = int(delta.total_seconds())
+    parts = [
+        (seconds // 86400, "d"),
+        (seconds // 3600 % 24, "h"),
+        (seconds // 60 % 60, "min"),
+        (seconds % 60, "s"),
+    ]
+    shown = [f"{n} {unit}" for n, unit in parts if n][:2]
+    return sign + " ".join(shown)

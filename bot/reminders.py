@@ -26,6 +26,7 @@ from bot.agenda import Agenda, Session
 from bot.agenda.changes import CANCELLED, MOVED, NEW, RETITLED, ROOM, Change
 from bot.clock import Clock
 from bot.i18n import LANGUAGES, L, Translator
+from bot.logs import duration
 from bot.model import Card, Field, Reply, Text
 from bot.store import Store, get_prefs
 from bot.store import announcements as ann
@@ -253,7 +254,7 @@ class Planner:
                     "skipped %s: the session started at %s, %s ago",
                     due.job_id,
                     due.start.isoformat(),
-                    now - due.start,
+                    duration(now - due.start),
                 )
                 continue
             try:
@@ -357,7 +358,9 @@ class Planner:
             "announcement %d queued to %s%s",
             a.id,
             ", ".join(sorted(wanted)) or "no connected platform",
-            f" ({late} late)" if a.send_at != ann.ASAP and late > timedelta(minutes=1) else "",
+            f" ({duration(late)} late)"
+            if a.send_at != ann.ASAP and late > timedelta(minutes=1)
+            else "",
         )
 
     async def changes(self, agenda: Agenda, changes: list[Change], digest: str) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 
-from bot.logs import RedactSecrets, setup_logging
+from bot.logs import RedactSecrets, duration, setup_logging
 
 
 def test_secrets_are_redacted_in_messages_args_and_tracebacks(
@@ -33,3 +34,20 @@ def test_filter_without_secrets_passes_records_untouched() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello %s", ("world",), None)
     assert RedactSecrets([]).filter(record)
     assert record.getMessage() == "hello world"
+
+
+@pytest.mark.parametrize(
+    ("delta", "expected"),
+    [
+        (timedelta(days=300, minutes=54, seconds=4.749744), "300 d 54 min"),
+        (timedelta(hours=3, minutes=5, seconds=59), "3 h 5 min"),
+        (timedelta(minutes=32), "32 min"),
+        (timedelta(minutes=2, seconds=30), "2 min 30 s"),
+        (timedelta(seconds=45.4), "45 s"),
+        (timedelta(milliseconds=350), "350 ms"),
+        (timedelta(0), "0 s"),
+        (timedelta(minutes=-5), "-5 min"),
+    ],
+)
+def test_durations_read_as_people_say_them(delta: timedelta, expected: str) -> None:
+    assert duration(delta) == expected

@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import logging
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -537,3 +539,25 @@ async def test_a_time_that_cannot_be_read_is_refused_naming_the_part(world: Worl
         assert preview.card is not None, (line, plain(preview.text))
         item = await ann.get(world.core.store, int(preview.buttons[0].value))
         assert item is not None and item.send_at == when and item.text == text, (line, item)
+
+
+async def test_log_lines_give_durations_readably(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.reminders")
+    organiser = UserRef("slack", "U7", "olga")
+    where = ChannelRef("slack", "C1")
+    roles = frozenset({Role.PARTICIPANT, Role.MODERATOR, Role.ORGANISER})
+    preview = await world.core.dispatch_text(
+        "slack", "/announce Photo zone opens at 10:00", organiser, where, roles
+    )
+    await world.core.on_action(
+        Action("slack", "announce.send", preview.buttons[0].value, organiser, where, roles)
+    )
+    await world.tick(at("12:05"))  # the bot was down from 08:00
+    await world.tick(datetime.fromisoformat("2026-12-02T13:54:04.749744+09:00"))
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "(2 h 5 min late)" in text, text
+    assert "the session started at 2026-02-05T00:30:00+00:00, 2 h 35 min ago" in text, text
+    assert "the session started at 2026-02-05T04:00:00+00:00, 300 d 54 min ago" in text, text
+    assert not re.search(r"\d:\d\d:\d\d(\.\d+)? (ago|late)|days?,", text), text
