@@ -244,3 +244,22 @@ def test_import_and_export_from_the_shell(tmp_path: Path) -> None:
     )
     done = forum_bot("import", str(korean))
     assert done.returncode == 1 and "not UTF-8" in done.stderr, done.stderr
+
+
+def test_the_terminal_saves_files_in_the_working_directory(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--db", str(tmp_path / "f.sqlite")],
+        input="/ics all\n/ics all > mine.ics\n/ics all > mine.ics\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env(),
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    saved = tmp_path / "battery-forum-2026.ics"
+    assert f"as {saved}" in done.stdout and f"as {tmp_path / 'mine.ics'}" in done.stdout
+    assert saved.read_bytes() == (tmp_path / "mine.ics").read_bytes()
+    assert saved.read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert f"{tmp_path / 'mine.ics'} already exists" in done.stdout, done.stdout

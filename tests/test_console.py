@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.adapters.console import ConsoleAdapter, render, safe
+from bot.clock import SimulatedClock
 from bot.core import Core
 from bot.model import Attachment, Card, Field, Reply, Stamp, UserRef
 from tests.test_agenda_commands import big_programme
@@ -86,3 +88,74 @@ async def test_a_big_day_pages_a_screenful_at_a_time_with_bang_n(core: Core) -> 
     assert "[d1-0000]" in answers[0] and "[d1-0000]" not in answers[1]
     assert "[1] Day 2" in answers[0] and "[5] Next ▶" in answers[0]
     assert "[5] ◀ Previous  [6] Next ▶" in answers[1]
+
+
+async def test_files_are_written_where_said_and_never_over_a_file_silently(
+    core: Core, tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    folder = tmp_path / "here"
+    folder.mkdir()
+    console = ConsoleAdapter(core, stdin=io.StringIO(""), stdout=out, folder=folder)
+    name = "battery-forum-2026.ics"
+
+    async def said(line: str) -> str:
+        start = len(out.getvalue())
+        await console.handle(line)
+        return out.getvalue()[start:]
+
+    first = await said("/ics all")
+    written = folder / name
+    assert written.read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert f"Saved the file {name}" in first and str(written) in first, first
+    assert "[file:" not in first
+    # Again: a second name beside it, the first untouched.
+    second = await said("/ics all")
+    assert str(folder / name.replace(".ics", "-2.ics")) in second, second
+    assert (folder / name.replace(".ics", "-2.ics")).read_bytes() == written.read_bytes()
+    # A path the user gives: a file, a folder; an existing file is refused unless >| says so.
+    mine = tmp_path / "mine.ics"
+    assert str(mine) in await said(f"/ics dialogue > {mine}")
+    assert b"Dialogue with Global Scholars" in mine.read_bytes()
+    refused = await said(f"/ics all > {mine}")
+    assert "already exists" in refused and ">|" in refused, refused
+    assert b"Opening Ceremony" not in mine.read_bytes()
+    assert str(mine) in await said(f"/ics all >| {mine}")
+    assert b"Opening Ceremony" in mine.read_bytes()
+    assert str(tmp_path / name) in await said(f"/ics all > {tmp_path}")
+    missing = await said(f"/ics all > {tmp_path / 'nowhere' / 'x.ics'}")
+    assert "Could not write" in missing and not (tmp_path / "nowhere").exists(), missing
+    # Other commands keep a '>' in their text.
+    await said("/search solid > state")
+    assert {p.name for p in folder.iterdir()} == {name, name.replace(".ics", "-2.ics")}
+    assert not (folder / "state").exists()
+
+
+async def test_questions_page_with_bang_n_and_page_two_takes_votes(
+    core: Core, clock: SimulatedClock
+) -> None:
+    """Item 12 in the terminal: of thirty questions /questions shows ten with their ▲;
+    !11 (Next) shows #11-#20 with theirs, and !5 up-votes #15."""
+    clock.set(datetime.fromisoformat("2026-02-05T13:10:00+09:00"))  # the dialogue's Q&A
+    dialogue = core.agenda.session("dialogue")
+    assert dialogue is not None
+    mod = UserRef("console", "mia", "mia")
+    for i in range(1, 31):
+        asker = UserRef("console", f"asker{i}", f"asker{i}")
+        body = f"Question {i}: do cells age at {i}C?"
+        asked = await core.qa.ask(asker, dialogue, body, anonymous=False)
+        await core.qa.moderate(mod, asked.question.id, "approve")
+    out = io.StringIO()
+    console = ConsoleAdapter(
+        core, stdin=io.StringIO("/questions\n!11\n!5\n"), stdout=out, screen=(80, 24)
+    )
+    await console.start()
+    await console.wait()
+    first, second, voted = out.getvalue().split("\n\n> ")[1:]
+    assert re.findall(r"^  #(\d+) ", first, re.MULTILINE) == [str(n) for n in range(1, 11)]
+    assert "(Page 1 of 3 · " in first and "[10] ▲ #10  [11] Next ▶" in first
+    assert re.findall(r"^  #(\d+) ", second, re.MULTILINE) == [str(n) for n in range(11, 21)]
+    assert "(Page 2 of 3 · " in second and "[5] ▲ #15" in second
+    assert "[11] ◀ Previous  [12] Next ▶" in second
+    assert "Up-voted #15: 1 vote." in voted
+    assert (await core.qa.question(15)).votes == 1

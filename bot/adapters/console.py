@@ -7,8 +7,10 @@ scripts) and prints the answers; posts the bot makes on its own print with their
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import getpass
 import logging
+import os
 import queue
 import re
 import shutil
@@ -16,11 +18,13 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import SentMessage
 from bot.core import Core
-from bot.model import Action, Button, ChannelRef, Reply, Role, Text, UserRef, plain
+from bot.i18n import Translator
+from bot.model import Action, Attachment, Button, ChannelRef, Reply, Role, Text, UserRef, plain
 from bot.paging import PageLimits
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,18 @@ _UNSAFE = re.compile(
     r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 )
 _QUIT = {"/quit", "/exit", "quit", "exit"}
+# The commands whose answer is a file: only their lines may end with "> PATH" (">| PATH"
+# replaces a file there), so a '>' in a question or a search stays part of the text.
+_FILE_COMMANDS = frozenset({"ics", "qa-export"})
+_REDIRECT = re.compile(r"\s>(\|?)\s*(\S.*?)\s*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveTo:
+    """Where the person asked a file to go ("> PATH"), and whether it may replace one."""
+
+    path: Path
+    replace: bool = False
 
 
 def safe(text: str) -> str:
@@ -92,6 +108,7 @@ class ConsoleAdapter:
         stdout: TextIO | None = None,
         on_exit: Callable[[], None] | None = None,
         screen: tuple[int, int] | None = None,
+        folder: Path | None = None,
     ) -> None:
         self.core = core
         self.role = role
@@ -108,6 +125,8 @@ class ConsoleAdapter:
         self.roles = frozenset(r for r in Role if r <= role)
         # (columns, rows) of the screen pages are cut for; None: the terminal's own.
         self._screen = screen
+        # Where files in answers are saved unless the line says; None: the working directory.
+        self._folder = folder
         self._fit_screen()
 
     async def start(self) -> None:
@@ -130,14 +149,14 @@ class ConsoleAdapter:
         self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True
     ) -> SentMessage:
         """Print a post the bot makes on its own, with its channel."""
-        self._print(f"[#{safe(channel)}] {render(reply)}")
+        self._print(f"[#{safe(channel)}] {await self._render(reply)}")
         return self._sent(channel)
 
     async def dm(
         self, user: UserRef, reply: Reply, *, key: str | None = None, first_attempt: bool = True
     ) -> SentMessage:
         """Print a direct message, with its recipient."""
-        self._print(f"[DM to {safe(user.name or user.id)}] {render(reply)}")
+        self._print(f"[DM to {safe(user.name or user.id)}] {await self._render(reply)}")
         return self._sent(f"dm:{user.id}")
 
     async def edit(self, sent: SentMessage, reply: Reply) -> None:
@@ -182,17 +201,31 @@ class ConsoleAdapter:
         """Answer one typed line and print the answer."""
         self._fit_screen()
         text = line.strip()
+        save_to: SaveTo | None = None
         if re.fullmatch(r"!\d{1,3}", text):
             reply = await self._press(int(text[1:]))
         elif text.startswith("/"):
+            text, save_to = self._save_to(text)
             reply = await self.core.dispatch_text(
                 PLATFORM, text, self.user, self.channel, self.roles
             )
         else:
             t = await self.core.translator_for(self.user)
             reply = Reply(t("console.not_command"), error=True)
-        await self._show(reply)
+        await self._show(reply, save_to)
         return reply
+
+    def _save_to(self, line: str) -> tuple[str, SaveTo | None]:
+        """A file command's line without its "> PATH", and where that says to save."""
+        m = _REDIRECT.search(line)
+        name = line.lstrip("/").split(maxsplit=1)[0] if line.strip("/ ") else ""
+        spec = self.core.spec(name)
+        if m is None or spec is None or spec.name not in _FILE_COMMANDS:
+            return line, None
+        path = m.group(2)
+        if len(path) > 1 and path[0] == path[-1] and path[0] in "\"'":
+            path = path[1:-1]  # "/ics all > 'my calendar.ics'"
+        return line[: m.start()], SaveTo(Path(path).expanduser(), bool(m.group(1)))
 
     async def _press(self, number: int) -> Reply:
         if not 1 <= number <= len(self._buttons):
@@ -202,8 +235,8 @@ class ConsoleAdapter:
         act = Action(PLATFORM, button.action_id, button.value, self.user, self.channel, self.roles)
         return await self.core.on_action(act)
 
-    async def _show(self, reply: Reply) -> None:
-        text = render(reply)
+    async def _show(self, reply: Reply, save_to: SaveTo | None = None) -> None:
+        text = await self._render(reply, save_to)
         if reply.buttons:
             self._buttons = reply.buttons
             t = await self.core.translator_for(self.user)
@@ -214,6 +247,70 @@ class ConsoleAdapter:
     def _print(self, text: str) -> None:
         self._out.write(text + "\n\n")
         self._out.flush()
+
+    async def _render(self, reply: Reply, save_to: SaveTo | None = None) -> str:
+        """A reply as text; a file it carries is saved, and the text says where."""
+        if reply.file is None:
+            return render(reply)
+        t = await self.core.translator_for(self.user)
+        said = save_file(reply.file, save_to, self._folder or Path.cwd(), t)
+        return render(dataclasses.replace(reply, file=None)) + "\n" + safe(said)
+
+
+def save_file(file: Attachment, save_to: SaveTo | None, folder: Path, t: Translator) -> str:
+    """Save a file from an answer and say where: in `folder` under its own name, or at the
+    path the person gave (a folder: under its own name there). An existing file is never
+    replaced unless they wrote ">|": a name of the folder's own gets -2, -3, ...; a path
+    they named is refused. Nothing half-written is left behind."""
+    own = Path(file.filename).name
+    if own in ("", ".", ".."):
+        own = "download"
+    target = save_to.path if save_to is not None else folder / own
+    named = save_to is not None and not target.is_dir()
+    if not named:
+        target = target / own if save_to is not None else target
+    try:
+        if save_to is not None and save_to.replace and named:
+            _replace(target, file.data)
+        else:
+            target = _create(target, file.data, numbered=not named)
+    except FileExistsError:
+        return t("console.file_exists", path=str(target.absolute()))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return t("console.file_failed", path=str(target.absolute()), reason=reason)
+    return t("console.file_saved", name=own, size=len(file.data), path=str(target.absolute()))
+
+
+def _create(path: Path, data: bytes, *, numbered: bool) -> Path:
+    """Write a new file (never over one): at `path`, or, `numbered`, at the first free
+    name of path, path-2, path-3, ... Returns where it went."""
+    for n in range(1, 1000):
+        candidate = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+        try:
+            handle = candidate.open("xb")  # exclusive: fails if the file appeared meanwhile
+        except FileExistsError:
+            if not numbered:
+                raise
+            continue
+        try:
+            with handle:
+                handle.write(data)
+        except BaseException:
+            candidate.unlink(missing_ok=True)
+            raise
+        return candidate
+    raise FileExistsError(path)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Replace a file all at once: the old one stays whole until the new one is."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 # A request for a line: where to hand it, and the future the reader awaits.

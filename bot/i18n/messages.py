@@ -386,6 +386,20 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "There is no button {number} on the last answer.",
         "ko": "마지막 답변에 {number}번 버튼이 없습니다.",
     },
+    "console.file_saved": {
+        "en": "Saved the file {name} ({size} bytes) as {path}",
+        "ko": "파일 {name} ({size}바이트) 을(를) {path} 에 저장했습니다.",
+    },
+    "console.file_exists": {
+        "en": "{path} already exists, so nothing was written. Give another name after >, "
+        "or write >| to replace it.",
+        "ko": "{path} 이(가) 이미 있어 저장하지 않았습니다. > 뒤에 다른 이름을 주거나, "
+        ">| 로 덮어쓰세요.",
+    },
+    "console.file_failed": {
+        "en": "Could not write {path}: {reason}. Nothing was saved.",
+        "ko": "{path} 에 쓸 수 없습니다: {reason}. 저장하지 않았습니다.",
+    },
     # Live Q&A
     "qa.anonymous": {"en": "Anonymous", "ko": "익명"},
     "qa.votes": {
