@@ -372,14 +372,16 @@ async def test_a_429_is_waited_out_and_retried(start: Start) -> None:
 async def test_a_429_on_an_interaction_callback_is_waited_out_and_answered(
     start: Start,
 ) -> None:
-    """The callback goes out through discord.py's HTTP client and its rate-limit buckets:
-    a 429 is waited out (`retry_after`) and the answer sent again inside the deadline."""
+    """The callback goes out through discord.py's webhook adapter (as its own
+    InteractionResponse does): a 429 is waited out (`retry_after`) and the answer sent
+    again inside the deadline."""
     fake, _ = await start()
     fake.rate_limit_next(CALLBACK, times=2, retry_after=0.05)
     pending = await fake.send_slash_command("next")
     assert "Opening Ceremony" in content_of((await pending.callback(3)).json)
     attempts = pending.callbacks
-    assert [r.status for r in attempts] == [429, 429, 204]
+    assert [r.status for r in attempts][:2] == [429, 429] and attempts[2].status < 300
+    assert len(attempts) == 3
     assert attempts[-1].headers["User-Agent"].startswith("DiscordBot (")
     assert attempts[-1].headers["Content-Type"] == "application/json"
 

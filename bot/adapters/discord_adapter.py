@@ -24,6 +24,7 @@ import discord
 import orjson
 import yarl
 from discord.http import MultipartParameters, Route
+from discord.webhook.async_ import async_context
 
 from bot.adapters.base import DeliveryError, SentMessage, StartupError
 from bot.core import Core
@@ -386,6 +387,7 @@ class DiscordAdapter:
         self._channel_names: dict[str, int] = {}
         self._limiter = RateLimiter(settings.requests_per_second, settings.request_burst)
         self.synced: list[dict[str, Any]] = []
+        self._webhooks: aiohttp.ClientSession | None = None
 
     # lifecycle
     async def start(self) -> None:
@@ -422,6 +424,8 @@ class DiscordAdapter:
     async def stop(self) -> None:
         """Close the gateway and HTTP sessions."""
         await self.client.close()
+        if self._webhooks is not None:
+            await self._webhooks.close()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
@@ -537,23 +541,23 @@ class DiscordAdapter:
         body: dict[str, Any],
         file: Attachment | None = None,
     ) -> None:
-        """An interaction's one callback, through discord.py's HTTP client.
-
-        The route names the interaction as discord.py's own webhook routes do, so each
-        interaction has a rate-limit bucket of its own (as on Discord) rather than all
-        callbacks waiting in one. discord.py waits out a 429 and repeats a request after
-        a 5xx or a reset connection; a repeat that Discord refuses with 40060 (already
-        acknowledged) means the first attempt did arrive, so that is success.
+        """An interaction's one callback, through discord.py's webhook adapter: the path
+        its own `InteractionResponse` takes, with a lock per interaction that lives only
+        while the request does (the REST client's buckets would keep one per interaction
+        for minutes, and scanning them cost more than the command). It waits out a 429
+        and repeats a request after a 5xx or a reset connection; a repeat that Discord
+        refuses with 40060 (already acknowledged) means the first attempt arrived.
         """
-        route = Route(
-            "POST",
-            "/interactions/{webhook_id}/{webhook_token}/callback",
-            webhook_id=interaction.id,
-            webhook_token=interaction.token,
-        )
+        prepared = request_params(body, file)
         try:
-            async with asyncio.timeout(_CALLBACK_TIMEOUT):
-                await self._request(route, request_params(body, file))
+            with prepared:  # closes the file, if any, once sent
+                async with asyncio.timeout(_CALLBACK_TIMEOUT):
+                    await async_context.get().create_interaction_response(
+                        interaction.id,
+                        interaction.token,
+                        session=self._webhook_session(),
+                        params=prepared,
+                    )
         except discord.HTTPException as exc:
             if exc.code != _ALREADY_ACKNOWLEDGED:
                 raise
@@ -570,21 +574,25 @@ class DiscordAdapter:
         self, interaction: discord.Interaction, data: dict[str, Any], file: Attachment | None
     ) -> None:
         """A message after the first answer (or the answer after a defer)."""
-        route = Route(
-            "POST",
-            "/webhooks/{webhook_id}/{webhook_token}",
-            webhook_id=interaction.application_id,
-            webhook_token=interaction.token,
-        )
-        await self._request(route, request_params(data, file), params={"wait": "true"})
+        prepared = request_params(data, file)
+        with prepared:
+            await async_context.get().execute_webhook(
+                interaction.application_id,
+                interaction.token,
+                session=self._webhook_session(),
+                payload=None if prepared.files else prepared.payload,
+                multipart=prepared.multipart,
+                files=prepared.files,
+                wait=True,
+            )
 
-    async def _request(self, route: Route, prepared: MultipartParameters, **extra: Any) -> Any:
-        with prepared:  # closes the file, if any, once sent
-            if prepared.files:
-                return await self.client.http.request(
-                    route, files=prepared.files, form=prepared.multipart, **extra
-                )
-            return await self.client.http.request(route, json=prepared.payload, **extra)
+    def _webhook_session(self) -> aiohttp.ClientSession:
+        """The HTTP session for interaction answers, made on first use (on the loop)."""
+        if self._webhooks is None:
+            self._webhooks = aiohttp.ClientSession(
+                headers={"User-Agent": self.client.http.user_agent}
+            )
+        return self._webhooks
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
