@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.agenda import Session
 from bot.context import Context, UserError
 from bot.i18n import L
-from bot.model import Attachment, Button, Card, Reply, Role, Text, joined
+from bot.model import Attachment, Button, Card, Paging, Reply, Role, Text, joined
 from bot.qa import STEPS, Asked
 from bot.registry import Choice, Option, OptionType, action, command
 from bot.store.qa import ANSWERED, APPROVED, PENDING, Question
@@ -22,7 +22,9 @@ _ACTION_KO = {
     "answered": "답변 완료",
     "undo": "되돌리기",
 }
-LIST_SIZE = 10
+LIST_SIZE = 10  # questions a page of /questions
+# The most /questions reads of one session, in pages of ten: far more than a session gets.
+LIST_MOST = 1000
 QUESTION_ID = Option(
     "id",
     L("Question number", "질문 번호"),
@@ -163,16 +165,31 @@ def _duplicate_key(asked: Asked) -> str:
 )
 async def questions(ctx: Context, session: str | None = None, order: str | None = None) -> Reply:
     """List approved questions (or, for moderators, those waiting)."""
-    t = ctx.t
     if order is None and session is not None and session.lower() in ("top", "new", "pending"):
         order, session = session.lower(), None  # typed as one word: "/questions new"
     order = order or "top"
     if order == "pending" and ctx.role < Role.MODERATOR:
         raise UserError("qa.pending_moderators")
     s = await pick_session(ctx, session, for_asking=False)
-    # The same answer for everyone reading this language until the session changes.
+    return await _listing(ctx, s, order)
+
+
+@action("qa.list")
+async def questions_page(ctx: Context, value: str) -> Reply:
+    """The list again, for its page buttons: the value is "session|order"."""
+    session, _, order = value.partition("|")
+    if order not in ("top", "new", "pending"):
+        raise UserError("error.stale_button")
+    if order == "pending" and ctx.role < Role.MODERATOR:
+        raise UserError("qa.pending_moderators")
+    return await _listing(ctx, one_session(ctx, session), order)
+
+
+async def _listing(ctx: Context, s: Session, order: str) -> Reply:
+    # The same answer, every page of it, for everyone reading this language until the
+    # session changes; the core cuts out the page each one asked for.
     reply: Reply = await ctx.qa.shared(
-        ("questions", s.id, order, t.lang), s.id, lambda: _questions(ctx, s, order)
+        ("questions", s.id, order, ctx.t.lang), s.id, lambda: _questions(ctx, s, order)
     )
     return reply
 
@@ -180,7 +197,7 @@ async def questions(ctx: Context, session: str | None = None, order: str | None 
 async def _questions(ctx: Context, s: Session, order: str) -> Reply:
     t = ctx.t
     found = await ctx.qa.listing(
-        s.id, "new" if order == "pending" else order, LIST_SIZE, pending=order == "pending"
+        s.id, "new" if order == "pending" else order, LIST_MOST, pending=order == "pending"
     )
     current = await ctx.qa.highlighted(s.id)
     if not found and current is None:
@@ -190,15 +207,18 @@ async def _questions(ctx: Context, s: Session, order: str) -> Reply:
         lines.append(f"{t('qa.now_answering')}: {_line(ctx, current)}")
     shown = current.id if current else None
     found = [q for q in found if q.id != shown]
+    keep = len(lines)  # the question on screen heads every page
     lines += [_line(ctx, q) for q in found]
+    # Each question's button goes on its own page, with it.
     if order == "pending":
-        buttons = tuple(Button(f"✓ #{q.id}", "qa.approve", str(q.id), "primary") for q in found[:5])
+        marks = tuple((Button(f"✓ #{q.id}", "qa.approve", str(q.id), "primary"),) for q in found)
         footer = t("qa.pending_hint")
     else:
-        buttons = tuple(Button(f"▲ #{q.id}", "qa.vote", str(q.id)) for q in found)
+        marks = tuple((Button(f"▲ #{q.id}", "qa.vote", str(q.id)),) for q in found)
         footer = t("qa.list_hint")
     title = t("qa.list_title", title=t.pick(s.title))
-    return Reply(card=Card(title, lines=tuple(lines), footer=footer), buttons=buttons)
+    paging = Paging("qa.list", f"{s.id}|{order}", keep, LIST_SIZE, marks)
+    return Reply(card=Card(title, lines=tuple(lines), footer=footer), paging=paging)
 
 
 @command(
@@ -421,6 +441,7 @@ async def qa_screen(ctx: Context, session: str | None = None) -> Reply:
 
 COMMANDS = [ask, questions, myquestions, qa, qa_open, qa_close, qa_block, qa_export, qa_screen]
 BUTTONS = [
+    questions_page,
     vote_button,
     unvote_button,
     approve_button,

@@ -451,3 +451,89 @@ async def test_export_has_a_rejections_reason(
     assert "| Author | Reason |" in md
     line = next(x for x in md.splitlines() if x.startswith(f"| {dropped} |"))
     assert line.endswith("| =cmd\\|' /C calc'\\!A0 off \\| topic |"), line
+
+
+async def thirty_approved(core: Core, mod: Person) -> list[int]:
+    """Thirty approved questions of the dialogue, each by another person, #1 first."""
+    ids = []
+    for i in range(1, 31):
+        _, qid = await ask(Person(core, f"asker{i}"), f"Question {i}: how do cells age at {i}C?")
+        assert qid is not None
+        await mod.say(f"/qa approve {qid}")
+        ids.append(qid)
+    return ids
+
+
+def listed(reply: Reply) -> list[int]:
+    """The question numbers a /questions page lists (not the one on screen)."""
+    assert reply.card is not None, text(reply)
+    lines = [plain(line) for line in reply.card.lines if not plain(line).startswith("Now")]
+    return [int(line.split()[0].lstrip("#")) for line in lines]
+
+
+async def test_questions_page_through_all_of_them_each_with_its_vote_button(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    """Item 12: /questions showed the top ten only. Thirty questions come in three pages
+    of ten, each question with its ▲ on its own page, and #11-#30 can be up-voted."""
+    clock.set(DIALOGUE_OPEN)
+    ids = await thirty_approved(core, mod)
+    reply = await alice.say("/questions")
+    for page, expected in enumerate((ids[:10], ids[10:20], ids[20:]), start=1):
+        assert listed(reply) == expected, (page, text(reply))
+        assert reply.card is not None and f"Page {page} of 3" in reply.card.footer
+        votes = [b for b in reply.buttons if b.action_id == "qa.vote"]
+        assert [int(b.value) for b in votes] == expected
+        assert [b.label for b in votes] == [f"▲ #{q}" for q in expected]
+        pages = [b.label for b in reply.buttons if b.action_id == "page"]
+        assert pages == {1: ["Next ▶"], 2: ["◀ Previous", "Next ▶"], 3: ["◀ Previous"]}[page]
+        if page == 2:
+            # #15, on the second page, takes a vote like any other.
+            assert "1 vote" in text(await press(bob, "qa.vote", str(ids[14])))
+            assert (await core.qa.question(ids[14])).votes == 1
+        if page < 3:
+            nxt = next(b for b in reply.buttons if b.label == "Next ▶")
+            reply = await press(alice, nxt.action_id, nxt.value)
+    # The vote moved #15 to the top: pages show the list as it is when turned.
+    first = await alice.say("/questions")
+    assert listed(first)[0] == ids[14] and len(listed(first)) == 10
+    # The question on screen heads every page and is not listed again.
+    await mod.say(f"/qa highlight {ids[29]}")
+    reply = await alice.say("/questions")
+    seen: list[list[int]] = []
+    while True:
+        assert reply.card is not None and plain(reply.card.lines[0]).startswith(
+            f"Now answering: #{ids[29]} "
+        )
+        seen.append(listed(reply))
+        nxt = next((b for b in reply.buttons if b.label == "Next ▶"), None)
+        if nxt is None:
+            break
+        reply = await press(alice, nxt.action_id, nxt.value)
+    assert [len(p) for p in seen] == [10, 10, 9]
+    assert sorted(q for p in seen for q in p) == ids[:29]
+
+
+async def test_moderators_page_through_every_waiting_question(
+    alice: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    """Item 12 for the moderators' list: every question waiting for approval, ten a page,
+    each with its approve button; a participant cannot turn its pages either."""
+    clock.set(DIALOGUE_OPEN)
+    ids = []
+    for i in range(1, 26):
+        _, qid = await ask(Person(core, f"asker{i}"), f"Waiting question {i} about {i}C cells")
+        assert qid is not None
+        ids.append(qid)
+    reply = await mod.say("/questions pending")
+    newest = ids[::-1]
+    for page, expected in enumerate((newest[:10], newest[10:20], newest[20:]), start=1):
+        assert listed(reply) == expected, (page, text(reply))
+        approve = [int(b.value) for b in reply.buttons if b.action_id == "qa.approve"]
+        assert approve == expected
+        nxt = next((b for b in reply.buttons if b.label == "Next ▶"), None)
+        assert (nxt is None) == (page == 3)
+        if nxt is not None:
+            forged = await press(alice, nxt.action_id, nxt.value)
+            assert forged.error and "moderators" in text(forged), text(forged)
+            reply = await press(mod, nxt.action_id, nxt.value)

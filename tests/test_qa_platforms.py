@@ -27,6 +27,7 @@ from bot.adapters.slack_adapter import SlackAdapter, SlackSettings
 from bot.app import build_core
 from bot.clock import SimulatedClock
 from bot.core import Core
+from bot.model import UserRef
 from bot.runtime import Runtime
 from bot.settings import EventConfig
 from bot.store import Store
@@ -240,7 +241,10 @@ async def start(
     )
     async with contextlib.AsyncExitStack() as stack:
 
-        async def go(card_edit_seconds: float = CARD_EDIT_SECONDS) -> World:
+        async def go(
+            card_edit_seconds: float = CARD_EDIT_SECONDS,
+            prepare: Callable[[Core], Awaitable[None]] | None = None,
+        ) -> World:
             sample = event_config.platforms
             # The sample maps these names on both platforms: the fakes get channels of
             # those names, and the adapters find them by name as they would live.
@@ -253,6 +257,8 @@ async def start(
             qa = event_config.qa.model_copy(update={"card_edit_seconds": card_edit_seconds})
             config = event_config.model_copy(update={"qa": qa})
             core = await build_core(config, store, SimulatedClock(DIALOGUE_ON, speed=0))
+            if prepare is not None:
+                await prepare(core)  # before the runtime: nothing of it is posted
 
             dfake = await stack.enter_async_context(FakeDiscord(token=D_TOKEN, roles=()))
             dfake.add_role("Moderator", D_MOD_ROLE)
@@ -792,3 +798,87 @@ async def test_everyone_and_channel_in_a_question_ping_nobody(start: Start) -> N
     for update in world.slack.calls_to("chat.update"):
         text = slack_text(update.body["blocks"])
         assert "<!channel>" not in text and "<@" not in text
+
+
+# ---- /questions in pages: #11-#30 are read and up-voted on either platform -----------------
+
+
+async def test_questions_come_in_pages_whose_vote_buttons_work_on_both_platforms(
+    start: Start,
+) -> None:
+    """Item 12: thirty approved questions; /questions shows #1-#10 with their ▲, "Page 1
+    of 3" and Next; Next replaces the ephemeral answer with #11-#20 and their ▲, which
+    take votes, on Discord (components) and Slack (Block Kit buttons) alike."""
+    ids: list[int] = []
+
+    async def thirty_questions(core: Core) -> None:
+        dialogue = core.agenda.session("dialogue")
+        assert dialogue is not None
+        mod = UserRef("slack", S_MOD, "mia")
+        for i in range(1, 31):
+            asker = UserRef("slack", f"U0ASKER{i:02d}", f"asker{i}")
+            body = f"Question {i}: do cells age at {i}C?"
+            asked = await core.qa.ask(asker, dialogue, body, anonymous=False)
+            await core.qa.moderate(mod, asked.question.id, "approve")
+            ids.append(asked.question.id)
+
+    world = await start(prepare=thirty_questions)
+    core = world.core
+
+    def numbers(text: str) -> list[int]:
+        return [int(n) for n in re.findall(r"^\\?#(\d+) ▲", text, re.MULTILINE)]
+
+    # Discord: the slash command, then Next on the ephemeral answer, then ▲ on page 2.
+    pending, body = await world.d_slash("questions", {}, user=world.dana, channel_id=D_HALL)
+    assert body["type"] == 4 and body["data"]["flags"] & 64
+    assert numbers(body["data"]["embeds"][0]["description"]) == ids[:10]
+    assert "Page 1 of 3" in discord_text(body)
+    assert discord_buttons(body["data"]) == [
+        *(f"qa.vote|{q}" for q in ids[:10]),
+        "page|2|qa.list|dialogue|top",
+    ]
+    message_id = pending.response_message_id
+    assert message_id is not None
+    turned = await world.d_press(message_id, "page|2|qa.list|dialogue|top", user=world.dana)
+    assert turned["type"] == 7  # the same message, now page 2
+    shown = world.discord.messages[message_id]
+    assert numbers(shown["embeds"][0]["description"]) == ids[10:20]
+    assert "Page 2 of 3" in discord_text(shown)
+    assert discord_buttons(shown) == [
+        *(f"qa.vote|{q}" for q in ids[10:20]),
+        "page|1|qa.list|dialogue|top",
+        "page|3|qa.list|dialogue|top",
+    ]
+    voted = await world.d_press(message_id, f"qa.vote|{ids[14]}", user=world.dana)
+    assert f"Up-voted #{ids[14]}: 1 vote." in discord_text(voted)
+    assert (await core.qa.question(ids[14])).votes == 1
+
+    # Slack: the same list in the ack; Next and then ▲ on page 2, pressed on that
+    # ephemeral answer, come back through response_url.
+    answer = await world.s_command("/questions", "U0FRAN", channel_id=S_HALL)
+    assert answer["response_type"] == "ephemeral"
+    text = slack_text(answer["blocks"])
+    assert numbers(text) == [ids[14], *ids[:9]] and "Page 1 of 3" in text  # #15 leads now
+    buttons = slack_buttons(answer["blocks"])
+    assert buttons[-1] == ("page#10", "2|qa.list|dialogue|top")
+
+    async def press(action: str, value: str) -> dict[str, Any]:
+        resp = await world.slack.send_action(
+            world.slack_url, action, value, user_id="U0FRAN", channel_id=S_HALL, ephemeral=True
+        )
+        assert resp.status == 200 and resp.response_url
+        call = await world.slack.wait_for(
+            lambda c, url=resp.response_url: c.method == "response_url" and c.path in url
+        )
+        assert call.status == 200 and call.body["replace_original"] is True
+        body: dict[str, Any] = call.body
+        return body
+
+    page2 = await press(*buttons[-1])
+    text = slack_text(page2["blocks"])
+    assert numbers(text) == ids[9:14] + ids[15:20] and "Page 2 of 3" in text
+    votes = [b for b in slack_buttons(page2["blocks"]) if b[0].startswith("qa.vote#")]
+    assert [int(v) for _, v in votes] == ids[9:14] + ids[15:20]
+    said = await press(*votes[-1])  # ▲ on #20
+    assert f"Up-voted #{ids[19]}: 1 vote." in slack_text(said["blocks"])
+    assert (await core.qa.question(ids[19])).votes == 1
