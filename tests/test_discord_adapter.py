@@ -445,6 +445,16 @@ def test_rendering_helpers() -> None:
     assert escape(long) == "\\*" * 300 and render_text((long, "@here")) == escape(long + "@here")
 
 
+def test_a_line_longer_than_an_embed_holds_is_clipped_not_dropped() -> None:
+    """One line longer than a description's 4,096 characters (a long abstract, or one
+    that escaping makes long) shows its start, not nothing but "… (+1)"."""
+    alone = embed_data(Card("Session", lines=("word " * 1200,)))["description"]
+    assert len(alone) <= 4096 and alone.startswith("word word ") and alone.endswith("…")
+    first = embed_data(Card("Session", lines=("*" * 2500, "next line", "last line")))
+    assert len(first["description"]) <= 4096
+    assert first["description"].startswith("\\*\\*") and first["description"].endswith("…\n… (+2)")
+
+
 def _as_objects(reply: Reply) -> dict[str, Any]:
     """What a bot written with discord.py's objects would pass to `send_message`."""
     part: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}

@@ -197,6 +197,10 @@ def embed_data(card: Card) -> dict[str, Any]:
     for i, line in enumerate(lines):
         more = f"\n… (+{len(lines) - i})"
         if len(description) + len(line) + 1 + len(more) > 4096:
+            if not description:
+                # One line longer than a description holds (a long abstract): its start.
+                more = f"\n… (+{len(lines) - i - 1})" if i + 1 < len(lines) else ""
+                description = _clip(line, 4096 - len(more))
             description += more
             break
         description = f"{description}\n{line}" if description else line
