@@ -337,7 +337,9 @@ async def _qa(settings: Settings, args: argparse.Namespace) -> int:
             )
             return 2
         if args.qa_command == "screen":
-            base = settings.web_base(settings.web_port)
+            base = _web_base(settings, db)
+            if base is None:
+                return 1
             token = core.qa.keys.token(f"moderate:{args.session}")
             print(f"presenter screen:  {base.rstrip('/')}/present/{args.session}")
             print(f"moderators' page:  {base.rstrip('/')}/moderate/{args.session}?token={token}")
@@ -346,6 +348,37 @@ async def _qa(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await store.close()
     return _write(data, args.out)
+
+
+def _web_base(settings: Settings, db: Path) -> str | None:
+    """Where the presenter screen is: the running bot's own address (its real port, its
+    FORUM_BOT_PUBLIC_URL), else what this environment says it will be; None having said
+    why there is no address to give."""
+    from bot.app import pidfile_for, running_bot
+
+    bot = running_bot(pidfile_for(db))
+    if bot is not None:
+        if bot.web is None:
+            print(
+                f"forum-bot: the forum-bot running on {db} (pid {bot.pid}) has no web server "
+                "(FORUM_BOT_WEB_PORT=off, or its port was taken): no presenter screen",
+                file=sys.stderr,
+            )
+        return bot.web
+    if settings.web_port is None and not settings.public_url:
+        print("forum-bot: FORUM_BOT_WEB_PORT=off: there is no presenter screen", file=sys.stderr)
+        return None
+    if settings.web_port == 0 and not settings.public_url:
+        print(
+            f"forum-bot: no forum-bot is running on {db}, and with FORUM_BOT_WEB_PORT=0 its "
+            "port is chosen when it starts: start it, then ask again",
+            file=sys.stderr,
+        )
+        return None
+    print(
+        f"forum-bot: no forum-bot is running on {db}; the links work once it runs", file=sys.stderr
+    )
+    return settings.web_base(settings.web_port)
 
 
 def _reload(db: Path) -> int:

@@ -125,6 +125,9 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
         except StartupError as exc:
             log.error("%s", exc)
             return 1
+        # The terminal greets at once but reads its first line once the bot is ready (the
+        # scheduler, the web server): a piped `/qa-screen` gets the real link, not "off".
+        ready = asyncio.Event()
         if options.console or not app.adapters:
             only = not app.adapters
             app.adapters.append(
@@ -135,6 +138,7 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
                     stdout=options.stdout,
                     # Leaving the terminal ends the bot only when the terminal is all it runs.
                     on_exit=stop.set if only else None,
+                    ready=ready,
                 )
             )
         for adapter in app.adapters:
@@ -159,7 +163,11 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
             except StartupError as exc:
                 log.error("%s", exc)
                 return 1
+            if app.web is not None:
+                # Beside the pid: `forum-bot qa screen` gives links with the real port.
+                lock.note_web(app.core.qa.web_url)
         settle_memory()
+        ready.set()
         log.info(
             "forum-bot %s ready: %s, %d sessions, adapters: %s",
             __version__,
@@ -216,14 +224,34 @@ class InstanceLock:
             os.close(self._fd)
             raise os_fault(path, exc, "write the lock file") from exc
 
+    def note_web(self, base: str) -> None:
+        """Write the web server's address under the pid (see `running_bot`)."""
+        content = f"{os.getpid()}\n{base}\n".encode()
+        try:
+            # Longer than the pid alone: nothing of the old content is left to cut.
+            os.pwrite(self._fd, content, 0)
+            os.ftruncate(self._fd, len(content))
+        except OSError as exc:
+            log.warning("cannot write the web address to %s: %s", self.path, exc.strerror)
+
     def release(self) -> None:
         """Remove the pid file and let go of the lock."""
         self.path.unlink(missing_ok=True)
         os.close(self._fd)
 
 
-def running_pid(path: Path) -> int | None:
-    """The pid of the bot holding this pid file's lock, or None when no bot does."""
+@dataclass(frozen=True)
+class RunningBot:
+    """A bot running on a database, as its pid file says."""
+
+    pid: int
+    # Its web server's address as people reach it; None: it runs none.
+    web: str | None = None
+
+
+def running_bot(path: Path) -> RunningBot | None:
+    """The bot holding this pid file's lock (its pid, then its web address, one a line),
+    or None when no bot does."""
     import fcntl
 
     try:
@@ -233,12 +261,21 @@ def running_pid(path: Path) -> int | None:
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
-        text = os.read(fd, 32).decode("ascii", "replace").strip()
-        return int(text) if text.isdigit() else None
+        lines = os.read(fd, 4096).decode("utf-8", "replace").splitlines()
+        if not lines or not lines[0].strip().isdigit():
+            return None
+        web = lines[1].strip() if len(lines) > 1 and lines[1].strip() else None
+        return RunningBot(int(lines[0]), web)
     else:
         return None  # nobody holds it: a stale file
     finally:
         os.close(fd)
+
+
+def running_pid(path: Path) -> int | None:
+    """The pid of the bot holding this pid file's lock, or None when no bot does."""
+    bot = running_bot(path)
+    return bot.pid if bot is not None else None
 
 
 def _reload_soon(app: App) -> None:

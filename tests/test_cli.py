@@ -263,3 +263,17 @@ def test_the_terminal_saves_files_in_the_working_directory(tmp_path: Path) -> No
     assert saved.read_bytes() == (tmp_path / "mine.ics").read_bytes()
     assert saved.read_bytes().startswith(b"BEGIN:VCALENDAR")
     assert f"{tmp_path / 'mine.ics'} already exists" in done.stdout, done.stdout
+
+
+def test_qa_screen_as_the_first_piped_command_has_the_real_port(tmp_path: Path) -> None:
+    done = forum_bot(
+        "run",
+        "--as",
+        "moderator",
+        "--db",
+        str(tmp_path / "q.sqlite"),
+        stdin="/qa-screen dialogue\n",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "web server is off" not in done.stdout, done.stdout
+    assert "http://127.0.0.1:" in done.stdout and "127.0.0.1:0/" not in done.stdout, done.stdout

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 from bot.settings import default_config_path
@@ -23,13 +24,15 @@ def env(db: Path) -> dict[str, str]:
     return base | {"FORUM_BOT_WEB_PORT": "off", "FORUM_BOT_DB": str(db)}
 
 
-def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(
+    db: Path, *args: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         capture_output=True,
         text=True,
         timeout=60,
-        env=env(db),
+        env=env(db) | (env_extra or {}),
         cwd=ROOT,
         check=False,
     )
@@ -163,3 +166,41 @@ async def test_a_second_bot_on_the_same_database_is_refused(tmp_path: Path) -> N
         await asyncio.wait_for(first.wait(), 30)
     assert first.returncode == 0
     assert not db.with_name(db.name + ".pid").exists()
+
+
+async def test_qa_screen_from_the_shell_gives_the_running_bots_real_port(tmp_path: Path) -> None:
+    db = tmp_path / "web.sqlite"
+    port_zero = {"FORUM_BOT_WEB_PORT": "0", "FORUM_BOT_SECRET": "screen-secret"}
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env(db) | port_zero | {"FORUM_BOT_LOG_LEVEL": "INFO"},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert bot.stdin is not None and bot.stderr is not None
+    try:
+        logged = await read_until(bot.stderr, "ready")
+        port = int(logged.split("web server listening on http://127.0.0.1:")[1].split()[0])
+        assert port != 0
+        done = await asyncio.to_thread(cli, db, "qa", "screen", "dialogue", env_extra=port_zero)
+        assert done.returncode == 0, done.stderr
+        screen = f"http://127.0.0.1:{port}/present/dialogue"
+        assert screen in done.stdout and f"127.0.0.1:{port}/moderate/dialogue?token=" in (
+            done.stdout
+        )
+        page = await asyncio.to_thread(urllib.request.urlopen, screen, timeout=10)
+        assert page.status == 200
+    finally:
+        bot.stdin.write(b"/quit\n")
+        await bot.stdin.drain()
+        await asyncio.wait_for(bot.wait(), 30)
+    assert bot.returncode == 0
+    # No bot running: with port 0 there is no port to give yet, and the shell says so.
+    alone = await asyncio.to_thread(cli, db, "qa", "screen", "dialogue", env_extra=port_zero)
+    assert alone.returncode == 1 and "no forum-bot is running" in alone.stderr, alone.stderr
+    assert ":0/" not in alone.stdout + alone.stderr

@@ -109,6 +109,7 @@ class ConsoleAdapter:
         on_exit: Callable[[], None] | None = None,
         screen: tuple[int, int] | None = None,
         folder: Path | None = None,
+        ready: asyncio.Event | None = None,
     ) -> None:
         self.core = core
         self.role = role
@@ -127,6 +128,8 @@ class ConsoleAdapter:
         self._screen = screen
         # Where files in answers are saved unless the line says; None: the working directory.
         self._folder = folder
+        # Set when the rest of the bot is up: the first line waits for it (None: at once).
+        self._ready = ready
         self._fit_screen()
 
     async def start(self) -> None:
@@ -169,6 +172,8 @@ class ConsoleAdapter:
 
     async def _loop(self) -> None:
         try:
+            if self._ready is not None:
+                await self._ready.wait()
             while True:
                 if self._interactive:
                     self._out.write("forum-bot> ")
