@@ -450,8 +450,13 @@ class SlackAdapter:
             # Refused before the body is read: aiohttp then drops the connection.
             return _refusal(413, "the body is larger than Slack sends")
         try:
-            async with asyncio.timeout(self.settings.body_timeout):
+            if request.content.is_eof():
+                # The whole body came with the headers, as Slack's small ones do: no
+                # waiting, so no timer either (it costs more than the read).
                 bolt_request = await to_bolt_request(request)
+            else:
+                async with asyncio.timeout(self.settings.body_timeout):
+                    bolt_request = await to_bolt_request(request)
         except web.HTTPRequestEntityTooLarge:
             return _refusal(413, "the body is larger than Slack sends")
         except TimeoutError:
