@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from bot import __version__
 from bot.clock import Clock, SimulatedClock, SystemClock, parse_moment
 from bot.model import Role
-from bot.settings import FORMATS, ConfigError, EventConfig, Settings, load_event
+from bot.settings import FORMATS, ConfigError, EventConfig, Settings, event_warnings, load_event
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -245,7 +245,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     programme replaced by FILE's; all or nothing, every problem listed."""
     import yaml
 
-    from bot.agenda.formats import config_data, load
+    from bot.agenda.formats import config_data, dead_mappings, load
     from bot.app import config_path
 
     try:
@@ -259,9 +259,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc.report(), file=sys.stderr)
         return 1
-    data = config_data(config)
-    data.pop("illustrative", None)  # an imported programme is the real one
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    text = yaml.safe_dump(config_data(config), allow_unicode=True, sort_keys=False, width=100)
     summary = (
         f"{len(config.sessions)} sessions, {len(config.rooms)} rooms, "
         f"{len(config.people)} people over {len(config.event.dates)} day(s)"
@@ -272,6 +270,22 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
         print(f"imported {summary}", file=sys.stderr)
+    # What the import left unmapped: old rooms' channels dropped, new rooms without one.
+    kept = {**base, "rooms": [{"id": r.id} for r in config.rooms]}
+    for platform, rooms in dead_mappings(kept).items():
+        print(
+            f"platforms.{platform}.rooms: dropped the channels of rooms the programme does "
+            f"not have: {', '.join(rooms)}",
+            file=sys.stderr,
+        )
+    for warning in event_warnings(config):
+        print(f"warning: {warning}; give them channels in the event file", file=sys.stderr)
+    if config.illustrative:
+        print(
+            "the event file still says illustrative: true (times not yet official); "
+            "remove it once they are",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -505,10 +519,14 @@ def _check(settings: Settings, given: Path | None) -> int:
         print(exc.report(), file=sys.stderr)
         print(f"{path}: {len(exc.problems)} problem(s)", file=sys.stderr)
         return 1
+    warnings = event_warnings(config)
+    for warning in warnings:
+        print(f"{path}: warning: {warning}", file=sys.stderr)
     print(
         f"{path}: OK: {len(config.sessions)} sessions, {len(config.rooms)} rooms, "
         f"{len(config.people)} people over {len(config.event.dates)} day(s)"
         + (" (times marked illustrative)" if config.illustrative else "")
+        + (f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else "")
     )
     return 0
 

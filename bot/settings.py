@@ -476,6 +476,8 @@ def validate_event(
     people_ids = _ids(data.get("people"))
     dates = _dates(data)
     problems += _cross_checks(sessions, room_ids, people_ids, dates, zone, lines)
+    if data.get("source") is None:  # else the rooms come from the source, checked there
+        problems += _mapping_checks(data.get("platforms"), data.get("rooms", []), lines)
     if problems:
         raise ConfigError(source, problems)
     assert config is not None
@@ -560,6 +562,64 @@ def _cross_checks(
                     f"{b.start.astimezone(zone):%H:%M} is before {a.end.astimezone(zone):%H:%M}",
                 )
     return problems
+
+
+def _mapping_checks(platforms: Any, rooms: Any, lines: LineIndex) -> list[Problem]:
+    """A room channel mapped to a room the event does not have: its reminders would go
+    nowhere, silently (typically a programme replaced under an old mapping)."""
+    if not isinstance(platforms, dict) or not isinstance(rooms, list):
+        return []  # a malformed rooms section is reported already
+    room_ids = [r["id"] for r in rooms if isinstance(r, dict) and isinstance(r.get("id"), str)]
+    problems: list[Problem] = []
+    known = ", ".join(repr(r) for r in room_ids) or "none"
+    for platform, mapping in platforms.items():
+        rooms = mapping.get("rooms") if isinstance(mapping, dict) else None
+        for room in rooms if isinstance(rooms, dict) else ():
+            if room not in room_ids:
+                loc = ("platforms", platform, "rooms", room)
+                problems.append(
+                    Problem(
+                        _path_text(loc),
+                        f"unknown room {room!r}; the rooms are {known}",
+                        lines.nearest(loc),
+                    )
+                )
+    return problems
+
+
+# The terminal has no channels of its own: everything it is sent is printed.
+_NO_ROOM_CHANNELS = {"console"}
+
+
+def event_warnings(config: EventConfig) -> list[Problem]:
+    """What is allowed but likely unmeant: a room whose sessions are reminded of that has
+    no channel on a platform the file configures (the reminders reach the announcements
+    channel only)."""
+    from bot.reminders import QUIET_KINDS
+
+    default = config.reminders.default_offsets
+    used = {
+        s.room
+        for s in config.sessions
+        if s.room is not None
+        and (s.reminders if s.reminders is not None else (s.kind not in QUIET_KINDS and default))
+    }
+    warnings: list[Problem] = []
+    for platform, mapping in config.platforms.items():
+        if platform in _NO_ROOM_CHANNELS:
+            continue
+        missing = [r.id for r in config.rooms if r.id in used and r.id not in mapping.rooms]
+        if not missing:
+            continue
+        names = ", ".join(repr(r) for r in missing)
+        what = f"room {names}: its" if len(missing) == 1 else f"rooms {names}: their"
+        warnings.append(
+            Problem(
+                f"platforms.{platform}.rooms",
+                f"no channel for {what} reminders go to the announcements channel only",
+            )
+        )
+    return warnings
 
 
 def load_event(path: Path) -> EventConfig:

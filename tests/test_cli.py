@@ -277,3 +277,42 @@ def test_qa_screen_as_the_first_piped_command_has_the_real_port(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert "web server is off" not in done.stdout, done.stdout
     assert "http://127.0.0.1:" in done.stdout and "127.0.0.1:0/" not in done.stdout, done.stdout
+
+
+def test_import_says_what_it_left_unmapped_and_check_flags_dead_mappings(tmp_path: Path) -> None:
+    programme = tmp_path / "programme.csv"
+    programme.write_text(
+        "title,start,end,room\n"
+        "Opening,2026-02-05 09:00,2026-02-05 10:00,S1\n"
+        "Cells,2026-02-05 10:00,2026-02-05 11:00,S2\n"
+        "Anodes,2026-02-05 10:00,2026-02-05 11:00,S3A\n",
+        encoding="utf-8",
+    )
+    event = tmp_path / "event.yaml"
+    done = forum_bot("import", str(programme), "--out", str(event))
+    assert done.returncode == 0, done.stderr
+    told = done.stderr
+    for platform in ("discord", "slack"):
+        assert (
+            f"platforms.{platform}.rooms: dropped the channels of rooms the programme does "
+            "not have: grand-hall, partnering-hall" in told
+        ), told
+        assert f"platforms.{platform}.rooms: no channel for rooms 's1', 's2', 's3a'" in told, told
+    assert "illustrative: true" in told
+    written = event.read_text(encoding="utf-8")
+    assert "grand-hall" not in written and written.startswith("illustrative: true\n")
+    check = forum_bot("check", "--config", str(event))
+    assert check.returncode == 0 and "OK: 3 sessions" in check.stdout, check.stderr
+    assert "(2 warnings)" in check.stdout
+    assert "warning: platforms.discord.rooms: no channel for rooms 's1', 's2', 's3a'" in (
+        check.stderr
+    )
+    # A channel mapped to a room the file does not have is an error, with its line.
+    dead = written.replace(
+        "  discord:\n", "  discord:\n    rooms:\n      grand-hall: grand-hall\n", 1
+    )
+    event.write_text(dead, encoding="utf-8")
+    check = forum_bot("check", "--config", str(event))
+    assert check.returncode == 1, check.stdout
+    assert "platforms.discord.rooms.grand-hall (line" in check.stderr
+    assert "unknown room 'grand-hall'; the rooms are 's1', 's2', 's3a'" in check.stderr

@@ -133,8 +133,25 @@ def test_frab_json_into_an_event_keeps_the_event_and_widens_its_dates(
     assert config.event.name.en.startswith("2026 International Forum")  # the event file's
     assert config.event.timezone == "Asia/Seoul"
     assert {d.isoformat() for d in config.event.dates} >= {"2026-03-10", "2026-03-11"}
-    assert config.platforms == EventConfig.model_validate(base).platforms
+    # Channels and roles stay; the old rooms' channels go with the old rooms.
+    before = EventConfig.model_validate(base).platforms
+    assert {name: (p.channels, p.roles) for name, p in config.platforms.items()} == {
+        name: (p.channels, p.roles) for name, p in before.items()
+    }
+    assert before["discord"].rooms and not any(p.rooms for p in config.platforms.values())
+    assert formats.dead_mappings({**base, "rooms": [{"id": "hall-a"}]}) == {
+        "discord": ["grand-hall", "partnering-hall"],
+        "slack": ["grand-hall", "partnering-hall"],
+    }
     assert len(config.sessions) == 4
+
+
+def test_a_programme_keeping_a_room_keeps_its_channel(base: dict[str, Any]) -> None:
+    csv_text = (
+        "title,start,end,room_id,room\nTalk,2026-02-05 09:00,2026-02-05 10:00,grand-hall,GH\n"
+    )
+    config = load(csv_text.encode(), "programme.csv", "csv", base)
+    assert config.platforms["discord"].rooms == {"grand-hall": "grand-hall"}
 
 
 def test_frab_xml_sample_is_the_programme() -> None:

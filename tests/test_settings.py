@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, EventConfig, Settings, build_agenda, load_event, parse_event
+from bot.settings import (
+    ConfigError,
+    EventConfig,
+    Settings,
+    build_agenda,
+    event_warnings,
+    load_event,
+    parse_event,
+)
 
 BROKEN = """\
 event:
@@ -163,3 +171,48 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.web_port is None
     assert "secret-token-value" not in repr(settings)
     assert settings.secrets() == ["secret-token-value"]
+
+
+MAPPED = """\
+event: {name: Mapped, timezone: Asia/Seoul, dates: [2026-02-05]}
+rooms:
+  - {id: s1, name: S1}
+  - {id: s2, name: S2}
+  - {id: empty, name: Empty}
+sessions:
+  - {id: a, title: A, start: 2026-02-05 09:00, end: 2026-02-05 10:00, room: s1}
+  - {id: b, title: B, start: 2026-02-05 09:00, end: 2026-02-05 10:00, room: s2}
+platforms:
+  discord:
+    channels: {announcements: announcements}
+    rooms:
+      s1: s1-talks
+      grand-hall: grand-hall
+  slack:
+    rooms: {s1: s1, s2: s2}
+  console:
+    channels: {announcements: announcements}
+"""
+
+
+def test_a_channel_mapped_to_an_unknown_room_is_a_problem_with_its_line() -> None:
+    assert problems(MAPPED) == [
+        "platforms.discord.rooms.grand-hall (line 14): unknown room 'grand-hall'; "
+        "the rooms are 's1', 's2', 'empty'"
+    ]
+    # An event whose programme comes from a source has its rooms from there.
+    sourced = MAPPED + "source: {url: programme.json}\n"
+    assert parse_event(sourced).platforms["discord"].rooms["grand-hall"] == "grand-hall"
+
+
+def test_a_room_without_a_channel_on_a_platform_is_a_warning() -> None:
+    mapped = MAPPED.replace("      grand-hall: grand-hall\n", "")
+    assert [str(w) for w in event_warnings(parse_event(mapped))] == [
+        "platforms.discord.rooms: no channel for room 's2': its reminders go to the "
+        "announcements channel only"
+    ]  # not the terminal's, nor a room without sessions
+    unmapped = mapped.replace("    rooms: {s1: s1, s2: s2}\n", "    channels: {}\n")
+    assert [str(w) for w in event_warnings(parse_event(unmapped))][1] == (
+        "platforms.slack.rooms: no channel for rooms 's1', 's2': their reminders go to the "
+        "announcements channel only"
+    )

@@ -132,7 +132,38 @@ def merge(base: dict[str, Any] | None, imported: dict[str, Any]) -> dict[str, An
     out["event"] = event
     for key in ("rooms", "people", "sessions"):
         out[key] = list(imported.get(key) or [])
+    # The base's channels of rooms the new programme lacks would post nowhere: dropped
+    # (`dead_mappings` says which, for the importer to tell).
+    dead = dead_mappings(out)
+    if dead:
+        out["platforms"] = {
+            name: _without_rooms(mapping, dead.get(name, []))
+            for name, mapping in out["platforms"].items()
+        }
     return out
+
+
+def dead_mappings(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Per platform, the rooms event data maps to a channel but does not have."""
+    platforms = data.get("platforms")
+    rooms = data.get("rooms")
+    if not isinstance(platforms, dict) or not isinstance(rooms, list):
+        return {}
+    ids = {r.get("id") for r in rooms if isinstance(r, dict)}
+    dead: dict[str, list[str]] = {}
+    for name, mapping in platforms.items():
+        mapped = mapping.get("rooms") if isinstance(mapping, dict) else None
+        gone = [room for room in mapped if room not in ids] if isinstance(mapped, dict) else []
+        if gone:
+            dead[name] = gone
+    return dead
+
+
+def _without_rooms(mapping: Any, rooms: list[str]) -> Any:
+    if not rooms or not isinstance(mapping, dict):
+        return mapping
+    kept = {room: channel for room, channel in mapping["rooms"].items() if room not in rooms}
+    return {**mapping, "rooms": kept}
 
 
 def _zone_of(event: dict[str, Any]) -> Any:
