@@ -7,10 +7,12 @@ import os
 import shutil
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
+from playwright.async_api import Page, expect
+
 from bot.settings import default_config_path
+from tests.browser import save_screenshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -168,7 +170,9 @@ async def test_a_second_bot_on_the_same_database_is_refused(tmp_path: Path) -> N
     assert not db.with_name(db.name + ".pid").exists()
 
 
-async def test_qa_screen_from_the_shell_gives_the_running_bots_real_port(tmp_path: Path) -> None:
+async def test_qa_screen_from_the_shell_gives_the_running_bots_real_port(
+    tmp_path: Path, browser_page: Page
+) -> None:
     db = tmp_path / "web.sqlite"
     port_zero = {"FORUM_BOT_WEB_PORT": "0", "FORUM_BOT_SECRET": "screen-secret"}
     bot = await asyncio.create_subprocess_exec(
@@ -189,12 +193,22 @@ async def test_qa_screen_from_the_shell_gives_the_running_bots_real_port(tmp_pat
         assert port != 0
         done = await asyncio.to_thread(cli, db, "qa", "screen", "dialogue", env_extra=port_zero)
         assert done.returncode == 0, done.stderr
-        screen = f"http://127.0.0.1:{port}/present/dialogue"
-        assert screen in done.stdout and f"127.0.0.1:{port}/moderate/dialogue?token=" in (
-            done.stdout
+        links = dict(line.split(":  ", 1) for line in done.stdout.strip().splitlines())
+        screen, moderate = links["presenter screen"], links["moderators' page"]
+        assert screen == f"http://127.0.0.1:{port}/present/dialogue", done.stdout
+        assert moderate.startswith(f"http://127.0.0.1:{port}/moderate/dialogue?token=")
+        # The links as printed open the live pages in a real browser.
+        await browser_page.set_viewport_size({"width": 1280, "height": 720})
+        await browser_page.goto(screen)
+        await expect(browser_page.locator("body")).to_have_attribute(
+            "data-state", "live", timeout=5000
         )
-        page = await asyncio.to_thread(urllib.request.urlopen, screen, timeout=10)
-        assert page.status == 200
+        await save_screenshot(browser_page, "presenter-screen-from-shell-link")
+        laptop = await browser_page.context.new_page()
+        answer = await laptop.goto(moderate)
+        assert answer is not None and answer.status == 200
+        await expect(laptop.locator("#pending")).to_be_attached(timeout=5000)
+        await save_screenshot(laptop, "moderator-page-from-shell-link")
     finally:
         bot.stdin.write(b"/quit\n")
         await bot.stdin.drain()
