@@ -34,6 +34,10 @@ from bot.store import Store, get_prefs
 from bot.zones import zones_matching
 
 log = logging.getLogger(__name__)
+# A shared answer (`CommandSpec.shared`) serves everyone who asks alike within this many
+# seconds of the clock; "ends in 12 min" is stale by at most that much.
+SHARED_SECONDS = 10
+SHARED_MAX = 1024
 
 # Characters nobody types on purpose: C0/C1 controls and the bidirectional overrides that
 # can make a text read differently from what it says.
@@ -69,6 +73,10 @@ class Core:
         self.store = store
         self.clock = clock
         self.config = config
+        # Shared answers (`CommandSpec.shared`), made once per time slot: the slot's number
+        # and its answers by what they depend on.
+        self._shared_slot = -1
+        self._shared: dict[tuple[Any, ...], Reply] = {}
         self.agenda = agenda
         self.commands = list(commands)
         self._by_name = {c.name: c for c in self.commands}
@@ -87,6 +95,26 @@ class Core:
         self.qa = QA(
             store, clock, lambda: self.agenda, config.qa, secret or secrets.token_bytes(32)
         )
+
+    @property
+    def agenda(self) -> Agenda:
+        """The programme in force; replaced whole when the event file or source changes."""
+        return self._agenda
+
+    @agenda.setter
+    def agenda(self, agenda: Agenda) -> None:
+        self._agenda = agenda
+        self._shared.clear()  # no answer made from the old programme outlives it
+
+    def _shared_key(self, spec: CommandSpec, args: Mapping[str, Any], ctx: Context) -> Any:
+        """What a shared answer depends on, or None when it is not shared; starts a new
+        time slot (and forgets the last one's answers) when the clock has moved on."""
+        slot = int(self.clock.now().timestamp()) // SHARED_SECONDS
+        if slot != self._shared_slot or len(self._shared) >= SHARED_MAX:
+            self._shared_slot = slot
+            self._shared.clear()
+        t = ctx.t
+        return (spec.name, tuple(sorted(args.items())), ctx.role, ctx.platform, t.lang, t.tz)
 
     def add_command(self, spec: CommandSpec) -> None:
         """One more command (an extension's, or a test's), before the adapters start:
@@ -160,7 +188,13 @@ class Core:
             )
         try:
             args = self._convert(spec, inv.args, inv.platform)
+            key = self._shared_key(spec, args, ctx) if spec.shared else None
+            shared = self._shared.get(key) if key is not None else None
+            if shared is not None:
+                return shared
             reply = self._page(ctx, await spec.handler(ctx, **args))
+            if key is not None:
+                self._shared[key] = reply
         except UserError as exc:
             return Reply(t.rich(exc.key, **exc.params), error=True)
         except Exception:

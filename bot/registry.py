@@ -77,6 +77,10 @@ class CommandSpec:
     ephemeral: bool = True
     # The command's name for Korean readers, where a platform localises names (Discord).
     name_ko: str = ""
+    # The answer depends only on the arguments, the reader's language, zone, role and
+    # platform, the agenda and the time: people who ask alike within a few seconds get
+    # the same answer, made once (a room asking /agenda at the same moment).
+    shared: bool = False
 
     def option(self, name: str) -> Option | None:
         """The option called `name`, if the command has one."""
@@ -112,13 +116,16 @@ def command(
     role: Role = Role.PARTICIPANT,
     ephemeral: bool = True,
     name_ko: str = "",
+    shared: bool = False,
 ) -> Callable[[Handler], CommandSpec]:
     """Declare a command: the decorated handler becomes a `CommandSpec`."""
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,31}", name):
         raise ValueError(f"command name {name!r} is not valid on every platform")
 
     def wrap(handler: Handler) -> CommandSpec:
-        return CommandSpec(name, description, handler, tuple(options), role, ephemeral, name_ko)
+        return CommandSpec(
+            name, description, handler, tuple(options), role, ephemeral, name_ko, shared
+        )
 
     return wrap
 

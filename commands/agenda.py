@@ -181,6 +181,7 @@ def _day_reply(ctx: Context, day: date) -> Reply:
             name_ko="날짜",
         )
     ],
+    shared=True,
 )
 async def agenda(ctx: Context, day: str | None = None) -> Reply:
     """The programme of one day."""
@@ -193,7 +194,7 @@ async def agenda_day_button(ctx: Context, value: str) -> Reply:
     return _day_reply(ctx, resolve_day(ctx, value))
 
 
-@command("now", L("What is on right now", "지금 진행 중인 세션"), name_ko="지금")
+@command("now", L("What is on right now", "지금 진행 중인 세션"), name_ko="지금", shared=True)
 async def now(ctx: Context) -> Reply:
     """Sessions under way now, or what comes next when nothing is."""
     t = ctx.t
@@ -241,7 +242,7 @@ async def home(ctx: Context) -> Reply:
     return Reply(card=Card(title, lines=tuple(lines), footer=zone_note(ctx)))
 
 
-@command("next", L("What starts next", "다음에 시작하는 세션"), name_ko="다음")
+@command("next", L("What starts next", "다음에 시작하는 세션"), name_ko="다음", shared=True)
 async def next_(ctx: Context) -> Reply:
     """The sessions starting next (all of them, when rooms run in parallel)."""
     t = ctx.t
@@ -296,6 +297,7 @@ def _no_match(ctx: Context, query: str, suggestions: list[str]) -> str:
             name_ko="세션",
         )
     ],
+    shared=True,
 )
 async def session(ctx: Context, session: str) -> Reply:
     """Time, room, speakers and abstract of one session."""
@@ -315,6 +317,7 @@ async def session(ctx: Context, session: str) -> Reply:
             name_ko="이름",
         )
     ],
+    shared=True,
 )
 async def speaker(ctx: Context, name: str) -> Reply:
     """A speaker or chair and their sessions."""
@@ -347,6 +350,7 @@ async def speaker(ctx: Context, name: str) -> Reply:
             "text", L("Words to look for", "찾을 단어"), required=True, rest=True, name_ko="검색어"
         )
     ],
+    shared=True,
 )
 async def search(ctx: Context, text: str) -> Reply:
     """Sessions mentioning every word of `text`."""

@@ -101,6 +101,7 @@ async def language(ctx: Context, language: str) -> Reply:
         )
     ],
     name_ko="도움말",
+    shared=True,
 )
 async def help_(ctx: Context, command: str | None = None) -> Reply:
     """The commands this user may run, or one command's usage."""

@@ -426,3 +426,27 @@ async def test_a_page_button_from_an_old_answer_still_shows_a_page(core: Core) -
     for forged in ("x|agenda.day|2", "2|nope|2", "", "2"):
         reply = await core.on_action(Action("test", nxt.action_id, forged, user, channel))
         assert reply.error and "no longer works" in plain(reply.text), forged
+
+
+async def test_people_who_ask_alike_share_one_answer_until_the_clock_or_agenda_moves(
+    core: Core, clock: SimulatedClock
+) -> None:
+    """A room asking /agenda at once costs one answer; a new time slot, another zone or
+    language, another role or a new programme each make a fresh one."""
+    here = ChannelRef("discord", "c1", "hall")
+    ana, ben = UserRef("discord", "ana", "ana"), UserRef("discord", "ben", "ben")
+    first = await core.dispatch_text("discord", "/agenda 1", ana, here)
+    assert await core.dispatch_text("discord", "/agenda 1", ben, here) is first
+    assert await core.dispatch_text("discord", "/agenda 2", ben, here) is not first
+    assert await core.dispatch_text("slack", "/agenda 1", ben, here) is not first
+    await core.dispatch_text("discord", "/timezone Asia/Tokyo", ben, here)
+    tokyo = await core.dispatch_text("discord", "/agenda 1", ben, here)
+    assert tokyo is not first and plain(tokyo.card.footer if tokyo.card else "") != ""
+    clock.advance(timedelta(seconds=60))
+    assert await core.dispatch_text("discord", "/agenda 1", ana, here) is not first
+    again = await core.dispatch_text("discord", "/agenda 1", ana, here)
+    core.agenda = core.agenda  # a reload, even to the same programme, starts afresh
+    assert await core.dispatch_text("discord", "/agenda 1", ana, here) is not again
+    # Personal commands are never shared.
+    mine = await core.dispatch_text("discord", "/myschedule", ana, here)
+    assert await core.dispatch_text("discord", "/myschedule", ana, here) is not mine
