@@ -95,6 +95,31 @@ async def test_a_cancelled_transaction_leaves_the_connection_usable(store: Store
     assert (await get_prefs(store, "test:c")).language is None  # ...and nothing half-done
 
 
+async def test_a_transaction_cancelled_while_begin_waits_is_rolled_back(
+    store: Store, tmp_path: Path
+) -> None:
+    """Cancelled while its BEGIN still waits for another writer's lock: the BEGIN goes
+    through afterwards in aiosqlite's thread, and must be undone, or the connection stays
+    inside a transaction and every later write fails."""
+    other = sqlite3.connect(store.path, timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+
+    async def writer() -> None:
+        async with store.transaction():
+            pass
+
+    task = asyncio.create_task(writer())
+    await asyncio.sleep(0)  # the task starts and hands BEGIN to aiosqlite's thread, where
+    task.cancel()  # it waits (busy_timeout) however long we take: the lock is held above
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    other.execute("COMMIT")  # the lock goes: the waiting BEGIN succeeds now
+    other.close()
+    await set_language(store, "test:e", "ko", NOW)  # needs a fresh BEGIN
+    assert (await get_prefs(store, "test:e")).language == "ko"
+    assert not await store.fetchall("SELECT 1 WHERE 0")  # and reads still answer
+
+
 # ---- group commit: Store.batched -------------------------------------------------------
 
 UPSERT_LANGUAGE = (

@@ -146,7 +146,10 @@ class Store:
                 await self._conn.execute("BEGIN IMMEDIATE")
                 yield Transaction(self._conn, self)
             except BaseException:
-                if self._conn.in_transaction:
+                # Always, not only when `in_transaction` says so: a cancel can come while
+                # BEGIN still waits in aiosqlite's thread (for another writer's lock) and
+                # goes through after. The ROLLBACK queues behind it on the same thread.
+                with contextlib.suppress(sqlite3.OperationalError):  # nothing to undo
                     await asyncio.shield(self._conn.execute("ROLLBACK"))
                 raise
             await self._conn.execute("COMMIT")
