@@ -36,7 +36,7 @@ from bot.adapters.discord_adapter import (
 )
 from bot.core import Core
 from bot.i18n import L
-from bot.model import Attachment, Button, Card, Field, Reply, Role, Stamp, UserRef
+from bot.model import Attachment, Button, Card, Field, Reply, Role, Stamp, UserRef, plain
 from bot.registry import command
 from bot.settings import EventConfig, PlatformConfig
 from bot.store import Store
@@ -554,3 +554,21 @@ async def test_forum_bot_run_with_a_wrong_token_exits_with_one_clear_line(tmp_pa
     log = err.decode()
     assert "Discord refused DISCORD_TOKEN (401 Unauthorized)" in log
     assert "Traceback" not in log and "not-the-token" not in log
+
+
+def test_a_shared_reply_is_rendered_once_per_object() -> None:
+    from bot.adapters.base import RenderMemo
+
+    made: list[Reply] = []
+
+    def render(reply: Reply) -> str:
+        made.append(reply)
+        return plain(reply.text)
+
+    memo = RenderMemo(render, size=2)
+    shared, twin = Reply("agenda"), Reply("agenda")
+    assert memo(shared) == memo(shared) == memo(twin) == "agenda"
+    assert made == [shared, twin] and made[1] is twin  # by identity, not equality
+    memo(Reply("third"))  # the oldest (shared) goes
+    memo(shared)
+    assert len(made) == 4

@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
 
 from bot.model import Reply, UserRef
 
 if TYPE_CHECKING:
     from aiohttp import web
+
+
+R = TypeVar("R")
+
+
+class RenderMemo(Generic[R]):
+    """A platform's rendering of the last few replies, by the reply's identity.
+
+    The core hands one Reply object to everyone who asks alike (shared answers): a room
+    asking /agenda at once is rendered once. Keyed by identity, a look-up costs no hashing
+    of the reply; each entry keeps its reply alive, so an id is never reused while stored.
+    What it returns is shared: callers must not change it.
+    """
+
+    def __init__(self, render: Callable[[Reply], R], size: int = 64) -> None:
+        self._render = render
+        self._size = size
+        self._memo: dict[int, tuple[Reply, R]] = {}
+
+    def __call__(self, reply: Reply) -> R:
+        """`render(reply)`, made once per reply object."""
+        hit = self._memo.get(id(reply))
+        if hit is not None and hit[0] is reply:
+            return hit[1]
+        rendered = self._render(reply)
+        if len(self._memo) >= self._size:
+            del self._memo[next(iter(self._memo))]  # the oldest
+        self._memo[id(reply)] = (reply, rendered)
+        return rendered
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import yarl
 from discord.http import MultipartParameters, Route
 from discord.webhook.async_ import async_context
 
-from bot.adapters.base import DeliveryError, SentMessage, StartupError
+from bot.adapters.base import DeliveryError, RenderMemo, SentMessage, StartupError
 from bot.core import Core
 from bot.model import (
     Action,
@@ -392,6 +392,8 @@ class DiscordAdapter:
         self._limiter = RateLimiter(settings.requests_per_second, settings.request_burst)
         self.synced: list[dict[str, Any]] = []
         self._webhooks: aiohttp.ClientSession | None = None
+        # A first answer's JSON, made once for a reply the core shares between people.
+        self._rendered = RenderMemo(lambda r: message_data(r, ephemeral=r.ephemeral or r.error))
 
     # lifecycle
     async def start(self) -> None:
@@ -528,7 +530,7 @@ class DiscordAdapter:
     async def _respond(self, interaction: discord.Interaction, reply: Reply) -> None:
         """The first answer to an interaction (a message), then the rest as follow-ups."""
         ephemeral = reply.ephemeral or reply.error
-        data, more = message_data(reply, ephemeral=ephemeral)
+        data, more = self._rendered(reply)
         await self._callback(interaction, {"type": _CHANNEL_MESSAGE, "data": data}, reply.file)
         await self._rest(interaction, more, ephemeral)
 

@@ -28,7 +28,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.base import DeliveryError, SentMessage, StartupError
+from bot.adapters.base import DeliveryError, RenderMemo, SentMessage, StartupError
 from bot.adapters.slack_errors import SlackProblem, slack_problem
 from bot.core import Core
 from bot.logs import Throttled
@@ -374,6 +374,7 @@ class SlackAdapter:
         self._register()
         core.page_limits[PLATFORM] = PAGE_LIMITS
         self._verifier = SignatureVerifier(settings.signing_secret or "-")
+        self._rendered = RenderMemo(message)
         self._refused = Throttled(log)
         self._socket: Any = None
         self._channels: dict[str, str] = {}
@@ -580,7 +581,7 @@ class SlackAdapter:
         if await _finished_within(work, self.settings.ack_after):
             reply = work.result()
             if reply.file is None:
-                await ack(response_type=_response_type(reply), **message(reply))
+                await ack(response_type=_response_type(reply), **self._rendered(reply))
                 return
         # Slack needs its ack within 3 seconds; the answer follows through response_url
         # (a file's after its upload, which can take longer, so the answer tells how it went).
