@@ -280,6 +280,38 @@ async def test_roles_mapped_by_name_resolve_through_the_cached_guild(
     }
 
 
+async def test_a_role_renamed_to_a_mapped_name_counts_from_then_on(
+    start: Start, core: Core
+) -> None:
+    """Mapped role names are resolved to ids once per guild, and again when roles change."""
+    seen: list[Role] = []
+
+    @command("whoami", L("who am I"))
+    async def whoami(ctx: Any) -> Reply:
+        seen.append(ctx.role)
+        return Reply("noted")
+
+    core.add_command(whoami)
+    fake, adapter = await start(roles={"moderator": ["Moderator"]})
+    helpers = fake.add_role("Helpers")
+    fake.roles[helpers]["name"] = "Helpers"
+    renamed = asyncio.ensure_future(adapter.client.wait_for("guild_role_create"))
+    await fake.dispatch(
+        "GUILD_ROLE_CREATE", {"guild_id": fake.guild_id, "role": fake.roles[helpers]}
+    )
+    await renamed
+    helper = fake.add_user("helen")
+    await (await fake.send_slash_command("whoami", user=helper, roles=[helpers]))
+    fake.roles[helpers]["name"] = "Moderator"
+    updated = asyncio.ensure_future(adapter.client.wait_for("guild_role_update"))
+    await fake.dispatch(
+        "GUILD_ROLE_UPDATE", {"guild_id": fake.guild_id, "role": fake.roles[helpers]}
+    )
+    await updated
+    await (await fake.send_slash_command("whoami", user=helper, roles=[helpers]))
+    assert seen == [Role.PARTICIPANT, Role.MODERATOR]
+
+
 async def test_a_slow_handler_is_deferred_then_followed_up(start: Start, core: Core) -> None:
     release = asyncio.Event()
 

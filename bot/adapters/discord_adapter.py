@@ -70,8 +70,8 @@ _CHANNEL_MESSAGE = 4
 _DEFERRED_CHANNEL_MESSAGE = 5
 _UPDATE_MESSAGE = 7
 _AUTOCOMPLETE_RESULT = 8
-# An answer later than 3 s is refused anyway: do not wait long for Discord to take one.
-_CALLBACK_TIMEOUT = 5.0
+# How long an interaction answer or follow-up (a file, perhaps) may take to send.
+_ANSWER_TIMEOUT = 10.0
 _NO_MENTIONS: dict[str, Any] = {"parse": []}  # what AllowedMentions.none() sends
 # Who sees a command in their picker by default: moderators' commands need Manage
 # Messages, organisers' Manage Server (the permissions those roles usually carry).
@@ -384,7 +384,15 @@ class DiscordAdapter:
             intents=discord.Intents.default(),
             guild_ready_timeout=settings.guild_ready_timeout,
         )
-        self.client.event(self.on_interaction)
+        for listener in (
+            self.on_interaction,
+            self.on_guild_role_create,
+            self.on_guild_role_delete,
+            self.on_guild_role_update,
+            self.on_guild_available,
+        ):
+            self.client.event(listener)
+        self._role_ids: dict[int, dict[Role, tuple[int, ...]]] = {}
         core.page_limits[PLATFORM] = PAGE_LIMITS
         self._task: asyncio.Task[None] | None = None
         self._dm_channels: dict[str, int] = {}
@@ -474,16 +482,43 @@ class DiscordAdapter:
     def _roles(self, interaction: discord.Interaction) -> frozenset[Role]:
         roles = {Role.PARTICIPANT}
         member = interaction.user
-        # A member's roles, resolved from the guild discord.py caches from GUILD_CREATE
-        # (sent after each IDENTIFY); the event file may name a role or give its id.
-        held: set[str] = set()
-        for role in getattr(member, "roles", ()):
-            held.add(role.name)
-            held.add(str(role.id))
-        for role_name, values in self.config.roles.items():
-            if any(v in held for v in values):
-                roles.add(Role.parse(role_name))
+        guild = interaction.guild
+        if isinstance(member, discord.Member) and guild is not None:
+            for role, ids in self._mapped_role_ids(guild).items():
+                if any(member.get_role(i) is not None for i in ids):
+                    roles.add(role)
         return frozenset(r for r in Role if r <= max(roles))
+
+    def _mapped_role_ids(self, guild: discord.Guild) -> dict[Role, tuple[int, ...]]:
+        """The ids of the guild's roles the event file maps (by name or by id), worked out
+        once per guild from the roles discord.py caches (GUILD_CREATE, after each IDENTIFY)
+        and again when a role changes: a member's `roles` list is built and sorted anew on
+        every read, which cost more than the rest of a command's routing."""
+        mapped = self._role_ids.get(guild.id)
+        if mapped is None:
+            mapped = {}
+            for role_name, values in self.config.roles.items():
+                ids = {int(v) for v in values if v.isdigit()}
+                ids.update(r.id for r in guild.roles if r.name in values)
+                mapped[Role.parse(role_name)] = tuple(sorted(ids))
+            self._role_ids[guild.id] = mapped
+        return mapped
+
+    async def on_guild_role_create(self, role: discord.Role) -> None:
+        """A role appeared: map the guild's roles again on the next command."""
+        self._role_ids.pop(role.guild.id, None)
+
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        """A role went: map the guild's roles again on the next command."""
+        self._role_ids.pop(role.guild.id, None)
+
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        """A role was renamed (names may be mapped): map the guild's roles again."""
+        self._role_ids.pop(after.guild.id, None)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A guild (re)appeared with its roles as they are now."""
+        self._role_ids.pop(guild.id, None)
 
     async def _command(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
@@ -557,13 +592,12 @@ class DiscordAdapter:
         prepared = request_params(body, file)
         try:
             with prepared:  # closes the file, if any, once sent
-                async with asyncio.timeout(_CALLBACK_TIMEOUT):
-                    await async_context.get().create_interaction_response(
-                        interaction.id,
-                        interaction.token,
-                        session=self._webhook_session(),
-                        params=prepared,
-                    )
+                await async_context.get().create_interaction_response(
+                    interaction.id,
+                    interaction.token,
+                    session=self._webhook_session(),
+                    params=prepared,
+                )
         except discord.HTTPException as exc:
             if exc.code != _ALREADY_ACKNOWLEDGED:
                 raise
@@ -596,7 +630,13 @@ class DiscordAdapter:
         """The HTTP session for interaction answers, made on first use (on the loop)."""
         if self._webhooks is None:
             self._webhooks = aiohttp.ClientSession(
-                headers={"User-Agent": self.client.http.user_agent}
+                headers={"User-Agent": self.client.http.user_agent},
+                # No cap on connections, as discord.py's own session: aiohttp's default
+                # of 100 would queue the answers of a burst behind each other.
+                connector=aiohttp.TCPConnector(limit=0),
+                # An answer later than 3 s is refused anyway: do not wait long for Discord
+                # to take one (aiohttp's own timer, which every request has anyway).
+                timeout=aiohttp.ClientTimeout(total=_ANSWER_TIMEOUT),
             )
         return self._webhooks
 
