@@ -370,6 +370,9 @@ class SlackAdapter:
             process_before_response=True,
             # `_serve` checks signatures before Bolt parses a body (see there).
             request_verification_enabled=False,
+            # Slash commands and buttons come from people, never from the bot itself, and
+            # the one event it takes (app_home_opened) neither: a middleware less a request.
+            ignoring_self_events_enabled=False,
         )
         self._register()
         core.page_limits[PLATFORM] = PAGE_LIMITS
@@ -812,6 +815,11 @@ class SlackAdapter:
 async def _finished_within(task: asyncio.Task[Reply], seconds: float) -> bool:
     """Wait up to `seconds` for `task` without cancelling it: asyncio.wait, leaner
     (one waiter, one timer, no sets), as it runs for every command."""
+    if not task.done():
+        # A task is first run on the loop's next turn, and most answers (a shared one, a
+        # cached preference) finish in that one step: a bare yield lets it, and saves the
+        # waiter and the timer below.
+        await asyncio.sleep(0)
     if not task.done():
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
