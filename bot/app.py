@@ -345,6 +345,12 @@ def _platform_adapters(app: App, settings: Settings) -> list[Adapter]:
             )
         secret = settings.slack_signing_secret
         app_token = settings.slack_app_token
+        if app_token is None and (secret is None or not secret.get_secret_value().strip()):
+            # An empty secret would let anyone sign a request: HTTP mode needs a real one.
+            raise StartupError(
+                "SLACK_SIGNING_SECRET is empty: HTTP mode verifies every request with it; "
+                "copy it from the app's Basic Information page (or set SLACK_APP_TOKEN)"
+            )
         if app_token is None and settings.web_port is None:
             raise StartupError(
                 "Slack's HTTP mode is served by the web server, which FORUM_BOT_WEB_PORT=off "

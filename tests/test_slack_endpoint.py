@@ -198,6 +198,46 @@ async def test_forged_and_replayed_requests_get_401_in_one_short_line(tmp_path: 
     assert len(refused) <= 10 < flood + 2
 
 
+async def test_bodies_bolt_cannot_read_are_refused_signed_or_not(tmp_path: Path) -> None:
+    """Unsigned junk is a 401 before anything parses it; signed junk a 400; never a 500."""
+    junk = [
+        ("application/json", "{"),
+        ("application/json", "[1]"),
+        ("application/x-www-form-urlencoded", "payload=%7B"),
+        ("application/x-www-form-urlencoded", "payload=5"),
+    ]
+    async with running_bot(tmp_path) as bot:
+        for content_type, body in junk:
+            unsigned = await bot.slack.send_signed(
+                bot.url, body, content_type, forge_signature=True
+            )
+            signed = await bot.slack.send_signed(bot.url, body, content_type)
+            assert (unsigned.status, signed.status) == (401, 400), body
+        log = await bot.stop()
+    assert "Traceback" not in log and "Error handling request" not in log
+
+
+async def test_an_empty_signing_secret_refuses_to_start(tmp_path: Path) -> None:
+    """Anyone could sign a request with an empty key: HTTP mode does not start on one."""
+    async with FakeSlack(signing_secret=SECRET, bot_token=BOT_TOKEN) as slack:
+        env = bot_env(tmp_path / "bot.sqlite", slack=slack) | {"SLACK_SIGNING_SECRET": ""}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=ROOT,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 1
+    assert "SLACK_SIGNING_SECRET is empty" in err.decode() and "Traceback" not in err.decode()
+    assert not slack.calls_to("auth.test")  # refused before anything was asked of Slack
+
+
 async def test_a_body_larger_than_slack_sends_is_refused_without_reading_it(
     tmp_path: Path,
 ) -> None:

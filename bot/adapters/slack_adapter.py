@@ -376,7 +376,9 @@ class SlackAdapter:
         )
         self._register()
         core.page_limits[PLATFORM] = PAGE_LIMITS
-        self._verifier = SignatureVerifier(settings.signing_secret or "-")
+        # HTTP mode only; the app refuses to start it without a signing secret.
+        secret = settings.signing_secret.strip()
+        self._verifier = SignatureVerifier(secret) if secret else None
         self._rendered = RenderMemo(message)
         self._refused = Throttled(log)
         self._socket: Any = None
@@ -457,10 +459,10 @@ class SlackAdapter:
             if request.content.is_eof():
                 # The whole body came with the headers, as Slack's small ones do: no
                 # waiting, so no timer either (it costs more than the read).
-                bolt_request = await to_bolt_request(request)
+                body = await request.text()
             else:
                 async with asyncio.timeout(self.settings.body_timeout):
-                    bolt_request = await to_bolt_request(request)
+                    body = await request.text()
         except web.HTTPRequestEntityTooLarge:
             return _refusal(413, "the body is larger than Slack sends")
         except TimeoutError:
@@ -469,19 +471,26 @@ class SlackAdapter:
             # Not UTF-8, or a charset Python does not know (aiohttp decodes by the
             # request's own Content-Type): neither is Slack's.
             return _refusal(400, "the body is not UTF-8")
-        if not self._signed(bolt_request.raw_body, request):
+        if not self._signed(body, request):
             self._refused.warning(
                 "slack: refused %d bytes from %s: signature verification failed",
-                len(bolt_request.raw_body),
+                len(body),
                 request.remote,
             )
             return _refusal(401, "invalid request")
+        try:
+            # Bolt's adapter reads the body aiohttp keeps from the read above.
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            # Signed, yet not a payload Bolt can read: Slack never sends one.
+            log.warning("slack: a signed request whose body Bolt cannot read was refused")
+            return _refusal(400, "the body is not a Slack payload")
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     def _signed(self, body: str, request: web.Request) -> bool:
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
-        if not timestamp.isascii() or not timestamp.isdigit():
+        if self._verifier is None or not timestamp.isascii() or not timestamp.isdigit():
             return False
         return self._verifier.is_valid(body, timestamp, signature)
 
