@@ -35,7 +35,8 @@ _TRAILING_TO = re.compile(rf"\s+to\s+({'|'.join(c.value for c in TO.choices)})\s
 # rather than sent at once with the time left in the text. "Meet at gate 5" stays text.
 _TRAILING_AT = re.compile(r"(?:^|\s+)at\s+(\S+(?:\s+\S+)?)\s*$", re.IGNORECASE)
 _TIMELIKE = re.compile(
-    r"\d\s*[:.h]\s*\d|^\d{1,2}\s*(?:am|pm|시)$|^\+\d|^\d{4}-\d{1,2}-\d{1,2}", re.IGNORECASE
+    r"\d{1,2}\s*[:.h]\s*\d{2}\b|^\d{1,2}\s*(?:am|pm|시)$|^\+\d|^\d{4}-\d{1,2}-\d{1,2}",
+    re.IGNORECASE,
 )
 # The accepted forms, strictly: a typo is refused, never guessed at.
 _DAYS = {"today": 0, "오늘": 0, "tomorrow": 1, "내일": 1}
@@ -58,9 +59,18 @@ def split_line(
     if to and (m := _TRAILING_TO.search(text)):
         target, text = m.group(1).lower(), text[: m.start()]
     m = _TRAILING_AT.search(text) if at else None
-    if m and any(_TIMELIKE.search(w) or w.lower() in _DAYS for w in m.group(1).split()):
+    if m and _looks_like_a_time(m.group(1)):
         when, text = m.group(1), text[: m.start()]
     return text.strip(), when, target
+
+
+def _looks_like_a_time(words: str) -> bool:
+    """Whether the words after a last "at" were meant as a time (to be read strictly, and
+    refused if unreadable) rather than a place: "9 pm", "tomorow 09:00", but not
+    "Hall 2.1" or "gate 5"."""
+    if _TIMELIKE.search(words):  # the whole, for "9 pm"
+        return True
+    return any(_TIMELIKE.search(w) or w.lower() in _DAYS for w in words.split())
 
 
 def read_when(text: str, now: datetime, tz: ZoneInfo, t: Translator) -> datetime:

@@ -561,3 +561,13 @@ async def test_log_lines_give_durations_readably(
     assert "the session started at 2026-02-05T00:30:00+00:00, 2 h 35 min ago" in text, text
     assert "the session started at 2026-02-05T04:00:00+00:00, 300 d 54 min ago" in text, text
     assert not re.search(r"\d:\d\d:\d\d(\.\d+)? (ago|late)|days?,", text), text
+
+
+def test_a_trailing_at_is_a_time_only_when_it_reads_like_one() -> None:
+    from commands.announce import split_line
+
+    assert split_line("Doors open at 9 pm") == ("Doors open", "9 pm", None)
+    assert split_line("Room change at tomorow 09:00") == ("Room change", "tomorow 09:00", None)
+    assert split_line("Lunch is served at Hall 2.1")[1] is None
+    assert split_line("Meet at gate 5")[1] is None
+    assert split_line("Keynote at 10.30 to slack") == ("Keynote", "10.30", "slack")
