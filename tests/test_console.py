@@ -125,6 +125,8 @@ async def test_files_are_written_where_said_and_never_over_a_file_silently(
     assert str(tmp_path / name) in await said(f"/ics all > {tmp_path}")
     missing = await said(f"/ics all > {tmp_path / 'nowhere' / 'x.ics'}")
     assert "Could not write" in missing and not (tmp_path / "nowhere").exists(), missing
+    nobody = await said("/ics all > ~no-such-user-here/x.ics")  # no such home: told, not a crash
+    assert "Could not write" in nobody, nobody
     # Other commands keep a '>' in their text.
     await said("/search solid > state")
     assert {p.name for p in folder.iterdir()} == {name, name.replace(".ics", "-2.ics")}

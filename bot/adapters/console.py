@@ -230,7 +230,11 @@ class ConsoleAdapter:
         path = m.group(2)
         if len(path) > 1 and path[0] == path[-1] and path[0] in "\"'":
             path = path[1:-1]  # "/ics all > 'my calendar.ics'"
-        return line[: m.start()], SaveTo(Path(path).expanduser(), bool(m.group(1)))
+        try:
+            where = Path(path).expanduser()
+        except RuntimeError:  # "~nobody/x.ics": no such home; the write then says so
+            where = Path(path)
+        return line[: m.start()], SaveTo(where, bool(m.group(1)))
 
     async def _press(self, number: int) -> Reply:
         if not 1 <= number <= len(self._buttons):
