@@ -452,6 +452,33 @@ async def test_a_refused_callback_is_logged_once_not_retried(start: Start, core:
     assert len(pending.callbacks) == 1
 
 
+async def test_a_dropped_connection_on_a_callback_is_one_line_not_a_traceback(
+    start: Start,
+) -> None:
+    """Discord closing the connection on an answer (no status at all) is one warning."""
+    warned = asyncio.Event()
+    records: list[logging.LogRecord] = []
+
+    class Watch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+            if "no answer from Discord" in record.getMessage():
+                warned.set()
+
+    fake, _ = await start()
+    fake.drop_next(CALLBACK)
+    watch = Watch(logging.WARNING)
+    logging.getLogger().addHandler(watch)
+    try:
+        await fake.send_slash_command("next")
+        await asyncio.wait_for(warned.wait(), 10)
+        answered = await fake.send_slash_command("now")  # the bot keeps answering
+        assert (await answered).status < 300
+    finally:
+        logging.getLogger().removeHandler(watch)
+    assert not any(r.exc_info for r in records), [r.getMessage() for r in records]
+
+
 async def test_a_wrong_token_fails_at_start_with_a_clear_message(start: Start) -> None:
     with pytest.raises(StartupError, match="Discord refused DISCORD_TOKEN"):
         await start(token="wrong-token")

@@ -469,6 +469,14 @@ class DiscordAdapter:
                 await self._component(interaction)
         except discord.HTTPException as exc:
             log.warning("discord: answering interaction %s failed: %s", interaction.id, exc)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            # A dropped connection (discord.py repeats a request only after a reset) or
+            # no answer in time: one line, not a traceback; nothing more can be sent.
+            log.warning(
+                "discord: answering interaction %s failed: no answer from Discord (%s)",
+                interaction.id,
+                type(exc).__name__,
+            )
 
     def _who(self, interaction: discord.Interaction) -> tuple[UserRef, ChannelRef, frozenset[Role]]:
         user = interaction.user

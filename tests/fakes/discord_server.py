@@ -363,6 +363,7 @@ class FakeDiscord:
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._global_times: deque[float] = deque()  # accepted requests in the last window
         self._forced: list[_Forced429] = []
+        self._dropping: dict[str, int] = {}  # route -> connections still to drop
         self._sessions: dict[str, _Session] = {}
         self._sockets: set[web.WebSocketResponse] = set()
         self._requests_changed = _Signal()
@@ -878,8 +879,20 @@ class FakeDiscord:
         if connection is not None:
             connection.arrived = None
 
+    def drop_next(self, route: str, times: int = 1) -> None:
+        """Close the connection of the next `times` requests to `route` (e.g.
+        "POST /interactions/{webhook_id}/{webhook_token}/callback") without an answer."""
+        self._dropping[route] = self._dropping.get(route, 0) + times
+
     async def _serve(self, request: web.Request, handler: Handler) -> web.Response:
         """Parse, authenticate, rate-limit, handle and record one request."""
+        template = request.match_info.route.resource.canonical  # type: ignore[union-attr]
+        dropped = f"{request.method} {template.removeprefix(API_PREFIX)}"
+        if self._dropping.get(dropped):
+            self._dropping[dropped] -= 1
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response(status=500)  # never sent: the socket is gone
         # The time the request arrived at the socket, not the time the fake got round to it.
         started = self.clock.now()
         connection = self._connections.get(request.protocol)
