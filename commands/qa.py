@@ -186,10 +186,13 @@ async def questions_page(ctx: Context, value: str) -> Reply:
 
 
 async def _listing(ctx: Context, s: Session, order: str) -> Reply:
-    # The same answer, every page of it, for everyone reading this language until the
-    # session changes; the core cuts out the page each one asked for.
+    # The same answer, every page of it, for everyone reading this language on this
+    # platform (whose command names it uses) until the session changes; the core cuts
+    # out the page each one asked for.
     reply: Reply = await ctx.qa.shared(
-        ("questions", s.id, order, ctx.t.lang), s.id, lambda: _questions(ctx, s, order)
+        ("questions", s.id, order, ctx.t.lang, ctx.platform),
+        s.id,
+        lambda: _questions(ctx, s, order),
     )
     return reply
 

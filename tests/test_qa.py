@@ -537,3 +537,22 @@ async def test_moderators_page_through_every_waiting_question(
             forged = await press(alice, nxt.action_id, nxt.value)
             assert forged.error and "moderators" in text(forged), text(forged)
             reply = await press(mod, nxt.action_id, nxt.value)
+
+
+async def test_a_shared_question_list_names_the_commands_of_each_platform(
+    core: Core, clock: SimulatedClock
+) -> None:
+    """One list serves everyone alike on a platform, but each platform says its own /ask."""
+    clock.set(DIALOGUE_OPEN)
+    core.command_names["slack"] = {"ask": "bf-ask"}  # SLACK_COMMAND_PREFIX=bf-
+    dialogue = core.agenda.session("dialogue")
+    assert dialogue is not None
+    asked = await core.qa.ask(UserRef("console", "b"), dialogue, "Which wins?", anonymous=False)
+    await core.qa.moderate(UserRef("console", "mia"), asked.question.id, "approve")
+    here = ChannelRef("console", "c1", "general")
+    terminal = await core.dispatch_text("console", "/questions", UserRef("console", "a"), here)
+    slack = await core.dispatch_text(
+        "slack", "/questions", UserRef("slack", "U1"), ChannelRef("slack", "C1")
+    )
+    assert "/ask" in text(terminal) and "/bf-ask" not in text(terminal)
+    assert "/bf-ask" in text(slack), text(slack)
