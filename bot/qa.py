@@ -58,6 +58,10 @@ _NO_STATE = db.SessionState(None, None, None, None)
 REASON_MAX = 200
 
 
+# A key we made is 64 hex digits; anything shorter in the file is a write cut short.
+_SECRET_MIN = 32
+
+
 def load_secret(configured: str | None, db_path: Path) -> bytes:
     """The key of the keyed hashes: FORUM_BOT_SECRET, else a random one kept beside the
     database (readable by the bot's user only), so that votes and blocks survive restarts
@@ -68,23 +72,32 @@ def load_secret(configured: str | None, db_path: Path) -> bytes:
         return secrets.token_bytes(32)
     path = db_path.with_name(db_path.name + ".secret")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        try:
-            return path.read_bytes().strip()
-        except OSError as exc:
-            raise os_fault(path, exc, "read the Q&A secret") from exc
+        kept = path.read_bytes().strip()
+    except FileNotFoundError:
+        kept = b""
     except OSError as exc:
-        raise os_fault(path, exc, "create the Q&A secret") from exc
+        raise os_fault(path, exc, "read the Q&A secret") from exc
+    if len(kept) >= _SECRET_MIN:
+        return kept
+    if kept:
+        log.warning("the Q&A secret in %s is cut short; making a new one", path)
+    made = secrets.token_hex(32).encode("ascii")
+    # Written beside it, flushed to disk, then renamed into place: a crash leaves the
+    # old file or the whole new one, never an empty key (which once made every process
+    # pick a random key of its own, so moderators' links changed at each start).
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
     try:
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_hex(32))
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(made)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, path)
     except OSError as exc:
-        # Not left empty: the next start would read an empty file as the key.
-        path.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
         raise os_fault(path, exc, "write the Q&A secret") from exc
     log.info("made a Q&A secret in %s; set FORUM_BOT_SECRET to choose your own", path)
-    return path.read_bytes().strip()
+    return made
 
 
 class Keys:

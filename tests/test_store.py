@@ -282,3 +282,18 @@ async def test_preference_cache_follows_committed_writes(store: Store) -> None:
     with pytest.raises(sqlite3.IntegrityError):
         await set_language(store, "test:p", "xx", NOW)
     assert await get_prefs(store, "test:p") == Prefs("Asia/Tokyo", "ko")
+
+
+def test_the_q_and_a_secret_survives_restarts_and_a_cut_short_file(tmp_path: Path) -> None:
+    from bot.qa import load_secret
+
+    db = tmp_path / "bot.sqlite"
+    first = load_secret(None, db)
+    assert len(first) == 64 and load_secret(None, db) == first  # kept across starts
+    secret_file = tmp_path / "bot.sqlite.secret"
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    secret_file.write_bytes(b"")  # a crash between creating and writing it
+    made = load_secret(None, db)
+    assert len(made) == 64 and load_secret(None, db) == made  # one key again, kept
+    assert list(tmp_path.glob("*.part")) == []
+    assert load_secret("chosen", db) == b"chosen"
