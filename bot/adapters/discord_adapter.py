@@ -255,7 +255,8 @@ def components_data(buttons: Sequence[Button]) -> list[dict[str, Any]]:
 def message_data(reply: Reply, *, ephemeral: bool = False) -> tuple[dict[str, Any], list[str]]:
     """The first message of `reply` as Discord's message JSON, and the text of the
     messages that follow it (a text over 2,000 characters). The one renderer: answers,
-    follow-ups, posts and edits all send this JSON through discord.py's HTTP client."""
+    follow-ups, posts and edits all send this JSON through discord.py (its webhook adapter
+    for interaction answers, its REST client for posts and edits)."""
     chunks = split_content(render_text(reply.text)) if reply.text else []
     data: dict[str, Any] = {"allowed_mentions": _NO_MENTIONS}
     if chunks:
@@ -795,7 +796,11 @@ def point_discord_py_at(api_base: str, gateway_url: str) -> None:
     discord.py has no setting for either: both are class attributes (`Route.BASE`,
     `DiscordWebSocket.DEFAULT_GATEWAY`), so they are process-wide, set once at start.
     Production uses Discord's own; tests (and a REST or gateway proxy) use others. This
-    is the one place the adapter reaches into discord.py beyond its public API.
+    is the one place the adapter sets anything inside discord.py. Beyond its documented
+    API it also uses, read-only: `Client.http` and `discord.http.MultipartParameters`
+    (posts and edits), and the webhook adapter in `discord.webhook.async_` (interaction
+    answers, as `InteractionResponse` does); pyproject keeps discord.py within 2.7.x, and
+    the adapter's tests exercise each of them against the fake.
     """
     Route.BASE = api_base.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
