@@ -851,6 +851,8 @@ async def test_questions_come_in_pages_whose_vote_buttons_work_on_both_platforms
     ]
     voted = await world.d_press(message_id, f"qa.vote|{ids[14]}", user=world.dana)
     assert f"Up-voted #{ids[14]}: 1 vote." in discord_text(voted)
+    assert voted["type"] == 4  # a message of its own: page 2 stays to vote again
+    assert "Page 2 of 3" in discord_text(world.discord.messages[message_id])
     assert (await core.qa.question(ids[14])).votes == 1
 
     # Slack: the same list in the ack; Next and then ▲ on page 2, pressed on that
@@ -862,7 +864,7 @@ async def test_questions_come_in_pages_whose_vote_buttons_work_on_both_platforms
     buttons = slack_buttons(answer["blocks"])
     assert buttons[-1] == ("page#10", "2|qa.list|dialogue|top")
 
-    async def press(action: str, value: str) -> dict[str, Any]:
+    async def press(action: str, value: str, *, in_place: bool = True) -> dict[str, Any]:
         resp = await world.slack.send_action(
             world.slack_url, action, value, user_id="U0FRAN", channel_id=S_HALL, ephemeral=True
         )
@@ -870,7 +872,7 @@ async def test_questions_come_in_pages_whose_vote_buttons_work_on_both_platforms
         call = await world.slack.wait_for(
             lambda c, url=resp.response_url: c.method == "response_url" and c.path in url
         )
-        assert call.status == 200 and call.body["replace_original"] is True
+        assert call.status == 200 and call.body["replace_original"] is in_place
         body: dict[str, Any] = call.body
         return body
 
@@ -879,6 +881,7 @@ async def test_questions_come_in_pages_whose_vote_buttons_work_on_both_platforms
     assert numbers(text) == ids[9:14] + ids[15:20] and "Page 2 of 3" in text
     votes = [b for b in slack_buttons(page2["blocks"]) if b[0].startswith("qa.vote#")]
     assert [int(v) for _, v in votes] == ids[9:14] + ids[15:20]
-    said = await press(*votes[-1])  # ▲ on #20
+    # ▲ on #20: the confirmation comes apart, and the list stays to vote again.
+    said = await press(*votes[-1], in_place=False)
     assert f"Up-voted #{ids[19]}: 1 vote." in slack_text(said["blocks"])
     assert (await core.qa.question(ids[19])).votes == 1

@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 
+def replaces_view(reply: Reply) -> bool:
+    """Whether a button's answer replaces the asker's own answer it was pressed on: a new
+    view of it does (the next page, another day: a card), a short confirmation does not
+    ("Up-voted #15" comes as a message of its own and the list stays to press again)."""
+    return reply.card is not None and reply.file is None and not reply.error
+
+
 class RenderMemo(Generic[R]):
     """A platform's rendering of the last few replies, by the reply's identity.
 

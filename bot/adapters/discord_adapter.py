@@ -26,7 +26,13 @@ import yarl
 from discord.http import MultipartParameters, Route
 from discord.webhook.async_ import async_context
 
-from bot.adapters.base import DeliveryError, RenderMemo, SentMessage, StartupError
+from bot.adapters.base import (
+    DeliveryError,
+    RenderMemo,
+    SentMessage,
+    StartupError,
+    replaces_view,
+)
 from bot.core import Core
 from bot.model import (
     Action,
@@ -674,7 +680,7 @@ class DiscordAdapter:
         act = Action(PLATFORM, action_id, value, user, channel, roles, str(interaction.locale))
         reply = await self.core.on_action(act)
         message = interaction.message
-        if message is not None and message.flags.ephemeral and not reply.error:
+        if message is not None and message.flags.ephemeral and replaces_view(reply):
             # The asker's own answer: turn the page in place instead of adding a message.
             body = {"type": _UPDATE_MESSAGE, "data": replacement_data(reply)}
             await self._callback(interaction, body)

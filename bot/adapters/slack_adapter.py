@@ -28,7 +28,13 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.base import DeliveryError, RenderMemo, SentMessage, StartupError
+from bot.adapters.base import (
+    DeliveryError,
+    RenderMemo,
+    SentMessage,
+    StartupError,
+    replaces_view,
+)
 from bot.adapters.slack_errors import SlackProblem, slack_problem
 from bot.core import Core
 from bot.logs import Throttled
@@ -669,7 +675,7 @@ class SlackAdapter:
                 await respond(response_type="ephemeral", replace_original=False, **message(told))
             return
         container = body.get("container") or {}
-        if container.get("is_ephemeral") and not reply.error:
+        if container.get("is_ephemeral") and replaces_view(reply):
             # The asker's own answer: turn the page in place.
             await respond(replace_original=True, **message(reply))
         else:
