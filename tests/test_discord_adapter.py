@@ -7,7 +7,6 @@ import contextlib
 import logging
 import re
 import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +42,7 @@ from bot.store import Store
 from bot.store.deliveries import is_blocked
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.environment import bot_env
+from tests.fakes.environment import bot_env, run_bot
 from tests.test_agenda_commands import big_programme
 
 TOKEN = "discord-test-token"
@@ -568,19 +567,7 @@ async def test_forum_bot_run_serves_discord_and_stops_on_sigterm(tmp_path: Any) 
     """The whole program as a subprocess, its Discord pointed at the fake on 127.0.0.1."""
     async with FakeDiscord(token=TOKEN) as fake:
         env = bot_env(tmp_path / "bot.sqlite", discord=fake, FORUM_BOT_WEB_PORT="0")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--simulate-from",
-            "2026-02-05T09:00+09:00",
-            cwd=ROOT,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        proc = await run_bot(env, "--simulate-from", "2026-02-05T09:00+09:00")
         try:
             await fake.wait_for(lambda r: r.route.startswith("PUT /applications"), timeout=30)
             body = (await (await fake.send_slash_command("next"))).json
@@ -598,16 +585,7 @@ async def test_forum_bot_run_serves_discord_and_stops_on_sigterm(tmp_path: Any) 
 async def test_forum_bot_run_with_a_wrong_token_exits_with_one_clear_line(tmp_path: Any) -> None:
     async with FakeDiscord(token=TOKEN) as fake:
         env = bot_env(tmp_path / "bot.sqlite", discord=fake, discord_token="not-the-token")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=ROOT,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        proc = await run_bot(env)
         _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 1
     log = err.decode()

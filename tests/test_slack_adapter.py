@@ -7,7 +7,6 @@ import contextlib
 import json
 import re
 import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from bot.settings import PlatformConfig
 from bot.store.outbox import Delivery, enqueue
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.environment import bot_env, serve_http, web_port
+from tests.fakes.environment import bot_env, run_bot, serve_http, web_port
 from tests.fakes.slack_server import FakeSlack, block_fits
 from tests.test_agenda_commands import big_programme
 
@@ -406,19 +405,7 @@ async def test_forum_bot_run_serves_slack_and_discord_from_one_core(tmp_path: Pa
         env = bot_env(
             tmp_path / "bot.sqlite", discord=discord_fake, slack=slack, FORUM_BOT_WEB_PORT="0"
         )
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--simulate-from",
-            "2026-02-05T09:00+09:00",
-            cwd=ROOT,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        proc = await run_bot(env, "--simulate-from", "2026-02-05T09:00+09:00")
         assert proc.stderr is not None
         try:
             port = await web_port(proc.stderr)

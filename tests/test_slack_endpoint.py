@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,12 +26,11 @@ from bot.model import Reply, Role
 from bot.registry import command
 from bot.settings import PlatformConfig
 from bot.web.server import MAX_BODY
-from tests.fakes.environment import bot_env, serve_http, web_port
+from tests.fakes.environment import bot_env, run_bot, serve_http, web_port
 from tests.fakes.slack_server import FakeSlack
 
 SECRET = "slack-endpoint-test-secret"
 BOT_TOKEN = "xoxb-endpoint-test-token"
-ROOT = Path(__file__).resolve().parents[1]
 GROUPS = {"S0MODS": ["U9"], "S0ORGS": ["U7"]}
 HANDLES = {"S0MODS": "forum-moderators", "S0ORGS": "forum-organisers"}
 
@@ -74,18 +72,10 @@ async def running_bot(tmp_path: Path) -> AsyncIterator[Bot]:
         usergroups=GROUPS,
         usergroup_handles=HANDLES,
     ) as slack:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
+        proc = await run_bot(
+            bot_env(tmp_path / "bot.sqlite", slack=slack, FORUM_BOT_LOG_LEVEL="INFO"),
             "--simulate-from",
             "2026-02-05T09:00+09:00",
-            cwd=ROOT,
-            env=bot_env(tmp_path / "bot.sqlite", slack=slack, FORUM_BOT_LOG_LEVEL="INFO"),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
         )
         assert proc.stderr is not None
         try:
@@ -221,17 +211,7 @@ async def test_an_empty_signing_secret_refuses_to_start(tmp_path: Path) -> None:
     """Anyone could sign a request with an empty key: HTTP mode does not start on one."""
     async with FakeSlack(signing_secret=SECRET, bot_token=BOT_TOKEN) as slack:
         env = bot_env(tmp_path / "bot.sqlite", slack=slack) | {"SLACK_SIGNING_SECRET": ""}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=ROOT,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        proc = await run_bot(env)
         _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 1
     assert "SLACK_SIGNING_SECRET is empty" in err.decode() and "Traceback" not in err.decode()

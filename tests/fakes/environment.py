@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from bot.adapters.base import ServesHTTP
 from bot.web.server import WebServer
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def bot_env(
@@ -77,3 +80,22 @@ async def serve_http(stack: contextlib.AsyncExitStack, adapter: ServesHTTP) -> s
     server = WebServer("127.0.0.1", 0, _healthy, routes=[adapter.add_routes])
     stack.push_async_callback(server.stop)
     return f"http://127.0.0.1:{await server.start()}"
+
+
+async def run_bot(
+    env: dict[str, str], *args: str, stdin: int = asyncio.subprocess.DEVNULL
+) -> asyncio.subprocess.Process:
+    """`forum-bot run ARGS` as a process of its own, from the repository, with `env`;
+    its stdout and stderr are pipes to read."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdin=stdin,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
