@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -149,21 +150,66 @@ async def _languages(store: Store) -> dict[str, str]:
     return {r["user_key"]: r["language"] for r in rows}
 
 
-async def test_concurrent_batches_commit_together(
+async def test_a_write_on_an_idle_connection_commits_in_place(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing else on the connection: the batch commits on the loop's own thread, before
+    the loop runs anything else (under a burst of commands each pass is long)."""
+    groups = _groups(monkeypatch)
+    passes: list[int] = []
+    asyncio.get_running_loop().call_soon(passes.append, 1)  # runs at the loop's next pass
+    assert await store.batched([(UPSERT_LANGUAGE, ("test:1", "ko", NOW.isoformat()))]) == [1]
+    assert passes == [] and groups == [1]
+    with pytest.raises(sqlite3.IntegrityError):  # its own error, raised in place
+        await store.batched(
+            [(INSERT, ("test:half", "en", NOW.isoformat())), (INSERT, ("test:1", "en", ""))]
+        )
+    assert passes == []
+    assert await _languages(store) == {"test:1": "ko"}  # nothing of the failed batch
+    assert not store._conn.in_transaction
+
+
+async def test_a_write_never_waits_for_another_process_on_the_loop(tmp_path: Path) -> None:
+    """Another process holding the write lock: the batch waits on the database thread
+    (its busy timeout), not on the loop's, and commits once the lock is free."""
+    path = tmp_path / "shared.sqlite"
+    store = await Store.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        began = asyncio.get_running_loop().time()
+        write = asyncio.create_task(
+            store.batched([(UPSERT_LANGUAGE, ("test:w", "ko", NOW.isoformat()))])
+        )
+        await asyncio.sleep(0)
+        assert not write.done()
+        assert asyncio.get_running_loop().time() - began < 1  # the loop was not held
+        other.execute("COMMIT")
+        assert await write == [1]
+        assert await _languages(store) == {"test:w": "ko"}
+    finally:
+        other.close()
+        await store.close()
+
+
+async def test_batches_queued_while_the_connection_is_busy_commit_together(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     groups = _groups(monkeypatch)
-    counts = await asyncio.gather(
-        *(
-            store.batched(
-                [
-                    (UPSERT_LANGUAGE, (f"test:{i}", "ko", NOW.isoformat())),
-                    ("UPDATE user_prefs SET timezone = ? WHERE user_key = ?", ("UTC", "none")),
-                ]
+    async with store.transaction():  # holds the write lock: the batches queue meanwhile
+        writes = [
+            asyncio.create_task(
+                store.batched(
+                    [
+                        (UPSERT_LANGUAGE, (f"test:{i}", "ko", NOW.isoformat())),
+                        ("UPDATE user_prefs SET timezone = ? WHERE user_key = ?", ("UTC", "x")),
+                    ]
+                )
             )
             for i in range(20)
-        )
-    )
+        ]
+        await asyncio.sleep(0)
+    counts = await asyncio.gather(*writes)
     assert counts == [[1, 0]] * 20
     assert groups == [20]  # one transaction, one trip to the database thread
     assert await _languages(store) == {f"test:{i}": "ko" for i in range(20)}
@@ -176,14 +222,20 @@ async def test_a_failing_batch_is_rolled_back_alone(
 ) -> None:
     await store.batched([(INSERT, ("test:taken", "en", NOW.isoformat()))])
     groups = _groups(monkeypatch)
-    good = store.batched([(INSERT, ("test:a", "en", NOW.isoformat()))])
-    bad = store.batched(
-        [
-            (INSERT, ("test:half", "ko", NOW.isoformat())),  # fine on its own...
-            (INSERT, ("test:taken", "ko", NOW.isoformat())),  # ...but this one fails
-        ]
-    )
-    also_good = store.batched([(UPSERT_LANGUAGE, ("test:taken", "ko", NOW.isoformat()))])
+    async with store.transaction():  # the three queue, then commit in one group
+        good = asyncio.create_task(store.batched([(INSERT, ("test:a", "en", NOW.isoformat()))]))
+        bad = asyncio.create_task(
+            store.batched(
+                [
+                    (INSERT, ("test:half", "ko", NOW.isoformat())),  # fine on its own...
+                    (INSERT, ("test:taken", "ko", NOW.isoformat())),  # ...but this one fails
+                ]
+            )
+        )
+        also_good = asyncio.create_task(
+            store.batched([(UPSERT_LANGUAGE, ("test:taken", "ko", NOW.isoformat()))])
+        )
+        await asyncio.sleep(0)
     results = await asyncio.gather(good, bad, also_good, return_exceptions=True)
     assert groups == [3]
     assert results[0] == [1] and results[2] == [1]
@@ -208,12 +260,18 @@ async def test_a_cancelled_caller_leaves_the_others_and_the_connection_alone(
     # Cancelled while queued: not written. The others: written, the connection usable.
     assert await _languages(store) == {"test:0": "en", "test:2": "en"}
 
-    # Cancelled once its batch is on the database thread: written with the others.
+    # Cancelled once its batch is on the database thread: written with the others. (A
+    # job held on that thread keeps the connection busy, so the batches queue for a group.)
+    gate = threading.Event()
+    holding = asyncio.create_task(store._on_thread(lambda _db: gate.wait(5)))
+    await asyncio.sleep(0)
     taken = asyncio.create_task(store.batched([(INSERT, ("test:late", "ko", NOW.isoformat()))]))
     other = asyncio.create_task(store.batched([(INSERT, ("test:ok", "ko", NOW.isoformat()))]))
     for _ in range(2):
         await asyncio.sleep(0)  # the group commit has started
     taken.cancel()
+    gate.set()
+    assert await holding
     assert await other == [1]
     with pytest.raises(asyncio.CancelledError):
         await taken
