@@ -10,7 +10,7 @@ from bot.clock import SimulatedClock
 from bot.core import Core
 from bot.model import plain
 from bot.settings import EventConfig
-from bot.store import Store, get_prefs
+from bot.store import Prefs, Store, get_prefs
 from bot.zones import zones_matching
 from tests.conftest import Person
 
@@ -134,3 +134,34 @@ async def test_preferences_load_whole_once_and_stay_exact(tmp_path: Path) -> Non
         assert (await get_prefs(again, "discord:1")).language == "en"
     finally:
         await again.close()
+
+
+async def test_choosing_what_is_stored_already_writes_nothing(tmp_path: Path) -> None:
+    """/language ko twice commits once: the second changes nothing, so it costs no write
+    (its updated_at stays), while a real change is still written."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.store import set_language, set_timezone
+
+    first, later = datetime(2026, 2, 5, tzinfo=UTC), datetime(2026, 2, 6, tzinfo=UTC)
+    store = await Store.open(tmp_path / "same.sqlite")
+    try:
+
+        async def stamp() -> str:
+            row = await store.fetchone(
+                "SELECT updated_at FROM user_prefs WHERE user_key = ?", ("discord:1",)
+            )
+            assert row is not None
+            return str(row["updated_at"])
+
+        await get_prefs(store, "discord:1")  # as every command does before it runs
+        await set_language(store, "discord:1", "ko", first)
+        await set_timezone(store, "discord:1", "Asia/Tokyo", first)
+        await set_language(store, "discord:1", "ko", later)
+        await set_timezone(store, "discord:1", "Asia/Tokyo", later)
+        assert await stamp() == first.isoformat()
+        await set_timezone(store, "discord:1", "Asia/Seoul", later + timedelta(hours=1))
+        assert await stamp() == (later + timedelta(hours=1)).isoformat()
+        assert await get_prefs(store, "discord:1") == Prefs("Asia/Seoul", "ko")
+    finally:
+        await store.close()

@@ -101,15 +101,33 @@ async def _load_rows(store: Store) -> bool:
 
 
 async def set_timezone(store: Store, user_key: str, zone: str, now: datetime) -> None:
-    """Remember the user's IANA time zone."""
+    """Remember the user's IANA time zone (nothing is written when it is theirs already)."""
+    if _cached(store, user_key).timezone == zone:
+        return
     await store.batched([(_SET_TIMEZONE, (user_key, zone, now.isoformat()))])
     _committed(store, user_key, timezone=zone)
 
 
 async def set_language(store: Store, user_key: str, language: str, now: datetime) -> None:
-    """Remember the user's language ("en" or "ko")."""
+    """Remember the user's language ("en" or "ko"); nothing is written when unchanged."""
+    if _cached(store, user_key).language == language:
+        return
     await store.batched([(_SET_LANGUAGE, (user_key, language, now.isoformat()))])
     _committed(store, user_key, language=language)
+
+
+def _cached(store: Store, user_key: str) -> Prefs:
+    """What the cache knows the user chose (the stored row exactly: this process is the
+    only writer), or nothing chosen when it does not know. A command that would store
+    what is stored already then costs no commit: people repeat /language and /timezone,
+    and under a burst a commit's result waits behind every other command."""
+    found = store.cache.get(_CACHE, {}).get(user_key)
+    if isinstance(found, Prefs):
+        return found
+    return _UNKNOWN
+
+
+_UNKNOWN = Prefs(timezone="", language="")  # matches no real choice: the write goes ahead
 
 
 def _committed(store: Store, user_key: str, **change: str) -> None:
