@@ -24,6 +24,14 @@ class Role(enum.IntEnum):
         return cls[key]
 
 
+def roles_up_to(role: Role) -> frozenset[Role]:
+    """`role` and every role below it: what a person holding `role` may act as."""
+    return _UP_TO[role]
+
+
+_UP_TO = {top: frozenset(r for r in Role if r <= top) for top in Role}
+
+
 @dataclass(frozen=True)
 class UserRef:
     """A person on one platform; `id` is that platform's own user id."""

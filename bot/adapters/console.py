@@ -24,7 +24,18 @@ from typing import TextIO
 from bot.adapters.base import SentMessage
 from bot.core import Core
 from bot.i18n import Translator
-from bot.model import Action, Attachment, Button, ChannelRef, Reply, Role, Text, UserRef, plain
+from bot.model import (
+    Action,
+    Attachment,
+    Button,
+    ChannelRef,
+    Reply,
+    Role,
+    Text,
+    UserRef,
+    plain,
+    roles_up_to,
+)
 from bot.paging import PageLimits
 
 log = logging.getLogger(__name__)
@@ -123,7 +134,7 @@ class ConsoleAdapter:
         self._count = 0
         self.user = UserRef(PLATFORM, _login(), _login())
         self.channel = ChannelRef(PLATFORM, "terminal", "terminal")
-        self.roles = frozenset(r for r in Role if r <= role)
+        self.roles = roles_up_to(role)
         # (columns, rows) of the screen pages are cut for; None: the terminal's own.
         self._screen = screen
         # Where files in answers are saved unless the line says; None: the working directory.

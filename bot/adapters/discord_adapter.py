@@ -46,6 +46,7 @@ from bot.model import (
     Stamp,
     Text,
     UserRef,
+    roles_up_to,
 )
 from bot.paging import PageLimits
 from bot.ratelimit import RateLimiter
@@ -495,14 +496,13 @@ class DiscordAdapter:
         return who, where, self._roles(interaction)
 
     def _roles(self, interaction: discord.Interaction) -> frozenset[Role]:
-        roles = {Role.PARTICIPANT}
+        best = Role.PARTICIPANT
         member = interaction.user
-        guild = interaction.guild
-        if isinstance(member, discord.Member) and guild is not None:
-            for role, ids in self._mapped_role_ids(guild).items():
-                if any(member.get_role(i) is not None for i in ids):
-                    roles.add(role)
-        return frozenset(r for r in Role if r <= max(roles))
+        if isinstance(member, discord.Member):  # in a guild (a DM brings a User)
+            for role, ids in self._mapped_role_ids(member.guild).items():
+                if role > best and any(member.get_role(i) is not None for i in ids):
+                    best = role
+        return roles_up_to(best)
 
     def _mapped_role_ids(self, guild: discord.Guild) -> dict[Role, tuple[int, ...]]:
         """The ids of the guild's roles the event file maps (by name or by id), worked out

@@ -38,7 +38,18 @@ from bot.adapters.base import (
 from bot.adapters.slack_errors import SlackProblem, slack_problem
 from bot.core import Core
 from bot.logs import Throttled
-from bot.model import Action, Button, ChannelRef, Reply, Role, Text, UserRef, joined, plain
+from bot.model import (
+    Action,
+    Button,
+    ChannelRef,
+    Reply,
+    Role,
+    Text,
+    UserRef,
+    joined,
+    plain,
+    roles_up_to,
+)
 from bot.paging import PageLimits
 from bot.registry import CommandSpec
 from bot.settings import PlatformConfig
@@ -538,7 +549,7 @@ class SlackAdapter:
         for role_name in self.config.roles:
             if user_id in self._role_members.get(role_name, set()):
                 roles.add(Role.parse(role_name))
-        return frozenset(r for r in Role if r <= max(roles))
+        return roles_up_to(max(roles))
 
     async def _refresh_roles(self) -> None:
         """Role members: user ids as given, user groups (by id or handle) expanded."""
