@@ -53,14 +53,14 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.agenda import Agenda
 from bot.app import build_core
-from bot.clock import SimulatedClock
-from bot.core import Core
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import ChannelRef, UserRef
 from bot.i18n.messages import MESSAGES
-from bot.model import ChannelRef, UserRef
+from bot.programme import Agenda
 from bot.settings import EventConfig, build_agenda, load_event
-from bot.store import Store
+from bot.storage import Store
 
 SEED = 20260205
 ZONE = "Asia/Seoul"

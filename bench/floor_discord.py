@@ -12,7 +12,7 @@ It imports nothing of forum-bot's.
     python bench/floor_discord.py TOKEN API_BASE GATEWAY_URL GUILD_ID
 
 discord.py is pointed at the fake through its two class attributes (see
-bot/adapters/discord_adapter.py `point_discord_py_at`); the commands are synced to the
+bot/platforms/discord/adapter.py `point_discord_py_at`); the commands are synced to the
 fake's guild, which offers only synced commands. Logs go to stderr; SIGTERM stops it.
 """
 

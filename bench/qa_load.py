@@ -76,12 +76,12 @@ from typing import Protocol
 import aiosqlite
 
 from bot.app import build_core, run_loop, settle_memory
-from bot.clock import SimulatedClock
-from bot.core import Core
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import Action, ChannelRef, Role, UserRef, plain
 from bot.i18n.messages import MESSAGES
-from bot.model import Action, ChannelRef, Role, UserRef, plain
 from bot.settings import EventConfig, default_config_path, load_event
-from bot.store import Store
+from bot.storage import Store
 
 SEED = 20260205
 EVENT_NOW = datetime.fromisoformat("2026-02-05T13:10:00+09:00")  # the dialogue is on

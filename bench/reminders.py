@@ -84,13 +84,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/reminders.py` puts bench/ first instead
     sys.path.insert(0, str(ROOT))
 
-from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings  # noqa: E402
 from bot.app import build_core, run_loop  # noqa: E402
-from bot.clock import SimulatedClock, SystemClock  # noqa: E402
-from bot.core import Core  # noqa: E402
+from bot.core.clock import SimulatedClock, SystemClock  # noqa: E402
+from bot.core.dispatch import Core  # noqa: E402
+from bot.delivery.planner import reminder_reply  # noqa: E402
+from bot.delivery.sender import Sender  # noqa: E402
 from bot.i18n import Translator  # noqa: E402
-from bot.outbox import Sender  # noqa: E402
-from bot.reminders import reminder_reply  # noqa: E402
+from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.settings import (  # noqa: E402
     EventConfig,
@@ -98,10 +98,10 @@ from bot.settings import (  # noqa: E402
     load_event,
     parse_event,
 )
-from bot.store import Store  # noqa: E402
-from bot.store.outbox import Delivery, enqueue, summary  # noqa: E402
-from bot.store.prefs import set_language, set_timezone  # noqa: E402
-from bot.store.subscriptions import subscribe  # noqa: E402
+from bot.storage import Store  # noqa: E402
+from bot.storage.outbox import Delivery, enqueue, summary  # noqa: E402
+from bot.storage.prefs import set_language, set_timezone  # noqa: E402
+from bot.storage.subscriptions import subscribe  # noqa: E402
 from tests.fakes.discord_server import FakeDiscord  # noqa: E402
 
 TOKEN = "bench-reminders-token"
@@ -389,7 +389,7 @@ async def lateness_run(
             if hung:
                 run.notes.append(
                     f"!! Runtime.stop() hung for {STOP_WAIT_S:g} s: the sender swallowed its "
-                    "cancel (bot/outbox.py:88); a second cancel ended it"
+                    "cancel (bot/delivery/sender.py:88); a second cancel ended it"
                 )
             return run
     finally:

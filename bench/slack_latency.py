@@ -87,8 +87,8 @@ if str(ROOT) not in sys.path:  # `python bench/slack_latency.py` puts bench/ fir
 
 from bench import compare  # noqa: E402
 from bench.compare import BurstResult, Side, process_cpu_s  # noqa: E402
-from bot.adapters.slack_adapter import slack_name  # noqa: E402
 from bot.app import run_loop  # noqa: E402
+from bot.platforms.slack.adapter import slack_name  # noqa: E402
 from tests.fakes.environment import bot_env  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 
@@ -108,7 +108,7 @@ CHANNELS = {
 USERGROUPS = {"S0MODS": ["U0001", "U0002"], "S0ORGS": ["U0003"]}
 HANDLES = {"S0MODS": "forum-moderators", "S0ORGS": "forum-organisers"}
 # The mix as typed on Slack: a command Slack keeps for itself has another name there
-# (/search is /find, bot/adapters/slack_adapter.py `slack_name`).
+# (/search is /find, bot/platforms/slack/adapter.py `slack_name`).
 MIX: list[tuple[str, str]] = [
     (f"/{slack_name(name)}", text)
     for name, text in [

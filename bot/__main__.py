@@ -12,8 +12,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.clock import Clock, SimulatedClock, SystemClock, parse_moment
-from bot.model import Role
+from bot.core.clock import Clock, SimulatedClock, SystemClock, parse_moment
+from bot.core.model import Role
 from bot.settings import FORMATS, ConfigError, EventConfig, Settings, event_warnings, load_event
 
 
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             name = str(err["loc"][0]) if err["loc"] else "environment"
             print(f"forum-bot: environment {name}: {err['msg']}", file=sys.stderr)
         return 2
-    from bot.store import StorageError
+    from bot.storage import StorageError
 
     try:
         return _command(settings, args)
@@ -190,9 +190,9 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _status(db: Path) -> int:
-    from bot.store import Store
-    from bot.store import announcements as ann
-    from bot.store.outbox import recent_failures, summary
+    from bot.storage import Store
+    from bot.storage import announcements as ann
+    from bot.storage.outbox import recent_failures, summary
 
     store = await Store.open(db)
     try:
@@ -245,8 +245,8 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     programme replaced by FILE's; all or nothing, every problem listed."""
     import yaml
 
-    from bot.agenda.formats import config_data, dead_mappings, load
     from bot.app import config_path
+    from bot.programme.formats import config_data, dead_mappings, load
 
     try:
         raw = args.file.read_bytes()
@@ -294,12 +294,12 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     import json
     from datetime import UTC, datetime
 
-    from bot.agenda.frab import to_frab_json
-    from bot.agenda.ical import to_ics
-    from bot.agenda.tabular import to_csv
+    from bot.programme.frab import to_frab_json
+    from bot.programme.ical import to_ics
+    from bot.programme.tabular import to_csv
     from bot.settings import build_agenda
-    from bot.store import Store
-    from bot.store.calendar import sequences
+    from bot.storage import Store
+    from bot.storage.calendar import sequences
 
     config = _event_or_report(settings, args.config)
     if config is None:
@@ -328,9 +328,9 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 async def _qa(settings: Settings, args: argparse.Namespace) -> int:
     """`forum-bot qa export|screen SESSION`: from the database, while the bot runs or not."""
     from bot.app import build_core
-    from bot.clock import SystemClock
-    from bot.qa import load_secret
-    from bot.store import Store
+    from bot.core.clock import SystemClock
+    from bot.qa.service import load_secret
+    from bot.storage import Store
 
     db = args.db or settings.db
     if not db.exists():
@@ -420,10 +420,10 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from bot.context import UserError
+    from bot.core.context import UserError
     from bot.i18n import Translator
-    from bot.store import Store
-    from bot.store import announcements as ann
+    from bot.storage import Store
+    from bot.storage import announcements as ann
     from commands.announce import MAX_TEXT, read_when, split_line
 
     typed = " ".join(args.text)
@@ -468,8 +468,8 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
 def _slack_manifest(settings: Settings, given: Path | None, url: str | None) -> int:
     import json
 
-    from bot.adapters.slack_adapter import manifest
     from bot.app import config_path
+    from bot.platforms.slack.adapter import manifest
     from commands import ALL
 
     if url is not None and not url.startswith("https://"):
@@ -493,7 +493,7 @@ def _slack_manifest(settings: Settings, given: Path | None, url: str | None) -> 
 
 
 def _discord_invite(settings: Settings, given: str | None) -> int:
-    from bot.adapters.discord_adapter import application_id_from_token, invite_url
+    from bot.platforms.discord.adapter import application_id_from_token, invite_url
 
     app_id = given or settings.discord_application_id
     if not app_id and settings.discord_token is not None:

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from bot import __version__
-from bot.adapters.base import Adapter, ServesHTTP, StartupError
-from bot.adapters.console import ConsoleAdapter
-from bot.clock import Clock
-from bot.core import Core
-from bot.model import Role
-from bot.qa import load_secret
+from bot.core.clock import Clock
+from bot.core.dispatch import Core
+from bot.core.model import Role
+from bot.platforms.base import Adapter, ServesHTTP, StartupError
+from bot.platforms.console.adapter import ConsoleAdapter
+from bot.qa.service import load_secret
 from bot.settings import (
     EventConfig,
     PlatformConfig,
@@ -28,8 +28,8 @@ from bot.settings import (
     default_config_path,
     load_event,
 )
-from bot.store import Store
-from bot.store.faults import make_folder, os_fault
+from bot.storage import Store
+from bot.storage.faults import make_folder, os_fault
 from commands import ACTIONS, ALL, HOME
 
 if TYPE_CHECKING:
@@ -320,7 +320,7 @@ def _platform_adapters(app: App, settings: Settings) -> list[Adapter]:
     """An adapter for every platform whose token is set."""
     adapters: list[Adapter] = []
     if settings.discord_token is not None:
-        from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings
+        from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
 
         adapters.append(
             DiscordAdapter(
@@ -336,7 +336,7 @@ def _platform_adapters(app: App, settings: Settings) -> list[Adapter]:
             )
         )
     if settings.slack_bot_token is not None:
-        from bot.adapters.slack_adapter import SlackAdapter, SlackSettings
+        from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
 
         if settings.slack_signing_secret is None and settings.slack_app_token is None:
             raise StartupError(

@@ -14,21 +14,21 @@ from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.adapters.base import Adapter
-from bot.agenda import Agenda
-from bot.agenda.changes import CANCELLED, MOVED, Change, diff, digest
-from bot.agenda.formats import config_data
-from bot.agenda.source import AgendaSource, SourceError
-from bot.clock import Clock
-from bot.core import Core
-from bot.model import UserRef
-from bot.outbox import Sender
-from bot.qa_notices import Notices
-from bot.reminders import Planner
+from bot.core.clock import Clock
+from bot.core.dispatch import Core
+from bot.core.model import UserRef
+from bot.delivery.planner import Planner
+from bot.delivery.sender import Sender
+from bot.platforms.base import Adapter
+from bot.programme import Agenda
+from bot.programme.changes import CANCELLED, MOVED, Change, diff, digest
+from bot.programme.formats import config_data
+from bot.programme.source import AgendaSource, SourceError
+from bot.qa.notices import Notices
 from bot.settings import ConfigError, EventConfig, build_agenda, load_event
-from bot.store import Store
-from bot.store import announcements as ann
-from bot.store.outbox import Delivery, cancel_topic, enqueue
+from bot.storage import Store
+from bot.storage import announcements as ann
+from bot.storage.outbox import Delivery, cancel_topic, enqueue
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.agenda import Agenda, EventInfo, Person, Room, Session
 from bot.i18n import LANGUAGES, L
+from bot.programme import Agenda, EventInfo, Person, Room, Session
 
 DEFAULT_CONFIG_NAME = "forum-2026.yaml"
 DEFAULT_DB = Path("data") / "forum-bot.sqlite"
@@ -595,7 +595,7 @@ def event_warnings(config: EventConfig) -> list[Problem]:
     """What is allowed but likely unmeant: a room whose sessions are reminded of that has
     no channel on a platform the file configures (the reminders reach the announcements
     channel only)."""
-    from bot.reminders import QUIET_KINDS
+    from bot.delivery.planner import QUIET_KINDS
 
     default = config.reminders.default_offsets
     used = {

@@ -1,6 +1,6 @@
 """Every command and button the bot answers, listed explicitly (no import-time magic)."""
 
-from bot.registry import ActionSpec, CommandSpec
+from bot.core.registry import ActionSpec, CommandSpec
 from commands import agenda, announce, calendar, preferences, qa, reminders
 
 ALL: list[CommandSpec] = [

@@ -8,11 +8,11 @@ from functools import lru_cache
 
 from babel import Locale
 
-from bot.agenda import Found, Session
-from bot.context import Context, UserError
+from bot.core.context import Context, UserError
+from bot.core.model import Button, Card, Paging, Reply, Stamp, Text
+from bot.core.registry import Option, action, command
 from bot.i18n import L
-from bot.model import Button, Card, Paging, Reply, Stamp, Text
-from bot.registry import Option, action, command
+from bot.programme import Found, Session
 from commands.render import (
     minutes_until,
     moment,

@@ -7,13 +7,13 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.context import Context, UserError
+from bot.core.context import Context, UserError
+from bot.core.model import Button, Card, Field, Reply, Role, Text
+from bot.core.registry import Choice, Option, OptionType, action, command, offered_choice
 from bot.i18n import L, Translator
-from bot.model import Button, Card, Field, Reply, Role, Text
-from bot.registry import Choice, Option, OptionType, action, command, offered_choice
 from bot.settings import ConfigError
-from bot.store import announcements as ann
-from bot.store.outbox import cancel_topic
+from bot.storage import announcements as ann
+from bot.storage.outbox import cancel_topic
 
 # Where an announcement may go; the terminal is a target only from the terminal itself.
 TO = Option(

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.agenda import Session
-from bot.agenda.formats import slug
-from bot.agenda.ical import to_ics
-from bot.context import Context
+from bot.core.context import Context
+from bot.core.model import Attachment, Reply, Text, joined
+from bot.core.registry import Option, command
 from bot.i18n import L
-from bot.model import Attachment, Reply, Text, joined
-from bot.registry import Option, command
-from bot.store.calendar import sequences
-from bot.store.subscriptions import of_user
+from bot.programme import Session
+from bot.programme.formats import slug
+from bot.programme.ical import to_ics
+from bot.storage.calendar import sequences
+from bot.storage.subscriptions import of_user
 from commands.reminders import one_session
 from commands.render import moment
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.context import Context, UserError
+from bot.core.context import Context, UserError
+from bot.core.model import Card, Field, Reply, Text
+from bot.core.registry import Choice, Option, command
 from bot.i18n import L, Translator
-from bot.model import Card, Field, Reply, Text
-from bot.registry import Choice, Option, command
-from bot.store import set_language, set_timezone
-from bot.zones import resolve_zone
+from bot.i18n.zones import resolve_zone
+from bot.storage import set_language, set_timezone
 
 _RESET = {"event", "default", "reset", "행사", "기본"}
 

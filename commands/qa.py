@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from bot.agenda import Session
-from bot.context import Context, UserError
+from bot.core.context import Context, UserError
+from bot.core.model import Attachment, Button, Card, Paging, Reply, Role, Text, joined
+from bot.core.registry import Choice, Option, OptionType, action, command
 from bot.i18n import L
-from bot.model import Attachment, Button, Card, Paging, Reply, Role, Text, joined
-from bot.qa import STEPS, Asked
-from bot.registry import Choice, Option, OptionType, action, command
-from bot.store.qa import ANSWERED, APPROVED, PENDING, Question
+from bot.programme import Session
+from bot.qa.service import STEPS, Asked
+from bot.storage.qa import ANSWERED, APPROVED, PENDING, Question
 from commands.reminders import one_session
 from commands.render import moment
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot.agenda import Session
-from bot.context import Context, UserError
+from bot.core.context import Context, UserError
+from bot.core.model import Card, Reply, Text, joined
+from bot.core.registry import Option, OptionType, command
 from bot.i18n import L
-from bot.model import Card, Reply, Text, joined
-from bot.registry import Option, OptionType, command
-from bot.store.deliveries import clear_block, is_blocked
-from bot.store.subscriptions import of_user, subscribe, unsubscribe
+from bot.programme import Session
+from bot.storage.deliveries import clear_block, is_blocked
+from bot.storage.subscriptions import of_user, subscribe, unsubscribe
 from commands.render import moment, session_line, zone_note
 
 DEFAULT_MINUTES = 10

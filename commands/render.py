@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.agenda import Person, Session
-from bot.context import Context
-from bot.model import Card, Field, Stamp, Text
+from bot.core.context import Context
+from bot.core.model import Card, Field, Stamp, Text
+from bot.programme import Person, Session
 
 # Platforms that render a stamp in each reader's own zone (Discord's <t:…>, Slack's
 # <!date^…>): the bot cannot know that zone, so it names none and dates every start.

@@ -11,11 +11,11 @@ import pytest
 import pytest_asyncio
 
 from bot.app import build_core
-from bot.clock import SimulatedClock
-from bot.core import Core
-from bot.model import ChannelRef, Reply, Role, UserRef
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import ChannelRef, Reply, Role, UserRef
 from bot.settings import EventConfig, default_config_path, load_event
-from bot.store import Store
+from bot.storage import Store
 
 KST_0900 = datetime.fromisoformat("2026-02-05T09:00:00+09:00")
 

@@ -8,17 +8,17 @@ import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.adapters.console import ConsoleAdapter, render
-from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings, embed_data, message_data
-from bot.adapters.slack_adapter import SlackAdapter, SlackSettings, render_blocks
-from bot.adapters.slack_adapter import message as slack_message
-from bot.agenda import Agenda, Room, Session
-from bot.clock import SimulatedClock
-from bot.core import Core
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import Action, ChannelRef, Reply, Stamp, UserRef, plain
 from bot.i18n import L
-from bot.model import Action, ChannelRef, Reply, Stamp, UserRef, plain
+from bot.platforms.console.adapter import ConsoleAdapter, render
+from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings, embed_data, message_data
+from bot.platforms.slack.adapter import SlackAdapter, SlackSettings, render_blocks
+from bot.platforms.slack.adapter import message as slack_message
+from bot.programme import Agenda, Room, Session
 from bot.settings import PlatformConfig
-from bot.store import Store
+from bot.storage import Store
 from tests.conftest import Person
 
 

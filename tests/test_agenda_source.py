@@ -17,14 +17,14 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from bot.adapters.console import ConsoleAdapter
-from bot.agenda.formats import config_data
-from bot.agenda.frab import to_frab_json
 from bot.app import build_core
-from bot.clock import SimulatedClock
+from bot.core.clock import SimulatedClock
+from bot.platforms.console.adapter import ConsoleAdapter
+from bot.programme.formats import config_data
+from bot.programme.frab import to_frab_json
 from bot.runtime import Runtime
 from bot.settings import EventConfig, SessionConfig, SourceConfig, build_agenda
-from bot.store import Store
+from bot.storage import Store
 
 KST = "+09:00"
 
@@ -192,8 +192,8 @@ async def test_a_file_source_next_to_the_event_file(
     event_config: EventConfig, tmp_path: Path
 ) -> None:
     """A path is read relative to the event file's folder; unchanged content is no news."""
-    from bot.agenda.source import AgendaSource, SourceError
-    from bot.agenda.tabular import to_csv
+    from bot.programme.source import AgendaSource, SourceError
+    from bot.programme.tabular import to_csv
 
     programme_csv = tmp_path / "programme.csv"
     programme_csv.write_text(to_csv(build_agenda(event_config)), encoding="utf-8")
@@ -227,7 +227,7 @@ async def test_agenda_reload_reads_the_source_again(
 ) -> None:
     """/agenda-reload (and SIGHUP) with a source: the event file's settings, the source's
     programme, read again at once."""
-    from bot.agenda.tabular import to_csv
+    from bot.programme.tabular import to_csv
     from bot.settings import default_config_path, load_event
 
     def write_programme(shift: int) -> None:

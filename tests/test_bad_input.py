@@ -8,15 +8,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.console import render
 from bot.app import build_core
-from bot.clock import SimulatedClock
-from bot.core import Core
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import Invocation, Reply, Role, plain
+from bot.core.registry import Option, OptionType, command
 from bot.i18n import L
-from bot.model import Invocation, Reply, Role, plain
-from bot.registry import Option, OptionType, command
+from bot.platforms.console.adapter import render
 from bot.settings import EventConfig
-from bot.store import Store, get_prefs
+from bot.storage import Store, get_prefs
 from commands import ALL
 from tests.conftest import Person
 
@@ -199,7 +199,7 @@ async def test_random_typed_arguments_get_a_reply(
 
 
 def test_printable_ascii_is_all_accepted_by_the_parser() -> None:
-    from bot.registry import parse_text
+    from bot.core.registry import parse_text
     from commands.agenda import search
 
     assert parse_text(search, string.printable.strip())["text"]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import SimulatedClock, SystemClock, parse_moment
+from bot.core.clock import SimulatedClock, SystemClock, parse_moment
 
 
 def test_stopped_clock_moves_only_when_told() -> None:

@@ -16,14 +16,14 @@ import discord
 import pytest
 import pytest_asyncio
 
-from bot.adapters.console import ConsoleAdapter
-from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings
-from bot.adapters.slack_adapter import SlackAdapter, SlackSettings, manifest
-from bot.core import Core
-from bot.model import ChannelRef, Role, UserRef
+from bot.core.dispatch import Core
+from bot.core.model import ChannelRef, Role, UserRef
+from bot.platforms.console.adapter import ConsoleAdapter
+from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
+from bot.platforms.slack.adapter import SlackAdapter, SlackSettings, manifest
 from bot.runtime import Runtime
 from bot.settings import PlatformConfig
-from bot.store import Store
+from bot.storage import Store
 from commands import ALL
 from tests.fakes import discord_payloads as p
 from tests.fakes.discord_server import FakeDiscord

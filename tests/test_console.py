@@ -7,10 +7,10 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.adapters.console import ConsoleAdapter, render, safe
-from bot.clock import SimulatedClock
-from bot.core import Core
-from bot.model import Attachment, Card, Field, Reply, Stamp, UserRef
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import Attachment, Card, Field, Reply, Stamp, UserRef
+from bot.platforms.console.adapter import ConsoleAdapter, render, safe
 from tests.test_agenda_commands import big_programme
 
 

@@ -10,8 +10,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.store import Store
-from bot.store.subscriptions import subscribe
+from bot.storage import Store
+from bot.storage.subscriptions import subscribe
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env
 from tests.fakes.slack_server import FakeSlack

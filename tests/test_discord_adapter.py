@@ -19,8 +19,12 @@ import pytest_asyncio
 import yarl
 from discord.webhook.async_ import interaction_message_response_params
 
-from bot.adapters.base import DeliveryError, SentMessage, StartupError
-from bot.adapters.discord_adapter import (
+from bot.core.dispatch import Core
+from bot.core.model import Attachment, Button, Card, Field, Reply, Role, Stamp, UserRef, plain
+from bot.core.registry import command
+from bot.i18n import L
+from bot.platforms.base import DeliveryError, SentMessage, StartupError
+from bot.platforms.discord.adapter import (
     DiscordAdapter,
     DiscordSettings,
     application_id_from_token,
@@ -33,13 +37,9 @@ from bot.adapters.discord_adapter import (
     render_text,
     split_content,
 )
-from bot.core import Core
-from bot.i18n import L
-from bot.model import Attachment, Button, Card, Field, Reply, Role, Stamp, UserRef, plain
-from bot.registry import command
 from bot.settings import EventConfig, PlatformConfig
-from bot.store import Store
-from bot.store.deliveries import is_blocked
+from bot.storage import Store
+from bot.storage.deliveries import is_blocked
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env, run_bot
@@ -437,7 +437,7 @@ async def test_a_refused_callback_is_logged_once_not_retried(start: Start, core:
     fake, _ = await start()
     pending = await fake.send_slash_command("gated")
     pending.response_type = 4  # as if another process had answered it meanwhile
-    logger = logging.getLogger("bot.adapters.discord_adapter")
+    logger = logging.getLogger("bot.platforms.discord.adapter")
     watch = Watch(logging.WARNING)
     logger.addHandler(watch)
     try:
@@ -594,7 +594,7 @@ async def test_forum_bot_run_with_a_wrong_token_exits_with_one_clear_line(tmp_pa
 
 
 def test_a_shared_reply_is_rendered_once_per_object() -> None:
-    from bot.adapters.base import RenderMemo
+    from bot.platforms.base import RenderMemo
 
     made: list[Reply] = []
 

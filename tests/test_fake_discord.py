@@ -20,7 +20,7 @@ import pytest_asyncio
 import yarl
 from discord import app_commands
 
-from bot.clock import SimulatedClock
+from bot.core.clock import SimulatedClock
 from tests.fakes.discord_server import FakeDiscord
 
 TOKEN = "test-bot-token"

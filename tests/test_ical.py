@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from bot.agenda import Agenda, Session, formats
-from bot.agenda.ical import parse_ics, to_ics, uid_of
-from bot.core import Core
-from bot.model import ChannelRef, Reply, Stamp, UserRef, plain
+from bot.core.dispatch import Core
+from bot.core.model import ChannelRef, Reply, Stamp, UserRef, plain
+from bot.programme import Agenda, Session, formats
+from bot.programme.ical import parse_ics, to_ics, uid_of
 from bot.settings import (
     ConfigError,
     EventConfig,
@@ -23,8 +23,8 @@ from bot.settings import (
     load_event,
     validate_event,
 )
-from bot.store import Store
-from bot.store.calendar import sequences
+from bot.storage import Store
+from bot.storage.calendar import sequences
 from tests.conftest import Person
 
 SEOUL = ZoneInfo("Asia/Seoul")

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.agenda import formats
-from bot.agenda.frab import META_KEY, parse_frab_json, parse_frab_xml, to_frab_json
-from bot.agenda.model import Agenda, Session
-from bot.agenda.tabular import COLUMNS, parse_csv, to_csv
+from bot.programme import formats
+from bot.programme.frab import META_KEY, parse_frab_json, parse_frab_xml, to_frab_json
+from bot.programme.model import Agenda, Session
+from bot.programme.tabular import COLUMNS, parse_csv, to_csv
 from bot.settings import (
     ConfigError,
     EventConfig,
@@ -34,9 +34,9 @@ SEOUL = ZoneInfo("Asia/Seoul")
 
 
 def load(raw: bytes, source: str, fmt: str, base: dict[str, Any] | None = None) -> EventConfig:
-    """formats.load; until bot/agenda/ical.py (written alongside) exists, the same steps
+    """formats.load; until bot/programme/ical.py (written alongside) exists, the same steps
     by hand: formats.load imports every format's module."""
-    if importlib.util.find_spec("bot.agenda.ical") is not None:
+    if importlib.util.find_spec("bot.programme.ical") is not None:
         return formats.load(raw, source, fmt, base=base)
     zone = str(((base or {}).get("event") or {}).get("timezone") or "UTC")
     parse = {

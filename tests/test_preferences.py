@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.adapters.console import render
 from bot.app import build_core
-from bot.clock import SimulatedClock
-from bot.core import Core
-from bot.model import plain
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import plain
+from bot.i18n.zones import zones_matching
+from bot.platforms.console.adapter import render
 from bot.settings import EventConfig
-from bot.store import Prefs, Store, get_prefs
-from bot.zones import zones_matching
+from bot.storage import Prefs, Store, get_prefs
 from tests.conftest import Person
 
 
@@ -111,7 +111,7 @@ async def test_preferences_load_whole_once_and_stay_exact(tmp_path: Path) -> Non
     still seen, and a reopened store reads it back."""
     from datetime import UTC, datetime
 
-    from bot.store import Store, get_prefs, set_language, set_timezone
+    from bot.storage import Store, get_prefs, set_language, set_timezone
 
     now = datetime(2026, 2, 5, tzinfo=UTC)
     first = await Store.open(tmp_path / "p.sqlite")
@@ -141,7 +141,7 @@ async def test_choosing_what_is_stored_already_writes_nothing(tmp_path: Path) ->
     (its updated_at stays), while a real change is still written."""
     from datetime import UTC, datetime, timedelta
 
-    from bot.store import set_language, set_timezone
+    from bot.storage import set_language, set_timezone
 
     first, later = datetime(2026, 2, 5, tzinfo=UTC), datetime(2026, 2, 6, tzinfo=UTC)
     store = await Store.open(tmp_path / "same.sqlite")

@@ -12,9 +12,9 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page, expect
 
-from bot.clock import SimulatedClock
-from bot.core import Core
-from bot.model import UserRef
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import UserRef
 from bot.web.server import WebServer
 from tests.browser import save_screenshot
 from tests.conftest import KST_0900

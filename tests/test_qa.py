@@ -10,10 +10,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import SimulatedClock
-from bot.core import Core
-from bot.model import Action, ChannelRef, Reply, Role, Stamp, UserRef, plain
-from bot.store import Store
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import Action, ChannelRef, Reply, Role, Stamp, UserRef, plain
+from bot.storage import Store
 from tests.conftest import KST_0900, Person
 
 DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)  # 13:10, the dialogue is on
@@ -328,7 +328,7 @@ async def test_concurrent_votes_from_both_platforms_count_exactly(
 ) -> None:
     import asyncio
 
-    from bot.model import UserRef
+    from bot.core.model import UserRef
 
     clock.set(DIALOGUE_OPEN)
     _, qid = await ask(alice, "Will the count be exact under load?")

@@ -22,15 +22,15 @@ import discord
 import pytest
 import pytest_asyncio
 
-from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings
-from bot.adapters.slack_adapter import SlackAdapter, SlackSettings
 from bot.app import build_core
-from bot.clock import SimulatedClock
-from bot.core import Core
-from bot.model import UserRef
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import UserRef
+from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
+from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
 from bot.runtime import Runtime
 from bot.settings import EventConfig
-from bot.store import Store
+from bot.storage import Store
 from tests.fakes.discord_server import FakeDiscord, PendingInteraction, RecordedRequest
 from tests.fakes.environment import serve_http
 from tests.fakes.slack_server import AppResponse, Call, FakeSlack, Message

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.model import Reply
+from bot.core.registry import Option, OptionType, UsageError, command, parse_text
 from bot.i18n import L
-from bot.model import Reply
-from bot.registry import Option, OptionType, UsageError, command, parse_text
 
 
 async def _noop(ctx: object, **kw: object) -> Reply:

@@ -17,19 +17,19 @@ import discord
 import pytest
 import pytest_asyncio
 
-from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings
-from bot.adapters.slack_adapter import SlackAdapter, SlackSettings
-from bot.adapters.slack_adapter import message as slack_message
-from bot.agenda import Agenda, Session
-from bot.clock import SimulatedClock
-from bot.core import Core
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import Action, ChannelRef, Role, UserRef, plain
 from bot.i18n import L
-from bot.model import Action, ChannelRef, Role, UserRef, plain
+from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
+from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
+from bot.platforms.slack.adapter import message as slack_message
+from bot.programme import Agenda, Session
 from bot.runtime import Runtime
 from bot.settings import EventConfig, PlatformConfig, build_agenda
-from bot.store import Store
-from bot.store import announcements as ann
-from bot.store.outbox import summary
+from bot.storage import Store
+from bot.storage import announcements as ann
+from bot.storage.outbox import summary
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
 
@@ -544,7 +544,7 @@ async def test_a_time_that_cannot_be_read_is_refused_naming_the_part(world: Worl
 async def test_log_lines_give_durations_readably(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.reminders")
+    caplog.set_level(logging.INFO, logger="bot.delivery.planner")
     organiser = UserRef("slack", "U7", "olga")
     where = ChannelRef("slack", "C1")
     roles = frozenset({Role.PARTICIPANT, Role.MODERATOR, Role.ORGANISER})

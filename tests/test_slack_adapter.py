@@ -14,8 +14,13 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.adapters.base import DeliveryError, StartupError
-from bot.adapters.slack_adapter import (
+from bot.core.dispatch import Core
+from bot.core.model import Attachment, ChannelRef, Reply, Role, Stamp, UserRef, plain
+from bot.core.registry import command
+from bot.delivery.sender import Sender
+from bot.i18n import L
+from bot.platforms.base import DeliveryError, StartupError
+from bot.platforms.slack.adapter import (
     SlackAdapter,
     SlackSettings,
     escape,
@@ -24,13 +29,8 @@ from bot.adapters.slack_adapter import (
     render_text,
     slack_name,
 )
-from bot.core import Core
-from bot.i18n import L
-from bot.model import Attachment, ChannelRef, Reply, Role, Stamp, UserRef, plain
-from bot.outbox import Sender
-from bot.registry import command
 from bot.settings import PlatformConfig
-from bot.store.outbox import Delivery, enqueue
+from bot.storage.outbox import Delivery, enqueue
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env, run_bot, serve_http, web_port
@@ -486,7 +486,7 @@ BUILT_IN = {
 
 
 def test_the_manifest_names_none_of_slacks_own_commands() -> None:
-    from bot.adapters.slack_adapter import SLACK_BUILTINS
+    from bot.platforms.slack.adapter import SLACK_BUILTINS
 
     assert BUILT_IN <= SLACK_BUILTINS
     for prefix in ("", "bf-"):

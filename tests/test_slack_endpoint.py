@@ -17,13 +17,13 @@ import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.adapters.base import DeliveryError, StartupError
-from bot.adapters.slack_adapter import SlackAdapter, SlackSettings
-from bot.adapters.slack_errors import slack_problem
-from bot.core import Core
+from bot.core.dispatch import Core
+from bot.core.model import Reply, Role
+from bot.core.registry import command
 from bot.i18n import L
-from bot.model import Reply, Role
-from bot.registry import command
+from bot.platforms.base import DeliveryError, StartupError
+from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
+from bot.platforms.slack.errors import slack_problem
 from bot.settings import PlatformConfig
 from bot.web.server import MAX_BODY
 from tests.fakes.environment import bot_env, run_bot, serve_http, web_port

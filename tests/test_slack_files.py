@@ -13,14 +13,14 @@ import pytest_asyncio
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.agenda import Agenda
-from bot.clock import SimulatedClock
-from bot.core import Core
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import Attachment, ChannelRef, Reply, Role, UserRef
+from bot.core.registry import action, command
 from bot.i18n import L
-from bot.model import Attachment, ChannelRef, Reply, Role, UserRef
-from bot.registry import action, command
+from bot.programme import Agenda
 from bot.settings import EventConfig, build_agenda
-from bot.store import Store
+from bot.storage import Store
 from commands import ACTIONS, ALL, HOME
 from tests import test_slack_adapter as adapter_tests
 from tests.fakes.slack_server import Call, FakeSlack
@@ -183,7 +183,7 @@ async def test_a_failed_upload_tells_the_asker(
         fake.fail_next(method, status=500)
     else:
         fake.garble_next(method, breakage)
-    with caplog.at_level(logging.WARNING, logger="bot.adapters.slack_adapter"):
+    with caplog.at_level(logging.WARNING, logger="bot.platforms.slack.adapter"):
         await fake.send_command(url, "/ics", "dialogue", user_id="U1")
         told = await fake.wait_for("response_url")
     assert told.body["response_type"] == "ephemeral"

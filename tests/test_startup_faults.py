@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store.migrations import MIGRATIONS
+from bot.storage.migrations import MIGRATIONS
 from tests.test_cli import env as cli_env
 from tests.test_cli import forum_bot
 from tests.test_operations import ROOT, env, read_until

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.store import StorageError, Store, get_prefs, set_language, set_timezone
-from bot.store.migrations import MIGRATIONS
-from bot.store.prefs import Prefs
+from bot.storage import StorageError, Store, get_prefs, set_language, set_timezone
+from bot.storage.migrations import MIGRATIONS
+from bot.storage.prefs import Prefs
 
 NOW = datetime(2026, 2, 5, tzinfo=UTC)
 
@@ -132,7 +132,7 @@ INSERT = "INSERT INTO user_prefs (user_key, language, updated_at) VALUES (?, ?, 
 
 def _groups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Record how many batches each group commit carried."""
-    from bot.store import db
+    from bot.storage import db
 
     sizes: list[int] = []
     real = db._run_batches
@@ -343,7 +343,7 @@ async def test_preference_cache_follows_committed_writes(store: Store) -> None:
 
 
 def test_the_q_and_a_secret_survives_restarts_and_a_cut_short_file(tmp_path: Path) -> None:
-    from bot.qa import load_secret
+    from bot.qa.service import load_secret
 
     db = tmp_path / "bot.sqlite"
     first = load_secret(None, db)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from bot.store import Store
+from bot.storage import Store
 from bot.web.server import WebServer
 
 

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_skeleton, get_timezone_name
 
+from bot.core.model import Stamp, Text
 from bot.i18n.messages import MESSAGES, Plural
-from bot.model import Stamp, Text
 
 LANGUAGES = ("en", "ko")
 

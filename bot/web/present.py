@@ -24,10 +24,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.context import UserError
+from bot.core.context import UserError
+from bot.core.model import UserRef
 from bot.i18n import Translator
-from bot.model import UserRef
-from bot.qa import QA, STEPS
+from bot.qa.service import QA, STEPS
 
 log = logging.getLogger(__name__)
 

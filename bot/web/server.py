@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.qa import QA
+from bot.qa.service import QA
 from bot.web.present import QAPages
 
 log = logging.getLogger(__name__)

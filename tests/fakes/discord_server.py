@@ -30,7 +30,7 @@ from typing import Any, Self, TypeVar
 from aiohttp import BodyPartReader, WSMsgType, web
 from aiohttp.web_protocol import RequestHandler
 
-from bot.clock import Clock, SystemClock
+from bot.core.clock import Clock, SystemClock
 from tests.fakes import discord_payloads as p
 from tests.fakes.discord_payloads import JSON, DiscordError
 
@@ -270,7 +270,7 @@ class FakeDiscord:
     per bucket, `global_limit` requests per second across all routes but the interaction
     ones (callbacks and their webhooks, which Discord exempts; None: no global limit; its
     429s are counted in `global_limited`), `closed_dm_user_ids`. Deadlines run on `clock` (a
-    `bot.clock` Clock, so a stopped SimulatedClock can be advanced); rate limits always run
+    `bot.core.clock` Clock, so a stopped SimulatedClock can be advanced); rate limits always run
     on real time.
 
     The fake has one guild (`guild_id`, `guild_name`) with text channels (`add_channel`)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.base import ServesHTTP
+from bot.platforms.base import ServesHTTP
 from bot.web.server import WebServer
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack

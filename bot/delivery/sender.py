@@ -1,0 +1,150 @@
+"""Draining the outbox: one sender per platform, within its limits, retrying what can be.
+
+Scheduled work never calls an adapter: it queues deliveries (bot/storage/outbox.py), and the
+platform's sender here takes them in order, at most `concurrency` at a time, and records
+each outcome. A delivery caught mid-send by a crash is sent again after the restart with
+the same key, which the adapter uses to avoid a duplicate (a Discord nonce; on Slack, a
+look at the channel's recent messages for the key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from bot.core.clock import Clock
+from bot.core.model import UserRef
+from bot.platforms.base import Adapter, DeliveryError
+from bot.storage import Store
+from bot.storage.outbox import OutboxRow, claim_due, mark_failed, mark_retry, mark_sent, recover
+
+log = logging.getLogger(__name__)
+
+
+class Sender:
+    """Delivers one platform's queued messages through its adapter."""
+
+    def __init__(
+        self,
+        store: Store,
+        adapter: Adapter,
+        clock: Clock,
+        *,
+        concurrency: int = 8,
+        max_attempts: int = 8,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.adapter = adapter
+        self.platform = adapter.name
+        self.clock = clock
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._task: asyncio.Task[None] | None = None
+        self.sent = 0
+        self.failed = 0
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Requeue what a crash interrupted, then drain in the background."""
+        recovered = await recover(self.store, self.platform)
+        if recovered:
+            log.info(
+                "%s: %d deliveries interrupted by a stop are queued again", self.platform, recovered
+            )
+        self._task = asyncio.create_task(self._run(), name=f"sender-{self.platform}")
+
+    async def stop(self) -> None:
+        """Stop taking deliveries; one in flight finishes or is recovered at next start."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            # Cleared before looking, so a wake() during the look is not lost.
+            self._wake.clear()
+            try:
+                busy = await self.drain_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s: the sender failed; trying again shortly", self.platform)
+                busy = 0
+            if not busy:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancel that arrives as the wait ends, and stop() would wait forever.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll_seconds):
+                        await self._wake.wait()
+
+    async def drain_once(self) -> int:
+        """Deliver what is due now; returns how many deliveries were attempted."""
+        rows = await claim_due(self.store, self.platform, self.clock.now(), self.concurrency * 4)
+        if rows:
+            await asyncio.gather(*(self._deliver(row) for row in rows))
+        return len(rows)
+
+    async def drain(self) -> int:
+        """Deliver until nothing is due and nothing is in flight (tests and the shell)."""
+        total = 0
+        while count := await self.drain_once():
+            total += count
+        await self._idle.wait()  # the background loop may hold deliveries of its own
+        return total
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            await self._deliver_one(row)
+        finally:
+            self._inflight -= 1
+            if not self._inflight:
+                self._idle.set()
+
+    async def _deliver_one(self, row: OutboxRow) -> None:
+        async with self._slots:
+            first = row.attempts == 1
+            try:
+                if row.target_kind == "dm":
+                    user = UserRef(self.platform, row.target)
+                    sent = await self.adapter.dm(user, row.reply, key=row.key, first_attempt=first)
+                else:
+                    sent = await self.adapter.post(
+                        row.target, row.reply, key=row.key, first_attempt=first
+                    )
+            except DeliveryError as exc:
+                await self._failed(row, str(exc), permanent=exc.permanent)
+                return
+            except Exception as exc:
+                # Timeouts, dropped connections, 5xx past the client's own retries.
+                await self._failed(row, f"{type(exc).__name__}: {exc}", permanent=False)
+                return
+            await mark_sent(self.store, row.id, self.clock.now(), sent.channel_id, sent.message_id)
+            self.sent += 1
+
+    async def _failed(self, row: OutboxRow, error: str, *, permanent: bool) -> None:
+        if permanent or row.attempts >= self.max_attempts:
+            await mark_failed(self.store, row.id, error)
+            self.failed += 1
+            log.warning("%s: gave up %s to %s: %s", self.platform, row.key, row.target, error)
+            return
+        # Back-off is for the platform, in real seconds; the queue runs on the bot's clock,
+        # which a rehearsal runs faster (and tests stop).
+        real = min(300, 2**row.attempts)
+        delay = timedelta(seconds=real * getattr(self.clock, "speed", 1.0))
+        await mark_retry(self.store, row.id, self.clock.now() + delay, error)
+        log.info("%s: %s failed (%s); retrying in %s s", self.platform, row.key, error, real)

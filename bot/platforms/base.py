@@ -1,0 +1,120 @@
+"""What every platform adapter offers the rest of the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
+
+from bot.core.model import Reply, UserRef
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+
+R = TypeVar("R")
+
+
+def replaces_view(reply: Reply) -> bool:
+    """Whether a button's answer replaces the asker's own answer it was pressed on: a new
+    view of it does (the next page, another day: a card), a short confirmation does not
+    ("Up-voted #15" comes as a message of its own and the list stays to press again)."""
+    return reply.card is not None and reply.file is None and not reply.error
+
+
+class RenderMemo(Generic[R]):
+    """A platform's rendering of the last few replies, by the reply's identity.
+
+    The core hands one Reply object to everyone who asks alike (shared answers): a room
+    asking /agenda at once is rendered once. Keyed by identity, a look-up costs no hashing
+    of the reply; each entry keeps its reply alive, so an id is never reused while stored.
+    What it returns is shared: callers must not change it.
+    """
+
+    def __init__(self, render: Callable[[Reply], R], size: int = 64) -> None:
+        self._render = render
+        self._size = size
+        self._memo: dict[int, tuple[Reply, R]] = {}
+
+    def __call__(self, reply: Reply) -> R:
+        """`render(reply)`, made once per reply object."""
+        hit = self._memo.get(id(reply))
+        if hit is not None and hit[0] is reply:
+            return hit[1]
+        rendered = self._render(reply)
+        if len(self._memo) >= self._size:
+            del self._memo[next(iter(self._memo))]  # the oldest
+        self._memo[id(reply)] = (reply, rendered)
+        return rendered
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """Where a message the bot sent now lives, so it can be edited later."""
+
+    platform: str
+    channel_id: str
+    message_id: str
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered.
+
+    `permanent` means trying again cannot help (DMs closed, channel gone); otherwise a
+    later attempt may succeed (rate limits, outages).
+    """
+
+    def __init__(self, message: str, *, permanent: bool, code: int | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+
+
+class StartupError(Exception):
+    """An adapter cannot start (a wrong token, an unreachable server): said in one line."""
+
+
+class Adapter(Protocol):
+    """One platform. The adapter holds the core; the core never calls a platform."""
+
+    name: str
+
+    async def start(self) -> None:
+        """Connect and begin answering commands; returns once ready."""
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect cleanly."""
+        ...
+
+    async def post(
+        self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
+        """Post a message the bot sends on its own to a mapped channel ("announcements",
+        a room id, or a platform channel id). `key` makes a retried post not a duplicate;
+        `first_attempt` False says an earlier attempt may have got through."""
+        ...
+
+    async def dm(
+        self, user: UserRef, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
+        """Send a message to one person."""
+        ...
+
+    async def edit(self, sent: SentMessage, reply: Reply) -> None:
+        """Replace the content of a message the bot sent."""
+        ...
+
+
+@runtime_checkable
+class ServesHTTP(Protocol):
+    """An adapter its platform reaches over HTTP, on paths of the bot's one web server."""
+
+    @property
+    def http_mode(self) -> bool:
+        """Whether it needs the web server now (Slack: not in Socket Mode)."""
+        ...
+
+    def add_routes(self, app: web.Application) -> None:
+        """Mount its paths (before the server starts)."""
+        ...

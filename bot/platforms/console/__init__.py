@@ -1,0 +1,1 @@
+"""The terminal: the embedded default surface, commands typed on stdin."""

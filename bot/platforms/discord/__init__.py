@@ -1,0 +1,1 @@
+"""Discord through discord.py: slash commands, buttons, posts and DMs."""

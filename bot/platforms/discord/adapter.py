@@ -1,0 +1,839 @@
+"""The Discord adapter: discord.py 2.7, application commands generated from CommandSpecs.
+
+The command tree of discord.py wants one Python function per command, with the options in
+its signature. Ours are declared once as data, so the adapter writes Discord's command JSON
+itself, syncs it with one bulk request, and answers every interaction from `on_interaction`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import functools
+import hashlib
+import io
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import aiohttp
+import discord
+import orjson
+import yarl
+from discord.http import MultipartParameters, Route
+from discord.webhook.async_ import async_context
+
+from bot.core.dispatch import Core
+from bot.core.model import (
+    Action,
+    Attachment,
+    Button,
+    Card,
+    ChannelRef,
+    Invocation,
+    Reply,
+    Role,
+    Stamp,
+    Text,
+    UserRef,
+    roles_up_to,
+)
+from bot.core.paging import PageLimits
+from bot.core.registry import CommandSpec, Option, OptionType
+from bot.delivery.pacing import RateLimiter
+from bot.platforms.base import (
+    DeliveryError,
+    RenderMemo,
+    SentMessage,
+    StartupError,
+    replaces_view,
+)
+from bot.settings import PlatformConfig
+from bot.storage import Store
+from bot.storage.deliveries import is_blocked, record_block
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+DEFAULT_API_BASE = "https://discord.com/api/v10"
+DEFAULT_GATEWAY = "wss://gateway.discord.gg"
+MAX_CONTENT = 2000
+_OPTION_TYPES = {OptionType.STRING: 3, OptionType.INTEGER: 4, OptionType.BOOLEAN: 5}
+_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "danger": discord.ButtonStyle.danger,
+}
+# Discord's error codes that no retry can fix.
+_CLOSED_DMS = 50007
+_PERMANENT = {10003, 10008, 10013, 50001, 50013, 50007, 50035}
+_EPHEMERAL = 64  # the message flag
+_ALREADY_ACKNOWLEDGED = 40060
+# Interaction callback types.
+_CHANNEL_MESSAGE = 4
+_DEFERRED_CHANNEL_MESSAGE = 5
+_UPDATE_MESSAGE = 7
+_AUTOCOMPLETE_RESULT = 8
+# How long an interaction answer or follow-up (a file, perhaps) may take to send.
+_ANSWER_TIMEOUT = 10.0
+_NO_MENTIONS: dict[str, Any] = {"parse": []}  # what AllowedMentions.none() sends
+# Who sees a command in their picker by default: moderators' commands need Manage
+# Messages, organisers' Manage Server (the permissions those roles usually carry).
+_DEFAULT_PERMISSIONS = {
+    Role.PARTICIPANT: None,
+    Role.MODERATOR: discord.Permissions(manage_messages=True),
+    Role.ORGANISER: discord.Permissions(manage_guild=True),
+}
+_GUILD_CONTEXT = 0  # an interaction context: a server (not DMs or private channels)
+_COLOUR = 0x2B6CB0
+# Rendered texts are cached: the same agenda lines go out in answer after answer. Long
+# ones (questions, announcements) are rare and rendered each time, to bound the memory.
+_RENDER_CACHE = 4096
+_CACHED_CHARS = 256
+# Markdown and mention syntax, escaped so that user text shows as typed.
+_MARKUP = re.compile(r"([\\*_~`|<>\[\]])")
+_LINE_START = re.compile(r"^(\s*)([#>\-+]|\d+\.)", re.MULTILINE)
+_PING = re.compile(r"@(everyone|here)")
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    """How to reach Discord: the token, where to sync, and REST and gateway addresses."""
+
+    token: str
+    guild_ids: tuple[int, ...] = ()
+    api_base: str = DEFAULT_API_BASE
+    gateway_url: str = DEFAULT_GATEWAY
+    # A handler still running after this long is deferred, then answered by follow-up.
+    defer_after: float = 1.0
+    ready_timeout: float = 30.0
+    # How long discord.py waits for the guilds' channels (needed to post to a channel by
+    # name) before it calls itself ready.
+    guild_ready_timeout: float = 2.0
+    # Discord allows a bot about 50 requests a second overall (interaction answers apart).
+    # Messages the bot sends on its own stay under it with room for jitter on the way:
+    # at most rate + burst in any second, here 48.
+    requests_per_second: float = 47.0
+    request_burst: int = 1
+
+
+# ---- rendering ------------------------------------------------------------------------
+
+
+def _inline(text: str) -> str:
+    text = _MARKUP.sub(r"\\\1", text)
+    return _PING.sub("@\u200b\\1", text)
+
+
+_inline_cached = functools.lru_cache(maxsize=_RENDER_CACHE)(_inline)
+
+
+def _escape_inline(text: str) -> str:
+    return _inline_cached(text) if len(text) <= _CACHED_CHARS else _inline(text)
+
+
+def _escape(text: str) -> str:
+    return _LINE_START.sub(r"\1\\\2", _escape_inline(text))
+
+
+_escape_cached = functools.lru_cache(maxsize=_RENDER_CACHE)(_escape)
+
+
+def escape(text: str) -> str:
+    """User-visible text that Discord shows literally: no markup, mention or ping."""
+    return _escape_cached(text) if len(text) <= _CACHED_CHARS else _escape(text)
+
+
+def render_text(text: Text) -> str:
+    """A text for Discord: literal pieces escaped, stamps as `<t:UNIX:style>`."""
+    if isinstance(text, str):
+        return escape(text)
+    if sum(len(piece) for piece in text if isinstance(piece, str)) <= _CACHED_CHARS:
+        return _pieces_cached(text)
+    return _pieces(text)
+
+
+def _pieces(text: tuple[str | Stamp, ...]) -> str:
+    parts = []
+    for piece in text:
+        if isinstance(piece, Stamp):
+            parts.append(f"<t:{int(piece.at.timestamp())}:{piece.style}>")
+        else:
+            parts.append(_escape_inline(piece))
+    # Headings and lists only start lines: checked once the pieces are joined.
+    return _LINE_START.sub(r"\1\\\2", "".join(parts))
+
+
+_pieces_cached = functools.lru_cache(maxsize=_RENDER_CACHE)(_pieces)
+
+
+def split_content(text: str, limit: int = MAX_CONTENT) -> list[str]:
+    """Text cut into messages of at most `limit` characters, at line ends where possible."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def embed_data(card: Card) -> dict[str, Any]:
+    """A card as Discord's embed JSON, within its limits (title 256, description 4096,
+    25 fields of 256 + 1024, footer 2048)."""
+    lines = [render_text(line) for line in card.lines]
+    description = ""
+    for i, line in enumerate(lines):
+        more = f"\n… (+{len(lines) - i})"
+        if len(description) + len(line) + 1 + len(more) > 4096:
+            if not description:
+                # One line longer than a description holds (a long abstract): its start.
+                more = f"\n… (+{len(lines) - i - 1})" if i + 1 < len(lines) else ""
+                description = _clip(line, 4096 - len(more))
+            description += more
+            break
+        description = f"{description}\n{line}" if description else line
+    data: dict[str, Any] = {"type": "rich", "title": _clip(escape(card.title), 256)}
+    data["color"] = _COLOUR
+    if description:
+        data["description"] = description
+    if card.fields:
+        data["fields"] = [
+            {
+                "name": _clip(escape(f.name), 256),
+                "value": _clip(render_text(f.value), 1024) or "-",
+                "inline": f.inline,
+            }
+            for f in card.fields[:25]
+        ]
+    if card.footer:
+        data["footer"] = {"text": _clip(card.footer, 2048)}
+    return data
+
+
+def _rendered_cost(text: Text) -> int:
+    """A line's characters in an embed (escapes and `<t:…>` stamps), with its break."""
+    return len(render_text(text)) + 1
+
+
+# One page of a long answer is one embed whose title, lines and footer come to at most
+# 4,000 rendered characters: under both the description's 4,096 and a message's 6,000 in
+# all embeds. (More embeds would not hold much more: the 6,000 are shared.)
+PAGE_LIMITS = PageLimits(4000, _rendered_cost)
+
+
+def custom_id(button: Button) -> str:
+    """The component id that brings a press back as an Action (Discord allows 100)."""
+    return f"{button.action_id}|{button.value}"[:100]
+
+
+def components_data(buttons: Sequence[Button]) -> list[dict[str, Any]]:
+    """Buttons as Discord's component JSON: rows of five, at most 25."""
+    items = [
+        {
+            "type": 2,
+            "style": _STYLES.get(b.style, discord.ButtonStyle.secondary).value,
+            "label": _clip(b.label, 80),
+            "custom_id": custom_id(b),
+        }
+        for b in buttons[:25]
+    ]
+    return [{"type": 1, "components": items[i : i + 5]} for i in range(0, len(items), 5)]
+
+
+def message_data(reply: Reply, *, ephemeral: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """The first message of `reply` as Discord's message JSON, and the text of the
+    messages that follow it (a text over 2,000 characters). The one renderer: answers,
+    follow-ups, posts and edits all send this JSON through discord.py (its webhook adapter
+    for interaction answers, its REST client for posts and edits)."""
+    chunks = split_content(render_text(reply.text)) if reply.text else []
+    data: dict[str, Any] = {"allowed_mentions": _NO_MENTIONS}
+    if chunks:
+        data["content"] = chunks[0]
+    if reply.card is not None:
+        data["embeds"] = [embed_data(reply.card)]
+    if reply.buttons:
+        data["components"] = components_data(reply.buttons)
+    if reply.file is not None:
+        data["attachments"] = [{"id": 0, "filename": reply.file.filename}]
+    if "content" not in data and "embeds" not in data and reply.file is None:
+        data["content"] = "\u200b"  # Discord refuses an empty message
+    if ephemeral:
+        data["flags"] = _EPHEMERAL
+    return data, chunks[1:]
+
+
+def replacement_data(reply: Reply) -> dict[str, Any]:
+    """JSON that replaces a message whole: what the new version lacks goes (an answered
+    question's card loses its vote button). Files stay as they were."""
+    data, _ = message_data(reply)
+    data.pop("attachments", None)
+    data.setdefault("content", None)
+    data.setdefault("embeds", [])
+    data.setdefault("components", [])
+    return data
+
+
+def request_params(payload: dict[str, Any], file: Attachment | None) -> MultipartParameters:
+    """discord.py's request parameters: JSON, or multipart with `payload_json` and a file."""
+    if file is None:
+        return MultipartParameters(payload, None, None)
+    upload = discord.File(io.BytesIO(file.data), filename=file.filename)
+    form: list[dict[str, Any]] = [
+        {"name": "payload_json", "value": orjson.dumps(payload).decode()},
+        {
+            "name": "files[0]",
+            "value": upload.fp,
+            "filename": upload.filename,
+            "content_type": "application/octet-stream",
+        },
+    ]
+    return MultipartParameters(payload, form, [upload])
+
+
+# ---- commands -------------------------------------------------------------------------
+
+
+def option_payload(opt: Option) -> dict[str, Any]:
+    """One option as Discord's application-command JSON."""
+    data: dict[str, Any] = {
+        "type": _OPTION_TYPES[opt.type],
+        "name": opt.name,
+        "description": _clip(opt.description.en, 100),
+        "required": opt.required,
+    }
+    if opt.name_ko:
+        data["name_localizations"] = {"ko": opt.name_ko}
+    if opt.description.ko:
+        data["description_localizations"] = {"ko": _clip(opt.description.ko, 100)}
+    if opt.choices:
+        data["choices"] = [
+            {
+                "name": _clip(c.label.en, 100),
+                "value": c.value,
+                **({"name_localizations": {"ko": _clip(c.label.ko, 100)}} if c.label.ko else {}),
+            }
+            for c in opt.offered(PLATFORM)
+        ]
+    elif opt.autocomplete:
+        data["autocomplete"] = True
+    if opt.type is OptionType.STRING:
+        data["max_length"] = min(opt.max_length, 6000)
+    if opt.min_value is not None:
+        data["min_value"] = opt.min_value
+    if opt.max_value is not None:
+        data["max_value"] = opt.max_value
+    return data
+
+
+def command_payload(spec: CommandSpec) -> dict[str, Any]:
+    """A CommandSpec as a Discord chat-input command, with Korean localisations."""
+    # Required options must come before optional ones on Discord.
+    options = sorted(spec.options, key=lambda o: not o.required)
+    data: dict[str, Any] = {
+        "type": 1,
+        "name": spec.name,
+        "description": _clip(spec.description.en, 100),
+        "options": [option_payload(o) for o in options],
+    }
+    if spec.name_ko:
+        data["name_localizations"] = {"ko": spec.name_ko}
+    if spec.description.ko:
+        data["description_localizations"] = {"ko": _clip(spec.description.ko, 100)}
+    needed = _DEFAULT_PERMISSIONS[spec.role]
+    # Discord hides a command from members without these permissions (null: from nobody)
+    # until a server admin grants it to a role; the core still checks the mapped role.
+    data["default_member_permissions"] = None if needed is None else str(needed.value)
+    if spec.role is not Role.PARTICIPANT:
+        # Roles exist only in a server: not offered in DMs with the bot.
+        data["contexts"] = [_GUILD_CONTEXT]
+    return data
+
+
+def nonce_for(key: str) -> str:
+    """A nonce Discord accepts (at most 25 characters) derived from a delivery key."""
+    return hashlib.sha256(key.encode()).hexdigest()[:25]
+
+
+# ---- the adapter ----------------------------------------------------------------------
+
+
+class DiscordAdapter:
+    """Discord through a real discord.py client."""
+
+    name = PLATFORM
+
+    def __init__(
+        self, core: Core, settings: DiscordSettings, config: PlatformConfig, store: Store
+    ) -> None:
+        self.core = core
+        self.settings = settings
+        self.config = config
+        self.store = store
+        self.client = discord.Client(
+            intents=discord.Intents.default(),
+            guild_ready_timeout=settings.guild_ready_timeout,
+        )
+        for listener in (
+            self.on_interaction,
+            self.on_guild_role_create,
+            self.on_guild_role_delete,
+            self.on_guild_role_update,
+            self.on_guild_available,
+        ):
+            self.client.event(listener)
+        self._role_ids: dict[int, dict[Role, tuple[int, ...]]] = {}
+        core.page_limits[PLATFORM] = PAGE_LIMITS
+        self._task: asyncio.Task[None] | None = None
+        self._dm_channels: dict[str, int] = {}
+        self._channel_names: dict[str, int] = {}
+        self._limiter = RateLimiter(settings.requests_per_second, settings.request_burst)
+        self.synced: list[dict[str, Any]] = []
+        self._webhooks: aiohttp.ClientSession | None = None
+        # A first answer's JSON, made once for a reply the core shares between people.
+        self._rendered = RenderMemo(lambda r: message_data(r, ephemeral=r.ephemeral or r.error))
+
+    # lifecycle
+    async def start(self) -> None:
+        """Log in, connect to the gateway, sync the commands; raises StartupError."""
+        point_discord_py_at(self.settings.api_base, self.settings.gateway_url)
+        try:
+            await self.client.login(self.settings.token)
+        except discord.LoginFailure as exc:
+            await self.client.close()
+            raise StartupError(
+                "Discord refused DISCORD_TOKEN (401 Unauthorized): copy the bot token again "
+                "from the Developer Portal (Bot > Reset Token)"
+            ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            await self.client.close()
+            raise StartupError(f"cannot reach Discord at {self.settings.api_base}: {exc}") from exc
+        self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord")
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {self._task, ready},
+            timeout=self.settings.ready_timeout,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if ready not in done:
+            ready.cancel()
+            error = self._task.exception() if self._task in done else None
+            await self.stop()
+            if isinstance(error, discord.ConnectionClosed) and error.code == 4004:
+                raise StartupError("Discord's gateway refused DISCORD_TOKEN (4004)")
+            raise StartupError(f"Discord's gateway did not become ready ({error or 'timeout'})")
+        await self.sync_commands()
+        log.info("discord: connected as %s, %d commands synced", self.client.user, len(self.synced))
+
+    async def stop(self) -> None:
+        """Close the gateway and HTTP sessions."""
+        await self.client.close()
+        if self._webhooks is not None:
+            await self._webhooks.close()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+
+    async def sync_commands(self) -> None:
+        """Put every command on Discord: to the configured guilds, or globally."""
+        payload = [command_payload(spec) for spec in self.core.commands]
+        app_id = self.client.application_id
+        if app_id is None:
+            raise StartupError("Discord did not say which application this bot is")
+        if self.settings.guild_ids:
+            for guild in self.settings.guild_ids:
+                await self.client.http.bulk_upsert_guild_commands(app_id, guild, payload)
+        else:
+            await self.client.http.bulk_upsert_global_commands(app_id, payload)
+        self.synced = payload
+
+    # inbound
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Every slash command, autocomplete and button press arrives here."""
+        try:
+            if interaction.type is discord.InteractionType.application_command:
+                await self._command(interaction)
+            elif interaction.type is discord.InteractionType.autocomplete:
+                await self._autocomplete(interaction)
+            elif interaction.type is discord.InteractionType.component:
+                await self._component(interaction)
+        except discord.HTTPException as exc:
+            log.warning("discord: answering interaction %s failed: %s", interaction.id, exc)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            # A dropped connection (discord.py repeats a request only after a reset) or
+            # no answer in time: one line, not a traceback; nothing more can be sent.
+            log.warning(
+                "discord: answering interaction %s failed: no answer from Discord (%s)",
+                interaction.id,
+                type(exc).__name__,
+            )
+
+    def _who(self, interaction: discord.Interaction) -> tuple[UserRef, ChannelRef, frozenset[Role]]:
+        user = interaction.user
+        channel = interaction.channel
+        who = UserRef(PLATFORM, str(user.id), user.display_name)
+        where = ChannelRef(
+            PLATFORM, str(interaction.channel_id or ""), str(getattr(channel, "name", "") or "")
+        )
+        return who, where, self._roles(interaction)
+
+    def _roles(self, interaction: discord.Interaction) -> frozenset[Role]:
+        best = Role.PARTICIPANT
+        member = interaction.user
+        if isinstance(member, discord.Member):  # in a guild (a DM brings a User)
+            for role, ids in self._mapped_role_ids(member.guild).items():
+                if role > best and any(member.get_role(i) is not None for i in ids):
+                    best = role
+        return roles_up_to(best)
+
+    def _mapped_role_ids(self, guild: discord.Guild) -> dict[Role, tuple[int, ...]]:
+        """The ids of the guild's roles the event file maps (by name or by id), worked out
+        once per guild from the roles discord.py caches (GUILD_CREATE, after each IDENTIFY)
+        and again when a role changes: a member's `roles` list is built and sorted anew on
+        every read, which cost more than the rest of a command's routing."""
+        mapped = self._role_ids.get(guild.id)
+        if mapped is None:
+            mapped = {}
+            for role_name, values in self.config.roles.items():
+                ids = {int(v) for v in values if v.isdigit()}
+                ids.update(r.id for r in guild.roles if r.name in values)
+                mapped[Role.parse(role_name)] = tuple(sorted(ids))
+            self._role_ids[guild.id] = mapped
+        return mapped
+
+    async def on_guild_role_create(self, role: discord.Role) -> None:
+        """A role appeared: map the guild's roles again on the next command."""
+        self._role_ids.pop(role.guild.id, None)
+
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        """A role went: map the guild's roles again on the next command."""
+        self._role_ids.pop(role.guild.id, None)
+
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        """A role was renamed (names may be mapped): map the guild's roles again."""
+        self._role_ids.pop(after.guild.id, None)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """A guild (re)appeared with its roles as they are now."""
+        self._role_ids.pop(guild.id, None)
+
+    async def _command(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        name = str(data.get("name", ""))
+        args = {str(o["name"]): o.get("value") for o in data.get("options", []) if "name" in o}
+        user, channel, roles = self._who(interaction)
+        inv = Invocation(PLATFORM, name, user, channel, args, roles, str(interaction.locale))
+        spec = self.core.spec(name)
+        ephemeral = spec.ephemeral if spec else True
+        # The deadline runs from the interaction's creation, not from when we got to it.
+        age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+        wait = self.settings.defer_after - min(max(age, 0.0), self.settings.defer_after)
+        # The handler runs in this task, and a timer defers it should it still be running
+        # after `wait`: no second task, and no turn of the event loop lost waiting for one
+        # (on a busy loop each turn waits behind every ready task).
+        loop = asyncio.get_running_loop()
+        deferral: list[asyncio.Task[Any]] = []
+
+        def defer() -> None:
+            # Acknowledge now so the 3-second deadline is met; the answer follows later.
+            body: dict[str, Any] = {"type": _DEFERRED_CHANNEL_MESSAGE}
+            if ephemeral:
+                body["data"] = {"flags": _EPHEMERAL}
+            deferral.append(loop.create_task(self._callback(interaction, body)))
+
+        timer = loop.call_later(wait, defer)
+        try:
+            # Even when the defer fails, the handler's work (and its writes) completes.
+            reply = await self.core.dispatch(inv)
+        except BaseException:
+            for task in deferral:
+                task.cancel()
+            raise
+        finally:
+            timer.cancel()
+        if not deferral:
+            await self._respond(interaction, reply)
+            return
+        await deferral[0]  # raises if the defer was refused: nothing can follow it then
+        data_, more = message_data(reply, ephemeral=reply.ephemeral or reply.error or ephemeral)
+        await self._followup(interaction, data_, reply.file)
+        await self._rest(interaction, more, ephemeral)
+
+    async def _respond(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """The first answer to an interaction (a message), then the rest as follow-ups."""
+        ephemeral = reply.ephemeral or reply.error
+        data, more = self._rendered(reply)
+        await self._callback(interaction, {"type": _CHANNEL_MESSAGE, "data": data}, reply.file)
+        await self._rest(interaction, more, ephemeral)
+
+    async def _rest(self, interaction: discord.Interaction, chunks: list[str], eph: bool) -> None:
+        for chunk in chunks:
+            data: dict[str, Any] = {"content": chunk, "allowed_mentions": _NO_MENTIONS}
+            if eph:
+                data["flags"] = _EPHEMERAL
+            await self._followup(interaction, data, None)
+
+    async def _callback(
+        self,
+        interaction: discord.Interaction,
+        body: dict[str, Any],
+        file: Attachment | None = None,
+    ) -> None:
+        """An interaction's one callback, through discord.py's webhook adapter: the path
+        its own `InteractionResponse` takes, with a lock per interaction that lives only
+        while the request does (the REST client's buckets would keep one per interaction
+        for minutes, and scanning them cost more than the command). It waits out a 429
+        and repeats a request after a 5xx or a reset connection; a repeat that Discord
+        refuses with 40060 (already acknowledged) means the first attempt arrived.
+        """
+        prepared = request_params(body, file)
+        try:
+            with prepared:  # closes the file, if any, once sent
+                await async_context.get().create_interaction_response(
+                    interaction.id,
+                    interaction.token,
+                    session=self._webhook_session(),
+                    params=prepared,
+                )
+        except discord.HTTPException as exc:
+            if exc.code != _ALREADY_ACKNOWLEDGED:
+                raise
+            # Either discord.py's repeat after a 5xx found its first attempt taken, or
+            # something else answered first: nothing to send again either way.
+            log.warning(
+                "discord: interaction %s was already answered (40060); not sent again",
+                interaction.id,
+            )
+        except TimeoutError:
+            raise discord.HTTPException(cast(Any, _NoAnswer()), "no answer in time") from None
+
+    async def _followup(
+        self, interaction: discord.Interaction, data: dict[str, Any], file: Attachment | None
+    ) -> None:
+        """A message after the first answer (or the answer after a defer)."""
+        prepared = request_params(data, file)
+        with prepared:
+            await async_context.get().execute_webhook(
+                interaction.application_id,
+                interaction.token,
+                session=self._webhook_session(),
+                payload=None if prepared.files else prepared.payload,
+                multipart=prepared.multipart,
+                files=prepared.files,
+                wait=True,
+            )
+
+    def _webhook_session(self) -> aiohttp.ClientSession:
+        """The HTTP session for interaction answers, made on first use (on the loop)."""
+        if self._webhooks is None:
+            self._webhooks = aiohttp.ClientSession(
+                headers={"User-Agent": self.client.http.user_agent},
+                # No cap on connections, as discord.py's own session: aiohttp's default
+                # of 100 would queue the answers of a burst behind each other.
+                connector=aiohttp.TCPConnector(limit=0),
+                # An answer later than 3 s is refused anyway: do not wait long for Discord
+                # to take one (aiohttp's own timer, which every request has anyway).
+                timeout=aiohttp.ClientTimeout(total=_ANSWER_TIMEOUT),
+            )
+        return self._webhooks
+
+    async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        spec = self.core.spec(str(data.get("name", "")))
+        focused = next((o for o in data.get("options", []) if o.get("focused")), None)
+        opt = spec.option(str(focused["name"])) if spec and focused else None
+        choices: list[dict[str, str]] = []
+        if opt is not None and opt.autocomplete and focused is not None:
+            user, _, _ = self._who(interaction)
+            pairs = await self.core.suggest(
+                opt.autocomplete, str(focused.get("value", "")), user, str(interaction.locale)
+            )
+            choices = [
+                {"name": _clip(label, 100), "value": value[:100]} for label, value in pairs[:25]
+            ]
+        await self._callback(
+            interaction, {"type": _AUTOCOMPLETE_RESULT, "data": {"choices": choices}}
+        )
+
+    async def _component(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        action_id, _, value = str(data.get("custom_id", "")).partition("|")
+        user, channel, roles = self._who(interaction)
+        act = Action(PLATFORM, action_id, value, user, channel, roles, str(interaction.locale))
+        reply = await self.core.on_action(act)
+        message = interaction.message
+        if message is not None and message.flags.ephemeral and replaces_view(reply):
+            # The asker's own answer: turn the page in place instead of adding a message.
+            body = {"type": _UPDATE_MESSAGE, "data": replacement_data(reply)}
+            await self._callback(interaction, body)
+            return
+        await self._respond(
+            interaction, Reply(reply.text, reply.card, reply.buttons, True, reply.file, reply.error)
+        )
+
+    # outbound
+    async def _channel_id(self, channel: str) -> int:
+        target = self.config.channels.get(channel) or self.config.rooms.get(channel) or channel
+        if target.isdigit():
+            return int(target)
+        name = target.lstrip("#")
+        for ch in self.client.get_all_channels():
+            if ch.name == name and isinstance(ch, discord.abc.Messageable):
+                return ch.id
+        # The guild may not be cached (yet): ask for its channels once, then remember.
+        if name not in self._channel_names:
+            for guild in self.settings.guild_ids:
+                try:
+                    channels = await self.client.http.get_all_guild_channels(guild)
+                except discord.HTTPException as exc:
+                    log.warning("discord: cannot list channels of guild %s: %s", guild, exc)
+                    continue
+                for ch in channels:
+                    self._channel_names.setdefault(str(ch.get("name", "")), int(ch["id"]))
+        found = self._channel_names.get(name)
+        if found is None:
+            raise DeliveryError(
+                f"no Discord channel {name!r} is visible to the bot", permanent=True
+            )
+        return found
+
+    async def post(
+        self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
+        """Post to a mapped channel; with `key`, a retry returns the first message."""
+        return await self._send(await self._channel_id(channel), reply, key)
+
+    async def dm(
+        self, user: UserRef, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
+        """Message one person; a person who accepts no DMs is recorded and not retried."""
+        if await is_blocked(self.store, PLATFORM, user.id):
+            raise DeliveryError(f"{user.id} accepts no DMs", permanent=True, code=_CLOSED_DMS)
+        channel_id = self._dm_channels.get(user.id)
+        if channel_id is None:
+            try:
+                await self._limiter.acquire()
+                data = await self.client.http.start_private_message(int(user.id))
+            except discord.HTTPException as exc:
+                raise self._delivery_error(exc) from exc
+            channel_id = int(data["id"])
+            self._dm_channels[user.id] = channel_id
+        try:
+            return await self._send(channel_id, reply, key)
+        except DeliveryError as exc:
+            if exc.code == _CLOSED_DMS:
+                await record_block(
+                    self.store,
+                    PLATFORM,
+                    user.id,
+                    _CLOSED_DMS,
+                    "accepts no DMs",
+                    self.core.clock.now(),
+                )
+            raise
+
+    async def edit(self, sent: SentMessage, reply: Reply) -> None:
+        """Replace a message the bot sent."""
+        params = request_params(replacement_data(reply), None)
+        try:
+            await self._limiter.acquire()
+            await self.client.http.edit_message(
+                int(sent.channel_id), int(sent.message_id), params=params
+            )
+        except discord.HTTPException as exc:
+            raise self._delivery_error(exc) from exc
+
+    async def _send(self, channel_id: int, reply: Reply, key: str | None) -> SentMessage:
+        first, more = message_data(reply)
+        parts = [first, *({"content": c, "allowed_mentions": _NO_MENTIONS} for c in more)]
+        sent: SentMessage | None = None
+        for i, part in enumerate(parts):
+            if key:
+                # With enforce_nonce, a retried create returns the message made the first
+                # time instead of a second one.
+                part["nonce"] = nonce_for(f"{key}#{i}")
+                part["enforce_nonce"] = True
+            params = request_params(part, reply.file if i == 0 else None)
+            try:
+                await self._limiter.acquire()
+                message = await self.client.http.send_message(channel_id, params=params)
+            except discord.HTTPException as exc:
+                raise self._delivery_error(exc) from exc
+            sent = sent or SentMessage(PLATFORM, str(message["channel_id"]), str(message["id"]))
+        assert sent is not None
+        return sent
+
+    @staticmethod
+    def _delivery_error(exc: discord.HTTPException) -> DeliveryError:
+        permanent = exc.code in _PERMANENT or exc.status in (401, 403, 404)
+        return DeliveryError(
+            f"Discord {exc.status} ({exc.code}): {exc.text}", permanent=permanent, code=exc.code
+        )
+
+
+class _NoAnswer:
+    """What discord.HTTPException reads of a response, when none came in time."""
+
+    status = 0
+    reason = "no answer"
+
+
+def point_discord_py_at(api_base: str, gateway_url: str) -> None:
+    """Send discord.py's REST requests and gateway connection to these addresses.
+
+    discord.py has no setting for either: both are class attributes (`Route.BASE`,
+    `DiscordWebSocket.DEFAULT_GATEWAY`), so they are process-wide, set once at start.
+    Production uses Discord's own; tests (and a REST or gateway proxy) use others. This
+    is the one place the adapter sets anything inside discord.py. Beyond its documented
+    API it also uses, read-only: `Client.http` and `discord.http.MultipartParameters`
+    (posts and edits), and the webhook adapter in `discord.webhook.async_` (interaction
+    answers, as `InteractionResponse` does); pyproject keeps discord.py within 2.7.x, and
+    the adapter's tests exercise each of them against the fake.
+    """
+    Route.BASE = api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def application_id_from_token(token: str) -> str | None:
+    """A bot token's first part is its application id, in base64."""
+    head = token.split(".", 1)[0]
+    try:
+        decoded = base64.b64decode(head + "=" * (-len(head) % 4)).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return decoded if decoded.isdigit() else None
+
+
+def invite_url(application_id: str) -> str:
+    """The OAuth2 link that adds the bot with exactly the scopes and permissions it uses."""
+    permissions = discord.Permissions(
+        view_channel=True,  # see the channels it posts to
+        send_messages=True,  # reminders, announcements, question cards
+        send_messages_in_threads=True,  # answers in threads
+        embed_links=True,  # sessions as embeds
+        attach_files=True,  # .ics and Q&A exports
+        read_message_history=True,  # edit its own question cards
+    )
+    query = (
+        f"client_id={application_id}&scope=bot+applications.commands"
+        f"&permissions={permissions.value}&integration_type=0"
+    )
+    return f"https://discord.com/oauth2/authorize?{query}"

@@ -1,0 +1,1 @@
+"""Slack through slack-bolt: slash commands, buttons, App Home, posts and DMs."""

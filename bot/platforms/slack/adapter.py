@@ -1,0 +1,885 @@
+"""The Slack adapter: slack-bolt's AsyncApp over HTTP or Socket Mode, Block Kit.
+
+Every CommandSpec is a slash command. Bolt acks within Slack's 3 seconds: a quick answer
+rides on the ack itself, a slow one is acked empty and answered through `respond`.
+Bolt runs with `process_before_response`: the ack goes out when the listener returns, so
+every listener acks first and leaves slower work (a late answer, a button's effect, the
+App Home) to a task of the adapter's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+import time
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.dispatch import Core
+from bot.core.model import (
+    Action,
+    Button,
+    ChannelRef,
+    Reply,
+    Role,
+    Text,
+    UserRef,
+    joined,
+    plain,
+    roles_up_to,
+)
+from bot.core.paging import PageLimits
+from bot.core.registry import CommandSpec
+from bot.logs import Throttled
+from bot.platforms.base import (
+    DeliveryError,
+    RenderMemo,
+    SentMessage,
+    StartupError,
+    replaces_view,
+)
+from bot.platforms.slack.errors import SlackProblem, slack_problem
+from bot.settings import PlatformConfig
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+DEFAULT_API_BASE = "https://slack.com/api/"
+EVENTS_PATH = "/slack/events"
+_DATE_TOKENS = {
+    "t": "{time}",
+    "d": "{date_short_pretty}",
+    "f": "{date_short_pretty} {time}",
+    "R": "{ago}",
+}
+# Errors no retry can fix.
+_PERMANENT = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "user_not_found",
+    "cannot_dm_bot",
+    "user_disabled",
+    "msg_too_long",
+    "invalid_auth",
+    "account_inactive",
+    "missing_scope",
+    "not_allowed_token_type",
+}
+_FORMATTING = "*_~`"
+_SPECIAL = re.compile(r"[&<>*_~`]")
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """How to reach Slack and how Slack reaches the bot."""
+
+    bot_token: str
+    signing_secret: str
+    app_token: str | None = None  # set: Socket Mode; unset: HTTP on the web server
+    api_base: str = DEFAULT_API_BASE
+    command_prefix: str = ""
+    # A handler still running after this long is acked empty and answered by `respond`.
+    ack_after: float = 1.5
+    # Slack allows about one message per second per channel.
+    pace_seconds: float = 1.0
+    # How long a user group's membership is trusted before it is asked again.
+    roles_ttl: float = 300.0
+    # After a failed look-up, how long the last known roles serve before asking again.
+    roles_retry: float = 60.0
+    # Slack's payloads are a few kilobytes; this is plenty, and bounds what a stranger sends.
+    max_body: int = 1024 * 1024
+    # A body still arriving after this long is not Slack's (Slack sends it at once).
+    body_timeout: float = 5.0
+
+
+# ---- rendering ------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """User text that Slack shows literally: no `<!channel>`, link, mention or formatting."""
+    if _SPECIAL.search(text) is None:
+        return text  # most text: nothing to do, and no copy
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # mrkdwn has no escape character: a zero-width space after a formatting character
+    # breaks the pair that would make it bold, italic, struck or code.
+    for mark in _FORMATTING:
+        if mark in text:
+            text = text.replace(mark, mark + "\u200b")
+    return text
+
+
+def render_text(text: Text) -> str:
+    """mrkdwn: literal pieces escaped, stamps as `<!date^UNIX^...|fallback>`."""
+    if isinstance(text, str):
+        return escape(text)
+    out = []
+    for piece in text:
+        if isinstance(piece, str):
+            out.append(escape(piece))
+        else:
+            token = _DATE_TOKENS.get(piece.style, "{date_short_pretty} {time}")
+            fallback = escape(piece.fallback.replace("|", "/"))
+            out.append(f"<!date^{_unix(piece.at)}^{token}|{fallback}>")
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _unix(at: datetime) -> int:
+    """Seconds since the epoch; the agenda's moments come back in every answer."""
+    return int(at.timestamp())
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _sections(lines: Sequence[str], limit: int = 3000) -> list[dict[str, Any]]:
+    """Lines packed into as few mrkdwn sections as Slack's 3,000 characters allow."""
+    blocks: list[dict[str, Any]] = []
+    current = ""
+    for line in lines:
+        line = _clip(line, limit)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": current}})
+            current = line
+        else:
+            current = candidate
+    if current:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": current}})
+    return blocks
+
+
+def _rendered_cost(text: Text) -> int:
+    """A line's characters in mrkdwn (escapes and `<!date^…>` stamps), with its break."""
+    return len(render_text(text)) + 1
+
+
+# One page of a long answer: at most 12,000 rendered characters, which `_sections` packs
+# into at most 9 sections of 3,000 (each two neighbours hold more than 3,000), so with its
+# header, fields, footer and buttons a page stays far below Slack's 50 blocks.
+PAGE_LIMITS = PageLimits(12_000, _rendered_cost)
+
+
+def action_id(button: Button, index: int) -> str:
+    """Slack wants action ids unique within a block; the index is cut off on return."""
+    return f"{button.action_id}#{index}"[:255]
+
+
+def render_blocks(reply: Reply) -> list[dict[str, Any]]:
+    """A reply as Block Kit: header, fields, lines, footer, buttons (at most 50 blocks)."""
+    blocks: list[dict[str, Any]] = []
+    if reply.text:
+        blocks += _sections([render_text(reply.text)])
+    card = reply.card
+    if card is not None:
+        blocks.append(
+            {"type": "header", "text": {"type": "plain_text", "text": _clip(card.title, 150)}}
+        )
+        if card.fields:
+            fields = [
+                {
+                    "type": "mrkdwn",
+                    "text": _clip(f"*{escape(f.name)}*\n{render_text(f.value)}", 2000),
+                }
+                for f in card.fields[:10]
+            ]
+            blocks.append({"type": "section", "fields": fields})
+        blocks += _sections([render_text(line) for line in card.lines])
+        if card.footer:
+            blocks.append(
+                {
+                    "type": "context",
+                    "elements": [{"type": "mrkdwn", "text": _clip(escape(card.footer), 3000)}],
+                }
+            )
+    if reply.buttons:
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": _clip(b.label, 75)},
+                        "action_id": action_id(b, i),
+                        "value": b.value[:2000] or "-",
+                        **({"style": b.style} if b.style in ("primary", "danger") else {}),
+                    }
+                    for i, b in enumerate(reply.buttons[:25])
+                ],
+            }
+        )
+    if len(blocks) > 50:
+        blocks = [*blocks[:49], *_sections(["…"])]
+    return blocks
+
+
+def fallback_text(reply: Reply) -> str:
+    """The notification text that goes with blocks (and what old clients show)."""
+    parts = [plain(reply.text)] if reply.text else []
+    if reply.card is not None:
+        parts.append(reply.card.title)
+    return _clip(escape(" · ".join(p for p in parts if p)) or "forum-bot", 3000)
+
+
+def message(reply: Reply) -> dict[str, Any]:
+    """Arguments for chat.postMessage / respond / ack."""
+    return {"text": fallback_text(reply), "blocks": render_blocks(reply)}
+
+
+# ---- command names ----------------------------------------------------------------------
+
+# Slack's own slash commands. A workspace cannot install an app command of one of these
+# names, and Slack refuses a manifest that names one, whole.
+SLACK_BUILTINS = frozenset(
+    {
+        "active", "apps", "archive", "away", "call", "close", "collapse", "dm", "dnd",
+        "expand", "feed", "feedback", "invite", "join", "kick", "leave", "me", "msg", "mute",
+        "open", "part", "prefs", "pro", "remind", "remove", "rename", "search", "shortcuts",
+        "shrug", "star", "status", "topic", "who",
+    }
+)  # fmt: skip
+# Ours that Slack keeps for itself, and what they are called on Slack instead.
+SLACK_RENAMES = {"remind": "remindme", "search": "find"}
+
+
+def slack_name(name: str, prefix: str = "") -> str:
+    """A command's name on Slack, without the slash: the prefix, then ours or its rename."""
+    return prefix + SLACK_RENAMES.get(name, name)
+
+
+def check_names(commands: Sequence[CommandSpec], prefix: str = "") -> None:
+    """Raise ValueError when a command's Slack name is one of Slack's own, or two of ours
+    share one: Slack would refuse the whole manifest."""
+    seen: dict[str, str] = {}
+    for spec in commands:
+        name = slack_name(spec.name, prefix)
+        if name in SLACK_BUILTINS:
+            raise ValueError(
+                f"/{name} is one of Slack's own commands: choose a SLACK_COMMAND_PREFIX "
+                "that makes it another name"
+            )
+        if name in seen:
+            raise ValueError(f"/{seen[name]} and /{spec.name} are both /{name} on Slack")
+        seen[name] = spec.name
+
+
+# ---- the manifest -----------------------------------------------------------------------
+
+
+def usage_hint(spec: CommandSpec) -> str:
+    """A slash command's usage hint, e.g. `[day]` or `<session> [minutes]`."""
+    return spec.usage().split(" ", 1)[1] if " " in spec.usage() else ""
+
+
+def manifest(
+    commands: Sequence[CommandSpec],
+    *,
+    name: str,
+    request_url: str | None,
+    prefix: str = "",
+) -> dict[str, Any]:
+    """The Slack app manifest: paste it at "Create an app > From a manifest".
+
+    Raises ValueError when a command's Slack name would make Slack refuse it (`check_names`).
+    """
+    check_names(commands, prefix)
+    socket_mode = request_url is None
+    slash = []
+    for spec in commands:
+        entry: dict[str, Any] = {
+            "command": f"/{slack_name(spec.name, prefix)}",
+            "description": _clip(f"{spec.description.en} / {spec.description.ko}", 100),
+            "should_escape": False,
+        }
+        hint = usage_hint(spec)
+        if hint:
+            entry["usage_hint"] = hint
+        if request_url:
+            entry["url"] = request_url
+        slash.append(entry)
+    settings: dict[str, Any] = {
+        "event_subscriptions": {"bot_events": ["app_home_opened"]},
+        "interactivity": {"is_enabled": True},
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": socket_mode,
+        "token_rotation_enabled": False,
+    }
+    if request_url:
+        settings["event_subscriptions"]["request_url"] = request_url
+        settings["interactivity"]["request_url"] = request_url
+    return {
+        "display_information": {
+            "name": _clip(name, 35),
+            "description": "Agenda, reminders, live Q&A and announcements for the event",
+        },
+        "features": {
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
+            "bot_user": {"display_name": _clip(name, 80), "always_online": True},
+            "slash_commands": slash,
+        },
+        "oauth_config": {
+            "scopes": {
+                "bot": [
+                    "commands",  # slash commands
+                    "chat:write",  # answers, reminders, announcements
+                    "chat:write.public",  # post in public channels without joining
+                    "im:write",  # open DMs for personal reminders
+                    "channels:read",  # find channels by name
+                    "channels:history",  # before a retry, see whether the first try got there
+                    "groups:history",
+                    "im:history",
+                    "groups:read",  # ... including private ones it was added to
+                    "users:read",  # a user's locale and time zone
+                    "usergroups:read",  # moderators and organisers by user group
+                    "files:write",  # .ics and Q&A exports
+                ]
+            }
+        },
+        "settings": settings,
+    }
+
+
+# ---- the adapter ----------------------------------------------------------------------
+
+
+class SlackAdapter:
+    """Slack through a real slack-bolt AsyncApp."""
+
+    name = PLATFORM
+
+    def __init__(self, core: Core, settings: SlackSettings, config: PlatformConfig) -> None:
+        self.core = core
+        self.settings = settings
+        self.config = config
+        self.client = AsyncWebClient(
+            token=settings.bot_token,
+            base_url=settings.api_base,
+            # Only 429s are retried here: Slack did nothing then. A 5xx or a dropped
+            # connection may come after a post was made, so those go back to the outbox,
+            # whose retry first looks for the post (its key is in its metadata).
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.signing_secret,
+            # Bolt answers once the listener returns, instead of polling every 10 ms for
+            # ack() while the listener runs in a task of its own: listeners here ack, then
+            # hand any slower work to a task (`_spawn`), so the ack is never held up.
+            process_before_response=True,
+            # `_serve` checks signatures before Bolt parses a body (see there).
+            request_verification_enabled=False,
+            # Slash commands and buttons come from people, never from the bot itself, and
+            # the one event it takes (app_home_opened) neither: a middleware less a request.
+            ignoring_self_events_enabled=False,
+        )
+        self._register()
+        core.page_limits[PLATFORM] = PAGE_LIMITS
+        # HTTP mode only; the app refuses to start it without a signing secret.
+        secret = settings.signing_secret.strip()
+        self._verifier = SignatureVerifier(secret) if secret else None
+        self._rendered = RenderMemo(message)
+        self._refused = Throttled(log)
+        self._socket: Any = None
+        self._channels: dict[str, str] = {}
+        self._dm_channels: dict[str, str] = {}
+        self._pace: dict[str, tuple[asyncio.Lock, list[float]]] = {}
+        self._sent: dict[str, SentMessage] = {}
+        self._role_members: dict[str, set[str]] = {}
+        self._roles_fetched = -1e9
+        self._roles_failing = False
+        self._roles_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def http_mode(self) -> bool:
+        """Slack reaches the bot over HTTP (the web server's /slack/events), not a socket."""
+        return not self.settings.app_token
+
+    def add_routes(self, app: web.Application) -> None:
+        """Mount `/slack/events` on the bot's one web server (HTTP mode only)."""
+        if self.http_mode:
+            app.router.add_post(EVENTS_PATH, self._serve)
+
+    # lifecycle
+    async def start(self) -> None:
+        """Check the token, then (Socket Mode) connect; HTTP mode is served by the web server."""
+        try:
+            auth = await self.client.auth_test()
+        except Exception as exc:
+            problem = slack_problem(exc)
+            if problem.code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+                raise StartupError(
+                    f"Slack refused SLACK_BOT_TOKEN ({problem.code}): copy the Bot User OAuth "
+                    "Token (xoxb-...) from the app's OAuth & Permissions page"
+                ) from exc
+            raise StartupError(
+                f"cannot check SLACK_BOT_TOKEN at {self.settings.api_base} ({problem})"
+            ) from exc
+        if self.settings.app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self.settings.app_token)
+            try:
+                await asyncio.wait_for(self._socket.connect_async(), 30)
+            except Exception as exc:
+                await self._socket.close_async()
+                raise StartupError(f"Slack Socket Mode did not connect: {exc}") from exc
+            mode = "Socket Mode"
+        else:
+            mode = f"HTTP at {EVENTS_PATH} on the web server"
+        log.info("slack: connected to %s as %s, %s", auth.get("team"), auth.get("user"), mode)
+
+    async def stop(self) -> None:
+        """Disconnect, give answers under way a moment, cancel the rest."""
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=1.0)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    # inbound
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        """A POST from Slack: size and time bounded, signature checked, then Bolt.
+
+        The signature is checked here, with slack_sdk's verifier, before Bolt parses the
+        body: a forged request costs one HMAC and gets a short log line, where Bolt would
+        parse it and log all of it (a flood of 1 MiB forgeries once grew the log by
+        gigabytes). Bolt's own check is off for that reason (`request_verification_enabled`).
+        """
+        size = request.content_length
+        if size is not None and size > self.settings.max_body:
+            # Refused before the body is read: aiohttp then drops the connection.
+            return _refusal(413, "the body is larger than Slack sends")
+        try:
+            if request.content.is_eof():
+                # The whole body came with the headers, as Slack's small ones do: no
+                # waiting, so no timer either (it costs more than the read).
+                body = await request.text()
+            else:
+                async with asyncio.timeout(self.settings.body_timeout):
+                    body = await request.text()
+        except web.HTTPRequestEntityTooLarge:
+            return _refusal(413, "the body is larger than Slack sends")
+        except TimeoutError:
+            return _refusal(408, "the body did not arrive in time")
+        except (UnicodeDecodeError, LookupError):
+            # Not UTF-8, or a charset Python does not know (aiohttp decodes by the
+            # request's own Content-Type): neither is Slack's.
+            return _refusal(400, "the body is not UTF-8")
+        if not self._signed(body, request):
+            self._refused.warning(
+                "slack: refused %d bytes from %s: signature verification failed",
+                len(body),
+                request.remote,
+            )
+            return _refusal(401, "invalid request")
+        try:
+            # Bolt's adapter reads the body aiohttp keeps from the read above.
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            # Signed, yet not a payload Bolt can read: Slack never sends one.
+            log.warning("slack: a signed request whose body Bolt cannot read was refused")
+            return _refusal(400, "the body is not a Slack payload")
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    def _signed(self, body: str, request: web.Request) -> bool:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if self._verifier is None or not timestamp.isascii() or not timestamp.isdigit():
+            return False
+        return self._verifier.is_valid(body, timestamp, signature)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Work after the ack: Bolt sends the ack once the listener returns."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("slack: a listener failed after its ack", exc_info=task.exception())
+
+    def _register(self) -> None:
+        # One listener for every command: Bolt runs each listener's matcher on every
+        # request, so sixteen listeners cost sixteen matchers per command.
+        prefix = self.settings.command_prefix
+        # A command's Slack name (no prefix) back to ours: /remindme is /remind.
+        self._ours = {slack_name(spec.name): spec.name for spec in self.core.commands}
+        # /help shows the names people type here.
+        self.core.command_names[PLATFORM] = {
+            spec.name: slack_name(spec.name, prefix)
+            for spec in self.core.commands
+            if slack_name(spec.name, prefix) != spec.name
+        }
+        names = "|".join(re.escape(name) for name in self._ours)
+        self.app.command(re.compile(rf"^/{re.escape(prefix)}(?:{names})$"))(self._command)
+        self.app.action(re.compile(r".+"))(self._action)
+        self.app.event("app_home_opened")(self._home)
+
+    async def _roles(self, user_id: str) -> frozenset[Role]:
+        roles = {Role.PARTICIPANT}
+        if time.monotonic() - self._roles_fetched > self.settings.roles_ttl:
+            # One refresh for a burst of commands, not one each (Slack limits these calls).
+            async with self._roles_lock:
+                if time.monotonic() - self._roles_fetched > self.settings.roles_ttl:
+                    await self._refresh_roles()
+        for role_name in self.config.roles:
+            if user_id in self._role_members.get(role_name, set()):
+                roles.add(Role.parse(role_name))
+        return roles_up_to(max(roles))
+
+    async def _refresh_roles(self) -> None:
+        """Role members: user ids as given, user groups (by id or handle) expanded."""
+        members: dict[str, set[str]] = {}
+        handles: dict[str, str] = {}
+        wanted = [v for values in self.config.roles.values() for v in values]
+        try:
+            if any(not re.fullmatch(r"[UWS][A-Z0-9]+", v) for v in wanted):
+                groups = await self.client.usergroups_list()
+                listed: list[dict[str, Any]] = groups.get("usergroups", [])
+                handles = {str(g["handle"]): str(g["id"]) for g in listed}
+            for role_name, values in self.config.roles.items():
+                ids: set[str] = set()
+                for value in values:
+                    value = value.lstrip("@")
+                    group = value if value.startswith("S") and value.isupper() else None
+                    group = group or handles.get(value)
+                    if group:
+                        found = await self.client.usergroups_users_list(usergroup=group)
+                        users: list[Any] = found.get("users") or []
+                        ids.update(str(u) for u in users)
+                    else:
+                        ids.add(value)
+                members[role_name] = ids
+        except Exception as exc:
+            # Whatever answered (a text 405, a proxy's HTML, broken JSON, nothing at all),
+            # keep the roles last known: a Slack hiccup must not make moderators
+            # participants, nor fail the command. Ask again after a while, not every time.
+            if not self._roles_failing:
+                log.warning(
+                    "slack: cannot read user groups (%s); keeping the roles last known, "
+                    "asking again every %.0f s",
+                    slack_problem(exc),
+                    self.settings.roles_retry,
+                )
+            self._roles_failing = True
+            self._roles_fetched = (
+                time.monotonic() - self.settings.roles_ttl + self.settings.roles_retry
+            )
+            return
+        if self._roles_failing:
+            log.info("slack: user groups read again")
+        self._roles_failing = False
+        self._role_members = members
+        self._roles_fetched = time.monotonic()
+
+    async def _command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        name = str(command.get("command", "")).lstrip("/")
+        name = name.removeprefix(self.settings.command_prefix)
+        name = self._ours.get(name, name)
+        user = UserRef(PLATFORM, str(command.get("user_id", "")), str(command.get("user_name", "")))
+        channel = ChannelRef(
+            PLATFORM, str(command.get("channel_id", "")), str(command.get("channel_name", ""))
+        )
+        work = asyncio.create_task(
+            self._dispatch(name, str(command.get("text", "")), user, channel)
+        )
+        if await _finished_within(work, self.settings.ack_after):
+            reply = work.result()
+            if reply.file is None:
+                await ack(response_type=_response_type(reply), **self._rendered(reply))
+                return
+        # Slack needs its ack within 3 seconds; the answer follows through response_url
+        # (a file's after its upload, which can take longer, so the answer tells how it went).
+        await ack()
+        self._spawn(self._answer_later(work, user, channel, respond))
+
+    async def _answer_later(
+        self, work: asyncio.Task[Reply], user: UserRef, channel: ChannelRef, respond: Any
+    ) -> None:
+        reply = await work
+        if reply.file is not None:
+            told = await self._send_file(reply, user, channel)
+            if told is None:
+                return
+            reply = told
+        await respond(response_type=_response_type(reply), **message(reply))
+
+    async def _send_file(self, reply: Reply, user: UserRef, channel: ChannelRef) -> Reply | None:
+        """Upload a reply's file (files_upload_v2); what to tell the asker then, or None when
+        the file's own message in the channel says it all.
+
+        Slack has no ephemeral files: the file of an answer for the asker alone goes to
+        their DM with the bot, that of a public answer to the channel it was asked in.
+        """
+        assert reply.file is not None
+        personal = _response_type(reply) == "ephemeral"
+        filename = reply.file.filename
+        try:
+            if personal:
+                await self.dm(user, reply)
+            else:
+                await self._post_to(channel.id, reply, None, True)
+        except DeliveryError as exc:
+            code = slack_problem(exc.__cause__).code if exc.__cause__ else ""
+            log.warning(
+                "slack: could not send %s to %s (%s): %s",
+                filename,
+                user.id if personal else channel.id,
+                "their DM" if personal else "the channel",
+                exc,
+            )
+            t = await self.core.translator_for(user)
+            key = "slack.file_not_in_channel" if code == "not_in_channel" else "slack.file_failed"
+            return Reply(t(key, filename=filename), error=True)
+        if not personal:
+            return None
+        t = await self.core.translator_for(user)
+        return _with_note(reply, t("slack.file_in_dm", filename=filename))
+
+    async def _dispatch(self, name: str, text: str, user: UserRef, channel: ChannelRef) -> Reply:
+        roles = await self._roles(user.id)
+        return await self.core.dispatch_text(PLATFORM, f"/{name} {text}", user, channel, roles)
+
+    async def _action(self, ack: Any, body: dict[str, Any], respond: Any) -> None:
+        await ack()
+        self._spawn(self._act(body, respond))
+
+    async def _act(self, body: dict[str, Any], respond: Any) -> None:
+        pressed = (body.get("actions") or [{}])[0]
+        action_name = str(pressed.get("action_id", "")).rsplit("#", 1)[0]
+        value = str(pressed.get("value", ""))
+        who = body.get("user") or {}
+        user = UserRef(PLATFORM, str(who.get("id", "")), str(who.get("username", "")))
+        where = body.get("channel") or {}
+        channel = ChannelRef(PLATFORM, str(where.get("id", "")), str(where.get("name", "")))
+        roles = await self._roles(user.id)
+        reply = await self.core.on_action(
+            Action(PLATFORM, action_name, value, user, channel, roles)
+        )
+        if reply.file is not None:
+            told = await self._send_file(reply, user, channel)
+            if told is not None:
+                await respond(response_type="ephemeral", replace_original=False, **message(told))
+            return
+        container = body.get("container") or {}
+        if container.get("is_ephemeral") and replaces_view(reply):
+            # The asker's own answer: turn the page in place.
+            await respond(replace_original=True, **message(reply))
+        else:
+            await respond(response_type="ephemeral", replace_original=False, **message(reply))
+
+    async def _home(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        # Events are acked when their listener returns: publish after that.
+        self._spawn(self._publish_home(event, client))
+
+    async def _publish_home(self, event: dict[str, Any], client: AsyncWebClient) -> None:
+        user = UserRef(PLATFORM, str(event.get("user", "")))
+        reply = await self.core.home(user)
+        await client.views_publish(
+            user_id=user.id, view={"type": "home", "blocks": render_blocks(reply)}
+        )
+
+    # outbound
+    async def _channel_id(self, channel: str) -> str:
+        target = self.config.channels.get(channel) or self.config.rooms.get(channel) or channel
+        target = target.lstrip("#")
+        if re.fullmatch(r"[CGD][A-Z0-9]+", target):
+            return target
+        if target not in self._channels:
+            cursor = None
+            while True:
+                page = await self.client.conversations_list(
+                    types="public_channel,private_channel", limit=1000, cursor=cursor
+                )
+                found_channels: list[dict[str, Any]] = page.get("channels", [])
+                for ch in found_channels:
+                    self._channels.setdefault(str(ch["name"]), str(ch["id"]))
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        found = self._channels.get(target)
+        if found is None:
+            raise DeliveryError(
+                f"no Slack channel {target!r} is visible to the bot", permanent=True
+            )
+        return found
+
+    async def _find_delivered(self, channel_id: str, key: str) -> SentMessage | None:
+        """The message an earlier attempt with `key` posted, if it got through.
+
+        Slack has no idempotency key, so each post carries its key as message metadata
+        and a retry after a crash looks at the channel's latest messages first.
+        """
+        try:
+            history = await self.client.conversations_history(
+                channel=channel_id, limit=100, include_all_metadata=True
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            # Not knowing is not "not sent": try again later rather than risk a duplicate.
+            raise DeliveryError(
+                f"cannot check {channel_id} before a retry: {slack_problem(exc)}",
+                permanent=False,
+            ) from exc
+        messages: list[dict[str, Any]] = history.get("messages", [])
+        for m in messages:
+            payload = (m.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == key:
+                return SentMessage(PLATFORM, channel_id, str(m["ts"]))
+        return None
+
+    async def _post_to(
+        self, channel_id: str, reply: Reply, key: str | None, first_attempt: bool
+    ) -> SentMessage:
+        if key and not first_attempt:
+            earlier = await self._find_delivered(channel_id, key)
+            if earlier is not None:
+                return earlier
+        lock, last = self._pace.setdefault(channel_id, (asyncio.Lock(), [-1e9]))
+        async with lock:
+            wait = last[0] + self.settings.pace_seconds - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            try:
+                if reply.file is not None:
+                    result = await self.client.files_upload_v2(
+                        channel=channel_id,
+                        content=reply.file.data,
+                        filename=reply.file.filename,
+                        title=reply.file.filename,
+                        initial_comment=fallback_text(reply),
+                    )
+                    last[0] = time.monotonic()
+                    files = result.get("files") or [{}]
+                    return SentMessage(PLATFORM, channel_id, str(files[0].get("id", "")))
+                extra: dict[str, Any] = {}
+                if key:
+                    extra["metadata"] = {
+                        "event_type": "forum_bot_delivery",
+                        "event_payload": {"key": key},
+                    }
+                result = await self.client.chat_postMessage(
+                    channel=channel_id,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    **message(reply),
+                    **extra,
+                )
+            # SlackClientError: also the upload URL's refusal (SlackRequestError).
+            except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+                raise _delivery_error(exc) from exc
+            last[0] = time.monotonic()
+        return SentMessage(PLATFORM, str(result["channel"]), str(result["ts"]))
+
+    async def post(
+        self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
+        """Post to a mapped channel, paced to about one message a second per channel."""
+        if key and key in self._sent:
+            return self._sent[key]
+        try:
+            channel_id = await self._channel_id(channel)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise _delivery_error(exc) from exc
+        sent = await self._post_to(channel_id, reply, key, first_attempt)
+        if key:
+            self._sent[key] = sent
+        return sent
+
+    async def dm(
+        self, user: UserRef, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
+        """Message one person in the bot's DM with them."""
+        if key and key in self._sent:
+            return self._sent[key]
+        channel_id = self._dm_channels.get(user.id)
+        if channel_id is None:
+            try:
+                opened = await self.client.conversations_open(users=user.id)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                raise _delivery_error(exc) from exc
+            channel_id = str(opened["channel"]["id"])
+            self._dm_channels[user.id] = channel_id
+        sent = await self._post_to(channel_id, reply, key, first_attempt)
+        if key:
+            self._sent[key] = sent
+        return sent
+
+    async def edit(self, sent: SentMessage, reply: Reply) -> None:
+        """Replace a message the bot sent (chat.update)."""
+        try:
+            await self.client.chat_update(
+                channel=sent.channel_id, ts=sent.message_id, **message(reply)
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise _delivery_error(exc) from exc
+
+
+async def _finished_within(task: asyncio.Task[Reply], seconds: float) -> bool:
+    """Wait up to `seconds` for `task` without cancelling it: asyncio.wait, leaner
+    (one waiter, one timer, no sets), as it runs for every command."""
+    if not task.done():
+        # A task is first run on the loop's next turn, and most answers (a shared one, a
+        # cached preference) finish in that one step: a bare yield lets it, and saves the
+        # waiter and the timer below.
+        await asyncio.sleep(0)
+    if not task.done():
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def wake(_: object = None) -> None:
+            if not waiter.done():
+                waiter.set_result(None)
+
+        timer = asyncio.get_running_loop().call_later(seconds, wake)
+        task.add_done_callback(wake)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            task.remove_done_callback(wake)
+    return task.done()
+
+
+def _response_type(reply: Reply) -> str:
+    return "ephemeral" if reply.ephemeral or reply.error else "in_channel"
+
+
+def _with_note(reply: Reply, note: str) -> Reply:
+    """The reply without its file, with `note` after its text."""
+    text = joined(reply.text, " ", note) if reply.text else note
+    return replace(reply, text=text, file=None)
+
+
+def _delivery_error(exc: BaseException) -> DeliveryError:
+    problem: SlackProblem = slack_problem(exc)
+    return DeliveryError(f"Slack {problem}", permanent=problem.code in _PERMANENT)
+
+
+def _refusal(status: int, text: str) -> web.Response:
+    """A short answer to a request that is not Slack's; the connection is not reused."""
+    response = web.Response(status=status, text=text)
+    response.force_close()
+    return response

@@ -1,0 +1,1 @@
+"""Live Q&A: the rules (service) and what it posts and keeps up to date (notices)."""

@@ -1,0 +1,629 @@
+"""Live Q&A: one pool of questions per session for everyone, on every platform.
+
+The rules live here (when a session takes questions, length, pace, duplicates, blocks,
+which moderation step may follow which); the tables in `bot.storage.qa`; what the bot
+posts about it in `bot.qa.notices`; the presenter screen in `bot.web.present`.
+
+Anonymity: an anonymous question keeps no platform user id. People are known to the Q&A
+tables only by keyed hashes (HMAC-SHA256 with a secret that is not in the database), one
+kind per purpose, so no column links an anonymous question to a named person:
+- `author`: stored on an anonymous question; finds your own anonymous questions, and
+  is what blocking an anonymous question blocks;
+- `voter`: on votes, so each person votes once;
+- `block`: what blocking a named question's asker stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import hmac
+import io
+import logging
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import Clock
+from bot.core.context import UserError
+from bot.core.model import UserRef
+from bot.i18n import L
+from bot.programme import Agenda, Session
+from bot.settings import QAConfig
+from bot.storage import Store
+from bot.storage import qa as db
+from bot.storage.faults import os_fault
+from bot.storage.qa import ANSWERED, APPROVED, PENDING, REJECTED, Duplicate, Question
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+# Which moderation step may follow which: action -> (statuses it applies to, new status).
+STEPS: dict[str, tuple[tuple[str, ...], str]] = {
+    "approve": ((PENDING, REJECTED), APPROVED),
+    "reject": ((PENDING, APPROVED), REJECTED),
+    "highlight": ((PENDING, APPROVED, ANSWERED), APPROVED),
+    "answered": ((PENDING, APPROVED), ANSWERED),
+}
+VISIBLE = (APPROVED, ANSWERED)
+_NO_STATE = db.SessionState(None, None, None, None)
+REASON_MAX = 200
+
+
+# A key we made is 64 hex digits; anything shorter in the file is a write cut short.
+_SECRET_MIN = 32
+
+
+def load_secret(configured: str | None, db_path: Path) -> bytes:
+    """The key of the keyed hashes: FORUM_BOT_SECRET, else a random one kept beside the
+    database (readable by the bot's user only), so that votes and blocks survive restarts
+    while a copy of the database alone reveals nobody."""
+    if configured:
+        return configured.encode("utf-8")
+    if str(db_path) == ":memory:":
+        return secrets.token_bytes(32)
+    path = db_path.with_name(db_path.name + ".secret")
+    try:
+        kept = path.read_bytes().strip()
+    except FileNotFoundError:
+        kept = b""
+    except OSError as exc:
+        raise os_fault(path, exc, "read the Q&A secret") from exc
+    if len(kept) >= _SECRET_MIN:
+        return kept
+    if kept:
+        log.warning("the Q&A secret in %s is cut short; making a new one", path)
+    made = secrets.token_hex(32).encode("ascii")
+    # Written beside it, flushed to disk, then renamed into place: a crash leaves the
+    # old file or the whole new one, never an empty key (which once made every process
+    # pick a random key of its own, so moderators' links changed at each start).
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(made)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, path)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise os_fault(path, exc, "write the Q&A secret") from exc
+    log.info("made a Q&A secret in %s; set FORUM_BOT_SECRET to choose your own", path)
+    return made
+
+
+class Keys:
+    """Keyed hashes of a person, one kind per purpose (see the module's docstring)."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _hash(self, purpose: str, user: UserRef) -> str:
+        message = f"{purpose}\x00{user.platform}\x00{user.id}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:40]
+
+    def author(self, user: UserRef) -> str:
+        return self._hash("author", user)
+
+    def voter(self, user: UserRef) -> str:
+        return self._hash("voter", user)
+
+    def block(self, user: UserRef) -> str:
+        return self._hash("block", user)
+
+    def token(self, purpose: str) -> str:
+        """A bearer token for a web page (e.g. "moderate:<session>")."""
+        digest = hmac.new(self._secret, f"token\x00{purpose}".encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+
+class Hub:
+    """Tells live pages that a session's questions changed: a version per session."""
+
+    def __init__(self) -> None:
+        self._versions: dict[str, int] = {}
+        self._waiters: dict[str, asyncio.Event] = {}
+
+    def version(self, session_id: str) -> int:
+        return self._versions.get(session_id, 0)
+
+    def publish(self, session_id: str) -> None:
+        self._versions[session_id] = self.version(session_id) + 1
+        event = self._waiters.pop(session_id, None)
+        if event is not None:
+            event.set()
+
+    async def wait(self, session_id: str, seen: int, seconds: float) -> bool:
+        """Wait until the session moves past version `seen`; False after `seconds`."""
+        if self.version(session_id) != seen:
+            return True
+        event = self._waiters.setdefault(session_id, asyncio.Event())
+        try:
+            async with asyncio.timeout(seconds):
+                await event.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Status:
+    """Whether a session takes questions now, and why."""
+
+    open: bool
+    manual: bool
+    opens_at: datetime | None
+    closes_at: datetime | None
+    moderated: bool
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What became of a question someone asked."""
+
+    question: Question
+    duplicate: bool = False
+    voted: bool = False  # a duplicate counted as the asker's up-vote (now or once approved)
+
+
+def next_steps(status: str, highlighted: bool) -> tuple[str, ...]:
+    """The moderation actions that apply to a question in `status` (in STEPS' order):
+    what its moderators' notice offers as buttons."""
+    return tuple(
+        action
+        for action, (allowed, _) in STEPS.items()
+        if status in allowed and not (action == "highlight" and highlighted)
+    )
+
+
+def normalise(text: str) -> str:
+    """The same question typed differently ("What's X?" / "what is x") compares equal
+    after this: compatibility forms, case, punctuation and spacing do not count."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub("['’]", "", text)  # "what's" and "whats" are the same word
+    text = re.sub(r"[\W_]+", " ", text)
+    return " ".join(text.split())
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class QA:
+    """The Q&A rules over the store; one per core."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        agenda: Callable[[], Agenda],
+        config: QAConfig,
+        secret: bytes,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self._agenda = agenda
+        self.config = config
+        self.keys = Keys(secret)
+        self.hub = Hub()
+        # Last question time per person: memory only, so it links nobody to anything on
+        # disk (a restart forgets a 30-second limit, which is harmless).
+        self._last_ask: dict[str, datetime] = {}
+        # bot.qa.notices.Notices when the bot runs its outbound side.
+        self.notices: Any = None
+        # The moderators' per-session settings, read on every /ask and /questions: this
+        # process is their only writer, so they are kept here and re-read after a write.
+        self._states: dict[str, db.SessionState] | None = None
+        # Query results shared while their session has not changed (see `listing`).
+        self._results: dict[tuple[Any, ...], tuple[int, asyncio.Future[Any]]] = {}
+        # Where the web server answers (for links to the presenter screen), once it runs.
+        self.web_url = ""
+
+    @property
+    def agenda(self) -> Agenda:
+        return self._agenda()
+
+    def session(self, session_id: str) -> Session:
+        found = self.agenda.session(session_id)
+        if found is None:
+            raise UserError("qa.no_session", query=_clip(session_id))
+        return found
+
+    # -- when a session takes questions --------------------------------------------------
+
+    async def status(self, s: Session, now: datetime | None = None) -> Status:
+        """Open from a Q&A session's start until `close_after_minutes` after its end,
+        unless a moderator opened or closed it by hand."""
+        now = now or self.clock.now()
+        st = await self._state(s.id)
+        moderated = st.moderated if st.moderated is not None else s.qa_moderated
+        closes = s.end + timedelta(minutes=self.config.close_after_minutes)
+        if st.state is not None and (st.until is None or now < st.until):
+            is_open = st.state == "open"
+            return Status(is_open, True, None, st.until if is_open else None, moderated)
+        if s.qa and s.start <= now < closes:
+            return Status(True, False, s.start, closes, moderated)
+        opens = s.start if s.qa and now < s.start else None
+        return Status(False, False, opens, closes if s.qa else None, moderated)
+
+    async def open_sessions(self, now: datetime | None = None) -> list[Session]:
+        """Every session taking questions now."""
+        now = now or self.clock.now()
+        manual = set(await self._all_states())
+        found = []
+        for s in self.agenda.sessions:
+            if (s.qa or s.id in manual) and (await self.status(s, now)).open:
+                found.append(s)
+        return found
+
+    async def set_open(
+        self, s: Session, is_open: bool, actor: UserRef, moderated: bool | None = None
+    ) -> Status:
+        """A moderator opens (until the session's usual close, or for good once that has
+        passed) or closes (for good) a session's Q&A."""
+        now = self.clock.now()
+        closes = s.end + timedelta(minutes=self.config.close_after_minutes)
+        until = closes if is_open and closes > now else None
+        try:
+            await db.set_state(
+                self.store, s.id, "open" if is_open else "closed", until, now, moderated
+            )
+        finally:
+            self._states = None
+        log.info(
+            "Q&A of %s %s by %s", s.id, "opened" if is_open else "closed", actor.name or actor.key
+        )
+        self.hub.publish(s.id)
+        return await self.status(s, now)
+
+    # -- participants --------------------------------------------------------------------
+
+    async def ask(
+        self,
+        user: UserRef,
+        s: Session,
+        text: str,
+        *,
+        anonymous: bool,
+        pick: Callable[[L], str] = lambda text: text.en,
+    ) -> Asked:
+        """Take a question, or refuse it with a UserError that says why (`pick` chooses
+        the asker's language for a session title in that message)."""
+        now = self.clock.now()
+        body = " ".join(text.split())
+        norm = normalise(body)
+        if len(body) < self.config.min_length or not norm:
+            raise UserError("qa.too_short", min=self.config.min_length)
+        if len(body) > self.config.max_length:
+            raise UserError("qa.too_long", max=self.config.max_length, length=len(body))
+        status = await self.status(s, now)
+        if not status.open:
+            raise UserError("qa.closed", title=pick(s.title))
+        keys = (self.keys.block(user), self.keys.author(user))
+        last = self._last_ask.get(user.key)
+        if last is not None and now - last < timedelta(seconds=self.config.rate_seconds):
+            if await db.is_blocked(self.store, keys):  # the truer answer of the two
+                raise UserError("qa.blocked")
+            wait = self.config.rate_seconds - int((now - last).total_seconds())
+            raise UserError("qa.slow_down", seconds=max(1, wait))
+        self._last_ask[user.key] = now
+        try:
+            q = await db.add_question(
+                self.store,
+                session_id=s.id,
+                body=body,
+                norm=norm,
+                anonymous=anonymous,
+                author_key=self.keys.author(user) if anonymous else None,
+                author=None if anonymous else (user.platform, user.id, user.name or user.id),
+                status=PENDING if status.moderated else APPROVED,
+                now=now,
+                block_keys=keys,
+            )
+        except db.Blocked:
+            raise UserError("qa.blocked") from None
+        except Duplicate as dup:
+            existing = dup.existing
+            if await db.is_blocked(self.store, keys):
+                raise UserError("qa.blocked") from None
+            if existing.status == REJECTED:
+                raise UserError("qa.duplicate_rejected", id=existing.id) from None
+            # A question still waiting for approval takes the vote too: kept now, it
+            # counts once the question is approved (an answered one takes none).
+            voted, after = await db.vote(
+                self.store,
+                existing.id,
+                self.keys.voter(user),
+                add=True,
+                pending_too=True,
+            )
+            fresh = after or existing
+            if fresh.status == REJECTED:  # rejected meanwhile
+                raise UserError("qa.duplicate_rejected", id=existing.id) from None
+            if voted:
+                self._changed(fresh, votes=True)
+            return Asked(fresh, duplicate=True, voted=voted)
+        self.hub.publish(s.id)
+        if self.notices is not None:
+            await self.notices.asked(q)
+        return Asked(q)
+
+    async def question(self, question_id: int) -> Question:
+        """A question by number, or a clear refusal."""
+        q = await db.get(self.store, question_id)
+        if q is None:
+            raise UserError("qa.no_question", id=question_id)
+        return q
+
+    async def vote(self, user: UserRef, question_id: int, *, add: bool) -> tuple[bool, Question]:
+        """Up-vote (or withdraw); (False, question) when it changed nothing."""
+        # One trip: the store refuses a vote on a question that is not approved and
+        # gives the question back as the vote left it.
+        changed, q = await db.vote(self.store, question_id, self.keys.voter(user), add=add)
+        if q is None:
+            raise UserError("qa.no_question", id=question_id)
+        if changed:
+            self._changed(q, votes=True)
+        elif q.status not in VISIBLE:
+            raise UserError("qa.not_votable", id=question_id)
+        elif add and q.status == ANSWERED:
+            raise UserError("qa.already_answered", id=question_id)
+        return changed, q
+
+    async def listing(
+        self, session_id: str, order: str = "top", limit: int = 10, *, pending: bool = False
+    ) -> list[Question]:
+        """A session's approved (or waiting) questions, by votes or newest first.
+
+        Lists are most of the Q&A's traffic and come in crowds: one query serves every
+        list of the same session asked while nothing changed (the hub's version says so),
+        including those asked while it runs. Callers get a shared list: do not change it.
+        """
+        status = PENDING if pending else APPROVED
+        return await self.shared(
+            (session_id, status, order, limit),
+            session_id,
+            lambda: db.listing(self.store, session_id, status, order, limit),
+        )
+
+    async def shared(
+        self, key: tuple[Any, ...], session_id: str, query: Callable[[], Awaitable[_T]]
+    ) -> _T:
+        """What `query` gives, shared by every caller with the same `key` while the
+        session has not changed (and by those that ask while it runs)."""
+        # The version is read before the query: a change that lands during the query
+        # moves it on, and the next caller queries again.
+        version = self.hub.version(session_id)
+        found = self._results.get(key)
+        if found is None or found[0] != version:
+            if len(self._results) > 1000:
+                self._results.clear()  # a bound; each entry is one session's list
+            task: asyncio.Future[Any] = asyncio.ensure_future(query())
+            task.add_done_callback(_forget_failure)
+            found = (version, task)
+            self._results[key] = found
+        try:
+            result: _T = await asyncio.shield(found[1])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if self._results.get(key) is found:
+                del self._results[key]  # the next caller tries again
+            raise
+        return result
+
+    async def store_counts(self, session_id: str) -> dict[str, int]:
+        """How many questions of a session are in each status."""
+        return await db.counts(self.store, session_id)
+
+    async def mine(self, user: UserRef) -> list[Question]:
+        """A person's own questions, named and anonymous, newest first."""
+        named = await db.by_author(self.store, user.platform, user.id)
+        anonymous = await db.by_author_key(self.store, self.keys.author(user))
+        return sorted(named + anonymous, key=lambda q: q.id, reverse=True)[:20]
+
+    # -- moderators ------------------------------------------------------------------------
+
+    async def moderate(
+        self, actor: UserRef, question_id: int, action: str, reason: str | None = None
+    ) -> db.Change:
+        """Approve, reject, highlight, mark answered, or undo; logged with who did it."""
+        q = await self.question(question_id)
+        who = (actor.key, actor.name or actor.id)
+        self._states = None  # the highlight may change below
+        if action == "undo":
+            undone = await db.undo(self.store, question_id, actor=who, now=self.clock.now())
+            if undone is None:
+                raise UserError("qa.nothing_to_undo", id=question_id)
+            change = undone
+        else:
+            allowed, to_status = STEPS[action]
+            highlighted = (await self._state(q.session_id)).highlight_id
+            if action == "highlight" and highlighted == q.id:
+                raise UserError("qa.already_highlighted", id=question_id)
+            if q.status not in allowed:
+                raise UserError(f"qa.already_{q.status}", id=question_id)
+            highlight = True if action == "highlight" else (False if action != "approve" else None)
+            clean = _clip(" ".join(reason.split()), REASON_MAX) if reason else None
+            change = await db.moderate(
+                self.store,
+                question_id,
+                action,
+                to_status,
+                highlight=highlight,
+                actor=who,
+                reason=clean,
+                now=self.clock.now(),
+            )
+        self._states = None
+        log.info(
+            "Q&A %s of question %d (%s -> %s) by %s",
+            change.action,
+            question_id,
+            change.from_status,
+            change.to_status,
+            who[1],
+        )
+        self.hub.publish(q.session_id)
+        if self.notices is not None:
+            await self.notices.moderated(change)
+        return change
+
+    async def block(self, actor: UserRef, question_id: int) -> bool:
+        """Stop the asker of a question (anonymous ones too) from asking again."""
+        q = await self.question(question_id)
+        if q.anonymous:
+            key = await db.author_key_of(self.store, question_id)
+        else:
+            key = self.keys.block(UserRef(q.author_platform or "", q.author_id or ""))
+        if not key:
+            raise UserError("qa.no_question", id=question_id)
+        added = await db.block(self.store, key, self.clock.now())
+        if added:
+            await db.log_action(
+                self.store,
+                question_id,
+                "block",
+                q.status,
+                (actor.key, actor.name or actor.id),
+                None,
+                self.clock.now(),
+            )
+            log.info("Q&A: the asker of question %d blocked by %s", question_id, actor.key)
+        return added
+
+    async def highlighted(self, session_id: str) -> Question | None:
+        st = await self._state(session_id)
+        highlight = st.highlight_id
+        if highlight is None:
+            return None
+        q = await self.shared(
+            ("highlight", highlight), session_id, lambda: db.get(self.store, highlight)
+        )
+        return q if q is not None and q.status == APPROVED else None
+
+    async def _all_states(self) -> dict[str, db.SessionState]:
+        if self._states is None:
+            self._states = await db.all_states(self.store)
+        return self._states
+
+    async def _state(self, session_id: str) -> db.SessionState:
+        return (await self._all_states()).get(session_id, _NO_STATE)
+
+    def _changed(self, q: Question, *, votes: bool) -> None:
+        self.hub.publish(q.session_id)
+        if votes and self.notices is not None:
+            self.notices.votes_changed(q)
+
+    # -- what pages and exports show -------------------------------------------------------
+
+    async def snapshot(self, session_id: str, limit: int = 10) -> dict[str, Any]:
+        """The presenter screen's state: the highlighted question and the top approved."""
+        s = self.session(session_id)
+        current = await self.highlighted(session_id)
+        shown = current.id if current else None
+        top = [q for q in await self.listing(session_id, "top", limit + 1) if q.id != shown]
+        status = await self.status(s)
+        return {
+            "session": s.id,
+            "title": {"en": s.title.en, "ko": s.title.ko},
+            "open": status.open,
+            "highlight": _public(current) if current else None,
+            "top": [_public(q) for q in top[:limit]],
+            "counts": await db.counts(self.store, session_id),
+        }
+
+    async def export(self, session_id: str, fmt: str, tz: ZoneInfo) -> bytes:
+        """Every question of a session as CSV (UTF-8 with BOM, for spreadsheets) or
+        Markdown: number, time, status, votes, question, author unless anonymous, and a
+        rejection's reason."""
+        questions = await db.all_of_session(self.store, session_id)
+        current = (await self._state(session_id)).highlight_id
+        if fmt == "md":
+            return _markdown(self.session(session_id), questions, current, tz).encode("utf-8")
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(
+            [
+                "id",
+                "asked_at",
+                "status",
+                "highlighted",
+                "votes",
+                "question",
+                "author",
+                "platform",
+                "reason",
+            ]
+        )
+        for q in questions:
+            writer.writerow(
+                [
+                    q.id,
+                    q.created_at.astimezone(tz).isoformat(timespec="seconds"),
+                    q.status,
+                    "yes" if q.id == current else "",
+                    q.votes,
+                    _cell(q.body),
+                    "" if q.anonymous else _cell(q.author_name or ""),
+                    "" if q.anonymous else (q.author_platform or ""),
+                    _cell(q.reason or ""),
+                ]
+            )
+        return out.getvalue().encode("utf-8-sig")
+
+
+def _forget_failure(task: asyncio.Future[Any]) -> None:
+    """A shared query's failure reaches its waiters; with none left, it is not an
+    'exception never retrieved'."""
+    if not task.cancelled():
+        task.exception()
+
+
+def _public(q: Question) -> dict[str, Any]:
+    """A question as a page shows it: never an id of its author."""
+    return {
+        "id": q.id,
+        "text": q.body,
+        "votes": q.votes,
+        "author": None if q.anonymous else q.author_name,
+        "status": q.status,
+    }
+
+
+def _cell(text: str) -> str:
+    """A spreadsheet reads a cell starting with = + - @ as a formula: keep it text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _markdown(s: Session, questions: Sequence[Question], current: int | None, tz: ZoneInfo) -> str:
+    title = s.title.en if not s.title.ko else f"{s.title.en} / {s.title.ko}"
+    lines = [
+        f"# Q&A: {_md(title)}",
+        "",
+        "| # | Asked | Status | Votes | Question | Author | Reason |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for q in questions:
+        status = q.status + (" (highlighted)" if q.id == current else "")
+        author = "anonymous" if q.anonymous else _md(q.author_name or "")
+        lines.append(
+            f"| {q.id} | {q.created_at.astimezone(tz):%Y-%m-%d %H:%M} | {status} | {q.votes} "
+            f"| {_md(q.body)} | {author} | {_md(q.reason or '')} |"
+        )
+    return "\n".join(lines) + "\n"

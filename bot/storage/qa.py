@@ -1,0 +1,442 @@
+"""Live Q&A tables: questions, votes, blocks, per-session state and the moderation log.
+
+Nothing here knows who a keyed hash belongs to: the keys come from `bot.qa.service`, which holds
+the secret. Counts are kept on the question row, and every change of a count recomputes
+it from the votes in the same transaction, so it is exact whatever runs concurrently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.storage.db import Store
+
+PENDING = "pending"
+APPROVED = "approved"
+REJECTED = "rejected"
+ANSWERED = "answered"
+STATUSES = (PENDING, APPROVED, REJECTED, ANSWERED)
+
+_SELECT = (
+    "SELECT id, session_id, body, anonymous, author_platform, author_id, author_name, "
+    "status, votes, reason, created_at FROM questions "
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question as stored; the author fields are empty when it is anonymous."""
+
+    id: int
+    session_id: str
+    body: str
+    anonymous: bool
+    author_platform: str | None
+    author_id: str | None
+    author_name: str | None
+    status: str
+    votes: int
+    reason: str | None
+    # As stored (ISO 8601, UTC): parsed only when shown, since lists read many rows.
+    asked: str
+
+    @property
+    def created_at(self) -> datetime:
+        """When it was asked."""
+        return datetime.fromisoformat(self.asked)
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What moderators set for one session (None: follow the agenda and the defaults)."""
+
+    state: str | None  # "open" | "closed" | None
+    until: datetime | None
+    moderated: bool | None
+    highlight_id: int | None
+
+
+def _question(row: Any) -> Question:
+    # By position, in _SELECT's order: the hot path of every listing.
+    qid, session_id, body, anonymous, platform, user_id, name, status, votes, reason, asked = row
+    return Question(
+        int(qid),
+        session_id,
+        body,
+        bool(anonymous),
+        platform,
+        user_id,
+        name,
+        status,
+        int(votes),
+        reason,
+        asked,
+    )
+
+
+async def set_state(
+    store: Store,
+    session_id: str,
+    state: str,
+    until: datetime | None,
+    now: datetime,
+    moderated: bool | None = None,
+) -> None:
+    """Open or close a session's Q&A by hand (until a moment, or for good)."""
+    await store.execute(
+        "INSERT INTO qa_sessions (session_id, state, state_until, moderated, updated_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
+        "state = excluded.state, state_until = excluded.state_until, "
+        "moderated = COALESCE(excluded.moderated, qa_sessions.moderated), "
+        "updated_at = excluded.updated_at",
+        (
+            session_id,
+            state,
+            until.isoformat() if until else None,
+            None if moderated is None else int(moderated),
+            now.isoformat(),
+        ),
+    )
+
+
+class Blocked(Exception):
+    """The asker is blocked from asking."""
+
+
+class Duplicate(Exception):
+    """The session already has this question (normalised); `existing` is it."""
+
+    def __init__(self, existing: Question) -> None:
+        super().__init__(existing.id)
+        self.existing = existing
+
+
+async def add_question(
+    store: Store,
+    *,
+    session_id: str,
+    body: str,
+    norm: str,
+    anonymous: bool,
+    author_key: str | None,
+    author: tuple[str, str, str] | None,
+    status: str,
+    now: datetime,
+    block_keys: tuple[str, str],
+) -> Question:
+    """Store a new question; raises Duplicate when the session already has it, and
+    Blocked when either of `block_keys` is blocked (checked in the same statement)."""
+    platform, user_id, name = author if author else (None, None, None)
+    stamp = now.isoformat()
+    # Through the group commit, with the duplicate check in the same statement: a burst
+    # of questions shares transactions, and two people asking the same thing at once
+    # cannot both get in.
+    added, rows = await store.batched_read(
+        [
+            (
+                "INSERT INTO questions (session_id, body, norm, anonymous, author_key, "
+                "author_platform, author_id, author_name, status, votes, created_at, "
+                "updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ? WHERE NOT EXISTS "
+                "(SELECT 1 FROM qa_blocks WHERE block_key IN (?, ?)) "
+                "ON CONFLICT (session_id, norm) DO NOTHING",
+                (
+                    session_id,
+                    body,
+                    norm,
+                    int(anonymous),
+                    author_key,
+                    platform,
+                    user_id,
+                    name,
+                    status,
+                    stamp,
+                    stamp,
+                    *block_keys,
+                ),
+            )
+        ],
+        (_SELECT + "WHERE session_id = ? AND norm = ?", (session_id, norm)),
+    )
+    if not rows:  # nothing went in, and nobody asked this before: blocked
+        raise Blocked()
+    if not added[0]:
+        raise Duplicate(_question(rows[0]))
+    return _question(rows[0])
+
+
+async def get(store: Store, question_id: int) -> Question | None:
+    """One question by its number."""
+    row = await store.fetchone(_SELECT + "WHERE id = ?", (question_id,))
+    return None if row is None else _question(row)
+
+
+async def listing(
+    store: Store, session_id: str, status: str, order: str = "top", limit: int = 10
+) -> list[Question]:
+    """Questions of a session in one status, most votes first (or newest first); the
+    (session, status, votes) index serves both without sorting the session."""
+    sql = _TOP if order == "top" else _NEW
+    rows = await store.fetchall(sql, (session_id, status, limit))
+    return [_question(r) for r in rows]
+
+
+_TOP = _SELECT + "WHERE session_id = ? AND status = ? ORDER BY votes DESC, id LIMIT ?"
+_NEW = _SELECT + "WHERE session_id = ? AND status = ? ORDER BY id DESC LIMIT ?"
+
+
+async def all_of_session(store: Store, session_id: str) -> list[Question]:
+    """Every question of a session in the order asked (for exports)."""
+    rows = await store.fetchall(_SELECT + "WHERE session_id = ? ORDER BY id", (session_id,))
+    return [_question(r) for r in rows]
+
+
+async def counts(store: Store, session_id: str) -> dict[str, int]:
+    """How many questions of a session are in each status."""
+    rows = await store.fetchall(
+        "SELECT status, COUNT(*) AS n FROM questions WHERE session_id = ? GROUP BY status",
+        (session_id,),
+    )
+    return {r["status"]: int(r["n"]) for r in rows}
+
+
+async def by_author_key(store: Store, author_key: str, limit: int = 20) -> list[Question]:
+    """A person's anonymous questions (found by the key only they can compute)."""
+    rows = await store.fetchall(
+        _SELECT + "WHERE author_key = ? ORDER BY id DESC LIMIT ?",
+        (author_key, limit),
+    )
+    return [_question(r) for r in rows]
+
+
+async def by_author(store: Store, platform: str, user_id: str, limit: int = 20) -> list[Question]:
+    """A person's named questions."""
+    rows = await store.fetchall(
+        _SELECT + "WHERE author_platform = ? AND author_id = ? ORDER BY id DESC LIMIT ?",
+        (platform, user_id, limit),
+    )
+    return [_question(r) for r in rows]
+
+
+async def author_key_of(store: Store, question_id: int) -> str | None:
+    """The keyed hash stored with an anonymous question (to block its asker)."""
+    row = await store.fetchone("SELECT author_key FROM questions WHERE id = ?", (question_id,))
+    return None if row is None else row["author_key"]
+
+
+_VOTE = (
+    "INSERT INTO question_votes (question_id, voter_key) SELECT ?, ? WHERE EXISTS "
+    "(SELECT 1 FROM questions WHERE id = ? AND status = 'approved') "
+    "ON CONFLICT (question_id, voter_key) DO NOTHING"
+)
+_VOTE_PENDING_TOO = (
+    "INSERT INTO question_votes (question_id, voter_key) SELECT ?, ? WHERE EXISTS "
+    "(SELECT 1 FROM questions WHERE id = ? AND status IN ('approved', 'pending')) "
+    "ON CONFLICT (question_id, voter_key) DO NOTHING"
+)
+_RECOUNT = (
+    "UPDATE questions SET votes = (SELECT COUNT(*) FROM question_votes "
+    "WHERE question_id = ?) WHERE id = ?"
+)
+
+
+async def vote(
+    store: Store, question_id: int, voter_key: str, *, add: bool, pending_too: bool = False
+) -> tuple[bool, Question | None]:
+    """Add (or withdraw) one vote: (whether it changed anything, the question after it).
+    A vote goes in only while its question is approved (or, with `pending_too`, still
+    waiting for approval: a duplicate question's vote, which counts once it is approved),
+    checked in the same statement; the count is recomputed in the same transaction, so
+    concurrent votes can never skew it; and all of it is one trip to the database, shared
+    with other writes queued now."""
+    if add:
+        first = _VOTE_PENDING_TOO if pending_too else _VOTE
+        params: tuple[Any, ...] = (question_id, voter_key, question_id)
+    else:
+        first = "DELETE FROM question_votes WHERE question_id = ? AND voter_key = ?"
+        params = (question_id, voter_key)
+    changed, rows = await store.batched_read(
+        [(first, params), (_RECOUNT, (question_id, question_id))],
+        (_SELECT + "WHERE id = ?", (question_id,)),
+    )
+    return changed[0] > 0, _question(rows[0]) if rows else None
+
+
+async def is_blocked(store: Store, keys: tuple[str, str]) -> bool:
+    """Whether either of a person's two keys (named, anonymous) is blocked."""
+    row = await store.fetchone("SELECT 1 FROM qa_blocks WHERE block_key IN (?, ?)", keys)
+    return row is not None
+
+
+async def all_states(store: Store) -> dict[str, SessionState]:
+    """Every session's moderator settings (a small table, read whole)."""
+    rows = await store.fetchall(
+        "SELECT session_id, state, state_until, moderated, highlight_id FROM qa_sessions"
+    )
+    return {r["session_id"]: _state(r) for r in rows}
+
+
+def _state(row: Any) -> SessionState:
+    until = row["state_until"]
+    moderated = row["moderated"]
+    return SessionState(
+        row["state"],
+        datetime.fromisoformat(until) if until else None,
+        None if moderated is None else bool(moderated),
+        row["highlight_id"],
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """A moderation action as applied, for the log, the undo and the notices."""
+
+    question: Question
+    action: str
+    from_status: str
+    to_status: str
+    highlight_before: int | None
+    highlight_after: int | None
+
+
+async def moderate(
+    store: Store,
+    question_id: int,
+    action: str,
+    to_status: str,
+    *,
+    highlight: bool | None,
+    actor: tuple[str, str],
+    reason: str | None,
+    now: datetime,
+) -> Change:
+    """Move a question to `to_status` and log it, in one transaction.
+
+    `highlight` True makes it the session's highlighted question, False clears the
+    highlight if it is this one, None leaves the highlight alone.
+    """
+    stamp = now.isoformat()
+    async with store.transaction() as tx:
+        rows = await tx.fetchall(_SELECT + "WHERE id = ?", (question_id,))
+        if not rows:
+            raise LookupError(question_id)
+        before = _question(rows[0])
+        state = await tx.fetchall(
+            "SELECT highlight_id FROM qa_sessions WHERE session_id = ?", (before.session_id,)
+        )
+        prev = state[0]["highlight_id"] if state else None
+        after = prev
+        if highlight is True:
+            after = question_id
+        elif highlight is False and prev == question_id:
+            after = None
+        await tx.execute(
+            "UPDATE questions SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
+            (to_status, reason if to_status == REJECTED else None, stamp, question_id),
+        )
+        if after != prev:
+            await _set_highlight(tx, before.session_id, after, stamp)
+        await tx.execute(
+            "INSERT INTO qa_log (at, question_id, action, from_status, to_status, "
+            "prev_highlight, actor_key, actor_name, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                stamp,
+                question_id,
+                action,
+                before.status,
+                to_status,
+                prev,
+                actor[0],
+                actor[1],
+                reason,
+            ),
+        )
+        rows = await tx.fetchall(_SELECT + "WHERE id = ?", (question_id,))
+    return Change(_question(rows[0]), action, before.status, to_status, prev, after)
+
+
+async def _set_highlight(tx: Any, session_id: str, question_id: int | None, stamp: str) -> None:
+    await tx.execute(
+        "INSERT INTO qa_sessions (session_id, highlight_id, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (session_id) DO UPDATE SET highlight_id = excluded.highlight_id, "
+        "updated_at = excluded.updated_at",
+        (session_id, question_id, stamp),
+    )
+
+
+async def undo(
+    store: Store, question_id: int, *, actor: tuple[str, str], now: datetime
+) -> Change | None:
+    """Revert the latest moderation action on a question not yet undone; None if none."""
+    stamp = now.isoformat()
+    async with store.transaction() as tx:
+        logged = await tx.fetchall(
+            "SELECT id, action, from_status, to_status, prev_highlight FROM qa_log "
+            "WHERE question_id = ? AND undone = 0 AND action <> 'undo' ORDER BY id DESC LIMIT 1",
+            (question_id,),
+        )
+        rows = await tx.fetchall(_SELECT + "WHERE id = ?", (question_id,))
+        if not logged or not rows:
+            return None
+        entry, before = logged[0], _question(rows[0])
+        state = await tx.fetchall(
+            "SELECT highlight_id FROM qa_sessions WHERE session_id = ?", (before.session_id,)
+        )
+        current = state[0]["highlight_id"] if state else None
+        after = current
+        if entry["action"] == "highlight" and current == question_id:
+            after = entry["prev_highlight"]
+        elif current is None and entry["prev_highlight"] == question_id:
+            after = question_id  # the undone action had ended its highlight
+        await tx.execute(
+            "UPDATE questions SET status = ?, reason = NULL, updated_at = ? WHERE id = ?",
+            (entry["from_status"], stamp, question_id),
+        )
+        if after != current:
+            await _set_highlight(tx, before.session_id, after, stamp)
+        await tx.execute("UPDATE qa_log SET undone = 1 WHERE id = ?", (entry["id"],))
+        await tx.execute(
+            "INSERT INTO qa_log (at, question_id, action, from_status, to_status, "
+            "prev_highlight, undone, actor_key, actor_name, reason) "
+            "VALUES (?, ?, 'undo', ?, ?, ?, 1, ?, ?, ?)",
+            (
+                stamp,
+                question_id,
+                before.status,
+                entry["from_status"],
+                current,
+                actor[0],
+                actor[1],
+                entry["action"],
+            ),
+        )
+        rows = await tx.fetchall(_SELECT + "WHERE id = ?", (question_id,))
+    return Change(_question(rows[0]), "undo", before.status, entry["from_status"], current, after)
+
+
+async def block(store: Store, block_key: str, now: datetime) -> bool:
+    """Stop a person (by block key) from asking again; False if already blocked."""
+    changed = await store.execute(
+        "INSERT INTO qa_blocks (block_key, created_at) VALUES (?, ?) "
+        "ON CONFLICT (block_key) DO NOTHING",
+        (block_key, now.isoformat()),
+    )
+    return changed > 0
+
+
+async def log_action(
+    store: Store,
+    question_id: int,
+    action: str,
+    status: str,
+    actor: tuple[str, str],
+    reason: str | None,
+    now: datetime,
+) -> None:
+    """Log a moderation action that changes no status (a block)."""
+    await store.execute(
+        "INSERT INTO qa_log (at, question_id, action, from_status, to_status, undone, "
+        "actor_key, actor_name, reason) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
+        (now.isoformat(), question_id, action, status, status, actor[0], actor[1], reason),
+    )
