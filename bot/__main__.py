@@ -420,7 +420,7 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from bot.core.context import UserError
+    from bot.core.errors import UserError
     from bot.i18n import Translator
     from bot.storage import Store
     from bot.storage import announcements as ann

@@ -8,7 +8,8 @@ from functools import lru_cache
 
 from babel import Locale
 
-from bot.core.context import Context, UserError
+from bot.core.context import Context
+from bot.core.errors import UserError
 from bot.core.model import Button, Card, Paging, Reply, Stamp, Text
 from bot.core.registry import Option, action, command
 from bot.i18n import L

@@ -7,8 +7,10 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.context import Context, UserError
+from bot.core.context import Context
+from bot.core.errors import UserError
 from bot.core.model import Button, Card, Field, Reply, Role, Text
+from bot.core.ports import Operations
 from bot.core.registry import Choice, Option, OptionType, action, command, offered_choice
 from bot.i18n import L, Translator
 from bot.settings import ConfigError
@@ -141,9 +143,11 @@ def _where(targets: tuple[str, ...]) -> str:
     return ", ".join(p.capitalize() for p in targets)
 
 
-def _need_runtime(ctx: Context) -> None:
+def _need_runtime(ctx: Context) -> Operations:
+    """The running side, or a refusal saying the bot runs without it."""
     if ctx.runtime is None:
         raise UserError("runtime.off")
+    return ctx.runtime
 
 
 @command(
@@ -232,7 +236,7 @@ async def announce_send(ctx: Context, value: str) -> Reply:
     )
     if not ok:
         raise UserError("announce.gone", id=item.id)
-    await ctx.runtime.replan()
+    await _need_runtime(ctx).replan()
     if item.send_at <= ctx.clock.now() + timedelta(seconds=30):
         return Reply(t("announce.sent", id=item.id, where=_where(item.targets)))
     return Reply(
@@ -325,9 +329,9 @@ async def announcements(ctx: Context) -> Reply:
 )
 async def agenda_reload(ctx: Context) -> Reply:
     """Read the event file again; post what changed and re-plan reminders."""
-    _need_runtime(ctx)
+    runtime = _need_runtime(ctx)
     try:
-        changes = await ctx.runtime.reload_agenda(ctx.user)
+        changes = await runtime.reload_agenda(ctx.user)
     except ConfigError as exc:
         return Reply(
             ctx.t("reload.bad", count=len(exc.problems), first=str(exc.problems[0])), error=True

@@ -9,8 +9,8 @@ from bot.core.model import Attachment, Reply, Text, joined
 from bot.core.registry import Option, command
 from bot.i18n import L
 from bot.programme import Session
-from bot.programme.formats import slug
 from bot.programme.ical import to_ics
+from bot.programme.importing import slug
 from bot.storage.calendar import sequences
 from bot.storage.subscriptions import of_user
 from commands.reminders import one_session

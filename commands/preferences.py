@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.core.context import Context, UserError
+from bot.core.context import Context
+from bot.core.errors import UserError
 from bot.core.model import Card, Field, Reply, Text
 from bot.core.registry import Choice, Option, command
 from bot.i18n import L, Translator

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from bot.core.context import Context, UserError
+from bot.core.context import Context
+from bot.core.errors import UserError
 from bot.core.model import Attachment, Button, Card, Paging, Reply, Role, Text, joined
 from bot.core.registry import Choice, Option, OptionType, action, command
 from bot.i18n import L

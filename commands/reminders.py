@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.context import Context, UserError
+from bot.core.context import Context
+from bot.core.errors import UserError
 from bot.core.model import Card, Reply, Text, joined
 from bot.core.registry import Option, OptionType, command
 from bot.i18n import L

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
@@ -14,17 +14,10 @@ from bot.programme import Agenda
 from bot.storage import Prefs, Store
 
 if TYPE_CHECKING:
+    from bot.core.ports import Operations
     from bot.core.registry import CommandSpec
+    from bot.qa.service import QA
     from bot.settings import EventConfig
-
-
-class UserError(Exception):
-    """A refusal or mistake to tell the user, as message `key` with `params`."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass
@@ -42,10 +35,10 @@ class Context:
     config: EventConfig
     prefs: Prefs
     commands: Sequence[CommandSpec]
-    # bot.runtime.Runtime when the bot runs its scheduled side (reminders, announcements).
-    runtime: Any = None
-    # bot.qa.service.QA: the live Q&A rules (typed loosely: bot.qa.service needs this module).
-    qa: Any = None
+    # The live Q&A rules.
+    qa: QA
+    # The scheduled side (reminders, announcements), when the bot runs one.
+    runtime: Operations | None = None
     # The names this platform's people type for commands, where they differ from ours.
     command_names: Mapping[str, str] = field(default_factory=dict)
 

@@ -13,9 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.clock import Clock
-from bot.core.context import Context, UserError
+from bot.core.context import Context
+from bot.core.errors import UserError
 from bot.core.model import Action, ChannelRef, Invocation, Reply, Role, UserRef
 from bot.core.paging import DEFAULT_LIMITS, PAGE_ACTION, PageLimits, paginate, read_page_value
+from bot.core.ports import Operations
 from bot.core.registry import (
     ActionSpec,
     CommandSpec,
@@ -84,8 +86,9 @@ class Core:
             raise ValueError("two commands share a name")
         self._actions = {a.action_id: a for a in actions}
         self._home = home
-        # The scheduled side (bot.runtime.Runtime), when the app runs one.
-        self.runtime: Any = None
+        # The scheduled side (bot.runtime.Runtime), when the app runs one; it is built
+        # around this core, so it joins it once made (Runtime.__init__).
+        self.runtime: Operations | None = None
         # Per platform, the names its people type where they differ from ours (Slack has
         # /remind itself, so ours is /remindme there): adapters set them, /help shows them.
         self.command_names: dict[str, dict[str, str]] = {}

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.core.context import UserError
+from bot.core.errors import UserError
 from bot.core.model import Reply, Role
 from bot.i18n import L
 

@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 
 from babel import Locale
 
-from bot.core.context import UserError
+from bot.core.errors import UserError
 
 # Abbreviations people type, mapped to the zone most of this event's readers mean.
 _ALIASES = {

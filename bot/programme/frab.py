@@ -31,7 +31,7 @@ from xml.parsers import expat
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import __version__
-from bot.programme.formats import ImportProblem, event_dates, slug
+from bot.programme.importing import ImportProblem, event_dates, slug
 from bot.programme.model import Agenda, Session
 from bot.settings import EventConfig
 

@@ -28,7 +28,7 @@ import icalendar
 from dateutil.rrule import rruleset, rrulestr
 
 from bot import __version__
-from bot.programme.formats import ImportProblem, slug
+from bot.programme.importing import ImportProblem, slug
 from bot.programme.model import Agenda, Session
 
 MAX_OCCURRENCES = 500

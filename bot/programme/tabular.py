@@ -45,7 +45,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.programme.formats import ImportProblem, slug
+from bot.programme.importing import ImportProblem, slug
 from bot.programme.model import Agenda, Session
 
 COLUMNS = (

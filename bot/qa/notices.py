@@ -13,17 +13,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.model import Button, Card, Reply, Text, UserRef
 from bot.delivery.planner import both, both_l
 from bot.platforms.base import SentMessage
 from bot.programme import Session
 from bot.qa.service import QA, next_steps
-from bot.storage import outbox
+from bot.settings import PlatformConfig
+from bot.storage import Store, outbox
 from bot.storage import qa as db
 from bot.storage.outbox import Delivery
 from bot.storage.qa import ANSWERED, APPROVED, PENDING, REJECTED, Question
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime  # which builds these notices around itself
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +177,7 @@ class CardEditor:
             self._tasks.pop(key, None)
 
 
-async def _where(store: Any, key: str) -> tuple[str | None, SentMessage | None]:
+async def _where(store: Store, key: str) -> tuple[str | None, SentMessage | None]:
     """The outbox status of the post under `key` (None: no such post), and where it
     lives once sent."""
     row = await store.fetchone(
@@ -190,13 +194,13 @@ async def _where(store: Any, key: str) -> tuple[str | None, SentMessage | None]:
 class Notices:
     """Q&A's posts on every platform the bot is on, through the runtime's outbox."""
 
-    def __init__(self, qa: QA, runtime: Any) -> None:
+    def __init__(self, qa: QA, runtime: Runtime) -> None:
         self.qa = qa
         self.runtime = runtime
         self.cards = CardEditor(qa.store, lambda: runtime.adapters, qa.config.card_edit_seconds)
         self._pending: set[asyncio.Task[None]] = set()
 
-    def _mapping(self, platform: str) -> Any:
+    def _mapping(self, platform: str) -> PlatformConfig | None:
         return self.runtime.core.config.platforms.get(platform)
 
     def _targets(self, kind: str, s: Session) -> list[tuple[str, str]]:

@@ -33,8 +33,9 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
-from bot.core.context import UserError
+from bot.core.errors import UserError
 from bot.core.model import UserRef
+from bot.core.ports import QANotices
 from bot.i18n import L
 from bot.programme import Agenda, Session
 from bot.settings import QAConfig
@@ -217,8 +218,9 @@ class QA:
         # Last question time per person: memory only, so it links nobody to anything on
         # disk (a restart forgets a 30-second limit, which is harmless).
         self._last_ask: dict[str, datetime] = {}
-        # bot.qa.notices.Notices when the bot runs its outbound side.
-        self.notices: Any = None
+        # What it posts (bot.qa.notices.Notices), when the bot runs its outbound side;
+        # built around this service, so it joins it once made (Runtime.__init__).
+        self.notices: QANotices | None = None
         # The moderators' per-session settings, read on every /ask and /questions: this
         # process is their only writer, so they are kept here and re-read after a write.
         self._states: dict[str, db.SessionState] | None = None

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.core.context import UserError
+from bot.core.errors import UserError
 from bot.core.model import UserRef
 from bot.i18n import Translator
 from bot.qa.service import QA, STEPS

@@ -1,0 +1,46 @@
+"""The seams between the core and what the wiring builds around it, as Protocols: the
+core and the commands name what they need, not the classes that provide it, so no module
+here imports the scheduler, the outbox or a platform."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.model import UserRef
+from bot.programme.changes import Change
+from bot.storage.qa import Change as Moderation
+from bot.storage.qa import Question
+
+
+class Operations(Protocol):
+    """The running side that commands may ask for: reminders, announcements and the
+    programme's reload (`bot.runtime.Runtime`). Absent when a command runs without it
+    (a test, or the `forum-bot` sub-commands that only read)."""
+
+    def platforms(self) -> list[str]:
+        """The platforms the bot is on right now."""
+        ...
+
+    async def replan(self) -> None:
+        """Plan again after a subscription or an announcement changed."""
+        ...
+
+    async def reload_agenda(self, actor: UserRef | None = None) -> list[Change]:
+        """Read the event file again; announce and apply what changed."""
+        ...
+
+
+class QANotices(Protocol):
+    """What live Q&A tells the platforms (`bot.qa.notices.Notices`)."""
+
+    async def asked(self, q: Question) -> None:
+        """A question came in (to the moderators if it waits for them)."""
+        ...
+
+    async def moderated(self, change: Moderation) -> None:
+        """A moderator approved, rejected, answered or highlighted a question."""
+        ...
+
+    def votes_changed(self, q: Question) -> None:
+        """A question's votes changed: its card is due an edit."""
+        ...
