@@ -17,6 +17,7 @@ from bot import __version__
 from bot.core.clock import Clock
 from bot.core.dispatch import Core
 from bot.core.model import Role
+from bot.core.tasks import Background
 from bot.platforms.base import Adapter, ServesHTTP, StartupError
 from bot.platforms.console.adapter import ConsoleAdapter
 from bot.qa.service import load_secret
@@ -63,7 +64,7 @@ class App:
     adapters: list[Adapter] = field(default_factory=list)
     web: WebServer | None = None
     runtime: Runtime | None = None
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    tasks: Background = field(default_factory=lambda: Background(log, "SIGHUP's reload"))
 
 
 def config_path(settings: Settings, given: Path | None) -> Path:
@@ -291,7 +292,7 @@ def _reload_soon(app: App) -> None:
         except Exception:
             log.exception("SIGHUP: reload failed")
 
-    app.tasks.add(asyncio.get_running_loop().create_task(reload()))
+    app.tasks.spawn(reload(), name="reload")
 
 
 def run_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -411,6 +412,7 @@ async def _start_web(app: App, settings: Settings) -> WebServer | None:
 
 
 async def _shutdown(app: App) -> None:
+    await app.tasks.stop(grace=1.0)  # a SIGHUP reload under way
     if app.runtime is not None:
         await app.runtime.stop()
     for adapter in reversed(app.adapters):

@@ -14,6 +14,7 @@ from bot.core.model import Button, Card, Paging, Reply, Stamp, Text
 from bot.core.registry import Option, action, command
 from bot.i18n import L
 from bot.programme import Found, Session
+from commands.options import session_option
 from commands.render import (
     minutes_until,
     moment,
@@ -289,15 +290,7 @@ def _no_match(ctx: Context, query: str, suggestions: list[str]) -> str:
     "session",
     L("Details of one session", "세션 상세 정보"),
     name_ko="세션",
-    options=[
-        Option(
-            "session",
-            L("Session id or title", "세션 ID 또는 제목"),
-            required=True,
-            autocomplete="session",
-            name_ko="세션",
-        )
-    ],
+    options=[session_option()],
     shared=True,
 )
 async def session(ctx: Context, session: str) -> Reply:

@@ -11,6 +11,7 @@ from bot.i18n import L
 from bot.programme import Session
 from bot.qa.service import STEPS, Asked
 from bot.storage.qa import ANSWERED, APPROVED, PENDING, Question
+from commands.options import session_option
 from commands.reminders import one_session
 from commands.render import moment
 
@@ -34,16 +35,6 @@ QUESTION_ID = Option(
     min_value=1,
     name_ko="번호",
 )
-
-
-def _session_option(required: bool, *, current: bool = False) -> Option:
-    """The session option; `current` says it defaults to the one taking questions."""
-    described = (
-        L("Which session (default: the one in Q&A now)", "세션 (기본: 지금 질의응답 중인 세션)")
-        if current
-        else L("Session id or title", "세션 ID 또는 제목")
-    )
-    return Option("session", described, required=required, autocomplete="session", name_ko="세션")
 
 
 def _room_of_channel(ctx: Context) -> str | None:
@@ -108,7 +99,7 @@ def _line(ctx: Context, q: Question, *, mine: bool = False) -> str:
             type=OptionType.BOOLEAN,
             name_ko="익명",
         ),
-        _session_option(False, current=True),
+        session_option(False, current=True),
     ],
     name_ko="질문",
 )
@@ -147,7 +138,7 @@ def _duplicate_key(asked: Asked) -> str:
     "questions",
     L("The questions of a session, with up-vote buttons", "세션의 질문 목록과 추천 버튼"),
     options=[
-        _session_option(False, current=True),
+        session_option(False, current=True),
         Option(
             "order",
             L(
@@ -338,7 +329,7 @@ async def qa(ctx: Context, action: str, id: int, reason: str | None = None) -> R
     "qa-open",
     L("Open a session's Q&A now", "세션 질의응답 열기"),
     options=[
-        _session_option(True),
+        session_option(True),
         Option(
             "moderated",
             L("Questions wait for approval", "질문 사전 승인"),
@@ -363,7 +354,7 @@ async def qa_open(ctx: Context, session: str, moderated: bool | None = None) -> 
 @command(
     "qa-close",
     L("Close a session's Q&A", "세션 질의응답 닫기"),
-    options=[_session_option(True)],
+    options=[session_option(True)],
     role=Role.MODERATOR,
     name_ko="질의응답닫기",
 )
@@ -391,7 +382,7 @@ async def qa_block(ctx: Context, id: int) -> Reply:
     "qa-export",
     L("Export a session's questions as a file", "세션 질문을 파일로 내보내기"),
     options=[
-        _session_option(True),
+        session_option(True),
         Option(
             "format",
             L("csv or md", "csv 또는 md"),
@@ -419,7 +410,7 @@ async def qa_export(ctx: Context, session: str, format: str | None = None) -> Re
 @command(
     "qa-screen",
     L("Links to a session's presenter screen and moderator page", "발표 화면과 진행자 페이지 링크"),
-    options=[_session_option(False)],
+    options=[session_option(False)],
     role=Role.MODERATOR,
     name_ko="질문화면",
 )

@@ -10,6 +10,7 @@ from bot.i18n import L
 from bot.programme import Session
 from bot.storage.deliveries import clear_block, is_blocked
 from bot.storage.subscriptions import of_user, subscribe, unsubscribe
+from commands.options import session_option
 from commands.render import moment, session_line, zone_note
 
 DEFAULT_MINUTES = 10
@@ -37,13 +38,7 @@ async def _replan(ctx: Context) -> None:
     "remind",
     L("DM me before a session starts", "세션 시작 전에 개인 메시지로 알림"),
     options=[
-        Option(
-            "session",
-            L("Session id or title", "세션 ID 또는 제목"),
-            required=True,
-            autocomplete="session",
-            name_ko="세션",
-        ),
+        session_option(),
         Option(
             "minutes",
             L("Minutes before the start (default 10)", "시작 몇 분 전 (기본 10)"),
@@ -77,13 +72,7 @@ async def remind(ctx: Context, session: str, minutes: int = DEFAULT_MINUTES) -> 
     "unremind",
     L("Stop a reminder", "알림 취소"),
     options=[
-        Option(
-            "session",
-            L("Session id or title", "세션 ID 또는 제목"),
-            required=True,
-            autocomplete="session",
-            name_ko="세션",
-        ),
+        session_option(),
     ],
     name_ko="알림취소",
 )

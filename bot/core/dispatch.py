@@ -28,6 +28,7 @@ from bot.core.registry import (
     offered_choice,
     parse_text,
 )
+from bot.core.text import clip
 from bot.i18n import Translator, normalise_language
 from bot.i18n.zones import zones_matching
 from bot.programme import Agenda
@@ -227,7 +228,7 @@ class Core:
             except UsageError as exc:
                 t = await self.translator_for(user, locale)
                 return Reply(
-                    t("error.extra", token=_clip(str(exc)), usage=self._usage(spec, platform)),
+                    t("error.extra", token=clip(str(exc), 40), usage=self._usage(spec, platform)),
                     error=True,
                 )
         inv = Invocation(platform, name, user, channel, args, roles, locale)
@@ -311,7 +312,7 @@ class Core:
 
     def _unknown_command(self, inv: Invocation, ctx: Context) -> Reply:
         t = ctx.t
-        name = _clip(_clean(inv.command) or "")
+        name = clip(_clean(inv.command) or "", 40)
         if not name:
             return Reply(t("error.empty_command"), error=True)
         allowed = [c.name for c in self.commands if inv.role >= c.role]
@@ -327,7 +328,7 @@ class Core:
         unknown = [k for k in raw if spec.option(k) is None]
         if unknown:
             raise UserError(
-                "error.unknown_option", name=_clip(unknown[0]), usage=self._usage(spec, platform)
+                "error.unknown_option", name=clip(unknown[0], 40), usage=self._usage(spec, platform)
             )
         out: dict[str, Any] = {}
         for opt in spec.options:
@@ -353,10 +354,6 @@ def _clean(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _convert_one(opt: Option, value: Any, platform: str) -> Any:
     if opt.type is OptionType.BOOLEAN:
         if isinstance(value, bool):
@@ -366,14 +363,14 @@ def _convert_one(opt: Option, value: Any, platform: str) -> Any:
             return True
         if word in _FALSE:
             return False
-        raise UserError("error.not_bool", name=opt.name, value=_clip(str(value)))
+        raise UserError("error.not_bool", name=opt.name, value=clip(str(value), 40))
     if opt.type is OptionType.INTEGER:
         if isinstance(value, bool):
             raise UserError("error.not_int", name=opt.name, value=str(value))
         try:
             number = int(str(value).strip()) if not isinstance(value, int) else value
         except ValueError:
-            raise UserError("error.not_int", name=opt.name, value=_clip(str(value))) from None
+            raise UserError("error.not_int", name=opt.name, value=clip(str(value), 40)) from None
         if opt.min_value is not None and number < opt.min_value:
             raise UserError("error.too_small", name=opt.name, min=opt.min_value)
         if opt.max_value is not None and number > opt.max_value:
@@ -391,7 +388,7 @@ def _convert_one(opt: Option, value: Any, platform: str) -> Any:
         raise UserError(
             "error.choice",
             name=opt.name,
-            value=_clip(text),
+            value=clip(text, 40),
             choices=", ".join(c.value for c in opt.choices),
         )
     return text

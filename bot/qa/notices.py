@@ -198,7 +198,6 @@ class Notices:
         self.qa = qa
         self.runtime = runtime
         self.cards = CardEditor(qa.store, lambda: runtime.adapters, qa.config.card_edit_seconds)
-        self._pending: set[asyncio.Task[None]] = set()
 
     def _mapping(self, platform: str) -> PlatformConfig | None:
         return self.runtime.core.config.platforms.get(platform)

@@ -36,6 +36,7 @@ from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.model import UserRef
 from bot.core.ports import QANotices
+from bot.core.text import clip
 from bot.i18n import L
 from bot.programme import Agenda, Session
 from bot.settings import QAConfig
@@ -194,10 +195,6 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 class QA:
     """The Q&A rules over the store; one per core."""
 
@@ -236,7 +233,7 @@ class QA:
     def session(self, session_id: str) -> Session:
         found = self.agenda.session(session_id)
         if found is None:
-            raise UserError("qa.no_session", query=_clip(session_id))
+            raise UserError("qa.no_session", query=clip(session_id, 60))
         return found
 
     # -- when a session takes questions --------------------------------------------------
@@ -454,7 +451,7 @@ class QA:
             if q.status not in allowed:
                 raise UserError(f"qa.already_{q.status}", id=question_id)
             highlight = True if action == "highlight" else (False if action != "approve" else None)
-            clean = _clip(" ".join(reason.split()), REASON_MAX) if reason else None
+            clean = clip(" ".join(reason.split()), REASON_MAX) if reason else None
             change = await db.moderate(
                 self.store,
                 question_id,

@@ -43,6 +43,7 @@ from bot.core.model import (
 )
 from bot.core.paging import PageLimits
 from bot.core.registry import CommandSpec, Option, OptionType
+from bot.core.text import clip
 from bot.delivery.pacing import RateLimiter
 from bot.platforms.base import (
     DeliveryError,
@@ -192,10 +193,6 @@ def split_content(text: str, limit: int = MAX_CONTENT) -> list[str]:
     return chunks
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def embed_data(card: Card) -> dict[str, Any]:
     """A card as Discord's embed JSON, within its limits (title 256, description 4096,
     25 fields of 256 + 1024, footer 2048)."""
@@ -207,25 +204,25 @@ def embed_data(card: Card) -> dict[str, Any]:
             if not description:
                 # One line longer than a description holds (a long abstract): its start.
                 more = f"\n… (+{len(lines) - i - 1})" if i + 1 < len(lines) else ""
-                description = _clip(line, 4096 - len(more))
+                description = clip(line, 4096 - len(more))
             description += more
             break
         description = f"{description}\n{line}" if description else line
-    data: dict[str, Any] = {"type": "rich", "title": _clip(escape(card.title), 256)}
+    data: dict[str, Any] = {"type": "rich", "title": clip(escape(card.title), 256)}
     data["color"] = _COLOUR
     if description:
         data["description"] = description
     if card.fields:
         data["fields"] = [
             {
-                "name": _clip(escape(f.name), 256),
-                "value": _clip(render_text(f.value), 1024) or "-",
+                "name": clip(escape(f.name), 256),
+                "value": clip(render_text(f.value), 1024) or "-",
                 "inline": f.inline,
             }
             for f in card.fields[:25]
         ]
     if card.footer:
-        data["footer"] = {"text": _clip(card.footer, 2048)}
+        data["footer"] = {"text": clip(card.footer, 2048)}
     return data
 
 
@@ -251,7 +248,7 @@ def components_data(buttons: Sequence[Button]) -> list[dict[str, Any]]:
         {
             "type": 2,
             "style": _STYLES.get(b.style, discord.ButtonStyle.secondary).value,
-            "label": _clip(b.label, 80),
+            "label": clip(b.label, 80),
             "custom_id": custom_id(b),
         }
         for b in buttons[:25]
@@ -317,19 +314,19 @@ def option_payload(opt: Option) -> dict[str, Any]:
     data: dict[str, Any] = {
         "type": _OPTION_TYPES[opt.type],
         "name": opt.name,
-        "description": _clip(opt.description.en, 100),
+        "description": clip(opt.description.en, 100),
         "required": opt.required,
     }
     if opt.name_ko:
         data["name_localizations"] = {"ko": opt.name_ko}
     if opt.description.ko:
-        data["description_localizations"] = {"ko": _clip(opt.description.ko, 100)}
+        data["description_localizations"] = {"ko": clip(opt.description.ko, 100)}
     if opt.choices:
         data["choices"] = [
             {
-                "name": _clip(c.label.en, 100),
+                "name": clip(c.label.en, 100),
                 "value": c.value,
-                **({"name_localizations": {"ko": _clip(c.label.ko, 100)}} if c.label.ko else {}),
+                **({"name_localizations": {"ko": clip(c.label.ko, 100)}} if c.label.ko else {}),
             }
             for c in opt.offered(PLATFORM)
         ]
@@ -351,13 +348,13 @@ def command_payload(spec: CommandSpec) -> dict[str, Any]:
     data: dict[str, Any] = {
         "type": 1,
         "name": spec.name,
-        "description": _clip(spec.description.en, 100),
+        "description": clip(spec.description.en, 100),
         "options": [option_payload(o) for o in options],
     }
     if spec.name_ko:
         data["name_localizations"] = {"ko": spec.name_ko}
     if spec.description.ko:
-        data["description_localizations"] = {"ko": _clip(spec.description.ko, 100)}
+        data["description_localizations"] = {"ko": clip(spec.description.ko, 100)}
     needed = _DEFAULT_PERMISSIONS[spec.role]
     # Discord hides a command from members without these permissions (null: from nobody)
     # until a server admin grants it to a role; the core still checks the mapped role.
@@ -667,7 +664,7 @@ class DiscordAdapter:
                 opt.autocomplete, str(focused.get("value", "")), user, str(interaction.locale)
             )
             choices = [
-                {"name": _clip(label, 100), "value": value[:100]} for label, value in pairs[:25]
+                {"name": clip(label, 100), "value": value[:100]} for label, value in pairs[:25]
             ]
         await self._callback(
             interaction, {"type": _AUTOCOMPLETE_RESULT, "data": {"choices": choices}}

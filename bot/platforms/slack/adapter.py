@@ -43,6 +43,8 @@ from bot.core.model import (
 )
 from bot.core.paging import PageLimits
 from bot.core.registry import CommandSpec
+from bot.core.tasks import Background
+from bot.core.text import clip
 from bot.logs import Throttled
 from bot.platforms.base import (
     DeliveryError,
@@ -143,16 +145,12 @@ def _unix(at: datetime) -> int:
     return int(at.timestamp())
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _sections(lines: Sequence[str], limit: int = 3000) -> list[dict[str, Any]]:
     """Lines packed into as few mrkdwn sections as Slack's 3,000 characters allow."""
     blocks: list[dict[str, Any]] = []
     current = ""
     for line in lines:
-        line = _clip(line, limit)
+        line = clip(line, limit)
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": current}})
@@ -188,13 +186,13 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
     card = reply.card
     if card is not None:
         blocks.append(
-            {"type": "header", "text": {"type": "plain_text", "text": _clip(card.title, 150)}}
+            {"type": "header", "text": {"type": "plain_text", "text": clip(card.title, 150)}}
         )
         if card.fields:
             fields = [
                 {
                     "type": "mrkdwn",
-                    "text": _clip(f"*{escape(f.name)}*\n{render_text(f.value)}", 2000),
+                    "text": clip(f"*{escape(f.name)}*\n{render_text(f.value)}", 2000),
                 }
                 for f in card.fields[:10]
             ]
@@ -204,7 +202,7 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
             blocks.append(
                 {
                     "type": "context",
-                    "elements": [{"type": "mrkdwn", "text": _clip(escape(card.footer), 3000)}],
+                    "elements": [{"type": "mrkdwn", "text": clip(escape(card.footer), 3000)}],
                 }
             )
     if reply.buttons:
@@ -214,7 +212,7 @@ def render_blocks(reply: Reply) -> list[dict[str, Any]]:
                 "elements": [
                     {
                         "type": "button",
-                        "text": {"type": "plain_text", "text": _clip(b.label, 75)},
+                        "text": {"type": "plain_text", "text": clip(b.label, 75)},
                         "action_id": action_id(b, i),
                         "value": b.value[:2000] or "-",
                         **({"style": b.style} if b.style in ("primary", "danger") else {}),
@@ -233,7 +231,7 @@ def fallback_text(reply: Reply) -> str:
     parts = [plain(reply.text)] if reply.text else []
     if reply.card is not None:
         parts.append(reply.card.title)
-    return _clip(escape(" · ".join(p for p in parts if p)) or "forum-bot", 3000)
+    return clip(escape(" · ".join(p for p in parts if p)) or "forum-bot", 3000)
 
 
 def message(reply: Reply) -> dict[str, Any]:
@@ -303,7 +301,7 @@ def manifest(
     for spec in commands:
         entry: dict[str, Any] = {
             "command": f"/{slack_name(spec.name, prefix)}",
-            "description": _clip(f"{spec.description.en} / {spec.description.ko}", 100),
+            "description": clip(f"{spec.description.en} / {spec.description.ko}", 100),
             "should_escape": False,
         }
         hint = usage_hint(spec)
@@ -324,7 +322,7 @@ def manifest(
         settings["interactivity"]["request_url"] = request_url
     return {
         "display_information": {
-            "name": _clip(name, 35),
+            "name": clip(name, 35),
             "description": "Agenda, reminders, live Q&A and announcements for the event",
         },
         "features": {
@@ -333,7 +331,7 @@ def manifest(
                 "messages_tab_enabled": True,
                 "messages_tab_read_only_enabled": True,
             },
-            "bot_user": {"display_name": _clip(name, 80), "always_online": True},
+            "bot_user": {"display_name": clip(name, 80), "always_online": True},
             "slash_commands": slash,
         },
         "oauth_config": {
@@ -407,7 +405,7 @@ class SlackAdapter:
         self._roles_fetched = -1e9
         self._roles_failing = False
         self._roles_lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = Background(log, "slack: a listener, after its ack,")
 
     @property
     def http_mode(self) -> bool:
@@ -453,11 +451,7 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None
-        if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=1.0)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        await self._tasks.stop(grace=1.0)
 
     # inbound
     async def _serve(self, request: web.Request) -> web.StreamResponse:
@@ -513,14 +507,7 @@ class SlackAdapter:
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Work after the ack: Bolt sends the ack once the listener returns."""
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("slack: a listener failed after its ack", exc_info=task.exception())
+        self._tasks.spawn(work)
 
     def _register(self) -> None:
         # One listener for every command: Bolt runs each listener's matcher on every
