@@ -329,7 +329,7 @@ async def _qa(settings: Settings, args: argparse.Namespace) -> int:
     """`forum-bot qa export|screen SESSION`: from the database, while the bot runs or not."""
     from bot.app import build_core
     from bot.core.clock import SystemClock
-    from bot.qa.service import load_secret
+    from bot.qa.identity import load_secret
     from bot.storage import Store
 
     db = args.db or settings.db

@@ -20,7 +20,7 @@ from bot.core.model import Role
 from bot.core.tasks import Background
 from bot.platforms.base import Adapter, ServesHTTP, StartupError
 from bot.platforms.console.adapter import ConsoleAdapter
-from bot.qa.service import load_secret
+from bot.qa.identity import load_secret
 from bot.settings import (
     EventConfig,
     PlatformConfig,

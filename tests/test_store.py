@@ -343,7 +343,7 @@ async def test_preference_cache_follows_committed_writes(store: Store) -> None:
 
 
 def test_the_q_and_a_secret_survives_restarts_and_a_cut_short_file(tmp_path: Path) -> None:
-    from bot.qa.service import load_secret
+    from bot.qa.identity import load_secret
 
     db = tmp_path / "bot.sqlite"
     first = load_secret(None, db)

@@ -16,19 +16,12 @@ kind per purpose, so no column links an anonymous question to a named person:
 from __future__ import annotations
 
 import asyncio
-import csv
-import hashlib
-import hmac
-import io
 import logging
-import os
 import re
-import secrets
 import unicodedata
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -39,10 +32,11 @@ from bot.core.ports import QANotices
 from bot.core.text import clip
 from bot.i18n import L
 from bot.programme import Agenda, Session
+from bot.qa.export import questions_file
+from bot.qa.identity import Keys
 from bot.settings import QAConfig
 from bot.storage import Store
 from bot.storage import qa as db
-from bot.storage.faults import os_fault
 from bot.storage.qa import ANSWERED, APPROVED, PENDING, REJECTED, Duplicate, Question
 
 log = logging.getLogger(__name__)
@@ -58,73 +52,6 @@ STEPS: dict[str, tuple[tuple[str, ...], str]] = {
 VISIBLE = (APPROVED, ANSWERED)
 _NO_STATE = db.SessionState(None, None, None, None)
 REASON_MAX = 200
-
-
-# A key we made is 64 hex digits; anything shorter in the file is a write cut short.
-_SECRET_MIN = 32
-
-
-def load_secret(configured: str | None, db_path: Path) -> bytes:
-    """The key of the keyed hashes: FORUM_BOT_SECRET, else a random one kept beside the
-    database (readable by the bot's user only), so that votes and blocks survive restarts
-    while a copy of the database alone reveals nobody."""
-    if configured:
-        return configured.encode("utf-8")
-    if str(db_path) == ":memory:":
-        return secrets.token_bytes(32)
-    path = db_path.with_name(db_path.name + ".secret")
-    try:
-        kept = path.read_bytes().strip()
-    except FileNotFoundError:
-        kept = b""
-    except OSError as exc:
-        raise os_fault(path, exc, "read the Q&A secret") from exc
-    if len(kept) >= _SECRET_MIN:
-        return kept
-    if kept:
-        log.warning("the Q&A secret in %s is cut short; making a new one", path)
-    made = secrets.token_hex(32).encode("ascii")
-    # Written beside it, flushed to disk, then renamed into place: a crash leaves the
-    # old file or the whole new one, never an empty key (which once made every process
-    # pick a random key of its own, so moderators' links changed at each start).
-    part = path.with_name(f"{path.name}.{os.getpid()}.part")
-    try:
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(made)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(part, path)
-    except OSError as exc:
-        part.unlink(missing_ok=True)
-        raise os_fault(path, exc, "write the Q&A secret") from exc
-    log.info("made a Q&A secret in %s; set FORUM_BOT_SECRET to choose your own", path)
-    return made
-
-
-class Keys:
-    """Keyed hashes of a person, one kind per purpose (see the module's docstring)."""
-
-    def __init__(self, secret: bytes) -> None:
-        self._secret = secret
-
-    def _hash(self, purpose: str, user: UserRef) -> str:
-        message = f"{purpose}\x00{user.platform}\x00{user.id}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:40]
-
-    def author(self, user: UserRef) -> str:
-        return self._hash("author", user)
-
-    def voter(self, user: UserRef) -> str:
-        return self._hash("voter", user)
-
-    def block(self, user: UserRef) -> str:
-        return self._hash("block", user)
-
-    def token(self, purpose: str) -> str:
-        """A bearer token for a web page (e.g. "moderate:<session>")."""
-        digest = hmac.new(self._secret, f"token\x00{purpose}".encode(), hashlib.sha256)
-        return digest.hexdigest()[:32]
 
 
 class Hub:
@@ -546,38 +473,7 @@ class QA:
         rejection's reason."""
         questions = await db.all_of_session(self.store, session_id)
         current = (await self._state(session_id)).highlight_id
-        if fmt == "md":
-            return _markdown(self.session(session_id), questions, current, tz).encode("utf-8")
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(
-            [
-                "id",
-                "asked_at",
-                "status",
-                "highlighted",
-                "votes",
-                "question",
-                "author",
-                "platform",
-                "reason",
-            ]
-        )
-        for q in questions:
-            writer.writerow(
-                [
-                    q.id,
-                    q.created_at.astimezone(tz).isoformat(timespec="seconds"),
-                    q.status,
-                    "yes" if q.id == current else "",
-                    q.votes,
-                    _cell(q.body),
-                    "" if q.anonymous else _cell(q.author_name or ""),
-                    "" if q.anonymous else (q.author_platform or ""),
-                    _cell(q.reason or ""),
-                ]
-            )
-        return out.getvalue().encode("utf-8-sig")
+        return questions_file(self.session(session_id), questions, current, fmt, tz)
 
 
 def _forget_failure(task: asyncio.Future[Any]) -> None:
@@ -596,33 +492,3 @@ def _public(q: Question) -> dict[str, Any]:
         "author": None if q.anonymous else q.author_name,
         "status": q.status,
     }
-
-
-def _cell(text: str) -> str:
-    """A spreadsheet reads a cell starting with = + - @ as a formula: keep it text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
-
-
-def _md(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def _markdown(s: Session, questions: Sequence[Question], current: int | None, tz: ZoneInfo) -> str:
-    title = s.title.en if not s.title.ko else f"{s.title.en} / {s.title.ko}"
-    lines = [
-        f"# Q&A: {_md(title)}",
-        "",
-        "| # | Asked | Status | Votes | Question | Author | Reason |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for q in questions:
-        status = q.status + (" (highlighted)" if q.id == current else "")
-        author = "anonymous" if q.anonymous else _md(q.author_name or "")
-        lines.append(
-            f"| {q.id} | {q.created_at.astimezone(tz):%Y-%m-%d %H:%M} | {status} | {q.votes} "
-            f"| {_md(q.body)} | {author} | {_md(q.reason or '')} |"
-        )
-    return "\n".join(lines) + "\n"
