@@ -59,7 +59,8 @@ from bot.core.dispatch import Core
 from bot.core.model import ChannelRef, UserRef
 from bot.i18n.messages import MESSAGES
 from bot.programme import Agenda
-from bot.settings import EventConfig, build_agenda, load_event
+from bot.programme.building import build_agenda
+from bot.settings import EventConfig, load_event
 from bot.storage import Store
 
 SEED = 20260205

@@ -294,10 +294,10 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     import json
     from datetime import UTC, datetime
 
+    from bot.programme.building import build_agenda
     from bot.programme.frab import to_frab_json
     from bot.programme.ical import to_ics
     from bot.programme.tabular import to_csv
-    from bot.settings import build_agenda
     from bot.storage import Store
     from bot.storage.calendar import sequences
 

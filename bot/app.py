@@ -20,15 +20,9 @@ from bot.core.model import Role
 from bot.core.tasks import Background
 from bot.platforms.base import Adapter, ServesHTTP, StartupError
 from bot.platforms.console.adapter import ConsoleAdapter
+from bot.programme.building import build_agenda
 from bot.qa.identity import load_secret
-from bot.settings import (
-    EventConfig,
-    PlatformConfig,
-    Settings,
-    build_agenda,
-    default_config_path,
-    load_event,
-)
+from bot.settings import EventConfig, PlatformConfig, Settings, default_config_path, load_event
 from bot.storage import Store
 from bot.storage.faults import make_folder, os_fault
 from commands import ACTIONS, ALL, HOME

@@ -21,11 +21,12 @@ from bot.delivery.planner import Planner
 from bot.delivery.sender import Sender
 from bot.platforms.base import Adapter
 from bot.programme import Agenda
+from bot.programme.building import build_agenda
 from bot.programme.changes import CANCELLED, MOVED, Change, diff, digest
 from bot.programme.formats import config_data
 from bot.programme.source import AgendaSource, SourceError
 from bot.qa.notices import Notices
-from bot.settings import ConfigError, EventConfig, build_agenda, load_event
+from bot.settings import ConfigError, EventConfig, load_event
 from bot.storage import Store
 from bot.storage import announcements as ann
 from bot.storage.outbox import Delivery, cancel_topic, enqueue

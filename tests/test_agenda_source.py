@@ -20,10 +20,11 @@ from aiohttp import web
 from bot.app import build_core
 from bot.core.clock import SimulatedClock
 from bot.platforms.console.adapter import ConsoleAdapter
+from bot.programme.building import build_agenda
 from bot.programme.formats import config_data
 from bot.programme.frab import to_frab_json
 from bot.runtime import Runtime
-from bot.settings import EventConfig, SessionConfig, SourceConfig, build_agenda
+from bot.settings import EventConfig, SessionConfig, SourceConfig
 from bot.storage import Store
 
 KST = "+09:00"

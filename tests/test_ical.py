@@ -14,15 +14,9 @@ import pytest
 from bot.core.dispatch import Core
 from bot.core.model import ChannelRef, Reply, Stamp, UserRef, plain
 from bot.programme import Agenda, Session, formats
+from bot.programme.building import build_agenda
 from bot.programme.ical import parse_ics, to_ics, uid_of
-from bot.settings import (
-    ConfigError,
-    EventConfig,
-    build_agenda,
-    default_config_path,
-    load_event,
-    validate_event,
-)
+from bot.settings import ConfigError, EventConfig, default_config_path, load_event, validate_event
 from bot.storage import Store
 from bot.storage.calendar import sequences
 from tests.conftest import Person

@@ -16,17 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.programme import formats
+from bot.programme.building import build_agenda
 from bot.programme.frab import META_KEY, parse_frab_json, parse_frab_xml, to_frab_json
 from bot.programme.model import Agenda, Session
 from bot.programme.tabular import COLUMNS, parse_csv, to_csv
-from bot.settings import (
-    ConfigError,
-    EventConfig,
-    Problem,
-    Text2,
-    build_agenda,
-    validate_event,
-)
+from bot.settings import ConfigError, EventConfig, Problem, Text2, validate_event
 
 DATA = Path(__file__).parent / "data"
 BERLIN = ZoneInfo("Europe/Berlin")

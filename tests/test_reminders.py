@@ -25,8 +25,9 @@ from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
 from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
 from bot.platforms.slack.adapter import message as slack_message
 from bot.programme import Agenda, Session
+from bot.programme.building import build_agenda
 from bot.runtime import Runtime
-from bot.settings import EventConfig, PlatformConfig, build_agenda
+from bot.settings import EventConfig, PlatformConfig
 from bot.storage import Store
 from bot.storage import announcements as ann
 from bot.storage.outbox import summary

@@ -6,15 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import (
-    ConfigError,
-    EventConfig,
-    Settings,
-    build_agenda,
-    event_warnings,
-    load_event,
-    parse_event,
-)
+from bot.programme.building import build_agenda
+from bot.settings import ConfigError, EventConfig, Settings, event_warnings, load_event, parse_event
 
 BROKEN = """\
 event:

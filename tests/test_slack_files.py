@@ -19,7 +19,8 @@ from bot.core.model import Attachment, ChannelRef, Reply, Role, UserRef
 from bot.core.registry import action, command
 from bot.i18n import L
 from bot.programme import Agenda
-from bot.settings import EventConfig, build_agenda
+from bot.programme.building import build_agenda
+from bot.settings import EventConfig
 from bot.storage import Store
 from commands import ACTIONS, ALL, HOME
 from tests import test_slack_adapter as adapter_tests

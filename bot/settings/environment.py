@@ -1,0 +1,95 @@
+"""The environment: tokens, ports, paths and switches (FORUM_BOT_* and the platforms'
+own names), read once at start by pydantic-settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    Field,
+    SecretStr,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_CONFIG_NAME = "forum-2026.yaml"
+DEFAULT_DB = Path("data") / "forum-bot.sqlite"
+
+
+class Settings(BaseSettings):
+    """What comes from the environment. Secrets live only here, never in YAML or logs."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    config: Path | None = Field(None, validation_alias="FORUM_BOT_CONFIG")
+    db: Path = Field(DEFAULT_DB, validation_alias="FORUM_BOT_DB")
+    web_host: str = Field("127.0.0.1", validation_alias="FORUM_BOT_WEB_HOST")
+    web_port: int | None = Field(8080, validation_alias="FORUM_BOT_WEB_PORT", ge=0, le=65535)
+    # Where people reach the web server (behind a proxy): links to the presenter screen.
+    public_url: str = Field("", validation_alias="FORUM_BOT_PUBLIC_URL")
+    log_level: str = Field("INFO", validation_alias="FORUM_BOT_LOG_LEVEL")
+    secret: SecretStr | None = Field(None, validation_alias="FORUM_BOT_SECRET")
+    discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
+    discord_guild_ids: str = Field("", validation_alias="DISCORD_GUILD_IDS")
+    discord_api_base_url: str = Field(
+        "https://discord.com/api/v10", validation_alias="DISCORD_API_BASE_URL"
+    )
+    discord_gateway_url: str = Field(
+        "wss://gateway.discord.gg", validation_alias="DISCORD_GATEWAY_URL"
+    )
+    discord_application_id: str = Field("", validation_alias="DISCORD_APPLICATION_ID")
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_base_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_BASE_URL")
+    slack_command_prefix: str = Field(
+        "", validation_alias="SLACK_COMMAND_PREFIX", pattern=r"^[a-z0-9-]{0,10}$"
+    )
+
+    @field_validator("slack_api_base_url")
+    @classmethod
+    def _api_slash(cls, value: str) -> str:
+        # slack_sdk joins method names with urljoin: without the slash "api" is dropped.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("discord_guild_ids")
+    @classmethod
+    def _check_guilds(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip() and not part.strip().isdigit():
+                raise ValueError(f"guild ids are numbers separated by commas, not {part!r}")
+        return value
+
+    def guild_ids(self) -> tuple[int, ...]:
+        """DISCORD_GUILD_IDS as numbers; empty means commands are synced globally."""
+        return tuple(int(p) for p in self.discord_guild_ids.split(",") if p.strip())
+
+    @field_validator("web_port", mode="before")
+    @classmethod
+    def _blank_port(cls, value: Any) -> Any:
+        # FORUM_BOT_WEB_PORT="" or "off" turns the web server off.
+        if isinstance(value, str) and value.strip().lower() in ("", "off", "none"):
+            return None
+        return value
+
+    def web_base(self, port: int | None) -> str:
+        """The web server's address as people reach it (links to the presenter screen)."""
+        return (self.public_url or f"http://{self.web_host}:{port}").rstrip("/")
+
+    def secrets(self) -> list[str]:
+        """Every secret value set, so logging can redact them."""
+        found = []
+        for value in (
+            self.secret,
+            self.discord_token,
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+        ):
+            if value is not None and value.get_secret_value():
+                found.append(value.get_secret_value())
+        return found
+
+
+# The event file ---------------------------------------------------------------------------
