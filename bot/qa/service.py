@@ -33,6 +33,7 @@ from bot.core.text import clip
 from bot.i18n import L
 from bot.programme import Agenda, Session
 from bot.qa.export import questions_file
+from bot.qa.hub import Hub
 from bot.qa.identity import Keys
 from bot.settings import QAConfig
 from bot.storage import Store
@@ -52,35 +53,6 @@ STEPS: dict[str, tuple[tuple[str, ...], str]] = {
 VISIBLE = (APPROVED, ANSWERED)
 _NO_STATE = db.SessionState(None, None, None, None)
 REASON_MAX = 200
-
-
-class Hub:
-    """Tells live pages that a session's questions changed: a version per session."""
-
-    def __init__(self) -> None:
-        self._versions: dict[str, int] = {}
-        self._waiters: dict[str, asyncio.Event] = {}
-
-    def version(self, session_id: str) -> int:
-        return self._versions.get(session_id, 0)
-
-    def publish(self, session_id: str) -> None:
-        self._versions[session_id] = self.version(session_id) + 1
-        event = self._waiters.pop(session_id, None)
-        if event is not None:
-            event.set()
-
-    async def wait(self, session_id: str, seen: int, seconds: float) -> bool:
-        """Wait until the session moves past version `seen`; False after `seconds`."""
-        if self.version(session_id) != seen:
-            return True
-        event = self._waiters.setdefault(session_id, asyncio.Event())
-        try:
-            async with asyncio.timeout(seconds):
-                await event.wait()
-        except TimeoutError:
-            return False
-        return True
 
 
 @dataclass(frozen=True)
@@ -224,23 +196,12 @@ class QA:
         """Take a question, or refuse it with a UserError that says why (`pick` chooses
         the asker's language for a session title in that message)."""
         now = self.clock.now()
-        body = " ".join(text.split())
-        norm = normalise(body)
-        if len(body) < self.config.min_length or not norm:
-            raise UserError("qa.too_short", min=self.config.min_length)
-        if len(body) > self.config.max_length:
-            raise UserError("qa.too_long", max=self.config.max_length, length=len(body))
+        body, norm = self._well_formed(text)
         status = await self.status(s, now)
         if not status.open:
             raise UserError("qa.closed", title=pick(s.title))
         keys = (self.keys.block(user), self.keys.author(user))
-        last = self._last_ask.get(user.key)
-        if last is not None and now - last < timedelta(seconds=self.config.rate_seconds):
-            if await db.is_blocked(self.store, keys):  # the truer answer of the two
-                raise UserError("qa.blocked")
-            wait = self.config.rate_seconds - int((now - last).total_seconds())
-            raise UserError("qa.slow_down", seconds=max(1, wait))
-        self._last_ask[user.key] = now
+        await self._not_too_soon(user, keys, now)
         try:
             q = await db.add_question(
                 self.store,
@@ -257,30 +218,51 @@ class QA:
         except db.Blocked:
             raise UserError("qa.blocked") from None
         except Duplicate as dup:
-            existing = dup.existing
-            if await db.is_blocked(self.store, keys):
-                raise UserError("qa.blocked") from None
-            if existing.status == REJECTED:
-                raise UserError("qa.duplicate_rejected", id=existing.id) from None
-            # A question still waiting for approval takes the vote too: kept now, it
-            # counts once the question is approved (an answered one takes none).
-            voted, after = await db.vote(
-                self.store,
-                existing.id,
-                self.keys.voter(user),
-                add=True,
-                pending_too=True,
-            )
-            fresh = after or existing
-            if fresh.status == REJECTED:  # rejected meanwhile
-                raise UserError("qa.duplicate_rejected", id=existing.id) from None
-            if voted:
-                self._changed(fresh, votes=True)
-            return Asked(fresh, duplicate=True, voted=voted)
+            return await self._asked_again(user, dup.existing, keys)
         self.hub.publish(s.id)
         if self.notices is not None:
             await self.notices.asked(q)
         return Asked(q)
+
+    def _well_formed(self, text: str) -> tuple[str, str]:
+        """The question as stored (one line) and as compared for duplicates, or a refusal
+        saying it is too short or too long."""
+        body = " ".join(text.split())
+        norm = normalise(body)
+        if len(body) < self.config.min_length or not norm:
+            raise UserError("qa.too_short", min=self.config.min_length)
+        if len(body) > self.config.max_length:
+            raise UserError("qa.too_long", max=self.config.max_length, length=len(body))
+        return body, norm
+
+    async def _not_too_soon(self, user: UserRef, keys: tuple[str, str], now: datetime) -> None:
+        """Refuse a second question within the pace the event sets (saying how long to
+        wait, or that the asker is blocked, the truer answer of the two)."""
+        last = self._last_ask.get(user.key)
+        if last is not None and now - last < timedelta(seconds=self.config.rate_seconds):
+            if await db.is_blocked(self.store, keys):
+                raise UserError("qa.blocked")
+            wait = self.config.rate_seconds - int((now - last).total_seconds())
+            raise UserError("qa.slow_down", seconds=max(1, wait))
+        self._last_ask[user.key] = now
+
+    async def _asked_again(self, user: UserRef, existing: Question, keys: tuple[str, str]) -> Asked:
+        """A question asked before: the asker's vote goes to it instead."""
+        if await db.is_blocked(self.store, keys):
+            raise UserError("qa.blocked") from None
+        if existing.status == REJECTED:
+            raise UserError("qa.duplicate_rejected", id=existing.id) from None
+        # A question still waiting for approval takes the vote too: kept now, it counts
+        # once the question is approved (an answered one takes none).
+        voted, after = await db.vote(
+            self.store, existing.id, self.keys.voter(user), add=True, pending_too=True
+        )
+        fresh = after or existing
+        if fresh.status == REJECTED:  # rejected meanwhile
+            raise UserError("qa.duplicate_rejected", id=existing.id) from None
+        if voted:
+            self._changed(fresh, votes=True)
+        return Asked(fresh, duplicate=True, voted=voted)
 
     async def question(self, question_id: int) -> Question:
         """A question by number, or a clear refusal."""
