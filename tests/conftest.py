@@ -19,8 +19,9 @@ from bot.store import Store
 
 KST_0900 = datetime.fromisoformat("2026-02-05T09:00:00+09:00")
 
-# browser_page: a real headless chromium page for every test that asks for one.
-pytest_plugins = ["tests.browser"]
+# The browser tests load tests/browser.py as a plugin after importing it by name; marked
+# here (without importing it, nor Playwright), pytest rewrites it on that first import.
+pytest.register_assert_rewrite("tests.browser")
 
 
 @pytest.fixture(scope="session")
