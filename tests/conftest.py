@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings
 
 from bot.app import build_core
 from bot.clock import SimulatedClock
@@ -22,6 +23,11 @@ KST_0900 = datetime.fromisoformat("2026-02-05T09:00:00+09:00")
 # The browser tests load tests/browser.py as a plugin after importing it by name; marked
 # here (without importing it, nor Playwright), pytest rewrites it on that first import.
 pytest.register_assert_rewrite("tests.browser")
+
+# Property tests draw the same examples on every run and machine, and keep no example
+# database: a failure repeats as it was reported.
+settings.register_profile("forum-bot", derandomize=True, database=None)
+settings.load_profile("forum-bot")
 
 
 @pytest.fixture(scope="session")
