@@ -47,7 +47,7 @@ def cli(
 
 async def read_until(stream: asyncio.StreamReader, needle: str) -> str:
     """What the bot printed, up to and including the line with `needle`."""
-    seen = []
+    seen: list[str] = []
     async with asyncio.timeout(30):
         while True:
             line = (await stream.readline()).decode()

@@ -206,7 +206,7 @@ def test_quotes_keep_a_value_whole(data: st.DataObject, pair: tuple[str, str], n
     """A value in quotes is read as it is: spaces, line breaks, the other quotes, colons,
     option names and all."""
     ask = next(spec for spec in ALL if spec.name == "ask")
-    inside = st.characters(exclude_categories=("Cs",), exclude_characters="".join(pair))
+    inside = st.characters(exclude_categories=["Cs"], exclude_characters="".join(pair))
     value = data.draw(st.text(inside) | st.sampled_from(["anonymous", "session: x", "'“"]))
     if pair[0] in value or pair[1] in value:
         value = value.replace(pair[0], "").replace(pair[1], "")
