@@ -1,7 +1,8 @@
 """Real headless Chromium for tests: Debian's chromium driven by Playwright's async API.
 
-`browser_page` (registered for every test in conftest.py) yields a fresh page; with no
-chromium on the machine the test fails and says how to install it. `save_screenshot`
+`browser_page` yields a fresh page; with no chromium on the machine the test fails and
+says how to install it. Only the modules with browser tests load this file (their
+`pytest_plugins`), so the rest of the suite runs without Playwright. `save_screenshot`
 keeps a PNG in test-artifacts/ at the top of the repository, which CI keeps.
 See docs/testing.md: never `playwright install`, no extra launch arguments.
 """

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings
 
 from bot.app import build_core
 from bot.core.clock import SimulatedClock
@@ -19,8 +20,14 @@ from bot.storage import Store
 
 KST_0900 = datetime.fromisoformat("2026-02-05T09:00:00+09:00")
 
-# browser_page: a real headless chromium page for every test that asks for one.
-pytest_plugins = ["tests.browser"]
+# The browser tests load tests/browser.py as a plugin after importing it by name; marked
+# here (without importing it, nor Playwright), pytest rewrites it on that first import.
+pytest.register_assert_rewrite("tests.browser")
+
+# Property tests draw the same examples on every run and machine, and keep no example
+# database: a failure repeats as it was reported.
+settings.register_profile("forum-bot", derandomize=True, database=None)
+settings.load_profile("forum-bot")
 
 
 @pytest.fixture(scope="session")

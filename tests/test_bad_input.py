@@ -138,7 +138,7 @@ async def test_mentions_and_markup_come_back_as_literal_text(alice: Person) -> N
 
 
 _TEXT = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300
 ) | st.sampled_from(
     [
         "",

@@ -12,6 +12,9 @@ from playwright.async_api import Page, expect
 
 from tests.browser import save_screenshot
 
+# browser_page: a real headless chromium page (this module's tests need Playwright).
+pytest_plugins = ["tests.browser"]
+
 PAGE = """<!doctype html>
 <html lang="ko"><head><meta charset="utf-8"><title>SSE</title></head>
 <body><p id="last">waiting</p>

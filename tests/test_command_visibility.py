@@ -290,8 +290,9 @@ def test_the_fake_holds_commands_to_discords_field_rules() -> None:
     option = {"name": "action", "description": "What to do", "type": 3}
 
     def option_problems(*choices: dict[str, Any]) -> dict[str, Any]:
-        found: dict[str, Any] = problems(options=[option | {"choices": list(choices)}])
-        return found["0"]["options"]["0"]["choices"]
+        found = problems(options=[option | {"choices": list(choices)}])
+        choice_problems: dict[str, Any] = found["0"]["options"]["0"]["choices"]
+        return choice_problems
 
     assert "name" in option_problems(choice | {"name": "x" * 101})["0"]
     assert "name" in option_problems(choice | {"name": ""})["0"]

@@ -188,6 +188,7 @@ async def test_a_button_press_turns_the_page(start: Start) -> None:
     first = await pending
     components = first.json["data"]["components"][0]["components"]
     assert components[0]["custom_id"] == "agenda.day|2"
+    assert pending.response_message_id is not None
     press = await fake.send_button(pending.response_message_id, "agenda.day|2")
     body = (await press).json
     assert body["type"] == 7  # the ephemeral answer is updated in place
@@ -212,6 +213,7 @@ async def test_a_big_day_comes_in_pages_turned_in_place(start: Start, core: Core
     assert ids == [*days, "page|2|agenda.day|1"]
 
     message_id = pending.response_message_id
+    assert message_id is not None
     for custom, page in (("page|2|agenda.day|1", 2), ("page|1|agenda.day|1", 1)):
         body = (await (await fake.send_button(message_id, custom))).json
         assert body["type"] == 7  # the same ephemeral message, now another page
@@ -546,9 +548,11 @@ def test_the_one_renderer_writes_what_discord_py_would() -> None:
     for reply in (Reply("**hi**"), Reply(card=card, buttons=buttons, ephemeral=False), Reply()):
         mine, rest = message_data(reply, ephemeral=reply.ephemeral)
         flags = discord.MessageFlags._from_value(64) if reply.ephemeral else discord.utils.MISSING
-        theirs = interaction_message_response_params(
+        params = interaction_message_response_params(
             type=4, previous_allowed_mentions=None, flags=flags, **_as_objects(reply)
-        ).payload["data"]
+        )
+        assert params.payload is not None
+        theirs = params.payload["data"]
         # discord.py also spells out defaults: tts false, embed flags 0, enabled buttons.
         theirs.pop("tts")
         for embed in theirs.get("embeds", []):

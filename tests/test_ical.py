@@ -366,7 +366,10 @@ def valid_calendar(data: bytes) -> icalendar.Calendar:
         for prop in ("UID", "DTSTAMP", "DTSTART"):
             assert ev.get(prop) is not None, (prop, ev.get("UID"))
         assert (ev.get("DTEND") is None) != (ev.get("DURATION") is None), ev.get("UID")
-        assert ev["DTSTAMP"].dt.tzinfo is not None and ev["DTSTAMP"].dt.utcoffset() == timedelta()
+        assert (
+            ev.decoded("DTSTAMP").tzinfo is not None
+            and ev.decoded("DTSTAMP").utcoffset() == timedelta()
+        )
         for prop in ("DTSTART", "DTEND"):
             tzid = ev[prop].params.get("TZID")
             assert tzid is None or tzid in zones, (prop, tzid)
@@ -399,9 +402,9 @@ def test_export_has_a_vevent_per_session_with_everything_a_calendar_shows(
     assert str(dialogue["UID"]) == uid_of(agenda, "dialogue")
     assert str(dialogue["UID"]).endswith(".forum-bot")
     assert dialogue["DTSTART"].params["TZID"] == "Asia/Seoul"
-    assert dialogue["DTSTART"].dt == at("2026-02-05 13:00")
-    assert dialogue["DTEND"].dt == at("2026-02-05 15:00")
-    assert dialogue["DTSTAMP"].dt == NOW
+    assert dialogue.decoded("DTSTART") == at("2026-02-05 13:00")
+    assert dialogue.decoded("DTEND") == at("2026-02-05 15:00")
+    assert dialogue.decoded("DTSTAMP") == NOW
     assert str(dialogue["SUMMARY"]) == (
         "International Forum: Dialogue with Global Scholars / 국제 포럼: 글로벌 석학과의 대화"
     )
@@ -409,8 +412,8 @@ def test_export_has_a_vevent_per_session_with_everything_a_calendar_shows(
     description = str(dialogue["DESCRIPTION"])
     assert description.startswith("Materials design for longer life")
     assert "Ping Liu (핑 리우), Professor, University of California, San Diego" in description
-    assert [str(c) for c in dialogue["CATEGORIES"].cats] == ["dialogue"]
-    assert int(dialogue["SEQUENCE"]) == 0
+    assert [str(c) for c in dialogue.decoded("CATEGORIES")] == ["dialogue"]
+    assert dialogue.decoded("SEQUENCE") == 0
     assert "URL" not in dialogue
     linked = dataclasses.replace(agenda.sessions[0], url="https://example.org/s/1")
     one = icalendar.Calendar.from_ical(
@@ -465,7 +468,7 @@ async def test_sequence_rises_only_for_the_session_that_changed(
         numbers = await sequences(store, a.sessions, NOW)
         cal = valid_calendar(to_ics(a, a.sessions, sequences=numbers, now=NOW, calendar_name="x"))
         return {
-            str(ev["UID"]).split("@")[0]: (str(ev["UID"]), int(ev["SEQUENCE"]))
+            str(ev["UID"]).split("@")[0]: (str(ev["UID"]), int(ev.decoded("SEQUENCE")))
             for ev in cal.walk("VEVENT")
         }
 
@@ -535,7 +538,7 @@ async def test_ics_all_mine_and_one_session(alice: Person) -> None:
     for sid, minutes in (("dialogue", 10), ("closing", 5)):
         (alarm,) = alarms[sid]
         assert str(alarm["ACTION"]) == "DISPLAY" and str(alarm["DESCRIPTION"])
-        assert alarm["TRIGGER"].dt == -timedelta(minutes=minutes)
+        assert alarm.decoded("TRIGGER") == -timedelta(minutes=minutes)
         assert alarm["TRIGGER"].params.get("RELATED", "START") == "START"
     assert b"TRIGGER:-PT10M" in attached_bytes(mine)
     assert not list(attached(everything).walk("VALARM"))  # the programme rings for nobody
@@ -545,7 +548,7 @@ async def test_ics_all_mine_and_one_session(alice: Person) -> None:
     one = await alice.say("/ics global scholars")
     ev = next(iter(attached(one).walk("VEVENT")))
     assert str(ev["UID"]).startswith("dialogue@")
-    assert ev["DTSTART"].dt == at("2026-02-05 13:00")
+    assert ev.decoded("DTSTART") == at("2026-02-05 13:00")
     assert one.file is not None and one.file.filename == "battery-forum-2026-dialogue.ics"
     assert plain(one.text).startswith('"International Forum: Dialogue with Global Scholars"')
 
@@ -556,7 +559,7 @@ async def test_ics_alarm_follows_a_changed_offset_and_one_session_has_none(
     await alice.say("/remind dialogue 30")
     await alice.say("/remind dialogue 15")  # the same session again: the new offset wins
     (alarm,) = attached(await alice.say("/ics mine")).walk("VALARM")
-    assert alarm["TRIGGER"].dt == -timedelta(minutes=15)
+    assert alarm.decoded("TRIGGER") == -timedelta(minutes=15)
     one = await alice.say("/ics dialogue")
     assert not list(attached(one).walk("VALARM"))
     # On Discord the session's time in the answer is a stamp with its date.

@@ -8,6 +8,7 @@ import csv
 import importlib.util
 import io
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ def load(raw: bytes, source: str, fmt: str, base: dict[str, Any] | None = None) 
     if importlib.util.find_spec("bot.programme.ical") is not None:
         return formats.load(raw, source, fmt, base=base)
     zone = str(((base or {}).get("event") or {}).get("timezone") or "UTC")
-    parse = {
+    parse: Callable[[str], dict[str, Any]] = {
         "frab-json": lambda text: parse_frab_json(text),
         "frab-xml": lambda text: parse_frab_xml(text),
         "csv": lambda text: parse_csv(text, zone),

@@ -8,11 +8,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-from playwright.async_api import Page, expect
+from typing import TYPE_CHECKING
 
 from bot.settings import default_config_path
-from tests.browser import save_screenshot
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+# browser_page: a real headless chromium page for the one browser test here. Playwright is
+# imported inside that test, since other modules import this one's helpers.
+pytest_plugins = ["tests.browser"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +47,7 @@ def cli(
 
 async def read_until(stream: asyncio.StreamReader, needle: str) -> str:
     """What the bot printed, up to and including the line with `needle`."""
-    seen = []
+    seen: list[str] = []
     async with asyncio.timeout(30):
         while True:
             line = (await stream.readline()).decode()
@@ -173,6 +178,10 @@ async def test_a_second_bot_on_the_same_database_is_refused(tmp_path: Path) -> N
 async def test_qa_screen_from_the_shell_gives_the_running_bots_real_port(
     tmp_path: Path, browser_page: Page
 ) -> None:
+    from playwright.async_api import expect
+
+    from tests.browser import save_screenshot
+
     db = tmp_path / "web.sqlite"
     port_zero = {"FORUM_BOT_WEB_PORT": "0", "FORUM_BOT_SECRET": "screen-secret"}
     bot = await asyncio.create_subprocess_exec(

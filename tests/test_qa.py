@@ -19,6 +19,25 @@ from tests.conftest import KST_0900, Person
 DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)  # 13:10, the dialogue is on
 
 
+async def count(store: Store, sql: str, *params: object) -> int:
+    """The number a COUNT query gives."""
+    row = await store.fetchone(sql, params)
+    assert row is not None
+    return int(row[0])
+
+
+async def on_screen(core: Core) -> int | None:
+    """The number of the dialogue's question on screen, if any."""
+    question = await core.qa.highlighted("dialogue")
+    return None if question is None else question.id
+
+
+def exported(reply: Reply) -> bytes:
+    """The file a reply carries."""
+    assert reply.file is not None, plain(reply.text)
+    return reply.file.data
+
+
 def text(reply: Reply) -> str:
     """Everything a reply says, as one string."""
     parts = [plain(reply.text)]
@@ -57,7 +76,7 @@ async def test_closed_before_the_dialogue_says_when_it_opens(alice: Person, stor
     assert reply.error
     assert "No session is taking questions now" in text(reply)
     assert "Dialogue with Global Scholars" in text(reply)
-    assert (await store.fetchone("SELECT COUNT(*) FROM questions"))[0] == 0
+    assert await count(store, "SELECT COUNT(*) FROM questions") == 0
 
 
 async def test_q_and_a_times_are_stamps_where_the_platform_localises(core: Core) -> None:
@@ -115,19 +134,19 @@ async def test_highlight_answered_and_undo(
     assert first and second
     await mod.say(f"/qa approve {first}")
     await mod.say(f"/qa highlight {second}")  # a pending question can go straight on screen
-    assert (await core.qa.highlighted("dialogue")).id == second
+    assert await on_screen(core) == second
     assert "already on screen" in text(await mod.say(f"/qa highlight {second}"))
     await mod.say(f"/qa highlight {first}")
-    assert (await core.qa.highlighted("dialogue")).id == first
+    assert await on_screen(core) == first
     await mod.say(f"/qa answered {first}")
-    assert await core.qa.highlighted("dialogue") is None
+    assert await on_screen(core) is None
     assert (await core.qa.question(first)).status == "answered"
     undo = await mod.say(f"/qa undo {first}")
     assert "undone" in text(undo), text(undo)
     assert (await core.qa.question(first)).status == "approved"
-    assert (await core.qa.highlighted("dialogue")).id == first
+    assert await on_screen(core) == first
     await mod.say(f"/qa undo {first}")  # the highlight undone: the earlier one returns
-    assert (await core.qa.highlighted("dialogue")).id == second
+    assert await on_screen(core) == second
     snap = await core.qa.snapshot("dialogue")
     assert snap["highlight"]["id"] == second and [q["id"] for q in snap["top"]] == [first]
 
@@ -191,6 +210,7 @@ async def test_rate_limit_and_duplicates(
 ) -> None:
     clock.set(DIALOGUE_OPEN)
     _, qid = await ask(alice, "What's the cycle life of Li-metal cells?")
+    assert qid is not None
     reply, _ = await ask(alice, "And a second one straight away?")
     assert reply.error and "try again in 30 s" in text(reply)
     clock.advance(timedelta(seconds=30))
@@ -224,7 +244,7 @@ async def test_bad_questions_are_refused_and_store_nothing(
     reply = await alice.say(typed)
     assert reply.error, text(reply)
     assert message in text(reply).lower() or message in text(reply), text(reply)
-    assert (await store.fetchone("SELECT COUNT(*) FROM questions"))[0] == 0
+    assert await count(store, "SELECT COUNT(*) FROM questions") == 0
 
 
 async def test_hostile_text_is_kept_literally(
@@ -247,6 +267,7 @@ async def test_participants_cannot_moderate(
 ) -> None:
     clock.set(DIALOGUE_OPEN)
     _, qid = await ask(alice, "Who funds the joint research?")
+    assert qid is not None
     for line in (
         f"/qa approve {qid}",
         f"/qa-block {qid}",
@@ -276,10 +297,12 @@ async def test_manual_open_and_close(
     reply, _ = await ask(alice, "Can I still ask here?", "session:opening")
     assert reply.error and "not open now" in text(reply)
     # Auto: the dialogue closes 15 minutes after its end.
+    dialogue = core.agenda.session("dialogue")
+    assert dialogue is not None
     clock.set(DIALOGUE_OPEN + timedelta(hours=2, minutes=4))
-    assert (await core.qa.status(core.agenda.session("dialogue"))).open
+    assert (await core.qa.status(dialogue)).open
     clock.set(DIALOGUE_OPEN + timedelta(hours=2, minutes=6))
-    assert not (await core.qa.status(core.agenda.session("dialogue"))).open
+    assert not (await core.qa.status(dialogue)).open
 
 
 async def test_export_csv_and_markdown(
@@ -339,10 +362,8 @@ async def test_concurrent_votes_from_both_platforms_count_exactly(
     results = await asyncio.gather(*(core.qa.vote(u, qid, add=True) for u in voters + voters))
     assert sum(changed for changed, _ in results) == 200
     await asyncio.gather(*(core.qa.vote(u, qid, add=False) for u in voters[::2]))
-    counted = await store.fetchone(
-        "SELECT COUNT(*) FROM question_votes WHERE question_id = ?", (qid,)
-    )
-    assert (await core.qa.question(qid)).votes == counted[0] == 100
+    counted = await count(store, "SELECT COUNT(*) FROM question_votes WHERE question_id = ?", qid)
+    assert (await core.qa.question(qid)).votes == counted == 100
 
 
 async def test_qa_screen_links(mod: Person, alice: Person, core: Core) -> None:
@@ -395,6 +416,7 @@ async def test_a_duplicate_of_an_answered_question_says_so(
 ) -> None:
     clock.set(DIALOGUE_OPEN)
     _, qid = await ask(alice, "Is the forum recorded for later viewing?")
+    assert qid is not None
     await mod.say(f"/qa approve {qid}")
     await mod.say(f"/qa answered {qid}")
     dup = text(await bob.say("/ask is the forum recorded for later viewing"))
@@ -440,14 +462,12 @@ async def test_export_has_a_rejections_reason(
     await mod.say(f"/qa approve {kept}")
     await mod.say(f"/qa reject {dropped} =cmd|' /C calc'!A0 off | topic")
     rows = list(
-        csv.reader(
-            io.StringIO((await mod.say("/qa-export dialogue")).file.data.decode("utf-8-sig"))
-        )
+        csv.reader(io.StringIO(exported(await mod.say("/qa-export dialogue")).decode("utf-8-sig")))
     )
     assert rows[0][-1] == "reason" and len(rows[0]) == 9
     assert rows[1][2] == "approved" and rows[1][-1] == ""
     assert rows[2][2] == "rejected" and rows[2][-1] == "'=cmd|' /C calc'!A0 off | topic"
-    md = (await mod.say("/qa-export dialogue md")).file.data.decode("utf-8")
+    md = exported(await mod.say("/qa-export dialogue md")).decode("utf-8")
     assert "| Author | Reason |" in md
     line = next(x for x in md.splitlines() if x.startswith(f"| {dropped} |"))
     assert line.endswith("| =cmd\\|' /C calc'\\!A0 off \\| topic |"), line
@@ -506,10 +526,10 @@ async def test_questions_page_through_all_of_them_each_with_its_vote_button(
             f"Now answering: #{ids[29]} "
         )
         seen.append(listed(reply))
-        nxt = next((b for b in reply.buttons if b.label == "Next ▶"), None)
-        if nxt is None:
+        following = next((b for b in reply.buttons if b.label == "Next ▶"), None)
+        if following is None:
             break
-        reply = await press(alice, nxt.action_id, nxt.value)
+        reply = await press(alice, following.action_id, following.value)
     assert [len(p) for p in seen] == [10, 10, 9]
     assert sorted(q for p in seen for q in p) == ids[:29]
 

@@ -33,7 +33,7 @@ from bot.settings import EventConfig
 from bot.storage import Store
 from tests.fakes.discord_server import FakeDiscord, PendingInteraction, RecordedRequest
 from tests.fakes.environment import serve_http
-from tests.fakes.slack_server import AppResponse, Call, FakeSlack, Message
+from tests.fakes.slack_server import AppResponse, Call, FakeSlack, Message, answer_at
 
 DIALOGUE_ON = datetime.fromisoformat("2026-02-05T13:10:00+09:00")
 CARD_EDIT_SECONDS = 0.2  # config.qa.card_edit_seconds in these tests (2 s in the sample)
@@ -869,9 +869,7 @@ async def test_questions_come_in_pages_whose_vote_buttons_work_on_both_platforms
             world.slack_url, action, value, user_id="U0FRAN", channel_id=S_HALL, ephemeral=True
         )
         assert resp.status == 200 and resp.response_url
-        call = await world.slack.wait_for(
-            lambda c, url=resp.response_url: c.method == "response_url" and c.path in url
-        )
+        call = await world.slack.wait_for(answer_at(resp.response_url))
         assert call.status == 200 and call.body["replace_original"] is in_place
         body: dict[str, Any] = call.body
         return body

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,6 +24,21 @@ def test_ruff_lint_and_format() -> None:
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
+@pytest.mark.timeout(300)  # a first run, with no cache, checks every module
 def test_mypy_strict() -> None:
-    result = run(sys.executable, "-m", "mypy")
+    result = run(sys.executable, "-m", "mypy", "bot", "commands", "tests")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_only_the_browser_tests_need_playwright() -> None:
+    """The rest of the suite collects with Playwright missing: only the modules with browser
+    tests load tests/browser.py."""
+    browser_modules = ("test_browser.py", "test_present.py", "test_operations.py")
+    without_playwright = (
+        "import sys; sys.modules['playwright'] = None; import pytest; "
+        "raise SystemExit(pytest.main(sys.argv[1:]))"
+    )
+    ignore = [f"--ignore=tests/{name}" for name in browser_modules]
+    args = ["-p", "no:cacheprovider", "--collect-only", "-q", "tests", *ignore]
+    result = run(sys.executable, "-c", without_playwright, *args)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr

@@ -44,13 +44,6 @@ def test_ci_calls_the_readme_test_command_verbatim() -> None:
     assert test in ci.splitlines()
 
 
-def test_dockerfile_runs_as_non_root_with_a_volume_and_healthcheck() -> None:
-    docker = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert "FROM python:3.11-slim" in docker
-    assert "USER forumbot" in docker and 'VOLUME ["/data"]' in docker
-    assert "HEALTHCHECK" in docker and "/healthz" in docker
-
-
 def test_the_repository_stands_alone() -> None:
     """A clone has only its own files: nothing tracked links to the workspace's shared
     folder beside it, and the documents README points to exist."""

@@ -7,6 +7,7 @@ import pytest
 from bot.core.model import Reply
 from bot.core.registry import Option, OptionType, UsageError, command, parse_text
 from bot.i18n import L
+from commands import ALL
 
 
 async def _noop(ctx: object, **kw: object) -> Reply:
@@ -61,7 +62,7 @@ def test_parse_text(spec: object, text: str, expected: dict[str, object]) -> Non
 
 def test_too_many_words_is_a_usage_error() -> None:
     with pytest.raises(UsageError):
-        parse_text(REMIND, "a 5 extra")
+        parse_text(REMIND, "session:dialogue 5 extra")
 
 
 def test_usage_and_names() -> None:
@@ -76,8 +77,37 @@ def test_a_middle_string_option_takes_the_words_before_a_number() -> None:
         "minutes": "5",
     }
     assert parse_text(REMIND, "글로벌 석학 15") == {"session": "글로벌 석학", "minutes": "15"}
-    with pytest.raises(UsageError):
-        parse_text(REMIND, "Opening Ceremony soon")
+    # Words that are no number are the session's too: its lookup says what it knows.
+    assert parse_text(REMIND, "Opening Ceremony soon") == {"session": "Opening Ceremony soon"}
+    assert parse_text(REMIND, "a 5 extra") == {"session": "a 5 extra"}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        # Found by the property tests: a later option that is left out took the title's
+        # last word ("The minutes must be a whole number, not 'Ceremony'"), or with more
+        # words the line was refused ("I did not understand 'Global'").
+        ("remind", "Opening Ceremony", {"session": "Opening Ceremony"}),
+        ("remind", "Dialogue with Global Scholars", {"session": "Dialogue with Global Scholars"}),
+        ("remind", "글로벌 석학", {"session": "글로벌 석학"}),
+        ("remind", "Opening Ceremony minutes:5", {"session": "Opening Ceremony", "minutes": "5"}),
+        ("qa-export", "opening ceremony", {"session": "opening ceremony"}),
+        ("qa-export", "opening ceremony CSV", {"session": "opening ceremony", "format": "CSV"}),
+        ("questions", "global scholars", {"session": "global scholars"}),
+        ("questions", "global scholars top", {"session": "global scholars", "order": "top"}),
+        ("questions", "dialogue 추천순", {"session": "dialogue", "order": "추천순"}),
+        # Also found by them: "key: value" was read at the start of a line, not at its end.
+        ("announce", "Doors open to: all", {"text": "Doors open", "to": "all"}),
+        ("ask", 'Why? session: "dialogue"', {"question": "Why?", "session": "dialogue"}),
+        ("remind", "Opening Ceremony minutes: 5", {"session": "Opening Ceremony", "minutes": "5"}),
+    ],
+)
+def test_free_text_then_options_left_out_or_named(
+    name: str, text: str, expected: dict[str, str]
+) -> None:
+    spec = next(c for c in ALL if c.name == name)
+    assert parse_text(spec, text) == expected
 
 
 def test_key_values_after_free_text_are_options() -> None:

@@ -34,7 +34,7 @@ from bot.storage.outbox import Delivery, enqueue
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env, run_bot, serve_http, web_port
-from tests.fakes.slack_server import FakeSlack, block_fits
+from tests.fakes.slack_server import FakeSlack, answer_at, block_fits
 from tests.test_agenda_commands import big_programme
 
 SECRET = "slack-test-signing-secret"
@@ -285,9 +285,7 @@ async def test_a_big_day_comes_in_pages_turned_in_place(start: Start, core: Core
             url, pressed["action_id"], pressed["value"], channel_id=HALL, ephemeral=True
         )
         assert resp.status == 200 and resp.response_url
-        answer = await fake.wait_for(
-            lambda c, where=resp.response_url: c.method == "response_url" and c.path in where
-        )
+        answer = await fake.wait_for(answer_at(resp.response_url))
         assert answer.status == 200 and answer.body["replace_original"] is True
         body = answer.body
 

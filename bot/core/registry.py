@@ -167,16 +167,15 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
     while i < len(matches):
         m = matches[i]
         raw = m.group(4)
-        token = next(g for g in m.groups() if g is not None)
+        token = _word(m)
         if raw is not None:
-            key, sep, val = raw.partition(":") if ":" in raw else raw.partition("=")
+            key, sep, val = _key_value(raw)
             opt = by_name.get(key.lower()) if sep else None
             if opt is not None and opt.name not in values:
                 if not val and i + 1 < len(matches):
                     # "key: value" with a space after the colon.
                     i += 1
-                    nxt = matches[i]
-                    val = next(g for g in nxt.groups() if g is not None)
+                    val = _word(matches[i])
                 values[opt.name] = val
                 i += 1
                 continue
@@ -190,47 +189,126 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
             raise UsageError(token)
         opt = pending[0]
         if opt.rest or (len(pending) == 1 and opt.type is OptionType.STRING):
-            # Take the rest of the line as typed, minus flags at its end ("... anonymous").
-            rest_matches = matches[i:]
-            while rest_matches:
-                last = rest_matches[-1].group(4)
-                if not last:
-                    break
-                key, sep, val = last.partition(":") if ":" in last else last.partition("=")
-                keyed = by_name.get(key.lower()) if sep and val else None
-                if keyed is not None and keyed is not opt and keyed.name not in values:
-                    values[keyed.name] = val  # "... at:10:00" after free text
-                    rest_matches = rest_matches[:-1]
-                    continue
-                flag = by_name.get(last.lower())
-                if flag is None or flag.type is not OptionType.BOOLEAN or flag.name in values:
-                    break
-                values[flag.name] = True
-                rest_matches = rest_matches[:-1]
+            # Take the rest of the line as typed, minus options at its end ("... anonymous").
+            rest_matches, found = _trailing_options(matches[i:], by_name, values, opt)
+            values.update(found)
             if not rest_matches:
                 break
             if len(rest_matches) == 1:
-                values[opt.name] = next(g for g in rest_matches[0].groups() if g is not None)
+                values[opt.name] = _word(rest_matches[0])
             else:
                 values[opt.name] = text[rest_matches[0].start() : rest_matches[-1].end()]
             break
-        if opt.type is OptionType.STRING:
-            # "Opening Ceremony 5" for <session> [minutes]: the words a later option cannot
-            # take all belong to this one.
-            later = pending[1:]
-            left = matches[i:]
-            take = len(left) - len(later)
-            fits = all(
-                o.type is not OptionType.INTEGER or (m.group(0).lstrip("+-").isdigit())
-                for o, m in zip(later, left[-len(later) :] if later else [], strict=False)
-            )
-            if take > 1 and fits:
-                values[opt.name] = text[left[0].start() : left[take - 1].end()]
-                i += take
-                continue
+        later = pending[1:]
+        if opt.type is OptionType.STRING and not opt.choices and not any(o.rest for o in later):
+            # "Opening Ceremony 5" for <session> [minutes]: the words at the end that later
+            # options take go to them, every word before to this one.
+            words, found = _trailing_options(matches[i:], by_name, values, opt)
+            tail = _tail_words([o for o in later if o.name not in found], words[1:], by_name)
+            if tail is not None:
+                take = len(words) - len(tail)
+                if take > 1:
+                    token = text[words[0].start() : words[take - 1].end()]
+                values[opt.name] = token
+                values.update((o.name, _word(m)) for o, m in tail)
+                values.update(found)
+                break
         values[opt.name] = token
         i += 1
     return values
+
+
+def _word(match: re.Match[str]) -> str:
+    """A token's text, without its quotes."""
+    return next(g for g in match.groups() if g is not None)
+
+
+def _key_value(raw: str) -> tuple[str, str, str]:
+    """`key:value` or `key=value` split at the first colon, else the first equals sign."""
+    return raw.partition(":") if ":" in raw else raw.partition("=")
+
+
+def _trailing_options(
+    words: list[re.Match[str]],
+    by_name: Mapping[str, Option],
+    values: Mapping[str, Any],
+    this: Option,
+) -> tuple[list[re.Match[str]], dict[str, Any]]:
+    """Split the options (`key:value`, `key: value`) and flags that end `words` ("...
+    at:10:00 anonymous") off them: the words before, and those options' values. Only
+    options not yet given, and not `this`."""
+    found: dict[str, Any] = {}
+
+    def unset(opt: Option | None) -> Option | None:
+        taken = opt is None or opt is this or opt.name in values or opt.name in found
+        return None if taken else opt
+
+    end = len(words)
+    while end:
+        if end > 1:
+            # "... to: all", as "key: value" reads at the start of a line.
+            key, sep, val = _key_value(words[end - 2].group(4) or "")
+            keyed = unset(by_name.get(key.lower())) if sep and not val else None
+            if keyed is not None:
+                found[keyed.name] = _word(words[end - 1])
+                end -= 2
+                continue
+        last = words[end - 1].group(4)
+        if not last:
+            break
+        key, sep, val = _key_value(last)
+        keyed = unset(by_name.get(key.lower())) if sep and val else None
+        if keyed is not None:
+            found[keyed.name] = val
+        else:
+            flag = unset(by_name.get(last.lower()))
+            if flag is None or flag.type is not OptionType.BOOLEAN:
+                break
+            found[flag.name] = True
+        end -= 1
+    return words[:end], found
+
+
+def _fits(opt: Option, word: str) -> bool:
+    """Whether `word` can be `opt`'s value: a number for a number, one of the choices (by
+    value or label, as the core reads them) for a choice; any word for free text."""
+    if opt.type is OptionType.INTEGER:
+        try:
+            int(word)
+        except ValueError:
+            return False
+        return True
+    if opt.choices:
+        wanted = word.casefold()
+        names = (n for c in opt.choices for n in (c.value, c.label.en, c.label.ko) if n)
+        return any(wanted == n.casefold() for n in names)
+    return True
+
+
+def _tail_words(
+    later: Sequence[Option], words: Sequence[re.Match[str]], by_name: Mapping[str, Option]
+) -> list[tuple[Option, re.Match[str]]] | None:
+    """Which of the last `words` the `later` options take (from the end): a required one
+    takes its word, an optional one only a word that fits it, else it was left out
+    ("Opening Ceremony" has no minutes). None when an option's name or a flag is among the
+    words: then each word is read by itself."""
+    for m in words:
+        raw = m.group(4)
+        if raw is None:
+            continue
+        key, sep, _ = _key_value(raw)
+        named = by_name.get(key.lower())
+        if named is not None and (sep or named.type is OptionType.BOOLEAN):
+            return None
+    tail: list[tuple[Option, re.Match[str]]] = []
+    left = len(words)
+    for opt in reversed(later):
+        if not left:
+            break
+        if opt.required or _fits(opt, _word(words[left - 1])):
+            tail.append((opt, words[left - 1]))
+            left -= 1
+    return tail
 
 
 ActionHandler = Callable[..., Awaitable[Reply]]

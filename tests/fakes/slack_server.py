@@ -104,6 +104,11 @@ class Call:
         return not isinstance(self.response, dict) or self.response.get("ok", True) is True
 
 
+def answer_at(url: str) -> Callable[[Call], bool]:
+    """A `wait_for` predicate: the answer posted to `url`, an interaction's response_url."""
+    return lambda call: call.method == "response_url" and call.path in url
+
+
 @dataclass
 class Message:
     """A message the bot posted (or a response_url posted in the channel)."""
@@ -431,7 +436,8 @@ class FakeSlack:
             return web.Response(status=status, text=text, content_type=content_type)
         failing = self._failing.get(method)
         if failing:
-            status, payload, extra = failing.pop(0), {"ok": False, "error": "fatal_error"}, {}
+            extra: dict[str, str] = {}
+            status, payload = failing.pop(0), {"ok": False, "error": "fatal_error"}
         else:
             status, payload, extra = self._dispatch(method, args, headers)
         await self._record(Call(method, args, headers, status, payload, self.now(), request.path))
