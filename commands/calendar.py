@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 
 from bot.agenda import Session
 from bot.agenda.formats import slug
-from bot.agenda.ical import to_ics
 from bot.context import Context
 from bot.i18n import L
 from bot.model import Attachment, Reply, Text, joined
@@ -72,6 +71,10 @@ async def _file(
     text: Text,
     alarms: Mapping[str, int] | None = None,
 ) -> Reply:
+    # icalendar (with dateutil) is a few MiB that every running bot would keep for a
+    # command few people use: it is imported at the first /calendar.
+    from bot.agenda.ical import to_ics
+
     now = ctx.clock.now()
     numbers = await sequences(ctx.store, sessions, now)
     data = to_ics(
