@@ -9,7 +9,6 @@ from bot.core.model import Attachment, Reply, Text, joined
 from bot.core.registry import Option, command
 from bot.i18n import L
 from bot.programme import Session
-from bot.programme.ical import to_ics
 from bot.programme.importing import slug
 from bot.storage.calendar import sequences
 from bot.storage.subscriptions import of_user
@@ -72,6 +71,10 @@ async def _file(
     text: Text,
     alarms: Mapping[str, int] | None = None,
 ) -> Reply:
+    # icalendar (with dateutil) is a few MiB that every running bot would keep for a
+    # command few people use: it is imported at the first /calendar.
+    from bot.programme.ical import to_ics
+
     now = ctx.clock.now()
     numbers = await sequences(ctx.store, sessions, now)
     data = to_ics(

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.programme import formats
+from bot.programme import formats, importing
 from bot.programme.building import build_agenda
 from bot.programme.frab import META_KEY, parse_frab_json, parse_frab_xml, to_frab_json
 from bot.programme.model import Agenda, Session
@@ -40,8 +40,8 @@ def load(raw: bytes, source: str, fmt: str, base: dict[str, Any] | None = None) 
         "csv": lambda text: parse_csv(text, zone),
     }[fmt]
     try:
-        imported = parse(formats.read_text(raw))
-    except formats.ImportProblem as exc:
+        imported = parse(importing.read_text(raw))
+    except importing.ImportProblem as exc:
         raise ConfigError(source, [Problem(exc.where, exc.message)]) from None
     return validate_event(formats.merge(base, imported), source)
 

@@ -17,8 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from rapidfuzz import fuzz, process
-
 T = TypeVar("T")
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
@@ -93,11 +91,17 @@ class WordIndex:
         """The vocabulary word closest to a misspelt `word`, if one is close enough."""
         if len(word) < 3 or word in self._postings:
             return None
+        # Only misspelt words need rapidfuzz (a few MiB a running bot keeps for good):
+        # it is imported at the first one.
+        from rapidfuzz import fuzz, process
+
         best = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff)
         return str(best[0]) if best else None
 
     def near(self, words: Sequence[str], limit: int) -> list[int]:
         """Documents sharing the most loosely-similar words with the query."""
+        from rapidfuzz import fuzz, process  # see `correct`
+
         score: dict[int, float] = {}
         for word in words:
             if len(word) < 3:
