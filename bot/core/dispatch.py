@@ -380,11 +380,9 @@ def _convert_one(opt: Option, value: Any, platform: str) -> Any:
     if len(text) > opt.max_length:
         raise UserError("error.too_long", name=opt.name, max=opt.max_length, length=len(text))
     if opt.choices:
-        wanted = text.casefold()
-        for choice in opt.choices:
-            names = (choice.value, choice.label.en, choice.label.ko)
-            if wanted in (n.casefold() for n in names if n):
-                return offered_choice(opt, choice.value, platform)
+        choice = opt.choice_for(text)
+        if choice is not None:
+            return offered_choice(opt, choice.value, platform)
         raise UserError(
             "error.choice",
             name=opt.name,

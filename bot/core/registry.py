@@ -59,6 +59,19 @@ class Option:
     # The option's name for Korean readers, where a platform localises names (Discord).
     name_ko: str = ""
 
+    def choice_for(self, text: str) -> Choice | None:
+        """The choice `text` names, by its value or its label in either language, case
+        aside; None when it names none."""
+        wanted = text.casefold()
+        for choice in self.choices:
+            if any(
+                wanted == n.casefold()
+                for n in (choice.value, choice.label.en, choice.label.ko)
+                if n
+            ):
+                return choice
+        return None
+
     def offered(self, platform: str | None) -> tuple[Choice, ...]:
         """The choices `platform` offers; None: those every platform offers."""
         return tuple(c for c in self.choices if c.offered_on(platform))
@@ -279,9 +292,7 @@ def _fits(opt: Option, word: str) -> bool:
             return False
         return True
     if opt.choices:
-        wanted = word.casefold()
-        names = (n for c in opt.choices for n in (c.value, c.label.en, c.label.ko) if n)
-        return any(wanted == n.casefold() for n in names)
+        return opt.choice_for(word) is not None
     return True
 
 
