@@ -9,7 +9,9 @@ import math
 import os
 import statistics
 import sys
-from collections.abc import Sequence
+import tempfile
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,3 +208,22 @@ async def until(stream: asyncio.StreamReader, marker: str, seen: list[str]) -> s
             if marker in line:
                 return line
     raise RuntimeError(f"the process ended before logging {marker!r}:\n" + "\n".join(seen[-20:]))
+
+
+def run_in_folder(bench: Callable[[Path], Awaitable[None]], limit_s: float) -> int:
+    """Run `bench` in a temporary folder, on the event loop forum-bot runs on, for at most
+    `limit_s` seconds; a benchmark reports what it measured and exits 0 whatever happens."""
+    from bot.app import run_loop
+
+    async def bounded(folder: Path) -> None:
+        await asyncio.wait_for(bench(folder), limit_s)
+
+    with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp:
+        try:
+            run_loop(bounded(Path(tmp)))
+        except TimeoutError:
+            print(f"!! the benchmark ran out of its {limit_s:.0f} s: the figures above are all")
+        except Exception:  # the traceback says why
+            traceback.print_exc()
+            print("!! the benchmark failed: the figures above are all there is")
+    return 0

@@ -59,9 +59,7 @@ import argparse
 import asyncio
 import random
 import sys
-import tempfile
 import time
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -74,7 +72,6 @@ if str(ROOT) not in sys.path:  # `python bench/discord_latency.py` puts bench/ f
 
 from bench import compare  # noqa: E402
 from bench.compare import BurstResult, Side, process_cpu_s  # noqa: E402
-from bot.app import run_loop  # noqa: E402
 from bot.settings import default_config_path, load_event  # noqa: E402
 from tests.fakes.discord_payloads import JSON  # noqa: E402
 from tests.fakes.discord_server import CALLBACK_ROUTE, FakeDiscord, RecordedRequest  # noqa: E402
@@ -288,15 +285,7 @@ def main() -> int:
     options = parser.parse_args()
     compare.BURSTS = max(1, options.bursts)
     compare.header("forum-bot's Discord answers vs a bare discord.py floor, same fakes, same run")
-    with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp:
-        try:
-            run_loop(asyncio.wait_for(bench(Path(tmp)), RUN_S))  # the loop forum-bot runs on
-        except TimeoutError:
-            print(f"!! the benchmark ran out of its {RUN_S:.0f} s: the figures above are all")
-        except Exception:  # a benchmark reports and exits 0; the traceback says why
-            traceback.print_exc()
-            print("!! the benchmark failed: the figures above are all there is")
-    return 0
+    return compare.run_in_folder(bench, RUN_S)
 
 
 if __name__ == "__main__":

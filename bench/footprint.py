@@ -61,9 +61,7 @@ import math
 import os
 import re
 import sys
-import tempfile
 import time
-import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +73,6 @@ if str(ROOT) not in sys.path:  # `python bench/footprint.py` puts bench/ first i
 from bench import compare  # noqa: E402
 from bench.compare import process_cpu_s  # noqa: E402
 from bench.slack_latency import BOT_TOKEN, CHANNELS, HANDLES, SECRET, USERGROUPS  # noqa: E402
-from bot.app import run_loop  # noqa: E402
 from bot.settings import default_config_path, load_event  # noqa: E402
 from tests.fakes.discord_server import FakeDiscord  # noqa: E402
 from tests.fakes.environment import bot_env  # noqa: E402
@@ -342,15 +339,7 @@ def main() -> int:
         f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
         f"{os.getloadavg()[0]:.2f} at the start"
     )
-    with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp:
-        try:
-            run_loop(asyncio.wait_for(bench(Path(tmp), seconds), seconds + 150))
-        except TimeoutError:
-            print("!! the benchmark ran out of time: the figures above are all there is")
-        except Exception:  # a benchmark reports and exits 0; the traceback says why
-            traceback.print_exc()
-            print("!! the benchmark failed: the figures above are all there is")
-    return 0
+    return compare.run_in_folder(lambda folder: bench(folder, seconds), seconds + 150)
 
 
 if __name__ == "__main__":

@@ -70,9 +70,7 @@ import os
 import random
 import re
 import sys
-import tempfile
 import time
-import traceback
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,7 +85,6 @@ if str(ROOT) not in sys.path:  # `python bench/slack_latency.py` puts bench/ fir
 
 from bench import compare  # noqa: E402
 from bench.compare import BurstResult, Side, process_cpu_s  # noqa: E402
-from bot.app import run_loop  # noqa: E402
 from bot.platforms.slack.adapter import slack_name  # noqa: E402
 from tests.fakes.environment import bot_env  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
@@ -474,15 +471,7 @@ def main() -> int:
     compare.BURSTS = max(1, options.bursts)
     clear_proxies()
     compare.header("forum-bot's Slack acks vs a bare Bolt floor, same fake, same run")
-    with tempfile.TemporaryDirectory(prefix="forum-bench-") as tmp:
-        try:
-            run_loop(asyncio.wait_for(bench(Path(tmp)), RUN_S))  # the loop forum-bot runs on
-        except TimeoutError:
-            print(f"!! the benchmark ran out of its {RUN_S:.0f} s: the figures above are all")
-        except Exception:  # a benchmark reports and exits 0; the traceback says why
-            traceback.print_exc()
-            print("!! the benchmark failed: the figures above are all there is")
-    return 0
+    return compare.run_in_folder(bench, RUN_S)
 
 
 if __name__ == "__main__":
