@@ -20,7 +20,7 @@ from bot.storage import Store
 
 KST_0900 = datetime.fromisoformat("2026-02-05T09:00:00+09:00")
 
-# The browser tests load tests/browser.py as a plugin after importing it by name; marked
+# The browser tests load tests/browser/chromium.py as a plugin after importing it by name; marked
 # here (without importing it, nor Playwright), pytest rewrites it on that first import.
 pytest.register_assert_rewrite("tests.browser")
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot.storage.migrations import MIGRATIONS
-from tests.test_cli import env as cli_env
-from tests.test_cli import forum_bot
-from tests.test_operations import ROOT, env, read_until
+from tests.integration.test_cli import env as cli_env
+from tests.integration.test_cli import forum_bot
+from tests.integration.test_operations import ROOT, env, read_until
 
 
 def one_line(done: subprocess.CompletedProcess[str], path: Path) -> str:

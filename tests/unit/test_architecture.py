@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_SDKS = {"discord", "slack_bolt", "slack_sdk", "aiohttp", "apscheduler", "playwright"}
 
 

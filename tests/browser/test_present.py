@@ -16,11 +16,10 @@ from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import UserRef
 from bot.web.server import WebServer
-from tests.browser import save_screenshot
+from tests.browser.chromium import save_screenshot
 from tests.conftest import KST_0900
 
 # browser_page: a real headless chromium page (this module's tests need Playwright).
-pytest_plugins = ["tests.browser"]
 
 DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)
 

@@ -23,7 +23,7 @@ from bot.programme.model import Agenda, Session
 from bot.programme.tabular import COLUMNS, parse_csv, to_csv
 from bot.settings import ConfigError, EventConfig, Problem, Text2, validate_event
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 BERLIN = ZoneInfo("Europe/Berlin")
 SEOUL = ZoneInfo("Asia/Seoul")
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_settings import BROKEN
+from tests.unit.settings.test_settings import BROKEN
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def env(**extra: str) -> dict[str, str]:

@@ -15,9 +15,9 @@ from bot.storage.subscriptions import subscribe
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env
 from tests.fakes.slack_server import FakeSlack
-from tests.test_reminders import at
+from tests.integration.test_reminders import at
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = 250  # per platform
 SECRET = "crash-test-secret"
 

@@ -43,13 +43,13 @@ from bot.storage.deliveries import is_blocked
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env, run_bot
-from tests.test_agenda_commands import big_programme
+from tests.unit.commands.test_agenda_commands import big_programme
 
 TOKEN = "discord-test-token"
 MOD_ROLE = "111111111111111111"
 MESSAGES = "POST /channels/{channel_id}/messages"
 CALLBACK = "POST /interactions/{webhook_id}/{webhook_token}/callback"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 Start = Callable[..., Awaitable[tuple[FakeDiscord, DiscordAdapter]]]
 

@@ -23,9 +23,9 @@ from bot.programme.building import build_agenda
 from bot.settings import EventConfig
 from bot.storage import Store
 from commands import ACTIONS, ALL, HOME
-from tests import test_slack_adapter as adapter_tests
 from tests.fakes.slack_server import Call, FakeSlack
-from tests.test_slack_adapter import HALL, Start, block_text
+from tests.integration import test_slack_adapter as adapter_tests
+from tests.integration.test_slack_adapter import HALL, Start, block_text
 
 # The adapter tests' fixtures: a fake Slack with the adapter serving HTTP, and no proxies.
 start = adapter_tests.start

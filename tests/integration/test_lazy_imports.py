@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Libraries, and our modules that wrap them, that no command of a running bot needs
 # until someone exports a calendar, imports a programme or misspells a name.

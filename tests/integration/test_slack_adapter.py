@@ -35,14 +35,14 @@ from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env, run_bot, serve_http, web_port
 from tests.fakes.slack_server import FakeSlack, answer_at, block_fits
-from tests.test_agenda_commands import big_programme
+from tests.unit.commands.test_agenda_commands import big_programme
 
 SECRET = "slack-test-signing-secret"
 BOT_TOKEN = "xoxb-test-bot-token"
 ANNOUNCE = "C0ANNOUNCE"
 HALL = "C0HALL"
 CHANNELS = {"general": "C0GENERAL", "announcements": ANNOUNCE, "grand-hall": HALL}
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 Start = Callable[..., Awaitable[tuple[FakeSlack, SlackAdapter, str]]]
 

@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Page, async_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "test-artifacts"
 INSTALL_HINT = (
     "sudo apt-get install --no-install-recommends chromium fonts-noto-cjk "

@@ -10,10 +10,9 @@ import pytest_asyncio
 from aiohttp import web
 from playwright.async_api import Page, expect
 
-from tests.browser import save_screenshot
+from tests.browser.chromium import save_screenshot
 
 # browser_page: a real headless chromium page (this module's tests need Playwright).
-pytest_plugins = ["tests.browser"]
 
 PAGE = """<!doctype html>
 <html lang="ko"><head><meta charset="utf-8"><title>SSE</title></head>

@@ -11,7 +11,7 @@ from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import Attachment, Card, Field, Reply, Stamp, UserRef
 from bot.platforms.console.adapter import ConsoleAdapter, render, safe
-from tests.test_agenda_commands import big_programme
+from tests.unit.commands.test_agenda_commands import big_programme
 
 
 def test_render_card_fields_lines_and_file() -> None:
