@@ -5,7 +5,7 @@ What it measures, each figure printed next to its target:
 1. Lateness: 1,000, then 10,000 reminders due at one instant, from their due time to the
    commit of their outbox rows (the moment the planner has queued them), as p50, p99
    (target < 100 ms for 1,000, < 1 s for 10,000) and max; the enqueue transactions it took
-   and the planner's jobs that ended in an error (target 0). Each scenario runs on a real
+   and the planner's errors (target 0). Each scenario runs on a real
    SQLite store in a temporary folder, the real `Runtime` (planner and sender) and the
    real Discord adapter against the fake Discord (tests/fakes/discord_server.py, with its
    50 requests/s global limit), whose sender starts sending while the planner is still
@@ -21,11 +21,10 @@ What it measures, each figure printed next to its target:
 
    Each scenario runs twice. "fire_due": the simulated clock is stopped and moved to the
    due instant, then `planner.fire_due()` is called (the due time is that call). "as
-   deployed": the clock runs in real time and APScheduler fires the planner's jobs, as
-   `forum-bot run` does (the due time is when the clock reaches it; a job per item, so
-   1,000 jobs start at that instant; the first queues everything, the others find nothing
-   left, one after the other under the planner's lock: the figures say when the last one
-   ended). Lateness is wall time (`time.perf_counter`) from the due time to the first
+   deployed": the clock runs in real time and the planner's task, asleep until the next
+   item is due, wakes and queues them, as `forum-bot run` does (the due time is when the
+   clock reaches it; the figures say how many times the task woke and when it slept
+   again). Lateness is wall time (`time.perf_counter`) from the due time to the first
    commit that queued each delivery's key. The outbox's `created_at` cannot say it: it is
    the clock's time, stopped or not.
 2. Throughput: N DMs due at once (default 10,000, one each to as many people, as a big
@@ -78,21 +77,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from apscheduler.events import (
-    EVENT_JOB_ERROR,
-    EVENT_JOB_EXECUTED,
-    EVENT_JOB_SUBMITTED,
-    JobEvent,
-    JobExecutionEvent,
-)
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/reminders.py` puts bench/ first instead
     sys.path.insert(0, str(ROOT))
 
 from bot.adapters.discord_adapter import DiscordAdapter, DiscordSettings  # noqa: E402
-from bot.app import build_core, run_loop  # noqa: E402
+from bot.app import build_core, run_loop, settle_memory  # noqa: E402
 from bot.clock import SimulatedClock  # noqa: E402
 from bot.core import Core  # noqa: E402
 from bot.i18n import Translator  # noqa: E402
@@ -123,7 +114,7 @@ REMINDERS = (1_000, 10_000)
 # The p99 targets: 1,000 due at once queued within 100 ms, 10,000 within 1 s.
 LATENESS_P99_S = {1_000: 0.1, 10_000: 1.0}
 LEAD_S = 3.0  # as deployed: the clock starts this long before the due instant
-JOBS_WAIT_S = 20.0  # as deployed: how long to wait for the planner's jobs to finish
+PLANNER_WAIT_S = 20.0  # as deployed: how long to wait for the planner to queue them all
 STOP_WAIT_S = 2.0  # how long Runtime.stop() may take before it counts as hung
 
 DMS = 10_000  # to as many people, one each, due at once
@@ -286,6 +277,7 @@ class TimedRuntime(Runtime):
         self.committed: dict[str, float] = {}  # key -> perf_counter at its first commit
         self.calls = 0  # enqueue transactions
         self.offered = 0  # deliveries handed to enqueue, queued before or not
+        self._more = asyncio.Event()  # set at each enqueue
         super().__init__(*args, **kwargs)  # the planner takes this class's enqueue
 
     async def enqueue(self, deliveries: Iterable[Delivery]) -> int:
@@ -297,24 +289,26 @@ class TimedRuntime(Runtime):
         self.offered += len(batch)
         for d in batch:
             self.committed.setdefault(d.key, now)
+        self._more.set()
         return added
 
+    async def queued(self, count: int) -> None:
+        """Wait until `count` delivery keys have been queued."""
+        while len(self.committed) < count:
+            self._more.clear()
+            await self._more.wait()
 
-@dataclass
-class JobCounter:
-    """APScheduler's jobs submitted and finished (a cancelled one finishes with an error)."""
 
-    submitted: int = 0
-    finished: int = 0
-    errors: int = 0
+class ErrorCounter(logging.Handler):
+    """The errors the planner logs (a pass that could not queue, a failed plan)."""
 
-    def __call__(self, event: JobEvent) -> None:
-        """A scheduler listener."""
-        if event.code == EVENT_JOB_SUBMITTED:
-            self.submitted += 1
-        else:
-            self.finished += 1
-            self.errors += isinstance(event, JobExecutionEvent) and event.exception is not None
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Count it."""
+        self.count += 1
 
 
 @dataclass
@@ -330,7 +324,8 @@ class Lateness:
     calls: int
     offered: int
     busy_s: float  # from the due time to the end of the planner's work (or the wait)
-    jobs: JobCounter | None = None
+    wakeups: int | None  # as deployed: the planner task's wake-ups from start to the end
+    errors: int  # logged by the planner
     notes: list[str] = field(default_factory=list)
 
 
@@ -354,7 +349,7 @@ async def lateness_run(
 ) -> Lateness:
     """Build the world of one scenario, let its reminders come due, time their queueing."""
     config = parse_event(event_text(scenario, count), f"<{scenario}>")
-    db = tmp / f"lateness-{scenario}-{'deployed' if deployed else 'direct'}.sqlite"
+    db = tmp / f"lateness-{count}-{scenario}-{'deployed' if deployed else 'direct'}.sqlite"
     store = await Store.open(db)
     try:
         await _populate(store, fake, scenario, count)
@@ -363,28 +358,26 @@ async def lateness_run(
         core = await build_core(config, store, clock)
         items = 2 if scenario == "keynote" else count
         expected = count + 2 if scenario == "keynote" else count
+        errors = ErrorCounter()
+        planner_log = logging.getLogger("bot.reminders")
+        planner_log.addHandler(errors)
         async with discord_adapter(fake, core, config, store) as adapter:
-            scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
-            jobs = JobCounter()
-            scheduler.add_listener(jobs, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
-            # The watch loop (every 5 s) would call fire_due too, at a random moment.
-            runtime = TimedRuntime(
-                core, [adapter], scheduler=scheduler if deployed else None, poll_seconds=3600
-            )
+            runtime = TimedRuntime(core, [adapter])
             await runtime.start()
+            settle_memory()  # as `forum-bot run` does once started
             hung = False
             try:
                 if deployed:
                     due_at = time.perf_counter() + (DUE - clock.now()).total_seconds()
-                    busy_s = await _wait_for_jobs(runtime, jobs, items, expected, due_at)
+                    busy_s = await _wait_for_planner(runtime, expected, due_at)
                 else:
                     clock.set(DUE)
                     due_at = time.perf_counter()
                     await runtime.planner.fire_due()
                     busy_s = time.perf_counter() - due_at
             finally:
-                hung = await stop_runtime(runtime)  # cancels the jobs still running
-                await _settle(jobs)
+                hung = await stop_runtime(runtime)
+                planner_log.removeHandler(errors)
             late = sorted(t - due_at for t in runtime.committed.values())
             run = Lateness(
                 scenario,
@@ -396,7 +389,8 @@ async def lateness_run(
                 runtime.calls,
                 runtime.offered,
                 busy_s,
-                jobs if deployed else None,
+                runtime.planner.wakeups if deployed else None,
+                errors.count,
             )
             sent = runtime.senders["discord"].sent
             run.notes.append(f"{sent} of them sent meanwhile by the Discord sender")
@@ -410,27 +404,18 @@ async def lateness_run(
         await store.close()
 
 
-async def _wait_for_jobs(
-    runtime: TimedRuntime, jobs: JobCounter, items: int, expected: int, due_at: float
-) -> float:
-    """Wait until every job due at the instant has finished (or JOBS_WAIT_S after it):
-    returns the seconds from the due time to then."""
-    deadline = due_at + JOBS_WAIT_S
-    while time.perf_counter() < deadline:
-        await asyncio.sleep(0.01)
-        if jobs.submitted >= items and jobs.finished >= jobs.submitted:
-            break
+async def _wait_for_planner(runtime: TimedRuntime, expected: int, due_at: float) -> float:
+    """Wait until every delivery due at the instant is queued and the planner sleeps
+    again (or PLANNER_WAIT_S after the due time): returns the seconds from the due time
+    to then."""
+    deadline = due_at + PLANNER_WAIT_S
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(deadline - time.perf_counter()):
+            await runtime.queued(expected)
+            await runtime.planner.idle()
     if len(runtime.committed) < expected:
         print(f"  !! only {len(runtime.committed)} of {expected} deliveries were queued")
     return time.perf_counter() - due_at
-
-
-async def _settle(jobs: JobCounter) -> None:
-    """Let cancelled jobs end before the store closes under them."""
-    for _ in range(500):
-        if jobs.finished >= jobs.submitted:
-            return
-        await asyncio.sleep(0.01)
 
 
 def report_lateness(run: Lateness) -> None:
@@ -458,16 +443,14 @@ def report_lateness(run: Lateness) -> None:
         f"{'enqueue transactions:':<40} {run.calls:9,d}   ({run.offered:,} deliveries "
         f"offered, {again:,} of them already queued)"
     )
-    if run.jobs is not None:
-        j = run.jobs
-        done = "all finished" if j.finished >= j.submitted else "NOT all finished"
+    if run.wakeups is not None:
         print(
-            f"{'planner jobs run by APScheduler:':<40} {j.submitted:9,d}   ({done} "
+            f"{'planner task wake-ups:':<40} {run.wakeups:9,d}   (asleep again "
             f"{run.busy_s:.2f} s after the due time)"
         )
-        count_line("planner jobs ended by an error", j.errors, j.submitted)
     else:
         figure("fire_due() took", run.busy_s, "s")
+    count_line("planner errors", run.errors, run.items)
     for note in run.notes:
         print(f"  ({note})")
 

@@ -12,8 +12,6 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from bot.adapters.base import Adapter
 from bot.agenda import Agenda
 from bot.agenda.changes import CANCELLED, MOVED, Change, diff, digest
@@ -42,8 +40,6 @@ class Runtime:
         adapters: Sequence[Adapter],
         *,
         config_path: Path | None = None,
-        scheduler: AsyncIOScheduler | None = None,
-        poll_seconds: float = 5.0,
         sender_concurrency: int = 8,
     ) -> None:
         self.core = core
@@ -55,8 +51,6 @@ class Runtime:
             a.name: Sender(self.store, a, self.clock, concurrency=sender_concurrency)
             for a in adapters
         }
-        self.scheduler = scheduler
-        self.poll_seconds = poll_seconds
         self.planner = Planner(
             store=self.store,
             clock=self.clock,
@@ -65,9 +59,8 @@ class Runtime:
             channels=self.channels,
             platforms=self.platforms,
             enqueue=self.enqueue,
-            scheduler=scheduler,
         )
-        self._poll: asyncio.Task[None] | None = None
+        self._plan: asyncio.Task[None] | None = None
         self._reload_lock = asyncio.Lock()
         core.runtime = self
         # The programme from a conference system or a file, when the event file names one.
@@ -111,9 +104,7 @@ class Runtime:
             self._source_task = asyncio.create_task(self._watch_source(), name="agenda-source")
         await self.planner.rebuild()
         await self.planner.fire_due()
-        if self.scheduler is not None and not self.scheduler.running:
-            self.scheduler.start()
-        self._poll = asyncio.create_task(self._watch(), name="runtime-watch")
+        self._plan = asyncio.create_task(self.planner.run(), name="planner")
 
     async def stop(self) -> None:
         """Stop planning and sending; queued deliveries wait in the store."""
@@ -121,30 +112,13 @@ class Runtime:
             self._source_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._source_task
-        if self._poll is not None:
-            self._poll.cancel()
+        if self._plan is not None:
+            self._plan.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._poll
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+                await self._plan
         await self.qa_notices.stop()
         for sender in self.senders.values():
             await sender.stop()
-
-    async def _watch(self) -> None:
-        """Pick up announcements queued from the shell (`forum-bot announce`), and fire
-        whatever the clock has reached (a rehearsal clock may outrun the jobs' wall time)."""
-        known: set[int] = set()
-        while True:
-            await asyncio.sleep(self.poll_seconds)
-            try:
-                current = {a.id for a in await ann.scheduled(self.store)}
-                if current - known:
-                    await self.planner.rebuild()
-                known = current
-                await self.planner.fire_due()
-            except Exception:
-                log.exception("the scheduler's watch failed; trying again")
 
     async def _watch_source(self) -> None:
         """Read the agenda source again every `interval_minutes` (real minutes: it is the
@@ -192,6 +166,11 @@ class Runtime:
         """Plan again after a subscription or announcement changed; fire what is due."""
         await self.planner.rebuild()
         await self.planner.fire_due()
+
+    def store_changed(self) -> None:
+        """Another process changed the plan in the store (`forum-bot announce`, which
+        signals the bot): plan again from the store, soon."""
+        self.planner.wake(rebuild=True)
 
     async def reload_agenda(self, actor: UserRef | None = None) -> list[Change]:
         """Read the event file again; announce and apply what changed. Raises ConfigError
