@@ -201,6 +201,9 @@ async def test_with_nothing_due_nothing_wakes(
             await asyncio.sleep(0)
         assert runtime.planner.sleeping_for == math.inf
         assert runtime.planner.wakeups == 0
+        # The senders wait to be woken, with no timer (they poll nothing).
+        for sender in runtime.senders.values():
+            assert sender.sleeping_for == math.inf
 
 
 async def test_a_change_of_plan_wakes_the_planner_early(
