@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bot.adapters.base import Adapter
+from bot.adapters.base import Adapter, OpensDMs
 from bot.agenda import Agenda
 from bot.agenda.changes import CANCELLED, MOVED, Change, diff, digest
 from bot.agenda.formats import config_data
@@ -61,6 +61,7 @@ class Runtime:
             enqueue=self.enqueue,
         )
         self._plan: asyncio.Task[None] | None = None
+        self._opening: set[asyncio.Task[None]] = set()
         self._reload_lock = asyncio.Lock()
         core.runtime = self
         # The programme from a conference system or a file, when the event file names one.
@@ -112,10 +113,11 @@ class Runtime:
             self._source_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._source_task
-        if self._plan is not None:
-            self._plan.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._plan
+        for task in (self._plan, *self._opening):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.qa_notices.stop()
         for sender in self.senders.values():
             await sender.stop()
@@ -171,6 +173,28 @@ class Runtime:
         """Another process changed the plan in the store (`forum-bot announce`, which
         signals the bot): plan again from the store, soon."""
         self.planner.wake(rebuild=True)
+
+    def open_dm(self, platform: str, user_id: str) -> None:
+        """Open (and keep) a person's DM channel now, in the background, so that their
+        reminder at its due time is one request: called when they subscribe."""
+        adapter = self.adapters.get(platform)
+        if not isinstance(adapter, OpensDMs):
+            return
+        task = asyncio.create_task(self._open_dm(adapter, user_id), name=f"open-dm:{user_id}")
+        self._opening.add(task)
+        task.add_done_callback(self._opening.discard)
+
+    async def _open_dm(self, adapter: OpensDMs, user_id: str) -> None:
+        try:
+            await adapter.open_dm(user_id)
+        except Exception as exc:
+            # Not lost: the DM opens its channel itself at its due time.
+            log.warning("%s: could not open the DM channel of %s: %s", adapter.name, user_id, exc)
+
+    async def dms_opened(self) -> None:
+        """Wait for the DM channels being opened (tests and benchmarks)."""
+        while self._opening:
+            await asyncio.gather(*self._opening, return_exceptions=True)
 
     async def reload_agenda(self, actor: UserRef | None = None) -> list[Change]:
         """Read the event file again; announce and apply what changed. Raises ConfigError

@@ -1,5 +1,6 @@
 """Scheduling: one planner task that sleeps until the next item is due (or the plan
-changes), everything due at one instant queued in one pass and one transaction.
+changes), everything due at one instant queued in one pass and one transaction, and DM
+channels opened when people subscribe, so that a DM at its due time is one request.
 
 The real Runtime, Discord and Slack adapters against the fakes, on a simulated clock:
 the tests look at what the planner and the sender sleep for, never at the wall clock.
@@ -25,7 +26,7 @@ from bot.clock import SimulatedClock
 from bot.model import ChannelRef, UserRef, plain
 from bot.runtime import Runtime
 from bot.settings import EventConfig, PlatformConfig
-from bot.store import Store
+from bot.store import Store, dm_channels
 from bot.store import announcements as ann
 from bot.store.outbox import Delivery
 from tests.fakes.discord_server import FakeDiscord
@@ -34,6 +35,8 @@ from tests.fakes.slack_server import FakeSlack
 D_ANNOUNCE = "900000000000000001"
 S_ANNOUNCE = "C0ANNOUNCE"
 SECRET = "scheduling-test-secret"
+DM_OPEN = "POST /users/@me/channels"
+DM_SEND = "POST /channels/{channel_id}/messages"
 EVENING = datetime.fromisoformat("2026-02-06T20:00:00+09:00")  # no sample session near it
 
 
@@ -254,3 +257,110 @@ async def test_a_new_subscription_moves_the_planners_alarm(
         assert runtime.planner.wakeups == 1
         sooner = runtime.planner.sleeping_for
         assert sooner is not None and 9.0 < sooner <= 10.0
+
+
+# ---- DM channels opened at subscribe ------------------------------------------------------
+
+
+async def _dm_requests(fake: FakeDiscord, since: int, dm_channels: set[str]) -> tuple[int, int]:
+    opens = sum(r.route == DM_OPEN for r in fake.requests[since:])
+    sends = sum(
+        r.route == DM_SEND and r.params["channel_id"] in dm_channels for r in fake.requests[since:]
+    )
+    return opens, sends
+
+
+async def test_a_dm_at_its_due_time_is_one_request_when_opened_at_subscribe(
+    bot: Callable[[SimulatedClock], contextlib.AbstractAsyncContextManager[Bot]],
+    store: Store,
+) -> None:
+    clock = SimulatedClock(at("12:00"), speed=0)
+    async with bot(clock) as (runtime, dfake, _):
+        pending = await dfake.send_slash_command("remind", {"session": "dialogue", "minutes": 30})
+        assert "Dialogue" in str((await pending).json)
+        await runtime.dms_opened()
+        # Opened when they subscribed, and kept in the store.
+        assert sum(r.route == DM_OPEN for r in dfake.requests) == 1
+        kept = await store.fetchall("SELECT platform, user_id FROM dm_channels")
+        assert [tuple(r) for r in kept] == [("discord", dfake.default_user["id"])]
+        dms = {c for c, ch in dfake.channels.items() if ch.get("type") == 1}
+        since = len(dfake.requests)
+        clock.set(at("12:30"))
+        await runtime.planner.fire_due()
+        await runtime.senders["discord"].drain()
+        assert await _dm_requests(dfake, since, dms) == (0, 1)
+
+
+async def test_a_kept_dm_channel_survives_a_restart(
+    bot: Callable[[SimulatedClock], contextlib.AbstractAsyncContextManager[Bot]],
+    store: Store,
+) -> None:
+    clock = SimulatedClock(at("12:00"), speed=0)
+    async with bot(clock) as (runtime, dfake, _):
+        pending = await dfake.send_slash_command("remind", {"session": "dialogue", "minutes": 30})
+        await pending
+        await runtime.dms_opened()
+        # The bot stops and starts again: a new adapter knows nothing in memory.
+        await runtime.stop()
+        old = runtime.adapters["discord"]
+        assert isinstance(old, DiscordAdapter)
+        await old.stop()
+        fresh = DiscordAdapter(runtime.core, old.settings, old.config, store)
+        await fresh.start()
+        try:
+            again = Runtime(runtime.core, [fresh])
+            await again.start()
+            try:
+                dms = {c for c, ch in dfake.channels.items() if ch.get("type") == 1}
+                since = len(dfake.requests)
+                clock.set(at("12:30"))
+                await again.planner.fire_due()
+                await again.senders["discord"].drain()
+                assert await _dm_requests(dfake, since, dms) == (0, 1)
+            finally:
+                await again.stop()
+        finally:
+            await fresh.stop()
+
+
+async def test_slack_opens_the_dm_at_subscribe_too(
+    bot: Callable[[SimulatedClock], contextlib.AbstractAsyncContextManager[Bot]],
+) -> None:
+    clock = SimulatedClock(at("12:00"), speed=0)
+    async with bot(clock) as (runtime, _, sfake):
+        bob = UserRef("slack", "U2", "bob")
+        reply = await runtime.core.dispatch_text(
+            "slack", "/remind dialogue 30", bob, ChannelRef("slack", "C1")
+        )
+        assert not reply.error, plain(reply.text)
+        await runtime.dms_opened()
+        assert len(sfake.calls_to("conversations.open")) == 1
+        calls = len(sfake.calls)
+        clock.set(at("12:30"))
+        await runtime.planner.fire_due()
+        await runtime.senders["slack"].drain()
+        made = [c.method for c in sfake.calls[calls:]]
+        assert made == ["chat.postMessage"], made
+
+
+async def test_a_kept_dm_channel_discord_no_longer_knows_is_opened_again(
+    bot: Callable[[SimulatedClock], contextlib.AbstractAsyncContextManager[Bot]],
+    store: Store,
+) -> None:
+    clock = SimulatedClock(at("12:00"), speed=0)
+    async with bot(clock) as (runtime, dfake, _):
+        uid = dfake.default_user["id"]
+        await dm_channels.keep(store, "discord", uid, "123456789012345678", clock.now())
+        await store.execute(
+            "INSERT INTO subscriptions (user_key, platform, user_id, session_id, minutes, "
+            "created_at) VALUES (?, 'discord', ?, 'dialogue', 30, ?)",
+            (f"discord:{uid}", uid, clock.now().isoformat()),
+        )
+        await runtime.replan()
+        clock.set(at("12:30"))
+        await runtime.planner.fire_due()
+        await runtime.senders["discord"].drain()  # 10003, then a retry in a new channel
+        assert sum(r.route == DM_OPEN for r in dfake.requests) == 1
+        kept = await dm_channels.get(store, "discord", uid)
+        assert kept is not None and dfake.channels[kept]["type"] == 1
+        assert [m["channel_id"] for m in dfake.messages.values()] == [kept]
