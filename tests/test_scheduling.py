@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import math
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +26,7 @@ from bot.adapters.slack_adapter import SlackAdapter, SlackSettings
 from bot.app import build_core
 from bot.clock import SimulatedClock
 from bot.model import ChannelRef, UserRef, plain
+from bot.ratelimit import RateLimiter
 from bot.runtime import Runtime
 from bot.settings import EventConfig, PlatformConfig
 from bot.store import Store, dm_channels
@@ -364,3 +367,25 @@ async def test_a_kept_dm_channel_discord_no_longer_knows_is_opened_again(
         kept = await dm_channels.get(store, "discord", uid)
         assert kept is not None and dfake.channels[kept]["type"] == 1
         assert [m["channel_id"] for m in dfake.messages.values()] == [kept]
+
+
+# ---- the fan-out's pace ---------------------------------------------------------------
+
+
+async def test_the_pacer_spaces_requests_again_after_the_loop_stalls() -> None:
+    # Real seconds, as platforms count them: 100 a second, 10 ms apart.
+    limiter = RateLimiter(100.0)
+    released: list[float] = []
+
+    async def request() -> None:
+        await limiter.acquire()
+        released.append(time.monotonic())
+
+    tasks = [asyncio.create_task(request()) for _ in range(8)]
+    for _ in range(3):
+        await asyncio.sleep(0)  # the first is through, the second sleeps for its slot
+    time.sleep(0.05)  # noqa: ASYNC251 - the loop stalls 50 ms (a long commit, a collection)
+    await asyncio.gather(*tasks)
+    gaps = [b - a for a, b in itertools.pairwise(released)]
+    # No catching up five missed slots at once (a burst over the platform's limit).
+    assert min(gaps[1:]) >= 0.004, gaps
