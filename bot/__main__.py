@@ -450,7 +450,8 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
             print(f"forum-bot: {t(exc.key, **exc.params)}", file=sys.stderr)
             return 2
     targets = ("all",) if to == "all" else (to,)
-    store = await Store.open(args.db or settings.db)
+    db = args.db or settings.db
+    store = await Store.open(db)
     try:
         new_id = await ann.create(
             store, text, targets, when, ann.SCHEDULED, "shell:operator", "shell", now
@@ -458,11 +459,30 @@ async def _announce(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await store.close()
     moment = "as soon as possible" if when == ann.ASAP else when.isoformat()
+    print(f"announcement #{new_id} queued for {moment} to {to}: {text[:60]}")
     print(
-        f"announcement #{new_id} queued for {moment} to {to}: {text[:60]}\n"
-        "the running bot sends it (it checks every few seconds)"
+        "the running bot plans it now"
+        if _tell_running_bot(db)
+        else "no bot is running on this database: it goes out once one starts"
     )
     return 0
+
+
+def _tell_running_bot(db: Path) -> bool:
+    """Ask the bot running on `db` to plan again from the store (it polls nothing);
+    False when no bot runs there."""
+    import signal
+
+    from bot.app import pidfile_for, running_pid
+
+    pid = running_pid(pidfile_for(db))
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except OSError:
+        return False
+    return True
 
 
 def _slack_manifest(settings: Settings, given: Path | None, url: str | None) -> int:

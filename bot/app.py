@@ -114,6 +114,9 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
     # From the start: the default action of a SIGHUP would end the process.
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(app))
+    # `forum-bot announce` wrote to the store: plan again (no poll of the store).
+    with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+        loop.add_signal_handler(signal.SIGUSR1, lambda: _store_changed(app))
     try:
         try:
             app.adapters.extend(_platform_adapters(app, settings))
@@ -143,13 +146,9 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
                 log.error("%s: %s", adapter.name, exc)
                 return 1
         # Reminders and announcements: planned from the store, sent through the adapters.
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
         from bot.runtime import Runtime
 
-        app.runtime = Runtime(
-            app.core, app.adapters, config_path=path, scheduler=AsyncIOScheduler(event_loop=loop)
-        )
+        app.runtime = Runtime(app.core, app.adapters, config_path=path)
         await app.runtime.start()
         # After the adapters: the prompt is up before aiohttp's server is even imported.
         if settings.web_port is not None:
@@ -287,6 +286,12 @@ def _reload_soon(app: App) -> None:
             log.exception("SIGHUP: reload failed")
 
     app.tasks.spawn(reload(), name="reload")
+
+
+def _store_changed(app: App) -> None:
+    # Before the runtime starts there is nothing to do: its start reads the store.
+    if app.runtime is not None:
+        app.runtime.store_changed()
 
 
 def run_loop(main: Coroutine[Any, Any, T]) -> T:

@@ -12,14 +12,13 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from bot.core.clock import Clock
 from bot.core.dispatch import Core
 from bot.core.model import UserRef
+from bot.core.tasks import Background
 from bot.delivery.planner import Planner
 from bot.delivery.sender import Sender
-from bot.platforms.base import Adapter
+from bot.platforms.base import Adapter, OpensDMs
 from bot.programme import Agenda
 from bot.programme.building import build_agenda
 from bot.programme.changes import CANCELLED, MOVED, Change, diff, digest
@@ -43,8 +42,6 @@ class Runtime:
         adapters: Sequence[Adapter],
         *,
         config_path: Path | None = None,
-        scheduler: AsyncIOScheduler | None = None,
-        poll_seconds: float = 5.0,
         sender_concurrency: int = 8,
     ) -> None:
         self.core = core
@@ -56,8 +53,6 @@ class Runtime:
             a.name: Sender(self.store, a, self.clock, concurrency=sender_concurrency)
             for a in adapters
         }
-        self.scheduler = scheduler
-        self.poll_seconds = poll_seconds
         self.planner = Planner(
             store=self.store,
             clock=self.clock,
@@ -66,9 +61,9 @@ class Runtime:
             channels=self.channels,
             platforms=self.platforms,
             enqueue=self.enqueue,
-            scheduler=scheduler,
         )
-        self._poll: asyncio.Task[None] | None = None
+        self._plan: asyncio.Task[None] | None = None
+        self._opening = Background(log, "opening a DM channel")
         self._reload_lock = asyncio.Lock()
         core.runtime = self
         # The programme from a conference system or a file, when the event file names one.
@@ -112,9 +107,7 @@ class Runtime:
             self._source_task = asyncio.create_task(self._watch_source(), name="agenda-source")
         await self.planner.rebuild()
         await self.planner.fire_due()
-        if self.scheduler is not None and not self.scheduler.running:
-            self.scheduler.start()
-        self._poll = asyncio.create_task(self._watch(), name="runtime-watch")
+        self._plan = asyncio.create_task(self.planner.run(), name="planner")
 
     async def stop(self) -> None:
         """Stop planning and sending; queued deliveries wait in the store."""
@@ -122,30 +115,14 @@ class Runtime:
             self._source_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._source_task
-        if self._poll is not None:
-            self._poll.cancel()
+        if self._plan is not None:
+            self._plan.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._poll
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+                await self._plan
+        await self._opening.stop(grace=0)
         await self.qa_notices.stop()
         for sender in self.senders.values():
             await sender.stop()
-
-    async def _watch(self) -> None:
-        """Pick up announcements queued from the shell (`forum-bot announce`), and fire
-        whatever the clock has reached (a rehearsal clock may outrun the jobs' wall time)."""
-        known: set[int] = set()
-        while True:
-            await asyncio.sleep(self.poll_seconds)
-            try:
-                current = {a.id for a in await ann.scheduled(self.store)}
-                if current - known:
-                    await self.planner.rebuild()
-                known = current
-                await self.planner.fire_due()
-            except Exception:
-                log.exception("the scheduler's watch failed; trying again")
 
     async def _watch_source(self) -> None:
         """Read the agenda source again every `interval_minutes` (real minutes: it is the
@@ -193,6 +170,31 @@ class Runtime:
         """Plan again after a subscription or announcement changed; fire what is due."""
         await self.planner.rebuild()
         await self.planner.fire_due()
+
+    def store_changed(self) -> None:
+        """Another process changed the plan in the store (`forum-bot announce`, which
+        signals the bot): plan again from the store, soon."""
+        self.planner.wake(rebuild=True)
+
+    def open_dm(self, platform: str, user_id: str) -> None:
+        """Open (and keep) a person's DM channel now, in the background, so that their
+        reminder at its due time is one request: called when they subscribe."""
+        adapter = self.adapters.get(platform)
+        if not isinstance(adapter, OpensDMs):
+            return
+        self._opening.spawn(self._open_dm(adapter, user_id), name=f"open-dm:{user_id}")
+
+    async def _open_dm(self, adapter: OpensDMs, user_id: str) -> None:
+        try:
+            await adapter.open_dm(user_id)
+        except Exception as exc:
+            # Not lost: the DM opens its channel itself at its due time.
+            log.warning("%s: could not open the DM channel of %s: %s", adapter.name, user_id, exc)
+
+    async def dms_opened(self) -> None:
+        """Wait for the DM channels being opened (tests and benchmarks)."""
+        while self._opening:
+            await asyncio.gather(*self._opening, return_exceptions=True)
 
     async def reload_agenda(self, actor: UserRef | None = None) -> list[Change]:
         """Read the event file again; announce and apply what changed. Raises ConfigError

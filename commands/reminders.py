@@ -63,6 +63,9 @@ async def remind(ctx: Context, session: str, minutes: int = DEFAULT_MINUTES) -> 
         await clear_block(ctx.store, ctx.platform, ctx.user.id)
         note = " " + t("remind.dms_closed")
     await _replan(ctx)
+    if ctx.runtime is not None:
+        # Their DM channel now, in the background: at the due time the DM is one request.
+        ctx.runtime.open_dm(ctx.platform, ctx.user.id)
     # The session's start as a stamp: on Discord and Slack it shows in the reader's zone.
     text = t.rich("remind.set", minutes=minutes, title=t.pick(s.title), when=moment(ctx, s.start))
     return Reply(joined(text, note))

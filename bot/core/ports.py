@@ -25,6 +25,10 @@ class Operations(Protocol):
         """Plan again after a subscription or an announcement changed."""
         ...
 
+    def open_dm(self, platform: str, user_id: str) -> None:
+        """Open and keep a person's DM channel in the background (when they subscribe)."""
+        ...
+
     async def reload_agenda(self, actor: UserRef | None = None) -> list[Change]:
         """Read the event file again; announce and apply what changed."""
         ...

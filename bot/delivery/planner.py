@@ -1,26 +1,28 @@
 """Planning what the bot says on its own: session reminders, personal reminders and
 scheduled announcements.
 
-The store is the source of truth. APScheduler 3 (in memory) is rebuilt from it at start and
-after every change: one job per (session, offset), per (session, minutes) that someone
-asked for, and per scheduled announcement, each with a stable id. A job only queues
-deliveries in the outbox, under keys that make queueing twice harmless; the senders do
-the sending. Everything follows the bot's clock: a job's wall-clock time is where the
-(possibly simulated, possibly faster) clock will reach its due moment.
+The store is the source of truth. The plan is rebuilt from it at start and after every
+change: one item per (session, offset), per (session, minutes) that someone asked for,
+and per scheduled announcement, each with a stable id. One task (`Planner.run`) sleeps
+until the next item is due, or until the plan changes, then queues everything due by
+then in one pass: the items are read once, their deliveries go to the outbox in one
+transaction, under keys that make queueing twice harmless; the senders do the sending.
+Everything follows the bot's clock: the task sleeps for the wall-clock time the
+(possibly simulated, possibly faster, possibly stopped) clock takes to reach the moment.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
+import math
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.clock import Clock
 from bot.core.model import Card, Field, Reply, Text
@@ -42,6 +44,8 @@ log = logging.getLogger(__name__)
 QUIET_KINDS = {"break", "side"}
 
 Enqueue = Callable[[Iterable[Delivery]], Awaitable[int]]
+# Real seconds before items that could not be queued (the store failed) are tried again.
+RETRY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,26 @@ class Due:
         return f"{self.job_id}@{self.at.isoformat()}"
 
 
+@functools.lru_cache(maxsize=64)
+def _translator(lang: str, tz: ZoneInfo) -> Translator:
+    """A translator per language and zone, made once: a fan-out speaks in a handful."""
+    return Translator(lang, tz)
+
+
 def both(key: str, **params: object) -> str:
     """A message in English and Korean, for channels read by everyone."""
-    en = Translator("en", ZoneInfo("UTC"))(key, **params)
-    ko = Translator("ko", ZoneInfo("UTC"))(key, **params)
+    try:
+        return _both(key, tuple(params.items()))
+    except TypeError:  # a value that cannot be a cache key
+        return _both.__wrapped__(key, tuple(params.items()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _both(key: str, params: tuple[tuple[str, object], ...]) -> str:
+    # The same few lines ("Starting in 10 min", "When") go into every reminder of a fan-out.
+    utc = ZoneInfo("UTC")
+    en = _translator("en", utc)(key, **dict(params))
+    ko = _translator("ko", utc)(key, **dict(params))
     return en if en == ko else f"{en} / {ko}"
 
 
@@ -78,7 +98,7 @@ def both_l(text: L) -> str:
 
 
 def _t(lang: str | None, tz: ZoneInfo) -> Translator:
-    return Translator(lang or "en", tz)
+    return _translator(lang or "en", tz)
 
 
 def _voice(
@@ -88,7 +108,7 @@ def _voice(
     with times formatted for that reader or in the event's zone."""
     if t is not None:
         return t, t, t.pick
-    return Translator(agenda.event.default_language, agenda.event.timezone), both, both_l
+    return _translator(agenda.event.default_language, agenda.event.timezone), both, both_l
 
 
 def reminder_reply(agenda: Agenda, s: Session, now: datetime, t: Translator | None) -> Reply:
@@ -157,7 +177,6 @@ class Planner:
         channels: Callable[[str], list[tuple[str, str]]],
         platforms: Callable[[], list[str]],
         enqueue: Enqueue,
-        scheduler: AsyncIOScheduler | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -166,12 +185,17 @@ class Planner:
         self._channels = channels
         self._platforms = platforms
         self._enqueue = enqueue
-        self.scheduler = scheduler
         self.items: dict[str, Due] = {}
         self._fired: set[str] = set()
         # Held while firing and while the agenda changes, so that no reminder is built
         # from an agenda that is being replaced.
         self.lock = asyncio.Lock()
+        # The task of run(): woken by a change of plan, else asleep until the next item.
+        self._changed = asyncio.Event()
+        self._asleep = asyncio.Event()
+        self._stale = False  # rebuild from the store before the next pass
+        self.wakeups = 0  # times run() woke up (for tests: none while nothing is due)
+        self.sleeping_for: float | None = None  # run()'s current sleep, in real seconds
 
     @property
     def grace(self) -> timedelta:
@@ -179,7 +203,11 @@ class Planner:
         return timedelta(minutes=self.config.reminders.grace_minutes)
 
     async def rebuild(self) -> None:
-        """Plan everything again from the store and the agenda."""
+        """Plan everything again from the store and the agenda; the task wakes to it."""
+        await self._rebuild()
+        self.wake()
+
+    async def _rebuild(self) -> None:
         agenda = self._agenda()
         items: dict[str, Due] = {}
         default = self.config.reminders.default_offsets
@@ -205,29 +233,58 @@ class Planner:
         keys = {d.fired_key for d in items.values()}
         self._fired &= keys
         self.items = items
-        self._schedule()
 
-    def _schedule(self) -> None:
-        if self.scheduler is None:
-            return
-        for job in self.scheduler.get_jobs():
-            if job.id not in self.items:
-                job.remove()
-        now = self.clock.now()
-        wall_now = datetime.now(UTC)
-        for due in self.items.values():
-            seconds = self.clock.wall_seconds(max(0.0, (due.at - now).total_seconds()))
-            if seconds == float("inf") or due.fired_key in self._fired:
-                continue  # a stopped clock: fire_due() is called when it moves
-            self.scheduler.add_job(
-                self.fire_due,
-                "date",
-                run_date=wall_now + timedelta(seconds=seconds),
-                id=due.job_id,
-                replace_existing=True,
-                misfire_grace_time=None,
-                coalesce=True,
-            )
+    def wake(self, *, rebuild: bool = False) -> None:
+        """The plan changed: look now rather than at the time planned before. `rebuild`:
+        read the store again first (something outside this process changed it)."""
+        self._stale = self._stale or rebuild
+        self._asleep.clear()
+        self._changed.set()
+
+    async def idle(self) -> None:
+        """Wait until run() has handled every change and sleeps (tests)."""
+        await self._asleep.wait()
+
+    def next_wait(self) -> float:
+        """Real seconds until the next item not fired yet is due; infinite when there is
+        none, or the clock is stopped. An item already due was not queued (the store
+        failed): it is tried again after RETRY_SECONDS."""
+        pending = [d.at for d in self.items.values() if d.fired_key not in self._fired]
+        if not pending:
+            return math.inf
+        ahead = (min(pending) - self.clock.now()).total_seconds()
+        return self.clock.wall_seconds(ahead) if ahead > 0 else RETRY_SECONDS
+
+    async def run(self) -> None:
+        """Sleep until the next item is due or the plan changes, then fire what is due;
+        for ever. One task, one timer: nothing wakes up while nothing is due."""
+        retry = False
+        while True:
+            self._changed.clear()
+            if retry or not self._stale:  # a rebuild asked for is done first, unless failing
+                wait = self.next_wait()
+                if retry:
+                    wait = min(wait, RETRY_SECONDS)
+                self.sleeping_for = wait
+                self._asleep.set()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancel that arrives as the wait ends, and stop() would wait forever.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(None if math.isinf(wait) else wait):
+                        await self._changed.wait()
+                self._asleep.clear()
+                self.wakeups += 1
+            try:
+                if self._stale:
+                    self._stale = False
+                    await self._rebuild()
+                # A rehearsal clock may run a little ahead of or behind the loop's timer:
+                # a pass too early finds nothing, and the next wait is what is left.
+                await self.fire_due()
+                retry = False
+            except Exception:
+                log.exception("planning failed; trying again in %g s", RETRY_SECONDS)
+                self._stale = retry = True
 
     async def fire_due(self) -> int:
         """Queue everything due by now that was not queued yet; returns how many items."""
@@ -236,20 +293,24 @@ class Planner:
 
     async def _fire_due(self) -> int:
         now = self.clock.now()
-        fired = 0
+        grace = self.grace
         ready = sorted(
             (d for d in self.items.values() if d.at <= now and d.fired_key not in self._fired),
             key=lambda d: d.at,
         )
+        if not ready:
+            return 0
         # Catching up after a stop, a session's earlier reminders are stale once a later
         # one is due: only the latest goes out.
         latest = {(d.kind, d.ref): d for d in ready if d.kind == "session"}
+        reminders: list[Due] = []
+        announcements: list[Due] = []
         for due in ready:
             self._fired.add(due.fired_key)
             if due.kind == "session" and latest[(due.kind, due.ref)] is not due:
                 log.info("skipped %s: a later reminder of the session is due", due.job_id)
                 continue
-            if due.start is not None and now >= due.start + self.grace:
+            if due.start is not None and now >= due.start + grace:
                 log.info(
                     "skipped %s: the session started at %s, %s ago",
                     due.job_id,
@@ -257,51 +318,82 @@ class Planner:
                     duration(now - due.start),
                 )
                 continue
+            (announcements if due.kind == "announcement" else reminders).append(due)
+        fired = 0
+        if reminders:
+            # Every reminder due at this moment, in one transaction.
             try:
-                await self._fire(due, now)
+                deliveries = await self._reminders(reminders, now)
+                queued = await self._enqueue(deliveries)
+            except Exception:
+                for due in reminders:
+                    self._fired.discard(due.fired_key)
+                log.exception(
+                    "could not queue %d reminder(s); trying again in %g s",
+                    len(reminders),
+                    RETRY_SECONDS,
+                )
+            else:
+                fired += len(reminders)
+                log.info(
+                    "%s: %d deliveries queued (%d new)",
+                    reminders[0].job_id if len(reminders) == 1 else f"{len(reminders)} reminders",
+                    len(deliveries),
+                    queued,
+                )
+        for due in announcements:
+            try:
+                await self._fire_announcement(int(due.ref), now)
             except Exception:
                 self._fired.discard(due.fired_key)
-                log.exception("could not queue %s; trying again at the next tick", due.job_id)
+                log.exception("could not queue %s; trying again in %g s", due.job_id, RETRY_SECONDS)
                 continue
             fired += 1
         return fired
 
-    async def _fire(self, due: Due, now: datetime) -> None:
+    async def _reminders(self, items: list[Due], now: datetime) -> list[Delivery]:
+        """The deliveries of session and personal reminders due together."""
         agenda = self._agenda()
-        if due.kind == "announcement":
-            await self._fire_announcement(int(due.ref), now)
-            return
-        s = agenda.session(due.ref)
-        if s is None:
-            return
-        stamp = s.start.isoformat()
+        platforms = self._platforms()
+        live = set(platforms)
+        channels = {platform: self._channels(platform) for platform in platforms}
+        grace = self.grace
         deliveries: list[Delivery] = []
-        topic = f"session:{s.id}"
-        expires = s.start + self.grace
-        if due.kind == "session":
-            reply = reminder_reply(agenda, s, now, None)
-            for platform in self._platforms():
-                for target_key, label in self._channels(platform):
-                    if label == "announcements" or label == f"room:{s.room}":
-                        deliveries.append(
-                            Delivery(
-                                f"rem:{s.id}:{stamp}:{due.minutes}:{platform}:{target_key}",
-                                topic,
-                                platform,
-                                "channel",
-                                target_key,
-                                reply,
-                                expires,
+        for due in items:
+            s = agenda.session(due.ref)
+            if s is None:
+                continue
+            stamp = s.start.isoformat()
+            topic = f"session:{s.id}"
+            expires = s.start + grace
+            if due.kind == "session":
+                reply = reminder_reply(agenda, s, now, None)
+                for platform in platforms:
+                    for target_key, label in channels[platform]:
+                        if label == "announcements" or label == f"room:{s.room}":
+                            deliveries.append(
+                                Delivery(
+                                    f"rem:{s.id}:{stamp}:{due.minutes}:{platform}:{target_key}",
+                                    topic,
+                                    platform,
+                                    "channel",
+                                    target_key,
+                                    reply,
+                                    expires,
+                                )
                             )
-                        )
-        else:
-            live = set(self._platforms())
+                continue
+            # One reply per language and zone, shared by everyone who reads it so.
+            replies: dict[tuple[str | None, str | None], Reply] = {}
             for sub in await of_session(self.store, s.id):
                 if sub.minutes != due.minutes or sub.platform not in live:
                     continue
                 prefs = await get_prefs(self.store, sub.user_key)
-                tz = ZoneInfo(prefs.timezone) if prefs.timezone else agenda.event.timezone
-                reply = reminder_reply(agenda, s, now, _t(prefs.language, tz))
+                voice = (prefs.language, prefs.timezone)
+                if voice not in replies:
+                    tz = ZoneInfo(prefs.timezone) if prefs.timezone else agenda.event.timezone
+                    replies[voice] = reminder_reply(agenda, s, now, _t(prefs.language, tz))
+                reply = replies[voice]
                 deliveries.append(
                     Delivery(
                         f"remind:{s.id}:{stamp}:{due.minutes}:{sub.user_key}",
@@ -313,8 +405,7 @@ class Planner:
                         expires,
                     )
                 )
-        queued = await self._enqueue(deliveries)
-        log.info("%s: %d deliveries queued (%d new)", due.job_id, len(deliveries), queued)
+        return deliveries
 
     async def _fire_announcement(self, announcement_id: int, now: datetime) -> None:
         a = await ann.get(self.store, announcement_id)

@@ -12,13 +12,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from datetime import timedelta
 
 from bot.core.clock import Clock
 from bot.core.model import UserRef
 from bot.platforms.base import Adapter, DeliveryError
 from bot.storage import Store
-from bot.storage.outbox import OutboxRow, claim_due, mark_failed, mark_retry, mark_sent, recover
+from bot.storage.outbox import (
+    OutboxRow,
+    claim_due,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    next_due,
+    recover,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +43,7 @@ class Sender:
         *,
         concurrency: int = 8,
         max_attempts: int = 8,
-        poll_seconds: float = 1.0,
+        retry_seconds: float = 5.0,
     ) -> None:
         self.store = store
         self.adapter = adapter
@@ -42,7 +51,7 @@ class Sender:
         self.clock = clock
         self.concurrency = concurrency
         self.max_attempts = max_attempts
-        self.poll_seconds = poll_seconds
+        self.retry_seconds = retry_seconds  # after the store failed, real seconds
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
@@ -51,9 +60,11 @@ class Sender:
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        # How long the loop waits unless woken, in real seconds (inf: until woken).
+        self.sleeping_for: float | None = None
 
     def wake(self) -> None:
-        """Something was queued: look now rather than at the next poll."""
+        """Something was queued: look now (the sender polls nothing)."""
         self._wake.set()
 
     async def start(self) -> None:
@@ -76,19 +87,36 @@ class Sender:
         while True:
             # Cleared before looking, so a wake() during the look is not lost.
             self._wake.clear()
+            wait: float | None
             try:
                 busy = await self.drain_once()
+                wait = 0.0 if busy else await self._until_next_due()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("%s: the sender failed; trying again shortly", self.platform)
-                busy = 0
-            if not busy:
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
-                # cancel that arrives as the wait ends, and stop() would wait forever.
+                wait = self.retry_seconds
+            self.sleeping_for = math.inf if wait is None else wait
+            if wait != 0.0:
+                # Until woken (something queued), or the next retry's time; with nothing
+                # queued, nothing wakes the sender. asyncio.timeout, not wait_for: on
+                # Python 3.11 wait_for can swallow a cancel that arrives as the wait
+                # ends, and stop() would wait forever.
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.poll_seconds):
+                    async with asyncio.timeout(wait):
                         await self._wake.wait()
+
+    async def _until_next_due(self) -> float | None:
+        """Real seconds until the next queued delivery (a retry) is due; None: none is
+        queued, or the clock is stopped."""
+        at = await next_due(self.store, self.platform)
+        if at is None:
+            return None
+        ahead = (at - self.clock.now()).total_seconds()
+        if ahead <= 0:
+            return 0.0  # came due while the claim ran: look again now
+        wall = self.clock.wall_seconds(ahead)
+        return None if math.isinf(wall) else wall
 
     async def drain_once(self) -> int:
         """Deliver what is due now; returns how many deliveries were attempted."""

@@ -107,6 +107,17 @@ class Adapter(Protocol):
 
 
 @runtime_checkable
+class OpensDMs(Protocol):
+    """An adapter that must open a DM channel before sending into it (Discord, Slack)."""
+
+    name: str
+
+    async def open_dm(self, user_id: str) -> None:
+        """Open the person's DM channel and keep it, unless it is kept already."""
+        ...
+
+
+@runtime_checkable
 class ServesHTTP(Protocol):
     """An adapter its platform reaches over HTTP, on paths of the bot's one web server."""
 

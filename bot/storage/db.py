@@ -324,12 +324,27 @@ class Transaction:
         """Every row a query returns, seen inside the transaction."""
         return await self._store._on_thread(partial(_fetchall, sql, tuple(params)))
 
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run one statement for each of `rows` in one trip to the database thread;
+        returns the number of rows changed in all."""
+        if not rows:
+            return 0
+        return await self._store._on_thread(partial(_rowcount_many, sql, rows))
+
 
 # ---- run on aiosqlite's thread --------------------------------------------------------
 
 
 def _rowcount(sql: str, params: tuple[Any, ...], db: sqlite3.Connection) -> int:
     cursor = db.execute(sql, params)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _rowcount_many(sql: str, rows: Sequence[Sequence[Any]], db: sqlite3.Connection) -> int:
+    cursor = db.executemany(sql, rows)
     try:
         return cursor.rowcount
     finally:

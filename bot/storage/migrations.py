@@ -145,4 +145,15 @@ MIGRATIONS: list[str] = [
         sequence   INTEGER NOT NULL
     );
     """,
+    # 7: each person's DM channel, opened when they subscribe and kept: a DM at its due
+    # time is then one request, not an open and a send.
+    """
+    CREATE TABLE dm_channels (
+        platform   TEXT NOT NULL,
+        user_id    TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        opened_at  TEXT NOT NULL,
+        PRIMARY KEY (platform, user_id)
+    );
+    """,
 ]

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
+
 from bot.core.model import Reply, reply_from_json, reply_to_json
 from bot.storage.db import Store, Transaction
 
@@ -47,33 +49,52 @@ class OutboxRow:
     attempts: int
 
 
+_ENQUEUE = (
+    "INSERT INTO outbox (dedup_key, topic, platform, target_kind, target, payload, "
+    "status, attempts, next_attempt_at, created_at, expires_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) "
+    "ON CONFLICT (dedup_key) DO UPDATE SET status = excluded.status, "
+    "payload = excluded.payload, next_attempt_at = excluded.next_attempt_at, "
+    "expires_at = excluded.expires_at, attempts = 0 "
+    "WHERE outbox.status = 'cancelled'"
+)
+
+
 async def enqueue(tx: Transaction | Store, deliveries: Iterable[Delivery], now: datetime) -> int:
     """Queue deliveries; a key already queued or sent is left alone, a cancelled one is
-    queued again (a session moved away and back). Returns how many were queued."""
-    added = 0
+    queued again (a session moved away and back). Returns how many were queued.
+
+    In a transaction, all of them go in one statement run for each row (one trip to the
+    database thread); a reply shared by many deliveries (a fan-out) is serialised once,
+    by orjson (a reminder for each of 10,000 sessions is 10,000 replies)."""
     stamp = now.isoformat()
-    for d in deliveries:
-        added += await tx.execute(
-            "INSERT INTO outbox (dedup_key, topic, platform, target_kind, target, payload, "
-            "status, attempts, next_attempt_at, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) "
-            "ON CONFLICT (dedup_key) DO UPDATE SET status = excluded.status, "
-            "payload = excluded.payload, next_attempt_at = excluded.next_attempt_at, "
-            "expires_at = excluded.expires_at, attempts = 0 "
-            "WHERE outbox.status = 'cancelled'",
+    batch = list(deliveries)  # holds every reply while their ids key `payloads`
+    payloads: dict[int, str] = {}
+    rows: list[tuple[object, ...]] = []
+    for d in batch:
+        payload = payloads.get(id(d.reply))
+        if payload is None:
+            payload = orjson.dumps(reply_to_json(d.reply)).decode()
+            payloads[id(d.reply)] = payload
+        rows.append(
             (
                 d.key,
                 d.topic,
                 d.platform,
                 d.target_kind,
                 d.target,
-                json.dumps(reply_to_json(d.reply), ensure_ascii=False),
+                payload,
                 PENDING,
                 stamp,
                 stamp,
                 d.expires_at.isoformat() if d.expires_at else None,
-            ),
+            )
         )
+    if isinstance(tx, Transaction):
+        return await tx.executemany(_ENQUEUE, rows)
+    added = 0
+    for row in rows:
+        added += await tx.execute(_ENQUEUE, row)
     return added
 
 

@@ -155,9 +155,9 @@ async def world(
         for adapter in (d, s):
             stack.push_async_callback(adapter.stop)
             await adapter.start()
-        # The tests fire what is due themselves (tick); the watch for announcements queued
-        # from the shell would otherwise send one within 5 s, whatever the test is doing.
-        runtime = Runtime(core, [d, s], poll_seconds=3600)
+        # The clock is stopped: the planner's task sleeps until the plan changes, and the
+        # tests fire what is due themselves (tick).
+        runtime = Runtime(core, [d, s])
         await runtime.start()
         stack.push_async_callback(runtime.stop)
         yield World(core, runtime, clock, dfake, sfake)
@@ -496,7 +496,7 @@ async def test_an_announcement_queued_from_the_shell_for_now_is_listed_as_soon_a
     )
     slack = json.dumps(slack_message(reply), ensure_ascii=False)
     assert "Lunch is served" in slack and "<!date^0^" not in slack and "1970" not in slack
-    # The bot's watch picks it up (here by hand) and sends it at once.
+    # The bot is told (`forum-bot announce` signals it; here by hand) and sends it at once.
     await world.runtime.replan()
     await world.tick(at("08:00"))
     assert len([t for t in world.discord_texts(D_ANNOUNCE) if "Lunch is served" in t]) == 1

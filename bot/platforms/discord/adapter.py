@@ -53,7 +53,7 @@ from bot.platforms.base import (
     replaces_view,
 )
 from bot.settings import PlatformConfig
-from bot.storage import Store
+from bot.storage import Store, dm_channels
 from bot.storage.deliveries import is_blocked, record_block
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ _STYLES = {
 }
 # Discord's error codes that no retry can fix.
 _CLOSED_DMS = 50007
+_UNKNOWN_CHANNEL = 10003
 _PERMANENT = {10003, 10008, 10013, 50001, 50013, 50007, 50035}
 _EPHEMERAL = 64  # the message flag
 _ALREADY_ACKNOWLEDGED = 40060
@@ -724,18 +725,15 @@ class DiscordAdapter:
         """Message one person; a person who accepts no DMs is recorded and not retried."""
         if await is_blocked(self.store, PLATFORM, user.id):
             raise DeliveryError(f"{user.id} accepts no DMs", permanent=True, code=_CLOSED_DMS)
-        channel_id = self._dm_channels.get(user.id)
-        if channel_id is None:
-            try:
-                await self._limiter.acquire()
-                data = await self.client.http.start_private_message(int(user.id))
-            except discord.HTTPException as exc:
-                raise self._delivery_error(exc) from exc
-            channel_id = int(data["id"])
-            self._dm_channels[user.id] = channel_id
+        channel_id = await self._dm_channel(user.id)
         try:
             return await self._send(channel_id, reply, key)
         except DeliveryError as exc:
+            if exc.code == _UNKNOWN_CHANNEL:
+                # A kept channel Discord no longer knows: the retry opens a new one.
+                self._dm_channels.pop(user.id, None)
+                await dm_channels.forget(self.store, PLATFORM, user.id)
+                raise DeliveryError(str(exc), permanent=False, code=exc.code) from exc
             if exc.code == _CLOSED_DMS:
                 await record_block(
                     self.store,
@@ -746,6 +744,28 @@ class DiscordAdapter:
                     self.core.clock.now(),
                 )
             raise
+
+    async def open_dm(self, user_id: str) -> None:
+        """Open the person's DM channel ahead of any DM (when they subscribe), and keep it."""
+        await self._dm_channel(user_id)
+
+    async def _dm_channel(self, user_id: str) -> int:
+        """The person's DM channel: known since it was opened (in memory, or in the store
+        across restarts), else opened now, one request, and kept."""
+        channel_id = self._dm_channels.get(user_id)
+        if channel_id is not None:
+            return channel_id
+        kept = await dm_channels.get(self.store, PLATFORM, user_id)
+        if kept is None:
+            try:
+                await self._limiter.acquire()
+                data = await self.client.http.start_private_message(int(user_id))
+            except discord.HTTPException as exc:
+                raise self._delivery_error(exc) from exc
+            kept = str(data["id"])
+            await dm_channels.keep(self.store, PLATFORM, user_id, kept, self.core.clock.now())
+        channel_id = self._dm_channels[user_id] = int(kept)
+        return channel_id
 
     async def edit(self, sent: SentMessage, reply: Reply) -> None:
         """Replace a message the bot sent."""

@@ -55,6 +55,7 @@ from bot.platforms.base import (
 )
 from bot.platforms.slack.errors import SlackProblem, slack_problem
 from bot.settings import PlatformConfig
+from bot.storage import dm_channels
 
 log = logging.getLogger(__name__)
 
@@ -802,18 +803,33 @@ class SlackAdapter:
         """Message one person in the bot's DM with them."""
         if key and key in self._sent:
             return self._sent[key]
-        channel_id = self._dm_channels.get(user.id)
-        if channel_id is None:
-            try:
-                opened = await self.client.conversations_open(users=user.id)
-            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-                raise _delivery_error(exc) from exc
-            channel_id = str(opened["channel"]["id"])
-            self._dm_channels[user.id] = channel_id
+        channel_id = await self._dm_channel(user.id)
         sent = await self._post_to(channel_id, reply, key, first_attempt)
         if key:
             self._sent[key] = sent
         return sent
+
+    async def open_dm(self, user_id: str) -> None:
+        """Open the person's DM ahead of any message (when they subscribe), and keep it."""
+        await self._dm_channel(user_id)
+
+    async def _dm_channel(self, user_id: str) -> str:
+        """The person's DM: known since it was opened (in memory, or in the store across
+        restarts), else opened now (conversations.open) and kept."""
+        channel_id = self._dm_channels.get(user_id)
+        if channel_id is not None:
+            return channel_id
+        store = self.core.store
+        channel_id = await dm_channels.get(store, PLATFORM, user_id)
+        if channel_id is None:
+            try:
+                opened = await self.client.conversations_open(users=user_id)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                raise _delivery_error(exc) from exc
+            channel_id = str(opened["channel"]["id"])
+            await dm_channels.keep(store, PLATFORM, user_id, channel_id, self.core.clock.now())
+        self._dm_channels[user_id] = channel_id
+        return channel_id
 
     async def edit(self, sent: SentMessage, reply: Reply) -> None:
         """Replace a message the bot sent (chat.update)."""
