@@ -10,7 +10,7 @@ import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.context import Context
@@ -30,7 +30,7 @@ from bot.core.registry import (
 )
 from bot.core.text import clip
 from bot.i18n import Translator, normalise_language
-from bot.i18n.zones import zones_matching
+from bot.i18n.zones import stored_zone, zones_matching
 from bot.programme import Agenda
 from bot.qa.service import QA
 from bot.settings import EventConfig
@@ -142,12 +142,7 @@ class Core:
 
     def _translator(self, prefs: Any, locale: str | None, platform: str) -> Translator:
         lang = prefs.language or normalise_language(locale) or self.agenda.event.default_language
-        tz = self.agenda.event.timezone
-        if prefs.timezone:
-            try:
-                tz = ZoneInfo(prefs.timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                log.warning("stored time zone %r is no longer known", prefs.timezone)
+        tz = stored_zone(prefs.timezone, self.agenda.event.timezone)
         return Translator(lang, tz, self.command_names.get(platform))
 
     async def _context(

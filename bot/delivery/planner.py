@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock
 from bot.core.model import Card, Field, Reply, Text
 from bot.i18n import LANGUAGES, L, Translator
+from bot.i18n.zones import stored_zone
 from bot.logs import duration
 from bot.programme import Agenda, Session
 from bot.programme.changes import CANCELLED, MOVED, NEW, RETITLED, ROOM, Change
@@ -391,7 +392,7 @@ class Planner:
                 prefs = await get_prefs(self.store, sub.user_key)
                 voice = (prefs.language, prefs.timezone)
                 if voice not in replies:
-                    tz = ZoneInfo(prefs.timezone) if prefs.timezone else agenda.event.timezone
+                    tz = stored_zone(prefs.timezone, agenda.event.timezone)
                     replies[voice] = reminder_reply(agenda, s, now, _t(prefs.language, tz))
                 reply = replies[voice]
                 deliveries.append(
@@ -482,7 +483,7 @@ class Planner:
                     by_user.setdefault(sub.user_key, (sub.platform, sub.user_id, []))[2].append(c)
         for user_key, (platform, user_id, theirs) in by_user.items():
             prefs = await get_prefs(self.store, user_key)
-            tz = ZoneInfo(prefs.timezone) if prefs.timezone else agenda.event.timezone
+            tz = stored_zone(prefs.timezone, agenda.event.timezone)
             t = _t(prefs.language, tz)
             reply = update_reply(agenda, theirs, t)
             reply = Reply(reply.text or t("update.yours"), reply.card, ephemeral=False)

@@ -4,8 +4,9 @@ common abbreviations."""
 from __future__ import annotations
 
 import difflib
+import logging
 from functools import lru_cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale
 
@@ -28,6 +29,8 @@ _ALIASES = {
     "tokyo": "Asia/Tokyo",
     "san diego": "America/Los_Angeles",
 }
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -92,3 +95,16 @@ def resolve_zone(text: str) -> str:
     if close:
         raise UserError("tz.unknown_hint", value=text[:60], hint=korean[close[0]])
     raise UserError("tz.unknown", value=text[:60])
+
+
+def stored_zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
+    """The zone a person chose, as stored; `fallback` (the event's) when they chose none,
+    or when this machine no longer knows it (tzdata dropped or renamed it): logged, never
+    an error, so that neither an answer nor a reminder fails for it."""
+    if not name:
+        return fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("stored time zone %r is no longer known; using %s", name, fallback.key)
+        return fallback

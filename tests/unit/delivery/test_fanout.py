@@ -108,3 +108,20 @@ async def test_a_restart_sends_nothing_twice(hall: Hall, event_config: EventConf
     finally:
         await again.stop()
     assert len(hall.discord.messages) + len(hall.slack.messages) == before
+
+
+async def test_a_stored_zone_this_machine_no_longer_knows_still_gets_its_reminder(
+    hall: Hall,
+) -> None:
+    """A zone stored once (tzdata has since dropped it) falls back to the event's zone in
+    a reminder, as it does in answers, instead of failing the whole reminder."""
+    alice = UserRef("discord", "3", "alice")
+    reply = await hall.discord.say(alice, "/remind dialogue 30")
+    assert not reply.error, plain(reply.text)
+    await hall.runtime.core.store.execute(
+        "INSERT INTO user_prefs (user_key, timezone, updated_at) VALUES (?, ?, ?)",
+        ("discord:3", "Mars/Olympus", "2026-01-01T00:00:00+00:00"),
+    )
+    hall.runtime.core.store.cache.clear()  # as after a restart
+    await hall.tick(at("12:30"))
+    assert len(_about(hall.discord.texts("dm:3"), "Starting in 30 min")) == 1
