@@ -28,11 +28,13 @@ from bot.platforms.discord.adapter import (
     DiscordAdapter,
     DiscordSettings,
     application_id_from_token,
-    command_payload,
+    invite_url,
+)
+from bot.platforms.discord.commands import command_payload
+from bot.platforms.discord.render import (
     components_data,
     embed_data,
     escape,
-    invite_url,
     message_data,
     render_text,
     split_content,

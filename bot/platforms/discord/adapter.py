@@ -10,39 +10,28 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import functools
 import hashlib
-import io
 import logging
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 import aiohttp
 import discord
-import orjson
 import yarl
-from discord.http import MultipartParameters, Route
+from discord.http import Route
 from discord.webhook.async_ import async_context
 
 from bot.core.dispatch import Core
 from bot.core.model import (
     Action,
     Attachment,
-    Button,
-    Card,
     ChannelRef,
     Invocation,
     Reply,
     Role,
-    Stamp,
-    Text,
     UserRef,
     roles_up_to,
 )
-from bot.core.paging import PageLimits
-from bot.core.registry import CommandSpec, Option, OptionType
 from bot.core.text import clip
 from bot.delivery.pacing import RateLimiter
 from bot.platforms.base import (
@@ -52,27 +41,28 @@ from bot.platforms.base import (
     StartupError,
     replaces_view,
 )
+from bot.platforms.discord.commands import PLATFORM, command_payload
+from bot.platforms.discord.render import (
+    _EPHEMERAL,
+    _NO_MENTIONS,
+    PAGE_LIMITS,
+    message_data,
+    replacement_data,
+    request_params,
+)
 from bot.settings import PlatformConfig
 from bot.storage import Store, dm_channels
 from bot.storage.deliveries import is_blocked, record_block
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
+
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg"
-MAX_CONTENT = 2000
-_OPTION_TYPES = {OptionType.STRING: 3, OptionType.INTEGER: 4, OptionType.BOOLEAN: 5}
-_STYLES = {
-    "primary": discord.ButtonStyle.primary,
-    "secondary": discord.ButtonStyle.secondary,
-    "danger": discord.ButtonStyle.danger,
-}
 # Discord's error codes that no retry can fix.
 _CLOSED_DMS = 50007
 _UNKNOWN_CHANNEL = 10003
 _PERMANENT = {10003, 10008, 10013, 50001, 50013, 50007, 50035}
-_EPHEMERAL = 64  # the message flag
 _ALREADY_ACKNOWLEDGED = 40060
 # Interaction callback types.
 _CHANNEL_MESSAGE = 4
@@ -81,24 +71,6 @@ _UPDATE_MESSAGE = 7
 _AUTOCOMPLETE_RESULT = 8
 # How long an interaction answer or follow-up (a file, perhaps) may take to send.
 _ANSWER_TIMEOUT = 10.0
-_NO_MENTIONS: dict[str, Any] = {"parse": []}  # what AllowedMentions.none() sends
-# Who sees a command in their picker by default: moderators' commands need Manage
-# Messages, organisers' Manage Server (the permissions those roles usually carry).
-_DEFAULT_PERMISSIONS = {
-    Role.PARTICIPANT: None,
-    Role.MODERATOR: discord.Permissions(manage_messages=True),
-    Role.ORGANISER: discord.Permissions(manage_guild=True),
-}
-_GUILD_CONTEXT = 0  # an interaction context: a server (not DMs or private channels)
-_COLOUR = 0x2B6CB0
-# Rendered texts are cached: the same agenda lines go out in answer after answer. Long
-# ones (questions, announcements) are rare and rendered each time, to bound the memory.
-_RENDER_CACHE = 4096
-_CACHED_CHARS = 256
-# Markdown and mention syntax, escaped so that user text shows as typed.
-_MARKUP = re.compile(r"([\\*_~`|<>\[\]])")
-_LINE_START = re.compile(r"^(\s*)([#>\-+]|\d+\.)", re.MULTILINE)
-_PING = re.compile(r"@(everyone|here)")
 
 
 @dataclass(frozen=True)
@@ -122,256 +94,9 @@ class DiscordSettings:
     request_burst: int = 1
 
 
-# ---- rendering ------------------------------------------------------------------------
-
-
-def _inline(text: str) -> str:
-    text = _MARKUP.sub(r"\\\1", text)
-    return _PING.sub("@\u200b\\1", text)
-
-
-_inline_cached = functools.lru_cache(maxsize=_RENDER_CACHE)(_inline)
-
-
-def _escape_inline(text: str) -> str:
-    return _inline_cached(text) if len(text) <= _CACHED_CHARS else _inline(text)
-
-
-def _escape(text: str) -> str:
-    return _LINE_START.sub(r"\1\\\2", _escape_inline(text))
-
-
-_escape_cached = functools.lru_cache(maxsize=_RENDER_CACHE)(_escape)
-
-
-def escape(text: str) -> str:
-    """User-visible text that Discord shows literally: no markup, mention or ping."""
-    return _escape_cached(text) if len(text) <= _CACHED_CHARS else _escape(text)
-
-
-def render_text(text: Text) -> str:
-    """A text for Discord: literal pieces escaped, stamps as `<t:UNIX:style>`."""
-    if isinstance(text, str):
-        return escape(text)
-    if sum(len(piece) for piece in text if isinstance(piece, str)) <= _CACHED_CHARS:
-        return _pieces_cached(text)
-    return _pieces(text)
-
-
-def _pieces(text: tuple[str | Stamp, ...]) -> str:
-    parts = []
-    for piece in text:
-        if isinstance(piece, Stamp):
-            parts.append(f"<t:{int(piece.at.timestamp())}:{piece.style}>")
-        else:
-            parts.append(_escape_inline(piece))
-    # Headings and lists only start lines: checked once the pieces are joined.
-    return _LINE_START.sub(r"\1\\\2", "".join(parts))
-
-
-_pieces_cached = functools.lru_cache(maxsize=_RENDER_CACHE)(_pieces)
-
-
-def split_content(text: str, limit: int = MAX_CONTENT) -> list[str]:
-    """Text cut into messages of at most `limit` characters, at line ends where possible."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not chunks:
-        chunks.append(current)
-    return chunks
-
-
-def embed_data(card: Card) -> dict[str, Any]:
-    """A card as Discord's embed JSON, within its limits (title 256, description 4096,
-    25 fields of 256 + 1024, footer 2048)."""
-    lines = [render_text(line) for line in card.lines]
-    description = ""
-    for i, line in enumerate(lines):
-        more = f"\n… (+{len(lines) - i})"
-        if len(description) + len(line) + 1 + len(more) > 4096:
-            if not description:
-                # One line longer than a description holds (a long abstract): its start.
-                more = f"\n… (+{len(lines) - i - 1})" if i + 1 < len(lines) else ""
-                description = clip(line, 4096 - len(more))
-            description += more
-            break
-        description = f"{description}\n{line}" if description else line
-    data: dict[str, Any] = {"type": "rich", "title": clip(escape(card.title), 256)}
-    data["color"] = _COLOUR
-    if description:
-        data["description"] = description
-    if card.fields:
-        data["fields"] = [
-            {
-                "name": clip(escape(f.name), 256),
-                "value": clip(render_text(f.value), 1024) or "-",
-                "inline": f.inline,
-            }
-            for f in card.fields[:25]
-        ]
-    if card.footer:
-        data["footer"] = {"text": clip(card.footer, 2048)}
-    return data
-
-
-def _rendered_cost(text: Text) -> int:
-    """A line's characters in an embed (escapes and `<t:…>` stamps), with its break."""
-    return len(render_text(text)) + 1
-
-
-# One page of a long answer is one embed whose title, lines and footer come to at most
-# 4,000 rendered characters: under both the description's 4,096 and a message's 6,000 in
-# all embeds. (More embeds would not hold much more: the 6,000 are shared.)
-PAGE_LIMITS = PageLimits(4000, _rendered_cost)
-
-
-def custom_id(button: Button) -> str:
-    """The component id that brings a press back as an Action (Discord allows 100)."""
-    return f"{button.action_id}|{button.value}"[:100]
-
-
-def components_data(buttons: Sequence[Button]) -> list[dict[str, Any]]:
-    """Buttons as Discord's component JSON: rows of five, at most 25."""
-    items = [
-        {
-            "type": 2,
-            "style": _STYLES.get(b.style, discord.ButtonStyle.secondary).value,
-            "label": clip(b.label, 80),
-            "custom_id": custom_id(b),
-        }
-        for b in buttons[:25]
-    ]
-    return [{"type": 1, "components": items[i : i + 5]} for i in range(0, len(items), 5)]
-
-
-def message_data(reply: Reply, *, ephemeral: bool = False) -> tuple[dict[str, Any], list[str]]:
-    """The first message of `reply` as Discord's message JSON, and the text of the
-    messages that follow it (a text over 2,000 characters). The one renderer: answers,
-    follow-ups, posts and edits all send this JSON through discord.py (its webhook adapter
-    for interaction answers, its REST client for posts and edits)."""
-    chunks = split_content(render_text(reply.text)) if reply.text else []
-    data: dict[str, Any] = {"allowed_mentions": _NO_MENTIONS}
-    if chunks:
-        data["content"] = chunks[0]
-    if reply.card is not None:
-        data["embeds"] = [embed_data(reply.card)]
-    if reply.buttons:
-        data["components"] = components_data(reply.buttons)
-    if reply.file is not None:
-        data["attachments"] = [{"id": 0, "filename": reply.file.filename}]
-    if "content" not in data and "embeds" not in data and reply.file is None:
-        data["content"] = "\u200b"  # Discord refuses an empty message
-    if ephemeral:
-        data["flags"] = _EPHEMERAL
-    return data, chunks[1:]
-
-
-def replacement_data(reply: Reply) -> dict[str, Any]:
-    """JSON that replaces a message whole: what the new version lacks goes (an answered
-    question's card loses its vote button). Files stay as they were."""
-    data, _ = message_data(reply)
-    data.pop("attachments", None)
-    data.setdefault("content", None)
-    data.setdefault("embeds", [])
-    data.setdefault("components", [])
-    return data
-
-
-def request_params(payload: dict[str, Any], file: Attachment | None) -> MultipartParameters:
-    """discord.py's request parameters: JSON, or multipart with `payload_json` and a file."""
-    if file is None:
-        return MultipartParameters(payload, None, None)
-    upload = discord.File(io.BytesIO(file.data), filename=file.filename)
-    form: list[dict[str, Any]] = [
-        {"name": "payload_json", "value": orjson.dumps(payload).decode()},
-        {
-            "name": "files[0]",
-            "value": upload.fp,
-            "filename": upload.filename,
-            "content_type": "application/octet-stream",
-        },
-    ]
-    return MultipartParameters(payload, form, [upload])
-
-
-# ---- commands -------------------------------------------------------------------------
-
-
-def option_payload(opt: Option) -> dict[str, Any]:
-    """One option as Discord's application-command JSON."""
-    data: dict[str, Any] = {
-        "type": _OPTION_TYPES[opt.type],
-        "name": opt.name,
-        "description": clip(opt.description.en, 100),
-        "required": opt.required,
-    }
-    if opt.name_ko:
-        data["name_localizations"] = {"ko": opt.name_ko}
-    if opt.description.ko:
-        data["description_localizations"] = {"ko": clip(opt.description.ko, 100)}
-    if opt.choices:
-        data["choices"] = [
-            {
-                "name": clip(c.label.en, 100),
-                "value": c.value,
-                **({"name_localizations": {"ko": clip(c.label.ko, 100)}} if c.label.ko else {}),
-            }
-            for c in opt.offered(PLATFORM)
-        ]
-    elif opt.autocomplete:
-        data["autocomplete"] = True
-    if opt.type is OptionType.STRING:
-        data["max_length"] = min(opt.max_length, 6000)
-    if opt.min_value is not None:
-        data["min_value"] = opt.min_value
-    if opt.max_value is not None:
-        data["max_value"] = opt.max_value
-    return data
-
-
-def command_payload(spec: CommandSpec) -> dict[str, Any]:
-    """A CommandSpec as a Discord chat-input command, with Korean localisations."""
-    # Required options must come before optional ones on Discord.
-    options = sorted(spec.options, key=lambda o: not o.required)
-    data: dict[str, Any] = {
-        "type": 1,
-        "name": spec.name,
-        "description": clip(spec.description.en, 100),
-        "options": [option_payload(o) for o in options],
-    }
-    if spec.name_ko:
-        data["name_localizations"] = {"ko": spec.name_ko}
-    if spec.description.ko:
-        data["description_localizations"] = {"ko": clip(spec.description.ko, 100)}
-    needed = _DEFAULT_PERMISSIONS[spec.role]
-    # Discord hides a command from members without these permissions (null: from nobody)
-    # until a server admin grants it to a role; the core still checks the mapped role.
-    data["default_member_permissions"] = None if needed is None else str(needed.value)
-    if spec.role is not Role.PARTICIPANT:
-        # Roles exist only in a server: not offered in DMs with the bot.
-        data["contexts"] = [_GUILD_CONTEXT]
-    return data
-
-
 def nonce_for(key: str) -> str:
     """A nonce Discord accepts (at most 25 characters) derived from a delivery key."""
     return hashlib.sha256(key.encode()).hexdigest()[:25]
-
-
-# ---- the adapter ----------------------------------------------------------------------
 
 
 class DiscordAdapter:

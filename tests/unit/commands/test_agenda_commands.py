@@ -13,7 +13,8 @@ from bot.core.dispatch import Core
 from bot.core.model import Action, ChannelRef, Reply, Stamp, UserRef, plain
 from bot.i18n import L
 from bot.platforms.console.adapter import ConsoleAdapter, render
-from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings, embed_data, message_data
+from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
+from bot.platforms.discord.render import embed_data, message_data
 from bot.platforms.slack.adapter import SlackAdapter, SlackSettings, render_blocks
 from bot.platforms.slack.adapter import message as slack_message
 from bot.programme import Agenda, Room, Session
