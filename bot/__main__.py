@@ -489,7 +489,7 @@ def _slack_manifest(settings: Settings, given: Path | None, url: str | None) -> 
     import json
 
     from bot.app import config_path
-    from bot.platforms.slack.adapter import manifest
+    from bot.platforms.slack.manifest import manifest
     from commands import ALL
 
     if url is not None and not url.startswith("https://"):

@@ -23,7 +23,7 @@ from bot.core.model import Action, ChannelRef, Role, UserRef, plain
 from bot.i18n import L
 from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
 from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
-from bot.platforms.slack.adapter import message as slack_message
+from bot.platforms.slack.render import message as slack_message
 from bot.programme import Agenda, Session
 from bot.programme.building import build_agenda
 from bot.runtime import Runtime

@@ -20,15 +20,9 @@ from bot.core.registry import command
 from bot.delivery.sender import Sender
 from bot.i18n import L
 from bot.platforms.base import DeliveryError, StartupError
-from bot.platforms.slack.adapter import (
-    SlackAdapter,
-    SlackSettings,
-    escape,
-    manifest,
-    render_blocks,
-    render_text,
-    slack_name,
-)
+from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
+from bot.platforms.slack.manifest import manifest, slack_name
+from bot.platforms.slack.render import escape, render_blocks, render_text
 from bot.settings import PlatformConfig
 from bot.storage.outbox import Delivery, enqueue
 from commands import ALL
@@ -484,7 +478,7 @@ BUILT_IN = {
 
 
 def test_the_manifest_names_none_of_slacks_own_commands() -> None:
-    from bot.platforms.slack.adapter import SLACK_BUILTINS
+    from bot.platforms.slack.manifest import SLACK_BUILTINS
 
     assert BUILT_IN <= SLACK_BUILTINS
     for prefix in ("", "bf-"):

@@ -10,13 +10,11 @@ App Home) to a task of the adapter's.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import re
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -31,20 +29,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.dispatch import Core
 from bot.core.model import (
     Action,
-    Button,
     ChannelRef,
     Reply,
     Role,
-    Text,
     UserRef,
     joined,
-    plain,
     roles_up_to,
 )
-from bot.core.paging import PageLimits
-from bot.core.registry import CommandSpec
 from bot.core.tasks import Background
-from bot.core.text import clip
 from bot.logs import Throttled
 from bot.platforms.base import (
     DeliveryError,
@@ -54,20 +46,17 @@ from bot.platforms.base import (
     replaces_view,
 )
 from bot.platforms.slack.errors import SlackProblem, slack_problem
+from bot.platforms.slack.manifest import slack_name
+from bot.platforms.slack.render import PAGE_LIMITS, fallback_text, message, render_blocks
 from bot.settings import PlatformConfig
 from bot.storage import dm_channels
 
 log = logging.getLogger(__name__)
 
+
 PLATFORM = "slack"
 DEFAULT_API_BASE = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
-_DATE_TOKENS = {
-    "t": "{time}",
-    "d": "{date_short_pretty}",
-    "f": "{date_short_pretty} {time}",
-    "R": "{ago}",
-}
 # Errors no retry can fix.
 _PERMANENT = {
     "channel_not_found",
@@ -82,8 +71,6 @@ _PERMANENT = {
     "missing_scope",
     "not_allowed_token_type",
 }
-_FORMATTING = "*_~`"
-_SPECIAL = re.compile(r"[&<>*_~`]")
 
 
 @dataclass(frozen=True)
@@ -107,257 +94,6 @@ class SlackSettings:
     max_body: int = 1024 * 1024
     # A body still arriving after this long is not Slack's (Slack sends it at once).
     body_timeout: float = 5.0
-
-
-# ---- rendering ------------------------------------------------------------------------
-
-
-def escape(text: str) -> str:
-    """User text that Slack shows literally: no `<!channel>`, link, mention or formatting."""
-    if _SPECIAL.search(text) is None:
-        return text  # most text: nothing to do, and no copy
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # mrkdwn has no escape character: a zero-width space after a formatting character
-    # breaks the pair that would make it bold, italic, struck or code.
-    for mark in _FORMATTING:
-        if mark in text:
-            text = text.replace(mark, mark + "\u200b")
-    return text
-
-
-def render_text(text: Text) -> str:
-    """mrkdwn: literal pieces escaped, stamps as `<!date^UNIX^...|fallback>`."""
-    if isinstance(text, str):
-        return escape(text)
-    out = []
-    for piece in text:
-        if isinstance(piece, str):
-            out.append(escape(piece))
-        else:
-            token = _DATE_TOKENS.get(piece.style, "{date_short_pretty} {time}")
-            fallback = escape(piece.fallback.replace("|", "/"))
-            out.append(f"<!date^{_unix(piece.at)}^{token}|{fallback}>")
-    return "".join(out)
-
-
-@functools.lru_cache(maxsize=4096)
-def _unix(at: datetime) -> int:
-    """Seconds since the epoch; the agenda's moments come back in every answer."""
-    return int(at.timestamp())
-
-
-def _sections(lines: Sequence[str], limit: int = 3000) -> list[dict[str, Any]]:
-    """Lines packed into as few mrkdwn sections as Slack's 3,000 characters allow."""
-    blocks: list[dict[str, Any]] = []
-    current = ""
-    for line in lines:
-        line = clip(line, limit)
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": current}})
-            current = line
-        else:
-            current = candidate
-    if current:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": current}})
-    return blocks
-
-
-def _rendered_cost(text: Text) -> int:
-    """A line's characters in mrkdwn (escapes and `<!date^…>` stamps), with its break."""
-    return len(render_text(text)) + 1
-
-
-# One page of a long answer: at most 12,000 rendered characters, which `_sections` packs
-# into at most 9 sections of 3,000 (each two neighbours hold more than 3,000), so with its
-# header, fields, footer and buttons a page stays far below Slack's 50 blocks.
-PAGE_LIMITS = PageLimits(12_000, _rendered_cost)
-
-
-def action_id(button: Button, index: int) -> str:
-    """Slack wants action ids unique within a block; the index is cut off on return."""
-    return f"{button.action_id}#{index}"[:255]
-
-
-def render_blocks(reply: Reply) -> list[dict[str, Any]]:
-    """A reply as Block Kit: header, fields, lines, footer, buttons (at most 50 blocks)."""
-    blocks: list[dict[str, Any]] = []
-    if reply.text:
-        blocks += _sections([render_text(reply.text)])
-    card = reply.card
-    if card is not None:
-        blocks.append(
-            {"type": "header", "text": {"type": "plain_text", "text": clip(card.title, 150)}}
-        )
-        if card.fields:
-            fields = [
-                {
-                    "type": "mrkdwn",
-                    "text": clip(f"*{escape(f.name)}*\n{render_text(f.value)}", 2000),
-                }
-                for f in card.fields[:10]
-            ]
-            blocks.append({"type": "section", "fields": fields})
-        blocks += _sections([render_text(line) for line in card.lines])
-        if card.footer:
-            blocks.append(
-                {
-                    "type": "context",
-                    "elements": [{"type": "mrkdwn", "text": clip(escape(card.footer), 3000)}],
-                }
-            )
-    if reply.buttons:
-        blocks.append(
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": clip(b.label, 75)},
-                        "action_id": action_id(b, i),
-                        "value": b.value[:2000] or "-",
-                        **({"style": b.style} if b.style in ("primary", "danger") else {}),
-                    }
-                    for i, b in enumerate(reply.buttons[:25])
-                ],
-            }
-        )
-    if len(blocks) > 50:
-        blocks = [*blocks[:49], *_sections(["…"])]
-    return blocks
-
-
-def fallback_text(reply: Reply) -> str:
-    """The notification text that goes with blocks (and what old clients show)."""
-    parts = [plain(reply.text)] if reply.text else []
-    if reply.card is not None:
-        parts.append(reply.card.title)
-    return clip(escape(" · ".join(p for p in parts if p)) or "forum-bot", 3000)
-
-
-def message(reply: Reply) -> dict[str, Any]:
-    """Arguments for chat.postMessage / respond / ack."""
-    return {"text": fallback_text(reply), "blocks": render_blocks(reply)}
-
-
-# ---- command names ----------------------------------------------------------------------
-
-# Slack's own slash commands. A workspace cannot install an app command of one of these
-# names, and Slack refuses a manifest that names one, whole.
-SLACK_BUILTINS = frozenset(
-    {
-        "active", "apps", "archive", "away", "call", "close", "collapse", "dm", "dnd",
-        "expand", "feed", "feedback", "invite", "join", "kick", "leave", "me", "msg", "mute",
-        "open", "part", "prefs", "pro", "remind", "remove", "rename", "search", "shortcuts",
-        "shrug", "star", "status", "topic", "who",
-    }
-)  # fmt: skip
-# Ours that Slack keeps for itself, and what they are called on Slack instead.
-SLACK_RENAMES = {"remind": "remindme", "search": "find"}
-
-
-def slack_name(name: str, prefix: str = "") -> str:
-    """A command's name on Slack, without the slash: the prefix, then ours or its rename."""
-    return prefix + SLACK_RENAMES.get(name, name)
-
-
-def check_names(commands: Sequence[CommandSpec], prefix: str = "") -> None:
-    """Raise ValueError when a command's Slack name is one of Slack's own, or two of ours
-    share one: Slack would refuse the whole manifest."""
-    seen: dict[str, str] = {}
-    for spec in commands:
-        name = slack_name(spec.name, prefix)
-        if name in SLACK_BUILTINS:
-            raise ValueError(
-                f"/{name} is one of Slack's own commands: choose a SLACK_COMMAND_PREFIX "
-                "that makes it another name"
-            )
-        if name in seen:
-            raise ValueError(f"/{seen[name]} and /{spec.name} are both /{name} on Slack")
-        seen[name] = spec.name
-
-
-# ---- the manifest -----------------------------------------------------------------------
-
-
-def usage_hint(spec: CommandSpec) -> str:
-    """A slash command's usage hint, e.g. `[day]` or `<session> [minutes]`."""
-    return spec.usage().split(" ", 1)[1] if " " in spec.usage() else ""
-
-
-def manifest(
-    commands: Sequence[CommandSpec],
-    *,
-    name: str,
-    request_url: str | None,
-    prefix: str = "",
-) -> dict[str, Any]:
-    """The Slack app manifest: paste it at "Create an app > From a manifest".
-
-    Raises ValueError when a command's Slack name would make Slack refuse it (`check_names`).
-    """
-    check_names(commands, prefix)
-    socket_mode = request_url is None
-    slash = []
-    for spec in commands:
-        entry: dict[str, Any] = {
-            "command": f"/{slack_name(spec.name, prefix)}",
-            "description": clip(f"{spec.description.en} / {spec.description.ko}", 100),
-            "should_escape": False,
-        }
-        hint = usage_hint(spec)
-        if hint:
-            entry["usage_hint"] = hint
-        if request_url:
-            entry["url"] = request_url
-        slash.append(entry)
-    settings: dict[str, Any] = {
-        "event_subscriptions": {"bot_events": ["app_home_opened"]},
-        "interactivity": {"is_enabled": True},
-        "org_deploy_enabled": False,
-        "socket_mode_enabled": socket_mode,
-        "token_rotation_enabled": False,
-    }
-    if request_url:
-        settings["event_subscriptions"]["request_url"] = request_url
-        settings["interactivity"]["request_url"] = request_url
-    return {
-        "display_information": {
-            "name": clip(name, 35),
-            "description": "Agenda, reminders, live Q&A and announcements for the event",
-        },
-        "features": {
-            "app_home": {
-                "home_tab_enabled": True,
-                "messages_tab_enabled": True,
-                "messages_tab_read_only_enabled": True,
-            },
-            "bot_user": {"display_name": clip(name, 80), "always_online": True},
-            "slash_commands": slash,
-        },
-        "oauth_config": {
-            "scopes": {
-                "bot": [
-                    "commands",  # slash commands
-                    "chat:write",  # answers, reminders, announcements
-                    "chat:write.public",  # post in public channels without joining
-                    "im:write",  # open DMs for personal reminders
-                    "channels:read",  # find channels by name
-                    "channels:history",  # before a retry, see whether the first try got there
-                    "groups:history",
-                    "im:history",
-                    "groups:read",  # ... including private ones it was added to
-                    "users:read",  # a user's locale and time zone
-                    "usergroups:read",  # moderators and organisers by user group
-                    "files:write",  # .ics and Q&A exports
-                ]
-            }
-        },
-        "settings": settings,
-    }
-
-
-# ---- the adapter ----------------------------------------------------------------------
 
 
 class SlackAdapter:

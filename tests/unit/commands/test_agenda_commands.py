@@ -15,8 +15,9 @@ from bot.i18n import L
 from bot.platforms.console.adapter import ConsoleAdapter, render
 from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
 from bot.platforms.discord.render import embed_data, message_data
-from bot.platforms.slack.adapter import SlackAdapter, SlackSettings, render_blocks
-from bot.platforms.slack.adapter import message as slack_message
+from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
+from bot.platforms.slack.render import message as slack_message
+from bot.platforms.slack.render import render_blocks
 from bot.programme import Agenda, Room, Session
 from bot.settings import PlatformConfig
 from bot.storage import Store

@@ -20,7 +20,8 @@ from bot.core.dispatch import Core
 from bot.core.model import ChannelRef, Role, UserRef
 from bot.platforms.console.adapter import ConsoleAdapter
 from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
-from bot.platforms.slack.adapter import SlackAdapter, SlackSettings, manifest
+from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
+from bot.platforms.slack.manifest import manifest
 from bot.runtime import Runtime
 from bot.settings import PlatformConfig
 from bot.storage import Store
