@@ -145,6 +145,17 @@ class Core:
         tz = stored_zone(prefs.timezone, self.agenda.event.timezone)
         return Translator(lang, tz, self.command_names.get(platform))
 
+    async def _context_for(self, asked: Invocation | Action) -> Context | Reply:
+        """The context for a command or a button press, or the short error its person
+        gets when their preferences cannot be read (the store is failing)."""
+        try:
+            return await self._context(
+                asked.platform, asked.user, asked.channel, asked.role, asked.locale
+            )
+        except Exception:
+            log.exception("could not load preferences for %s", asked.user.key)
+            return Reply(Translator("en", ZoneInfo("UTC"))("error.internal"), error=True)
+
     async def _context(
         self, platform: str, user: UserRef, channel: ChannelRef, role: Role, locale: str | None
     ) -> Context:
@@ -169,11 +180,9 @@ class Core:
     async def dispatch(self, inv: Invocation) -> Reply:
         """Run one command; every failure becomes a short message to that user alone."""
         started = time.perf_counter()
-        try:
-            ctx = await self._context(inv.platform, inv.user, inv.channel, inv.role, inv.locale)
-        except Exception:
-            log.exception("could not load preferences for %s", inv.user.key)
-            return Reply(Translator("en", ZoneInfo("UTC"))("error.internal"), error=True)
+        ctx = await self._context_for(inv)
+        if isinstance(ctx, Reply):
+            return ctx
         t = ctx.t
         spec = self.spec(inv.command)
         if spec is None:
@@ -231,11 +240,9 @@ class Core:
 
     async def on_action(self, act: Action) -> Reply:
         """Run one button press."""
-        try:
-            ctx = await self._context(act.platform, act.user, act.channel, act.role, act.locale)
-        except Exception:
-            log.exception("could not load preferences for %s", act.user.key)
-            return Reply(Translator("en", ZoneInfo("UTC"))("error.internal"), error=True)
+        ctx = await self._context_for(act)
+        if isinstance(ctx, Reply):
+            return ctx
         t = ctx.t
         action_id, value, page = act.action_id, act.value, 1
         if action_id == PAGE_ACTION:
