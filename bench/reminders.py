@@ -91,9 +91,9 @@ from bot.delivery.sender import Sender  # noqa: E402
 from bot.i18n import Translator  # noqa: E402
 from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
+from bot.programme.building import build_agenda  # noqa: E402
 from bot.settings import (  # noqa: E402
     EventConfig,
-    build_agenda,
     default_config_path,
     load_event,
     parse_event,
