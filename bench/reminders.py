@@ -90,8 +90,8 @@ from bot.delivery.planner import reminder_reply  # noqa: E402
 from bot.delivery.sender import Sender  # noqa: E402
 from bot.i18n import Translator  # noqa: E402
 from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
 from bot.programme.building import build_agenda  # noqa: E402
+from bot.runtime import Runtime  # noqa: E402
 from bot.settings import (  # noqa: E402
     EventConfig,
     default_config_path,
