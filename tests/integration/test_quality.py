@@ -40,3 +40,17 @@ def test_only_the_browser_tests_need_playwright() -> None:
     args = ["-p", "no:cacheprovider", "--collect-only", "-q", "tests", "--ignore=tests/browser"]
     result = run(sys.executable, "-c", without_playwright, *args)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+
+
+def test_every_benchmark_starts() -> None:
+    """A benchmark is not run by the suite, but it must still import (a module that moved
+    once broke one unseen): each answers --help."""
+    scripts = sorted(
+        p
+        for p in (ROOT / "bench").glob("*.py")
+        if p.stem not in {"compare", "__init__"} and not p.stem.startswith("floor_")
+    )
+    assert scripts
+    for script in scripts:
+        result = run(sys.executable, str(script), "--help")
+        assert result.returncode == 0, f"{script.name}: {result.stderr[-2000:]}"
