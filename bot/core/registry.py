@@ -179,24 +179,11 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
     i = 0
     while i < len(matches):
         m = matches[i]
-        raw = m.group(4)
         token = _word(m)
-        if raw is not None:
-            key, sep, val = _key_value(raw)
-            opt = by_name.get(key.lower()) if sep else None
-            if opt is not None and opt.name not in values:
-                if not val and i + 1 < len(matches):
-                    # "key: value" with a space after the colon.
-                    i += 1
-                    val = _word(matches[i])
-                values[opt.name] = val
-                i += 1
-                continue
-            flag = by_name.get(raw.lower())
-            if flag is not None and flag.type is OptionType.BOOLEAN and flag.name not in values:
-                values[flag.name] = True
-                i += 1
-                continue
+        after = _named(matches, i, by_name, values)
+        if after is not None:
+            i = after
+            continue
         pending = [o for o in positional if o.name not in values]
         if not pending:
             raise UsageError(token)
@@ -229,6 +216,30 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
         values[opt.name] = token
         i += 1
     return values
+
+
+def _named(
+    matches: Sequence[re.Match[str]], i: int, by_name: Mapping[str, Option], values: dict[str, Any]
+) -> int | None:
+    """Read token `i` as `key:value` (or `key: value`, two tokens) for one of the command's
+    options, or as a boolean option's bare name; the index after it, or None when it is
+    neither (then it is a positional value)."""
+    raw = matches[i].group(4)
+    if raw is None:
+        return None
+    key, sep, val = _key_value(raw)
+    opt = by_name.get(key.lower()) if sep else None
+    if opt is not None and opt.name not in values:
+        if not val and i + 1 < len(matches):
+            i += 1  # "key: value" with a space after the colon
+            val = _word(matches[i])
+        values[opt.name] = val
+        return i + 1
+    flag = by_name.get(raw.lower())
+    if flag is not None and flag.type is OptionType.BOOLEAN and flag.name not in values:
+        values[flag.name] = True
+        return i + 1
+    return None
 
 
 def _word(match: re.Match[str]) -> str:
