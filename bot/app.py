@@ -87,79 +87,21 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
     path = config_path(settings, options.config)
     config = load_event(path)
     db = options.db or settings.db
-    # A file that cannot be used raises StorageError, which the command line says in a line.
-    make_folder(db)
-    try:
-        lock = InstanceLock(pidfile_for(db))
-    except StartupError as exc:
-        log.error("%s", exc)
+    opened = await _open_storage(settings, db)
+    if opened is None:
         return 1
-    try:
-        store = await Store.open(db)
-    except BaseException:
-        lock.release()
-        raise
-    try:
-        secret = load_secret(settings.secret.get_secret_value() if settings.secret else None, db)
-    except BaseException:
-        await store.close()
-        lock.release()
-        raise
+    lock, store, secret = opened
     stop = asyncio.Event()
     app = App(settings, config, store, await build_core(config, store, clock, secret))
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    # From the start: the default action of a SIGHUP would end the process.
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(app))
-    # `forum-bot announce` wrote to the store: plan again (no poll of the store).
-    with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
-        loop.add_signal_handler(signal.SIGUSR1, lambda: _store_changed(app))
+    _on_signals(app, stop)
     try:
-        try:
-            app.adapters.extend(_platform_adapters(app, settings))
-        except StartupError as exc:
-            log.error("%s", exc)
-            return 1
         # The terminal greets at once but reads its first line once the bot is ready (the
-        # scheduler, the web server): a piped `/qa-screen` gets the real link, not "off".
+        # planner, the web server): a piped `/qa-screen` gets the real link, not "off".
         ready = asyncio.Event()
-        if options.console or not app.adapters:
-            only = not app.adapters
-            app.adapters.append(
-                ConsoleAdapter(
-                    app.core,
-                    role=options.role,
-                    stdin=options.stdin,
-                    stdout=options.stdout,
-                    # Leaving the terminal ends the bot only when the terminal is all it runs.
-                    on_exit=stop.set if only else None,
-                    ready=ready,
-                )
-            )
-        for adapter in app.adapters:
-            try:
-                await adapter.start()
-            except StartupError as exc:
-                log.error("%s: %s", adapter.name, exc)
-                return 1
-        # Reminders and announcements: planned from the store, sent through the adapters.
-        from bot.runtime import Runtime
-
-        app.runtime = Runtime(app.core, app.adapters, config_path=path)
-        await app.runtime.start()
-        # After the adapters: the prompt is up before aiohttp's server is even imported.
-        if settings.web_port is not None:
-            try:
-                app.web = await _start_web(app, settings)
-            except StartupError as exc:
-                log.error("%s", exc)
-                return 1
-            if app.web is not None:
-                # Beside the pid: `forum-bot qa screen` gives links with the real port.
-                lock.note_web(app.core.qa.web_url)
+        if not await _start_surfaces(app, options, stop, ready):
+            return 1
+        if not await _start_running_side(app, path, lock):
+            return 1
         settle_memory()
         ready.set()
         log.info(
@@ -174,6 +116,96 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
         await _shutdown(app)
         lock.release()
     return 0
+
+
+async def _open_storage(settings: Settings, db: Path) -> tuple[InstanceLock, Store, bytes] | None:
+    """This database's instance lock, the store and the Q&A secret; None (said in the log)
+    when another bot runs on it. A file that cannot be used raises StorageError, which
+    the command line says in a line; nothing stays open then."""
+    make_folder(db)
+    try:
+        lock = InstanceLock(pidfile_for(db))
+    except StartupError as exc:
+        log.error("%s", exc)
+        return None
+    try:
+        store = await Store.open(db)
+    except BaseException:
+        lock.release()
+        raise
+    try:
+        secret = load_secret(settings.secret.get_secret_value() if settings.secret else None, db)
+    except BaseException:
+        await store.close()
+        lock.release()
+        raise
+    return lock, store, secret
+
+
+def _on_signals(app: App, stop: asyncio.Event) -> None:
+    """SIGINT and SIGTERM stop the bot; SIGHUP reloads the event file (from the start: its
+    default action would end the process); SIGUSR1 says `forum-bot announce` wrote to the
+    store, so the bot plans again (it polls nothing)."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGHUP, lambda: _reload_soon(app))
+    with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+        loop.add_signal_handler(signal.SIGUSR1, lambda: _store_changed(app))
+
+
+async def _start_surfaces(
+    app: App, options: RunOptions, stop: asyncio.Event, ready: asyncio.Event
+) -> bool:
+    """Every platform whose token is set, and the terminal when asked for or alone;
+    False (said in the log) when one cannot start."""
+    try:
+        app.adapters.extend(_platform_adapters(app, app.settings))
+    except StartupError as exc:
+        log.error("%s", exc)
+        return False
+    if options.console or not app.adapters:
+        only = not app.adapters
+        app.adapters.append(
+            ConsoleAdapter(
+                app.core,
+                role=options.role,
+                stdin=options.stdin,
+                stdout=options.stdout,
+                # Leaving the terminal ends the bot only when the terminal is all it runs.
+                on_exit=stop.set if only else None,
+                ready=ready,
+            )
+        )
+    for adapter in app.adapters:
+        try:
+            await adapter.start()
+        except StartupError as exc:
+            log.error("%s: %s", adapter.name, exc)
+            return False
+    return True
+
+
+async def _start_running_side(app: App, path: Path, lock: InstanceLock) -> bool:
+    """Reminders and announcements (planned from the store, sent through the adapters),
+    then the web server; False (said in the log) when the web server cannot start."""
+    from bot.runtime import Runtime
+
+    app.runtime = Runtime(app.core, app.adapters, config_path=path)
+    await app.runtime.start()
+    # After the adapters: the prompt is up before aiohttp's server is even imported.
+    if app.settings.web_port is not None:
+        try:
+            app.web = await _start_web(app, app.settings)
+        except StartupError as exc:
+            log.error("%s", exc)
+            return False
+        if app.web is not None:
+            # Beside the pid: `forum-bot qa screen` gives links with the real port.
+            lock.note_web(app.core.qa.web_url)
+    return True
 
 
 def pidfile_for(db: Path) -> Path:
