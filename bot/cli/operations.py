@@ -1,0 +1,200 @@
+"""`forum-bot status`, `reload`, `announce` and `qa`: talking to a running bot through its
+database and signals."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from bot.cli.programme import event_or_report, write_out
+from bot.core.clock import SystemClock
+from bot.settings import Settings
+
+
+async def status(db: Path) -> int:
+    from bot.storage import Store
+    from bot.storage import announcements as ann
+    from bot.storage.outbox import recent_failures, summary
+
+    store = await Store.open(db)
+    try:
+        rows = await summary(store)
+        print("outbox:" if rows else "outbox: empty")
+        for platform, status, count in rows:
+            print(f"  {platform:<8} {status:<10} {count:>7}")
+        failures = await recent_failures(store)
+        if failures:
+            print("latest failures:")
+            for key, target, error in failures:
+                print(f"  {key} -> {target}: {error}")
+        pending = await ann.pending(store)
+        print(f"announcements waiting: {len(pending)}")
+        for a in pending:
+            moment = "as soon as possible" if a.send_at == ann.ASAP else a.send_at.isoformat()
+            print(f"  #{a.id} {a.status} {moment} to {','.join(a.targets)}: {a.text[:60]}")
+        subs = await store.fetchone("SELECT COUNT(*) FROM subscriptions")
+        print(f"personal reminders: {subs[0] if subs else 0}")
+    finally:
+        await store.close()
+    return 0
+
+
+async def qa(settings: Settings, args: argparse.Namespace) -> int:
+    """`forum-bot qa export|screen SESSION`: from the database, while the bot runs or not."""
+    from bot.app import build_core
+    from bot.qa.identity import load_secret
+    from bot.storage import Store
+
+    db = args.db or settings.db
+    if not db.exists():
+        print(f"forum-bot: no database at {db}", file=sys.stderr)
+        return 1
+    config = event_or_report(settings, args.config)
+    if config is None:
+        return 1
+    secret = load_secret(settings.secret.get_secret_value() if settings.secret else None, db)
+    store = await Store.open(db)
+    try:
+        core = await build_core(config, store, SystemClock(), secret)
+        if core.agenda.session(args.session) is None:
+            known = ", ".join(s.id for s in core.agenda.sessions if s.qa) or "none"
+            print(
+                f"forum-bot: no session {args.session!r} (sessions with Q&A: {known})",
+                file=sys.stderr,
+            )
+            return 2
+        if args.qa_command == "screen":
+            base = _web_base(settings, db)
+            if base is None:
+                return 1
+            token = core.qa.keys.token(f"moderate:{args.session}")
+            print(f"presenter screen:  {base.rstrip('/')}/present/{args.session}")
+            print(f"moderators' page:  {base.rstrip('/')}/moderate/{args.session}?token={token}")
+            return 0
+        data = await core.qa.export(args.session, args.format, core.agenda.event.timezone)
+    finally:
+        await store.close()
+    return write_out(data, args.out)
+
+
+def _web_base(settings: Settings, db: Path) -> str | None:
+    """Where the presenter screen is: the running bot's own address (its real port, its
+    FORUM_BOT_PUBLIC_URL), else what this environment says it will be; None having said
+    why there is no address to give."""
+    from bot.app import pidfile_for, running_bot
+
+    bot = running_bot(pidfile_for(db))
+    if bot is not None:
+        if bot.web is None:
+            print(
+                f"forum-bot: the forum-bot running on {db} (pid {bot.pid}) has no web server "
+                "(FORUM_BOT_WEB_PORT=off, or its port was taken): no presenter screen",
+                file=sys.stderr,
+            )
+        return bot.web
+    if settings.web_port is None and not settings.public_url:
+        print("forum-bot: FORUM_BOT_WEB_PORT=off: there is no presenter screen", file=sys.stderr)
+        return None
+    if settings.web_port == 0 and not settings.public_url:
+        print(
+            f"forum-bot: no forum-bot is running on {db}, and with FORUM_BOT_WEB_PORT=0 its "
+            "port is chosen when it starts: start it, then ask again",
+            file=sys.stderr,
+        )
+        return None
+    print(
+        f"forum-bot: no forum-bot is running on {db}; the links work once it runs", file=sys.stderr
+    )
+    return settings.web_base(settings.web_port)
+
+
+def reload(db: Path) -> int:
+    import os
+    import signal
+
+    from bot.app import pidfile_for, running_pid
+
+    pidfile = pidfile_for(db)
+    pid = running_pid(pidfile)
+    try:
+        if pid is None:
+            raise ProcessLookupError
+        os.kill(pid, signal.SIGHUP)
+    except OSError:
+        print(f"forum-bot: no running bot found for {db} (no {pidfile.name})", file=sys.stderr)
+        return 1
+    print(f"asked forum-bot (pid {pid}) to reload its event file")
+    return 0
+
+
+async def announce(settings: Settings, args: argparse.Namespace) -> int:
+    """`forum-bot announce WORDS [--at TIME] [--to WHERE]`: queued for the running bot, the
+    words and time read as chat's /announce reads them."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.core.errors import UserError
+    from bot.i18n import Translator
+    from bot.storage import Store
+    from bot.storage import announcements as ann
+    from commands.announce import MAX_TEXT, read_when, split_line
+
+    typed = " ".join(args.text)
+    text, at, to = split_line(" ".join(typed.split()), at=args.at is None, to=args.to is None)
+    at = args.at if at is None else at
+    to = args.to or to or "all"
+    if not 1 <= len(text) <= MAX_TEXT or any(ord(c) < 32 for c in typed if c not in "\t\n"):
+        print(
+            f"forum-bot: the text must be 1 to {MAX_TEXT} characters, no control characters",
+            file=sys.stderr,
+        )
+        return 2
+    config = event_or_report(settings, args.config)
+    if config is None:
+        return 1
+    now = datetime.now(UTC)
+    when = ann.ASAP
+    if at is not None:
+        zone = ZoneInfo(config.event.timezone)
+        t = Translator("en", zone)
+        try:
+            when = read_when(at, now, zone, t)
+        except UserError as exc:
+            print(f"forum-bot: {t(exc.key, **exc.params)}", file=sys.stderr)
+            return 2
+    targets = ("all",) if to == "all" else (to,)
+    db = args.db or settings.db
+    store = await Store.open(db)
+    try:
+        new_id = await ann.create(
+            store, text, targets, when, ann.SCHEDULED, "shell:operator", "shell", now
+        )
+    finally:
+        await store.close()
+    moment = "as soon as possible" if when == ann.ASAP else when.isoformat()
+    print(f"announcement #{new_id} queued for {moment} to {to}: {text[:60]}")
+    print(
+        "the running bot plans it now"
+        if _tell_running_bot(db)
+        else "no bot is running on this database: it goes out once one starts"
+    )
+    return 0
+
+
+def _tell_running_bot(db: Path) -> bool:
+    """Ask the bot running on `db` to plan again from the store (it polls nothing);
+    False when no bot runs there."""
+    import signal
+
+    from bot.app import pidfile_for, running_pid
+
+    pid = running_pid(pidfile_for(db))
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except OSError:
+        return False
+    return True
