@@ -17,11 +17,9 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -45,11 +43,11 @@ from bot.platforms.base import (
     StartupError,
     replaces_view,
 )
-from bot.platforms.slack.errors import SlackProblem, slack_problem
+from bot.platforms.slack.delivery import SlackDelivery
+from bot.platforms.slack.errors import slack_problem
 from bot.platforms.slack.manifest import slack_name
-from bot.platforms.slack.render import PAGE_LIMITS, fallback_text, message, render_blocks
+from bot.platforms.slack.render import PAGE_LIMITS, message, render_blocks
 from bot.settings import PlatformConfig
-from bot.storage import dm_channels
 
 log = logging.getLogger(__name__)
 
@@ -58,19 +56,6 @@ PLATFORM = "slack"
 DEFAULT_API_BASE = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 # Errors no retry can fix.
-_PERMANENT = {
-    "channel_not_found",
-    "not_in_channel",
-    "is_archived",
-    "user_not_found",
-    "cannot_dm_bot",
-    "user_disabled",
-    "msg_too_long",
-    "invalid_auth",
-    "account_inactive",
-    "missing_scope",
-    "not_allowed_token_type",
-}
 
 
 @dataclass(frozen=True)
@@ -113,6 +98,7 @@ class SlackAdapter:
             # whose retry first looks for the post (its key is in its metadata).
             retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
         )
+        self.delivery = SlackDelivery(self.client, settings, config, core.store, core.clock)
         self.app = AsyncApp(
             client=self.client,
             signing_secret=settings.signing_secret,
@@ -134,10 +120,6 @@ class SlackAdapter:
         self._rendered = RenderMemo(message)
         self._refused = Throttled(log)
         self._socket: Any = None
-        self._channels: dict[str, str] = {}
-        self._dm_channels: dict[str, str] = {}
-        self._pace: dict[str, tuple[asyncio.Lock, list[float]]] = {}
-        self._sent: dict[str, SentMessage] = {}
         self._role_members: dict[str, set[str]] = {}
         self._roles_fetched = -1e9
         self._roles_failing = False
@@ -366,7 +348,7 @@ class SlackAdapter:
             if personal:
                 await self.dm(user, reply)
             else:
-                await self._post_to(channel.id, reply, None, True)
+                await self.delivery.post_to(channel.id, reply, None, True)
         except DeliveryError as exc:
             code = slack_problem(exc.__cause__).code if exc.__cause__ else ""
             log.warning(
@@ -428,153 +410,25 @@ class SlackAdapter:
         )
 
     # outbound
-    async def _channel_id(self, channel: str) -> str:
-        target = self.config.channels.get(channel) or self.config.rooms.get(channel) or channel
-        target = target.lstrip("#")
-        if re.fullmatch(r"[CGD][A-Z0-9]+", target):
-            return target
-        if target not in self._channels:
-            cursor = None
-            while True:
-                page = await self.client.conversations_list(
-                    types="public_channel,private_channel", limit=1000, cursor=cursor
-                )
-                found_channels: list[dict[str, Any]] = page.get("channels", [])
-                for ch in found_channels:
-                    self._channels.setdefault(str(ch["name"]), str(ch["id"]))
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    break
-        found = self._channels.get(target)
-        if found is None:
-            raise DeliveryError(
-                f"no Slack channel {target!r} is visible to the bot", permanent=True
-            )
-        return found
-
-    async def _find_delivered(self, channel_id: str, key: str) -> SentMessage | None:
-        """The message an earlier attempt with `key` posted, if it got through.
-
-        Slack has no idempotency key, so each post carries its key as message metadata
-        and a retry after a crash looks at the channel's latest messages first.
-        """
-        try:
-            history = await self.client.conversations_history(
-                channel=channel_id, limit=100, include_all_metadata=True
-            )
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            # Not knowing is not "not sent": try again later rather than risk a duplicate.
-            raise DeliveryError(
-                f"cannot check {channel_id} before a retry: {slack_problem(exc)}",
-                permanent=False,
-            ) from exc
-        messages: list[dict[str, Any]] = history.get("messages", [])
-        for m in messages:
-            payload = (m.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("key") == key:
-                return SentMessage(PLATFORM, channel_id, str(m["ts"]))
-        return None
-
-    async def _post_to(
-        self, channel_id: str, reply: Reply, key: str | None, first_attempt: bool
-    ) -> SentMessage:
-        if key and not first_attempt:
-            earlier = await self._find_delivered(channel_id, key)
-            if earlier is not None:
-                return earlier
-        lock, last = self._pace.setdefault(channel_id, (asyncio.Lock(), [-1e9]))
-        async with lock:
-            wait = last[0] + self.settings.pace_seconds - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            try:
-                if reply.file is not None:
-                    result = await self.client.files_upload_v2(
-                        channel=channel_id,
-                        content=reply.file.data,
-                        filename=reply.file.filename,
-                        title=reply.file.filename,
-                        initial_comment=fallback_text(reply),
-                    )
-                    last[0] = time.monotonic()
-                    files = result.get("files") or [{}]
-                    return SentMessage(PLATFORM, channel_id, str(files[0].get("id", "")))
-                extra: dict[str, Any] = {}
-                if key:
-                    extra["metadata"] = {
-                        "event_type": "forum_bot_delivery",
-                        "event_payload": {"key": key},
-                    }
-                result = await self.client.chat_postMessage(
-                    channel=channel_id,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                    **message(reply),
-                    **extra,
-                )
-            # SlackClientError: also the upload URL's refusal (SlackRequestError).
-            except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
-                raise _delivery_error(exc) from exc
-            last[0] = time.monotonic()
-        return SentMessage(PLATFORM, str(result["channel"]), str(result["ts"]))
-
     async def post(
         self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True
     ) -> SentMessage:
         """Post to a mapped channel, paced to about one message a second per channel."""
-        if key and key in self._sent:
-            return self._sent[key]
-        try:
-            channel_id = await self._channel_id(channel)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            raise _delivery_error(exc) from exc
-        sent = await self._post_to(channel_id, reply, key, first_attempt)
-        if key:
-            self._sent[key] = sent
-        return sent
+        return await self.delivery.post(channel, reply, key=key, first_attempt=first_attempt)
 
     async def dm(
         self, user: UserRef, reply: Reply, *, key: str | None = None, first_attempt: bool = True
     ) -> SentMessage:
         """Message one person in the bot's DM with them."""
-        if key and key in self._sent:
-            return self._sent[key]
-        channel_id = await self._dm_channel(user.id)
-        sent = await self._post_to(channel_id, reply, key, first_attempt)
-        if key:
-            self._sent[key] = sent
-        return sent
+        return await self.delivery.dm(user, reply, key=key, first_attempt=first_attempt)
 
     async def open_dm(self, user_id: str) -> None:
         """Open the person's DM ahead of any message (when they subscribe), and keep it."""
-        await self._dm_channel(user_id)
-
-    async def _dm_channel(self, user_id: str) -> str:
-        """The person's DM: known since it was opened (in memory, or in the store across
-        restarts), else opened now (conversations.open) and kept."""
-        channel_id = self._dm_channels.get(user_id)
-        if channel_id is not None:
-            return channel_id
-        store = self.core.store
-        channel_id = await dm_channels.get(store, PLATFORM, user_id)
-        if channel_id is None:
-            try:
-                opened = await self.client.conversations_open(users=user_id)
-            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-                raise _delivery_error(exc) from exc
-            channel_id = str(opened["channel"]["id"])
-            await dm_channels.keep(store, PLATFORM, user_id, channel_id, self.core.clock.now())
-        self._dm_channels[user_id] = channel_id
-        return channel_id
+        await self.delivery.open_dm(user_id)
 
     async def edit(self, sent: SentMessage, reply: Reply) -> None:
         """Replace a message the bot sent (chat.update)."""
-        try:
-            await self.client.chat_update(
-                channel=sent.channel_id, ts=sent.message_id, **message(reply)
-            )
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            raise _delivery_error(exc) from exc
+        await self.delivery.edit(sent, reply)
 
 
 async def _finished_within(task: asyncio.Task[Reply], seconds: float) -> bool:
@@ -610,11 +464,6 @@ def _with_note(reply: Reply, note: str) -> Reply:
     """The reply without its file, with `note` after its text."""
     text = joined(reply.text, " ", note) if reply.text else note
     return replace(reply, text=text, file=None)
-
-
-def _delivery_error(exc: BaseException) -> DeliveryError:
-    problem: SlackProblem = slack_problem(exc)
-    return DeliveryError(f"Slack {problem}", permanent=problem.code in _PERMANENT)
 
 
 def _refusal(status: int, text: str) -> web.Response:
