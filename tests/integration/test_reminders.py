@@ -4,7 +4,6 @@ fake Slack at once, under a stopped simulated clock that the tests move."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import json
 import logging
@@ -13,7 +12,6 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import discord
 import pytest
 import pytest_asyncio
 
@@ -21,8 +19,6 @@ from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import Action, ChannelRef, Role, UserRef, plain
 from bot.i18n import L
-from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
-from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
 from bot.platforms.slack.render import message as slack_message
 from bot.programme import Agenda, Session
 from bot.programme.building import build_agenda
@@ -33,11 +29,11 @@ from bot.storage import announcements as ann
 from bot.storage.outbox import summary
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
+from tests.fakes.world import on_both_platforms
 
 D_ANNOUNCE, D_SCHEDULE, D_HALL = "900000000000000001", "900000000000000002", "900000000000000003"
 S_ANNOUNCE, S_SCHEDULE, S_HALL = "C0ANNOUNCE", "C0SCHEDULE", "C0HALL"
 ORGANISER_ROLE = "777777777777777777"
-SECRET = "reminder-test-secret"
 KST = "+09:00"
 
 
@@ -89,14 +85,6 @@ def _slack_text(blocks: list[dict[str, Any]]) -> str:
 async def world(
     monkeypatch: pytest.MonkeyPatch, event_config: EventConfig, store: Store
 ) -> AsyncIterator[World]:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket,
-        "DEFAULT_GATEWAY",
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
-    )
     platforms = {
         "discord": PlatformConfig(
             channels={"announcements": D_ANNOUNCE, "schedule": D_SCHEDULE},
@@ -114,53 +102,19 @@ async def world(
     from bot.app import build_core
 
     core = await build_core(config, store, clock)
-    async with contextlib.AsyncExitStack() as stack:
-        dfake = await stack.enter_async_context(FakeDiscord(token="t"))
-        for cid, name in (
-            (D_ANNOUNCE, "announcements"),
-            (D_SCHEDULE, "schedule"),
-            (D_HALL, "grand-hall"),
-        ):
-            dfake.add_channel(cid, name=name)
-        dfake.add_role("Organiser", ORGANISER_ROLE)
-        sfake = await stack.enter_async_context(
-            FakeSlack(
-                signing_secret=SECRET,
-                bot_token="xoxb-t",
-                channels={
-                    "announcements": S_ANNOUNCE,
-                    "schedule": S_SCHEDULE,
-                    "grand-hall": S_HALL,
-                },
-            )
-        )
-        d = DiscordAdapter(
-            core,
-            DiscordSettings(
-                "t",
-                (int(dfake.guild_id),),
-                dfake.api_base,
-                dfake.gateway_url,
-                guild_ready_timeout=0.01,
-                ready_timeout=5,
-            ),
-            platforms["discord"],
-            store,
-        )
-        s = SlackAdapter(
-            core,
-            SlackSettings("xoxb-t", SECRET, api_base=sfake.api_base, pace_seconds=0.0),
-            platforms["slack"],
-        )
-        for adapter in (d, s):
-            stack.push_async_callback(adapter.stop)
-            await adapter.start()
-        # The clock is stopped: the planner's task sleeps until the plan changes, and the
-        # tests fire what is due themselves (tick).
-        runtime = Runtime(core, [d, s])
-        await runtime.start()
-        stack.push_async_callback(runtime.stop)
-        yield World(core, runtime, clock, dfake, sfake)
+    async with on_both_platforms(
+        monkeypatch,
+        core,
+        config,
+        discord_channels={
+            D_ANNOUNCE: "announcements",
+            D_SCHEDULE: "schedule",
+            D_HALL: "grand-hall",
+        },
+        slack_channels={"announcements": S_ANNOUNCE, "schedule": S_SCHEDULE, "grand-hall": S_HALL},
+        discord_roles=[("Organiser", ORGANISER_ROLE)],
+    ) as on:
+        yield World(core, on.runtime, clock, on.discord, on.slack)
 
 
 async def test_a_reminder_arrives_on_both_platforms_at_its_minute(world: World) -> None:

@@ -18,15 +18,13 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-import discord
 import pytest
 
 from bot.app import build_core
 from bot.core.clock import SimulatedClock
 from bot.core.model import ChannelRef, UserRef, plain
 from bot.delivery.pacing import RateLimiter
-from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
-from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
+from bot.platforms.discord.adapter import DiscordAdapter
 from bot.runtime import Runtime
 from bot.settings import EventConfig, PlatformConfig
 from bot.storage import Store, dm_channels
@@ -34,10 +32,10 @@ from bot.storage import announcements as ann
 from bot.storage.outbox import Delivery
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
+from tests.fakes.world import on_both_platforms
 
 D_ANNOUNCE = "900000000000000001"
 S_ANNOUNCE = "C0ANNOUNCE"
-SECRET = "scheduling-test-secret"
 DM_OPEN = "POST /users/@me/channels"
 DM_SEND = "POST /channels/{channel_id}/messages"
 EVENING = datetime.fromisoformat("2026-02-06T20:00:00+09:00")  # no sample session near it
@@ -77,48 +75,17 @@ async def running_bot(
     monkeypatch: pytest.MonkeyPatch, config: EventConfig, store: Store, clock: SimulatedClock
 ) -> AsyncIterator[Bot]:
     """The bot on Discord and Slack (the fakes), its runtime started."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket,
-        "DEFAULT_GATEWAY",
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
-    )
     core = await build_core(config, store, clock)
-    async with contextlib.AsyncExitStack() as stack:
-        dfake = await stack.enter_async_context(FakeDiscord(token="t"))
-        dfake.add_channel(D_ANNOUNCE, name="announcements")
-        sfake = await stack.enter_async_context(
-            FakeSlack(
-                signing_secret=SECRET, bot_token="xoxb-t", channels={"announcements": S_ANNOUNCE}
-            )
-        )
-        d = DiscordAdapter(
-            core,
-            DiscordSettings(
-                "t",
-                (int(dfake.guild_id),),
-                dfake.api_base,
-                dfake.gateway_url,
-                guild_ready_timeout=0.01,
-                ready_timeout=5,
-            ),
-            config.platforms["discord"],
-            store,
-        )
-        s = SlackAdapter(
-            core,
-            SlackSettings("xoxb-t", SECRET, api_base=sfake.api_base, pace_seconds=0.0),
-            config.platforms["slack"],
-        )
-        for adapter in (d, s):
-            stack.push_async_callback(adapter.stop)
-            await adapter.start()
-        runtime = CountingRuntime(core, [d, s])
-        await runtime.start()
-        stack.push_async_callback(runtime.stop)
-        yield runtime, dfake, sfake
+    async with on_both_platforms(
+        monkeypatch,
+        core,
+        config,
+        discord_channels={D_ANNOUNCE: "announcements"},
+        slack_channels={"announcements": S_ANNOUNCE},
+        runtime=CountingRuntime,
+    ) as on:
+        assert isinstance(on.runtime, CountingRuntime)
+        yield on.runtime, on.discord, on.slack
 
 
 @pytest.fixture
