@@ -31,7 +31,7 @@ VOLUME ["/data"]
 EXPOSE 8080
 
 # Asks the port the bot serves: FORUM_BOT_WEB_PORT as the container runs (8080 when unset,
-# as in bot/settings.py), directly (http.client takes no proxy from the environment). With
+# as in bot/settings/environment.py), directly (http.client takes no proxy from the environment). With
 # the web server off ("", "off", "none") there is nothing to ask.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import sys, http.client; port = sys.argv[1].strip(); port.lower() in ('', 'off', 'none') and sys.exit(0); c = http.client.HTTPConnection('127.0.0.1', int(port), timeout=4); c.request('GET', '/healthz'); sys.exit(0 if c.getresponse().status == 200 else 1)" "${FORUM_BOT_WEB_PORT-8080}"
