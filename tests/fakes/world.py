@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import discord
 import pytest
 
+from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.platforms.base import Adapter
 from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
@@ -31,6 +33,14 @@ class Platforms:
     discord_adapter: DiscordAdapter
     slack_adapter: SlackAdapter
     runtime: Runtime
+
+
+async def tick(runtime: Runtime, clock: SimulatedClock, until: datetime) -> None:
+    """Move the simulated clock, fire what is due and let every sender drain."""
+    clock.set(until)
+    await runtime.planner.fire_due()
+    for sender in runtime.senders.values():
+        await sender.drain()
 
 
 def keep_clients_local(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-import discord
 import pytest
 import pytest_asyncio
 
@@ -34,6 +33,7 @@ from bot.storage import Store
 from tests.fakes.discord_server import FakeDiscord, PendingInteraction, RecordedRequest
 from tests.fakes.environment import serve_http
 from tests.fakes.slack_server import AppResponse, Call, FakeSlack, Message, answer_at
+from tests.fakes.world import keep_clients_local
 
 DIALOGUE_ON = datetime.fromisoformat("2026-02-05T13:10:00+09:00")
 CARD_EDIT_SECONDS = 0.2  # config.qa.card_edit_seconds in these tests (2 s in the sample)
@@ -232,13 +232,7 @@ async def start(
 ) -> AsyncIterator[Start]:
     """The fake Discord and the fake Slack with the sample event's channels, both adapters
     and a Runtime over one core; everything stops after the test."""
-    # The adapter sets these class-wide; monkeypatch puts the originals back.
-    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket,
-        "DEFAULT_GATEWAY",
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
-    )
+    keep_clients_local(monkeypatch)
     async with contextlib.AsyncExitStack() as stack:
 
         async def go(

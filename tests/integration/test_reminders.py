@@ -29,7 +29,7 @@ from bot.storage import announcements as ann
 from bot.storage.outbox import summary
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import FakeSlack
-from tests.fakes.world import on_both_platforms
+from tests.fakes.world import on_both_platforms, tick
 
 D_ANNOUNCE, D_SCHEDULE, D_HALL = "900000000000000001", "900000000000000002", "900000000000000003"
 S_ANNOUNCE, S_SCHEDULE, S_HALL = "C0ANNOUNCE", "C0SCHEDULE", "C0HALL"
@@ -51,10 +51,7 @@ class World:
 
     async def tick(self, until: datetime) -> None:
         """Move the clock, fire what is due and let every sender drain."""
-        self.clock.set(until)
-        await self.runtime.planner.fire_due()
-        for sender in self.runtime.senders.values():
-            await sender.drain()
+        await tick(self.runtime, self.clock, until)
 
     def discord_texts(self, channel: str) -> list[str]:
         return [_discord_text(m) for m in self.discord.channel_messages(channel)]

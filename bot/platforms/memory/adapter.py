@@ -14,9 +14,10 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from bot.core.dispatch import Core
-from bot.core.model import Action, Button, ChannelRef, Reply, Role, UserRef, plain, roles_up_to
+from bot.core.model import Action, Button, ChannelRef, Reply, Role, UserRef, roles_up_to
 from bot.core.paging import DEFAULT_LIMITS, PageLimits
 from bot.platforms.base import DeliveryError, SentMessage
+from bot.platforms.console.adapter import render
 
 
 @dataclass
@@ -32,8 +33,8 @@ class Message:
 
     @property
     def text(self) -> str:
-        """The message as plain text, as it reads now (after its last edit)."""
-        return _plain(self.edits[-1] if self.edits else self.reply)
+        """The message as plain text (as the terminal shows it), as it reads now."""
+        return render(self.edits[-1] if self.edits else self.reply)
 
 
 class MemoryAdapter:
@@ -117,13 +118,3 @@ class MemoryAdapter:
         message = Message(where, reply, key, str(next(self._ids)))
         self.messages.append(message)
         return SentMessage(self.name, where, message.id)
-
-
-def _plain(reply: Reply) -> str:
-    parts = [plain(reply.text)] if reply.text else []
-    if reply.card is not None:
-        card = reply.card
-        parts.append(card.title)
-        parts += [plain(line) for line in card.lines]
-        parts += [f"{f.name}: {plain(f.value)}" for f in card.fields]
-    return "\n".join(p for p in parts if p)

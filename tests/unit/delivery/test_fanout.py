@@ -18,6 +18,7 @@ from bot.platforms.memory.adapter import MemoryAdapter
 from bot.runtime import Runtime
 from bot.settings import EventConfig
 from bot.storage import Store
+from tests.fakes.world import tick
 
 ORGANISER = UserRef("discord", "1", "organiser")
 
@@ -35,10 +36,7 @@ class Hall:
 
     async def tick(self, until: datetime) -> None:
         """Move the clock, fire what is due and let every sender drain."""
-        self.clock.set(until)
-        await self.runtime.planner.fire_due()
-        for sender in self.runtime.senders.values():
-            await sender.drain()
+        await tick(self.runtime, self.clock, until)
 
 
 @pytest_asyncio.fixture
