@@ -25,8 +25,6 @@ _ACTION_KO = {
     "undo": "되돌리기",
 }
 LIST_SIZE = 10  # questions a page of /questions
-# The most /questions reads of one session, in pages of ten: far more than a session gets.
-LIST_MOST = 1000
 QUESTION_ID = Option(
     "id",
     L("Question number", "질문 번호"),
@@ -178,11 +176,10 @@ async def questions_page(ctx: Context, value: str) -> Reply:
 
 
 async def _listing(ctx: Context, s: Session, order: str) -> Reply:
-    # The same answer, every page of it, for everyone reading this language on this
-    # platform (whose command names it uses) until the session changes; the core cuts
-    # out the page each one asked for.
+    # The same page, for everyone reading this language on this platform (whose command
+    # names it uses) until the session changes.
     reply: Reply = await ctx.qa.shared(
-        ("questions", s.id, order, ctx.t.lang, ctx.platform),
+        ("questions", s.id, order, ctx.t.lang, ctx.platform, ctx.page),
         s.id,
         lambda: _questions(ctx, s, order),
     )
@@ -191,28 +188,30 @@ async def _listing(ctx: Context, s: Session, order: str) -> Reply:
 
 async def _questions(ctx: Context, s: Session, order: str) -> Reply:
     t = ctx.t
-    found = await ctx.qa.listing(
-        s.id, "new" if order == "pending" else order, LIST_MOST, pending=order == "pending"
-    )
     current = await ctx.qa.highlighted(s.id)
-    if not found and current is None:
+    shown = current.id if current else None
+    pending = order == "pending"
+    # Only the page asked for is read: a list is most of the Q&A's traffic, and every
+    # vote changes it.
+    page, total, found = await ctx.qa.page(
+        s.id, "new" if pending else order, ctx.page, LIST_SIZE, pending=pending, leave_out=shown
+    )
+    if not total and current is None:
         return Reply(t("qa.list_empty", title=t.pick(s.title)))
     lines: list[Text] = []
     if current is not None:
         lines.append(f"{t('qa.now_answering')}: {_line(ctx, current)}")
-    shown = current.id if current else None
-    found = [q for q in found if q.id != shown]
     keep = len(lines)  # the question on screen heads every page
     lines += [_line(ctx, q) for q in found]
     # Each question's button goes on its own page, with it.
-    if order == "pending":
+    if pending:
         marks = tuple((Button(f"✓ #{q.id}", "qa.approve", str(q.id), "primary"),) for q in found)
         footer = t("qa.pending_hint")
     else:
         marks = tuple((Button(f"▲ #{q.id}", "qa.vote", str(q.id)),) for q in found)
         footer = t("qa.list_hint")
     title = t("qa.list_title", title=t.pick(s.title))
-    paging = Paging("qa.list", f"{s.id}|{order}", keep, LIST_SIZE, marks)
+    paging = Paging("qa.list", f"{s.id}|{order}", keep, LIST_SIZE, marks, page, total)
     return Reply(card=Card(title, lines=tuple(lines), footer=footer), paging=paging)
 
 

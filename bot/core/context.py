@@ -41,6 +41,9 @@ class Context:
     runtime: Operations | None = None
     # The names this platform's people type for commands, where they differ from ours.
     command_names: Mapping[str, str] = field(default_factory=dict)
+    # The page of a long answer asked for (by its page buttons; 1 for a command). A
+    # handler that reads only that page of a long list uses it (`Paging.page`).
+    page: int = 1
 
     def usage(self, spec: CommandSpec) -> str:
         """A command's usage as people type it here: `/remindme <session> [minutes]` on

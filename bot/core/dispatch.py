@@ -251,6 +251,7 @@ class Core:
             if target is None:
                 return Reply(t("error.stale_button"), error=True)
             page, action_id, value = target
+            ctx.page = page
         spec = self._actions.get(action_id)
         if spec is None:
             return Reply(t("error.stale_button"), error=True)

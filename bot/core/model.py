@@ -145,6 +145,12 @@ class Paging:
     # Buttons that belong to one line each (a question's ▲), in the order of the lines
     # after `keep`: each shows on its own line's page.
     line_buttons: tuple[tuple[Button, ...], ...] = ()
+    # Set when the handler read only the page asked for (`Context.page`) of a list too
+    # long to read whole for every request: the lines after `keep` are page `page`, of
+    # `total` lines in all, `per_page` a page. Lines too long for one message together
+    # are shortened to fit it.
+    page: int = 0
+    total: int = 0
 
 
 @dataclass(frozen=True)

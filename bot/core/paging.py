@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from bot.core.model import Button, Reply, Text, plain
+from bot.core.model import Button, Card, Paging, Reply, Text, plain
+from bot.core.text import clip
 from bot.i18n import Translator
 
 PAGE_ACTION = "page"
@@ -70,6 +71,8 @@ def paginate(reply: Reply, page: int, limits: PageLimits, t: Translator) -> Repl
         return reply
     if card is None:
         return replace(reply, paging=None)
+    if paging.page:
+        return _window(reply, paging, card, limits, t)
     measure = limits.measure
     head, body = card.lines[: paging.keep], card.lines[paging.keep :]
     marks = paging.line_buttons[: len(body)]
@@ -106,6 +109,70 @@ def paginate(reply: Reply, page: int, limits: PageLimits, t: Translator) -> Repl
         buttons=(*_flat(marks[lo:hi]), *reply.buttons, *nav),
         paging=None,
     )
+
+
+def _window(reply: Reply, paging: Paging, card: Card, limits: PageLimits, t: Translator) -> Reply:
+    """The one page a handler read of a long list: page buttons counted from its total,
+    and its lines shortened, longest first, where together they are more than a
+    message holds."""
+    count = max(1, -(-paging.total // max(paging.per_page, 1)))
+    page = min(paging.page, count)
+    nav: list[Button] = []
+    if page > 1:
+        nav.append(_nav(t("page.previous"), page - 1, paging.action_id, paging.value))
+    if page < count:
+        nav.append(_nav(t("page.next"), page + 1, paging.action_id, paging.value))
+    label = t("page.of", page=page, pages=count)
+    footer = _footer(label, card.footer) if count > 1 else card.footer
+    measure = limits.measure
+    fixed = (
+        measure(card.title)
+        + measure(footer)
+        + sum(measure(f.name) + measure(f.value) for f in card.fields)
+        + (measure(reply.text) if reply.text else 0)
+    )
+    lines = _shortened(card.lines, limits.size - fixed, measure)
+    return replace(
+        reply,
+        card=replace(card, lines=lines, footer=footer),
+        buttons=(*_flat(paging.line_buttons), *reply.buttons, *nav),
+        paging=None,
+    )
+
+
+def _shortened(
+    lines: tuple[Text, ...], room: int, measure: Callable[[Text], int]
+) -> tuple[Text, ...]:
+    """`lines` as they are when they fit `room`; else each line over a common cap cut to
+    it (the cap as high as lets them all fit), so short lines stay whole."""
+    costs = [measure(line) for line in lines]
+    if sum(costs) <= room or not lines:
+        return lines
+    # The highest cap whose capped costs fit: fill the room from the shortest line up.
+    left, cap = room, 0
+    for n, cost in enumerate(sorted(costs)):
+        share = left // (len(costs) - n)
+        if cost > share:
+            cap = share
+            break
+        left -= cost
+    return tuple(
+        line if cost <= cap else _cut_to(plain(line), max(cap, 1), measure)
+        for line, cost in zip(lines, costs, strict=True)
+    )
+
+
+def _cut_to(text: str, cap: int, measure: Callable[[Text], int]) -> str:
+    """The longest clip of `text` that costs at most `cap` (a line whose mere ellipsis
+    costs more stays an ellipsis, which the adapter clips if it must)."""
+    lo, hi = 1, len(text)  # clip(text, 1) is "…"
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if measure(clip(text, mid)) <= cap:
+            lo = mid
+        else:
+            hi = mid - 1
+    return clip(text, lo)
 
 
 def _cut(

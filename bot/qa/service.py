@@ -302,6 +302,42 @@ class QA:
             lambda: db.listing(self.store, session_id, status, order, limit),
         )
 
+    async def page(
+        self,
+        session_id: str,
+        order: str,
+        page: int,
+        per_page: int,
+        *,
+        pending: bool = False,
+        leave_out: int | None = None,
+    ) -> tuple[int, int, list[Question]]:
+        """One page of a session's list as `listing` orders it, `per_page` a page, without
+        `leave_out` (the question on screen): (that page, or the last when there are
+        fewer; how many questions in all; the page's questions). Shared like `listing`.
+
+        A long list is read a page at a time: a vote changes the list, and reading
+        (and showing) every question for each of the crowd's next lists would cost in
+        proportion to the whole session."""
+        status = PENDING if pending else APPROVED
+        left = -1 if leave_out is None else leave_out
+
+        async def read() -> tuple[int, int, list[Question]]:
+            at = max(page, 1)
+            total, found = await db.window(
+                self.store, session_id, status, order, (at - 1) * per_page, per_page, left
+            )
+            last = max(1, -(-total // per_page))
+            if at > last:  # fewer questions since the page was offered: show the last
+                at = last
+                _, found = await db.window(
+                    self.store, session_id, status, order, (at - 1) * per_page, per_page, left
+                )
+            return at, total, found
+
+        key = (session_id, status, order, page, per_page, left)
+        return await self.shared(key, session_id, read)
+
     async def shared(
         self, key: tuple[Any, ...], session_id: str, query: Callable[[], Awaitable[_T]]
     ) -> _T:

@@ -297,6 +297,26 @@ class Store:
         """Every row a query returns."""
         return await self._on_thread(partial(_fetchall, sql, tuple(params)))
 
+    async def fetch_each(
+        self, queries: Sequence[tuple[str, Sequence[Any]]]
+    ) -> list[list[aiosqlite.Row]]:
+        """The rows of each query, all read at once: for small reads only (a page of a
+        list), which are read right here when the connection is idle, as small commits
+        are (`_commit_in_place`): a WAL reader waits for no writer, and the answer comes
+        without two passes of a busy event loop. Otherwise one trip to the thread."""
+        work = [(q, tuple(p)) for q, p in queries]
+        if self._idle():
+            db = self._conn._conn
+            db.execute("PRAGMA busy_timeout=0")  # rare (WAL recovery): then the thread
+            try:
+                return _fetch_each(work, db)
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode not in _BUSY:
+                    raise
+            finally:
+                db.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        return await self._on_thread(partial(_fetch_each, work))
+
 
 async def _stopped(connecting: aiosqlite.Connection) -> None:
     """Wait for the thread of a connection that failed to open to end.
@@ -365,6 +385,12 @@ def _fetchall(sql: str, params: tuple[Any, ...], db: sqlite3.Connection) -> list
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def _fetch_each(
+    queries: list[tuple[str, tuple[Any, ...]]], db: sqlite3.Connection
+) -> list[list[Any]]:
+    return [_fetchall(sql, params, db) for sql, params in queries]
 
 
 _Work = tuple[list[tuple[str, tuple[Any, ...]]], tuple[str, tuple[Any, ...]] | None]

@@ -186,6 +186,25 @@ _TOP = _SELECT + "WHERE session_id = ? AND status = ? ORDER BY votes DESC, id LI
 _NEW = _SELECT + "WHERE session_id = ? AND status = ? ORDER BY id DESC LIMIT ?"
 
 
+async def window(
+    store: Store, session_id: str, status: str, order: str, offset: int, limit: int, leave_out: int
+) -> tuple[int, list[Question]]:
+    """How many questions a session has in one status (but `leave_out`), and `limit` of
+    them from `offset` in the order of `listing`: one page of a long list, read in one
+    trip. The (session, status, votes) index counts and skips without reading rows."""
+    where = (session_id, status, leave_out)
+    total, rows = await store.fetch_each(
+        [(_COUNT_BUT, where), (_TOP_BUT if order == "top" else _NEW_BUT, (*where, limit, offset))]
+    )
+    return int(total[0]["n"]), [_question(r) for r in rows]
+
+
+_BUT = "WHERE session_id = ? AND status = ? AND id != ? "
+_COUNT_BUT = "SELECT COUNT(*) AS n FROM questions WHERE session_id = ? AND status = ? AND id != ?"
+_TOP_BUT = _SELECT + _BUT + "ORDER BY votes DESC, id LIMIT ? OFFSET ?"
+_NEW_BUT = _SELECT + _BUT + "ORDER BY id DESC LIMIT ? OFFSET ?"
+
+
 async def all_of_session(store: Store, session_id: str) -> list[Question]:
     """Every question of a session in the order asked (for exports)."""
     rows = await store.fetchall(_SELECT + "WHERE session_id = ? ORDER BY id", (session_id,))

@@ -534,6 +534,51 @@ async def test_questions_page_through_all_of_them_each_with_its_vote_button(
     assert sorted(q for p in seen for q in p) == ids[:29]
 
 
+async def test_a_page_past_the_last_shows_the_last_as_it_is_now(
+    alice: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    """A page button from an old list (thirty questions then) for page 9 shows page 3 of
+    3; once questions are answered away, the same button shows what is left."""
+    clock.set(DIALOGUE_OPEN)
+    ids = await thirty_approved(core, mod)
+    reply = await press(alice, "page", "9|qa.list|dialogue|top")
+    assert listed(reply) == ids[20:] and reply.card is not None
+    assert "Page 3 of 3" in reply.card.footer
+    for qid in ids[5:]:
+        await mod.say(f"/qa answered {qid}")
+    reply = await press(alice, "page", "3|qa.list|dialogue|top")
+    assert listed(reply) == ids[:5] and reply.card is not None
+    assert "Page" not in reply.card.footer
+    assert not [b for b in reply.buttons if b.action_id == "page"]
+
+
+async def test_a_page_of_long_questions_is_shortened_to_fit_one_message(
+    alice: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    """Ten questions of 500 characters are more than a message holds (4,000 where no
+    platform says otherwise): the page still lists all ten with their buttons, the long
+    ones shortened to one share each and the short one whole."""
+    clock.set(DIALOGUE_OPEN)
+    ids = []
+    for i in range(10):
+        body = "Short question, kept whole?" if i == 3 else f"Q{i} " + "cells age " * 49 + "?"
+        _, qid = await ask(Person(core, f"long{i}"), body)
+        assert qid is not None
+        await mod.say(f"/qa approve {qid}")
+        ids.append(qid)
+    reply = await alice.say("/questions new")
+    assert listed(reply) == ids[::-1] and reply.card is not None
+    assert [int(b.value) for b in reply.buttons if b.action_id == "qa.vote"] == ids[::-1]
+    lines = [plain(line) for line in reply.card.lines]
+    assert sum(len(line) + 1 for line in lines) + len(reply.card.title) < 4000
+    short = [line for line in lines if "Short question, kept whole?" in line]
+    assert len(short) == 1 and not short[0].endswith("…")
+    long = [line for line in lines if line not in short]
+    # One share each of what the page has room for (about 430 characters here).
+    assert all(line.endswith("…") for line in long), lines
+    assert len({len(line) for line in long}) == 1 and len(long[0]) > 400, lines
+
+
 async def test_moderators_page_through_every_waiting_question(
     alice: Person, mod: Person, clock: SimulatedClock, core: Core
 ) -> None:

@@ -169,6 +169,24 @@ async def test_a_write_on_an_idle_connection_commits_in_place(
     assert not store._conn.in_transaction
 
 
+async def test_a_small_read_on_an_idle_connection_is_read_in_place(store: Store) -> None:
+    """`fetch_each` on an idle connection answers before the loop's next pass; inside a
+    transaction (the connection busy) it goes to the thread and sees what is committed
+    there, in order with the transaction's own statements."""
+    await store.batched([(UPSERT_LANGUAGE, ("test:r", "ko", NOW.isoformat()))])
+    query = ("SELECT language FROM user_prefs WHERE user_key = ?", ("test:r",))
+    count = ("SELECT COUNT(*) AS n FROM user_prefs", ())
+    passes: list[int] = []
+    asyncio.get_running_loop().call_soon(passes.append, 1)
+    [[row], [total]] = await store.fetch_each([query, count])
+    assert passes == [] and row["language"] == "ko" and total["n"] == 1
+    async with store.transaction() as tx:
+        await tx.execute("UPDATE user_prefs SET language = 'en' WHERE user_key = 'test:r'")
+        [[row], _] = await store.fetch_each([query, count])
+        assert passes == [1] and row["language"] == "en"
+    assert not store._conn.in_transaction
+
+
 async def test_a_write_never_waits_for_another_process_on_the_loop(tmp_path: Path) -> None:
     """Another process holding the write lock: the batch waits on the database thread
     (its busy timeout), not on the loop's, and commits once the lock is free."""
