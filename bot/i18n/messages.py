@@ -754,4 +754,7 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "ko": "봇이 이 채널에 없어 파일 {filename} 을(를) 보내지 못했습니다. "
         "봇을 채널에 추가한 뒤 다시 시도해 주세요.",
     },
+    # The web pages (the event's page, the audience's Q&A). The audience page's keys
+    # follow "web.q.", the event page's "web.event.".
+    "web.languages": {"en": "Language", "ko": "언어"},
 }

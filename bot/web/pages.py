@@ -1,0 +1,135 @@
+"""Server-rendered pages for people outside Discord and Slack: the event's page and the
+audience's Q&A. Jinja2 renders them with autoescaping on, so nothing a person typed
+becomes markup; each page links one stylesheet and at most one small script of this
+server's own (the Content-Security-Policy allows nothing else, and no inline script).
+
+Jinja2 is imported when the first page is rendered: a bot whose web server only answers
+Slack and the health check never loads it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+
+from bot.i18n import LANGUAGES, Translator
+
+if TYPE_CHECKING:
+    import jinja2
+
+# Forms post to this server only; scripts, styles, images and streams come from it too.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+# The site's own files under /static/site/: name -> content type.
+ASSETS = {"site.css": "text/css"}
+
+
+# The reader's choices, kept by their browser: a language picked on a page (?lang=), and
+# the zone its script read from the browser (Intl), so times are shown in it.
+LANG_COOKIE, ZONE_COOKIE = "lang", "tz"
+LANGUAGE_NAMES = (("en", "English"), ("ko", "한국어"))
+
+
+def reader(request: web.Request, default_lang: str, event_zone: ZoneInfo) -> Translator:
+    """Messages and times for whoever reads this page: their language from ?lang=, their
+    cookie, then the browser's Accept-Language, then the event's; their zone from the
+    cookie the page's script sets, else the event's."""
+    lang = _language(request) or default_lang
+    return Translator(lang, _zone(request.cookies.get(ZONE_COOKIE, "")) or event_zone)
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    """A zone the browser named, if this machine knows it; anything else quietly none (a
+    cookie is anyone's to write)."""
+    if not name or len(name) > 60:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _language(request: web.Request) -> str | None:
+    for asked in (request.query.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if asked in LANGUAGES:
+            return asked
+    # "ko-KR,ko;q=0.9,en;q=0.8": the first supported language by weight (a tag with
+    # no weight weighs 1). Nothing else of the header is used.
+    weighted: list[tuple[float, int, str]] = []
+    for n, part in enumerate(request.headers.get("Accept-Language", "")[:500].split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.strip().split("-")[0].lower()
+        if primary in LANGUAGES and q > 0:
+            weighted.append((-q, n, primary))
+    return min(weighted)[2] if weighted else None
+
+
+def remember_language(request: web.Request, response: web.StreamResponse) -> None:
+    """Keep a language picked with ?lang= for the reader's next pages (a year)."""
+    asked = request.query.get("lang")
+    if asked in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, asked, max_age=365 * 86400, httponly=True, samesite="Lax", path="/"
+        )
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("bot.web", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a missing value is a bug, not an empty string
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(name: str, status: int = 200, **values: Any) -> web.Response:
+    """The template `name` rendered as an HTML page with the site's headers."""
+    html = _environment().get_template(name).render(**values)
+    return web.Response(
+        text=html, status=status, content_type="text/html", charset="utf-8", headers=HEADERS
+    )
+
+
+def add_assets(app: web.Application, files: dict[str, str] | None = None) -> None:
+    """Serve the site's stylesheet and scripts (`files`: name -> content type) from
+    /static/site/, read once."""
+    kinds = {**ASSETS, **(files or {})}
+    texts = {
+        name: resources.files("bot.web").joinpath("static", name).read_text(encoding="utf-8")
+        for name in kinds
+    }
+
+    async def asset(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name not in texts:
+            raise web.HTTPNotFound()
+        return web.Response(
+            text=texts[name],
+            content_type=kinds[name],
+            charset="utf-8",
+            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+        )
+
+    app.router.add_get("/static/site/{name}", asset)
