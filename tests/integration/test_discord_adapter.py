@@ -45,6 +45,7 @@ from bot.storage.deliveries import is_blocked
 from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env, run_bot
+from tests.fakes.world import keep_clients_local
 from tests.unit.commands.test_agenda_commands import big_programme
 
 TOKEN = "discord-test-token"
@@ -65,13 +66,8 @@ async def start(monkeypatch: pytest.MonkeyPatch, core: Core, store: Store) -> As
             token: str = TOKEN, roles: dict[str, list[str]] | None = None, **fake_options: Any
         ) -> tuple[FakeDiscord, DiscordAdapter]:
             fake = await stack.enter_async_context(FakeDiscord(token=TOKEN, **fake_options))
-            # The adapter sets these class-wide; monkeypatch puts the originals back.
-            monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-            monkeypatch.setattr(
-                discord.gateway.DiscordWebSocket,
-                "DEFAULT_GATEWAY",
-                discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
-            )
+            # The adapter sets discord.py's addresses class-wide; put back afterwards.
+            keep_clients_local(monkeypatch)
             fake.add_channel("222222222222222222", name="announcements")
             fake.add_role("Forum mods", MOD_ROLE)  # mapped by its id below
             config = PlatformConfig(

@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from tests.fakes.slack_server import RESPONSE_URL_TTL, TRIGGER_TTL, FakeSlack
+from tests.fakes.world import keep_clients_local
 
 SECRET = "fake-signing-secret"
 BOT_TOKEN = "xoxb-1-fake-bot"
@@ -61,10 +62,8 @@ RSVP_BLOCKS = [
 
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both Slack clients honour proxy variables; everything here is on 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
+    """Nothing between the clients and the fakes on 127.0.0.1."""
+    keep_clients_local(monkeypatch)
 
 
 @pytest_asyncio.fixture

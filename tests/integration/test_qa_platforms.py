@@ -25,15 +25,12 @@ from bot.app import build_core
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import UserRef
-from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
-from bot.platforms.slack.adapter import SlackAdapter, SlackSettings
 from bot.runtime import Runtime
 from bot.settings import EventConfig
 from bot.storage import Store
 from tests.fakes.discord_server import FakeDiscord, PendingInteraction, RecordedRequest
-from tests.fakes.environment import serve_http
 from tests.fakes.slack_server import AppResponse, Call, FakeSlack, Message, answer_at
-from tests.fakes.world import keep_clients_local
+from tests.fakes.world import Platforms, on_both_platforms
 
 DIALOGUE_ON = datetime.fromisoformat("2026-02-05T13:10:00+09:00")
 CARD_EDIT_SECONDS = 0.2  # config.qa.card_edit_seconds in these tests (2 s in the sample)
@@ -60,14 +57,6 @@ S_CHANNELS = {
 }
 
 BUTTONS = ("qa.approve", "qa.reject", "qa.highlight", "qa.answered")
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both clients honour proxy variables; everything here is on 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
 
 
 # ---- what the fakes received, as text ----------------------------------------------------
@@ -118,12 +107,31 @@ def question_number(text: str) -> int:
 
 @dataclasses.dataclass
 class World:
-    core: Core
-    runtime: Runtime
-    discord: FakeDiscord
-    slack: FakeSlack
-    slack_url: str
+    """What `on_both_platforms` gives, with the Q&A dialogue's helpers over it."""
+
+    on: Platforms
     dana: dict[str, Any]  # a Discord participant
+
+    @property
+    def core(self) -> Core:
+        return self.runtime.core
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.on.runtime
+
+    @property
+    def discord(self) -> FakeDiscord:
+        return self.on.discord
+
+    @property
+    def slack(self) -> FakeSlack:
+        return self.on.slack
+
+    @property
+    def slack_url(self) -> str:
+        assert self.on.slack_events_url is not None  # served: `serve_slack_http=True`
+        return self.on.slack_events_url
 
     async def settle(self) -> None:
         """Every queued post delivered and every pending card edit made."""
@@ -230,9 +238,8 @@ Start = Callable[..., Awaitable[World]]
 async def start(
     monkeypatch: pytest.MonkeyPatch, event_config: EventConfig, store: Store
 ) -> AsyncIterator[Start]:
-    """The fake Discord and the fake Slack with the sample event's channels, both adapters
-    and a Runtime over one core; everything stops after the test."""
-    keep_clients_local(monkeypatch)
+    """The bot on the fake Discord and the fake Slack with the sample event's channels
+    (`on_both_platforms`), under one core; everything stops after the test."""
     async with contextlib.AsyncExitStack() as stack:
 
         async def go(
@@ -253,58 +260,29 @@ async def start(
             core = await build_core(config, store, SimulatedClock(DIALOGUE_ON, speed=0))
             if prepare is not None:
                 await prepare(core)  # before the runtime: nothing of it is posted
-
-            dfake = await stack.enter_async_context(FakeDiscord(token=D_TOKEN, roles=()))
-            dfake.add_role("Moderator", D_MOD_ROLE)
-            dfake.add_role("Organiser")
-            for cid, name in (
-                (D_MODS, "qa-moderators"),
-                (D_HALL, "grand-hall"),
-                (D_ANNOUNCE, "announcements"),
-                (D_SCHEDULE, "schedule-updates"),
-            ):
-                dfake.add_channel(cid, name=name)
-            sfake = await stack.enter_async_context(
-                FakeSlack(
-                    signing_secret=S_SECRET,
-                    bot_token=S_TOKEN,
-                    channels=S_CHANNELS,
-                    usergroups={"S0MODS": [S_MOD]},
-                    usergroup_handles={"S0MODS": "forum-moderators"},
+            on = await stack.enter_async_context(
+                on_both_platforms(
+                    monkeypatch,
+                    core,
+                    config,
+                    discord_channels={
+                        D_MODS: "qa-moderators",
+                        D_HALL: "grand-hall",
+                        D_ANNOUNCE: "announcements",
+                        D_SCHEDULE: "schedule-updates",
+                    },
+                    slack_channels=S_CHANNELS,
+                    discord_token=D_TOKEN,
+                    discord_fake_roles=(),
+                    discord_roles=[("Moderator", D_MOD_ROLE), ("Organiser", None)],
+                    slack_token=S_TOKEN,
+                    slack_secret=S_SECRET,
+                    slack_usergroups={"S0MODS": [S_MOD]},
+                    slack_usergroup_handles={"S0MODS": "forum-moderators"},
+                    serve_slack_http=True,
                 )
             )
-            d = DiscordAdapter(
-                core,
-                DiscordSettings(
-                    D_TOKEN,
-                    (int(dfake.guild_id),),
-                    dfake.api_base,
-                    dfake.gateway_url,
-                    guild_ready_timeout=0.01,
-                    ready_timeout=5,
-                ),
-                sample["discord"],
-                store,
-            )
-            s = SlackAdapter(
-                core,
-                SlackSettings(S_TOKEN, S_SECRET, api_base=sfake.api_base, pace_seconds=0.0),
-                sample["slack"],
-            )
-            for adapter in (d, s):
-                stack.push_async_callback(adapter.stop)
-                await adapter.start()
-            runtime = Runtime(core, [d, s])
-            stack.push_async_callback(runtime.stop)
-            await runtime.start()
-            world = World(
-                core,
-                runtime,
-                dfake,
-                sfake,
-                await serve_http(stack, s) + "/slack/events",
-                dfake.add_user("dana"),
-            )
+            world = World(on, on.discord.add_user("dana"))
             await world.settle()  # whatever the start-up queued (nothing of Q&A's)
             return world
 

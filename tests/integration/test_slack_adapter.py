@@ -29,6 +29,7 @@ from commands import ALL
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env, run_bot, serve_http, web_port
 from tests.fakes.slack_server import FakeSlack, answer_at, block_fits
+from tests.fakes.world import keep_clients_local
 from tests.unit.commands.test_agenda_commands import big_programme
 
 SECRET = "slack-test-signing-secret"
@@ -43,10 +44,8 @@ Start = Callable[..., Awaitable[tuple[FakeSlack, SlackAdapter, str]]]
 
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both Slack clients honour proxy variables; everything here is on 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
+    """Nothing between the clients and the fakes on 127.0.0.1."""
+    keep_clients_local(monkeypatch)
 
 
 @pytest_asyncio.fixture

@@ -28,6 +28,7 @@ from bot.settings import PlatformConfig
 from bot.web.server import MAX_BODY
 from tests.fakes.environment import bot_env, run_bot, serve_http, web_port
 from tests.fakes.slack_server import FakeSlack
+from tests.fakes.world import keep_clients_local
 
 SECRET = "slack-endpoint-test-secret"
 BOT_TOKEN = "xoxb-endpoint-test-token"
@@ -37,9 +38,8 @@ HANDLES = {"S0MODS": "forum-moderators", "S0ORGS": "forum-organisers"}
 
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
+    """Nothing between the clients and the fakes on 127.0.0.1."""
+    keep_clients_local(monkeypatch)
 
 
 @dataclass

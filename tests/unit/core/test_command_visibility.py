@@ -12,7 +12,6 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import discord
 import pytest
 import pytest_asyncio
 
@@ -30,6 +29,7 @@ from tests.fakes import discord_payloads as p
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import serve_http
 from tests.fakes.slack_server import FakeSlack
+from tests.fakes.world import keep_clients_local
 
 TOKEN = "discord-test-token"
 FORUM_MODS = "111111111111111111"  # a role the event file maps by id, with no permissions
@@ -47,10 +47,8 @@ StartDiscord = Callable[[], Awaitable[tuple[FakeDiscord, DiscordAdapter]]]
 
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both platforms' clients honour proxy variables; everything here is on 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
+    """Nothing between the clients and the fakes on 127.0.0.1."""
+    keep_clients_local(monkeypatch)
 
 
 def _with_the_terminal(core: Core, *adapters: Any) -> Runtime:
@@ -70,12 +68,6 @@ async def start_discord(
         async def go() -> tuple[FakeDiscord, DiscordAdapter]:
             fake = await stack.enter_async_context(
                 FakeDiscord(token=TOKEN, enforce_command_permissions=True)
-            )
-            monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
-            monkeypatch.setattr(
-                discord.gateway.DiscordWebSocket,
-                "DEFAULT_GATEWAY",
-                discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
             )
             fake.add_role("Forum mods", FORUM_MODS)
             # As the sample event file maps them: role names, and one role by its id.
