@@ -19,7 +19,6 @@ from bot.core.dispatch import Core
 from bot.core.model import Role
 from bot.core.tasks import Background
 from bot.platforms.base import Adapter, ServesHTTP, StartupError
-from bot.platforms.console.adapter import ConsoleAdapter
 from bot.programme.building import build_agenda
 from bot.qa.identity import load_secret
 from bot.settings import EventConfig, PlatformConfig, Settings, default_config_path, load_event
@@ -167,6 +166,8 @@ async def _start_surfaces(
         log.error("%s", exc)
         return False
     if options.console or not app.adapters:
+        from bot.platforms.console.adapter import ConsoleAdapter  # not with a platform alone
+
         only = not app.adapters
         app.adapters.append(
             ConsoleAdapter(
