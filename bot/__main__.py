@@ -10,10 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from bot.cli.operations import announce, qa, reload, status
 from bot.cli.parser import parser as command_line
-from bot.cli.platforms import discord_invite, slack_manifest
-from bot.cli.programme import check, export, import_programme
 from bot.core.clock import Clock, SimulatedClock, SystemClock, parse_moment
 from bot.core.model import Role
 from bot.settings import ConfigError, Settings
@@ -44,7 +41,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(settings: Settings, args: argparse.Namespace) -> int:
-    """Run the command the arguments name."""
+    """Run the command the arguments name. Each one's module is imported when it runs: a
+    running bot keeps none of the others' code."""
+    if args.command == "run":
+        return _run(settings, args)
+    from bot.cli.operations import announce, qa, reload, status
+    from bot.cli.platforms import discord_invite, slack_manifest
+    from bot.cli.programme import check, export, import_programme
+
     if args.command == "check":
         return check(settings, args.config)
     if args.command == "discord-invite":

@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core.clock import Clock
 from bot.core.dispatch import Core
@@ -22,13 +23,14 @@ from bot.platforms.base import Adapter, OpensDMs
 from bot.programme import Agenda
 from bot.programme.building import build_agenda
 from bot.programme.changes import CANCELLED, MOVED, Change, diff, digest
-from bot.programme.formats import config_data
-from bot.programme.source import AgendaSource, SourceError
 from bot.qa.notices import Notices
 from bot.settings import ConfigError, EventConfig, load_event
 from bot.storage import Store
 from bot.storage import announcements as ann
 from bot.storage.outbox import Delivery, cancel_topic, enqueue
+
+if TYPE_CHECKING:
+    from bot.programme.source import AgendaSource
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,10 @@ class Runtime:
     def _make_source(self, config: EventConfig) -> AgendaSource | None:
         if config.source is None:
             return None
+        # The importers are loaded only by an event whose programme comes from a source.
+        from bot.programme.formats import config_data
+        from bot.programme.source import AgendaSource
+
         folder = self.config_path.parent if self.config_path else None
         return AgendaSource(config.source, config_data(config), folder)
 
@@ -138,6 +144,8 @@ class Runtime:
         source = self.source
         if source is None:
             return []
+        from bot.programme.source import SourceError  # loaded with the source
+
         async with self._reload_lock:
             try:
                 config = await source.poll(force=force)
@@ -207,6 +215,8 @@ class Runtime:
                 # The file names a source: its programme, with the file's other settings.
                 self.source = self._make_source(config)
                 assert self.source is not None
+                from bot.programme.source import SourceError  # loaded with the source
+
                 try:
                     imported = await self.source.poll(force=True)
                 except SourceError as exc:

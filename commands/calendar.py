@@ -9,8 +9,6 @@ from bot.core.model import Attachment, Reply, Text, joined
 from bot.core.registry import Option, command
 from bot.i18n import L
 from bot.programme import Session
-from bot.programme.importing import slug
-from bot.storage.calendar import sequences
 from bot.storage.subscriptions import of_user
 from commands.reminders import one_session
 from commands.render import moment
@@ -38,6 +36,8 @@ _MINE = frozenset({"mine", "my", "me", "내", "나", "내것", "내세션", "내
 )
 async def ics(ctx: Context, which: str | None = None) -> Reply:
     """A calendar file of the whole programme, the user's reminded sessions, or one session."""
+    from bot.programme.importing import slug
+
     t = ctx.t
     word = (which or "all").strip().lower()
     event = ctx.config.event
@@ -72,8 +72,10 @@ async def _file(
     alarms: Mapping[str, int] | None = None,
 ) -> Reply:
     # icalendar (with dateutil) is a few MiB that every running bot would keep for a
-    # command few people use: it is imported at the first /calendar.
+    # command few people use: it is imported at the first /calendar, with what only
+    # /calendar uses.
     from bot.programme.ical import to_ics
+    from bot.storage.calendar import sequences
 
     now = ctx.clock.now()
     numbers = await sequences(ctx.store, sessions, now)

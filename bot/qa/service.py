@@ -32,7 +32,6 @@ from bot.core.ports import QANotices
 from bot.core.text import clip
 from bot.i18n import L
 from bot.programme import Agenda, Session
-from bot.qa.export import questions_file
 from bot.qa.hub import Hub
 from bot.qa.identity import Keys
 from bot.settings import QAConfig
@@ -489,6 +488,9 @@ class QA:
         """Every question of a session as CSV (UTF-8 with BOM, for spreadsheets) or
         Markdown: number, time, status, votes, question, author unless anonymous, and a
         rejection's reason."""
+        # Imported at the first export, a moderator's rare command.
+        from bot.qa.export import questions_file
+
         questions = await db.all_of_session(self.store, session_id)
         current = (await self._state(session_id)).highlight_id
         return questions_file(self.session(session_id), questions, current, fmt, tz)
