@@ -29,11 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import io
-import math
 import os
-import pstats
 import random
 import re
 import statistics
@@ -53,15 +49,20 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bot.app import build_core
-from bot.core.clock import SimulatedClock
-from bot.core.dispatch import Core
-from bot.core.model import ChannelRef, UserRef
-from bot.i18n.messages import MESSAGES
-from bot.programme import Agenda
-from bot.programme.building import build_agenda
-from bot.settings import EventConfig, load_event
-from bot.storage import Store
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python bench/agenda.py` puts bench/ first instead
+    sys.path.insert(0, str(ROOT))
+
+from bench.report import Figures, percentile, profile  # noqa: E402
+from bot.app import build_core  # noqa: E402
+from bot.core.clock import SimulatedClock  # noqa: E402
+from bot.core.dispatch import Core  # noqa: E402
+from bot.core.model import ChannelRef, UserRef  # noqa: E402
+from bot.i18n.messages import MESSAGES  # noqa: E402
+from bot.programme import Agenda  # noqa: E402
+from bot.programme.building import build_agenda  # noqa: E402
+from bot.settings import EventConfig, load_event  # noqa: E402
+from bot.storage import Store  # noqa: E402
 
 SEED = 20260205
 ZONE = "Asia/Seoul"
@@ -76,6 +77,7 @@ START_RUNS = 5
 QUERY_P99_MS = 5.0
 START_S = 1.5
 RSS_MB = 120.0  # decimal megabytes: 120e6 bytes
+FIGURES = Figures()  # the report's columns: the defaults
 
 Pair = tuple[str, str]  # (English, Korean)
 
@@ -368,26 +370,6 @@ async def run_queries(
         await store.close()
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
-
-
-def profile_queries(
-    config: EventConfig, db_path: Path, queries: list[tuple[str, str, int]]
-) -> None:
-    """Run the query mix under cProfile and print where the time goes."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    asyncio.run(run_queries(config, db_path, queries, QUERY_BUDGET_S))
-    profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("tottime").print_stats(15)
-    stats.sort_stats("cumulative").print_stats(25)
-    print(out.getvalue())
-
-
 # 3 and 4. Start-up and memory of `forum-bot run` ------------------------------------------
 
 
@@ -459,16 +441,6 @@ def bot_run(config_path: Path, db_path: Path, heavy: list[str], log: IO[bytes]) 
 # Report --------------------------------------------------------------------------------
 
 
-def figure(label: str, value: float, unit: str, target: float | None = None) -> None:
-    """One line: the figure, its target and how far it is from it."""
-    text = f"{label + ':':<32} {value:8.2f} {unit}"
-    if target is not None:
-        ratio = value / target
-        text = f"{text:<46} target < {target:g} {unit:<3}   ({ratio:.2f}x target)"
-        text += "   MISSED" if ratio >= 1 else ""
-    print(text)
-
-
 def report_queries(run: QueryRun) -> None:
     """Overall latency and throughput, then the same per kind of query."""
     every = sorted(x for xs in run.latencies.values() for x in xs)
@@ -477,10 +449,10 @@ def report_queries(run: QueryRun) -> None:
         print(
             f"(only {run.count:,} of {QUERIES:,} queries: the {QUERY_BUDGET_S:g} s budget ran out)"
         )
-    figure("agenda query p50", percentile(every, 0.50) * 1e3, "ms")
-    figure("agenda query p99", percentile(every, 0.99) * 1e3, "ms", QUERY_P99_MS)
-    figure("agenda query max", every[-1] * 1e3, "ms")
-    figure("agenda query throughput", run.count / run.wall, "q/s")
+    FIGURES.figure("agenda query p50", percentile(every, 0.50) * 1e3, "ms")
+    FIGURES.figure("agenda query p99", percentile(every, 0.99) * 1e3, "ms", QUERY_P99_MS)
+    FIGURES.figure("agenda query max", every[-1] * 1e3, "ms")
+    FIGURES.figure("agenda query throughput", run.count / run.wall, "q/s")
     print(f"  {'kind':<20} {'n':>5} {'refused':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for kind, xs in sorted(run.latencies.items(), key=lambda kv: -percentile(sorted(kv[1]), 0.99)):
         xs = sorted(xs)
@@ -517,8 +489,8 @@ def main() -> int:
             f"{config_path.stat().st_size / 1e3:.0f} kB of YAML"
         )
         print()
-        figure("load_event (parse + validate)", (t1 - t0) * 1e3, "ms")
-        figure("build_agenda (index)", (t2 - t1) * 1e3, "ms")
+        FIGURES.figure("load_event (parse + validate)", (t1 - t0) * 1e3, "ms")
+        FIGURES.figure("build_agenda (index)", (t2 - t1) * 1e3, "ms")
 
         queries = make_queries(agenda, rng, QUERIES)
         budget = 0.0 if options.full else QUERY_BUDGET_S
@@ -539,21 +511,22 @@ def main() -> int:
                 return 0
         starts = [r.start for r in runs]
         print(f"\nforum-bot run, {START_RUNS} times after one warm-up run:")
-        figure("start-up to welcome, median", statistics.median(starts), "s", START_S)
-        figure("start-up to welcome, max", max(starts), "s", START_S)
-        figure("shutdown after /quit, max", max(r.stop for r in runs), "s")
+        FIGURES.figure("start-up to welcome, median", statistics.median(starts), "s", START_S)
+        FIGURES.figure("start-up to welcome, max", max(starts), "s", START_S)
+        FIGURES.figure("shutdown after /quit, max", max(r.stop for r in runs), "s")
         # VmHWM is the bot's own peak, read after the heavy commands, just before /quit.
         # Not getrusage(RUSAGE_CHILDREN).ru_maxrss: on Linux a child's maxrss starts from
         # its parent's RSS at fork, so it would report this benchmark's own size (which
         # holds the same agenda) whenever that is larger than the bot's.
         hwm_mb = max(r.hwm_kb for r in runs) * 1024 / 1e6
         if hwm_mb:
-            figure("peak RSS (VmHWM), max of runs", hwm_mb, "MB", RSS_MB)
+            FIGURES.figure("peak RSS (VmHWM), max of runs", hwm_mb, "MB", RSS_MB)
         else:
             print("peak RSS: not measured (no /proc/<pid>/status here)")
 
         if options.profile:
-            profile_queries(config, tmp / "profile.sqlite", queries)
+            db_path = tmp / "profile.sqlite"
+            profile(lambda: asyncio.run(run_queries(config, db_path, queries, QUERY_BUDGET_S)))
     return 0
 
 

@@ -1,19 +1,36 @@
 """What bench/discord_latency.py and bench/slack_latency.py share: forum-bot and its
-bare-library floor as processes of their own, the CPU each spends, and the side-by-side
-report (each figure next to its target; the target is a ratio to the floor)."""
+bare-library floor as processes of their own (bench/footprint.py starts them alike), the
+CPU each spends, the alternating bursts, and the side-by-side report (each figure next to
+its target; the target is a ratio to the floor).
+
+Run either from the repository root, with the project installed (`pip install -e
+".[test]"`), preferably under `flock /tmp/bench.lock` so that benches do not overlap. The
+two processes' ids are printed first, for `py-spy record --pid` (or `py-spy dump`). It is
+not a test: it always exits 0, marking a figure over its target MISSED. Its only
+networking is on 127.0.0.1 (ports bound to 0); everything it writes goes to a temporary
+directory."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import math
 import os
+import random
 import statistics
 import sys
 import tempfile
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from bench.report import percentile
+
+if TYPE_CHECKING:
+    from tests.fakes.discord_server import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -22,6 +39,10 @@ BURSTS = 7  # measured bursts per side (the issue asks for at least 3; the media
 RATIO_TARGET = 1.2  # forum-bot's p99 over the floor's
 DEADLINE_S = 3.0  # Discord's first response, Slack's ack
 SETTLE_S = 0.5  # after a burst, before the next one (late work of the last one)
+RUN_S = 300.0  # the whole benchmark, at most
+EVENT_NOW = datetime.fromisoformat("2026-02-05T10:00:00+09:00")  # day 1, sessions running
+
+C = TypeVar("C")  # a command as a benchmark sends it
 
 
 def process_cpu_s(pid: int) -> float | None:
@@ -38,11 +59,22 @@ def process_cpu_s(pid: int) -> float | None:
     return total / 1e9
 
 
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    if not sorted_values:
-        return math.inf
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
+class CpuWatch:
+    """The CPU seconds a side's process and the other side's spend from its creation to
+    `spent()` (None for one where Linux's counters are not available)."""
+
+    def __init__(self, pid: int, other_pid: int) -> None:
+        self._pids = (pid, other_pid)
+        self._before = [process_cpu_s(p) for p in self._pids]
+
+    def spent(self) -> tuple[float | None, float | None]:
+        """(the side's, the other's) since the watch began."""
+        after = [process_cpu_s(p) for p in self._pids]
+        side, other = (
+            a - b if a is not None and b is not None else None
+            for a, b in zip(after, self._before, strict=True)
+        )
+        return side, other
 
 
 @dataclass
@@ -91,6 +123,16 @@ class Side:
         return sum(s or 0.0 for s in spent) * 1e3 / commands
 
 
+class Runner(Protocol):
+    """One side of a benchmark as it runs: its figures and its process."""
+
+    side: Side
+    proc: asyncio.subprocess.Process
+
+
+R = TypeVar("R", bound=Runner)
+
+
 async def start(
     argv: Sequence[str], env: dict[str, str] | None = None
 ) -> asyncio.subprocess.Process:
@@ -105,9 +147,33 @@ async def start(
     )
 
 
+def bot_argv(*args: str) -> list[str]:
+    """`forum-bot run` on the sample event, its simulated clock stopped at EVENT_NOW."""
+    at = ("--simulate-from", EVENT_NOW.isoformat(), "--speed", "0")
+    return [sys.executable, "-m", "bot", "run", *at, *args]
+
+
 def floor_argv(script: str, *args: str) -> list[str]:
     """The command line of a floor bot in bench/."""
     return [sys.executable, str(BENCH / script), *args]
+
+
+def discord_floor_argv(fake: FakeDiscord) -> list[str]:
+    """The command line of bench/floor_discord.py, talking to `fake`."""
+    return floor_argv(
+        "floor_discord.py", fake.token, fake.api_base, fake.gateway_url, fake.guild_id
+    )
+
+
+def add_sample_channels(*fakes: FakeDiscord) -> None:
+    """Give each fake Discord the channels the sample event posts to (its reminders at
+    start among them)."""
+    from bot.settings import default_config_path, load_event
+
+    discord = load_event(default_config_path()).platforms["discord"]
+    for fake in fakes:
+        for name in sorted({*discord.channels.values(), *discord.rooms.values()}):
+            fake.add_channel(name=name)
 
 
 async def drain(stream: asyncio.StreamReader, warnings: list[str]) -> None:
@@ -158,6 +224,44 @@ def table_head() -> None:
         f" {'CPU/cmd':>6} {'other':>5}"
     )
     print(f"  {'':>5}  {'':<10} {'':>8} {'':>8} {'':>8} {'':>6} {'ms':>6} {'ms':>5}")
+
+
+def shuffled(mix: Sequence[C], rng: random.Random) -> list[C]:
+    """A burst's commands: the mix repeated to BURST, shuffled."""
+    commands = [mix[i % len(mix)] for i in range(BURST)]
+    rng.shuffle(commands)
+    return commands
+
+
+async def alternate(
+    bot: R,
+    floor: R,
+    warm_up: Callable[[R, int], Awaitable[None]],
+    commands: Callable[[], Sequence[C]],
+    burst: Callable[[R, Sequence[C], int], Awaitable[BurstResult]],
+) -> None:
+    """Both sides up: say so, warm each up (given the other's pid), then BURSTS bursts
+    per side of the same `commands()`, forum-bot and floor, the order swapped every pair
+    (ABBA), each printed as it ends."""
+    for t in (bot, floor):
+        t.side.pid = t.proc.pid
+    print(
+        f"forum-bot: pid {bot.proc.pid}, up in {bot.side.up_s:.1f} s; "
+        f"floor: pid {floor.proc.pid}, up in {floor.side.up_s:.1f} s (started together)"
+    )
+    await warm_up(bot, floor.proc.pid)
+    await warm_up(floor, bot.proc.pid)
+    print(f"warmed up: the mix one at a time, then a burst of {BURST}, each side\n")
+    table_head()
+    for n in range(BURSTS):
+        batch = commands()
+        order = (bot, floor) if n % 2 == 0 else (floor, bot)
+        for t in order:
+            other = floor if t is bot else bot
+            run = await burst(t, batch, other.proc.pid)
+            t.side.bursts.append(run)
+            burst_line(n + 1, t.side, run)
+            await asyncio.sleep(SETTLE_S)
 
 
 def summary(bot: Side, floor: Side, deadline_rule: str) -> None:
@@ -227,3 +331,15 @@ def run_in_folder(bench: Callable[[Path], Awaitable[None]], limit_s: float) -> i
             traceback.print_exc()
             print("!! the benchmark failed: the figures above are all there is")
     return 0
+
+
+def main(doc: str | None, what: str, bench: Callable[[Path], Awaitable[None]]) -> int:
+    """A latency benchmark's command line (--bursts; `doc`, its docstring, says what it
+    is), its header, and `bench` run in a temporary folder for at most RUN_S; always 0."""
+    global BURSTS
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--bursts", type=int, default=BURSTS, help="measured bursts per side")
+    options = parser.parse_args()
+    BURSTS = max(1, options.bursts)
+    header(what)
+    return run_in_folder(bench, RUN_S)

@@ -42,20 +42,13 @@ side's CPU over the same span (it should idle). Then the targets:
 and, informational, each side's CPU per command and their ratio: a burst's last answers
 come when the CPU it needs is spent, so this ratio is what the p99 ratio follows.
 
-Run it from the repository root, with the project installed (`pip install -e ".[test]"`),
-preferably under `flock /tmp/bench.lock` so that benches do not overlap:
+Run it as bench/compare.py says (it prints the processes' ids first, for py-spy):
 
     python bench/discord_latency.py [--bursts N]
-
-The two processes' ids are printed first, for `py-spy record --pid` (or `py-spy dump`).
-It is not a test: it always exits 0, marking a figure over its target MISSED. Its only
-networking is on 127.0.0.1 (ports bound to 0); everything it writes goes to a temporary
-directory.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
 import sys
@@ -71,17 +64,13 @@ if str(ROOT) not in sys.path:  # `python bench/discord_latency.py` puts bench/ f
     sys.path.insert(0, str(ROOT))
 
 from bench import compare  # noqa: E402
-from bench.compare import BurstResult, Side, process_cpu_s  # noqa: E402
-from bot.settings import default_config_path, load_event  # noqa: E402
+from bench.compare import BurstResult, CpuWatch, Side  # noqa: E402
 from tests.fakes.discord_payloads import JSON  # noqa: E402
 from tests.fakes.discord_server import CALLBACK_ROUTE, FakeDiscord, RecordedRequest  # noqa: E402
 from tests.fakes.environment import bot_env  # noqa: E402
 
 SEED = 20260205
-EVENT_NOW = datetime.fromisoformat("2026-02-05T10:00:00+09:00")  # day 1, sessions running
 BURST_WAIT_S = 8.0  # after this long, a burst's missing callbacks count as missed
-RUN_S = 300.0  # the whole benchmark, at most
-SPEED = ("--speed", "0")  # the simulated clock stands still
 
 MIX: list[tuple[str, str, dict[str, Any]]] = [
     ("/agenda 1", "agenda", {"day": "1"}),
@@ -155,7 +144,7 @@ async def burst(target: Target, commands: Sequence[Command], other_pid: int) -> 
     """Send every command at once; wait for their first callbacks; read the outcomes."""
     fake = target.fake
     since = len(fake.requests)
-    cpu0, other0 = process_cpu_s(target.proc.pid), process_cpu_s(other_pid)
+    cpu = CpuWatch(target.proc.pid, other_pid)
     began = time.perf_counter()
     # One tight loop: the frames are written with no wait for anything in between.
     pendings = [
@@ -164,7 +153,7 @@ async def burst(target: Target, commands: Sequence[Command], other_pid: int) -> 
     ]
     sent_ms = (time.perf_counter() - began) * 1e3
     found = await first_callbacks(fake, {p.id for p in pendings}, since, BURST_WAIT_S)
-    cpu1, other1 = process_cpu_s(target.proc.pid), process_cpu_s(other_pid)
+    spent = cpu.spent()
     latencies: list[float | None] = []
     missed = 0
     for p in pendings:
@@ -176,13 +165,7 @@ async def burst(target: Target, commands: Sequence[Command], other_pid: int) -> 
         latency = (r.at - p.dispatched_at).total_seconds()
         latencies.append(latency)
         missed += latency > compare.DEADLINE_S or not 200 <= r.status < 300
-    return BurstResult(
-        latencies,
-        missed,
-        cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None,
-        other1 - other0 if other0 is not None and other1 is not None else None,
-        f"sent in {sent_ms:.0f} ms",
-    )
+    return BurstResult(latencies, missed, *spent, f"sent in {sent_ms:.0f} ms")
 
 
 async def wait_started(target: Target, marker: str, started: float) -> asyncio.Task[None]:
@@ -197,17 +180,10 @@ async def wait_started(target: Target, marker: str, started: float) -> asyncio.T
 async def warm_up(target: Target, rng: random.Random, other_pid: int) -> None:
     """The mix one command at a time, then a burst (not measured)."""
     runs = [await burst(target, [entry], other_pid) for entry in MIX]
-    runs.append(await burst(target, mix(rng), other_pid))
+    runs.append(await burst(target, compare.shuffled(MIX, rng), other_pid))
     await asyncio.sleep(compare.SETTLE_S)
     if missed := sum(run.missed for run in runs):
         print(f"!! {target.side.name}: {missed} missed deadline(s) at warm-up")
-
-
-def mix(rng: random.Random) -> list[Command]:
-    """A burst's commands: the mix repeated, shuffled."""
-    commands = [MIX[i % len(MIX)] for i in range(compare.BURST)]
-    rng.shuffle(commands)
-    return commands
 
 
 async def bench(tmp: Path) -> None:
@@ -218,25 +194,12 @@ async def bench(tmp: Path) -> None:
         FakeDiscord(token="bench-forum-bot-token", clock=PerfClock()) as bot_fake,
         FakeDiscord(token="bench-floor-token", clock=PerfClock()) as floor_fake,
     ):
-        # The channels the sample event posts to (its reminders at start among them).
-        discord = load_event(default_config_path()).platforms["discord"]
-        for fake in (bot_fake, floor_fake):
-            for name in sorted({*discord.channels.values(), *discord.rooms.values()}):
-                fake.add_channel(name=name)
+        compare.add_sample_channels(bot_fake, floor_fake)
         started = time.perf_counter()
         bot_proc = await compare.start(
-            [sys.executable, "-m", "bot", "run", "--simulate-from", EVENT_NOW.isoformat(), *SPEED],
-            bot_env(tmp / "bot.sqlite", discord=bot_fake),
+            compare.bot_argv(), bot_env(tmp / "bot.sqlite", discord=bot_fake)
         )
-        floor_proc = await compare.start(
-            compare.floor_argv(
-                "floor_discord.py",
-                floor_fake.token,
-                floor_fake.api_base,
-                floor_fake.gateway_url,
-                floor_fake.guild_id,
-            )
-        )
+        floor_proc = await compare.start(compare.discord_floor_argv(floor_fake))
         bot = Target(bot_side, bot_fake, bot_proc, [])
         floor = Target(floor_side, floor_fake, floor_proc, [])
         drains: list[asyncio.Task[None]] = []
@@ -246,25 +209,14 @@ async def bench(tmp: Path) -> None:
                 wait_started(floor, "floor: connected", started),
             )
             for t in (bot, floor):
-                t.side.pid = t.proc.pid
                 t.users = [t.fake.add_user(f"user{i:03d}") for i in range(compare.BURST)]
-            print(
-                f"forum-bot: pid {bot_proc.pid}, up in {bot_side.up_s:.1f} s; "
-                f"floor: pid {floor_proc.pid}, up in {floor_side.up_s:.1f} s (started together)"
+            await compare.alternate(
+                bot,
+                floor,
+                lambda t, other_pid: warm_up(t, rng, other_pid),
+                lambda: compare.shuffled(MIX, rng),
+                burst,
             )
-            await warm_up(bot, rng, floor_proc.pid)
-            await warm_up(floor, rng, bot_proc.pid)
-            print(f"warmed up: the mix one at a time, then a burst of {compare.BURST}, each side\n")
-            compare.table_head()
-            for n in range(compare.BURSTS):
-                commands = mix(rng)
-                order = (bot, floor) if n % 2 == 0 else (floor, bot)
-                for t in order:
-                    other = floor if t is bot else bot
-                    run = await burst(t, commands, other.proc.pid)
-                    t.side.bursts.append(run)
-                    compare.burst_line(n + 1, t.side, run)
-                    await asyncio.sleep(compare.SETTLE_S)
         finally:
             await asyncio.gather(compare.stop(bot_proc), compare.stop(floor_proc))
             await asyncio.gather(*drains)
@@ -278,14 +230,11 @@ async def bench(tmp: Path) -> None:
 
 def main() -> int:
     """Run the benchmark and print the figures; always 0."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument(
-        "--bursts", type=int, default=compare.BURSTS, help="measured bursts per side"
+    return compare.main(
+        __doc__,
+        "forum-bot's Discord answers vs a bare discord.py floor, same fakes, same run",
+        bench,
     )
-    options = parser.parse_args()
-    compare.BURSTS = max(1, options.bursts)
-    compare.header("forum-bot's Discord answers vs a bare discord.py floor, same fakes, same run")
-    return compare.run_in_folder(bench, RUN_S)
 
 
 if __name__ == "__main__":

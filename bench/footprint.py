@@ -73,7 +73,6 @@ if str(ROOT) not in sys.path:  # `python bench/footprint.py` puts bench/ first i
 from bench import compare  # noqa: E402
 from bench.compare import process_cpu_s  # noqa: E402
 from bench.slack_latency import BOT_TOKEN, CHANNELS, HANDLES, SECRET, USERGROUPS  # noqa: E402
-from bot.settings import default_config_path, load_event  # noqa: E402
 from tests.fakes.discord_server import FakeDiscord  # noqa: E402
 from tests.fakes.environment import bot_env  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
@@ -274,22 +273,10 @@ async def bench(tmp: Path, seconds: float) -> None:
             usergroup_handles=HANDLES,
         ) as slack_fake,
     ):
-        # The channels the sample event posts to.
-        discord = load_event(default_config_path()).platforms["discord"]
-        for fake in (floor_fake, discord_fake, all_fake):
-            for name in sorted({*discord.channels.values(), *discord.rooms.values()}):
-                fake.add_channel(name=name)
+        compare.add_sample_channels(floor_fake, discord_fake, all_fake)
         run = [sys.executable, "-m", "bot", "run", "--simulate-from", SIMULATE_FROM]
         started = time.perf_counter()
-        floor.proc = await compare.start(
-            compare.floor_argv(
-                "floor_discord.py",
-                floor_fake.token,
-                floor_fake.api_base,
-                floor_fake.gateway_url,
-                floor_fake.guild_id,
-            )
-        )
+        floor.proc = await compare.start(compare.discord_floor_argv(floor_fake))
         discord_only.proc = await compare.start(
             run, bot_env(tmp / "discord.sqlite", discord=discord_fake, PYTHONPROFILEIMPORTTIME="1")
         )

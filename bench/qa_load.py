@@ -56,11 +56,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import io
-import math
 import os
-import pstats
 import random
 import re
 import secrets
@@ -75,13 +71,18 @@ from typing import Protocol
 
 import aiosqlite
 
-from bot.app import build_core, run_loop, settle_memory
-from bot.core.clock import SimulatedClock
-from bot.core.dispatch import Core
-from bot.core.model import Action, ChannelRef, Role, UserRef, plain
-from bot.i18n.messages import MESSAGES
-from bot.settings import EventConfig, default_config_path, load_event
-from bot.storage import Store
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python bench/qa_load.py` puts bench/ first instead
+    sys.path.insert(0, str(ROOT))
+
+from bench.report import Figures, percentile, profile  # noqa: E402
+from bot.app import build_core, run_loop, settle_memory  # noqa: E402
+from bot.core.clock import SimulatedClock  # noqa: E402
+from bot.core.dispatch import Core  # noqa: E402
+from bot.core.model import Action, ChannelRef, Role, UserRef, plain  # noqa: E402
+from bot.i18n.messages import MESSAGES  # noqa: E402
+from bot.settings import EventConfig, default_config_path, load_event  # noqa: E402
+from bot.storage import Store  # noqa: E402
 
 SEED = 20260205
 EVENT_NOW = datetime.fromisoformat("2026-02-05T13:10:00+09:00")  # the dialogue is on
@@ -97,6 +98,7 @@ SEED_VOTERS = 12  # seeded question k gets (7 k mod 12) votes before the run
 
 P99_MS = 50.0
 RATIO = 0.7
+FIGURES = Figures()  # the report's columns: the defaults
 
 ROLES = frozenset({Role.PARTICIPANT})
 MODERATOR = UserRef("discord", "900000000000000001", "bench moderator")
@@ -462,56 +464,19 @@ async def run_baseline(db_path: Path, participants: list[Participant], concurren
         await conn.close()
 
 
-def profile_core(
-    config: EventConfig, db_path: Path, participants: list[Participant], concurrency: int
-) -> None:
-    """Run the core's mix again under cProfile and print where the time goes."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    asyncio.run(run_core(config, db_path, participants, concurrency))
-    profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("tottime").print_stats(15)
-    stats.sort_stats("cumulative").print_stats(25)
-    print(out.getvalue())
-
-
 # Report --------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
-
-
-def figure(label: str, value: float, unit: str, target: float | None = None) -> None:
-    """One line: the figure, its target and how far it is from it."""
-    text = f"{label + ':':<32} {value:8.2f} {unit}"
-    if target is not None:
-        ratio = value / target
-        text = f"{text:<46} target < {target:g} {unit:<3}   ({ratio:.2f}x target)"
-        text += "   MISSED" if ratio >= 1 else ""
-    print(text)
-
-
-def floor_figure(label: str, value: float, target: float) -> None:
-    """One line for a figure that must reach its target (a ratio)."""
-    text = f"{label + ':':<32} {value:8.2f}"
-    text = f"{text:<46} target >= {target:g}     ({value / target:.2f}x target)"
-    print(text + ("   MISSED" if value < target else ""))
 
 
 def report_run(name: str, run: LoadRun, target_ms: float | None) -> None:
     """Throughput, then p50 and p99 per kind (against `target_ms` if given)."""
     every = sorted(x for xs in run.latencies.values() for x in xs)
-    figure(f"{name} throughput", run.count / run.wall, "op/s")
-    figure(f"{name} CPU per operation", run.cpu / run.count * 1e3, "ms")
-    figure(f"{name} p99, every operation", percentile(every, 0.99) * 1e3, "ms", target_ms)
+    FIGURES.figure(f"{name} throughput", run.count / run.wall, "op/s")
+    FIGURES.figure(f"{name} CPU per operation", run.cpu / run.count * 1e3, "ms")
+    FIGURES.figure(f"{name} p99, every operation", percentile(every, 0.99) * 1e3, "ms", target_ms)
     for kind in MIX:
         xs = sorted(run.latencies[kind])
-        figure(f"{name} {kind} p50", percentile(xs, 0.50) * 1e3, "ms")
-        figure(f"{name} {kind} p99", percentile(xs, 0.99) * 1e3, "ms", target_ms)
+        FIGURES.figure(f"{name} {kind} p50", percentile(xs, 0.50) * 1e3, "ms")
+        FIGURES.figure(f"{name} {kind} p99", percentile(xs, 0.99) * 1e3, "ms", target_ms)
 
 
 def check_votes(name: str, run: LoadRun) -> None:
@@ -541,7 +506,7 @@ def report(core: LoadRun, base: LoadRun) -> None:
     report_run("baseline", base, None)
 
     print("\nCore against the baseline:")
-    floor_figure(
+    FIGURES.floor_figure(
         "throughput, core / baseline", (core.count / core.wall) / (base.count / base.wall), RATIO
     )
     print(
@@ -605,7 +570,8 @@ def main() -> int:
         report(core, base)
         if options.profile:
             print("\nProfile of the core's run (a second run, on a fresh file):")
-            profile_core(config, tmp / "profile.sqlite", participants, concurrency)
+            db_path = tmp / "profile.sqlite"
+            profile(lambda: asyncio.run(run_core(config, db_path, participants, concurrency)))
     return 0
 
 

@@ -61,7 +61,6 @@ import asyncio
 import contextlib
 import gc
 import logging
-import math
 import os
 import sys
 import tempfile
@@ -82,6 +81,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/reminders.py` puts bench/ first instead
     sys.path.insert(0, str(ROOT))
 
+from bench.report import Figures, percentile  # noqa: E402
 from bot.app import build_core, run_loop, settle_memory  # noqa: E402
 from bot.core.clock import SimulatedClock  # noqa: E402
 from bot.core.dispatch import Core  # noqa: E402
@@ -124,38 +124,10 @@ RATE_FRACTION = 0.9
 PACE = DiscordSettings("").requests_per_second  # the adapter's own pace (47/s)
 BURST = DiscordSettings("").request_burst
 DM_OPEN = "POST /users/@me/channels"
+FIGURES = Figures(label=40, width=9, digits=3, target_at=56)  # the report's columns
 
 
 # Shared -----------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
-
-
-def figure(label: str, value: float, unit: str, target: float | None = None) -> None:
-    """One line: the figure, and its target (under which it must stay) and ratio."""
-    text = f"{label + ':':<40} {value:9.3f} {unit}"
-    if target is not None:
-        ratio = value / target
-        text = f"{text:<56} target < {target:g} {unit:<3}   ({ratio:.2f}x target)"
-        text += "   MISSED" if ratio >= 1 else ""
-    print(text)
-
-
-def floor_figure(label: str, value: float, target: float) -> None:
-    """One line for a figure that must reach its target (a fraction)."""
-    ratio = value / target
-    text = f"{label + ':':<40} {value:9.3f}"
-    text = f"{text:<56} target >= {target:g}      ({ratio:.2f}x target)"
-    print(text + ("   MISSED" if ratio < 1 else ""))
-
-
-def count_line(label: str, value: int, total: int) -> None:
-    """One line for a count whose target is zero."""
-    text = f"{label + ':':<40} {value:9d} of {total:,}"
-    print(f"{text:<56} target 0" + ("   MISSED" if value else ""))
 
 
 class CountingHandler(logging.Handler):
@@ -433,10 +405,10 @@ def report_lateness(run: Lateness) -> None:
     count = f"{len(late):,} of {run.expected:,}"
     print(f"{'deliveries queued:':<40} {count:>9}" + ("" if len(late) == run.expected else "   !!"))
     if late:
-        figure("due -> queued p50", percentile(late, 0.50), "s")
+        FIGURES.figure("due -> queued p50", percentile(late, 0.50), "s")
         target = LATENESS_P99_S.get(run.count, 1.0)
-        figure("due -> queued p99", percentile(late, 0.99), "s", target)
-        figure("due -> queued max", late[-1], "s")
+        FIGURES.figure("due -> queued p99", percentile(late, 0.99), "s", target)
+        FIGURES.figure("due -> queued max", late[-1], "s")
     # Queued twice: the same key offered again (the dedup key makes it harmless).
     again = run.offered - len(late)
     print(
@@ -449,8 +421,8 @@ def report_lateness(run: Lateness) -> None:
             f"{run.busy_s:.2f} s after the due time)"
         )
     else:
-        figure("fire_due() took", run.busy_s, "s")
-    count_line("planner errors", run.errors, run.items)
+        FIGURES.figure("fire_due() took", run.busy_s, "s")
+    FIGURES.count("planner errors", run.errors, run.items)
     for note in run.notes:
         print(f"  ({note})")
 
@@ -628,20 +600,22 @@ def report_throughput(run: Throughput) -> None:
         f"channel opens; target: one per DM, {run.dms:,})"
         + ("   MISSED" if run.requests > run.dms else "")
     )
-    figure("drain time", run.elapsed_s, "s", DRAIN_FACTOR * floor)
+    FIGURES.figure("drain time", run.elapsed_s, "s", DRAIN_FACTOR * floor)
     print(f"{'  the platform floor (DMs / 50 per s):':<40} {floor:9.3f} s")
-    figure("achieved request rate", rate, "req/s")
-    floor_figure(f"fraction of the {GLOBAL_LIMIT}/s allowance", rate / GLOBAL_LIMIT, RATE_FRACTION)
-    count_line("429s answered", run.limited, run.requests)
+    FIGURES.figure("achieved request rate", rate, "req/s")
+    FIGURES.floor_figure(
+        f"fraction of the {GLOBAL_LIMIT}/s allowance", rate / GLOBAL_LIMIT, RATE_FRACTION
+    )
+    FIGURES.count("429s answered", run.limited, run.requests)
     print(f"{'  of them for the global limit:':<40} {run.global_limited:9d}")
     for at, route, before in run.limited_at[:5]:
         print(f"  429 at {at:7.2f} s: {route}, {before} requests accepted in the 1 s before it")
     print(f"{'busiest 1 s window (accepted):':<40} {run.busiest:9d} requests")
-    figure("deliveries sent per second", run.sent / run.elapsed_s, "DM/s")
+    FIGURES.figure("deliveries sent per second", run.sent / run.elapsed_s, "DM/s")
     print(f"{'deliveries sent:':<40} {run.sent:9,d} of {run.dms:,}")
-    count_line("deliveries failed", run.failed, run.dms)
-    count_line("people who got no DM (lost)", run.lost, run.dms)
-    count_line("DMs beyond one a person (duplicated)", run.duplicated, run.dms)
+    FIGURES.count("deliveries failed", run.failed, run.dms)
+    FIGURES.count("people who got no DM (lost)", run.lost, run.dms)
+    FIGURES.count("DMs beyond one a person (duplicated)", run.duplicated, run.dms)
     for status, n in run.left:
         print(f"  !! {n:,} deliveries left {status}")
 

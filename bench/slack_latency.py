@@ -51,20 +51,13 @@ targets:
 and, informational, each side's CPU per command and their ratio: a burst's last acks come
 when the CPU it needs is spent, so this ratio is what the p99 ratio follows.
 
-Run it from the repository root, with the project installed (`pip install -e ".[test]"`),
-preferably under `flock /tmp/bench.lock` so that benches do not overlap:
+Run it as bench/compare.py says (it prints the processes' ids first, for py-spy):
 
     python bench/slack_latency.py [--bursts N]
-
-The two processes' ids are printed first, for `py-spy record --pid` (or `py-spy dump`).
-It is not a test: it always exits 0, marking a figure over its target MISSED. Its only
-networking is on 127.0.0.1 (ports bound to 0); everything it writes goes to a temporary
-directory.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import random
@@ -73,7 +66,6 @@ import sys
 import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -84,13 +76,12 @@ if str(ROOT) not in sys.path:  # `python bench/slack_latency.py` puts bench/ fir
     sys.path.insert(0, str(ROOT))
 
 from bench import compare  # noqa: E402
-from bench.compare import BurstResult, Side, process_cpu_s  # noqa: E402
+from bench.compare import BurstResult, CpuWatch, Side  # noqa: E402
 from bot.platforms.slack.adapter import slack_name  # noqa: E402
 from tests.fakes.environment import bot_env  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 
 SEED = 20260205
-AT = datetime.fromisoformat("2026-02-05T10:00:00+09:00")
 SECRET = "bench-slack-signing-secret"
 BOT_TOKEN = "xoxb-bench-bot-token"
 GENERAL = "C0GENERAL"
@@ -122,8 +113,6 @@ MIX: list[tuple[str, str]] = [
     ]
 ]
 REQUEST_TIMEOUT_S = 10.0  # a hung request must not hang the benchmark
-RUN_S = 300.0  # the whole benchmark, at most
-SPEED = ("--speed", "0")  # the simulated clock stands still
 
 
 # The lean client ------------------------------------------------------------------------
@@ -340,9 +329,9 @@ async def burst(
     ]
     built_ms = (time.perf_counter() - t0) * 1e3
     opened = client.opened
-    cpu0, other0 = process_cpu_s(target.proc.pid), process_cpu_s(other_pid)
+    cpu = CpuWatch(target.proc.pid, other_pid)
     answers = await fire(client, prepared)
-    cpu1, other1 = process_cpu_s(target.proc.pid), process_cpu_s(other_pid)
+    spent = cpu.spent()
     missed = sum(
         status != 200 or ack_s >= compare.DEADLINE_S or (target.strict and not body)
         for ack_s, status, body in answers
@@ -350,8 +339,7 @@ async def burst(
     return BurstResult(
         [ack_s if status else None for ack_s, status, _ in answers],
         missed,
-        cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None,
-        other1 - other0 if other0 is not None and other1 is not None else None,
+        *spent,
         f"built+signed in {built_ms:.0f} ms; {client.opened - opened} connections opened",
     )
 
@@ -380,17 +368,10 @@ async def warm_up(fake: FakeSlack, target: Target, rng: random.Random, other_pid
     for entry in MIX:
         run = await burst(fake, target, [entry], other_pid)
         bad += [f"{entry[0]} {entry[1]}".strip()] * run.missed
-    await burst(fake, target, mix(rng), other_pid)
+    await burst(fake, target, compare.shuffled(MIX, rng), other_pid)
     await asyncio.sleep(compare.SETTLE_S)
     if bad:
         print(f"!! {target.side.name}: not answered in the ack at warm-up: {', '.join(bad)}")
-
-
-def mix(rng: random.Random) -> list[tuple[str, str]]:
-    """A burst's commands: the mix repeated, shuffled."""
-    commands = [MIX[i % len(MIX)] for i in range(compare.BURST)]
-    rng.shuffle(commands)
-    return commands
 
 
 async def bench(tmp: Path) -> None:
@@ -405,10 +386,7 @@ async def bench(tmp: Path) -> None:
         usergroup_handles=HANDLES,
     ) as fake:
         t0 = time.perf_counter()
-        bot_proc = await compare.start(
-            [sys.executable, "-m", "bot", "run", "--simulate-from", AT.isoformat(), *SPEED],
-            bot_env(tmp / "bot.sqlite", slack=fake),
-        )
+        bot_proc = await compare.start(compare.bot_argv(), bot_env(tmp / "bot.sqlite", slack=fake))
         floor_proc = await compare.start(
             compare.floor_argv(
                 "floor_slack.py",
@@ -423,24 +401,13 @@ async def bench(tmp: Path) -> None:
         drains: list[asyncio.Task[None]] = []
         try:
             drains += await asyncio.gather(started(bot, t0), started(floor, t0))
-            bot_side.pid, floor_side.pid = bot_proc.pid, floor_proc.pid
-            print(
-                f"forum-bot: pid {bot_proc.pid}, up in {bot_side.up_s:.1f} s; "
-                f"floor: pid {floor_proc.pid}, up in {floor_side.up_s:.1f} s (started together)"
+            await compare.alternate(
+                bot,
+                floor,
+                lambda t, other_pid: warm_up(fake, t, rng, other_pid),
+                lambda: compare.shuffled(MIX, rng),
+                lambda t, commands, other_pid: burst(fake, t, commands, other_pid),
             )
-            await warm_up(fake, bot, rng, floor_proc.pid)
-            await warm_up(fake, floor, rng, bot_proc.pid)
-            print(f"warmed up: the mix one at a time, then a burst of {compare.BURST}, each side\n")
-            compare.table_head()
-            for n in range(compare.BURSTS):
-                commands = mix(rng)
-                order = (bot, floor) if n % 2 == 0 else (floor, bot)
-                for t in order:
-                    other = floor if t is bot else bot
-                    run = await burst(fake, t, commands, other.proc.pid)
-                    t.side.bursts.append(run)
-                    compare.burst_line(n + 1, t.side, run)
-                    await asyncio.sleep(compare.SETTLE_S)
         finally:
             for t in (bot, floor):
                 if t.client is not None:
@@ -463,15 +430,9 @@ def clear_proxies() -> None:
 
 def main() -> int:
     """Run the benchmark and print the figures; always 0."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument(
-        "--bursts", type=int, default=compare.BURSTS, help="measured bursts per side"
+    return compare.main(
+        __doc__, "forum-bot's Slack acks vs a bare Bolt floor, same fake, same run", bench
     )
-    options = parser.parse_args()
-    compare.BURSTS = max(1, options.bursts)
-    clear_proxies()
-    compare.header("forum-bot's Slack acks vs a bare Bolt floor, same fake, same run")
-    return compare.run_in_folder(bench, RUN_S)
 
 
 if __name__ == "__main__":

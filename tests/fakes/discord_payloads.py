@@ -574,6 +574,15 @@ def _check_localizations(
             check(text, f"{path}.{locale}", problems)
 
 
+def _check_texts(item: Mapping[str, Any], path: str, problems: dict[str, tuple[str, str]]) -> None:
+    """A slash command's or an option's name and description, and their localisations."""
+    _check_name(item.get("name"), f"{path}.name", problems)
+    _check_description(item.get("description"), f"{path}.description", problems)
+    for what, check in (("name", _check_name), ("description", _check_description)):
+        key = f"{what}_localizations"
+        _check_localizations(item.get(key), f"{path}.{key}", problems, check)
+
+
 def _check_choice_name(name: Any, path: str, problems: dict[str, tuple[str, str]]) -> None:
     if not isinstance(name, str) or not 1 <= len(name) <= 100:
         problems[path] = ("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
@@ -642,17 +651,7 @@ def _check_options(
     seen_optional = False
     for i, option in enumerate(options):
         here = f"{path}.{i}"
-        _check_name(option.get("name"), f"{here}.name", problems)
-        _check_description(option.get("description"), f"{here}.description", problems)
-        _check_localizations(
-            option.get("name_localizations"), f"{here}.name_localizations", problems, _check_name
-        )
-        _check_localizations(
-            option.get("description_localizations"),
-            f"{here}.description_localizations",
-            problems,
-            _check_description,
-        )
+        _check_texts(option, here, problems)
         _check_choices(option, f"{here}.choices", problems)
         if option.get("type") in (1, 2):
             _check_options(option.get("options") or [], f"{here}.options", problems)
@@ -680,17 +679,7 @@ def check_commands(commands: Any) -> None:
     for i, command in enumerate(commands):
         kind = command.get("type", 1)
         if kind == 1:
-            _check_name(command.get("name"), f"{i}.name", problems)
-            _check_description(command.get("description"), f"{i}.description", problems)
-            _check_localizations(
-                command.get("name_localizations"), f"{i}.name_localizations", problems, _check_name
-            )
-            _check_localizations(
-                command.get("description_localizations"),
-                f"{i}.description_localizations",
-                problems,
-                _check_description,
-            )
+            _check_texts(command, str(i), problems)
             _check_options(command.get("options") or [], f"{i}.options", problems)
         _check_permissions(
             command.get("default_member_permissions"),

@@ -1100,15 +1100,9 @@ class FakeSlack:
         payload = self.command_payload(
             command, text, user_id=user_id, channel_id=channel_id, **extra
         )
-        resp = await self.send_signed(
-            app_url,
-            urlencode(payload),
-            "application/x-www-form-urlencoded",
-            forge_signature=forge_signature,
-            stale_timestamp=stale_timestamp,
+        return await self._send_interaction(
+            app_url, payload, payload, forge_signature, stale_timestamp
         )
-        resp.trigger_id, resp.response_url = payload["trigger_id"], payload["response_url"]
-        return resp
 
     async def send_action(
         self,
@@ -1134,9 +1128,24 @@ class FakeSlack:
             message_ts=message_ts,
             ephemeral=ephemeral,
         )
+        form = {"payload": json.dumps(payload)}
+        return await self._send_interaction(
+            app_url, form, payload, forge_signature, stale_timestamp
+        )
+
+    async def _send_interaction(
+        self,
+        app_url: str,
+        form: Mapping[str, str],
+        payload: Mapping[str, Any],
+        forge_signature: bool,
+        stale_timestamp: bool,
+    ) -> AppResponse:
+        """POST `form` signed and form-encoded, as Slack sends a slash command or an
+        interaction; the response carries `payload`'s trigger_id and response_url."""
         resp = await self.send_signed(
             app_url,
-            urlencode({"payload": json.dumps(payload)}),
+            urlencode(form),
             "application/x-www-form-urlencoded",
             forge_signature=forge_signature,
             stale_timestamp=stale_timestamp,
