@@ -705,6 +705,10 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "Moderator page (keep this link private)",
         "ko": "진행자 페이지 (링크를 공유하지 마세요)",
     },
+    "qa.screen_join": {
+        "en": "Audience page, from a phone (the QR code attached leads there)",
+        "ko": "청중 질문 페이지 (첨부한 QR 코드로 휴대폰에서 접속)",
+    },
     # /ics: calendar files
     "ics.all": {
         "en": Plural(
