@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.qa.service import QA
+from bot.web.join import JoinCode
 from bot.web.present import QAPages
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class WebServer:
         self.app.router.add_get("/healthz", self._healthz)
         if qa is not None:
             QAPages(qa).add_routes(self.app)
+            JoinCode(qa).add_routes(self.app)
         for add in routes:
             add(self.app)
         self._runner = web.AppRunner(
