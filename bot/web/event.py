@@ -154,11 +154,13 @@ class EventPages:
 
     def _item(self, t: Translator, s: Session, open_ids: set[str], note: str = "") -> Item:
         agenda = self.qa.agenda
+        title, room = t.pick(s.title), _room(t, agenda, s)
         return Item(
             id=s.id,
-            title=t.pick(s.title),
+            title=title,
             when=_span(t, agenda, s),
-            room=_room(t, agenda, s),
+            # A room named like its only session (the photo zone) need not be said twice.
+            room="" if room and title.startswith(room) else room,
             people=", ".join(t.pick(p.name) for p in agenda.people_named(s.chairs + s.speakers)),
             qa=s.qa or s.id in open_ids,
             qa_open=s.id in open_ids,
@@ -179,6 +181,7 @@ class EventPages:
             "session.html",
             s=self._item(t, s, {s.id} if status.open else set()),
             when=_span(t, agenda, s, with_date=True),
+            room=_room(t, agenda, s),
             chairs=[_person(t, p) for p in agenda.people_named(s.chairs)],
             speakers=[_person(t, p) for p in agenda.people_named(s.speakers)],
             abstract=t.pick(s.abstract),
