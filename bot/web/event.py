@@ -46,6 +46,11 @@ class EventPages:
 
     def __init__(self, qa: QA) -> None:
         self.qa = qa
+        # Calendar files made, by what they show; dropped when the agenda is reloaded.
+        # One takes icalendar about 50 ms, on the loop: a hall asking at once would hold
+        # every vote and stream behind it.
+        self._files: dict[tuple[Any, ...], bytes] = {}
+        self._files_of: Agenda | None = None
 
     def add_routes(self, app: web.Application) -> None:
         r = app.router
@@ -215,13 +220,16 @@ class EventPages:
         agenda = self.qa.agenda
         name = agenda.event.short_name if agenda.event.short_name.en else agenda.event.name
         now = self.qa.clock.now()
-        data = to_ics(
-            agenda,
-            sessions,
-            sequences=await sequences(self.qa.store, sessions, now),
-            now=now,
-            calendar_name=t.pick(name),
-        )
+        numbers = await sequences(self.qa.store, sessions, now)
+        if self._files_of is not agenda or len(self._files) > 64:
+            self._files, self._files_of = {}, agenda
+        # The same sessions at the same versions, named alike: the same file (its DTSTAMP
+        # says when it was first made, which is what it means for a published calendar).
+        key = (suffix, t.lang, tuple(sorted(numbers.items())))
+        data = self._files.get(key)
+        if data is None:
+            data = to_ics(agenda, sessions, sequences=numbers, now=now, calendar_name=t.pick(name))
+            self._files[key] = data
         filename = f"{slug(name.en)}{suffix}.ics"
         return web.Response(
             body=data,

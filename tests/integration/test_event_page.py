@@ -16,6 +16,7 @@ import pytest_asyncio
 from bot.app import build_core
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
+from bot.programme.building import build_agenda
 from bot.settings import EventConfig
 from bot.storage import Store
 from bot.web.pages import CSP
@@ -155,6 +156,27 @@ async def test_calendar_files_are_those_of_ics(site: str, alice: Person) -> None
     assert chat is not None
     assert _undated(whole) == _undated(chat.data)
     assert one.count(b"BEGIN:VEVENT") == 1 and b"UID:dialogue" in one
+
+
+async def test_a_calendar_file_follows_the_agenda(
+    site: str, core: Core, event_config: EventConfig
+) -> None:
+    """Made once while nothing changes (icalendar is slow), made again once a session
+    changes: its new title, a higher SEQUENCE."""
+    url = f"{site}/session/dialogue/calendar.ics"
+    async with aiohttp.ClientSession() as http:
+        first = await (await http.get(url)).read()
+        assert await (await http.get(url)).read() == first
+        changed = [
+            s.model_copy(update={"title": s.title.model_copy(update={"en": "Renamed dialogue"})})
+            if s.id == "dialogue"
+            else s
+            for s in event_config.sessions
+        ]
+        core.agenda = build_agenda(event_config.model_copy(update={"sessions": changed}))
+        after = await (await http.get(url)).read()
+    assert b"SUMMARY:Renamed dialogue" in after and b"SEQUENCE:1" in after
+    assert b"SEQUENCE:0" in first
 
 
 def _undated(data: bytes) -> bytes:
