@@ -7,7 +7,6 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from bot.cli.programme import event_or_report, write_out
 from bot.core.clock import SystemClock
@@ -87,7 +86,7 @@ def join(settings: Settings, args: argparse.Namespace, db: Path) -> int:
     """`forum-bot qa join SESSION [--png FILE] [--svg FILE]`: the audience page's address,
     and its QR code written whole (or not at all) for slides."""
     from bot.programme.building import build_agenda
-    from bot.qa.join import TooLong, join_url, qr_png, qr_svg, short_url
+    from bot.qa.join import TooLong, join_url, leads_to_itself, qr_png, qr_svg, short_url
 
     config = event_or_report(settings, args.config)
     if config is None:
@@ -105,7 +104,7 @@ def join(settings: Settings, args: argparse.Namespace, db: Path) -> int:
     if base is None:
         return 1
     url = join_url(base, args.session)
-    if not settings.public_url and _leads_to_itself(urlsplit(url).hostname or ""):
+    if not settings.public_url and leads_to_itself(url):
         print(
             f"forum-bot: FORUM_BOT_PUBLIC_URL is not set, and phones cannot open {url}: "
             "set it to the address people reach the bot at",
@@ -127,19 +126,6 @@ def join(settings: Settings, args: argparse.Namespace, db: Path) -> int:
     print(url)
     print(f"on screen: {short_url(url)}")
     return 0
-
-
-def _leads_to_itself(host: str) -> bool:
-    """Whether a phone opening `host` reaches itself rather than the bot."""
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_unspecified
 
 
 def _write_whole(path: Path, data: bytes) -> None:

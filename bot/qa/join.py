@@ -41,6 +41,21 @@ def short_url(url: str) -> str:
     return f"{parts.netloc}{parts.path}".rstrip("/")
 
 
+def leads_to_itself(url: str) -> bool:
+    """Whether a phone opening `url` would reach itself rather than the bot (127.0.0.1,
+    localhost, 0.0.0.0): the address the bot listens at, not one people reach it at."""
+    import ipaddress
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
 def _code(url: str) -> segno.QRCode:
     if not url or len(url) > MAX_URL:
         raise TooLong(url[:60])

@@ -3,15 +3,16 @@ page's address (whole, and short for people to type), `/present/<session>/join.s
 it as a QR code. present.js shows both while the session takes questions.
 
 The address is under FORUM_BOT_PUBLIC_URL (`QA.web_url`, set when the server starts);
-without one, under the address the screen itself was opened at, which is the nearest
-guess of where the hall's phones reach this server.
+without one (`QA.web_url` is then where the server listens, often 127.0.0.1), under the
+address the screen itself was opened at, the nearest guess of where the hall's phones
+reach this server.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.qa.join import TooLong, join_url, qr_svg, short_url
+from bot.qa.join import TooLong, join_url, leads_to_itself, qr_svg, short_url
 from bot.qa.service import QA
 
 _HEADERS = {
@@ -36,7 +37,12 @@ class JoinCode:
         session_id = request.match_info["session"]
         if self.qa.agenda.session(session_id) is None:
             raise web.HTTPNotFound(text="There is no such session.\n")
-        base = self.qa.web_url or f"{request.scheme}://{request.host}"
+        base = self.qa.web_url
+        opened_at = f"{request.scheme}://{request.host}"
+        # Without FORUM_BOT_PUBLIC_URL the bot knows only where it listens (127.0.0.1):
+        # the address the screen was opened at is then the better guess.
+        if not base or (leads_to_itself(base) and not leads_to_itself(opened_at)):
+            base = opened_at
         return join_url(base, session_id)
 
     async def _address(self, request: web.Request) -> web.Response:

@@ -52,10 +52,15 @@ async def test_join_address_and_drawing_over_http(site: str, core: Core) -> None
                 async with http.get(f"{site}/present/{missing}/{tail}") as gone:
                     assert gone.status == 404, missing
                     assert len(await gone.text()) < 100
-        # Without a public address: the address the screen was opened at, as the guess.
+        # Without a public address: the address the screen was opened at, as the guess,
+        # when the bot knows only where it listens.
         core.qa.web_url = ""
         async with http.get(f"{site}/present/dialogue/join") as got:
             assert (await got.json())["url"] == f"{site}/q/dialogue"
+        core.qa.web_url = "http://0.0.0.0:8080"
+        lan = {"Host": "192.168.0.5:8080"}
+        async with http.get(f"{site}/present/dialogue/join", headers=lan) as got:
+            assert (await got.json())["url"] == "http://192.168.0.5:8080/q/dialogue"
         forged = {"Host": "h" * 400}
         async with http.get(f"{site}/present/dialogue/join.svg", headers=forged) as refused:
             assert refused.status == 400 and "too long" in await refused.text()
