@@ -9,6 +9,7 @@ from bot.core.model import Attachment, Button, Card, Paging, Reply, Role, Text, 
 from bot.core.registry import Choice, Option, OptionType, action, command
 from bot.i18n import L
 from bot.programme import Session
+from bot.qa.join import TooLong, join_url, qr_png
 from bot.qa.service import STEPS, Asked
 from bot.storage.qa import ANSWERED, APPROVED, PENDING, Question
 from commands.options import session_option
@@ -422,15 +423,27 @@ async def qa_screen(ctx: Context, session: str | None = None) -> Reply:
     if not base:
         raise UserError("qa.no_web")
     token = ctx.qa.keys.token(f"moderate:{s.id}")
+    audience = join_url(base, s.id)
     return Reply(
         card=Card(
             t("qa.screen_title", title=t.pick(s.title)),
             lines=(
                 f"{t('qa.screen_present')}: {base}/present/{s.id}",
                 f"{t('qa.screen_moderate')}: {base}/moderate/{s.id}?token={token}",
+                f"{t('qa.screen_join')}: {audience}",
             ),
-        )
+        ),
+        file=_join_code(s.id, audience),
     )
+
+
+def _join_code(session_id: str, url: str) -> Attachment | None:
+    """The code the presenter screen shows, as a PNG for slides; none for an address too
+    long to be read from a code (a FORUM_BOT_PUBLIC_URL of hundreds of characters)."""
+    try:
+        return Attachment(f"join-{session_id}.png", qr_png(url), "image/png")
+    except TooLong:
+        return None
 
 
 COMMANDS = [ask, questions, myquestions, qa, qa_open, qa_close, qa_block, qa_export, qa_screen]

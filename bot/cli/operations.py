@@ -42,12 +42,15 @@ async def status(db: Path) -> int:
 
 
 async def qa(settings: Settings, args: argparse.Namespace) -> int:
-    """`forum-bot qa export|screen SESSION`: from the database, while the bot runs or not."""
+    """`forum-bot qa export|screen|join SESSION`: from the database, while the bot runs or
+    not (`join` needs only the event file)."""
     from bot.app import build_core
     from bot.qa.identity import load_secret
     from bot.storage import Store
 
     db = args.db or settings.db
+    if args.qa_command == "join":
+        return join(settings, args, db)
     if not db.exists():
         print(f"forum-bot: no database at {db}", file=sys.stderr)
         return 1
@@ -79,10 +82,67 @@ async def qa(settings: Settings, args: argparse.Namespace) -> int:
     return write_out(data, args.out)
 
 
-def _web_base(settings: Settings, db: Path) -> str | None:
-    """Where the presenter screen is: the running bot's own address (its real port, its
-    FORUM_BOT_PUBLIC_URL), else what this environment says it will be; None having said
-    why there is no address to give."""
+def join(settings: Settings, args: argparse.Namespace, db: Path) -> int:
+    """`forum-bot qa join SESSION [--png FILE] [--svg FILE]`: the audience page's address,
+    and its QR code written whole (or not at all) for slides."""
+    from bot.programme.building import build_agenda
+    from bot.qa.join import TooLong, join_url, leads_to_itself, qr_png, qr_svg, short_url
+
+    config = event_or_report(settings, args.config)
+    if config is None:
+        return 1
+    agenda = build_agenda(config)
+    if agenda.session(args.session) is None:
+        known = ", ".join(s.id for s in agenda.sessions if s.qa) or "none"
+        print(
+            f"forum-bot: no session {args.session[:60]!r} (sessions with Q&A: {known})",
+            file=sys.stderr,
+        )
+        return 2
+    # Slides are made ahead: the public address, else where a bot runs or will run.
+    base = settings.public_url or _web_base(settings, db, "audience page")
+    if base is None:
+        return 1
+    url = join_url(base, args.session)
+    if not settings.public_url and leads_to_itself(url):
+        print(
+            f"forum-bot: FORUM_BOT_PUBLIC_URL is not set, and phones cannot open {url}: "
+            "set it to the address people reach the bot at",
+            file=sys.stderr,
+        )
+    images = [(path, draw) for path, draw in ((args.png, qr_png), (args.svg, qr_svg)) if path]
+    for path, draw in images:
+        try:
+            data = draw(url)
+        except TooLong:
+            print(f"forum-bot: {url[:80]}... is too long for a QR code", file=sys.stderr)
+            return 1
+        try:
+            _write_whole(path, data)
+        except OSError as exc:
+            print(f"forum-bot: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {path}", file=sys.stderr)
+    print(url)
+    print(f"on screen: {short_url(url)}")
+    return 0
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write a file all at once: a reader never sees it half-written, and a failed write
+    leaves whatever was there before."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temp.write_bytes(data)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _web_base(settings: Settings, db: Path, what: str = "presenter screen") -> str | None:
+    """Where the web server is (for its `what`): the running bot's own address (its real
+    port, its FORUM_BOT_PUBLIC_URL), else what this environment says it will be; None
+    having said why there is no address to give."""
     from bot.app import pidfile_for, running_bot
 
     bot = running_bot(pidfile_for(db))
@@ -90,12 +150,12 @@ def _web_base(settings: Settings, db: Path) -> str | None:
         if bot.web is None:
             print(
                 f"forum-bot: the forum-bot running on {db} (pid {bot.pid}) has no web server "
-                "(FORUM_BOT_WEB_PORT=off, or its port was taken): no presenter screen",
+                f"(FORUM_BOT_WEB_PORT=off, or its port was taken): no {what}",
                 file=sys.stderr,
             )
         return bot.web
     if settings.web_port is None and not settings.public_url:
-        print("forum-bot: FORUM_BOT_WEB_PORT=off: there is no presenter screen", file=sys.stderr)
+        print(f"forum-bot: FORUM_BOT_WEB_PORT=off: there is no {what}", file=sys.stderr)
         return None
     if settings.web_port == 0 and not settings.public_url:
         print(

@@ -105,7 +105,9 @@ def parser() -> argparse.ArgumentParser:
     common(exp)
     exp.add_argument("--db", type=Path, help="SQLite file, for calendar SEQUENCE numbers")
 
-    qa = sub.add_parser("qa", help="live Q&A: export a session's questions, or its screen links")
+    qa = sub.add_parser(
+        "qa", help="live Q&A: export a session's questions, its screen links or its join code"
+    )
     qa_sub = qa.add_subparsers(dest="qa_command", metavar="ACTION", required=True)
     qa_export = qa_sub.add_parser("export", help="write a session's questions as CSV or Markdown")
     qa_export.add_argument("session", help="the session's id, e.g. dialogue")
@@ -115,7 +117,13 @@ def parser() -> argparse.ArgumentParser:
         "screen", help="print the presenter screen's and the moderators' page's links"
     )
     qa_screen.add_argument("session", help="the session's id, e.g. dialogue")
-    for p in (qa_export, qa_screen):
+    qa_join = qa_sub.add_parser(
+        "join", help="print the audience page's address and write its QR code for slides"
+    )
+    qa_join.add_argument("session", help="the session's id, e.g. dialogue")
+    qa_join.add_argument("--png", type=Path, help="write the QR code as a PNG image here")
+    qa_join.add_argument("--svg", type=Path, help="write the QR code as an SVG image here")
+    for p in (qa_export, qa_screen, qa_join):
         common(p)
         p.add_argument("--db", type=Path, help="SQLite file (default: FORUM_BOT_DB)")
 

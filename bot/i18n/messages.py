@@ -705,6 +705,10 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "Moderator page (keep this link private)",
         "ko": "진행자 페이지 (링크를 공유하지 마세요)",
     },
+    "qa.screen_join": {
+        "en": "Audience page, from a phone (the QR code attached leads there)",
+        "ko": "청중 질문 페이지 (첨부한 QR 코드로 휴대폰에서 접속)",
+    },
     # /ics: calendar files
     "ics.all": {
         "en": Plural(
@@ -757,4 +761,60 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
     # The web pages (the event's page, the audience's Q&A). The audience page's keys
     # follow "web.q.", the event page's "web.event.".
     "web.languages": {"en": "Language", "ko": "언어"},
+    # The event's page (bot/web/event.py).
+    "web.event.now": {"en": "On now", "ko": "지금 진행 중"},
+    "web.event.next": {"en": "Up next", "ko": "다음 세션"},
+    "web.event.ends_in": {"en": "ends in {minutes} min", "ko": "{minutes}분 후 종료"},
+    "web.event.starts_in": {"en": "in {minutes} min", "ko": "{minutes}분 후 시작"},
+    "web.event.nothing_now": {
+        "en": "Nothing is on right now.",
+        "ko": "지금 진행 중인 세션이 없습니다.",
+    },
+    "web.event.not_started": {
+        "en": "The event begins {when}.",
+        "ko": "행사는 {when}에 시작합니다.",
+    },
+    "web.event.over": {
+        "en": "The event is over. Thank you for coming!",
+        "ko": "행사가 모두 끝났습니다. 참석해 주셔서 감사합니다!",
+    },
+    "web.event.no_sessions": {
+        "en": "The programme has no sessions yet.",
+        "ko": "아직 등록된 세션이 없습니다.",
+    },
+    "web.event.programme": {"en": "Programme", "ko": "프로그램"},
+    "web.event.days": {"en": "Days", "ko": "날짜"},
+    "web.event.day_tab": {"en": "Day {number}", "ko": "{number}일차"},
+    "web.event.day_title": {"en": "Day {number} · {date}", "ko": "{number}일차 · {date}"},
+    "web.event.empty_day": {
+        "en": "Nothing is scheduled on this day.",
+        "ko": "이 날에는 예정된 세션이 없습니다.",
+    },
+    "web.event.zone_event": {
+        "en": "Times are in the event's zone, {zone}.",
+        "ko": "시간은 행사 현지 시간({zone}) 기준입니다.",
+    },
+    "web.event.zone_yours": {
+        "en": "Times are in your zone, {zone}.",
+        "ko": "시간은 내 시간대({zone}) 기준입니다.",
+    },
+    "web.event.qa_badge": {"en": "Live Q&A", "ko": "실시간 질의응답"},
+    "web.event.ask": {"en": "Q&A is open: ask a question", "ko": "질의응답 진행 중: 질문하기"},
+    "web.event.qa_link": {"en": "Questions of this session", "ko": "이 세션의 질문"},
+    "web.event.more": {"en": "More about this session", "ko": "세션 자세히 보기"},
+    "web.event.calendar_all": {
+        "en": "Add the whole programme to your calendar (.ics)",
+        "ko": "전체 일정을 내 캘린더에 추가 (.ics)",
+    },
+    "web.event.calendar_one": {
+        "en": "Add this session to your calendar (.ics)",
+        "ko": "이 세션을 내 캘린더에 추가 (.ics)",
+    },
+    "web.event.back": {"en": "The programme", "ko": "전체 프로그램"},
+    "web.event.not_found": {"en": "Not found", "ko": "찾을 수 없습니다"},
+    "web.event.no_session": {"en": "There is no such session.", "ko": "그런 세션은 없습니다."},
+    "web.event.no_day": {
+        "en": "There is no such day: the event has days 1 to {count}.",
+        "ko": "그런 날은 없습니다. 행사는 1일차부터 {count}일차까지입니다.",
+    },
 }

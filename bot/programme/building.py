@@ -22,6 +22,7 @@ def build_agenda(config: EventConfig) -> Agenda:
         host=ev.host.to_l() if ev.host else L(""),
         themes=tuple(t.to_l() for t in ev.themes),
         default_language=ev.default_language,
+        short_name=ev.short_name.to_l() if ev.short_name else L(""),
     )
     rooms = {r.id: Room(r.id, r.name.to_l()) for r in config.rooms}
     people = {

@@ -65,6 +65,8 @@ class EventInfo:
     host: L = NO_TEXT
     themes: tuple[L, ...] = ()
     default_language: str = "en"
+    # The name calendars and file names use, when the event file gives one.
+    short_name: L = NO_TEXT
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """The bot's one web server: /healthz, Slack's /slack/events (HTTP mode), the Q&A
-presenter screen and moderators' page; one port to expose behind a proxy."""
+presenter screen and moderators' page, the event's page; one port to expose behind a
+proxy."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.qa.service import QA
+from bot.web.event import EventPages
+from bot.web.join import JoinCode
+from bot.web.pages import add_assets
 from bot.web.present import QAPages
 
 log = logging.getLogger(__name__)
@@ -72,6 +76,10 @@ class WebServer:
         self.app.router.add_get("/healthz", self._healthz)
         if qa is not None:
             QAPages(qa).add_routes(self.app)
+            JoinCode(qa).add_routes(self.app)
+            # The event's page, and the site's shared files (pages.ASSETS) it links.
+            EventPages(qa).add_routes(self.app)
+            add_assets(self.app)
         for add in routes:
             add(self.app)
         self._runner = web.AppRunner(

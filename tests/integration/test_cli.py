@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.qa.join import qr_svg
+from tests.qr import decode_qr
 from tests.unit.settings.test_settings import BROKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +30,7 @@ def env(**extra: str) -> dict[str, str]:
 
 
 def forum_bot(
-    *args: str, stdin: str = "", timeout: float = 60, **extra: str
+    *args: str, stdin: str = "", timeout: float = 60, cwd: Path = ROOT, **extra: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -37,7 +39,7 @@ def forum_bot(
         text=True,
         timeout=timeout,
         env=env(**extra),
-        cwd=ROOT,
+        cwd=cwd,
         check=False,
     )
 
@@ -216,6 +218,39 @@ def test_qa_in_the_terminal_then_exported_from_the_shell(tmp_path: Path) -> None
     assert wrong.returncode == 2 and "sessions with Q&A: dialogue" in wrong.stderr
 
 
+def test_qa_join_writes_the_code_for_slides(tmp_path: Path) -> None:
+    """`forum-bot qa join` prints the audience page's address and writes its QR code,
+    which reads back as that address; a wrong session or an unwritable file is said in
+    one line, and nothing is left half-written."""
+    png, svg = tmp_path / "join.png", tmp_path / "join.svg"
+    public = "https://forum.example.org/"
+    done = forum_bot(
+        "qa", "join", "dialogue", "--png", str(png), "--svg", str(svg), FORUM_BOT_PUBLIC_URL=public
+    )
+    assert done.returncode == 0, done.stderr
+    url = "https://forum.example.org/q/dialogue"
+    assert done.stdout.splitlines() == [url, "on screen: forum.example.org/q/dialogue"]
+    assert decode_qr(png.read_bytes()) == [url]
+    # The SVG is the presenter screen's drawing (read back in Chromium by its test).
+    assert svg.read_bytes() == qr_svg(url) and svg.read_bytes().startswith(b"<svg")
+    wrong = forum_bot(
+        "qa", "join", "nope", "--png", str(tmp_path / "no.png"), FORUM_BOT_PUBLIC_URL=public
+    )
+    assert wrong.returncode == 2 and "sessions with Q&A: dialogue" in wrong.stderr
+    assert not (tmp_path / "no.png").exists()
+    for target in (tmp_path / "missing" / "x.png", tmp_path):
+        refused = forum_bot(
+            "qa", "join", "dialogue", "--png", str(target), FORUM_BOT_PUBLIC_URL=public
+        )
+        assert refused.returncode == 1 and f"cannot write {target}" in refused.stderr
+        assert len(refused.stderr.splitlines()) == 1, refused.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["join.png", "join.svg"]
+    # Without a public address the code would lead each phone to itself: said so.
+    db = str(tmp_path / "none.sqlite")
+    local = forum_bot("qa", "join", "dialogue", "--db", db, FORUM_BOT_WEB_PORT="8080")
+    assert local.returncode == 0 and "FORUM_BOT_PUBLIC_URL is not set" in local.stderr
+
+
 def test_import_and_export_from_the_shell(tmp_path: Path) -> None:
     """`forum-bot export` then `forum-bot import` gives back the programme; a broken
     file is refused with its row, and nothing is written."""
@@ -275,10 +310,14 @@ def test_qa_screen_as_the_first_piped_command_has_the_real_port(tmp_path: Path) 
         "--db",
         str(tmp_path / "q.sqlite"),
         stdin="/qa-screen dialogue\n",
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     assert "web server is off" not in done.stdout, done.stdout
     assert "http://127.0.0.1:" in done.stdout and "127.0.0.1:0/" not in done.stdout, done.stdout
+    # The join code, saved where the terminal saves files, leads to the same address.
+    join = next(w for w in done.stdout.split() if "/q/dialogue" in w)
+    assert decode_qr((tmp_path / "join-dialogue.png").read_bytes()) == [join]
 
 
 def test_import_says_what_it_left_unmapped_and_check_flags_dead_mappings(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ RARE = {
     "icalendar",  # calendar export (/calendar, `forum-bot export --format ics`), iCal import
     "dateutil",  # iCalendar recurrence rules, through icalendar
     "rapidfuzz",  # correcting a misspelt name, suggesting a close one
+    "segno",  # QR codes: the presenter screen's, /qa-screen's, `forum-bot qa join`'s
     "bot.programme.ical",
     "bot.programme.frab",
     "bot.programme.tabular",

@@ -50,6 +50,8 @@
     byId("empty").hidden = state.top.length > 0 || Boolean(state.highlight);
     // "Ask with /ask" only while the session takes questions.
     byId("ask").hidden = !state.open;
+    open = state.open;
+    showJoin();
     document.body.dataset.version = String(state.version);
     document.body.dataset.state = "live";
     fit();
@@ -80,6 +82,30 @@
     }
     scale(lo);
   }
+
+  // The join code and short address (from the server, which knows its public address),
+  // shown while the session takes questions.
+  let open = false;
+  let joinable = false;
+  function showJoin() {
+    const join = byId("join");
+    if (join.hidden === (open && joinable)) {
+      join.hidden = !(open && joinable);
+      fit();
+    }
+  }
+  const joinPath = "/present/" + encodeURIComponent(session) + "/join";
+  fetch(joinPath).then((r) => (r.ok ? r.json() : null)).then((join) => {
+    if (!join) return;
+    byId("join-code").src = joinPath + ".svg";
+    byId("join-code").alt = join.url;
+    // A narrow column breaks the address after its host, not inside a word.
+    const cut = join.short.indexOf("/") + 1 || join.short.length;
+    byId("join-url").replaceChildren(
+      join.short.slice(0, cut), document.createElement("wbr"), join.short.slice(cut));
+    joinable = true;
+    showJoin();
+  }).catch(() => {});
 
   const source = new EventSource("/present/" + encodeURIComponent(session) + "/events");
   source.onmessage = (event) => render(JSON.parse(event.data));

@@ -15,6 +15,7 @@ from bot.core.dispatch import Core
 from bot.core.model import Action, ChannelRef, Reply, Role, Stamp, UserRef, plain
 from bot.storage import Store
 from tests.conftest import KST_0900, Person
+from tests.qr import decode_qr
 
 DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)  # 13:10, the dialogue is on
 
@@ -374,6 +375,19 @@ async def test_qa_screen_links(mod: Person, alice: Person, core: Core) -> None:
     assert "https://qa.example.com/present/dialogue" in links
     assert f"https://qa.example.com/moderate/dialogue?token={token}" in links
     assert token not in text(await alice.say("/qa-screen dialogue"))
+
+
+async def test_qa_screen_attaches_the_join_code(mod: Person, core: Core) -> None:
+    core.qa.web_url = "https://forum.example.org/"
+    reply = await mod.say("/qa-screen dialogue")
+    assert "https://forum.example.org/q/dialogue" in text(reply)
+    assert reply.file is not None and reply.file.mime_type == "image/png"
+    assert reply.file.filename == "join-dialogue.png"
+    assert decode_qr(reply.file.data) == ["https://forum.example.org/q/dialogue"]
+    # An address too long for a readable code: the links still, no code.
+    core.qa.web_url = "https://forum.example.org/" + "x" * 400
+    reply = await mod.say("/qa-screen dialogue")
+    assert reply.file is None and "/q/dialogue" in text(reply)
 
 
 async def test_a_duplicate_of_a_pending_question_keeps_its_vote(
