@@ -1,5 +1,6 @@
 """The bot's one web server: /healthz, Slack's /slack/events (HTTP mode), the Q&A
-presenter screen and moderators' page; one port to expose behind a proxy."""
+presenter screen and moderators' page, the audience's Q&A (/q); one port to expose behind
+a proxy."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.qa.service import QA
+from bot.web.audience import AudiencePages
+from bot.web.pages import add_assets
 from bot.web.present import QAPages
 
 log = logging.getLogger(__name__)
@@ -72,6 +75,9 @@ class WebServer:
         self.app.router.add_get("/healthz", self._healthz)
         if qa is not None:
             QAPages(qa).add_routes(self.app)
+            # The audience's Q&A (/q) and the site's stylesheet and scripts it links.
+            AudiencePages(qa).add_routes(self.app)
+            add_assets(self.app)
         for add in routes:
             add(self.app)
         self._runner = web.AppRunner(
