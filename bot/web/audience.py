@@ -482,7 +482,7 @@ class AudiencePages:
             body = {"ok": ok, "message": message, "state": state}
             return web.json_response(body, status=200 if ok else 409, headers=HEADERS, dumps=_dumps)
         back = f"/q/{s.id}?order={order}" + (f"&page={page}" if page > 1 else "")
-        response = web.HTTPSeeOther(back + ("" if ok else "#ask"))
+        response = web.Response(status=303, headers={"Location": back + ("" if ok else "#ask")})
         draft = (
             None
             if ok or not form["text"]
@@ -558,11 +558,11 @@ class AudiencePages:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("m"), str):
             return None
-        draft = data.get("d") if isinstance(data.get("d"), dict) else {}
+        draft = data.get("d")
         return {
             "kind": "ok" if data.get("k") == "ok" else "error",
             "message": data["m"],
-            "draft": _draft(draft),
+            "draft": _draft(draft if isinstance(draft, dict) else {}),
         }
 
 
