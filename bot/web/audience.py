@@ -199,8 +199,10 @@ class AudiencePages:
         per_minute: int = PER_ADDRESS_PER_MINUTE,
         now: Callable[[], float] = time.monotonic,
         max_streams: int = MAX_STREAMS,
+        poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self.qa = qa
+        self.poll_seconds = poll_seconds
         self.devices = Devices(qa.keys)
         self.budget = AddressBudget(per_minute, now)
         self.stream = AudienceStream(qa, self._frame, max_streams)
@@ -353,7 +355,7 @@ class AudiencePages:
             strings=_strings(t),
             max_length=self.qa.config.max_length,
             name_max=NAME_MAX,
-            poll_seconds=POLL_SECONDS,
+            poll_seconds=self.poll_seconds,
         )
         self.devices.remember(request, response, device)
         remember_language(request, response)

@@ -7,11 +7,14 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest_asyncio
+from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import UserRef
+from bot.web.audience import AudiencePages
+from bot.web.pages import add_assets
 from bot.web.server import WebServer
 from tests.browser.chromium import save_screenshot
 from tests.conftest import KST_0900
@@ -169,3 +172,33 @@ async def test_with_javascript_off_the_page_still_asks_and_votes(
     await expect(phone.get_by_label("질문 내용")).to_have_value("짧음")
     await save_screenshot(phone, "audience-phone-no-javascript")
     await context.close()
+
+
+async def test_when_streams_are_full_the_page_polls(
+    core: Core, clock: SimulatedClock, browser_page: Page
+) -> None:
+    """Past the cap on open streams the page says so and polls /state instead."""
+    clock.set(DIALOGUE_OPEN)
+    app = web.Application()
+    AudiencePages(core.qa, max_streams=0, poll_seconds=0.2).add_routes(app)
+    add_assets(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        context = await _phone(browser_page)
+        phone = await context.new_page()
+        await phone.goto(f"http://127.0.0.1:{port}/q/dialogue")
+        await expect(phone.locator("body")).to_have_attribute("data-state", "polling")
+        await expect(phone.locator("#notice")).to_contain_text("몇 초마다")
+        s = core.qa.session("dialogue")
+        await core.qa.ask(UserRef("discord", "1", "Dana"), s, "Polled question?", anonymous=False)
+        await core.qa.moderate(UserRef("slack", "M1", "Mia"), 1, "approve")
+        await expect(phone.locator('#questions li[data-id="1"] .text')).to_have_text(
+            "Polled question?", timeout=2000
+        )
+        await context.close()
+    finally:
+        await runner.cleanup()

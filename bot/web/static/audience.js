@@ -10,7 +10,7 @@
   const session = root.dataset.session;
   const order = root.dataset.order;
   const page = Number(root.dataset.page) || 1;
-  const poll = (Number(root.dataset.poll) || 5) * 1000;
+  const poll = Math.max(Number(root.dataset.poll) || 5, 0.1) * 1000;
   const plural = new Intl.PluralRules(strings.lang);
   const notice = document.getElementById("notice");
   const template = document.getElementById("question-template");
