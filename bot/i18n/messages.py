@@ -817,4 +817,79 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "There is no such day: the event has days 1 to {count}.",
         "ko": "그런 날은 없습니다. 행사는 1일차부터 {count}일차까지입니다.",
     },
+    # The audience's Q&A page (/q, /q/<session>).
+    "web.q.title": {"en": "Q&A: {title}", "ko": "질의응답: {title}"},
+    "web.q.choose": {"en": "Ask the speakers", "ko": "연사에게 질문하기"},
+    "web.q.choose_hint": {
+        "en": "Choose a session to see its questions and ask your own.",
+        "ko": "세션을 골라 질문을 보고 직접 질문해 보세요.",
+    },
+    "web.q.no_sessions": {
+        "en": "No session of this event takes questions.",
+        "ko": "이 행사에는 질문을 받는 세션이 없습니다.",
+    },
+    "web.q.open_now": {"en": "taking questions now", "ko": "지금 질문 받는 중"},
+    "web.q.is_open": {"en": "Questions are open.", "ko": "지금 질문을 받고 있습니다."},
+    "web.q.is_closed": {
+        "en": "This session is not taking questions now.",
+        "ko": "이 세션은 지금 질문을 받지 않습니다.",
+    },
+    "web.q.ask_heading": {"en": "Your question", "ko": "질문하기"},
+    "web.q.text_label": {"en": "Question", "ko": "질문 내용"},
+    "web.q.name_label": {"en": "Your name (optional)", "ko": "이름 (선택)"},
+    "web.q.anonymous_label": {
+        "en": "Ask anonymously: nobody, moderators included, sees who asked",
+        "ko": "익명으로 질문하기: 진행자를 포함해 누구도 작성자를 알 수 없습니다",
+    },
+    "web.q.send": {"en": "Send question", "ko": "질문 보내기"},
+    "web.q.order": {"en": "Order", "ko": "정렬"},
+    "web.q.top": {"en": "Top", "ko": "추천순"},
+    "web.q.new": {"en": "New", "ko": "최신순"},
+    "web.q.questions": {"en": "Questions", "ko": "질문 목록"},
+    "web.q.empty": {
+        "en": "No questions yet. Be the first to ask.",
+        "ko": "아직 질문이 없습니다. 첫 질문을 남겨 보세요.",
+    },
+    "web.q.previous": {"en": "Previous page", "ko": "이전 페이지"},
+    "web.q.next": {"en": "Next page", "ko": "다음 페이지"},
+    "web.q.page": {"en": "Page {page} of {pages}", "ko": "{pages}쪽 중 {page}쪽"},
+    "web.q.guest": {"en": "Guest (web)", "ko": "웹 참가자"},
+    "web.q.asked_live": {
+        "en": "Thank you! Your question #{id} is up; others can up-vote it.",
+        "ko": "감사합니다! 질문 #{id} 이(가) 공개되었습니다. 다른 분들이 추천할 수 있습니다.",
+    },
+    "web.q.asked_pending": {
+        "en": "Thank you! Your question #{id} will appear once a moderator approves it.",
+        "ko": "감사합니다! 질문 #{id} 은(는) 진행자 승인 후 공개됩니다.",
+    },
+    "web.q.asked_anonymous": {
+        "en": "It is anonymous: nobody, moderators included, can see who asked. "
+        '"Your questions" below shows what becomes of it.',
+        "ko": "익명 질문입니다. 진행자를 포함해 누구도 작성자를 알 수 없습니다. "
+        "처리 상태는 아래 '내 질문'에서 볼 수 있습니다.",
+    },
+    "web.q.name_too_long": {
+        "en": "A name can be at most {max} characters.",
+        "ko": "이름은 {max}자까지 쓸 수 있습니다.",
+    },
+    "web.q.forbidden": {
+        "en": "This form has expired. Please reload the page and try again.",
+        "ko": "양식이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.",
+    },
+    "web.q.too_many": {
+        "en": "Too many requests from your network. Please wait a minute and try again.",
+        "ko": "같은 네트워크에서 요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+    },
+    "web.q.too_large": {
+        "en": "That is too much to send at once. Please shorten it.",
+        "ko": "한 번에 보내기에는 너무 깁니다. 줄여 주세요.",
+    },
+    "web.q.bad_form": {
+        "en": "The form could not be read. Please reload the page and try again.",
+        "ko": "양식을 읽을 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.",
+    },
+    "web.q.polling": {
+        "en": "Many people are watching: this list now refreshes every few seconds.",
+        "ko": "보는 사람이 많아 목록을 몇 초마다 새로 고칩니다.",
+    },
 }

@@ -81,3 +81,9 @@ class Keys:
         """A bearer token for a web page (e.g. "moderate:<session>")."""
         digest = hmac.new(self._secret, f"token\x00{purpose}".encode(), hashlib.sha256)
         return digest.hexdigest()[:32]
+
+    def tag(self, purpose: str, value: str) -> str:
+        """A signature of `value` for one purpose (a web device's cookie, a form's CSRF
+        token): only this secret makes it, and one purpose's tag is no other's."""
+        message = f"tag\x00{purpose}\x00{value}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:32]

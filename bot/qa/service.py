@@ -285,6 +285,10 @@ class QA:
             raise UserError("qa.already_answered", id=question_id)
         return changed, q
 
+    async def voted(self, user: UserRef, question_ids: list[int]) -> set[int]:
+        """Which of these questions `user` has up-voted (for a page's vote buttons)."""
+        return await db.voted(self.store, self.keys.voter(user), question_ids[:100])
+
     async def listing(
         self, session_id: str, order: str = "top", limit: int = 10, *, pending: bool = False
     ) -> list[Question]:

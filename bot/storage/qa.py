@@ -7,6 +7,7 @@ it from the votes in the same transaction, so it is exact whatever runs concurre
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -280,6 +281,18 @@ async def vote(
         (_SELECT + "WHERE id = ?", (question_id,)),
     )
     return changed[0] > 0, _question(rows[0]) if rows else None
+
+
+async def voted(store: Store, voter_key: str, question_ids: list[int]) -> set[int]:
+    """Which of these questions one voter has up-voted (the votes' primary key serves it)."""
+    if not question_ids:
+        return set()
+    rows = await store.fetchall(
+        "SELECT question_id FROM question_votes WHERE voter_key = ? "
+        "AND question_id IN (SELECT value FROM json_each(?))",
+        (voter_key, json.dumps([int(i) for i in question_ids])),
+    )
+    return {int(r["question_id"]) for r in rows}
 
 
 async def is_blocked(store: Store, keys: tuple[str, str]) -> bool:

@@ -33,7 +33,7 @@ HEADERS = {
     "Cache-Control": "no-store",
 }
 # The site's own files under /static/site/: name -> content type.
-ASSETS = {"site.css": "text/css", "event.js": "text/javascript"}
+ASSETS = {"site.css": "text/css", "event.js": "text/javascript", "audience.js": "text/javascript"}
 
 
 # The reader's choices, kept by their browser: a language picked on a page (?lang=), and

@@ -1,6 +1,6 @@
 """The bot's one web server: /healthz, Slack's /slack/events (HTTP mode), the Q&A
-presenter screen and moderators' page, the event's page; one port to expose behind a
-proxy."""
+presenter screen and moderators' page, the event's page, the audience's Q&A (/q); one
+port to expose behind a proxy."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.qa.service import QA
+from bot.web.audience import AudiencePages
 from bot.web.event import EventPages
 from bot.web.join import JoinCode
 from bot.web.pages import add_assets
@@ -77,8 +78,10 @@ class WebServer:
         if qa is not None:
             QAPages(qa).add_routes(self.app)
             JoinCode(qa).add_routes(self.app)
-            # The event's page, and the site's shared files (pages.ASSETS) it links.
+            # The event's page, the audience's Q&A (/q), and the site's shared files
+            # (pages.ASSETS) they link.
             EventPages(qa).add_routes(self.app)
+            AudiencePages(qa).add_routes(self.app)
             add_assets(self.app)
         for add in routes:
             add(self.app)

@@ -1,0 +1,585 @@
+"""The audience's Q&A page: a phone in the hall asks, up-votes and follows the questions
+of a session, with no account, in the same pool as Discord, Slack and the terminal.
+
+`/q` goes to the session taking questions now (or lists those with Q&A); `/q/<session>`
+is the page: approved questions (top or new, a page at a time), an ask form, a vote or
+withdraw button per question and the device's own questions with their status. Every
+form is a plain POST answered with a redirect back (303), so the page works with
+JavaScript off; `audience.js` turns them into fetch calls and follows the live stream
+(`/q/<session>/events`, or `/q/<session>/state` polled when streams are full).
+
+A person is their device (`bot.web.device`): `UserRef("web", <device id>, <name>)`, so
+the Q&A's own rules apply unchanged (length, pace, duplicates as votes, blocks, keyed
+hashes for anonymous askers). Every state-changing request needs the device's CSRF token
+and fits the budget of its network address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.core.dispatch import _clean as clean_typed  # chat's rules for typed text
+from bot.core.errors import UserError
+from bot.core.model import UserRef
+from bot.i18n import Translator
+from bot.i18n.messages import MESSAGES, Plural
+from bot.programme import Session
+from bot.qa.service import QA, Asked
+from bot.storage.qa import ANSWERED, PENDING, Question
+from bot.web.device import (
+    COOKIE_PATH,
+    AddressBudget,
+    Device,
+    Devices,
+    client_address,
+    is_https,
+)
+from bot.web.pages import HEADERS, LANGUAGE_NAMES, reader, remember_language, render
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 20
+ORDERS = ("top", "new")
+# An ask form holds at most 2,000 characters of text and a name: 8 KB is plenty even
+# percent-encoded Korean (9 bytes a character would be 500 characters in 4.5 KB).
+ASK_MAX_BYTES = 8 * 1024
+VOTE_MAX_BYTES = 1024
+NAME_MAX = 60
+# A whole hall behind one venue address: 300 people voting in the same minute is not
+# throttled; a script sending ten a second for a minute is.
+PER_ADDRESS_PER_MINUTE = 600
+# Open streams per server; past it, pages poll /state instead (see audience.js).
+MAX_STREAMS = 2000
+MAX_UPDATES_PER_SECOND = 5
+KEEPALIVE_SECONDS = 15.0
+POLL_SECONDS = 5
+FLASH = "flash"
+_FLASH_MAX = 3000  # characters of cookie value; a draft that does not fit is dropped
+# A form's fields, each one string (missing ones empty).
+Form = dict[str, str]
+
+
+class Refused(Exception):
+    """A request turned away before it changed anything: an HTTP status and a message."""
+
+    def __init__(self, status: int, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.status = status
+        self.key = key
+        self.params = params
+
+
+def _public(q: Question) -> dict[str, Any]:
+    """A question as everyone sees it: never who asked an anonymous one."""
+    return {
+        "id": q.id,
+        "text": q.body,
+        "votes": q.votes,
+        "author": None if q.anonymous else q.author_name,
+    }
+
+
+def _own(q: Question) -> dict[str, Any]:
+    """One of the device's own questions, with what became of it."""
+    return {
+        "id": q.id,
+        "text": q.body,
+        "votes": q.votes,
+        "status": q.status,
+        "reason": q.reason,
+        "anonymous": q.anonymous,
+    }
+
+
+def _duplicate_key(asked: Asked) -> str:
+    """What to tell someone whose question was already asked (as /ask says it)."""
+    status = asked.question.status
+    if status == ANSWERED:
+        return "qa.duplicate_answered"
+    pending = "_pending" if status == PENDING else ""
+    return ("qa.duplicate_voted" if asked.voted else "qa.duplicate_already") + pending
+
+
+def _strings(t: Translator) -> dict[str, Any]:
+    """The words audience.js needs to draw a list in the reader's language."""
+    votes = MESSAGES["qa.votes"][t.lang]
+    forms = votes.forms if isinstance(votes, Plural) else {"other": votes}
+    return {
+        "lang": t.lang,
+        "votes": forms,
+        "anonymous": t("qa.anonymous"),
+        "vote": t("qa.button.vote"),
+        "unvote": t("qa.button.unvote"),
+        "empty": t("web.q.empty"),
+        "is_open": t("web.q.is_open"),
+        "is_closed": t("web.q.is_closed"),
+        "mine_empty": t("qa.mine_empty"),
+        "polling": t("web.q.polling"),
+        "reason": MESSAGES["qa.rejected_reason"][t.lang],
+        "status": {s: t(f"qa.status.{s}") for s in ("pending", "approved", "rejected", "answered")},
+        "error": t("error.internal"),
+    }
+
+
+class AudienceStream:
+    """Server-sent events of one session's public list: the same frame for every
+    reader, built once per change (`frame`), at most a few a second.
+
+    Self-contained, so a shared broadcaster can replace it: `serve` is all the pages use.
+    """
+
+    def __init__(
+        self,
+        qa: QA,
+        frame: Callable[[str, str], Awaitable[bytes]],
+        max_streams: int = MAX_STREAMS,
+    ) -> None:
+        self._hub = qa.hub
+        self._frame = frame
+        self.max_streams = max_streams
+        self.open = 0
+
+    async def serve(self, request: web.Request, session_id: str, order: str) -> web.StreamResponse:
+        """Stream `session_id`'s list in `order` until the reader goes; 503 when full."""
+        if self.open >= self.max_streams:
+            # EventSource gives up on a 503; the page then polls /state.
+            return web.json_response(
+                {"error": "too many viewers", "poll": POLL_SECONDS}, status=503, headers=HEADERS
+            )
+        self.open += 1
+        try:
+            return await self._run(request, session_id, order)
+        finally:
+            self.open -= 1
+
+    async def _run(self, request: web.Request, session_id: str, order: str) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",  # a proxy in front must not hold the stream
+            }
+        )
+        await response.prepare(request)
+        seen, last_sent = -1, 0.0
+        try:
+            while True:
+                version = self._hub.version(session_id)
+                if version != seen:
+                    gap = last_sent + 1 / MAX_UPDATES_PER_SECOND - time.monotonic()
+                    if gap > 0:  # a vote storm becomes a few frames
+                        await asyncio.sleep(gap)
+                        version = self._hub.version(session_id)
+                    await response.write(await self._frame(session_id, order))
+                    seen, last_sent = version, time.monotonic()
+                if not await self._hub.wait(session_id, seen, KEEPALIVE_SECONDS):
+                    seen = -1  # quiet: send again (keeps proxies open; open/closed by time)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        return response
+
+
+class AudiencePages:
+    """Routes of the audience's pages over one QA service."""
+
+    def __init__(
+        self,
+        qa: QA,
+        *,
+        per_minute: int = PER_ADDRESS_PER_MINUTE,
+        now: Callable[[], float] = time.monotonic,
+        max_streams: int = MAX_STREAMS,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self.qa = qa
+        self.poll_seconds = poll_seconds
+        self.devices = Devices(qa.keys)
+        self.budget = AddressBudget(per_minute, now)
+        self.stream = AudienceStream(qa, self._frame, max_streams)
+
+    def add_routes(self, app: web.Application) -> None:
+        r = app.router
+        r.add_get("/q", self._index)
+        r.add_get("/q/{session}", self._page)
+        r.add_get("/q/{session}/state", self._state)
+        r.add_get("/q/{session}/events", self._events)
+        r.add_post("/q/{session}/ask", self._ask)
+        r.add_post("/q/{session}/vote", self._vote)
+        r.add_post("/q/{session}/unvote", self._unvote)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _reader(self, request: web.Request) -> Translator:
+        event = self.qa.agenda.event
+        return reader(request, event.default_language, event.timezone)
+
+    def _session(self, request: web.Request) -> Session:
+        found = self.qa.agenda.session(request.match_info["session"])
+        if found is None:
+            raise Refused(404, "qa.no_session", query=request.match_info["session"][:60])
+        return found
+
+    async def _public(self, session_id: str, order: str, page: int = 1) -> dict[str, Any]:
+        """A page of the session's list as everyone sees it; one read per change, shared
+        by every reader of the same page."""
+
+        async def build() -> dict[str, Any]:
+            current = await self.qa.highlighted(session_id)
+            shown = current.id if current else None
+            at, total, found = await self.qa.page(
+                session_id, order, page, PER_PAGE, leave_out=shown
+            )
+            return {
+                "session": session_id,
+                "order": order,
+                "page": at,
+                "pages": max(1, -(-total // PER_PAGE)),
+                "total": total,
+                "highlight": _public(current) if current else None,
+                "questions": [_public(q) for q in found],
+                "counts": await self.qa.store_counts(session_id),
+                "version": self.qa.hub.version(session_id),
+            }
+
+        shared: dict[str, Any] = await self.qa.shared(
+            ("audience", session_id, order, page), session_id, build
+        )
+        return {**shared, "open": (await self.qa.status(self.qa.session(session_id))).open}
+
+    async def _frame(self, session_id: str, order: str) -> bytes:
+        """The stream's frame: the first page's state, encoded once for every reader."""
+        is_open = (await self.qa.status(self.qa.session(session_id))).open
+
+        async def encode() -> bytes:
+            state = await self._public(session_id, order)
+            text = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+            return f"data: {text}\n\n".encode()
+
+        frame: bytes = await self.qa.shared(
+            ("audience-frame", session_id, order, is_open), session_id, encode
+        )
+        return frame
+
+    async def _personal(self, device: Device, session_id: str, ids: list[int]) -> dict[str, Any]:
+        """What only this device sees: which questions it up-voted, and its own."""
+        if device.new:
+            return {"voted": [], "mine": []}
+        user = UserRef("web", device.id)
+        voted = await self.qa.voted(user, ids)
+        mine = [q for q in await self.qa.mine(user) if q.session_id == session_id]
+        return {"voted": sorted(voted), "mine": [_own(q) for q in mine]}
+
+    async def _full(
+        self, device: Device, session_id: str, order: str, page: int = 1
+    ) -> dict[str, Any]:
+        public = await self._public(session_id, order, page)
+        ids = [q["id"] for q in public["questions"]]
+        if public["highlight"]:
+            ids.append(public["highlight"]["id"])
+        return {**public, **await self._personal(device, session_id, ids)}
+
+    async def _index(self, request: web.Request) -> web.StreamResponse:
+        t = self._reader(request)
+        open_now = await self.qa.open_sessions()
+        suffix = f"?lang={t.lang}" if "lang" in request.query else ""
+        if len(open_now) == 1:
+            raise web.HTTPSeeOther(f"/q/{open_now[0].id}{suffix}")
+        open_ids = {s.id for s in open_now}
+        sessions = [
+            {
+                "id": s.id,
+                "title": t.pick(s.title),
+                "when": t.date_time(s.start),
+                "open": s.id in open_ids,
+            }
+            for s in self.qa.agenda.sessions
+            if s.qa or s.id in open_ids
+        ]
+        response = render("audience_index.html", **self._base(t), sessions=sessions)
+        remember_language(request, response)
+        return response
+
+    def _base(self, t: Translator) -> dict[str, Any]:
+        return {
+            "lang": t.lang,
+            "t": t,
+            "event_name": t.pick(self.qa.agenda.event.name),
+            "languages": LANGUAGE_NAMES,
+        }
+
+    @staticmethod
+    def _order(value: str | None) -> str:
+        return value if value in ORDERS else "top"
+
+    @staticmethod
+    def _page_number(value: str | None) -> int:
+        try:
+            return min(max(int(value or "1"), 1), 10_000)
+        except ValueError:
+            return 1
+
+    async def _page(self, request: web.Request) -> web.StreamResponse:
+        t = self._reader(request)
+        try:
+            s = self._session(request)
+        except Refused as refused:
+            return self._refusal_page(t, refused)
+        device = self.devices.identify(request)
+        order = self._order(request.query.get("order"))
+        state = await self._full(device, s.id, order, self._page_number(request.query.get("page")))
+        status = await self.qa.status(s)
+        flash = self._take_flash(request, device)
+        response = render(
+            "audience.html",
+            **self._base(t),
+            session=s,
+            title=t.pick(s.title),
+            is_open=status.open,
+            moderated=status.moderated,
+            state=state,
+            voted=set(state["voted"]),
+            order=order,
+            csrf=self.devices.csrf(device),
+            flash=flash,
+            draft=flash["draft"] if flash else NO_DRAFT,
+            strings=_strings(t),
+            max_length=self.qa.config.max_length,
+            name_max=NAME_MAX,
+            poll_seconds=self.poll_seconds,
+        )
+        self.devices.remember(request, response, device)
+        remember_language(request, response)
+        if FLASH in request.cookies:
+            response.del_cookie(FLASH, path=COOKIE_PATH)
+        return response
+
+    async def _state(self, request: web.Request) -> web.Response:
+        """The polling fallback (and what a page reads after its own actions)."""
+        try:
+            s = self._session(request)
+        except Refused as refused:
+            return self._json(self._reader(request), refused.status, refused.key, refused.params)
+        device = self.devices.identify(request)
+        order = self._order(request.query.get("order"))
+        state = await self._full(device, s.id, order, self._page_number(request.query.get("page")))
+        return web.json_response(state, headers=HEADERS, dumps=_dumps)
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        try:
+            s = self._session(request)
+        except Refused as refused:
+            return self._json(self._reader(request), refused.status, refused.key, refused.params)
+        return await self.stream.serve(request, s.id, self._order(request.query.get("order")))
+
+    # -- changing --------------------------------------------------------------------------
+
+    async def _form(self, request: web.Request, limit: int) -> tuple[Session, Device, Form]:
+        """The session, device and fields of a state-changing request, or Refused: over
+        its address's budget (429), too large (413), unreadable (400), without this
+        device's CSRF token (403)."""
+        s = self._session(request)
+        if not self.budget.take(client_address(request)):
+            raise Refused(429, "web.q.too_many")
+        length = request.content_length
+        if length is None:
+            raise Refused(411, "web.q.bad_form")
+        if length > limit:
+            raise Refused(413, "web.q.too_large")
+        if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            raise Refused(400, "web.q.bad_form")
+        try:
+            raw = await request.post()
+        except (ValueError, LookupError) as exc:  # bad encoding; a charset Python lacks
+            log.debug("unreadable audience form: %s", exc)
+            raise Refused(400, "web.q.bad_form") from None
+        fields: dict[str, str] = {}
+        for name in ("csrf", "text", "name", "anonymous", "id", "order", "page"):
+            value = raw.get(name, "")
+            if not isinstance(value, str):  # a file where text belongs
+                raise Refused(400, "web.q.bad_form")
+            fields[name] = value
+        device = self.devices.identify(request)
+        given = request.headers.get("X-CSRF-Token") or fields["csrf"]
+        if not self.devices.csrf_ok(device, given):
+            raise Refused(403, "web.q.forbidden")
+        return s, device, fields
+
+    async def _ask(self, request: web.Request) -> web.StreamResponse:
+        return await self._change(request, ASK_MAX_BYTES, self._do_ask)
+
+    async def _vote(self, request: web.Request) -> web.StreamResponse:
+        return await self._change(request, VOTE_MAX_BYTES, self._do_vote(add=True))
+
+    async def _unvote(self, request: web.Request) -> web.StreamResponse:
+        return await self._change(request, VOTE_MAX_BYTES, self._do_vote(add=False))
+
+    async def _do_ask(self, t: Translator, s: Session, device: Device, form: Form) -> str:
+        text = clean_typed(form["text"])
+        name = " ".join(clean_typed(form["name"]).split())
+        if len(name) > NAME_MAX:
+            raise UserError("web.q.name_too_long", max=NAME_MAX)
+        anonymous = form["anonymous"].lower() in ("on", "1", "true", "yes")
+        user = UserRef("web", device.id, name or t("web.q.guest"))
+        asked = await self.qa.ask(user, s, text, anonymous=anonymous, pick=t.pick)
+        q = asked.question
+        if asked.duplicate:
+            return t(_duplicate_key(asked), id=q.id, votes=q.votes)
+        said = t("web.q.asked_pending" if q.status == PENDING else "web.q.asked_live", id=q.id)
+        return f"{said} {t('web.q.asked_anonymous')}" if anonymous else said
+
+    def _do_vote(
+        self, *, add: bool
+    ) -> Callable[[Translator, Session, Device, Form], Awaitable[str]]:
+        async def act(t: Translator, s: Session, device: Device, form: Form) -> str:
+            raw = form["id"].strip().lstrip("#")
+            if not raw.isdecimal() or len(raw) > 12:
+                raise UserError("qa.bad_id", value=raw[:20])
+            qid = int(raw)
+            q = await self.qa.question(qid)
+            if q.session_id != s.id:
+                raise UserError("qa.no_question", id=qid)
+            changed, q = await self.qa.vote(UserRef("web", device.id), qid, add=add)
+            if add:
+                key = "qa.voted" if changed else "qa.vote_again"
+            else:
+                key = "qa.unvoted" if changed else "qa.not_voted"
+            return t(key, id=qid, votes=q.votes)
+
+        return act
+
+    async def _change(
+        self,
+        request: web.Request,
+        limit: int,
+        act: Callable[[Translator, Session, Device, Form], Awaitable[str]],
+    ) -> web.StreamResponse:
+        """Run one action; answer JSON to the page's script, else a redirect back with
+        the outcome for the next page (a refusal at the door is a short page)."""
+        t = self._reader(request)
+        wants_json = "application/json" in request.headers.get("Accept", "")
+        try:
+            s, device, form = await self._form(request, limit)
+        except Refused as refused:
+            if wants_json:
+                return self._json(t, refused.status, refused.key, refused.params)
+            return self._refusal_page(t, refused)
+        order = self._order(form["order"])
+        page = self._page_number(form["page"])
+        try:
+            message, ok = await act(t, s, device, form), True
+        except UserError as exc:
+            message, ok = t(exc.key, **exc.params), False
+        if wants_json:
+            state = await self._full(device, s.id, order, page)
+            body = {"ok": ok, "message": message, "state": state}
+            return web.json_response(body, status=200 if ok else 409, headers=HEADERS, dumps=_dumps)
+        back = f"/q/{s.id}?order={order}" + (f"&page={page}" if page > 1 else "")
+        response = web.Response(status=303, headers={"Location": back + ("" if ok else "#ask")})
+        draft = (
+            None
+            if ok or not form["text"]
+            else {
+                "text": form["text"][: self.qa.config.max_length * 2],
+                "name": form["name"][:NAME_MAX],
+                "anonymous": form["anonymous"] != "",
+            }
+        )
+        self._set_flash(request, response, device, "ok" if ok else "error", message, draft)
+        return response
+
+    # -- answers ---------------------------------------------------------------------------
+
+    def _json(self, t: Translator, status: int, key: str, params: dict[str, Any]) -> web.Response:
+        return web.json_response(
+            {"ok": False, "message": t(key, **params)},
+            status=status,
+            headers=HEADERS,
+            dumps=_dumps,
+        )
+
+    def _refusal_page(self, t: Translator, refused: Refused) -> web.Response:
+        response = render(
+            "audience_refused.html",
+            status=refused.status,
+            **self._base(t),
+            message=t(refused.key, **refused.params),
+        )
+        if refused.status == 429:
+            response.headers["Retry-After"] = "60"
+        return response
+
+    def _set_flash(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        device: Device,
+        kind: str,
+        message: str,
+        draft: dict[str, Any] | None,
+    ) -> None:
+        """The outcome of a form, for the page the browser is sent back to: in a short
+        cookie signed for this device, so no other site or device can plant one."""
+        value = ""
+        for payload in ({"k": kind, "m": message, "d": draft}, {"k": kind, "m": message}):
+            raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+            value = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+            if len(value) <= _FLASH_MAX:
+                break
+        tag = self.qa.keys.tag(f"flash:{device.id}", value)
+        response.set_cookie(
+            FLASH,
+            f"{value}.{tag}",
+            max_age=120,
+            path=COOKIE_PATH,
+            httponly=True,
+            samesite="Lax",
+            secure=is_https(request),
+        )
+
+    def _take_flash(self, request: web.Request, device: Device) -> dict[str, Any] | None:
+        """The outcome a form left for this page, if it is this device's and intact."""
+        value, _, tag = request.cookies.get(FLASH, "").rpartition(".")
+        if not value or device.new or len(value) > _FLASH_MAX:
+            return None
+        wanted = self.qa.keys.tag(f"flash:{device.id}", value)
+        if not hmac.compare_digest(tag.encode(), wanted.encode()):
+            return None
+        try:
+            data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        except (ValueError, binascii.Error):
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("m"), str):
+            return None
+        draft = data.get("d")
+        return {
+            "kind": "ok" if data.get("k") == "ok" else "error",
+            "message": data["m"],
+            "draft": _draft(draft if isinstance(draft, dict) else {}),
+        }
+
+
+NO_DRAFT = {"text": "", "name": "", "anonymous": False}
+
+
+def _draft(value: dict[str, Any]) -> dict[str, Any]:
+    """What a refused ask form held, to fill it in again (as typed: autoescaped)."""
+    text, name = value.get("text"), value.get("name")
+    return {
+        "text": text if isinstance(text, str) else "",
+        "name": name if isinstance(name, str) else "",
+        "anonymous": value.get("anonymous") is True,
+    }
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,204 @@
+"""The audience's Q&A page in real Chromium on a phone's screen: ask in Korean, see the
+moderators approve it, vote alongside Discord and Slack, and all of it with JavaScript off."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest_asyncio
+from aiohttp import web
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import UserRef
+from bot.web.audience import AudiencePages
+from bot.web.pages import add_assets
+from bot.web.server import WebServer
+from tests.browser.chromium import save_screenshot
+from tests.conftest import KST_0900
+
+DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "has_touch": True,
+    "is_mobile": True,
+    "device_scale_factor": 2,
+}
+QUESTION = "전고체 전지의 상용화는 언제쯤 가능할까요?"
+
+
+async def _healthy() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@pytest_asyncio.fixture
+async def site(core: Core, clock: SimulatedClock) -> AsyncIterator[str]:
+    """The bot's web server on a free port; its base URL."""
+    clock.set(DIALOGUE_OPEN)
+    server = WebServer("127.0.0.1", 0, _healthy, qa=core.qa)
+    port = await server.start()
+    yield f"http://127.0.0.1:{port}"
+    await server.stop()
+
+
+async def _phone(browser_page: Page, *, javascript: bool = True) -> BrowserContext:
+    browser: Browser | None = browser_page.context.browser
+    assert browser is not None
+    return await browser.new_context(
+        **PHONE,  # type: ignore[arg-type]
+        locale="ko-KR",
+        java_script_enabled=javascript,
+    )
+
+
+async def test_ask_in_korean_on_a_phone_approve_and_vote_everywhere(
+    site: str, core: Core, browser_page: Page
+) -> None:
+    phone_context = await _phone(browser_page)
+    phone = await phone_context.new_page()
+    await phone.goto(f"{site}/q")
+    await expect(phone).to_have_url(f"{site}/q/dialogue")
+    await expect(phone.locator("html")).to_have_attribute("lang", "ko")
+    await expect(phone.locator("body")).to_have_attribute("data-state", "live", timeout=5000)
+
+    # Ask, with the labels a screen reader reads.
+    await phone.get_by_label("질문 내용").fill(QUESTION)
+    await phone.get_by_label("이름 (선택)").fill("김민수")
+    await phone.get_by_role("button", name="질문 보내기").click()
+    await expect(phone.locator("#notice")).to_contain_text("진행자 승인 후 공개됩니다")
+    await expect(phone.get_by_label("질문 내용")).to_have_value("")
+    await expect(phone.locator('#mine li[data-id="1"] .status')).to_have_text("승인 대기")
+    q = await core.qa.question(1)
+    assert (q.body, q.author_platform, q.author_name) == (QUESTION, "web", "김민수")
+    await save_screenshot(phone, "audience-phone-asked")
+
+    # The moderators' page sees it; a click approves it.
+    token = core.qa.keys.token("moderate:dialogue")
+    laptop = await browser_page.context.new_page()
+    await laptop.goto(f"{site}/moderate/dialogue?token={token}")
+    waiting = laptop.locator('#pending li[data-id="1"]')
+    await expect(waiting).to_contain_text(QUESTION, timeout=5000)
+    presenter = await browser_page.context.new_page()
+    await presenter.set_viewport_size({"width": 1280, "height": 720})
+    await presenter.goto(f"{site}/present/dialogue")
+    await expect(presenter.locator("body")).to_have_attribute("data-state", "live", timeout=5000)
+    await waiting.locator('button[data-action="approve"]').click()
+
+    # Within a second: on the phone's list, its own status, and the presenter screen.
+    await expect(phone.locator('#questions li[data-id="1"] .text')).to_have_text(
+        QUESTION, timeout=1000
+    )
+    await expect(presenter.locator('#top li[data-id="1"]')).to_be_visible(timeout=1000)
+    await expect(phone.locator('#mine li[data-id="1"] .status')).to_have_text(
+        "승인됨", timeout=1000
+    )
+
+    # Up-vote from the phone, by touch; the button becomes "withdraw" and keeps focus.
+    vote = phone.locator('#questions li[data-id="1"] button')
+    await expect(vote).to_have_text("▲ 추천")
+    await vote.tap()
+    await expect(phone.locator("#notice")).to_contain_text("#1 추천 완료")
+    await expect(vote).to_have_text("추천 취소")
+    # ... and from Discord and Slack: one count everywhere.
+    await core.qa.vote(UserRef("discord", "9", "Dana"), 1, add=True)
+    await core.qa.vote(UserRef("slack", "U9", "Sam"), 1, add=True)
+    assert (await core.qa.question(1)).votes == 3
+    await expect(phone.locator('#questions li[data-id="1"] .votes')).to_have_text(
+        "▲ 추천 3", timeout=1000
+    )
+    await expect(presenter.locator('#top li[data-id="1"] .votes')).to_have_text("▲ 3", timeout=1000)
+    await expect(laptop.locator('#approved li[data-id="1"] .votes')).to_have_text(
+        "▲ 3", timeout=1000
+    )
+    # Withdrawn by keyboard: the count follows everywhere.
+    await vote.focus()
+    await phone.keyboard.press("Enter")
+    await expect(vote).to_have_text("▲ 추천")
+    await expect(presenter.locator('#top li[data-id="1"] .votes')).to_have_text("▲ 2", timeout=1000)
+    await expect(phone.locator('#questions li[data-id="1"] .votes')).to_have_text("▲ 추천 2")
+    # The list was drawn again around the button pressed: focus is still on that button.
+    assert await phone.evaluate(
+        "document.activeElement.matches('#questions li[data-id=\"1\"] button')"
+    )
+    await save_screenshot(phone, "audience-phone-live")
+    await save_screenshot(laptop, "audience-moderator")
+    await phone_context.close()
+
+
+async def test_a_rejected_question_shows_its_reason_on_the_phone(
+    site: str, core: Core, browser_page: Page
+) -> None:
+    context = await _phone(browser_page)
+    phone = await context.new_page()
+    await phone.goto(f"{site}/q/dialogue?lang=en")
+    await expect(phone.locator("body")).to_have_attribute("data-state", "live", timeout=5000)
+    await phone.get_by_label("Question", exact=True).fill("<b>Anonymous</b> but sharp?")
+    await phone.get_by_label("Ask anonymously").check()
+    await phone.get_by_role("button", name="Send question").click()
+    await expect(phone.locator("#notice")).to_contain_text("nobody, moderators included")
+    await core.qa.moderate(UserRef("slack", "M1", "Mia"), 1, "reject", "Off topic")
+    mine = phone.locator('#mine li[data-id="1"]')
+    await expect(mine.locator(".status")).to_have_text("rejected", timeout=1000)
+    await expect(mine.locator(".reason")).to_have_text("Reason: Off topic")
+    await expect(mine.locator(".text")).to_have_text("<b>Anonymous</b> but sharp?")
+    await save_screenshot(phone, "audience-phone-rejected")
+    await context.close()
+
+
+async def test_with_javascript_off_the_page_still_asks_and_votes(
+    site: str, core: Core, browser_page: Page
+) -> None:
+    context = await _phone(browser_page, javascript=False)
+    phone = await context.new_page()
+    await phone.goto(f"{site}/q/dialogue")
+    await phone.get_by_label("질문 내용").fill("자바스크립트 없이도 질문할 수 있나요?")
+    await phone.get_by_role("button", name="질문 보내기").click()
+    await expect(phone.locator("#notice")).to_contain_text("감사합니다")
+    await expect(phone.locator('#mine li[data-id="1"] .status')).to_have_text("승인 대기")
+    await core.qa.moderate(UserRef("slack", "M1", "Mia"), 1, "approve")
+    await phone.reload()
+    vote = phone.locator('#questions li[data-id="1"] button')
+    await vote.tap()
+    await expect(phone.locator("#notice")).to_contain_text("#1 추천 완료")
+    await expect(vote).to_have_text("추천 취소")
+    await expect(phone.locator('#questions li[data-id="1"] .votes')).to_have_text("▲ 추천 1")
+    assert (await core.qa.question(1)).votes == 1
+    # A refused question comes back in the form to correct.
+    await phone.get_by_label("질문 내용").fill("짧음")
+    await phone.get_by_role("button", name="질문 보내기").click()
+    await expect(phone.locator("#notice")).to_contain_text("너무 짧습니다")
+    await expect(phone.get_by_label("질문 내용")).to_have_value("짧음")
+    await save_screenshot(phone, "audience-phone-no-javascript")
+    await context.close()
+
+
+async def test_when_streams_are_full_the_page_polls(
+    core: Core, clock: SimulatedClock, browser_page: Page
+) -> None:
+    """Past the cap on open streams the page says so and polls /state instead."""
+    clock.set(DIALOGUE_OPEN)
+    app = web.Application()
+    AudiencePages(core.qa, max_streams=0, poll_seconds=0.2).add_routes(app)
+    add_assets(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        context = await _phone(browser_page)
+        phone = await context.new_page()
+        await phone.goto(f"http://127.0.0.1:{port}/q/dialogue")
+        await expect(phone.locator("body")).to_have_attribute("data-state", "polling")
+        await expect(phone.locator("#notice")).to_contain_text("몇 초마다")
+        s = core.qa.session("dialogue")
+        await core.qa.ask(UserRef("discord", "1", "Dana"), s, "Polled question?", anonymous=False)
+        await core.qa.moderate(UserRef("slack", "M1", "Mia"), 1, "approve")
+        await expect(phone.locator('#questions li[data-id="1"] .text')).to_have_text(
+            "Polled question?", timeout=2000
+        )
+        await context.close()
+    finally:
+        await runner.cleanup()
