@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.qa.service import QA
 from bot.web.present import QAPages
+from bot.web.stream import MAX_VIEWERS, Seats
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def raise_file_limit() -> int:
 class WebServer:
     """One aiohttp server on one host and port (port 0 picks a free one).
 
-    `routes` mount more paths on it, such as the Slack adapter's `/slack/events`.
+    `routes` mount more paths on it, such as the Slack adapter's `/slack/events`. Its live
+    streams share `seats` (at most `max_viewers` open at once).
     """
 
     def __init__(
@@ -64,14 +66,16 @@ class WebServer:
         health: HealthCheck,
         qa: QA | None = None,
         routes: Sequence[Routes] = (),
+        max_viewers: int = MAX_VIEWERS,
     ) -> None:
         self.host = host
         self.port = port
         self._health = health
+        self.seats = Seats(max_viewers)
         self.app = web.Application(client_max_size=MAX_BODY)
         self.app.router.add_get("/healthz", self._healthz)
         if qa is not None:
-            QAPages(qa).add_routes(self.app)
+            QAPages(qa, self.seats).add_routes(self.app)
         for add in routes:
             add(self.app)
         self._runner = web.AppRunner(

@@ -72,6 +72,7 @@ async def test_presenter_page_and_stream(site: str, core: Core) -> None:
                     "votes": 0,
                     "author": "Dana",
                     "status": "approved",
+                    "platform": "discord",
                 }
             ]
             await core.qa.vote(UserRef("slack", "U9"), 1, add=True)
@@ -103,7 +104,14 @@ async def test_moderator_page_needs_its_token_and_acts(site: str, core: Core) ->
         async with http.get(f"{site}/moderate/dialogue/events?token={token}") as stream:
             state = await _first_event(stream)
             assert state["pending"] == [
-                {"id": 1, "text": "Anonymous about costs", "votes": 0, "author": None}
+                {
+                    "id": 1,
+                    "text": "Anonymous about costs",
+                    "votes": 0,
+                    "author": None,
+                    "status": "pending",
+                    "platform": "slack",  # the surface only: nothing of who asked
+                }
             ]
         headers = {"X-Moderator-Token": token}
         act = f"{site}/moderate/dialogue/action"
