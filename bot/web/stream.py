@@ -13,7 +13,7 @@ back as Last-Event-ID and gets the current state only when it does not already h
 `Seats` caps the open streams of the whole server (FORUM_BOT_MAX_VIEWERS). Past the cap
 a stream is answered 503 with Retry-After and a JSON body ("too many viewers", and the
 URL of the view's state), and the page polls that state instead (`state`), which is
-built at most once per update for every poller.
+built once per change for every poller.
 """
 
 from __future__ import annotations
@@ -140,15 +140,15 @@ class Broadcaster:
 
     # -- the state, built once per update -----------------------------------------------
 
-    async def _current(self, session_id: str, max_age: float) -> tuple[int, bytes]:
+    async def _current(self, session_id: str) -> tuple[int, bytes]:
         """The session's state and the hub version it was built at: the last one built
-        while it is still current (or younger than `max_age`), else a new build, which
+        while it is still current, else a new build, which
         everyone asking meanwhile shares."""
         loop = asyncio.get_running_loop()
         version = self.hub.version(session_id)
         now = loop.time()
         built = self._built.get(session_id)
-        if built is None or not _usable(built, version, now - built.at, max_age, self.keepalive):
+        if built is None or not _usable(built, version, now - built.at, self.keepalive):
             # The version is read before the build: a change during it moves it on.
             built = _Built(version, now, asyncio.ensure_future(self.build(session_id)))
             built.future.add_done_callback(_retrieve)
@@ -156,9 +156,9 @@ class Broadcaster:
         return built.version, await asyncio.shield(built.future)
 
     async def state(self, session_id: str) -> web.Response:
-        """The view's state as JSON, for pages that poll instead of streaming: shared by
-        every poller within one update interval."""
-        _, payload = await self._current(session_id, 1 / self.rate)
+        """The view's state as JSON, for pages that poll instead of streaming: built once
+        per change, whatever the number of pollers."""
+        _, payload = await self._current(session_id)
         return web.Response(
             body=payload,
             content_type="application/json",
@@ -236,7 +236,7 @@ class Broadcaster:
                     if gap > 0:
                         await asyncio.sleep(gap)
                     try:
-                        version, payload = await self._current(session_id, 0.0)
+                        version, payload = await self._current(session_id)
                     except Exception:
                         log.exception("cannot build the live state of %s", session_id)
                         channel.stale = True
@@ -274,13 +274,14 @@ class Broadcaster:
         self._channels.clear()
 
 
-def _usable(built: _Built, version: int, age: float, max_age: float, keepalive: float) -> bool:
-    """Whether a state built before may be served now: it did not fail, and it is
-    current (not older than a keep-alive) or younger than `max_age`."""
+def _usable(built: _Built, version: int, age: float, keepalive: float) -> bool:
+    """Whether a state built before may be served now: it did not fail, the session has
+    not changed since, and it is younger than a keep-alive (the clock opens and closes
+    Q&A with no change to announce it)."""
     future = built.future
     if future.done() and (future.cancelled() or future.exception() is not None):
         return False
-    return age < max_age or (built.version == version and age < keepalive)
+    return built.version == version and age < keepalive
 
 
 def _retrieve(future: asyncio.Future[bytes]) -> None:
