@@ -40,6 +40,8 @@ KEEPALIVE_SECONDS = 15.0
 # A viewer that has not taken one frame in this long is dropped (its browser reconnects).
 WRITE_TIMEOUT = 10.0
 MAX_VIEWERS = 5000
+# After a failed build (the database busy or gone), the next try waits this much longer.
+RETRY_BUILD_SECONDS = 1.0
 # How long a refused viewer is asked to wait before trying the stream again.
 RETRY_AFTER_SECONDS = 30
 _KEEPALIVE = b": keepalive\n\n"
@@ -84,6 +86,12 @@ class _Viewer:
         self.frame = frame  # an older one not yet written is simply replaced
         self.ready.set()
 
+    def poke(self) -> None:
+        """A keep-alive, unless a frame is waiting (which does as well)."""
+        if self.frame is None:
+            self.frame = _KEEPALIVE
+            self.ready.set()
+
 
 class _Channel:
     """One session's stream of one view: its viewers and its last frame."""
@@ -119,6 +127,7 @@ class Broadcaster:
         rate: float = MAX_UPDATES_PER_SECOND,
         keepalive: float = KEEPALIVE_SECONDS,
         write_timeout: float = WRITE_TIMEOUT,
+        retry: float = RETRY_BUILD_SECONDS,
     ) -> None:
         self.hub = hub
         self.build = build
@@ -126,6 +135,7 @@ class Broadcaster:
         self.rate = rate
         self.keepalive = keepalive
         self.write_timeout = write_timeout
+        self.retry = retry
         # Frame ids are "<this process>-<n>": after a restart the hub's versions start
         # again, so a browser's Last-Event-ID from before never matches a new frame.
         self._epoch = secrets.token_hex(4)
@@ -142,8 +152,7 @@ class Broadcaster:
 
     async def _current(self, session_id: str) -> tuple[int, bytes]:
         """The session's state and the hub version it was built at: the last one built
-        while it is still current, else a new build, which
-        everyone asking meanwhile shares."""
+        while it is still current, else a new build, shared by everyone asking meanwhile."""
         loop = asyncio.get_running_loop()
         version = self.hub.version(session_id)
         now = loop.time()
@@ -201,7 +210,7 @@ class Broadcaster:
         except TimeoutError:
             # It stopped reading: drop it now rather than let its buffer grow.
             log.info(
-                "a viewer of %s fell behind by %.0f s: dropped", session_id, self.write_timeout
+                "a viewer of %s took no frame for %g s: dropped", session_id, self.write_timeout
             )
             if request.transport is not None:
                 request.transport.abort()
@@ -235,14 +244,15 @@ class Broadcaster:
                     gap = last + 1 / self.rate - loop.time()
                     if gap > 0:
                         await asyncio.sleep(gap)
+                    last = loop.time()
                     try:
                         version, payload = await self._current(session_id)
                     except Exception:
                         log.exception("cannot build the live state of %s", session_id)
                         channel.stale = True
+                        last += self.retry  # not again at once: it may fail for a while
                     else:
                         self._publish(channel, version, payload)
-                    last = loop.time()
                 if not await self.hub.wait(session_id, channel.version, self.keepalive):
                     channel.stale = True
         finally:
@@ -250,10 +260,13 @@ class Broadcaster:
                 del self._channels[session_id]
 
     def _publish(self, channel: _Channel, version: int, payload: bytes) -> None:
-        keepalive = channel.stale
+        quiet = channel.stale
         channel.version, channel.stale = version, False
         if payload == channel.payload:
-            frame = _KEEPALIVE if keepalive else None  # nothing a viewer sees changed
+            # Nothing a viewer sees changed: after a quiet spell, only a keep-alive.
+            if quiet:
+                for viewer in channel.viewers:
+                    viewer.poke()
         else:
             self._frames += 1
             channel.event_id = f"{self._epoch}-{self._frames}"
@@ -261,7 +274,6 @@ class Broadcaster:
             # JSON has no raw line breaks; anything else is split into data lines.
             data = payload.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\n", b"\ndata: ")
             frame = channel.frame = b"id: %s\ndata: %s\n\n" % (channel.event_id.encode(), data)
-        if frame is not None:
             for viewer in channel.viewers:
                 viewer.offer(frame)
 

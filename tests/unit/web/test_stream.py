@@ -71,7 +71,7 @@ async def serving(broadcaster: Broadcaster) -> AsyncIterator[str]:
 
 async def next_event(response: aiohttp.ClientResponse) -> tuple[str, bytes]:
     """The next event of a stream: its id and its data (comment lines skipped)."""
-    event_id, data = "", []
+    event_id, data = "", list[bytes]()
     while line := await response.content.readline():
         line = line.rstrip(b"\n")
         if not line:
@@ -214,7 +214,7 @@ async def test_a_failing_build_is_retried_and_the_stream_lives_on() -> None:
             raise OSError("database gone")
         return b'{"n":%d}' % calls
 
-    broadcaster = Broadcaster(hub, build, Seats(10), rate=1000)
+    broadcaster = Broadcaster(hub, build, Seats(10), rate=1000, retry=0.0)
     async with (
         serving(broadcaster) as url,
         aiohttp.ClientSession() as http,
@@ -224,3 +224,22 @@ async def test_a_failing_build_is_retried_and_the_stream_lives_on() -> None:
         hub.publish(SESSION)  # this build fails (logged); the next change is built
         hub.publish(SESSION)
         assert (await next_event(stream))[1] == b'{"n":3}'
+
+
+async def test_a_quiet_stream_is_rebuilt_and_kept_alive_with_a_comment() -> None:
+    """After a quiet spell the state is built again (the clock may have opened or closed
+    the Q&A) and, unchanged, only a comment line goes out: proxies keep the connection."""
+    hub, view = Hub(), View(b'{"n":0}')
+    broadcaster = Broadcaster(hub, view.build, Seats(10), rate=1000, keepalive=0.05)
+    async with (
+        serving(broadcaster) as url,
+        aiohttp.ClientSession() as http,
+        http.get(f"{url}/events") as stream,
+    ):
+        assert (await next_event(stream))[1] == b'{"n":0}'
+        lines = []
+        while (line := await stream.content.readline()) != b": keepalive\n":
+            lines.append(line)
+        assert lines in ([], [b"\n"]) and view.calls >= 2
+        view.payload = b'{"n":1}'  # the clock closed the Q&A: no change was published
+        assert (await next_event(stream))[1] == b'{"n":1}'
