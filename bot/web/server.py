@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.qa.service import QA
 from bot.web.present import QAPages
-from bot.web.stream import MAX_VIEWERS, Seats
+from bot.web.stream import MAX_VIEWERS, SEATS, Seats
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ class WebServer:
         self._health = health
         self.seats = Seats(max_viewers)
         self.app = web.Application(client_max_size=MAX_BODY)
+        self.app[SEATS] = self.seats  # one cap for every live view mounted below
         self.app.router.add_get("/healthz", self._healthz)
         if qa is not None:
             QAPages(qa, self.seats).add_routes(self.app)

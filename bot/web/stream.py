@@ -73,6 +73,10 @@ class Seats:
         self.taken -= 1
 
 
+# The server's seats, for any view mounted on it: `Broadcaster(hub, build, app[SEATS])`.
+SEATS = web.AppKey("seats", Seats)
+
+
 class _Viewer:
     """One open stream: the newest frame it has not written yet."""
 
