@@ -434,7 +434,14 @@ async def _start_web(app: App, settings: Settings) -> WebServer | None:
     # Adapters that Slack or a browser reaches over HTTP mount their paths on it.
     served = [a for a in app.adapters if isinstance(a, ServesHTTP)]
     routes = [a.add_routes for a in served]
-    web = WebServer(settings.web_host, settings.web_port or 0, health, app.core.qa, routes)
+    web = WebServer(
+        settings.web_host,
+        settings.web_port or 0,
+        health,
+        app.core.qa,
+        routes,
+        max_viewers=settings.max_viewers,
+    )
     try:
         port = await web.start()
     except OSError as exc:

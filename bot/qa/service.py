@@ -4,7 +4,8 @@ The rules live here (when a session takes questions, length, pace, duplicates, b
 which moderation step may follow which); the tables in `bot.storage.qa`; what the bot
 posts about it in `bot.qa.notices`; the presenter screen in `bot.web.present`.
 
-Anonymity: an anonymous question keeps no platform user id. People are known to the Q&A
+Anonymity: an anonymous question keeps no platform user id (only which platform it came
+from). People are known to the Q&A
 tables only by keyed hashes (HMAC-SHA256 with a secret that is not in the database), one
 kind per purpose, so no column links an anonymous question to a named person:
 - `author`: stored on an anonymous question; finds your own anonymous questions, and
@@ -121,6 +122,8 @@ class QA:
         self._states: dict[str, db.SessionState] | None = None
         # Query results shared while their session has not changed (see `listing`).
         self._results: dict[tuple[Any, ...], tuple[int, asyncio.Future[Any]]] = {}
+        # Each session's counts per status and the hub version they were read at.
+        self._tallies: dict[str, tuple[int, dict[str, int]]] = {}
         # Where the web server answers (for links to the presenter screen), once it runs.
         self.web_url = ""
 
@@ -210,6 +213,7 @@ class QA:
                 anonymous=anonymous,
                 author_key=self.keys.author(user) if anonymous else None,
                 author=None if anonymous else (user.platform, user.id, user.name or user.id),
+                platform=user.platform,
                 status=PENDING if status.moderated else APPROVED,
                 now=now,
                 block_keys=keys,
@@ -466,7 +470,13 @@ class QA:
         return (await self._all_states()).get(session_id, _NO_STATE)
 
     def _changed(self, q: Question, *, votes: bool) -> None:
-        self.hub.publish(q.session_id)
+        session_id = q.session_id
+        before = self.hub.version(session_id)
+        self.hub.publish(session_id)
+        counted = self._tallies.get(session_id)
+        if votes and counted is not None and counted[0] == before:
+            # A vote changes no status: the counts read at the last version still hold.
+            self._tallies[session_id] = (before + 1, counted[1])
         if votes and self.notices is not None:
             self.notices.votes_changed(q)
 
@@ -483,10 +493,21 @@ class QA:
             "session": s.id,
             "title": {"en": s.title.en, "ko": s.title.ko},
             "open": status.open,
-            "highlight": _public(current) if current else None,
-            "top": [_public(q) for q in top[:limit]],
-            "counts": await db.counts(self.store, session_id),
+            "highlight": public(current) if current else None,
+            "top": [public(q) for q in top[:limit]],
+            "counts": await self._counts(session_id),
         }
+
+    async def _counts(self, session_id: str) -> dict[str, int]:
+        """How many questions of a session are in each status, read again only after a
+        change that was not a vote: a live page's update must not count a long session
+        at every vote. (Do not change the dict returned.)"""
+        version = self.hub.version(session_id)  # before the query: a change moves it on
+        counted = self._tallies.get(session_id)
+        if counted is None or counted[0] != version:
+            counted = (version, await db.counts(self.store, session_id))
+            self._tallies[session_id] = counted
+        return counted[1]
 
     async def export(self, session_id: str, fmt: str, tz: ZoneInfo) -> bytes:
         """Every question of a session as CSV (UTF-8 with BOM, for spreadsheets) or
@@ -507,12 +528,14 @@ def _forget_failure(task: asyncio.Future[Any]) -> None:
         task.exception()
 
 
-def _public(q: Question) -> dict[str, Any]:
-    """A question as a page shows it: never an id of its author."""
+def public(q: Question) -> dict[str, Any]:
+    """A question as a page shows it: never an id of its author; the surface it came from
+    (web, discord, slack, console; None for an anonymous one asked before it was kept)."""
     return {
         "id": q.id,
         "text": q.body,
         "votes": q.votes,
         "author": None if q.anonymous else q.author_name,
         "status": q.status,
+        "platform": q.author_platform,
     }

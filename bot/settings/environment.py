@@ -42,6 +42,8 @@ class Settings(BaseModel):
     web_port: int | None = Field(8080, validation_alias="FORUM_BOT_WEB_PORT", ge=0, le=65535)
     # Where people reach the web server (behind a proxy): links to the presenter screen.
     public_url: str = Field("", validation_alias="FORUM_BOT_PUBLIC_URL")
+    # Live streams (presenter, moderators, audience) open at once; past it pages poll.
+    max_viewers: int = Field(5000, validation_alias="FORUM_BOT_MAX_VIEWERS", ge=1)
     log_level: str = Field("INFO", validation_alias="FORUM_BOT_LOG_LEVEL")
     secret: SecretStr | None = Field(None, validation_alias="FORUM_BOT_SECRET")
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")

@@ -156,4 +156,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (platform, user_id)
     );
     """,
+    # 8: a session's top questions (most votes first, then the oldest) and its newest ones
+    # straight from an index, with no sort: the old (session, status, votes) index left
+    # every question of a tie (most of a long session, at 0 votes) to be sorted for the
+    # top ten, and every approved question for `/questions new`.
+    """
+    DROP INDEX questions_by_session;
+    CREATE INDEX questions_by_rank ON questions (session_id, status, votes DESC, id);
+    CREATE INDEX questions_by_time ON questions (session_id, status, id);
+    """,
 ]

@@ -28,7 +28,8 @@ _SELECT = (
 
 @dataclass(frozen=True)
 class Question:
-    """One question as stored; the author fields are empty when it is anonymous."""
+    """One question as stored. An anonymous one keeps its author's platform (the surface
+    it came from) and nothing else of them: no id, no name."""
 
     id: int
     session_id: str
@@ -123,13 +124,16 @@ async def add_question(
     anonymous: bool,
     author_key: str | None,
     author: tuple[str, str, str] | None,
+    platform: str | None = None,
     status: str,
     now: datetime,
     block_keys: tuple[str, str],
 ) -> Question:
     """Store a new question; raises Duplicate when the session already has it, and
-    Blocked when either of `block_keys` is blocked (checked in the same statement)."""
-    platform, user_id, name = author if author else (None, None, None)
+    Blocked when either of `block_keys` is blocked (checked in the same statement).
+    `author` (platform, id, name) is None for an anonymous question, which keeps only
+    `platform`."""
+    platform, user_id, name = author if author else (platform, None, None)
     stamp = now.isoformat()
     # Through the group commit, with the duplicate check in the same statement: a burst
     # of questions shares transactions, and two people asking the same thing at once
@@ -176,8 +180,8 @@ async def get(store: Store, question_id: int) -> Question | None:
 async def listing(
     store: Store, session_id: str, status: str, order: str = "top", limit: int = 10
 ) -> list[Question]:
-    """Questions of a session in one status, most votes first (or newest first); the
-    (session, status, votes) index serves both without sorting the session."""
+    """Questions of a session in one status, most votes first (or newest first); an
+    index serves each order (`questions_by_rank`, `questions_by_time`): no sort."""
     sql = _TOP if order == "top" else _NEW
     rows = await store.fetchall(sql, (session_id, status, limit))
     return [_question(r) for r in rows]
@@ -192,7 +196,7 @@ async def window(
 ) -> tuple[int, list[Question]]:
     """How many questions a session has in one status (but `leave_out`), and `limit` of
     them from `offset` in the order of `listing`: one page of a long list, read in one
-    trip. The (session, status, votes) index counts and skips without reading rows."""
+    trip. The indexes count and skip without reading rows."""
     where = (session_id, status, leave_out)
     total, rows = await store.fetch_each(
         [(_COUNT_BUT, where), (_TOP_BUT if order == "top" else _NEW_BUT, (*where, limit, offset))]

@@ -16,7 +16,6 @@ and fits the budget of its network address.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hmac
@@ -24,7 +23,9 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -45,6 +46,7 @@ from bot.web.device import (
     is_https,
 )
 from bot.web.pages import HEADERS, LANGUAGE_NAMES, reader, remember_language, render
+from bot.web.stream import Broadcaster, Seats
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +60,6 @@ NAME_MAX = 60
 # A whole hall behind one venue address: 300 people voting in the same minute is not
 # throttled; a script sending ten a second for a minute is.
 PER_ADDRESS_PER_MINUTE = 600
-# Open streams per server; past it, pages poll /state instead (see audience.js).
-MAX_STREAMS = 2000
-MAX_UPDATES_PER_SECOND = 5
-KEEPALIVE_SECONDS = 15.0
 POLL_SECONDS = 5
 FLASH = "flash"
 _FLASH_MAX = 3000  # characters of cookie value; a draft that does not fit is dropped
@@ -131,64 +129,6 @@ def _strings(t: Translator) -> dict[str, Any]:
     }
 
 
-class AudienceStream:
-    """Server-sent events of one session's public list: the same frame for every
-    reader, built once per change (`frame`), at most a few a second.
-
-    Self-contained, so a shared broadcaster can replace it: `serve` is all the pages use.
-    """
-
-    def __init__(
-        self,
-        qa: QA,
-        frame: Callable[[str, str], Awaitable[bytes]],
-        max_streams: int = MAX_STREAMS,
-    ) -> None:
-        self._hub = qa.hub
-        self._frame = frame
-        self.max_streams = max_streams
-        self.open = 0
-
-    async def serve(self, request: web.Request, session_id: str, order: str) -> web.StreamResponse:
-        """Stream `session_id`'s list in `order` until the reader goes; 503 when full."""
-        if self.open >= self.max_streams:
-            # EventSource gives up on a 503; the page then polls /state.
-            return web.json_response(
-                {"error": "too many viewers", "poll": POLL_SECONDS}, status=503, headers=HEADERS
-            )
-        self.open += 1
-        try:
-            return await self._run(request, session_id, order)
-        finally:
-            self.open -= 1
-
-    async def _run(self, request: web.Request, session_id: str, order: str) -> web.StreamResponse:
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/event-stream; charset=utf-8",
-                "Cache-Control": "no-cache",
-                "X-Accel-Buffering": "no",  # a proxy in front must not hold the stream
-            }
-        )
-        await response.prepare(request)
-        seen, last_sent = -1, 0.0
-        try:
-            while True:
-                version = self._hub.version(session_id)
-                if version != seen:
-                    gap = last_sent + 1 / MAX_UPDATES_PER_SECOND - time.monotonic()
-                    if gap > 0:  # a vote storm becomes a few frames
-                        await asyncio.sleep(gap)
-                        version = self._hub.version(session_id)
-                    await response.write(await self._frame(session_id, order))
-                    seen, last_sent = version, time.monotonic()
-                if not await self._hub.wait(session_id, seen, KEEPALIVE_SECONDS):
-                    seen = -1  # quiet: send again (keeps proxies open; open/closed by time)
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass
-        return response
-
-
 class AudiencePages:
     """Routes of the audience's pages over one QA service."""
 
@@ -198,14 +138,20 @@ class AudiencePages:
         *,
         per_minute: int = PER_ADDRESS_PER_MINUTE,
         now: Callable[[], float] = time.monotonic,
-        max_streams: int = MAX_STREAMS,
+        seats: Seats | None = None,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self.qa = qa
         self.poll_seconds = poll_seconds
         self.devices = Devices(qa.keys)
         self.budget = AddressBudget(per_minute, now)
-        self.stream = AudienceStream(qa, self._frame, max_streams)
+        # The live list of each order, built once per change for every reader; its
+        # streams count against the server's one cap (past it, pages poll /state).
+        seats = seats or Seats()
+        self.streams = {
+            order: Broadcaster(qa.hub, partial(self._frame, order=order), seats)
+            for order in ("top", "new")
+        }
 
     def add_routes(self, app: web.Application) -> None:
         r = app.router
@@ -216,6 +162,7 @@ class AudiencePages:
         r.add_post("/q/{session}/ask", self._ask)
         r.add_post("/q/{session}/vote", self._vote)
         r.add_post("/q/{session}/unvote", self._unvote)
+        app.on_cleanup.append(self._close)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -248,7 +195,6 @@ class AudiencePages:
                 "highlight": _public(current) if current else None,
                 "questions": [_public(q) for q in found],
                 "counts": await self.qa.store_counts(session_id),
-                "version": self.qa.hub.version(session_id),
             }
 
         shared: dict[str, Any] = await self.qa.shared(
@@ -257,18 +203,10 @@ class AudiencePages:
         return {**shared, "open": (await self.qa.status(self.qa.session(session_id))).open}
 
     async def _frame(self, session_id: str, order: str) -> bytes:
-        """The stream's frame: the first page's state, encoded once for every reader."""
-        is_open = (await self.qa.status(self.qa.session(session_id))).open
-
-        async def encode() -> bytes:
-            state = await self._public(session_id, order)
-            text = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
-            return f"data: {text}\n\n".encode()
-
-        frame: bytes = await self.qa.shared(
-            ("audience-frame", session_id, order, is_open), session_id, encode
-        )
-        return frame
+        """The live list's state (the first page, as everyone sees it), encoded once for
+        every reader by the broadcaster."""
+        state = await self._public(session_id, order)
+        return json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
 
     async def _personal(self, device: Device, session_id: str, ids: list[int]) -> dict[str, Any]:
         """What only this device sees: which questions it up-voted, and its own."""
@@ -379,7 +317,13 @@ class AudiencePages:
             s = self._session(request)
         except Refused as refused:
             return self._json(self._reader(request), refused.status, refused.key, refused.params)
-        return await self.stream.serve(request, s.id, self._order(request.query.get("order")))
+        order = self._order(request.query.get("order"))
+        poll = f"/q/{quote(s.id)}/state?order={order}"
+        return await self.streams[order].serve(request, s.id, poll)
+
+    async def _close(self, app: web.Application) -> None:
+        for stream in self.streams.values():
+            await stream.close()
 
     # -- changing --------------------------------------------------------------------------
 

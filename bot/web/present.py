@@ -13,27 +13,24 @@ only this server's own script and style.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
-import time
 import unicodedata
 from importlib import resources
-from typing import Any
 
 from aiohttp import web
 
 from bot.core.errors import UserError
 from bot.core.model import UserRef
 from bot.i18n import Translator
-from bot.qa.service import QA, STEPS
+from bot.qa.service import QA, STEPS, public
+from bot.web.stream import Broadcaster, Seats
 
 log = logging.getLogger(__name__)
 
-# A stream sends at most this many updates per second; a vote storm becomes a few frames.
-MAX_UPDATES_PER_SECOND = 5
-KEEPALIVE_SECONDS = 15.0
+# The moderators' page shows this many waiting questions, the oldest first.
+PENDING_SHOWN = 50
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -48,8 +45,11 @@ def _static(name: str) -> str:
 class QAPages:
     """Routes of the Q&A pages over one QA service."""
 
-    def __init__(self, qa: QA) -> None:
+    def __init__(self, qa: QA, seats: Seats | None = None) -> None:
         self.qa = qa
+        seats = seats or Seats()
+        self.presenter = Broadcaster(qa.hub, self._presenter_view, seats)
+        self.moderators = Broadcaster(qa.hub, self._moderators_view, seats)
         self._files = {
             name: _static(name)
             for name in ("present.html", "present.js", "moderate.html", "moderate.js", "qa.css")
@@ -59,10 +59,13 @@ class QAPages:
         r = app.router
         r.add_get("/present/{session}", self._present)
         r.add_get("/present/{session}/events", self._present_events)
+        r.add_get("/present/{session}/state", self._present_state)
         r.add_get("/moderate/{session}", self._moderate)
         r.add_get("/moderate/{session}/events", self._moderate_events)
+        r.add_get("/moderate/{session}/state", self._moderate_state)
         r.add_post("/moderate/{session}/action", self._moderate_action)
         r.add_get("/static/qa/{name}", self._asset)
+        app.on_cleanup.append(self._close)
 
     # -- pages ---------------------------------------------------------------------------
 
@@ -113,67 +116,41 @@ class QAPages:
         return self._page("moderate.html")
 
     # -- live data -------------------------------------------------------------------------
+    # Each view's update is built once and the same bytes go to every viewer
+    # (bot.web.stream); past the server's cap on streams, pages poll /state instead.
 
     async def _present_events(self, request: web.Request) -> web.StreamResponse:
         session_id = self._session(request)
-        return await self._stream(request, session_id, moderator=False)
+        return await self.presenter.serve(request, session_id, f"/present/{session_id}/state")
+
+    async def _present_state(self, request: web.Request) -> web.Response:
+        return await self.presenter.state(self._session(request))
 
     async def _moderate_events(self, request: web.Request) -> web.StreamResponse:
         session_id = self._session(request)
         self._authorised(request, session_id)
-        return await self._stream(request, session_id, moderator=True)
+        return await self.moderators.serve(request, session_id, f"/moderate/{session_id}/state")
 
-    async def _state(self, session_id: str, moderator: bool) -> dict[str, Any]:
+    async def _moderate_state(self, request: web.Request) -> web.Response:
+        session_id = self._session(request)
+        self._authorised(request, session_id)
+        return await self.moderators.state(session_id)
+
+    async def _presenter_view(self, session_id: str) -> bytes:
+        """The presenter screen's state: the highlighted question and the top ten (a
+        LIMIT query, whatever the session's size)."""
+        return _json(await self.qa.snapshot(session_id))
+
+    async def _moderators_view(self, session_id: str) -> bytes:
+        """The presenter's state and the oldest waiting questions (at most PENDING_SHOWN)."""
         state = await self.qa.snapshot(session_id)
-        if moderator:
-            pending = await self.qa.listing(session_id, "new", 50, pending=True)
-            state["pending"] = [
-                {
-                    "id": q.id,
-                    "text": q.body,
-                    "votes": q.votes,
-                    "author": None if q.anonymous else q.author_name,
-                }
-                for q in reversed(pending)
-            ]
-        return state
+        pending = await self.qa.listing(session_id, "new", PENDING_SHOWN, pending=True)
+        state["pending"] = [public(q) for q in reversed(pending)]
+        return _json(state)
 
-    async def _stream(
-        self, request: web.Request, session_id: str, *, moderator: bool
-    ) -> web.StreamResponse:
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/event-stream; charset=utf-8",
-                "Cache-Control": "no-cache",
-                "X-Accel-Buffering": "no",  # a proxy in front must not hold the stream
-            }
-        )
-        await response.prepare(request)
-        hub = self.qa.hub
-        seen = -1
-        last_sent = 0.0
-        try:
-            while True:
-                version = hub.version(session_id)
-                if version != seen:
-                    # Coalesce bursts: a vote storm becomes a handful of frames.
-                    gap = last_sent + 1 / MAX_UPDATES_PER_SECOND - time.monotonic()
-                    if gap > 0:
-                        await asyncio.sleep(gap)
-                        version = hub.version(session_id)
-                    state = await self._state(session_id, moderator)
-                    state["version"] = version
-                    payload = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
-                    await response.write(f"data: {payload}\n\n".encode())
-                    seen, last_sent = version, time.monotonic()
-                if not await hub.wait(session_id, seen, KEEPALIVE_SECONDS):
-                    # Quiet for a while: send the state again anyway. It keeps the
-                    # connection alive through proxies, and the open/closed label follows
-                    # the clock (Q&A opens and closes by time, with no vote to announce it).
-                    seen = -1
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass
-        return response
+    async def _close(self, app: web.Application) -> None:
+        await self.presenter.close()
+        await self.moderators.close()
 
     async def _moderate_action(self, request: web.Request) -> web.Response:
         session_id = self._session(request)
@@ -207,3 +184,7 @@ class QAPages:
         except UserError as exc:
             return web.json_response({"ok": False, "error": t(exc.key, **exc.params)}, status=409)
         return web.json_response({"ok": True})
+
+
+def _json(state: dict[str, object]) -> bytes:
+    return json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()

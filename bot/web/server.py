@@ -17,6 +17,7 @@ from bot.web.event import EventPages
 from bot.web.join import JoinCode
 from bot.web.pages import add_assets
 from bot.web.present import QAPages
+from bot.web.stream import MAX_VIEWERS, SEATS, Seats
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,8 @@ def raise_file_limit() -> int:
 class WebServer:
     """One aiohttp server on one host and port (port 0 picks a free one).
 
-    `routes` mount more paths on it, such as the Slack adapter's `/slack/events`.
+    `routes` mount more paths on it, such as the Slack adapter's `/slack/events`. Its live
+    streams share `seats` (at most `max_viewers` open at once).
     """
 
     def __init__(
@@ -69,14 +71,17 @@ class WebServer:
         health: HealthCheck,
         qa: QA | None = None,
         routes: Sequence[Routes] = (),
+        max_viewers: int = MAX_VIEWERS,
     ) -> None:
         self.host = host
         self.port = port
         self._health = health
+        self.seats = Seats(max_viewers)
         self.app = web.Application(client_max_size=MAX_BODY)
+        self.app[SEATS] = self.seats  # one cap for every live view mounted below
         self.app.router.add_get("/healthz", self._healthz)
         if qa is not None:
-            QAPages(qa).add_routes(self.app)
+            QAPages(qa, self.seats).add_routes(self.app)
             JoinCode(qa).add_routes(self.app)
             # The event's page, the audience's Q&A (/q), and the site's shared files
             # (pages.ASSETS) they link.

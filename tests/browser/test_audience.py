@@ -16,6 +16,7 @@ from bot.core.model import UserRef
 from bot.web.audience import AudiencePages
 from bot.web.pages import add_assets
 from bot.web.server import WebServer
+from bot.web.stream import Seats
 from tests.browser.chromium import save_screenshot
 from tests.conftest import KST_0900
 
@@ -180,7 +181,7 @@ async def test_when_streams_are_full_the_page_polls(
     """Past the cap on open streams the page says so and polls /state instead."""
     clock.set(DIALOGUE_OPEN)
     app = web.Application()
-    AudiencePages(core.qa, max_streams=0, poll_seconds=0.2).add_routes(app)
+    AudiencePages(core.qa, seats=Seats(0), poll_seconds=0.2).add_routes(app)
     add_assets(app)
     runner = web.AppRunner(app)
     await runner.setup()

@@ -72,6 +72,7 @@ async def test_presenter_page_and_stream(site: str, core: Core) -> None:
                     "votes": 0,
                     "author": "Dana",
                     "status": "approved",
+                    "platform": "discord",
                 }
             ]
             await core.qa.vote(UserRef("slack", "U9"), 1, add=True)
@@ -103,7 +104,14 @@ async def test_moderator_page_needs_its_token_and_acts(site: str, core: Core) ->
         async with http.get(f"{site}/moderate/dialogue/events?token={token}") as stream:
             state = await _first_event(stream)
             assert state["pending"] == [
-                {"id": 1, "text": "Anonymous about costs", "votes": 0, "author": None}
+                {
+                    "id": 1,
+                    "text": "Anonymous about costs",
+                    "votes": 0,
+                    "author": None,
+                    "status": "pending",
+                    "platform": "slack",  # the surface only: nothing of who asked
+                }
             ]
         headers = {"X-Moderator-Token": token}
         act = f"{site}/moderate/dialogue/action"
@@ -166,6 +174,10 @@ async def test_presenter_screen_in_chromium_follows_votes_and_moderation(
     await expect(hostile).to_have_text(asked[2][1])  # literally, as text
     assert await page.locator("#top b, #top script").count() == 0
     await expect(page.locator('#top li[data-id="2"] .author')).to_have_text("Anonymous · 익명")
+    # Which surface each came from: anonymous ones keep that much, and no more.
+    await expect(page.locator('#top li[data-id="2"] .surface')).to_have_text("Slack")
+    await expect(page.locator('#top li[data-id="3"] .surface')).to_have_text("Discord")
+    await expect(page.locator("#highlight-meta")).to_have_text("Dana · Discord · ▲ 0")
 
     await core.qa.vote(UserRef("discord", "9"), 2, add=True)
     await expect(page.locator('#top li[data-id="2"] .votes')).to_have_text("▲ 1", timeout=2000)
@@ -183,6 +195,7 @@ async def test_presenter_screen_in_chromium_follows_votes_and_moderation(
     await laptop.goto(f"{site}/moderate/dialogue?token={token}")
     row = laptop.locator(f'#pending li[data-id="{waiting.id}"]')
     await expect(row).to_be_visible(timeout=5000)
+    await expect(row.locator(".surface")).to_have_text("Slack")
     await row.locator('button[data-action="approve"]').click()
     await expect(laptop.locator(f'#approved li[data-id="{waiting.id}"]')).to_be_visible(
         timeout=2000
@@ -356,3 +369,38 @@ async def test_a_run_without_spaces_wraps_instead_of_overflowing(
         }"""
     )
     assert got["right"] <= got["width"] and not got["wider"] and got["lines"] > 2, got
+
+
+async def test_past_the_cap_on_streams_the_screen_polls_its_state(
+    core: Core, clock: SimulatedClock, browser_page: Page
+) -> None:
+    """The server's one seat is taken: the presenter screen is refused its stream (503,
+    "too many viewers") and shows the state it polls instead, with no error on the page."""
+    clock.set(DIALOGUE_OPEN)
+    server = WebServer("127.0.0.1", 0, _healthy, qa=core.qa, max_viewers=1)
+    port = await server.start()
+    site = f"http://127.0.0.1:{port}"
+    s = core.agenda.session("dialogue")
+    assert s is not None
+    q = (
+        await core.qa.ask(UserRef("web", "d1", "Phone"), s, "From a phone?", anonymous=True)
+    ).question
+    await core.qa.moderate(UserRef("slack", "M1", "Mia"), q.id, "approve")
+    errors: list[str] = []
+    browser_page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        async with aiohttp.ClientSession() as http, http.get(f"{site}/present/dialogue/events"):
+            assert server.seats.taken == 1
+            await browser_page.goto(f"{site}/present/dialogue")
+            body = browser_page.locator("body")
+            await expect(body).to_have_attribute("data-state", "polling", timeout=5000)
+            await expect(browser_page.locator("#top li .text")).to_have_text("From a phone?")
+            await expect(browser_page.locator("#top li .surface")).to_have_text("Web · 웹")
+            # The next poll (every 5 s) brings a vote.
+            await core.qa.vote(UserRef("discord", "9"), q.id, add=True)
+            votes = browser_page.locator("#top li .votes")
+            await expect(votes).to_have_text("▲ 1", timeout=8000)
+            await save_screenshot(browser_page, "presenter-polling")
+        assert errors == []
+    finally:
+        await server.stop()

@@ -6,6 +6,9 @@
   const token = new URLSearchParams(location.search).get("token") || "";
   const byId = (id) => document.getElementById(id);
   const base = "/moderate/" + encodeURIComponent(session);
+  const SURFACES = { web: "Web", discord: "Discord", slack: "Slack", console: "Terminal" };
+  // Past the server's cap on live streams, the page asks for the state this often.
+  const POLL_MS = 3000;
 
   async function act(action, id) {
     const reason = action === "reject" ? byId("reason").value.trim() : "";
@@ -40,6 +43,10 @@
     const text = document.createElement("span");
     text.className = "text";
     text.textContent = q.text + " · " + (q.author || "Anonymous · 익명");
+    const where = document.createElement("span");
+    where.className = "surface";
+    where.textContent = SURFACES[q.platform] || "";
+    text.append(" ", where);
     const tools = document.createElement("span");
     for (const [label, action, style] of actions) tools.append(button(label, action, q.id, style));
     li.append(number, votes, text, tools);
@@ -52,17 +59,45 @@
     ["Reject", "reject", "danger"], ["Undo", "undo"]];
   const CURRENT = [["Answered", "answered", "primary"], ["Undo", "undo"]];
 
-  function render(state) {
+  function render(state, version, mode) {
     byId("title").textContent = "Q&A · " + state.title.en;
     byId("status").textContent = state.open ? "open · 질문 받는 중" : "closed · 마감";
     byId("highlight").replaceChildren(...(state.highlight ? [row(state.highlight, CURRENT)] : []));
     byId("pending").replaceChildren(...state.pending.map((q) => row(q, PENDING)));
     byId("approved").replaceChildren(...state.top.map((q) => row(q, APPROVED)));
-    document.body.dataset.version = String(state.version);
-    document.body.dataset.state = "live";
+    if (version) document.body.dataset.version = version;
+    document.body.dataset.state = mode;
   }
 
-  const source = new EventSource(base + "/events?token=" + encodeURIComponent(token));
-  source.onmessage = (event) => render(JSON.parse(event.data));
-  source.onerror = () => { document.body.dataset.state = "reconnecting"; };
+  function listen() {
+    const source = new EventSource(base + "/events?token=" + encodeURIComponent(token));
+    source.onmessage = (event) => render(JSON.parse(event.data), event.lastEventId, "live");
+    source.onerror = () => {
+      // CLOSED: refused (503, too many viewers) rather than cut: poll instead.
+      if (source.readyState === EventSource.CLOSED) poll();
+      else document.body.dataset.state = "reconnecting";
+    };
+  }
+
+  // Every POLL_MS the state, and every minute the stream again, which may have room.
+  function poll() {
+    document.body.dataset.state = "polling";
+    let polls = 0;
+    const tick = async () => {
+      try {
+        const response = await fetch(base + "/state", {
+          cache: "no-store", headers: { "X-Moderator-Token": token },
+        });
+        if (response.ok) render(await response.json(), "", "polling");
+      } catch (error) {
+        document.body.dataset.state = "reconnecting";
+      }
+      polls += 1;
+      if (polls % 20 === 0) listen();
+      else setTimeout(tick, POLL_MS);
+    };
+    tick();
+  }
+
+  listen();
 })();

@@ -7,8 +7,17 @@
   // No question is set smaller than this (px): still legible on a 720p projector.
   const SMALLEST = 12;
 
+  // Where a question came from: one pool, asked on any of these.
+  const SURFACES = { web: "Web · 웹", discord: "Discord", slack: "Slack", console: "Terminal · 터미널" };
+  // Past the server's cap on live streams, the page asks for the state this often.
+  const POLL_MS = 5000;
+
   function author(q) {
     return q.author ? q.author : anonymous;
+  }
+
+  function surface(q) {
+    return SURFACES[q.platform] || "";
   }
 
   function item(q) {
@@ -20,14 +29,20 @@
     const text = document.createElement("span");
     text.className = "text";
     text.textContent = q.text;
+    const by = document.createElement("span");
+    by.className = "by";
     const who = document.createElement("span");
     who.className = "author";
     who.textContent = author(q);
-    li.append(votes, text, who);
+    const where = document.createElement("span");
+    where.className = "surface";
+    where.textContent = surface(q);
+    by.append(who, where);
+    li.append(votes, text, by);
     return li;
   }
 
-  function render(state) {
+  function render(state, version, mode) {
     const title = state.title.ko && state.title.ko !== state.title.en
       ? state.title.en + " · " + state.title.ko : state.title.en;
     byId("title").textContent = title;
@@ -40,8 +55,8 @@
       now.hidden = false;
       now.dataset.id = String(state.highlight.id);
       byId("highlight").textContent = state.highlight.text;
-      byId("highlight-meta").textContent =
-        author(state.highlight) + " · ▲ " + state.highlight.votes;
+      byId("highlight-meta").textContent = [author(state.highlight), surface(state.highlight),
+        "▲ " + state.highlight.votes].filter(Boolean).join(" · ");
     } else {
       now.hidden = true;
       delete now.dataset.id;
@@ -52,8 +67,8 @@
     byId("ask").hidden = !state.open;
     open = state.open;
     showJoin();
-    document.body.dataset.version = String(state.version);
-    document.body.dataset.state = "live";
+    if (version) document.body.dataset.version = version;
+    document.body.dataset.state = mode;
     fit();
   }
 
@@ -107,9 +122,37 @@
     showJoin();
   }).catch(() => {});
 
-  const source = new EventSource("/present/" + encodeURIComponent(session) + "/events");
-  source.onmessage = (event) => render(JSON.parse(event.data));
-  source.onerror = () => { document.body.dataset.state = "reconnecting"; };
+  const base = "/present/" + encodeURIComponent(session);
+
+  function listen() {
+    const source = new EventSource(base + "/events");
+    source.onmessage = (event) => render(JSON.parse(event.data), event.lastEventId, "live");
+    source.onerror = () => {
+      // CLOSED: refused (503, too many viewers) rather than cut: poll instead.
+      if (source.readyState === EventSource.CLOSED) poll();
+      else document.body.dataset.state = "reconnecting";
+    };
+  }
+
+  // Every POLL_MS the state, and every minute the stream again, which may have room.
+  function poll() {
+    document.body.dataset.state = "polling";
+    let polls = 0;
+    const tick = async () => {
+      try {
+        const response = await fetch(base + "/state", { cache: "no-store" });
+        if (response.ok) render(await response.json(), "", "polling");
+      } catch (error) {
+        document.body.dataset.state = "reconnecting";
+      }
+      polls += 1;
+      if (polls % 12 === 0) listen();
+      else setTimeout(tick, POLL_MS);
+    };
+    tick();
+  }
+
+  listen();
   // Sizes are measured with the real fonts and the real window.
   window.addEventListener("resize", fit);
   document.fonts.addEventListener("loadingdone", fit);

@@ -1,0 +1,147 @@
+"""The Q&A pages' live data over HTTP on 127.0.0.1: the cap on streams shared by every
+view and its polled fallback, the surface each question came from, and counts that
+follow every change."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import aiohttp
+import pytest_asyncio
+
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import UserRef
+from bot.web.server import WebServer
+from tests.conftest import KST_0900
+
+DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)
+MIA = UserRef("slack", "M1", "Mia")
+
+
+async def _healthy() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@pytest_asyncio.fixture
+async def server(core: Core, clock: SimulatedClock) -> AsyncIterator[WebServer]:
+    """The bot's web server with room for one live stream."""
+    clock.set(DIALOGUE_OPEN)
+    web = WebServer("127.0.0.1", 0, _healthy, qa=core.qa, max_viewers=1)
+    await web.start()
+    yield web
+    await web.stop()
+
+
+async def _state(response: aiohttp.ClientResponse) -> dict[str, object]:
+    async for line in response.content:
+        if line.startswith(b"data: "):
+            data: dict[str, object] = json.loads(line[6:])
+            return data
+    raise AssertionError("the stream ended")
+
+
+async def test_past_the_cap_every_view_answers_503_and_its_state_is_polled(
+    server: WebServer, core: Core
+) -> None:
+    s = core.agenda.session("dialogue")
+    assert s is not None
+    await core.qa.ask(UserRef("discord", "1", "Dana"), s, "Waiting for approval?", anonymous=False)
+    site = f"http://127.0.0.1:{server.port}"
+    token = core.qa.keys.token("moderate:dialogue")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{site}/present/dialogue/events") as stream,
+    ):
+        streamed = await _state(stream)
+        assert server.seats.taken == 1
+        for url, poll in (
+            (f"{site}/present/dialogue/events", "/present/dialogue/state"),
+            (f"{site}/moderate/dialogue/events?token={token}", "/moderate/dialogue/state"),
+        ):
+            async with http.get(url) as refused:
+                assert refused.status == 503 and refused.headers["Retry-After"]
+                body = await refused.json()
+                assert body["error"] == "too many viewers" and body["poll"] == poll
+        async with http.get(f"{site}/present/dialogue/state") as polled:
+            assert polled.status == 200
+            assert polled.headers["Cache-Control"] == "no-store"
+            assert await polled.json() == streamed
+        async with http.get(f"{site}/moderate/dialogue/state") as denied:
+            assert denied.status == 403
+        headers = {"X-Moderator-Token": token}
+        async with http.get(f"{site}/moderate/dialogue/state", headers=headers) as polled:
+            assert polled.status == 200
+            pending = (await polled.json())["pending"]
+            assert [q["text"] for q in pending] == ["Waiting for approval?"]
+        async with http.get(f"{site}/present/nope/state") as missing:
+            assert missing.status == 404
+        # A change reaches the poller at its next poll.
+        await core.qa.moderate(MIA, 1, "approve")
+        async with http.get(f"{site}/present/dialogue/state") as polled:
+            top = (await polled.json())["top"]
+            assert [q["id"] for q in top] == [1]
+    assert server.seats.taken <= 1  # the stream's seat goes back once its end is seen
+
+
+async def test_every_question_says_which_surface_it_came_from(
+    server: WebServer, core: Core
+) -> None:
+    s = core.agenda.session("dialogue")
+    assert s is not None
+    device = "0f3c2a9e-device-id"
+    asked = [
+        (UserRef("discord", "1", "Dana"), "From Discord, named?", False),
+        (UserRef("slack", "U2", "Sam"), "From Slack, anonymous?", True),
+        (UserRef("web", device, "Phone"), "From a phone, anonymous?", True),
+        (UserRef("console", "terminal", "Kim"), "From the terminal?", False),
+    ]
+    for user, text, anonymous in asked:
+        q = (await core.qa.ask(user, s, text, anonymous=anonymous)).question
+        await core.qa.moderate(MIA, q.id, "approve")
+    site = f"http://127.0.0.1:{server.port}"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{site}/present/dialogue/state") as polled,
+    ):
+        top = (await polled.json())["top"]
+    assert {q["text"]: (q["platform"], q["author"]) for q in top} == {
+        "From Discord, named?": ("discord", "Dana"),
+        "From Slack, anonymous?": ("slack", None),
+        "From a phone, anonymous?": ("web", None),
+        "From the terminal?": ("console", "Kim"),
+    }
+    # An anonymous question keeps the surface and nothing of the person: no id, no name.
+    rows = await core.store.fetchall(
+        "SELECT * FROM questions WHERE body = ?", ("From a phone, anonymous?",)
+    )
+    row = dict(rows[0])
+    assert row["author_platform"] == "web"
+    assert row["author_id"] is None and row["author_name"] is None
+    assert not any(device in str(v) for v in row.values())
+
+
+async def test_counts_follow_asks_moderation_and_votes(server: WebServer, core: Core) -> None:
+    """The counts per status are not read again after a vote (it changes none), yet they
+    are right after every other change."""
+    s = core.agenda.session("dialogue")
+    assert s is not None
+    for n in range(3):
+        await core.qa.ask(UserRef("discord", str(n), f"p{n}"), s, f"Question {n}?", anonymous=False)
+    assert (await core.qa.snapshot("dialogue"))["counts"] == {"pending": 3}
+    await core.qa.moderate(MIA, 1, "approve")
+    await core.qa.moderate(MIA, 2, "approve")
+    assert (await core.qa.snapshot("dialogue"))["counts"] == {"pending": 1, "approved": 2}
+    await core.qa.vote(UserRef("web", "d1"), 1, add=True)
+    await core.qa.vote(UserRef("web", "d2"), 2, add=True)
+    state = await core.qa.snapshot("dialogue")
+    assert state["counts"] == {"pending": 1, "approved": 2}
+    assert [q["votes"] for q in state["top"]] == [1, 1]
+    await core.qa.moderate(MIA, 3, "reject", "off topic")
+    await core.qa.vote(UserRef("web", "d3"), 1, add=True)
+    await core.qa.moderate(MIA, 2, "answered")
+    state = await core.qa.snapshot("dialogue")
+    assert state["counts"] == {"approved": 1, "rejected": 1, "answered": 1}
+    assert state["counts"] == await core.qa.store_counts("dialogue")
