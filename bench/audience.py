@@ -9,10 +9,13 @@ approved questions. This process holds the viewers: `--clients` aiohttp connecti
 votes from as many devices, paced evenly over `--seconds`, each one after the last is
 answered, on five questions that stay in the top ten.
 
-The vote path is one function, `cast_vote`: for now it posts to a route this benchmark
-adds to the bot's server (`/_bench/vote`), which calls `core.qa.vote` as
-`UserRef("web", device)`; switch it to the audience's `/q/<session>/vote` once that
-exists (one cookie jar per device) and nothing else changes.
+Each vote comes from a phone of its own through the audience page, as audience.js sends
+it (`Devices`): each device opens `/q/dialogue` once before the timed part (its device
+cookie and the CSRF token of its page), then posts its up-vote to `/q/dialogue/vote`
+(form fields and token, answered in JSON): device cookie, CSRF check, the per-address
+budget (every phone here is on 127.0.0.1, as a hall behind one venue NAT), the Q&A's
+keyed hash and the database write, all counted in the bot's CPU per vote. The floor's
+votes go to its bare `/_bench/vote`.
 
 Figures, each next to its target:
 - the time from each vote's answer to its update reaching every viewer (a frame whose
@@ -41,6 +44,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import secrets
 import sys
 import time
@@ -72,14 +76,6 @@ TEXT = "Question {} of the bench about battery research?"
 
 
 # -- the bot's side, in its own process ----------------------------------------------------
-
-
-async def vote_in_bot(core: Any, device: str, question: int) -> bool:
-    """One vote inside the bot, as the web endpoint will cast it."""
-    from bot.core.model import UserRef
-
-    changed, _ = await core.qa.vote(UserRef("web", device), question, add=True)
-    return bool(changed)
 
 
 async def serve_bot(questions: int, folder: Path) -> None:
@@ -114,11 +110,6 @@ async def serve_bot(questions: int, folder: Path) -> None:
         )
     core.qa.hub.publish(SESSION)
 
-    async def vote(request: web.Request) -> web.Response:
-        body = await request.json()
-        ok = await vote_in_bot(core, str(body["device"]), int(body["question"]))
-        return web.json_response({"ok": ok})
-
     async def counts(request: web.Request) -> web.Response:
         rows = await store.fetchall(
             "SELECT id, votes FROM questions WHERE session_id = ? AND votes > 0", (SESSION,)
@@ -126,7 +117,6 @@ async def serve_bot(questions: int, folder: Path) -> None:
         return web.json_response({str(r["id"]): r["votes"] for r in rows})
 
     def routes(app: web.Application) -> None:
-        app.router.add_post("/_bench/vote", vote)
         app.router.add_get("/_bench/counts", counts)
 
     async def health() -> dict[str, Any]:
@@ -144,11 +134,43 @@ async def serve_bot(questions: int, folder: Path) -> None:
 # -- this process: the viewers and the votes --------------------------------------------------
 
 
-async def cast_vote(http: aiohttp.ClientSession, base: str, device: int, question: int) -> bool:
-    """THE vote path: one device's up-vote, answered. (Switch to `/q/<session>/vote`.)"""
-    body = {"device": f"bench-device-{device}", "question": question}
-    async with http.post(f"{base}/_bench/vote", json=body) as resp:
-        return bool((await resp.json())["ok"])
+class Devices:
+    """The voters: on forum-bot, phones of the audience page (`/q/<session>`), each with
+    its own cookie jar (its device cookie) and the CSRF token its page carried, voting
+    through `/q/<session>/vote` as audience.js does; on the floor, its bare route."""
+
+    def __init__(self, base: str, web: bool) -> None:
+        self.base, self.web = base, web
+        self.sessions: list[aiohttp.ClientSession] = []
+        self.tokens: list[str] = []
+
+    async def join(self, count: int) -> None:
+        """Open each device's page once (untimed), as a phone does after the QR code."""
+        for _ in range(count if self.web else 1):
+            http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+            self.sessions.append(http)
+            if self.web:
+                async with http.get(f"{self.base}/q/{SESSION}") as resp:
+                    page = await resp.text()
+                found = re.search(r'name="csrf" value="([^"]+)"', page)
+                assert found is not None, "the audience page carries no CSRF token"
+                self.tokens.append(found.group(1))
+
+    async def cast(self, device: int, question: int) -> bool:
+        """THE vote path: one device's up-vote, answered."""
+        if not self.web:
+            body = {"device": f"bench-device-{device}", "question": question}
+            async with self.sessions[0].post(f"{self.base}/_bench/vote", json=body) as resp:
+                return bool((await resp.json())["ok"])
+        form = {"id": str(question), "csrf": self.tokens[device]}
+        url = f"{self.base}/q/{SESSION}/vote"
+        headers = {"Accept": "application/json"}
+        async with self.sessions[device].post(url, data=form, headers=headers) as resp:
+            return resp.status == 200 and bool((await resp.json()).get("ok"))
+
+    async def close(self) -> None:
+        for http in self.sessions:
+            await http.close()
 
 
 @dataclass
@@ -256,17 +278,20 @@ async def run_side(
             result.refused = sum(v.status != 200 for v in viewers)
             await asyncio.sleep(0.5)
             result.rss_per_client_kb = (rss_kb(proc.pid) - rss_before) / clients
+            devices = Devices(base, web=name != "floor")
+            await devices.join(votes)
             cpu_before = process_cpu_s(proc.pid)
             done: list[float] = []
             start = time.monotonic()
-            async with aiohttp.ClientSession() as voter:
+            try:
                 for i in range(votes):
                     await asyncio.sleep(max(0.0, start + i * seconds / votes - time.monotonic()))
-                    if await cast_vote(voter, base, i, 1 + i % VOTED):
+                    if await devices.cast(i, 1 + i % VOTED):
                         done.append(time.monotonic())
-                final = {}
-                async with voter.get(f"{base}/_bench/counts") as resp:
+                async with devices.sessions[0].get(f"{base}/_bench/counts") as resp:
                     final = {int(k): int(v) for k, v in (await resp.json()).items()}
+            finally:
+                await devices.close()
             live = [v for v in viewers if v.status == 200]
             for v in live:
                 v.want = len(done)
@@ -417,7 +442,8 @@ def main() -> int:
     print(
         f"{options.clients:,} viewers of /present/{SESSION}/events (this process), "
         f"{options.votes} votes from {options.votes} devices over {options.seconds:g} s "
-        "(forum-bot: core.qa.vote through a bench route, its server in a process of its own)"
+        "(forum-bot: each from a phone of its own through /q/dialogue/vote; "
+        "each server in a process of its own)"
     )
     return compare.run_in_folder(lambda folder: bench(options, folder), 900)
 
