@@ -3,9 +3,11 @@ moderators approve it, vote alongside Discord and Slack, and all of it with Java
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import pytest
 import pytest_asyncio
 from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -13,12 +15,15 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import UserRef
+from bot.settings import EventConfig
 from bot.web.audience import AudiencePages
 from bot.web.pages import add_assets
 from bot.web.server import WebServer
 from bot.web.stream import Seats
 from tests.browser.chromium import save_screenshot
 from tests.conftest import KST_0900
+from tests.fakes.slack_server import answer_at
+from tests.fakes.world import on_both_platforms
 
 DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)
 PHONE = {
@@ -27,6 +32,7 @@ PHONE = {
     "is_mobile": True,
     "device_scale_factor": 2,
 }
+D_HALL = "830000000000000001"  # the fake Discord's #grand-hall
 QUESTION = "전고체 전지의 상용화는 언제쯤 가능할까요?"
 
 
@@ -126,6 +132,107 @@ async def test_ask_in_korean_on_a_phone_approve_and_vote_everywhere(
     await save_screenshot(phone, "audience-phone-live")
     await save_screenshot(laptop, "audience-moderator")
     await phone_context.close()
+
+
+async def test_votes_from_a_phone_discord_and_slack_are_one_count_everywhere(
+    monkeypatch: pytest.MonkeyPatch,
+    core: Core,
+    event_config: EventConfig,
+    site: str,
+    browser_page: Page,
+) -> None:
+    """The acceptance with the real clients: a question asked on the phone is up-voted
+    there (by touch), by a Discord participant pressing ▲ under /questions (discord.py
+    against the fake Discord) and by a Slack participant doing the same (slack-bolt
+    against the fake Slack); the phone, the presenter screen, the moderators' page and
+    each platform's /questions all say 3."""
+    async with on_both_platforms(
+        monkeypatch,
+        core,
+        event_config,
+        discord_channels={
+            "830000000000000001": "grand-hall",
+            "830000000000000002": "qa-moderators",
+        },
+        slack_channels={"grand-hall": "C0HALL", "qa-moderators": "C0MODS"},
+        serve_slack_http=True,
+    ) as world:
+        phone_context = await _phone(browser_page)
+        phone = await phone_context.new_page()
+        await phone.goto(f"{site}/q/dialogue")
+        await expect(phone.locator("body")).to_have_attribute("data-state", "live", timeout=5000)
+        await phone.get_by_label("질문 내용").fill(QUESTION)
+        await phone.get_by_role("button", name="질문 보내기").click()
+        await expect(phone.locator('#mine li[data-id="1"]')).to_be_visible()
+        await core.qa.moderate(UserRef("slack", "M1", "Mia"), 1, "approve")
+        vote = phone.locator('#questions li[data-id="1"] button')
+        await vote.tap()
+        await expect(vote).to_have_text("추천 취소")
+
+        # Discord: /questions in the hall, then ▲ #1 on its answer.
+        dana = world.discord.add_user("dana")
+        pending = await world.discord.send_slash_command(
+            "questions", {}, user=dana, channel_id=D_HALL
+        )
+        listed = await pending
+        assert listed.status < 300 and pending.response_message_id is not None
+        pressed = await (
+            await world.discord.send_button(pending.response_message_id, "qa.vote|1", user=dana)
+        )
+        assert "Up-voted #1: 2 votes." in json.dumps(pressed.json, ensure_ascii=False)
+
+        # Slack: the same, through the signed endpoint.
+        assert world.slack_events_url is not None
+        answer = await world.slack.send_command(
+            world.slack_events_url, "/questions", user_id="U0SAM", channel_id="C0HALL"
+        )
+        assert answer.status == 200
+        [(action_id, value)] = [
+            (e["action_id"], e["value"])
+            for block in answer.json()["blocks"]
+            if block["type"] == "actions"
+            for e in block["elements"]
+            if e["action_id"].startswith("qa.vote")
+        ]
+        assert value == "1"
+        resp = await world.slack.send_action(
+            world.slack_events_url,
+            action_id,
+            value,
+            user_id="U0SAM",
+            channel_id="C0HALL",
+            ephemeral=True,
+        )
+        assert resp.status == 200 and resp.response_url is not None
+        said = await world.slack.wait_for(answer_at(resp.response_url))
+        assert "Up-voted #1: 3 votes." in json.dumps(said.body, ensure_ascii=False)
+
+        # One count everywhere, within a second on the pages.
+        assert (await core.qa.question(1)).votes == 3
+        token = core.qa.keys.token("moderate:dialogue")
+        laptop = await browser_page.context.new_page()
+        await laptop.goto(f"{site}/moderate/dialogue?token={token}")
+        presenter = await browser_page.context.new_page()
+        await presenter.goto(f"{site}/present/dialogue")
+        await expect(phone.locator('#questions li[data-id="1"] .votes')).to_have_text(
+            "▲ 추천 3", timeout=1000
+        )
+        await expect(presenter.locator('#top li[data-id="1"] .votes')).to_have_text(
+            "▲ 3", timeout=5000
+        )
+        await expect(laptop.locator('#approved li[data-id="1"] .votes')).to_have_text(
+            "▲ 3", timeout=5000
+        )
+        again = await world.discord.send_slash_command(
+            "questions", {}, user=dana, channel_id=D_HALL
+        )
+        assert "#1 ▲3" in json.dumps((await again).json, ensure_ascii=False)
+        slack_again = await world.slack.send_command(
+            world.slack_events_url, "/questions", user_id="U0SAM", channel_id="C0HALL"
+        )
+        assert "#1 ▲3" in json.dumps(slack_again.json(), ensure_ascii=False)
+        await save_screenshot(phone, "audience-three-surfaces")
+        await phone_context.close()
 
 
 async def test_a_rejected_question_shows_its_reason_on_the_phone(
