@@ -111,7 +111,7 @@ async def ask(
     asked: Asked = await ctx.qa.ask(ctx.user, s, question, anonymous=anonymous, pick=t.pick)
     q = asked.question
     if asked.duplicate:
-        return Reply(t(_duplicate_key(asked), id=q.id, votes=q.votes))
+        return Reply(t(asked.reply_key, id=q.id, votes=q.votes))
     lines = [
         t(
             "qa.asked_pending" if q.status == PENDING else "qa.asked_live",
@@ -122,15 +122,6 @@ async def ask(
     if anonymous:
         lines.append(t("qa.asked_anonymous"))
     return Reply(" ".join(lines))
-
-
-def _duplicate_key(asked: Asked) -> str:
-    """What to tell someone whose question was already asked, as it truly stands."""
-    status = asked.question.status
-    if status == ANSWERED:
-        return "qa.duplicate_answered"
-    pending = "_pending" if status == PENDING else ""
-    return ("qa.duplicate_voted" if asked.voted else "qa.duplicate_already") + pending
 
 
 @command(

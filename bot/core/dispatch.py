@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import difflib
 import logging
-import re
 import secrets
 import time
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +26,7 @@ from bot.core.registry import (
     offered_choice,
     parse_text,
 )
-from bot.core.text import clip
+from bot.core.text import FORBIDDEN, clean_typed, clip
 from bot.i18n import Translator, normalise_language
 from bot.i18n.zones import stored_zone, zones_matching
 from bot.programme import Agenda
@@ -44,8 +42,6 @@ SHARED_MAX = 1024
 
 # Characters nobody types on purpose: C0/C1 controls and the bidirectional overrides that
 # can make a text read differently from what it says.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_SPACES = re.compile(r"[\t\r\n]+")
 _TRUE = {"true", "yes", "y", "1", "on", "예", "네"}
 _FALSE = {"false", "no", "n", "0", "off", "아니오", "아니요"}
 _ROLE_KEYS = {
@@ -258,7 +254,7 @@ class Core:
         if act.role < spec.role:
             return Reply(t("error.role_action", role=t(_ROLE_KEYS[spec.role])), error=True)
         try:
-            return self._page(ctx, await spec.handler(ctx, _clean(value[:200])), page)
+            return self._page(ctx, await spec.handler(ctx, clean_typed(value[:200])), page)
         except UserError as exc:
             return Reply(t.rich(exc.key, **exc.params), error=True)
         except Exception:
@@ -290,7 +286,7 @@ class Core:
         """Autocomplete: (label, value) pairs for a session, speaker or time-zone option."""
         t = await self.translator_for(user, locale)
         typed = text.strip()[:100]
-        if _FORBIDDEN.search(typed):
+        if FORBIDDEN.search(typed):
             return []
         agenda = self.agenda
         if kind == "session":
@@ -315,7 +311,7 @@ class Core:
 
     def _unknown_command(self, inv: Invocation, ctx: Context) -> Reply:
         t = ctx.t
-        name = clip(_clean(inv.command) or "", 40)
+        name = clip(clean_typed(inv.command) or "", 40)
         if not name:
             return Reply(t("error.empty_command"), error=True)
         allowed = [c.name for c in self.commands if inv.role >= c.role]
@@ -337,7 +333,7 @@ class Core:
         for opt in spec.options:
             value = raw.get(opt.name)
             if isinstance(value, str):
-                value = _clean(value)
+                value = clean_typed(value)
                 if value == "":
                     value = None
             if value is None:
@@ -348,13 +344,6 @@ class Core:
                 continue
             out[opt.name] = _convert_one(opt, value, platform)
         return out
-
-
-def _clean(text: str) -> str:
-    """Whitespace folded; refuses invisible control characters."""
-    if _FORBIDDEN.search(text):
-        raise UserError("error.control_chars")
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 def _convert_one(opt: Option, value: Any, platform: str) -> Any:

@@ -74,6 +74,16 @@ class Asked:
     duplicate: bool = False
     voted: bool = False  # a duplicate counted as the asker's up-vote (now or once approved)
 
+    @property
+    def reply_key(self) -> str:
+        """The message that tells the asker of a duplicate how it truly stands (given
+        the question's `id` and `votes`)."""
+        status = self.question.status
+        if status == ANSWERED:
+            return "qa.duplicate_answered"
+        pending = "_pending" if status == PENDING else ""
+        return ("qa.duplicate_voted" if self.voted else "qa.duplicate_already") + pending
+
 
 def next_steps(status: str, highlighted: bool) -> tuple[str, ...]:
     """The moderation actions that apply to a question in `status` (in STEPS' order):

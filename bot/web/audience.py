@@ -29,14 +29,14 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.core.dispatch import _clean as clean_typed  # chat's rules for typed text
 from bot.core.errors import UserError
 from bot.core.model import UserRef
+from bot.core.text import clean_typed
 from bot.i18n import Translator
 from bot.i18n.messages import MESSAGES, Plural
 from bot.programme import Session
-from bot.qa.service import QA, Asked
-from bot.storage.qa import ANSWERED, PENDING, Question
+from bot.qa.service import QA
+from bot.storage.qa import PENDING, Question
 from bot.web.device import (
     COOKIE_PATH,
     AddressBudget,
@@ -97,15 +97,6 @@ def _own(q: Question) -> dict[str, Any]:
         "reason": q.reason,
         "anonymous": q.anonymous,
     }
-
-
-def _duplicate_key(asked: Asked) -> str:
-    """What to tell someone whose question was already asked (as /ask says it)."""
-    status = asked.question.status
-    if status == ANSWERED:
-        return "qa.duplicate_answered"
-    pending = "_pending" if status == PENDING else ""
-    return ("qa.duplicate_voted" if asked.voted else "qa.duplicate_already") + pending
 
 
 def _strings(t: Translator) -> dict[str, Any]:
@@ -377,7 +368,7 @@ class AudiencePages:
         asked = await self.qa.ask(user, s, text, anonymous=anonymous, pick=t.pick)
         q = asked.question
         if asked.duplicate:
-            return t(_duplicate_key(asked), id=q.id, votes=q.votes)
+            return t(asked.reply_key, id=q.id, votes=q.votes)
         said = t("web.q.asked_pending" if q.status == PENDING else "web.q.asked_live", id=q.id)
         return f"{said} {t('web.q.asked_anonymous')}" if anonymous else said
 
