@@ -61,7 +61,7 @@ if str(ROOT) not in sys.path:  # `python bench/audience.py` puts bench/ first in
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
-from bench.compare import percentile, process_cpu_s  # noqa: E402
+from bench.compare import percentile, process_cpu_s, stop  # noqa: E402
 
 SESSION = "dialogue"
 EVENT_NOW = datetime.fromisoformat("2026-02-05T13:10:00+09:00")  # the dialogue is on
@@ -327,13 +327,7 @@ async def run_side(
     finally:
         for task in tasks:
             task.cancel()
-        proc.stdin.close()
-        try:
-            async with asyncio.timeout(20):
-                await proc.wait()
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+        await stop(proc)
     return result
 
 

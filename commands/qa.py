@@ -391,7 +391,7 @@ async def qa_export(ctx: Context, session: str, format: str | None = None) -> Re
     fmt = format or "csv"
     data = await ctx.qa.export(s.id, fmt, ctx.t.tz)
     mime = "text/csv" if fmt == "csv" else "text/markdown"
-    counts = sum((await ctx.qa.store_counts(s.id)).values())
+    counts = sum((await ctx.qa.counts(s.id)).values())
     return Reply(
         ctx.t("qa.exported", count=counts, title=ctx.t.pick(s.title)),
         file=Attachment(f"questions-{s.id}.{fmt}", data, f"{mime}; charset=utf-8"),

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.cli.programme import event_or_report, write_out
 from bot.core.clock import SystemClock
 from bot.settings import Settings
+from bot.storage.files import write_whole
 
 
 async def status(db: Path) -> int:
@@ -118,7 +119,7 @@ def join(settings: Settings, args: argparse.Namespace, db: Path) -> int:
             print(f"forum-bot: {url[:80]}... is too long for a QR code", file=sys.stderr)
             return 1
         try:
-            _write_whole(path, data)
+            write_whole(path, data)
         except OSError as exc:
             print(f"forum-bot: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
             return 1
@@ -126,17 +127,6 @@ def join(settings: Settings, args: argparse.Namespace, db: Path) -> int:
     print(url)
     print(f"on screen: {short_url(url)}")
     return 0
-
-
-def _write_whole(path: Path, data: bytes) -> None:
-    """Write a file all at once: a reader never sees it half-written, and a failed write
-    leaves whatever was there before."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_bytes(data)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def _web_base(settings: Settings, db: Path, what: str = "presenter screen") -> str | None:

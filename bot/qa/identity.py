@@ -7,12 +7,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from pathlib import Path
 
 from bot.core.model import UserRef
 from bot.storage.faults import os_fault
+from bot.storage.files import write_whole
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +43,9 @@ def load_secret(configured: str | None, db_path: Path) -> bytes:
     # Written beside it, flushed to disk, then renamed into place: a crash leaves the
     # old file or the whole new one, never an empty key (which once made every process
     # pick a random key of its own, so moderators' links changed at each start).
-    part = path.with_name(f"{path.name}.{os.getpid()}.part")
     try:
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(made)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(part, path)
+        write_whole(path, made, mode=0o600, sync=True)
     except OSError as exc:
-        part.unlink(missing_ok=True)
         raise os_fault(path, exc, "write the Q&A secret") from exc
     log.info("made a Q&A secret in %s; set FORUM_BOT_SECRET to choose your own", path)
     return made

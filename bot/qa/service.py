@@ -505,10 +505,10 @@ class QA:
             "open": status.open,
             "highlight": public(current) if current else None,
             "top": [public(q) for q in top[:limit]],
-            "counts": await self._counts(session_id),
+            "counts": await self.counts(session_id),
         }
 
-    async def _counts(self, session_id: str) -> dict[str, int]:
+    async def counts(self, session_id: str) -> dict[str, int]:
         """How many questions of a session are in each status, read again only after a
         change that was not a vote: a live page's update must not count a long session
         at every vote. (Do not change the dict returned.)"""

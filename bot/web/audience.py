@@ -185,7 +185,7 @@ class AudiencePages:
                 "total": total,
                 "highlight": _public(current) if current else None,
                 "questions": [_public(q) for q in found],
-                "counts": await self.qa.store_counts(session_id),
+                "counts": await self.qa.counts(session_id),
             }
 
         shared: dict[str, Any] = await self.qa.shared(

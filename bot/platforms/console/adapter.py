@@ -10,7 +10,6 @@ import asyncio
 import dataclasses
 import getpass
 import logging
-import os
 import queue
 import re
 import shutil
@@ -37,6 +36,7 @@ from bot.core.model import (
 from bot.core.paging import PageLimits
 from bot.i18n import Translator
 from bot.platforms.base import SentMessage
+from bot.storage.files import write_whole
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +291,7 @@ def save_file(file: Attachment, save_to: SaveTo | None, folder: Path, t: Transla
         target = target / own if save_to is not None else target
     try:
         if save_to is not None and save_to.replace and named:
-            _replace(target, file.data)
+            write_whole(target, file.data)
         else:
             target = _create(target, file.data, numbered=not named)
     except FileExistsError:
@@ -321,16 +321,6 @@ def _create(path: Path, data: bytes, *, numbered: bool) -> Path:
             raise
         return candidate
     raise FileExistsError(path)
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Replace a file all at once: the old one stays whole until the new one is."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temp.write_bytes(data)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 # A request for a line: where to hand it, and the future the reader awaits.
