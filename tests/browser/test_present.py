@@ -58,8 +58,11 @@ async def test_presenter_page_and_stream(site: str, core: Core) -> None:
             assert "script-src 'self'" in page.headers["Content-Security-Policy"]
             html = await page.text()
             assert "/static/qa/present.js" in html and "Now answering" in html
+            assert html.index("/static/site/live.js") < html.index("/static/qa/present.js")
         async with http.get(f"{site}/static/qa/present.js") as js:
             assert js.status == 200 and "textContent" in await js.text()
+        async with http.get(f"{site}/static/site/live.js") as js:
+            assert js.status == 200 and "EventSource" in await js.text()
         async with http.get(f"{site}/present/nope") as missing:
             assert missing.status == 404
         async with http.get(f"{site}/present/dialogue/events") as stream:

@@ -152,11 +152,18 @@ async def test_page_gives_a_device_a_signed_cookie_and_an_accessible_form(
     assert '<html lang="ko">' in html and "질문 보내기" in html
     for field in ("ask-text", "ask-name", "ask-anonymous"):
         assert f'id="{field}"' in html and f'<label for="{field}">' in html
-    assert '<script src="/static/site/audience.js" defer>' in html
+    # The shared stream-or-poll script first: deferred scripts run in order.
+    live, own = (
+        '<script src="/static/site/live.js" defer>',
+        '<script src="/static/site/audience.js" defer>',
+    )
+    assert live in html and own in html and html.index(live) < html.index(own)
     assert "<script>" not in html  # no inline script (the JSON block is data)
     async with phone.get("/static/site/audience.js") as js:
         assert js.status == 200 and "textContent" in await js.text()
         assert "innerHTML" not in await js.text()
+    async with phone.get("/static/site/live.js") as js:
+        assert js.status == 200 and "EventSource" in await js.text()
     # Behind a TLS proxy on this machine the cookie is Secure.
     fresh = await make_client()
     try:
