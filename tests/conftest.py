@@ -1,12 +1,17 @@
-"""Shared fixtures: a real store on a temporary file and a core over the sample event."""
+"""Shared fixtures: a real store on a temporary file, a core over the sample event, and the
+bot's web server over that core for the web tests (browser and integration alike: nothing
+here imports Playwright)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
-from datetime import datetime
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import pytest_asyncio
 from hypothesis import settings
@@ -17,8 +22,11 @@ from bot.core.dispatch import Core
 from bot.core.model import ChannelRef, Reply, Role, UserRef
 from bot.settings import EventConfig, default_config_path, load_event
 from bot.storage import Store
+from bot.web.server import WebServer
 
 KST_0900 = datetime.fromisoformat("2026-02-05T09:00:00+09:00")
+# 13:10 on day 1: the dialogue is on and its Q&A open.
+DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)
 
 # The browser tests load tests/browser/chromium.py as a plugin after importing it by name; marked
 # here (without importing it, nor Playwright), pytest rewrites it on that first import.
@@ -76,3 +84,37 @@ class Person:
 def alice(core: Core) -> Person:
     """A participant."""
     return Person(core)
+
+
+async def healthy() -> dict[str, str]:
+    """A health check that is always fine."""
+    return {"status": "ok"}
+
+
+@asynccontextmanager
+async def web_server(core: Core, clock: SimulatedClock, **options: Any) -> AsyncIterator[WebServer]:
+    """The bot's web server with every page over `core`, on a free port of 127.0.0.1, the
+    clock set to the dialogue's open Q&A; `options` go to WebServer (max_viewers=...)."""
+    clock.set(DIALOGUE_OPEN)
+    server = WebServer("127.0.0.1", 0, healthy, qa=core.qa, **options)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest_asyncio.fixture
+async def site(core: Core, clock: SimulatedClock) -> AsyncIterator[str]:
+    """The base URL of `web_server` (the clock at the dialogue's open Q&A)."""
+    async with web_server(core, clock) as server:
+        yield f"http://127.0.0.1:{server.port}"
+
+
+async def next_state(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    """The next state a live page's stream sends (its next `data:` line, as JSON)."""
+    async for line in response.content:
+        if line.startswith(b"data: "):
+            state: dict[str, Any] = json.loads(line[6:])
+            return state
+    raise AssertionError("the stream ended")

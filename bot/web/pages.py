@@ -1,6 +1,6 @@
 """Server-rendered pages for people outside Discord and Slack: the event's page and the
 audience's Q&A. Jinja2 renders them with autoescaping on, so nothing a person typed
-becomes markup; each page links one stylesheet and at most one small script of this
+becomes markup; each page links one stylesheet and its small scripts of this
 server's own (the Content-Security-Policy allows nothing else, and no inline script).
 
 Jinja2 is imported when the first page is rendered: a bot whose web server only answers
@@ -32,8 +32,14 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
-# The site's own files under /static/site/: name -> content type.
-ASSETS = {"site.css": "text/css", "event.js": "text/javascript", "audience.js": "text/javascript"}
+# The site's own files under /static/site/: name -> content type. live.js (a stream, else
+# polling) is shared by the audience's page, the presenter screen and the moderators' page.
+ASSETS = {
+    "site.css": "text/css",
+    "event.js": "text/javascript",
+    "audience.js": "text/javascript",
+    "live.js": "text/javascript",
+}
 
 
 # The reader's choices, kept by their browser: a language picked on a page (?lang=), and

@@ -8,7 +8,8 @@ stage; its token is a keyed hash of the session (see `forum-bot qa screen` and /
 
 Pages are static files plus JSON: the browser puts every question in with `textContent`,
 so nothing a participant typed can become markup, and the Content-Security-Policy allows
-only this server's own script and style.
+only this server's own scripts and style. Both pages follow the stream (or poll) with the
+site's shared `live.js`, served from /static/site/ (`pages.ASSETS`).
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ class WebServer:
             QAPages(qa, self.seats).add_routes(self.app)
             JoinCode(qa).add_routes(self.app)
             # The event's page, the audience's Q&A (/q), and the site's shared files
-            # (pages.ASSETS) they link.
+            # (pages.ASSETS) they link; the Q&A pages above load live.js from there too.
             EventPages(qa).add_routes(self.app)
             AudiencePages(qa).add_routes(self.app)
             add_assets(self.app)

@@ -1,7 +1,8 @@
 """Real headless Chromium for tests: Debian's chromium driven by Playwright's async API.
 
 `browser_page` yields a fresh page; with no chromium on the machine the test fails and
-says how to install it. Only the modules with browser tests load this file (their
+says how to install it. `new_phone` opens a phone's context (a Korean phone's screen and
+touch) in that page's browser. Only the modules with browser tests load this file (their
 `pytest_plugins`), so the rest of the suite runs without Playwright. `save_screenshot`
 keeps a PNG in test-artifacts/ at the top of the repository, which CI keeps.
 See docs/testing.md: never `playwright install`, no extra launch arguments.
@@ -13,13 +14,16 @@ import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import BrowserContext, Page, ViewportSize, async_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "test-artifacts"
+# A phone's screen in CSS pixels (an iPhone 12 to 15's).
+PHONE: ViewportSize = {"width": 390, "height": 844}
 INSTALL_HINT = (
     "sudo apt-get install --no-install-recommends chromium fonts-noto-cjk "
     "(or run README.md's test command, which installs them)"
@@ -47,6 +51,22 @@ async def browser_page() -> AsyncIterator[Page]:
             await context.close()
         finally:
             await browser.close()
+
+
+async def new_phone(page: Page, *, javascript: bool = True, **options: Any) -> BrowserContext:
+    """A new context in `page`'s browser as a Korean phone: its screen at twice the pixels,
+    touch, ko-KR; `options` are more of Playwright's context options (timezone_id=...)."""
+    browser = page.context.browser
+    assert browser is not None
+    return await browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="ko-KR",
+        java_script_enabled=javascript,
+        **options,
+    )
 
 
 async def save_screenshot(page: Page, name: str) -> Path:

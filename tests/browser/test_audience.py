@@ -4,13 +4,10 @@ moderators approve it, vote alongside Discord and Slack, and all of it with Java
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import pytest
-import pytest_asyncio
 from aiohttp import web
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import Page, expect
 
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
@@ -18,52 +15,22 @@ from bot.core.model import UserRef
 from bot.settings import EventConfig
 from bot.web.audience import AudiencePages
 from bot.web.pages import add_assets
-from bot.web.server import WebServer
 from bot.web.stream import Seats
-from tests.browser.chromium import save_screenshot
-from tests.conftest import KST_0900
+from tests.browser.chromium import new_phone, save_screenshot
+from tests.conftest import DIALOGUE_OPEN
 from tests.fakes.slack_server import answer_at
 from tests.fakes.world import on_both_platforms
 
-DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "has_touch": True,
-    "is_mobile": True,
-    "device_scale_factor": 2,
-}
+# site (tests/conftest.py): the bot's web server's base URL.
+
 D_HALL = "830000000000000001"  # the fake Discord's #grand-hall
 QUESTION = "전고체 전지의 상용화는 언제쯤 가능할까요?"
-
-
-async def _healthy() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@pytest_asyncio.fixture
-async def site(core: Core, clock: SimulatedClock) -> AsyncIterator[str]:
-    """The bot's web server on a free port; its base URL."""
-    clock.set(DIALOGUE_OPEN)
-    server = WebServer("127.0.0.1", 0, _healthy, qa=core.qa)
-    port = await server.start()
-    yield f"http://127.0.0.1:{port}"
-    await server.stop()
-
-
-async def _phone(browser_page: Page, *, javascript: bool = True) -> BrowserContext:
-    browser: Browser | None = browser_page.context.browser
-    assert browser is not None
-    return await browser.new_context(
-        **PHONE,  # type: ignore[arg-type]
-        locale="ko-KR",
-        java_script_enabled=javascript,
-    )
 
 
 async def test_ask_in_korean_on_a_phone_approve_and_vote_everywhere(
     site: str, core: Core, browser_page: Page
 ) -> None:
-    phone_context = await _phone(browser_page)
+    phone_context = await new_phone(browser_page)
     phone = await phone_context.new_page()
     await phone.goto(f"{site}/q")
     await expect(phone).to_have_url(f"{site}/q/dialogue")
@@ -157,7 +124,7 @@ async def test_votes_from_a_phone_discord_and_slack_are_one_count_everywhere(
         slack_channels={"grand-hall": "C0HALL", "qa-moderators": "C0MODS"},
         serve_slack_http=True,
     ) as world:
-        phone_context = await _phone(browser_page)
+        phone_context = await new_phone(browser_page)
         phone = await phone_context.new_page()
         await phone.goto(f"{site}/q/dialogue")
         await expect(phone.locator("body")).to_have_attribute("data-state", "live", timeout=5000)
@@ -238,7 +205,7 @@ async def test_votes_from_a_phone_discord_and_slack_are_one_count_everywhere(
 async def test_a_rejected_question_shows_its_reason_on_the_phone(
     site: str, core: Core, browser_page: Page
 ) -> None:
-    context = await _phone(browser_page)
+    context = await new_phone(browser_page)
     phone = await context.new_page()
     await phone.goto(f"{site}/q/dialogue?lang=en")
     await expect(phone.locator("body")).to_have_attribute("data-state", "live", timeout=5000)
@@ -258,7 +225,7 @@ async def test_a_rejected_question_shows_its_reason_on_the_phone(
 async def test_with_javascript_off_the_page_still_asks_and_votes(
     site: str, core: Core, browser_page: Page
 ) -> None:
-    context = await _phone(browser_page, javascript=False)
+    context = await new_phone(browser_page, javascript=False)
     phone = await context.new_page()
     await phone.goto(f"{site}/q/dialogue")
     await phone.get_by_label("질문 내용").fill("자바스크립트 없이도 질문할 수 있나요?")
@@ -296,7 +263,7 @@ async def test_when_streams_are_full_the_page_polls(
     await site.start()
     port = runner.addresses[0][1]
     try:
-        context = await _phone(browser_page)
+        context = await new_phone(browser_page)
         phone = await context.new_page()
         await phone.goto(f"http://127.0.0.1:{port}/q/dialogue")
         await expect(phone.locator("body")).to_have_attribute("data-state", "polling")

@@ -4,47 +4,16 @@ nothing wider than the screen."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
+from playwright.async_api import Page, expect
 
-import pytest_asyncio
-from playwright.async_api import Page, ViewportSize, expect
+from tests.browser.chromium import PHONE, new_phone, save_screenshot
 
-from bot.core.clock import SimulatedClock
-from bot.core.dispatch import Core
-from bot.web.server import WebServer
-from tests.browser.chromium import save_screenshot
-from tests.conftest import KST_0900
-
-PHONE: ViewportSize = {"width": 390, "height": 844}
-
-
-async def _healthy() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@pytest_asyncio.fixture
-async def site(core: Core, clock: SimulatedClock) -> AsyncIterator[str]:
-    clock.set(KST_0900 + timedelta(hours=4, minutes=10))  # 13:10: the dialogue is on
-    server = WebServer("127.0.0.1", 0, _healthy, qa=core.qa)
-    port = await server.start()
-    yield f"http://127.0.0.1:{port}"
-    await server.stop()
+# site (tests/conftest.py): the bot's web server's base URL, at 13:10 (the dialogue is on).
 
 
 async def _phone(page: Page, *, scripts: bool = True) -> Page:
     """A Korean phone in Berlin (a visitor whose phone keeps its home zone)."""
-    browser = page.context.browser
-    assert browser is not None
-    context = await browser.new_context(
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="ko-KR",
-        timezone_id="Europe/Berlin",
-        java_script_enabled=scripts,
-    )
+    context = await new_phone(page, javascript=scripts, timezone_id="Europe/Berlin")
     return await context.new_page()
 
 

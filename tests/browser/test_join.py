@@ -3,38 +3,23 @@ read back from a screenshot as a phone's camera would read it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import timedelta
-
 import aiohttp
-import pytest_asyncio
+import pytest
 from playwright.async_api import Page, expect
 
-from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import UserRef
-from bot.web.server import WebServer
 from tests.browser.chromium import save_screenshot
-from tests.conftest import KST_0900
 from tests.qr import decode_qr
 
-DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)
 JOIN = "https://forum.example.org/q/dialogue"
 
 
-async def _healthy() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@pytest_asyncio.fixture
-async def site(core: Core, clock: SimulatedClock) -> AsyncIterator[str]:
-    """The bot's web server on a free port, its public address set; its own base URL."""
-    clock.set(DIALOGUE_OPEN)
+@pytest.fixture(autouse=True)
+def public_address(core: Core) -> None:
+    """The bot's public address, which the join code shows (site, tests/conftest.py, is
+    where it listens)."""
     core.qa.web_url = "https://forum.example.org"
-    server = WebServer("127.0.0.1", 0, _healthy, qa=core.qa)
-    port = await server.start()
-    yield f"http://127.0.0.1:{port}"
-    await server.stop()
 
 
 async def test_join_address_and_drawing_over_http(site: str, core: Core) -> None:

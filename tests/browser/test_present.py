@@ -3,47 +3,18 @@ their live stream, the moderators' token and actions."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from datetime import timedelta
-
 import aiohttp
 import pytest
-import pytest_asyncio
 from playwright.async_api import Page, expect
 
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import UserRef
-from bot.web.server import WebServer
 from tests.browser.chromium import save_screenshot
-from tests.conftest import KST_0900
+from tests.conftest import next_state, web_server
 
 # browser_page: a real headless chromium page (this module's tests need Playwright).
-
-DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)
-
-
-async def _healthy() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-@pytest_asyncio.fixture
-async def site(core: Core, clock: SimulatedClock) -> AsyncIterator[str]:
-    """The bot's web server with the Q&A pages, on a free port; its base URL."""
-    clock.set(DIALOGUE_OPEN)
-    server = WebServer("127.0.0.1", 0, _healthy, qa=core.qa)
-    port = await server.start()
-    yield f"http://127.0.0.1:{port}"
-    await server.stop()
-
-
-async def _first_event(response: aiohttp.ClientResponse) -> dict[str, object]:
-    async for line in response.content:
-        if line.startswith(b"data: "):
-            data: dict[str, object] = json.loads(line[6:])
-            return data
-    raise AssertionError("the stream ended")
+# site: the bot's web server's base URL (tests/conftest.py).
 
 
 async def test_presenter_page_and_stream(site: str, core: Core) -> None:
@@ -58,13 +29,16 @@ async def test_presenter_page_and_stream(site: str, core: Core) -> None:
             assert "script-src 'self'" in page.headers["Content-Security-Policy"]
             html = await page.text()
             assert "/static/qa/present.js" in html and "Now answering" in html
+            assert html.index("/static/site/live.js") < html.index("/static/qa/present.js")
         async with http.get(f"{site}/static/qa/present.js") as js:
             assert js.status == 200 and "textContent" in await js.text()
+        async with http.get(f"{site}/static/site/live.js") as js:
+            assert js.status == 200 and "EventSource" in await js.text()
         async with http.get(f"{site}/present/nope") as missing:
             assert missing.status == 404
         async with http.get(f"{site}/present/dialogue/events") as stream:
             assert stream.headers["Content-Type"].startswith("text/event-stream")
-            state = await _first_event(stream)
+            state = await next_state(stream)
             assert state["top"] == [
                 {
                     "id": 1,
@@ -76,8 +50,8 @@ async def test_presenter_page_and_stream(site: str, core: Core) -> None:
                 }
             ]
             await core.qa.vote(UserRef("slack", "U9"), 1, add=True)
-            state = await _first_event(stream)
-            assert state["top"][0]["votes"] == 1  # type: ignore[index]
+            state = await next_state(stream)
+            assert state["top"][0]["votes"] == 1
 
 
 async def test_moderator_page_needs_its_token_and_acts(site: str, core: Core) -> None:
@@ -102,7 +76,7 @@ async def test_moderator_page_needs_its_token_and_acts(site: str, core: Core) ->
         async with http.get(f"{site}/moderate/dialogue?token={token}") as page:
             assert page.status == 200 and "/static/qa/moderate.js" in await page.text()
         async with http.get(f"{site}/moderate/dialogue/events?token={token}") as stream:
-            state = await _first_event(stream)
+            state = await next_state(stream)
             assert state["pending"] == [
                 {
                     "id": 1,
@@ -376,19 +350,16 @@ async def test_past_the_cap_on_streams_the_screen_polls_its_state(
 ) -> None:
     """The server's one seat is taken: the presenter screen is refused its stream (503,
     "too many viewers") and shows the state it polls instead, with no error on the page."""
-    clock.set(DIALOGUE_OPEN)
-    server = WebServer("127.0.0.1", 0, _healthy, qa=core.qa, max_viewers=1)
-    port = await server.start()
-    site = f"http://127.0.0.1:{port}"
-    s = core.agenda.session("dialogue")
-    assert s is not None
-    q = (
-        await core.qa.ask(UserRef("web", "d1", "Phone"), s, "From a phone?", anonymous=True)
-    ).question
-    await core.qa.moderate(UserRef("slack", "M1", "Mia"), q.id, "approve")
-    errors: list[str] = []
-    browser_page.on("pageerror", lambda error: errors.append(str(error)))
-    try:
+    async with web_server(core, clock, max_viewers=1) as server:
+        site = f"http://127.0.0.1:{server.port}"
+        s = core.agenda.session("dialogue")
+        assert s is not None
+        q = (
+            await core.qa.ask(UserRef("web", "d1", "Phone"), s, "From a phone?", anonymous=True)
+        ).question
+        await core.qa.moderate(UserRef("slack", "M1", "Mia"), q.id, "approve")
+        errors: list[str] = []
+        browser_page.on("pageerror", lambda error: errors.append(str(error)))
         async with aiohttp.ClientSession() as http, http.get(f"{site}/present/dialogue/events"):
             assert server.seats.taken == 1
             await browser_page.goto(f"{site}/present/dialogue")
@@ -402,5 +373,3 @@ async def test_past_the_cap_on_streams_the_screen_polls_its_state(
             await expect(votes).to_have_text("▲ 1", timeout=8000)
             await save_screenshot(browser_page, "presenter-polling")
         assert errors == []
-    finally:
-        await server.stop()

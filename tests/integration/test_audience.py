@@ -24,11 +24,10 @@ from bot.storage import Store
 from bot.web.audience import ASK_MAX_BYTES, AudiencePages
 from bot.web.device import COOKIE
 from bot.web.pages import add_assets
-from bot.web.server import MAX_BODY, WebServer
+from bot.web.server import MAX_BODY
 from bot.web.stream import Seats
-from tests.conftest import KST_0900
+from tests.conftest import DIALOGUE_OPEN, KST_0900
 
-DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)
 MIA = UserRef("slack", "M1", "Mia")
 Client = aiohttp.ClientSession
 
@@ -152,11 +151,18 @@ async def test_page_gives_a_device_a_signed_cookie_and_an_accessible_form(
     assert '<html lang="ko">' in html and "질문 보내기" in html
     for field in ("ask-text", "ask-name", "ask-anonymous"):
         assert f'id="{field}"' in html and f'<label for="{field}">' in html
-    assert '<script src="/static/site/audience.js" defer>' in html
+    # The shared stream-or-poll script first: deferred scripts run in order.
+    live, own = (
+        '<script src="/static/site/live.js" defer>',
+        '<script src="/static/site/audience.js" defer>',
+    )
+    assert live in html and own in html and html.index(live) < html.index(own)
     assert "<script>" not in html  # no inline script (the JSON block is data)
     async with phone.get("/static/site/audience.js") as js:
         assert js.status == 200 and "textContent" in await js.text()
         assert "innerHTML" not in await js.text()
+    async with phone.get("/static/site/live.js") as js:
+        assert js.status == 200 and "EventSource" in await js.text()
     # Behind a TLS proxy on this machine the cookie is Secure.
     fresh = await make_client()
     try:
@@ -557,23 +563,10 @@ async def test_stream_sends_the_same_frame_to_everyone_and_follows_votes(
         await phone.close()
 
 
-async def test_the_bot_s_web_server_mounts_the_audience_pages(
-    core: Core, clock: SimulatedClock
-) -> None:
-    clock.set(DIALOGUE_OPEN)
-
-    async def healthy() -> dict[str, str]:
-        return {"status": "ok"}
-
-    server = WebServer("127.0.0.1", 0, healthy, qa=core.qa)
-    port = await server.start()
-    try:
-        jar = aiohttp.CookieJar(unsafe=True)
-        async with aiohttp.ClientSession(cookie_jar=jar) as http:
-            base = f"http://127.0.0.1:{port}"
-            async with http.get(f"{base}/q") as page:
-                assert page.status == 200 and str(page.url).endswith("/q/dialogue")
-            async with http.get(f"{base}/static/site/site.css") as css:
-                assert css.status == 200
-    finally:
-        await server.stop()
+async def test_the_bot_s_web_server_mounts_the_audience_pages(site: str) -> None:
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        async with http.get(f"{site}/q") as page:
+            assert page.status == 200 and str(page.url).endswith("/q/dialogue")
+        async with http.get(f"{site}/static/site/site.css") as css:
+            assert css.status == 200

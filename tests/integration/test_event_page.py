@@ -5,13 +5,10 @@ hostile input answered with a short 404."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from datetime import timedelta
 from html import unescape
 from typing import Any
 
 import aiohttp
-import pytest_asyncio
 
 from bot.app import build_core
 from bot.core.clock import SimulatedClock
@@ -20,28 +17,9 @@ from bot.programme.building import build_agenda
 from bot.settings import EventConfig
 from bot.storage import Store
 from bot.web.pages import CSP
-from bot.web.server import WebServer
-from tests.conftest import KST_0900, Person
+from tests.conftest import Person, web_server
 
-DIALOGUE_ON = KST_0900 + timedelta(hours=4, minutes=10)  # 13:10 on day 1
-
-
-async def _healthy() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-async def _serve(core: Core) -> tuple[WebServer, str]:
-    server = WebServer("127.0.0.1", 0, _healthy, qa=core.qa)
-    port = await server.start()
-    return server, f"http://127.0.0.1:{port}"
-
-
-@pytest_asyncio.fixture
-async def site(core: Core, clock: SimulatedClock) -> AsyncIterator[str]:
-    clock.set(DIALOGUE_ON)
-    server, base = await _serve(core)
-    yield base
-    await server.stop()
+# site (tests/conftest.py): the bot's web server's base URL, at 13:10 (the dialogue is on).
 
 
 async def _get(url: str, **headers: str) -> tuple[int, str, Any]:
@@ -199,8 +177,8 @@ async def test_what_the_programme_says_is_shown_as_text(
     )
     config = event_config.model_copy(update={"sessions": [*event_config.sessions, evil]})
     core = await build_core(config, store, clock)
-    server, base = await _serve(core)
-    try:
+    async with web_server(core, clock) as server:
+        base = f"http://127.0.0.1:{server.port}"
         for path in ("/", "/session/evil"):
             status, html, _ = await _get(f"{base}{path}", **{"Accept-Language": "en"})
             assert status == 200
@@ -208,8 +186,6 @@ async def test_what_the_programme_says_is_shown_as_text(
             assert "javascript:" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
         assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
-    finally:
-        await server.stop()
 
 
 async def test_the_zone_script_is_served(site: str) -> None:

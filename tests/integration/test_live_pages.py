@@ -4,9 +4,7 @@ follow every change."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import aiohttp
 import pytest_asyncio
@@ -15,32 +13,16 @@ from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import UserRef
 from bot.web.server import WebServer
-from tests.conftest import KST_0900
+from tests.conftest import next_state, web_server
 
-DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)
 MIA = UserRef("slack", "M1", "Mia")
-
-
-async def _healthy() -> dict[str, str]:
-    return {"status": "ok"}
 
 
 @pytest_asyncio.fixture
 async def server(core: Core, clock: SimulatedClock) -> AsyncIterator[WebServer]:
     """The bot's web server with room for one live stream."""
-    clock.set(DIALOGUE_OPEN)
-    web = WebServer("127.0.0.1", 0, _healthy, qa=core.qa, max_viewers=1)
-    await web.start()
-    yield web
-    await web.stop()
-
-
-async def _state(response: aiohttp.ClientResponse) -> dict[str, object]:
-    async for line in response.content:
-        if line.startswith(b"data: "):
-            data: dict[str, object] = json.loads(line[6:])
-            return data
-    raise AssertionError("the stream ended")
+    async with web_server(core, clock, max_viewers=1) as web:
+        yield web
 
 
 async def test_past_the_cap_every_view_answers_503_and_its_state_is_polled(
@@ -55,7 +37,7 @@ async def test_past_the_cap_every_view_answers_503_and_its_state_is_polled(
         aiohttp.ClientSession() as http,
         http.get(f"{site}/present/dialogue/events") as stream,
     ):
-        streamed = await _state(stream)
+        streamed = await next_state(stream)
         assert server.seats.taken == 1
         for url, poll in (
             (f"{site}/present/dialogue/events", "/present/dialogue/state"),

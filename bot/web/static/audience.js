@@ -160,25 +160,14 @@
 
   // -- live ----------------------------------------------------------------------------
 
-  let polling = null;
-  const startPolling = () => {
-    if (polling !== null) return;
-    document.body.dataset.state = "polling";
-    say(strings.polling, true);
-    polling = setInterval(() => refresh().catch(() => {}), poll);
-  };
-
-  if (typeof EventSource === "function") {
-    const stream = new EventSource(`/q/${session}/events?order=${order}`);
-    stream.onmessage = (event) => {
-      onFrame(JSON.parse(event.data));
-      document.body.dataset.state = "live";
-    };
-    stream.onerror = () => {
-      // Closed for good (full: 503) rather than reconnecting: poll instead.
-      if (stream.readyState === EventSource.CLOSED) startPolling();
-    };
-  } else {
-    startPolling();
-  }
+  // Streamed frames are the same for everyone; a polled state is this device's own.
+  window.forumLive({
+    events: `/q/${session}/events?order=${order}`,
+    state: stateUrl,
+    headers: { Accept: "application/json" },
+    pollMs: poll,
+    render: (state, mode) => (mode === "live" ? onFrame(state) : drawFull(state)),
+    onPolling: () => say(strings.polling, true),
+    // No retryEvery: once refused a stream, a phone keeps polling.
+  });
 })();

@@ -59,45 +59,20 @@
     ["Reject", "reject", "danger"], ["Undo", "undo"]];
   const CURRENT = [["Answered", "answered", "primary"], ["Undo", "undo"]];
 
-  function render(state, version, mode) {
+  function render(state) {
     byId("title").textContent = "Q&A · " + state.title.en;
     byId("status").textContent = state.open ? "open · 질문 받는 중" : "closed · 마감";
     byId("highlight").replaceChildren(...(state.highlight ? [row(state.highlight, CURRENT)] : []));
     byId("pending").replaceChildren(...state.pending.map((q) => row(q, PENDING)));
     byId("approved").replaceChildren(...state.top.map((q) => row(q, APPROVED)));
-    if (version) document.body.dataset.version = version;
-    document.body.dataset.state = mode;
   }
 
-  function listen() {
-    const source = new EventSource(base + "/events?token=" + encodeURIComponent(token));
-    source.onmessage = (event) => render(JSON.parse(event.data), event.lastEventId, "live");
-    source.onerror = () => {
-      // CLOSED: refused (503, too many viewers) rather than cut: poll instead.
-      if (source.readyState === EventSource.CLOSED) poll();
-      else document.body.dataset.state = "reconnecting";
-    };
-  }
-
-  // Every POLL_MS the state, and every minute the stream again, which may have room.
-  function poll() {
-    document.body.dataset.state = "polling";
-    let polls = 0;
-    const tick = async () => {
-      try {
-        const response = await fetch(base + "/state", {
-          cache: "no-store", headers: { "X-Moderator-Token": token },
-        });
-        if (response.ok) render(await response.json(), "", "polling");
-      } catch (error) {
-        document.body.dataset.state = "reconnecting";
-      }
-      polls += 1;
-      if (polls % 20 === 0) listen();
-      else setTimeout(tick, POLL_MS);
-    };
-    tick();
-  }
-
-  listen();
+  window.forumLive({
+    events: base + "/events?token=" + encodeURIComponent(token),
+    state: base + "/state",
+    headers: { "X-Moderator-Token": token },
+    pollMs: POLL_MS,
+    retryEvery: 20, // a minute of polls
+    render,
+  });
 })();

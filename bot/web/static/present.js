@@ -42,7 +42,7 @@
     return li;
   }
 
-  function render(state, version, mode) {
+  function render(state) {
     const title = state.title.ko && state.title.ko !== state.title.en
       ? state.title.en + " · " + state.title.ko : state.title.en;
     byId("title").textContent = title;
@@ -67,8 +67,6 @@
     byId("ask").hidden = !state.open;
     open = state.open;
     showJoin();
-    if (version) document.body.dataset.version = version;
-    document.body.dataset.state = mode;
     fit();
   }
 
@@ -124,35 +122,13 @@
 
   const base = "/present/" + encodeURIComponent(session);
 
-  function listen() {
-    const source = new EventSource(base + "/events");
-    source.onmessage = (event) => render(JSON.parse(event.data), event.lastEventId, "live");
-    source.onerror = () => {
-      // CLOSED: refused (503, too many viewers) rather than cut: poll instead.
-      if (source.readyState === EventSource.CLOSED) poll();
-      else document.body.dataset.state = "reconnecting";
-    };
-  }
-
-  // Every POLL_MS the state, and every minute the stream again, which may have room.
-  function poll() {
-    document.body.dataset.state = "polling";
-    let polls = 0;
-    const tick = async () => {
-      try {
-        const response = await fetch(base + "/state", { cache: "no-store" });
-        if (response.ok) render(await response.json(), "", "polling");
-      } catch (error) {
-        document.body.dataset.state = "reconnecting";
-      }
-      polls += 1;
-      if (polls % 12 === 0) listen();
-      else setTimeout(tick, POLL_MS);
-    };
-    tick();
-  }
-
-  listen();
+  window.forumLive({
+    events: base + "/events",
+    state: base + "/state",
+    pollMs: POLL_MS,
+    retryEvery: 12, // a minute of polls
+    render,
+  });
   // Sizes are measured with the real fonts and the real window.
   window.addEventListener("resize", fit);
   document.fonts.addEventListener("loadingdone", fit);
