@@ -18,9 +18,7 @@ from aiohttp import web
 
 from bot.i18n import Translator
 from bot.programme import Agenda, Person, Session
-from bot.programme.importing import slug
 from bot.qa.service import QA
-from bot.storage.calendar import sequences
 from bot.web.pages import LANGUAGE_NAMES, reader, remember_language, render
 
 _CALENDAR = "text/calendar"
@@ -213,8 +211,11 @@ class EventPages:
         self, request: web.Request, sessions: list[Session], suffix: str
     ) -> web.Response:
         """A calendar file as /ics makes it: the same builder, names and SEQUENCE numbers."""
-        # icalendar is imported at the first calendar asked for (see commands/calendar.py).
+        # icalendar (and what builds a file) is imported at the first calendar asked for,
+        # as for /ics (see commands/calendar.py): a bot that never serves one never loads it.
         from bot.programme.ical import to_ics
+        from bot.programme.importing import slug
+        from bot.storage.calendar import sequences
 
         t = self._reader(request)
         agenda = self.qa.agenda
