@@ -341,9 +341,12 @@ class QA:
 
         async def read() -> tuple[int, int, list[Question]]:
             at = max(page, 1)
-            total, found = await db.window(
+            left_out, found = await db.window(
                 self.store, session_id, status, order, (at - 1) * per_page, per_page, left
             )
+            # Counted from the tallies, which a vote does not make stale: a COUNT of
+            # the session at every vote would cost in proportion to its questions.
+            total = (await self.counts(session_id)).get(status, 0) - left_out
             last = max(1, -(-total // per_page))
             if at > last:  # fewer questions since the page was offered: show the last
                 at = last

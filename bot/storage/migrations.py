@@ -165,4 +165,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX questions_by_rank ON questions (session_id, status, votes DESC, id);
     CREATE INDEX questions_by_time ON questions (session_id, status, id);
     """,
+    # 9: a person's own questions (/myquestions, the audience page's "my questions" after
+    # each of their votes) by their platform id or, anonymous, by their keyed hash: each
+    # was a scan of every question.
+    """
+    CREATE INDEX questions_by_author ON questions (author_platform, author_id, id);
+    CREATE INDEX questions_by_author_key ON questions (author_key, id);
+    """,
 ]

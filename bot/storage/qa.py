@@ -193,19 +193,22 @@ _NEW = _SELECT + "WHERE session_id = ? AND status = ? ORDER BY id DESC LIMIT ?"
 
 async def window(
     store: Store, session_id: str, status: str, order: str, offset: int, limit: int, leave_out: int
-) -> tuple[int, list[Question]]:
-    """How many questions a session has in one status (but `leave_out`), and `limit` of
-    them from `offset` in the order of `listing`: one page of a long list, read in one
-    trip. The indexes count and skip without reading rows."""
+) -> tuple[bool, list[Question]]:
+    """`limit` questions of a session in one status from `offset`, in the order of
+    `listing`, but `leave_out`; and whether `leave_out` is one of that status (so a count
+    of the status less one counts the list): one page of a long list, read in one trip,
+    its cost the page's and not the session's."""
     where = (session_id, status, leave_out)
-    total, rows = await store.fetch_each(
-        [(_COUNT_BUT, where), (_TOP_BUT if order == "top" else _NEW_BUT, (*where, limit, offset))]
+    left, rows = await store.fetch_each(
+        [(_IN_STATUS, where), (_TOP_BUT if order == "top" else _NEW_BUT, (*where, limit, offset))]
     )
-    return int(total[0]["n"]), [_question(r) for r in rows]
+    return bool(left), [_question(r) for r in rows]
 
 
 _BUT = "WHERE session_id = ? AND status = ? AND id != ? "
-_COUNT_BUT = "SELECT COUNT(*) AS n FROM questions WHERE session_id = ? AND status = ? AND id != ?"
+_BY_AUTHOR = _SELECT + "WHERE author_platform = ? AND author_id = ? ORDER BY id DESC LIMIT ?"
+_BY_AUTHOR_KEY = _SELECT + "WHERE author_key = ? ORDER BY id DESC LIMIT ?"
+_IN_STATUS = "SELECT 1 FROM questions WHERE session_id = ? AND status = ? AND id = ?"
 _TOP_BUT = _SELECT + _BUT + "ORDER BY votes DESC, id LIMIT ? OFFSET ?"
 _NEW_BUT = _SELECT + _BUT + "ORDER BY id DESC LIMIT ? OFFSET ?"
 
@@ -227,19 +230,13 @@ async def counts(store: Store, session_id: str) -> dict[str, int]:
 
 async def by_author_key(store: Store, author_key: str, limit: int = 20) -> list[Question]:
     """A person's anonymous questions (found by the key only they can compute)."""
-    rows = await store.fetchall(
-        _SELECT + "WHERE author_key = ? ORDER BY id DESC LIMIT ?",
-        (author_key, limit),
-    )
+    rows = await store.fetchall(_BY_AUTHOR_KEY, (author_key, limit))
     return [_question(r) for r in rows]
 
 
 async def by_author(store: Store, platform: str, user_id: str, limit: int = 20) -> list[Question]:
     """A person's named questions."""
-    rows = await store.fetchall(
-        _SELECT + "WHERE author_platform = ? AND author_id = ? ORDER BY id DESC LIMIT ?",
-        (platform, user_id, limit),
-    )
+    rows = await store.fetchall(_BY_AUTHOR, (platform, user_id, limit))
     return [_question(r) for r in rows]
 
 

@@ -1,5 +1,6 @@
-"""The Q&A lists are read straight from an index: a session's top ten and its newest
-questions cost the same at 10 questions or 10,000 (no sort of the session)."""
+"""The Q&A lists are read straight from an index: a session's top ten, its newest
+questions and a person's own cost the same at 10 questions or 10,000 (no sort, no scan
+of the session)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ PLANS = [
     (db._NEW, ("dialogue", "approved", 10), "questions_by_time"),
     (db._TOP_BUT, ("dialogue", "approved", 3, 10, 20), "questions_by_rank"),
     (db._NEW_BUT, ("dialogue", "approved", 3, 10, 20), "questions_by_time"),
+    # A person's own questions (/myquestions; the audience page after each vote).
+    (db._BY_AUTHOR, ("web", "device-1", 20), "questions_by_author"),
+    (db._BY_AUTHOR_KEY, ("k1", 20), "questions_by_author_key"),
 ]
 
 
