@@ -105,6 +105,6 @@ def stored_zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
         return fallback
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("America")
         log.warning("stored time zone %r is no longer known; using %s", name, fallback.key)
         return fallback

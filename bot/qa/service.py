@@ -41,6 +41,8 @@ from bot.storage import qa as db
 from bot.storage.qa import ANSWERED, APPROVED, PENDING, REJECTED, Duplicate, Question
 
 log = logging.getLogger(__name__)
+# Askers whose last question time is kept before those outside the pace are forgotten.
+_KEEP_ASKERS = 10_000
 _T = TypeVar("_T")
 
 # Which moderation step may follow which: action -> (statuses it applies to, new status).
@@ -257,6 +259,11 @@ class QA:
                 raise UserError("qa.blocked")
             wait = self.config.rate_seconds - int((now - last).total_seconds())
             raise UserError("qa.slow_down", seconds=max(1, wait))
+        if len(self._last_ask) >= _KEEP_ASKERS:
+            # Only the pace's window matters: forget whoever asked before it, so many
+            # askers (a script making web devices) cannot grow this without end.
+            window = timedelta(seconds=self.config.rate_seconds)
+            self._last_ask = {k: t for k, t in self._last_ask.items() if now - t < window}
         self._last_ask[user.key] = now
 
     async def _asked_again(self, user: UserRef, existing: Question, keys: tuple[str, str]) -> Asked:

@@ -57,9 +57,10 @@ ORDERS = ("top", "new")
 ASK_MAX_BYTES = 8 * 1024
 VOTE_MAX_BYTES = 1024
 NAME_MAX = 60
-# A whole hall behind one venue address: 300 people voting in the same minute is not
-# throttled; a script sending ten a second for a minute is.
-PER_ADDRESS_PER_MINUTE = 600
+# A whole hall behind one venue address: 300 phones opening the page (each new device
+# costs one, so a script cannot mint voters without end), asking and voting twice in the
+# same minute are not throttled; a script sending twenty a second for a minute is.
+PER_ADDRESS_PER_MINUTE = 1200
 POLL_SECONDS = 5
 FLASH = "flash"
 _FLASH_MAX = 3000  # characters of cookie value; a draft that does not fit is dropped
@@ -264,6 +265,10 @@ class AudiencePages:
         except Refused as refused:
             return self._refusal_page(t, refused)
         device = self.devices.identify(request)
+        if device.new and not self.budget.take(client_address(request)):
+            # Each new device is one more voter: making them costs from the address's
+            # budget, as a vote does, so a script cannot mint voters without end.
+            return self._refusal_page(t, Refused(429, "web.q.too_many"))
         order = self._order(request.query.get("order"))
         state = await self._full(device, s.id, order, self._page_number(request.query.get("page")))
         status = await self.qa.status(s)
@@ -319,12 +324,10 @@ class AudiencePages:
     # -- changing --------------------------------------------------------------------------
 
     async def _form(self, request: web.Request, limit: int) -> tuple[Session, Device, Form]:
-        """The session, device and fields of a state-changing request, or Refused: over
-        its address's budget (429), too large (413), unreadable (400), without this
-        device's CSRF token (403)."""
+        """The session, device and fields of a state-changing request, or Refused: too
+        large (413), unreadable (400), without this device's CSRF token (403), over its
+        address's budget (429)."""
         s = self._session(request)
-        if not self.budget.take(client_address(request)):
-            raise Refused(429, "web.q.too_many")
         length = request.content_length
         if length is None:
             raise Refused(411, "web.q.bad_form")
@@ -347,6 +350,10 @@ class AudiencePages:
         given = request.headers.get("X-CSRF-Token") or fields["csrf"]
         if not self.devices.csrf_ok(device, given):
             raise Refused(403, "web.q.forbidden")
+        # After the token: a forged post (from another site a phone has open) spends
+        # nothing of the hall's shared budget.
+        if not self.budget.take(client_address(request)):
+            raise Refused(429, "web.q.too_many")
         return s, device, fields
 
     async def _ask(self, request: web.Request) -> web.StreamResponse:
@@ -487,7 +494,7 @@ class AudiencePages:
         if not value or device.new or len(value) > _FLASH_MAX:
             return None
         wanted = self.qa.keys.tag(f"flash:{device.id}", value)
-        if not hmac.compare_digest(tag.encode(), wanted.encode()):
+        if not tag.isascii() or not hmac.compare_digest(tag.encode(), wanted.encode()):
             return None
         try:
             data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))

@@ -51,6 +51,7 @@ class Devices:
         if (
             len(device_id) == 24
             and set(device_id) <= _ID_CHARS
+            and tag.isascii()  # a stray byte in a cookie is a stranger, not an error
             and hmac.compare_digest(tag.encode(), self._keys.tag("device", device_id).encode())
         ):
             return Device(device_id)
@@ -76,7 +77,7 @@ class Devices:
 
     def csrf_ok(self, device: Device, given: str, purpose: str = "q") -> bool:
         """Whether `given` is this device's token (a new device has none yet)."""
-        if device.new or not given:
+        if device.new or not given or not given.isascii():
             return False
         return hmac.compare_digest(given.encode(), self.csrf(device, purpose).encode())
 
@@ -98,10 +99,22 @@ def client_address(request: web.Request) -> str:
     if forwarded and _loopback(remote):
         last = forwarded[-100:].split(",")[-1].strip()
         try:
-            return str(ipaddress.ip_address(last))
+            return _bucket(ipaddress.ip_address(last))
         except ValueError:
             pass
-    return remote
+    try:
+        return _bucket(ipaddress.ip_address(remote))
+    except ValueError:
+        return remote
+
+
+def _bucket(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """What counts as one address for the budget: an IPv4 address, or an IPv6 /64 (one
+    network hands each of its hosts, or one host, any address in its /64)."""
+    if address.version == 6 and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
 
 
 def _loopback(address: str) -> bool:

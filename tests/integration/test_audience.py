@@ -3,6 +3,7 @@ JavaScript, limits, blocks, the live stream, and what the database keeps."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -452,9 +453,9 @@ async def test_a_question_of_another_session_cannot_be_voted_here(
 async def test_one_address_has_a_generous_budget_then_429(
     make_client: Callable[..., Any], ticks: Ticks, core: Core
 ) -> None:
-    phone: Client = await make_client(per_minute=3)
+    phone: Client = await make_client(per_minute=4)
     try:
-        token = await _csrf(phone)
+        token = await _csrf(phone)  # a new device: one of the four
         for _ in range(3):
             assert (await _post(phone, "/q/dialogue/vote", csrf=token, id="9")).status == 303
         refused = await _post(phone, "/q/dialogue/vote", csrf=token, id="9")
@@ -570,3 +571,65 @@ async def test_the_bot_s_web_server_mounts_the_audience_pages(site: str) -> None
             assert page.status == 200 and str(page.url).endswith("/q/dialogue")
         async with http.get(f"{site}/static/site/site.css") as css:
             assert css.status == 200
+
+
+async def _raw(client: Client, head: bytes) -> bytes:
+    """One request sent byte for byte (a header no HTTP client would send), its answer."""
+    url = _at(client, "/")
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    writer.write(head)
+    await writer.drain()
+    answer = await reader.read(-1)
+    writer.close()
+    return answer
+
+
+async def test_stray_bytes_in_a_token_or_cookie_are_a_stranger_not_an_error(
+    phone: Client,
+) -> None:
+    """Bytes that are not UTF-8 in the CSRF header, the device cookie's signature or the
+    flash cookie: a 403 or a new device, never a 500 (found in review)."""
+    token = await _csrf(phone)
+    device = next(c for c in phone.cookie_jar if c.key == COOKIE).value
+    body = b"id=1&csrf=" + token.encode()
+    forged_header = (
+        b"POST /q/dialogue/vote HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Cookie: " + COOKIE.encode() + b"=" + device.encode() + b"\r\n"
+        b"X-CSRF-Token: \xff\xfe" + token[2:].encode() + b"\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+    assert (await _raw(phone, forged_header)).startswith(b"HTTP/1.1 403")
+    device_id = device.partition(".")[0]
+    for cookie in (
+        COOKIE.encode() + b"=" + device_id.encode() + b".\xff\xfe",
+        COOKIE.encode() + b"=" + device.encode() + b"; flash=e30.\xff",
+    ):
+        page = b"GET /q/dialogue HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: "
+        assert (await _raw(phone, page + cookie + b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+
+
+async def test_a_forged_post_spends_nothing_and_new_devices_cost_one_each(
+    make_client: Callable[..., Any], ticks: Ticks
+) -> None:
+    """From another site a phone has open, a post without the page's token is refused and
+    leaves the hall's budget alone; a script minting devices (a page, a cookie, a vote)
+    runs out of budget after as many as the address may send (found in review)."""
+    phone: Client = await make_client(per_minute=6)
+    try:
+        for _ in range(20):
+            assert (await _post(phone, "/q/dialogue/vote", id="1")).status == 403
+        voters = 0
+        while True:
+            phone.cookie_jar.clear()
+            async with phone.get("/q/dialogue") as page:
+                if page.status == 429:
+                    break
+                found = re.search(r'name="csrf" value="([0-9a-f]+)"', await page.text())
+            assert found is not None
+            if (await _post(phone, "/q/dialogue/vote", csrf=found.group(1), id="9")).status != 303:
+                break
+            voters += 1
+        assert voters == 3  # six a minute: three pages and three votes, then no more
+    finally:
+        await phone.close()

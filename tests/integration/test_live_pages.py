@@ -4,6 +4,7 @@ follow every change."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -127,3 +128,41 @@ async def test_counts_follow_asks_moderation_and_votes(server: WebServer, core: 
     state = await core.qa.snapshot("dialogue")
     assert state["counts"] == {"approved": 1, "rejected": 1, "answered": 1}
     assert state["counts"] == await core.qa.store_counts("dialogue")
+
+
+async def test_the_moderators_action_refuses_numbers_no_question_has(
+    server: WebServer, core: Core
+) -> None:
+    """An id of 1e400, 2**80, -1, true or JSON nested past Python's parser is a 400 with
+    a short answer, not a 500; "1" as a form would send it still works (found in review)."""
+    s = core.agenda.session("dialogue")
+    assert s is not None
+    await core.qa.ask(UserRef("slack", "U7", "Sam"), s, "Which anode wins?", anonymous=False)
+    url = f"http://127.0.0.1:{server.port}/moderate/dialogue/action"
+    headers = {"X-Moderator-Token": core.qa.keys.token("moderate:dialogue")}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        for body in (
+            '{"action": "approve", "id": 1e400}',
+            f'{{"action": "approve", "id": {2**80}}}',
+            '{"action": "approve", "id": -1}',
+            '{"action": "approve", "id": true}',
+            '{"action": "approve", "id": 1.5}',
+            "[" * 100_000 + "]" * 100_000,
+        ):
+            async with http.post(url, data=body) as refused:
+                assert refused.status == 400, (body[:40], await refused.text())
+        assert (await core.qa.question(1)).status == "pending"
+        async with http.post(url, json={"action": "approve", "id": "1"}) as done:
+            assert done.status == 200
+        assert (await core.qa.question(1)).status == "approved"
+
+
+async def test_a_stray_byte_in_the_moderators_token_is_a_403(server: WebServer) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(
+        b"GET /moderate/dialogue HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"X-Moderator-Token: \xff\xfe\r\n\r\n"
+    )
+    answer = await reader.read(-1)
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 403"), answer[:200]

@@ -43,6 +43,7 @@ def test_the_reader_s_language(path: str, headers: dict[str, str], lang: str) ->
         ("tz=America/Los_Angeles", "America/Los_Angeles"),
         ("tz=Mars/Olympus", "Asia/Seoul"),
         ("tz=../../etc/passwd", "Asia/Seoul"),
+        ("tz=America", "Asia/Seoul"),  # a folder of zones: an OSError, not a zone
         ("tz=" + "A" * 200, "Asia/Seoul"),
     ],
 )
