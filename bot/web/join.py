@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.qa.join import TooLong, join_url, leads_to_itself, qr_svg, short_url
 from bot.qa.service import QA
+from bot.web.device import is_https
 
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -38,7 +39,9 @@ class JoinCode:
         if self.qa.agenda.session(session_id) is None:
             raise web.HTTPNotFound(text="There is no such session.\n")
         base = self.qa.web_url
-        opened_at = f"{request.scheme}://{request.host}"
+        # Behind the TLS proxy the request itself is http: the proxy says it was https.
+        scheme = "https" if is_https(request) else "http"
+        opened_at = f"{scheme}://{request.host}"
         # Without FORUM_BOT_PUBLIC_URL the bot knows only where it listens (127.0.0.1):
         # the address the screen was opened at is then the better guess.
         if not base or (leads_to_itself(base) and not leads_to_itself(opened_at)):

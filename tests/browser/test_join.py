@@ -46,6 +46,10 @@ async def test_join_address_and_drawing_over_http(site: str, core: Core) -> None
         lan = {"Host": "192.168.0.5:8080"}
         async with http.get(f"{site}/present/dialogue/join", headers=lan) as got:
             assert (await got.json())["url"] == "http://192.168.0.5:8080/q/dialogue"
+        # Behind the TLS proxy, which says the screen was opened over https.
+        proxied = {"Host": "hall.example.org", "X-Forwarded-Proto": "https"}
+        async with http.get(f"{site}/present/dialogue/join", headers=proxied) as got:
+            assert (await got.json())["url"] == "https://hall.example.org/q/dialogue"
         forged = {"Host": "h" * 400}
         async with http.get(f"{site}/present/dialogue/join.svg", headers=forged) as refused:
             assert refused.status == 400 and "too long" in await refused.text()

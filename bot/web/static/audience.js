@@ -99,7 +99,7 @@
         if (q.reason) {
           const reason = document.createElement("span");
           reason.className = "reason";
-          reason.textContent = strings.reason.replace("{reason}", q.reason);
+          reason.textContent = strings.reason.replace("{reason}", () => q.reason);
           meta.append(" · ", reason);
         }
         li.append(text, meta);
