@@ -48,6 +48,7 @@ class EventPages:
         # One takes icalendar about 50 ms, on the loop: a hall asking at once would hold
         # every vote and stream behind it.
         self._files: dict[tuple[Any, ...], bytes] = {}
+        self._numbers: dict[str, dict[str, int]] = {}  # SEQUENCE numbers, by file
         self._files_of: Agenda | None = None
 
     def add_routes(self, app: web.Application) -> None:
@@ -221,9 +222,13 @@ class EventPages:
         agenda = self.qa.agenda
         name = agenda.event.short_name if agenda.event.short_name.en else agenda.event.name
         now = self.qa.clock.now()
-        numbers = await sequences(self.qa.store, sessions, now)
         if self._files_of is not agenda or len(self._files) > 64:
-            self._files, self._files_of = {}, agenda
+            self._files, self._numbers, self._files_of = {}, {}, agenda
+        # A session's SEQUENCE moves only when the agenda does (a reload makes a new
+        # one): read (and kept, in a write transaction) once per agenda, not per download.
+        numbers = self._numbers.get(suffix)
+        if numbers is None:
+            numbers = self._numbers[suffix] = await sequences(self.qa.store, sessions, now)
         # The same sessions at the same versions, named alike: the same file (its DTSTAMP
         # says when it was first made, which is what it means for a published calendar).
         key = (suffix, t.lang, tuple(sorted(numbers.items())))
