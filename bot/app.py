@@ -420,6 +420,7 @@ def _platform_adapters(app: App, settings: Settings) -> list[Adapter]:
 
 
 async def _start_web(app: App, settings: Settings) -> WebServer | None:
+    from bot.settings.environment import networks
     from bot.web.server import WebServer
 
     async def health() -> dict[str, Any]:
@@ -441,6 +442,7 @@ async def _start_web(app: App, settings: Settings) -> WebServer | None:
         app.core.qa,
         routes,
         max_viewers=settings.max_viewers,
+        proxies=networks(settings.trusted_proxies),
     )
     try:
         port = await web.start()

@@ -8,6 +8,7 @@ matched case-insensitively, every value (defaults too) checked by the same model
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,6 +21,10 @@ from pydantic import (
     SecretStr,
     field_validator,
 )
+
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+# A reverse proxy on this machine (see the README): the one trusted unless told otherwise.
+LOOPBACK: Networks = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 DEFAULT_CONFIG_NAME = "forum-2026.yaml"
 DEFAULT_DB = Path("data") / "forum-bot.sqlite"
@@ -44,6 +49,8 @@ class Settings(BaseModel):
     public_url: str = Field("", validation_alias="FORUM_BOT_PUBLIC_URL")
     # Live streams (presenter, moderators, audience) open at once; past it pages poll.
     max_viewers: int = Field(5000, validation_alias="FORUM_BOT_MAX_VIEWERS", ge=1)
+    # Reverse proxies whose X-Forwarded-For names the client (empty: this machine's).
+    trusted_proxies: str = Field("", validation_alias="FORUM_BOT_TRUSTED_PROXIES")
     log_level: str = Field("INFO", validation_alias="FORUM_BOT_LOG_LEVEL")
     secret: SecretStr | None = Field(None, validation_alias="FORUM_BOT_SECRET")
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
@@ -62,6 +69,12 @@ class Settings(BaseModel):
     slack_command_prefix: str = Field(
         "", validation_alias="SLACK_COMMAND_PREFIX", pattern=r"^[a-z0-9-]{0,10}$"
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        networks(value)  # refused at start, naming the part, rather than ignored
+        return value
 
     @field_validator("slack_api_base_url")
     @classmethod
@@ -106,6 +119,20 @@ class Settings(BaseModel):
             if value is not None and value.get_secret_value():
                 found.append(value.get_secret_value())
         return found
+
+
+def networks(text: str) -> Networks:
+    """FORUM_BOT_TRUSTED_PROXIES: addresses or networks, comma-separated, whose
+    X-Forwarded-For is believed (empty: this machine's). Raises ValueError naming the
+    part that is not one."""
+    found: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+    for part in text.split(","):
+        if part.strip():
+            try:
+                found.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"{part.strip()[:60]!r} is not an address or network") from None
+    return tuple(found) or LOOPBACK
 
 
 # The event file ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from bot.i18n import Translator
 from bot.i18n.messages import MESSAGES, Plural
 from bot.programme import Session
 from bot.qa.service import QA
+from bot.settings.environment import LOOPBACK, Networks
 from bot.storage.qa import PENDING, Question
 from bot.web.device import (
     COOKIE_PATH,
@@ -132,9 +133,11 @@ class AudiencePages:
         now: Callable[[], float] = time.monotonic,
         seats: Seats | None = None,
         poll_seconds: float = POLL_SECONDS,
+        proxies: Networks = LOOPBACK,
     ) -> None:
         self.qa = qa
         self.poll_seconds = poll_seconds
+        self.proxies = proxies  # whose X-Forwarded-For names the client
         self.devices = Devices(qa.keys)
         self.budget = AddressBudget(per_minute, now)
         # The live list of each order, built once per change for every reader; its
@@ -265,7 +268,7 @@ class AudiencePages:
         except Refused as refused:
             return self._refusal_page(t, refused)
         device = self.devices.identify(request)
-        if device.new and not self.budget.take(client_address(request)):
+        if device.new and not self.budget.take(client_address(request, self.proxies)):
             # Each new device is one more voter: making them costs from the address's
             # budget, as a vote does, so a script cannot mint voters without end.
             return self._refusal_page(t, Refused(429, "web.q.too_many"))
@@ -352,7 +355,7 @@ class AudiencePages:
             raise Refused(403, "web.q.forbidden")
         # After the token: a forged post (from another site a phone has open) spends
         # nothing of the hall's shared budget.
-        if not self.budget.take(client_address(request)):
+        if not self.budget.take(client_address(request, self.proxies)):
             raise Refused(429, "web.q.too_many")
         return s, device, fields
 

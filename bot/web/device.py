@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.qa.identity import Keys
+from bot.settings.environment import LOOPBACK, Networks
 
 COOKIE = "device"
 # Only the audience's pages read it; the rest of the site never receives it.
@@ -90,13 +91,14 @@ def is_https(request: web.Request) -> bool:
     return request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
 
 
-def client_address(request: web.Request) -> str:
-    """The reader's network address. Behind a reverse proxy on this machine (TLS, see the
-    README) every request comes from 127.0.0.1; the proxy then names the client as the
-    last entry of X-Forwarded-For, which only a proxy here is trusted to say."""
+def client_address(request: web.Request, proxies: Networks = LOOPBACK) -> str:
+    """The reader's network address. Behind a reverse proxy (TLS, see the README) every
+    request comes from the proxy, which names the client as the last entry of
+    X-Forwarded-For; only a proxy in `proxies` is believed (this machine's, unless
+    FORUM_BOT_TRUSTED_PROXIES names others, such as Docker's bridge)."""
     remote = request.remote or ""
     forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and _loopback(remote):
+    if forwarded and _within(remote, proxies):
         last = forwarded[-100:].split(",")[-1].strip()
         try:
             return _bucket(ipaddress.ip_address(last))
@@ -117,11 +119,13 @@ def _bucket(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     return str(mapped or address)
 
 
-def _loopback(address: str) -> bool:
+def _within(address: str, networks: Networks) -> bool:
     try:
-        return ipaddress.ip_address(address).is_loopback
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    ip = getattr(ip, "ipv4_mapped", None) or ip
+    return any(ip in network for network in networks)
 
 
 class AddressBudget:

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.qa.service import QA
+from bot.settings.environment import LOOPBACK, Networks
 from bot.web.audience import AudiencePages
 from bot.web.event import EventPages
 from bot.web.join import JoinCode
@@ -61,7 +62,8 @@ class WebServer:
     """One aiohttp server on one host and port (port 0 picks a free one).
 
     `routes` mount more paths on it, such as the Slack adapter's `/slack/events`. Its live
-    streams share `seats` (at most `max_viewers` open at once).
+    streams share `seats` (at most `max_viewers` open at once); `proxies` are those whose
+    X-Forwarded-For names the client (the audience page's per-address budget).
     """
 
     def __init__(
@@ -72,6 +74,7 @@ class WebServer:
         qa: QA | None = None,
         routes: Sequence[Routes] = (),
         max_viewers: int = MAX_VIEWERS,
+        proxies: Networks = LOOPBACK,
     ) -> None:
         self.host = host
         self.port = port
@@ -86,7 +89,7 @@ class WebServer:
             # The event's page, the audience's Q&A (/q), and the site's shared files
             # (pages.ASSETS) they link; the Q&A pages above load live.js from there too.
             EventPages(qa).add_routes(self.app)
-            AudiencePages(qa).add_routes(self.app)
+            AudiencePages(qa, seats=self.seats, proxies=proxies).add_routes(self.app)
             add_assets(self.app)
         for add in routes:
             add(self.app)

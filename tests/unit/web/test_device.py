@@ -3,11 +3,16 @@ per-address budget."""
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
+from pydantic import ValidationError
 
 from bot.qa.identity import Keys
+from bot.settings import Settings
+from bot.settings.environment import networks
 from bot.web.device import COOKIE, AddressBudget, Devices, client_address
 
 KEYS = Keys(b"k" * 32)
@@ -72,3 +77,33 @@ def test_the_budget_refills_by_the_minute_and_forgets_full_buckets() -> None:
     now[0] += 60.0
     budget.take("c")  # every older bucket is full again by now: dropped
     assert set(budget._buckets) == {"c"}
+
+
+def test_a_proxy_named_in_the_settings_names_the_client() -> None:
+    """FORUM_BOT_TRUSTED_PROXIES: behind Docker, a proxy on the host reaches the bot from
+    the bridge's gateway, not from 127.0.0.1; named, its X-Forwarded-For is believed (and
+    then only its: a client's own header from elsewhere is not)."""
+    bridge = networks("172.16.0.0/12, 10.1.2.3")
+    behind = _request("172.17.0.1", **{"X-Forwarded-For": "203.0.113.9"})
+    assert client_address(behind) == "172.17.0.1"  # not trusted by default
+    assert client_address(behind, bridge) == "203.0.113.9"
+    assert client_address(_request("10.1.2.3", **{"X-Forwarded-For": "198.51.100.7"}), bridge) == (
+        "198.51.100.7"
+    )
+    outside = _request("198.51.100.4", **{"X-Forwarded-For": "203.0.113.9"})
+    assert client_address(outside, bridge) == "198.51.100.4"
+    # Loopback is no longer trusted once others are named instead.
+    assert client_address(_request("127.0.0.1", **{"X-Forwarded-For": "203.0.113.9"}), bridge) == (
+        "127.0.0.1"
+    )
+
+
+def test_trusted_proxies_that_are_not_addresses_are_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert networks("") == networks(" , ") == networks("127.0.0.0/8, ::1")
+    monkeypatch.setenv("FORUM_BOT_TRUSTED_PROXIES", "172.17.0.1, proxy.example.org")
+    with pytest.raises(ValidationError, match=r"'proxy\.example\.org' is not an address"):
+        Settings()
+    monkeypatch.setenv("FORUM_BOT_TRUSTED_PROXIES", "172.17.0.0/16")
+    assert networks(Settings().trusted_proxies) == (ipaddress.ip_network("172.17.0.0/16"),)
