@@ -97,14 +97,25 @@ def resolve_zone(text: str) -> str:
     raise UserError("tz.unknown", value=text[:60])
 
 
+def known_zone(name: str) -> ZoneInfo | None:
+    """The zone `name` if this machine knows it, else None (nothing raised: a stored name
+    tzdata dropped, or one anyone could write, such as a cookie)."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("America")
+        return None
+
+
 def stored_zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
     """The zone a person chose, as stored; `fallback` (the event's) when they chose none,
     or when this machine no longer knows it (tzdata dropped or renamed it): logged, never
     an error, so that neither an answer nor a reminder fails for it."""
     if not name:
         return fallback
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("America")
+    zone = known_zone(name)
+    if zone is None:
         log.warning("stored time zone %r is no longer known; using %s", name, fallback.key)
         return fallback
+    return zone

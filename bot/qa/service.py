@@ -391,10 +391,6 @@ class QA:
             raise
         return result
 
-    async def store_counts(self, session_id: str) -> dict[str, int]:
-        """How many questions of a session are in each status."""
-        return await db.counts(self.store, session_id)
-
     async def mine(self, user: UserRef) -> list[Question]:
         """A person's own questions, named and anonymous, newest first."""
         named = await db.by_author(self.store, user.platform, user.id)

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -245,19 +245,28 @@ class Store:
         commands those passes wait behind every ready task, and the write's answer came
         last. Not waiting for another process's lock keeps the loop from blocking.
         """
-        db = self._conn._conn
-        db.execute("PRAGMA busy_timeout=0")
         try:
-            [outcome] = _run_batches([work], db)
+            with self._not_waiting() as db:
+                [outcome] = _run_batches([work], db)
         except sqlite3.OperationalError as exc:
             if exc.sqlite_errorcode in _BUSY:
                 return None  # nothing was written: queue it
             return exc
         except Exception as exc:  # BEGIN or COMMIT failed: nothing was written
             return exc
+        return outcome
+
+    @contextlib.contextmanager
+    def _not_waiting(self) -> Iterator[sqlite3.Connection]:
+        """The connection, used here on the loop's thread, with no busy timeout: a lock
+        held elsewhere is an error at once (the caller then goes to the thread, which
+        waits) rather than a loop blocked for up to the timeout."""
+        db = self._conn._conn
+        db.execute("PRAGMA busy_timeout=0")
+        try:
+            yield db
         finally:
             db.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-        return outcome
 
     async def _flush(self) -> None:
         """Write every queued batch, one group commit at a time, until none is left."""
@@ -306,15 +315,12 @@ class Store:
         without two passes of a busy event loop. Otherwise one trip to the thread."""
         work = [(q, tuple(p)) for q, p in queries]
         if self._idle():
-            db = self._conn._conn
-            db.execute("PRAGMA busy_timeout=0")  # rare (WAL recovery): then the thread
             try:
-                return _fetch_each(work, db)
+                with self._not_waiting() as db:
+                    return _fetch_each(work, db)
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode not in _BUSY:
+                if exc.sqlite_errorcode not in _BUSY:  # busy (rare, WAL recovery): thread
                     raise
-            finally:
-                db.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         return await self._on_thread(partial(_fetch_each, work))
 
 

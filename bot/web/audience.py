@@ -35,7 +35,7 @@ from bot.core.text import clean_typed
 from bot.i18n import Translator
 from bot.i18n.messages import MESSAGES, Plural
 from bot.programme import Session
-from bot.qa.service import QA
+from bot.qa.service import QA, public
 from bot.settings.environment import LOOPBACK, Networks
 from bot.storage.qa import PENDING, Question
 from bot.web.device import (
@@ -80,13 +80,10 @@ class Refused(Exception):
 
 
 def _public(q: Question) -> dict[str, Any]:
-    """A question as everyone sees it: never who asked an anonymous one."""
-    return {
-        "id": q.id,
-        "text": q.body,
-        "votes": q.votes,
-        "author": None if q.anonymous else q.author_name,
-    }
+    """A question as everyone sees it here: `public`'s (never who asked an anonymous
+    one) without the moderation fields."""
+    shown = public(q)
+    return {key: shown[key] for key in ("id", "text", "votes", "author")}
 
 
 def _own(q: Question) -> dict[str, Any]:

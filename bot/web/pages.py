@@ -12,11 +12,12 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.i18n import LANGUAGES, Translator
+from bot.i18n.zones import known_zone
 
 if TYPE_CHECKING:
     import jinja2
@@ -53,18 +54,12 @@ def reader(request: web.Request, default_lang: str, event_zone: ZoneInfo) -> Tra
     cookie, then the browser's Accept-Language, then the event's; their zone from the
     cookie the page's script sets, else the event's."""
     lang = _language(request) or default_lang
-    return Translator(lang, _zone(request.cookies.get(ZONE_COOKIE, "")) or event_zone)
+    return Translator(lang, _browser_zone(request.cookies.get(ZONE_COOKIE, "")) or event_zone)
 
 
-def _zone(name: str) -> ZoneInfo | None:
-    """A zone the browser named, if this machine knows it; anything else quietly none (a
-    cookie is anyone's to write)."""
-    if not name or len(name) > 60:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("America")
-        return None
+def _browser_zone(name: str) -> ZoneInfo | None:
+    """A zone the browser named, quietly none if unknown (a cookie is anyone's to write)."""
+    return known_zone(name) if len(name) <= 60 else None
 
 
 def _language(request: web.Request) -> str | None:

@@ -13,6 +13,7 @@ import pytest_asyncio
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import UserRef
+from bot.storage import qa as qa_db
 from bot.web.server import WebServer
 from tests.conftest import next_state, web_server
 
@@ -127,7 +128,7 @@ async def test_counts_follow_asks_moderation_and_votes(server: WebServer, core: 
     await core.qa.moderate(MIA, 2, "answered")
     state = await core.qa.snapshot("dialogue")
     assert state["counts"] == {"approved": 1, "rejected": 1, "answered": 1}
-    assert state["counts"] == await core.qa.store_counts("dialogue")
+    assert state["counts"] == await qa_db.counts(core.store, "dialogue")
 
 
 async def test_the_moderators_action_refuses_numbers_no_question_has(
