@@ -10,6 +10,7 @@ from bot.core.model import UserRef
 from bot.programme.changes import Change
 from bot.storage.qa import Change as Moderation
 from bot.storage.qa import Question
+from bot.translation import Translated
 
 
 class Operations(Protocol):
@@ -47,4 +48,18 @@ class QANotices(Protocol):
 
     def votes_changed(self, q: Question) -> None:
         """A question's votes changed: its card is due an edit."""
+        ...
+
+
+class MachineTranslator(Protocol):
+    """A machine-translation provider (`bot.translation`): codes are ours ("en", "ko")."""
+
+    name: str
+
+    async def translate(self, text: str, target: str, source: str | None = None) -> Translated:
+        """`text` in `target`; raises TranslationFailed with a short reason."""
+        ...
+
+    async def close(self) -> None:
+        """Let go of connections."""
         ...

@@ -709,6 +709,93 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "Audience page, from a phone (the QR code attached leads there)",
         "ko": "청중 질문 페이지 (첨부한 QR 코드로 휴대폰에서 접속)",
     },
+    # Q&A: edit, merge, translate (the service's refusals)
+    "qa.status.merged": {"en": "merged", "ko": "병합됨"},
+    "qa.edit_same": {
+        "en": "Question #{id} already reads so: nothing changed.",
+        "ko": "#{id} 질문은 이미 그 내용입니다. 바뀐 것이 없습니다.",
+    },
+    "qa.edit_taken": {
+        "en": (
+            "Question #{other} already reads so; merge #{id} into it instead: "
+            "/qa-merge {id} {other}"
+        ),
+        "ko": "#{other} 질문이 이미 같은 내용입니다. 대신 병합하세요: /qa-merge {id} {other}",
+    },
+    "qa.undo_taken": {
+        "en": (
+            "Question #{other} now reads as #{id} did before; the edit of #{id} cannot be undone."
+        ),
+        "ko": "#{other} 질문이 #{id}의 이전 내용과 같아 #{id}의 수정을 되돌릴 수 없습니다.",
+    },
+    "qa.merge_itself": {
+        "en": "A question cannot be merged into itself (#{id}).",
+        "ko": "질문을 자기 자신에 병합할 수 없습니다 (#{id}).",
+    },
+    "qa.merge_other_session": {
+        "en": (
+            "Questions #{id} and #{into} belong to different sessions; only "
+            "questions of one session merge."
+        ),
+        "ko": (
+            "#{id}와 #{into} 질문은 서로 다른 세션의 질문입니다. 같은 세션의 질문만 "
+            "병합할 수 있습니다."
+        ),
+    },
+    "qa.already_merged": {
+        "en": "Question #{id} was merged into #{into}; undo that first: /qa undo {id}",
+        "ko": "#{id} 질문은 #{into}에 병합되었습니다. 먼저 되돌리세요: /qa undo {id}",
+    },
+    "qa.merge_into_merged": {
+        "en": "Question #{into} was itself merged into another; merge #{id} into that one.",
+        "ko": "#{into} 질문은 이미 다른 질문에 병합되었습니다. #{id}를 그 질문에 병합하세요.",
+    },
+    "qa.merge_into_rejected": {
+        "en": "Question #{into} is rejected; approve it before merging #{id} into it.",
+        "ko": "#{into} 질문은 거절된 상태입니다. #{id}를 병합하기 전에 승인해 주세요.",
+    },
+    "qa.undo_merge_first": {
+        "en": "Question #{id} was merged into #{into} since; undo that first: /qa undo {id}",
+        "ko": "#{id} 질문이 그 뒤 #{into}에 병합되었습니다. 먼저 되돌리세요: /qa undo {id}",
+    },
+    "qa.vote_merged": {
+        "en": "Question #{id} was merged into #{into}: up-vote #{into} instead.",
+        "ko": "#{id} 질문은 #{into}에 병합되었습니다. #{into} 질문을 추천해 주세요.",
+    },
+    "qa.translate_language": {
+        "en": "There is no language “{lang}” here; use one of: {langs}.",
+        "ko": "“{lang}” 언어는 없습니다. 다음 중 하나를 쓰세요: {langs}.",
+    },
+    "qa.translate_which": {
+        "en": "Into which language? One of: {langs}.",
+        "ko": "어느 언어로 번역할까요? 다음 중 하나: {langs}.",
+    },
+    "qa.translation_same": {
+        "en": "Question #{id} already has that translation: nothing changed.",
+        "ko": "#{id} 질문에 이미 그 번역이 있습니다. 바뀐 것이 없습니다.",
+    },
+    "qa.translation_empty": {
+        "en": "The translation is empty; type the text it should read.",
+        "ko": "번역이 비어 있습니다. 번역문을 입력해 주세요.",
+    },
+    "qa.no_machine": {
+        "en": (
+            "No machine translation is set up (FORUM_BOT_TRANSLATE); type the translation instead."
+        ),
+        "ko": (
+            "기계 번역이 설정되어 있지 않습니다 (FORUM_BOT_TRANSLATE). 번역문을 직접 입력해 주세요."
+        ),
+    },
+    "qa.translate_failed": {
+        "en": (
+            "Question #{id} was not translated: {reason}. It is unchanged; try "
+            "again, or type the translation."
+        ),
+        "ko": (
+            "#{id} 질문을 번역하지 못했습니다: {reason}. 질문은 그대로입니다. 다시 "
+            "시도하거나 번역문을 직접 입력해 주세요."
+        ),
+    },
     # /ics: calendar files
     "ics.all": {
         "en": Plural(

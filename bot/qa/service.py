@@ -29,16 +29,28 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.model import UserRef
-from bot.core.ports import QANotices
-from bot.core.text import clip
-from bot.i18n import L
+from bot.core.ports import MachineTranslator, QANotices
+from bot.core.text import FORBIDDEN, clip
+from bot.i18n import LANGUAGES, L
 from bot.programme import Agenda, Session
 from bot.qa.hub import Hub
 from bot.qa.identity import Keys
+from bot.qa.language import detect
 from bot.settings import QAConfig
 from bot.storage import Store
 from bot.storage import qa as db
-from bot.storage.qa import ANSWERED, APPROVED, PENDING, REJECTED, Duplicate, Question
+from bot.storage.qa import (
+    ANSWERED,
+    APPROVED,
+    BY_MODERATOR,
+    MERGED,
+    PENDING,
+    REJECTED,
+    Duplicate,
+    Question,
+    Translation,
+)
+from bot.translation import TranslationFailed
 
 log = logging.getLogger(__name__)
 # Askers whose last question time is kept before those outside the pace are forgotten.
@@ -116,6 +128,7 @@ class QA:
         agenda: Callable[[], Agenda],
         config: QAConfig,
         secret: bytes,
+        machine: MachineTranslator | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -138,6 +151,11 @@ class QA:
         self._tallies: dict[str, tuple[int, dict[str, int]]] = {}
         # Where the web server answers (for links to the presenter screen), once it runs.
         self.web_url = ""
+        # The machine-translation provider, when one is configured (FORUM_BOT_TRANSLATE).
+        self.machine = machine
+        # Translations made in the background (on approval, after an edit): kept so they
+        # finish or are cancelled at shutdown, and tests can wait for them.
+        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def agenda(self) -> Agenda:
@@ -229,6 +247,7 @@ class QA:
                 status=PENDING if status.moderated else APPROVED,
                 now=now,
                 block_keys=keys,
+                lang=self.language_of(body),
             )
         except db.Blocked:
             raise UserError("qa.blocked") from None
@@ -237,6 +256,8 @@ class QA:
         self.hub.publish(s.id)
         if self.notices is not None:
             await self.notices.asked(q)
+        if q.status == APPROVED:
+            await self._translate_later(q)
         return Asked(q)
 
     def _well_formed(self, text: str) -> tuple[str, str]:
@@ -270,6 +291,7 @@ class QA:
         """A question asked before: the asker's vote goes to it instead."""
         if await db.is_blocked(self.store, keys):
             raise UserError("qa.blocked") from None
+        existing = await self._surviving(existing)
         if existing.status == REJECTED:
             raise UserError("qa.duplicate_rejected", id=existing.id) from None
         # A question still waiting for approval takes the vote too: kept now, it counts
@@ -300,6 +322,8 @@ class QA:
             raise UserError("qa.no_question", id=question_id)
         if changed:
             self._changed(q, votes=True)
+        elif q.status == MERGED:
+            raise UserError("qa.vote_merged", id=question_id, into=q.merged_into)
         elif q.status not in VISIBLE:
             raise UserError("qa.not_votable", id=question_id)
         elif add and q.status == ANSWERED:
@@ -407,7 +431,12 @@ class QA:
         who = (actor.key, actor.name or actor.id)
         self._states = None  # the highlight may change below
         if action == "undo":
-            undone = await db.undo(self.store, question_id, actor=who, now=self.clock.now())
+            try:
+                undone = await db.undo(self.store, question_id, actor=who, now=self.clock.now())
+            except db.Refused as exc:
+                raise UserError(exc.key, **exc.params) from None
+            except db.Taken as exc:
+                raise UserError("qa.undo_taken", id=question_id, other=exc.other) from None
             if undone is None:
                 raise UserError("qa.nothing_to_undo", id=question_id)
             change = undone
@@ -416,6 +445,8 @@ class QA:
             highlighted = (await self._state(q.session_id)).highlight_id
             if action == "highlight" and highlighted == q.id:
                 raise UserError("qa.already_highlighted", id=question_id)
+            if q.status == MERGED:
+                raise UserError("qa.already_merged", id=question_id, into=q.merged_into)
             if q.status not in allowed:
                 raise UserError(f"qa.already_{q.status}", id=question_id)
             highlight = True if action == "highlight" else (False if action != "approve" else None)
@@ -439,10 +470,16 @@ class QA:
             change.to_status,
             who[1],
         )
-        self.hub.publish(q.session_id)
+        await self._published(change)
+        if change.to_status == APPROVED and change.from_status in (PENDING, REJECTED):
+            await self._translate_later(change.question)
+        return change
+
+    async def _published(self, change: db.Change) -> None:
+        """A moderator's change reaches the live pages and every platform's cards."""
+        self.hub.publish(change.question.session_id)
         if self.notices is not None:
             await self.notices.moderated(change)
-        return change
 
     async def block(self, actor: UserRef, question_id: int) -> bool:
         """Stop the asker of a question (anonymous ones too) from asking again."""
@@ -466,6 +503,280 @@ class QA:
             )
             log.info("Q&A: the asker of question %d blocked by %s", question_id, actor.key)
         return added
+
+    # -- edit, merge, translate ---------------------------------------------------------
+
+    def language_of(self, text: str) -> str:
+        """The event's language `text` is written in (the default one when its letters
+        say nothing)."""
+        return detect(text, LANGUAGES) or self.agenda.event.default_language
+
+    def targets(self, q: Question) -> list[str]:
+        """The languages a question can be translated into: the event's others."""
+        own = q.lang or self.agenda.event.default_language
+        return [lang for lang in LANGUAGES if lang != own]
+
+    def _who(self, actor: UserRef) -> tuple[str, str]:
+        return (actor.key, actor.name or actor.id)
+
+    async def edit(self, actor: UserRef, question_id: int, text: str) -> db.Change:
+        """Correct a question's text (the text as asked stays in its history and the
+        export; its asker sees that it was edited). Machine translations follow the new
+        text; a moderator's typed ones stay until they are typed again."""
+        q = await self._editable(question_id)
+        body, norm = self._well_formed(text)
+        if body == q.body:
+            raise UserError("qa.edit_same", id=question_id)
+        change = await self._revise(
+            question_id, body=(body, norm), lang=self.language_of(body), actor=actor
+        )
+        if change is None:
+            raise UserError("qa.edit_same", id=question_id)
+        log.info("Q&A question %d edited by %s", question_id, actor.name or actor.key)
+        await self._published(change)
+        if any(t.machine for t in change.question.translations.values()):
+            self._retranslate_later(change.question)
+        return change
+
+    async def translate(
+        self,
+        actor: UserRef,
+        question_id: int,
+        lang: str | None = None,
+        text: str | None = None,
+    ) -> db.Change:
+        """Give a question a translation: `text` typed by a moderator into `lang` (the
+        only other language when there is one), or, without `text`, the provider's into
+        `lang` or every other language. A provider that fails, slowly or with an error,
+        leaves the question as it was and says why."""
+        q = await self._editable(question_id)
+        if lang is not None and lang not in LANGUAGES:
+            raise UserError(
+                "qa.translate_language", lang=clip(lang, 10), langs=", ".join(LANGUAGES)
+            )
+        if text is None:
+            change = await self._machine(q, [lang] if lang else None, actor, undoable=True)
+        else:
+            targets = [lang] if lang else self.targets(q)
+            if len(targets) != 1:
+                raise UserError("qa.translate_which", langs=", ".join(targets))
+            change = await self._revise(
+                question_id,
+                translations={targets[0]: Translation(self._translation(text), BY_MODERATOR)},
+                actor=actor,
+            )
+        if change is None:
+            raise UserError("qa.translation_same", id=question_id)
+        log.info("Q&A question %d translated by %s", question_id, actor.name or actor.key)
+        await self._published(change)
+        return change
+
+    async def revise(
+        self, actor: UserRef, question_id: int, text: str, translations: dict[str, str]
+    ) -> db.Change | None:
+        """A moderator's form: the question's text and its typed translations at once
+        (an empty translation removes it); one change in the history, undone at once.
+        None when it changed nothing."""
+        q = await self._editable(question_id)
+        body, norm = self._well_formed(text)
+        wanted: dict[str, Translation | None] = {}
+        for lang, typed in translations.items():
+            if lang not in LANGUAGES or lang == (q.lang or self.agenda.event.default_language):
+                continue
+            old = q.translations.get(lang)
+            typed = " ".join(typed.split())
+            if old is not None and typed == old.text:
+                continue  # as it was: a machine translation stays the machine's
+            wanted[lang] = Translation(self._translation(typed), BY_MODERATOR) if typed else None
+        change = await self._revise(
+            question_id,
+            body=(body, norm),
+            lang=self.language_of(body) if body != q.body else None,
+            translations=wanted,
+            actor=actor,
+        )
+        if change is None:
+            return None
+        await self._published(change)
+        if body != q.body and any(t.machine for t in change.question.translations.values()):
+            self._retranslate_later(change.question)
+        return change
+
+    def _translation(self, text: str) -> str:
+        text = " ".join(text.split())
+        if not text:
+            raise UserError("qa.translation_empty")
+        limit = min(4000, 2 * self.config.max_length)
+        if len(text) > limit:
+            raise UserError("qa.too_long", max=limit, length=len(text))
+        return text
+
+    async def merge(self, actor: UserRef, question_id: int, into: int) -> db.Change:
+        """Merge question `question_id` into `into`: its voters count for `into` (a person
+        who voted for both, once), it leaves the lists, and its asker is told where it
+        went. Undo (on `question_id`) takes it all back."""
+        q = await self.question(question_id)
+        await self.question(into)
+        try:
+            change = await db.merge(
+                self.store, question_id, into, actor=self._who(actor), now=self.clock.now()
+            )
+        except db.Refused as exc:
+            raise UserError(exc.key, **exc.params) from None
+        except LookupError:
+            raise UserError("qa.no_question", id=into) from None
+        self._states = None  # a highlight on it has ended
+        log.info("Q&A question %d merged into %d by %s", q.id, into, actor.name or actor.key)
+        await self._published(change)
+        return change
+
+    async def set_auto_translate(self, s: Session, on: bool) -> None:
+        """Whether a session's questions are machine-translated as they are approved."""
+        try:
+            await db.set_auto_translate(self.store, s.id, on, self.clock.now())
+        finally:
+            self._states = None
+        self.hub.publish(s.id)
+
+    async def auto_translates(self, session_id: str) -> bool:
+        """Whether approved questions of a session are translated as they come (needs a
+        provider; the event file's default unless a moderator set it)."""
+        if self.machine is None:
+            return False
+        chosen = (await self._state(session_id)).auto_translate
+        return self.config.auto_translate if chosen is None else chosen
+
+    async def _editable(self, question_id: int) -> Question:
+        q = await self.question(question_id)
+        if q.status == MERGED:
+            raise UserError("qa.already_merged", id=question_id, into=q.merged_into)
+        return q
+
+    async def _surviving(self, q: Question) -> Question:
+        """The question a merged one now counts for (following merges of merges)."""
+        seen = {q.id}
+        while q.status == MERGED and q.merged_into is not None and q.merged_into not in seen:
+            seen.add(q.merged_into)
+            found = await db.get(self.store, q.merged_into)
+            if found is None:
+                break
+            q = found
+        return q
+
+    async def _revise(
+        self,
+        question_id: int,
+        *,
+        actor: UserRef | tuple[str, str],
+        undoable: bool = True,
+        expect_body: str | None = None,
+        **change: Any,
+    ) -> db.Change | None:
+        who = self._who(actor) if isinstance(actor, UserRef) else actor
+        try:
+            return await db.revise(
+                self.store,
+                question_id,
+                actor=who,
+                now=self.clock.now(),
+                expect_body=expect_body,
+                undoable=undoable,
+                **change,
+            )
+        except db.Taken as exc:
+            raise UserError("qa.edit_taken", id=question_id, other=exc.other) from None
+        except LookupError:
+            raise UserError("qa.no_question", id=question_id) from None
+
+    async def _machine(
+        self,
+        q: Question,
+        targets: list[str] | None,
+        actor: UserRef | tuple[str, str],
+        *,
+        undoable: bool,
+        keep_typed: bool = False,
+    ) -> db.Change | None:
+        """The provider's translations of `q` into `targets` (None: every language it
+        lacks, or all but a moderator's typed ones with `keep_typed`), stored only if
+        the question still reads as it did when they were asked for."""
+        machine = self.machine
+        if machine is None:
+            raise UserError("qa.no_machine")
+        lang = q.lang or self.agenda.event.default_language
+        found: dict[str, Translation | None] = {}
+        # A provider that finds the question in another language than its letters said
+        # is believed, and a second round translates into the language it was taken for.
+        for _ in range(2):
+            wanted = [
+                t
+                for t in (targets or LANGUAGES)
+                if t != lang and t not in found and not (keep_typed and _typed(q, t))
+            ]
+            if not wanted:
+                break
+            for target in wanted:
+                try:
+                    result = await machine.translate(q.body, target, lang)
+                except TranslationFailed as exc:
+                    log.warning("machine translation of question %d failed: %s", q.id, exc)
+                    raise UserError("qa.translate_failed", id=q.id, reason=str(exc)) from None
+                text = _provided(result.text)
+                found[target] = Translation(text, machine.name) if text else None
+                if result.source in LANGUAGES and result.source != lang:
+                    lang = result.source
+            if targets:
+                break
+        found[lang] = None  # none into its own language
+        return await self._revise(
+            q.id,
+            lang=lang,
+            translations=found,
+            actor=actor,
+            undoable=undoable,
+            expect_body=q.body,
+        )
+
+    async def _translate_later(self, q: Question) -> None:
+        """An approved question of a session that translates as it approves gets its
+        translations in the background: the approval does not wait for the provider."""
+        if await self.auto_translates(q.session_id):
+            self._in_background(q, keep_typed=True)
+
+    def _retranslate_later(self, q: Question) -> None:
+        """After an edit, the provider translates the new text (typed translations stay)."""
+        if self.machine is not None:
+            self._in_background(q, keep_typed=True)
+
+    def _in_background(self, q: Question, *, keep_typed: bool) -> None:
+        async def run() -> None:
+            name = self.machine.name if self.machine else "machine"
+            try:
+                change = await self._machine(
+                    q, None, ("machine", name), undoable=False, keep_typed=keep_typed
+                )
+            except UserError as exc:
+                log.warning("Q&A question %d not translated: %s", q.id, exc.key)
+                return
+            if change is not None:
+                await self._published(change)
+
+        task = asyncio.create_task(run(), name=f"qa-translate:{q.id}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def settle(self) -> None:
+        """Wait for the translations under way in the background (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop background translations and let go of the provider."""
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*list(self._background), return_exceptions=True)
+        if self.machine is not None:
+            await self.machine.close()
 
     async def highlighted(self, session_id: str) -> Question | None:
         st = await self._state(session_id)
@@ -537,6 +848,17 @@ class QA:
         return questions_file(self.session(session_id), questions, current, fmt, tz)
 
 
+def _typed(q: Question, lang: str) -> bool:
+    found = q.translations.get(lang)
+    return found is not None and not found.machine
+
+
+def _provided(text: str) -> str:
+    """A provider's text as a question's is kept: one line, no invisible controls, and
+    no longer than a translation may be typed."""
+    return clip(" ".join(FORBIDDEN.sub("", text).split()), 4000)
+
+
 def _forget_failure(task: asyncio.Future[Any]) -> None:
     """A shared query's failure reaches its waiters; with none left, it is not an
     'exception never retrieved'."""
@@ -546,7 +868,9 @@ def _forget_failure(task: asyncio.Future[Any]) -> None:
 
 def public(q: Question) -> dict[str, Any]:
     """A question as a page shows it: never an id of its author; the surface it came from
-    (web, discord, slack, console; None for an anonymous one asked before it was kept)."""
+    (web, discord, slack, console; None for an anonymous one asked before it was kept);
+    its language, whether a moderator edited it, and its translations (each marked when a
+    machine made it)."""
     return {
         "id": q.id,
         "text": q.body,
@@ -554,4 +878,9 @@ def public(q: Question) -> dict[str, Any]:
         "author": None if q.anonymous else q.author_name,
         "status": q.status,
         "platform": q.author_platform,
+        "lang": q.lang,
+        "edited": q.edited,
+        "translations": {
+            lang: {"text": t.text, "machine": t.machine} for lang, t in q.translations.items()
+        },
     }

@@ -197,6 +197,9 @@ class QAConfig(_Strict):
     moderated_kinds: list[str] = ["dialogue"]
     # At most one edit of a question card per this many seconds (platform rate limits).
     card_edit_seconds: float = Field(2.0, ge=0.0, le=60.0)
+    # Approved questions are machine-translated as they come, when a provider is
+    # configured (FORUM_BOT_TRANSLATE); moderators switch it per session.
+    auto_translate: bool = False
 
     @model_validator(mode="after")
     def _check_lengths(self) -> QAConfig:

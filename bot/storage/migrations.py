@@ -172,4 +172,21 @@ MIGRATIONS: list[str] = [
     CREATE INDEX questions_by_author ON questions (author_platform, author_id, id);
     CREATE INDEX questions_by_author_key ON questions (author_key, id);
     """,
+    # 10: moderators edit, merge and translate questions. `lang` is the language a question
+    # is written in; `original` its text as asked, once a moderator has edited it;
+    # `translations` a JSON object {language: {"text", "by"}}, read with the row (every list
+    # shows them, so no join); `merged_into` the question a merged one now counts for.
+    # A vote copied onto that question by a merge names its source in `via`, so undoing
+    # the merge removes exactly those; `detail` keeps what an edit, merge or translation
+    # replaced (JSON), for the history and the undo.
+    """
+    ALTER TABLE questions ADD COLUMN lang TEXT;
+    ALTER TABLE questions ADD COLUMN original TEXT;
+    ALTER TABLE questions ADD COLUMN translations TEXT;
+    ALTER TABLE questions ADD COLUMN merged_into INTEGER;
+    ALTER TABLE question_votes ADD COLUMN via INTEGER;
+    ALTER TABLE qa_log ADD COLUMN detail TEXT;
+    ALTER TABLE qa_sessions ADD COLUMN auto_translate INTEGER;
+    CREATE INDEX qa_log_by_question ON qa_log (question_id, id);
+    """,
 ]

@@ -8,8 +8,10 @@ it from the votes in the same transaction, so it is exact whatever runs concurre
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from bot.storage.db import Store
@@ -18,12 +20,30 @@ PENDING = "pending"
 APPROVED = "approved"
 REJECTED = "rejected"
 ANSWERED = "answered"
-STATUSES = (PENDING, APPROVED, REJECTED, ANSWERED)
+# Merged into another question (`Question.merged_into`), which its votes now count for.
+MERGED = "merged"
+STATUSES = (PENDING, APPROVED, REJECTED, ANSWERED, MERGED)
+# Who typed a translation, when no provider made it.
+BY_MODERATOR = "moderator"
 
 _SELECT = (
     "SELECT id, session_id, body, anonymous, author_platform, author_id, author_name, "
-    "status, votes, reason, created_at FROM questions "
+    "status, votes, reason, created_at, lang, original, translations, merged_into "
+    "FROM questions "
 )
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A question in another language: its text, and who made it (a moderator, or the
+    machine-translation provider by name)."""
+
+    text: str
+    by: str
+
+    @property
+    def machine(self) -> bool:
+        return self.by != BY_MODERATOR
 
 
 @dataclass(frozen=True)
@@ -43,11 +63,49 @@ class Question:
     reason: str | None
     # As stored (ISO 8601, UTC): parsed only when shown, since lists read many rows.
     asked: str
+    lang: str | None = None  # the language it is written in, when known
+    original: str | None = None  # the text as asked, once a moderator edited it
+    # Its translations as stored (JSON), parsed only when shown: see `translations`.
+    translated: str | None = None
+    merged_into: int | None = None
 
     @property
     def created_at(self) -> datetime:
         """When it was asked."""
         return datetime.fromisoformat(self.asked)
+
+    @property
+    def edited(self) -> bool:
+        return self.original is not None
+
+    @cached_property
+    def translations(self) -> Mapping[str, Translation]:
+        """Its translations by language (none: an empty mapping)."""
+        return _translations(self.translated)
+
+    def in_language(self, lang: str) -> tuple[str, Translation | None]:
+        """What a reader of `lang` reads first, and what beneath: the translation into
+        their language over the original, when there is one; else the original, over
+        nothing."""
+        found = self.translations.get(lang) if lang != self.lang else None
+        if found is None:
+            return self.body, None
+        return found.text, Translation(self.body, "original")
+
+
+def _translations(stored: str | None) -> Mapping[str, Translation]:
+    if not stored:
+        return {}
+    data = json.loads(stored)
+    return {lang: Translation(str(t["text"]), str(t["by"])) for lang, t in data.items()}
+
+
+def translations_json(found: Mapping[str, Translation]) -> str | None:
+    """Translations as the column stores them (None for none)."""
+    if not found:
+        return None
+    data = {lang: {"text": t.text, "by": t.by} for lang, t in sorted(found.items())}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -58,11 +116,28 @@ class SessionState:
     until: datetime | None
     moderated: bool | None
     highlight_id: int | None
+    auto_translate: bool | None = None
 
 
 def _question(row: Any) -> Question:
     # By position, in _SELECT's order: the hot path of every listing.
-    qid, session_id, body, anonymous, platform, user_id, name, status, votes, reason, asked = row
+    (
+        qid,
+        session_id,
+        body,
+        anonymous,
+        platform,
+        user_id,
+        name,
+        status,
+        votes,
+        reason,
+        asked,
+        lang,
+        original,
+        translated,
+        merged_into,
+    ) = row
     return Question(
         int(qid),
         session_id,
@@ -75,6 +150,10 @@ def _question(row: Any) -> Question:
         int(votes),
         reason,
         asked,
+        lang,
+        original,
+        translated,
+        merged_into,
     )
 
 
@@ -128,6 +207,7 @@ async def add_question(
     status: str,
     now: datetime,
     block_keys: tuple[str, str],
+    lang: str | None = None,
 ) -> Question:
     """Store a new question; raises Duplicate when the session already has it, and
     Blocked when either of `block_keys` is blocked (checked in the same statement).
@@ -143,7 +223,7 @@ async def add_question(
             (
                 "INSERT INTO questions (session_id, body, norm, anonymous, author_key, "
                 "author_platform, author_id, author_name, status, votes, created_at, "
-                "updated_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ? WHERE NOT EXISTS "
+                "updated_at, lang) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ? WHERE NOT EXISTS "
                 "(SELECT 1 FROM qa_blocks WHERE block_key IN (?, ?)) "
                 "ON CONFLICT (session_id, norm) DO NOTHING",
                 (
@@ -158,6 +238,7 @@ async def add_question(
                     status,
                     stamp,
                     stamp,
+                    lang,
                     *block_keys,
                 ),
             )
@@ -305,19 +386,31 @@ async def is_blocked(store: Store, keys: tuple[str, str]) -> bool:
 async def all_states(store: Store) -> dict[str, SessionState]:
     """Every session's moderator settings (a small table, read whole)."""
     rows = await store.fetchall(
-        "SELECT session_id, state, state_until, moderated, highlight_id FROM qa_sessions"
+        "SELECT session_id, state, state_until, moderated, highlight_id, auto_translate "
+        "FROM qa_sessions"
     )
     return {r["session_id"]: _state(r) for r in rows}
 
 
 def _state(row: Any) -> SessionState:
     until = row["state_until"]
-    moderated = row["moderated"]
+    moderated, auto = row["moderated"], row["auto_translate"]
     return SessionState(
         row["state"],
         datetime.fromisoformat(until) if until else None,
         None if moderated is None else bool(moderated),
         row["highlight_id"],
+        None if auto is None else bool(auto),
+    )
+
+
+async def set_auto_translate(store: Store, session_id: str, on: bool, now: datetime) -> None:
+    """Whether a session's questions are machine-translated as they are approved."""
+    await store.execute(
+        "INSERT INTO qa_sessions (session_id, auto_translate, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (session_id) DO UPDATE SET auto_translate = excluded.auto_translate, "
+        "updated_at = excluded.updated_at",
+        (session_id, int(on), now.isoformat()),
     )
 
 
@@ -331,6 +424,8 @@ class Change:
     to_status: str
     highlight_before: int | None
     highlight_after: int | None
+    # The other question a merge (or its undo) changed: the one merged into.
+    other: Question | None = None
 
 
 async def moderate(
@@ -351,14 +446,10 @@ async def moderate(
     """
     stamp = now.isoformat()
     async with store.transaction() as tx:
-        rows = await tx.fetchall(_SELECT + "WHERE id = ?", (question_id,))
-        if not rows:
+        before = await _read(tx, question_id)
+        if before is None:
             raise LookupError(question_id)
-        before = _question(rows[0])
-        state = await tx.fetchall(
-            "SELECT highlight_id FROM qa_sessions WHERE session_id = ?", (before.session_id,)
-        )
-        prev = state[0]["highlight_id"] if state else None
+        prev = await _highlight_of(tx, before.session_id)
         after = prev
         if highlight is True:
             after = question_id
@@ -370,23 +461,56 @@ async def moderate(
         )
         if after != prev:
             await _set_highlight(tx, before.session_id, after, stamp)
-        await tx.execute(
-            "INSERT INTO qa_log (at, question_id, action, from_status, to_status, "
-            "prev_highlight, actor_key, actor_name, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                stamp,
-                question_id,
-                action,
-                before.status,
-                to_status,
-                prev,
-                actor[0],
-                actor[1],
-                reason,
-            ),
-        )
-        rows = await tx.fetchall(_SELECT + "WHERE id = ?", (question_id,))
-    return Change(_question(rows[0]), action, before.status, to_status, prev, after)
+        await _log(tx, stamp, question_id, action, before.status, to_status, prev, actor, reason)
+        found = await _read(tx, question_id)
+    assert found is not None
+    return Change(found, action, before.status, to_status, prev, after)
+
+
+async def _read(tx: Any, question_id: int) -> Question | None:
+    rows = await tx.fetchall(_SELECT + "WHERE id = ?", (question_id,))
+    return _question(rows[0]) if rows else None
+
+
+async def _highlight_of(tx: Any, session_id: str) -> int | None:
+    state = await tx.fetchall(
+        "SELECT highlight_id FROM qa_sessions WHERE session_id = ?", (session_id,)
+    )
+    return state[0]["highlight_id"] if state else None
+
+
+async def _log(
+    tx: Any,
+    stamp: str,
+    question_id: int,
+    action: str,
+    from_status: str,
+    to_status: str,
+    prev_highlight: int | None,
+    actor: tuple[str, str],
+    reason: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    *,
+    undone: bool = False,
+) -> None:
+    await tx.execute(
+        "INSERT INTO qa_log (at, question_id, action, from_status, to_status, "
+        "prev_highlight, undone, actor_key, actor_name, reason, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            stamp,
+            question_id,
+            action,
+            from_status,
+            to_status,
+            prev_highlight,
+            int(undone),
+            actor[0],
+            actor[1],
+            reason,
+            None if detail is None else json.dumps(detail, ensure_ascii=False),
+        ),
+    )
 
 
 async def _set_highlight(tx: Any, session_id: str, question_id: int | None, stamp: str) -> None:
@@ -398,54 +522,232 @@ async def _set_highlight(tx: Any, session_id: str, question_id: int | None, stam
     )
 
 
+class Taken(Exception):
+    """Another question of the session reads the same (normalised): `other` is its number."""
+
+    def __init__(self, other: int) -> None:
+        super().__init__(other)
+        self.other = other
+
+
+class Refused(Exception):
+    """A merge or an undo that the questions as they stand now do not allow: `key` is the
+    message that says why, with `params`."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+async def _text_of(tx: Any, question_id: int) -> dict[str, Any]:
+    """What an edit or a translation replaces, as the log keeps it for the undo."""
+    rows = await tx.fetchall(
+        "SELECT body, norm, lang, original, translations FROM questions WHERE id = ?",
+        (question_id,),
+    )
+    return dict(rows[0])
+
+
+async def _set_text(tx: Any, q: Question, text: Mapping[str, Any], stamp: str) -> None:
+    """Give a question the text `text` holds (body, norm, lang, original, translations),
+    unless another question of its session reads the same (Taken)."""
+    clash = await tx.fetchall(
+        "SELECT id FROM questions WHERE session_id = ? AND norm = ? AND id != ?",
+        (q.session_id, text["norm"], q.id),
+    )
+    if clash:
+        raise Taken(int(clash[0]["id"]))
+    await tx.execute(
+        "UPDATE questions SET body = ?, norm = ?, lang = ?, original = ?, translations = ?, "
+        "updated_at = ? WHERE id = ?",
+        (
+            text["body"],
+            text["norm"],
+            text["lang"],
+            text["original"],
+            text["translations"],
+            stamp,
+            q.id,
+        ),
+    )
+
+
+async def revise(
+    store: Store,
+    question_id: int,
+    *,
+    body: tuple[str, str] | None = None,
+    lang: str | None = None,
+    translations: Mapping[str, Translation | None] | None = None,
+    actor: tuple[str, str],
+    now: datetime,
+    expect_body: str | None = None,
+    undoable: bool = True,
+) -> Change | None:
+    """Edit a question's text (`body`: as shown, normalised) and/or its translations
+    (`translations`: a language to its new translation, or None to remove it), logged with
+    what it replaced, in one transaction. The text as asked is kept as `original`.
+
+    None when it changed nothing, or when `expect_body` is given and the question no
+    longer reads so (a translation made of a text edited meanwhile). Raises LookupError
+    for no such question and Taken when the new text is another question's."""
+    stamp = now.isoformat()
+    async with store.transaction() as tx:
+        before = await _read(tx, question_id)
+        if before is None:
+            raise LookupError(question_id)
+        if expect_body is not None and before.body != expect_body:
+            return None
+        old = await _text_of(tx, question_id)
+        new = dict(old)
+        if body is not None and body[0] != before.body:
+            new["body"], new["norm"] = body
+            # Edited back to the text as asked: no longer edited.
+            original = before.original if before.original is not None else before.body
+            new["original"] = None if body[0] == original else original
+        if lang is not None:
+            new["lang"] = lang
+        if translations is not None:
+            kept = dict(before.translations)
+            for code, made in translations.items():
+                if made is None:
+                    kept.pop(code, None)
+                else:
+                    kept[code] = made
+            new["translations"] = translations_json(kept)
+        if new == old:
+            return None
+        await _set_text(tx, before, new, stamp)
+        action = "edit" if new["body"] != old["body"] else "translate"
+        highlight = await _highlight_of(tx, before.session_id)
+        await _log(
+            tx,
+            stamp,
+            question_id,
+            action,
+            before.status,
+            before.status,
+            highlight,
+            actor,
+            detail=old,
+            undone=not undoable,
+        )
+        after = await _read(tx, question_id)
+    assert after is not None
+    return Change(after, action, before.status, before.status, highlight, highlight)
+
+
+async def merge(
+    store: Store, question_id: int, into: int, *, actor: tuple[str, str], now: datetime
+) -> Change:
+    """Merge question `question_id` (B) into `into` (A), in one transaction: B's voters
+    count for A (each person once, whichever they voted for), B leaves the lists as
+    merged, and a highlight on B ends. The log on B says into which, for the undo.
+    Raises LookupError for no such question, Refused when the two cannot be merged."""
+    stamp = now.isoformat()
+    async with store.transaction() as tx:
+        b, a = await _read(tx, question_id), await _read(tx, into)
+        if b is None or a is None:
+            raise LookupError(question_id if b is None else into)
+        if a.id == b.id:
+            raise Refused("qa.merge_itself", id=b.id)
+        if a.session_id != b.session_id:
+            raise Refused("qa.merge_other_session", id=b.id, into=a.id)
+        if b.status == MERGED:
+            raise Refused("qa.already_merged", id=b.id, into=b.merged_into)
+        if a.status in (MERGED, REJECTED):
+            raise Refused(f"qa.merge_into_{a.status}", id=b.id, into=a.id)
+        await tx.execute(
+            "INSERT INTO question_votes (question_id, voter_key, via) "
+            "SELECT ?, voter_key, ? FROM question_votes WHERE question_id = ? "
+            "ON CONFLICT (question_id, voter_key) DO NOTHING",
+            (a.id, b.id, b.id),
+        )
+        await tx.execute(_RECOUNT, (a.id, a.id))
+        prev = await _highlight_of(tx, b.session_id)
+        after = None if prev == b.id else prev
+        await tx.execute(
+            "UPDATE questions SET status = ?, merged_into = ?, updated_at = ? WHERE id = ?",
+            (MERGED, a.id, stamp, b.id),
+        )
+        if after != prev:
+            await _set_highlight(tx, b.session_id, after, stamp)
+        await _log(tx, stamp, b.id, "merge", b.status, MERGED, prev, actor, detail={"into": a.id})
+        merged, target = await _read(tx, b.id), await _read(tx, a.id)
+    assert merged is not None and target is not None
+    return Change(merged, "merge", b.status, MERGED, prev, after, target)
+
+
 async def undo(
     store: Store, question_id: int, *, actor: tuple[str, str], now: datetime
 ) -> Change | None:
-    """Revert the latest moderation action on a question not yet undone; None if none."""
+    """Revert the latest moderation action on a question not yet undone (a status, an
+    edit, a translation or a merge); None if none. Raises Refused or Taken when what it
+    would restore is no longer possible."""
     stamp = now.isoformat()
     async with store.transaction() as tx:
         logged = await tx.fetchall(
-            "SELECT id, action, from_status, to_status, prev_highlight FROM qa_log "
+            "SELECT id, action, from_status, to_status, prev_highlight, detail FROM qa_log "
             "WHERE question_id = ? AND undone = 0 AND action <> 'undo' ORDER BY id DESC LIMIT 1",
             (question_id,),
         )
-        rows = await tx.fetchall(_SELECT + "WHERE id = ?", (question_id,))
-        if not logged or not rows:
+        before = await _read(tx, question_id)
+        if not logged or before is None:
             return None
-        entry, before = logged[0], _question(rows[0])
-        state = await tx.fetchall(
-            "SELECT highlight_id FROM qa_sessions WHERE session_id = ?", (before.session_id,)
-        )
-        current = state[0]["highlight_id"] if state else None
+        entry = logged[0]
+        action = entry["action"]
+        detail = json.loads(entry["detail"]) if entry["detail"] else {}
+        current = await _highlight_of(tx, before.session_id)
         after = current
-        if entry["action"] == "highlight" and current == question_id:
-            after = entry["prev_highlight"]
-        elif current is None and entry["prev_highlight"] == question_id:
-            after = question_id  # the undone action had ended its highlight
-        await tx.execute(
-            "UPDATE questions SET status = ?, reason = NULL, updated_at = ? WHERE id = ?",
-            (entry["from_status"], stamp, question_id),
-        )
-        if after != current:
-            await _set_highlight(tx, before.session_id, after, stamp)
+        other: Question | None = None
+        if action in ("edit", "translate"):
+            await _set_text(tx, before, detail, stamp)
+        else:
+            if action == "merge":
+                other = await _unmerge(tx, before, int(detail["into"]))
+            if action == "highlight" and current == question_id:
+                after = entry["prev_highlight"]
+            elif current is None and entry["prev_highlight"] == question_id:
+                after = question_id  # the undone action had ended its highlight
+            await tx.execute(
+                "UPDATE questions SET status = ?, reason = NULL, updated_at = ? WHERE id = ?",
+                (entry["from_status"], stamp, question_id),
+            )
+            if after != current:
+                await _set_highlight(tx, before.session_id, after, stamp)
         await tx.execute("UPDATE qa_log SET undone = 1 WHERE id = ?", (entry["id"],))
-        await tx.execute(
-            "INSERT INTO qa_log (at, question_id, action, from_status, to_status, "
-            "prev_highlight, undone, actor_key, actor_name, reason) "
-            "VALUES (?, ?, 'undo', ?, ?, ?, 1, ?, ?, ?)",
-            (
-                stamp,
-                question_id,
-                before.status,
-                entry["from_status"],
-                current,
-                actor[0],
-                actor[1],
-                entry["action"],
-            ),
+        await _log(
+            tx,
+            stamp,
+            question_id,
+            "undo",
+            before.status,
+            entry["from_status"],
+            current,
+            actor,
+            action,
+            undone=True,
         )
-        rows = await tx.fetchall(_SELECT + "WHERE id = ?", (question_id,))
-    return Change(_question(rows[0]), "undo", before.status, entry["from_status"], current, after)
+        found = await _read(tx, question_id)
+    assert found is not None
+    return Change(found, "undo", before.status, entry["from_status"], current, after, other)
+
+
+async def _unmerge(tx: Any, b: Question, into: int) -> Question:
+    """Take back what merging `b` into `into` did to `into`: the votes it copied there."""
+    a = await _read(tx, into)
+    if a is None:
+        raise LookupError(into)
+    if a.status == MERGED:
+        # Its votes, B's among them, went on to a third question: undo that merge first.
+        raise Refused("qa.undo_merge_first", id=a.id, into=a.merged_into)
+    await tx.execute("DELETE FROM question_votes WHERE question_id = ? AND via = ?", (a.id, b.id))
+    await tx.execute(_RECOUNT, (a.id, a.id))
+    await tx.execute("UPDATE questions SET merged_into = NULL WHERE id = ?", (b.id,))
+    found = await _read(tx, a.id)
+    assert found is not None
+    return found
 
 
 async def block(store: Store, block_key: str, now: datetime) -> bool:
