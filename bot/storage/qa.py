@@ -426,6 +426,8 @@ class Change:
     highlight_after: int | None
     # The other question a merge (or its undo) changed: the one merged into.
     other: Question | None = None
+    # For an undo: the action it reverted ("approve", "edit", "merge", ...).
+    undid: str | None = None
 
 
 async def moderate(
@@ -731,7 +733,7 @@ async def undo(
         )
         found = await _read(tx, question_id)
     assert found is not None
-    return Change(found, "undo", before.status, entry["from_status"], current, after, other)
+    return Change(found, "undo", before.status, entry["from_status"], current, after, other, action)
 
 
 async def _unmerge(tx: Any, b: Question, into: int) -> Question:
