@@ -171,9 +171,12 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
     Understands `key:value` and `key=value` for the command's own options, a boolean
     option's bare name as a flag ("anonymous"), quoted strings, and positional values in
     the order the options are declared; a `rest` option takes the remaining text as typed.
+    An optional choice before a `rest` option takes a word only if it is one of its
+    choices: "/qa-translate 12 Hello there" leaves the language out, the text is the rest.
     """
     by_name = {o.name: o for o in spec.options}
     values: dict[str, Any] = {}
+    passed: set[str] = set()  # optional choices left out (the word was not one of them)
     positional = [o for o in spec.options if o.type is not OptionType.BOOLEAN]
     matches = list(_TOKEN.finditer(text))
     i = 0
@@ -184,10 +187,18 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
         if after is not None:
             i = after
             continue
-        pending = [o for o in positional if o.name not in values]
+        pending = [o for o in positional if o.name not in values and o.name not in passed]
         if not pending:
             raise UsageError(token)
         opt = pending[0]
+        if (
+            opt.choices
+            and not opt.required
+            and not _fits(opt, token)
+            and any(o.rest for o in pending[1:])
+        ):
+            passed.add(opt.name)
+            continue
         if opt.rest or (len(pending) == 1 and opt.type is OptionType.STRING):
             # Take the rest of the line as typed, minus options at its end ("... anonymous").
             rest_matches, found = _trailing_options(matches[i:], by_name, values, opt)

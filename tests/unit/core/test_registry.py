@@ -101,6 +101,18 @@ def test_a_middle_string_option_takes_the_words_before_a_number() -> None:
         ("announce", "Doors open to: all", {"text": "Doors open", "to": "all"}),
         ("ask", 'Why? session: "dialogue"', {"question": "Why?", "session": "dialogue"}),
         ("remind", "Opening Ceremony minutes: 5", {"session": "Opening Ceremony", "minutes": "5"}),
+        # An optional language before the free text: given when it is one, else left out.
+        (
+            "qa-translate",
+            "12 ko 배터리는 언제",
+            {"id": "12", "language": "ko", "text": "배터리는 언제"},
+        ),
+        ("qa-translate", "12 Korean 배터리", {"id": "12", "language": "Korean", "text": "배터리"}),
+        ("qa-translate", "12 When will it ship?", {"id": "12", "text": "When will it ship?"}),
+        ("qa-translate", "12 배터리는", {"id": "12", "text": "배터리는"}),
+        ("qa-translate", "12 en", {"id": "12", "language": "en"}),
+        ("qa-translate", "12", {"id": "12"}),
+        ("qa-translate", '12 "ko is a word"', {"id": "12", "text": "ko is a word"}),
     ],
 )
 def test_free_text_then_options_left_out_or_named(
