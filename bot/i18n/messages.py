@@ -796,6 +796,93 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
             "시도하거나 번역문을 직접 입력해 주세요."
         ),
     },
+    # Q&A on the chat surfaces: edit, merge, translate (commands, cards, notices)
+    "qa.edited": {"en": "(edited)", "ko": "(수정됨)"},
+    "qa.machine": {"en": "(machine translation)", "ko": "(기계 번역)"},
+    "qa.as_asked": {"en": "As asked", "ko": "원래 질문"},
+    "qa.merged_into": {"en": "merged into #{into}", "ko": "#{into}에 병합됨"},
+    "qa.card_merged": {
+        "en": "Merged into question #{into}, which asks the same: up-vote that one.",
+        "ko": "같은 내용의 #{into} 질문에 병합되었습니다. 그 질문을 추천해 주세요.",
+    },
+    "qa.merged_dm": {
+        "en": (
+            'Your question #{id} for "{title}" asks what #{into} asks, so a moderator '
+            'merged it into #{into}: "{question}". Its up-votes count there.'
+        ),
+        "ko": (
+            '"{title}" 에 보낸 질문 #{id} 은(는) #{into} 질문과 같은 내용이라 진행자가 '
+            '#{into}에 병합했습니다: "{question}". 추천은 그 질문에 합산됩니다.'
+        ),
+    },
+    "qa.merged_anonymous": {
+        "en": "The asker of #{id} is anonymous: /myquestions shows them where it went.",
+        "ko": "#{id} 질문자는 익명입니다. /myquestions 에서 병합된 곳을 확인합니다.",
+    },
+    "qa.done.edit": {
+        "en": "Question #{id} now reads: {text}",
+        "ko": "#{id} 질문을 수정했습니다: {text}",
+    },
+    "qa.done.edit_asker": {
+        "en": "Its asker sees it marked (edited); /qa undo {id} takes it back.",
+        "ko": "질문자에게는 (수정됨)으로 표시됩니다. /qa undo {id} 로 되돌릴 수 있습니다.",
+    },
+    "qa.done.merge": {
+        "en": Plural(
+            "votes",
+            one="Question #{id} is merged into #{into}, which has {votes} vote now.",
+            other="Question #{id} is merged into #{into}, which has {votes} votes now.",
+        ),
+        "ko": "#{id} 질문을 #{into}에 병합했습니다. #{into} 추천 {votes}.",
+    },
+    "qa.done.translate": {
+        "en": "Question #{id} has its translation: {text}",
+        "ko": "#{id} 질문에 번역을 달았습니다: {text}",
+    },
+    "qa.undone.edit": {
+        "en": "The edit of #{id} is undone; it reads as before: {text}",
+        "ko": "#{id} 질문의 수정을 되돌렸습니다. 이전 내용: {text}",
+    },
+    "qa.undone.translate": {
+        "en": "The translation of #{id} is undone.",
+        "ko": "#{id} 질문의 번역을 되돌렸습니다.",
+    },
+    "qa.undone.merge": {
+        "en": Plural(
+            "votes",
+            one="Question #{id} is back, and #{into} has {votes} vote again.",
+            other="Question #{id} is back, and #{into} has {votes} votes again.",
+        ),
+        "ko": "#{id} 질문을 되살렸습니다. #{into} 추천은 다시 {votes}.",
+    },
+    "qa.translate_own": {
+        "en": "Question #{id} is written in {lang}; translate it into {langs}.",
+        "ko": "#{id} 질문은 {lang}로 쓰여 있습니다. {langs}로 번역해 주세요.",
+    },
+    "qa.mode_translate": {
+        "en": "Approved questions are machine-translated as they come.",
+        "ko": "승인된 질문은 바로 기계 번역됩니다.",
+    },
+    "qa.mode_no_translate": {
+        "en": "Approved questions are not translated by machine.",
+        "ko": "승인된 질문을 기계 번역하지 않습니다.",
+    },
+    "qa.open_no_machine": {
+        "en": (
+            "Translating on approval needs a machine-translation provider "
+            "(FORUM_BOT_TRANSLATE), and none is set up: nothing changed. Open it without "
+            "translate, and type translations with /qa-translate."
+        ),
+        "ko": (
+            "승인 시 자동 번역에는 기계 번역 설정(FORUM_BOT_TRANSLATE)이 필요한데 "
+            "설정되어 있지 않습니다. 바뀐 것이 없습니다. translate 없이 열고, 번역은 "
+            "/qa-translate 로 직접 입력해 주세요."
+        ),
+    },
+    "qa.screen_speaker": {
+        "en": "Speaker view, for the speaker's laptop (keep this link private)",
+        "ko": "연사 화면, 연사 노트북용 (링크를 공유하지 마세요)",
+    },
     # /ics: calendar files
     "ics.all": {
         "en": Plural(

@@ -262,7 +262,10 @@ class QA:
 
     def _well_formed(self, text: str) -> tuple[str, str]:
         """The question as stored (one line) and as compared for duplicates, or a refusal
-        saying it is too short or too long."""
+        saying it is too short or too long (or holds invisible controls: a moderator's
+        edit from a page that did not clean it)."""
+        if FORBIDDEN.search(text):
+            raise UserError("error.control_chars")
         body = " ".join(text.split())
         norm = normalise(body)
         if len(body) < self.config.min_length or not norm:
@@ -554,6 +557,11 @@ class QA:
             raise UserError(
                 "qa.translate_language", lang=clip(lang, 10), langs=", ".join(LANGUAGES)
             )
+        if lang is not None and lang not in self.targets(q):
+            # Its own language: a translation into it would only stand beside the text.
+            raise UserError(
+                "qa.translate_own", id=question_id, lang=lang, langs=", ".join(self.targets(q))
+            )
         if text is None:
             change = await self._machine(q, [lang] if lang else None, actor, undoable=True)
         else:
@@ -603,6 +611,8 @@ class QA:
         return change
 
     def _translation(self, text: str) -> str:
+        if FORBIDDEN.search(text):
+            raise UserError("error.control_chars")
         text = " ".join(text.split())
         if not text:
             raise UserError("qa.translation_empty")
