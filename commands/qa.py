@@ -1,5 +1,6 @@
-"""Live Q&A: /ask, /questions, /myquestions for everyone; /qa, /qa-open, /qa-close,
-/qa-block, /qa-export and /qa-screen for moderators; the vote and moderation buttons."""
+"""Live Q&A: /ask, /questions, /myquestions for everyone; /qa, /qa-edit, /qa-merge,
+/qa-translate, /qa-open, /qa-close, /qa-block, /qa-export and /qa-screen for moderators;
+the vote and moderation buttons."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.model import Attachment, Button, Card, Paging, Reply, Role, Text, joined
 from bot.core.registry import Choice, Option, OptionType, action, command
-from bot.i18n import L
+from bot.i18n import LANGUAGES, L
 from bot.programme import Session
+from bot.qa.display import marked, versions
 from bot.qa.join import TooLong, join_url, qr_png
 from bot.qa.service import STEPS, Asked
-from bot.storage.qa import ANSWERED, APPROVED, PENDING, Question
+from bot.storage.qa import ANSWERED, APPROVED, MERGED, PENDING, Question
 from commands.options import session_option
 from commands.reminders import one_session
 from commands.render import moment
@@ -26,14 +28,20 @@ _ACTION_KO = {
     "undo": "되돌리기",
 }
 LIST_SIZE = 10  # questions a page of /questions
+# Question numbers are SQLite integers: a larger number typed is refused as too big, not
+# an overflow in the store.
+LARGEST_ID = 2**31 - 1
 QUESTION_ID = Option(
     "id",
     L("Question number", "질문 번호"),
     type=OptionType.INTEGER,
     required=True,
     min_value=1,
+    max_value=LARGEST_ID,
     name_ko="번호",
 )
+# The languages a translation can be into, by name for the pickers.
+_LANGUAGE_NAMES = {"en": L("English", "영어"), "ko": L("Korean", "한국어")}
 
 
 def _room_of_channel(ctx: Context) -> str | None:
@@ -73,11 +81,17 @@ async def pick_session(ctx: Context, named: str | None, *, for_asking: bool) -> 
 
 
 def _line(ctx: Context, q: Question, *, mine: bool = False) -> str:
+    """One question on one line: in the reader's language first when it has a
+    translation into it, the other versions after it, marked."""
     t = ctx.t
     who = t("qa.anonymous") if q.anonymous else (q.author_name or "?")
-    status = "" if q.status == APPROVED and not mine else f" [{t(f'qa.status.{q.status}')}]"
+    if q.status == MERGED:
+        status = f" [{t('qa.merged_into', into=q.merged_into)}]"
+    else:
+        status = "" if q.status == APPROVED and not mine else f" [{t(f'qa.status.{q.status}')}]"
     reason = f" ({q.reason})" if mine and q.reason else ""
-    return f"#{q.id} ▲{q.votes}{status} {q.body} · {who}{reason}"
+    top, rest = versions(q, t.lang, t)
+    return f"#{q.id} ▲{q.votes}{status} {top} · {who}{reason}" + "".join(f" — {r}" for r in rest)
 
 
 @command(
@@ -258,6 +272,11 @@ async def _moderate(ctx: Context, qid: int, what: str, reason: str | None = None
     t = ctx.t
     change = await ctx.qa.moderate(ctx.user, qid, what, reason)
     q = change.question
+    if change.action == "undo" and change.undid == "merge" and change.other is not None:
+        other = change.other
+        return Reply(t("qa.undone.merge", id=qid, into=other.id, votes=other.votes))
+    if change.action == "undo" and change.undid in ("edit", "translate"):
+        return Reply(t(f"qa.undone.{change.undid}", id=qid, text=q.body))
     key = f"qa.done.{change.action}"
     if change.action == "highlight" and change.from_status != APPROVED:
         # Highlighting also approves: say so, rather than "highlighted; it is now approved".
@@ -317,6 +336,108 @@ async def qa(ctx: Context, action: str, id: int, reason: str | None = None) -> R
 
 
 @command(
+    "qa-edit",
+    L(
+        "Correct a question's text (the text as asked is kept; undo with /qa undo)",
+        "질문 내용 수정 (원래 질문은 보관, /qa undo 로 되돌리기)",
+    ),
+    options=[
+        QUESTION_ID,
+        Option(
+            "text",
+            L("The question as it should read", "수정한 질문 내용"),
+            required=True,
+            rest=True,
+            max_length=2000,
+            name_ko="내용",
+        ),
+    ],
+    role=Role.MODERATOR,
+    name_ko="질문수정",
+)
+async def qa_edit(ctx: Context, id: int, text: str) -> Reply:
+    """Correct question `id`: its card and notices follow, its asker sees "(edited)"."""
+    t = ctx.t
+    change = await ctx.qa.edit(ctx.user, id, text)
+    said = t("qa.done.edit", id=id, text=change.question.body)
+    return Reply(f"{said} {t('qa.done.edit_asker', id=id)}")
+
+
+@command(
+    "qa-merge",
+    L(
+        "Merge a question into one that asks the same (its votes count there)",
+        "같은 내용의 질문으로 병합 (추천은 합산)",
+    ),
+    options=[
+        QUESTION_ID,
+        Option(
+            "into",
+            L("The number of the question that asks the same", "같은 내용의 질문 번호"),
+            type=OptionType.INTEGER,
+            required=True,
+            min_value=1,
+            max_value=LARGEST_ID,
+            name_ko="대상",
+        ),
+    ],
+    role=Role.MODERATOR,
+    name_ko="질문병합",
+)
+async def qa_merge(ctx: Context, id: int, into: int) -> Reply:
+    """Merge question `id` into `into`: a person who voted for both counts once; /qa undo
+    on `id` takes it back."""
+    t = ctx.t
+    change = await ctx.qa.merge(ctx.user, id, into)
+    votes = change.other.votes if change.other is not None else 0
+    said = t("qa.done.merge", id=id, into=into, votes=votes)
+    if change.question.anonymous:
+        said += " " + t("qa.merged_anonymous", id=id)
+    return Reply(said)
+
+
+@command(
+    "qa-translate",
+    L(
+        "Give a question a translation: typed, or by machine when set up (no text)",
+        "질문 번역 달기: 직접 입력, 또는 번역문 없이 기계 번역",
+    ),
+    options=[
+        QUESTION_ID,
+        Option(
+            "language",
+            L("Into which language", "번역할 언어"),
+            choices=tuple(
+                Choice(code, _LANGUAGE_NAMES.get(code, L(code, code))) for code in LANGUAGES
+            ),
+            name_ko="언어",
+        ),
+        Option(
+            "text",
+            L("The translation (leave out for a machine translation)", "번역문 (비우면 기계 번역)"),
+            rest=True,
+            max_length=4000,
+            name_ko="번역문",
+        ),
+    ],
+    role=Role.MODERATOR,
+    name_ko="질문번역",
+)
+async def qa_translate(
+    ctx: Context, id: int, language: str | None = None, text: str | None = None
+) -> Reply:
+    """A moderator's translation of question `id`, or the provider's (without `text`)."""
+    t = ctx.t
+    change = await ctx.qa.translate(ctx.user, id, language, text)
+    made = [
+        marked(code, found.text, t, machine=found.machine)
+        for code, found in change.question.translations.items()
+        if language is None or code == language
+    ]
+    return Reply(t("qa.done.translate", id=id, text=" — ".join(made)))
+
+
+@command(
     "qa-open",
     L("Open a session's Q&A now", "세션 질의응답 열기"),
     options=[
@@ -327,19 +448,38 @@ async def qa(ctx: Context, action: str, id: int, reason: str | None = None) -> R
             type=OptionType.BOOLEAN,
             name_ko="사전승인",
         ),
+        Option(
+            "translate",
+            L(
+                "Machine-translate questions as they are approved",
+                "승인된 질문을 바로 기계 번역",
+            ),
+            type=OptionType.BOOLEAN,
+            name_ko="자동번역",
+        ),
     ],
     role=Role.MODERATOR,
     name_ko="질의응답열기",
 )
-async def qa_open(ctx: Context, session: str, moderated: bool | None = None) -> Reply:
-    """Open a session's Q&A by hand."""
+async def qa_open(
+    ctx: Context, session: str, moderated: bool | None = None, translate: bool | None = None
+) -> Reply:
+    """Open a session's Q&A by hand (and say whether it translates on approval)."""
     t = ctx.t
     s = one_session(ctx, session)
+    if translate and ctx.qa.machine is None:
+        raise UserError("qa.open_no_machine")  # before anything is written
+    if translate is not None:
+        await ctx.qa.set_auto_translate(s, translate)
     status = await ctx.qa.set_open(s, True, ctx.user, moderated)
     key = "qa.opened_until" if status.closes_at else "qa.opened"
     when = moment(ctx, status.closes_at) if status.closes_at else ""
-    mode = t("qa.mode_moderated" if status.moderated else "qa.mode_open")
-    return Reply(joined(t.rich(key, title=t.pick(s.title), when=when), " ", mode))
+    modes = [t("qa.mode_moderated" if status.moderated else "qa.mode_open")]
+    if await ctx.qa.auto_translates(s.id):
+        modes.append(t("qa.mode_translate"))
+    elif translate is False:
+        modes.append(t("qa.mode_no_translate"))
+    return Reply(joined(t.rich(key, title=t.pick(s.title), when=when), " ", " ".join(modes)))
 
 
 @command(
@@ -410,10 +550,11 @@ async def qa_screen(ctx: Context, session: str | None = None) -> Reply:
     carries its token: it is shown to moderators only, privately)."""
     t = ctx.t
     s = await pick_session(ctx, session, for_asking=False)
-    base = ctx.qa.web_url
+    base = ctx.qa.web_url.rstrip("/")
     if not base:
         raise UserError("qa.no_web")
     token = ctx.qa.keys.token(f"moderate:{s.id}")
+    speaker = ctx.qa.keys.token(f"speaker:{s.id}")
     audience = join_url(base, s.id)
     return Reply(
         card=Card(
@@ -421,6 +562,7 @@ async def qa_screen(ctx: Context, session: str | None = None) -> Reply:
             lines=(
                 f"{t('qa.screen_present')}: {base}/present/{s.id}",
                 f"{t('qa.screen_moderate')}: {base}/moderate/{s.id}?token={token}",
+                f"{t('qa.screen_speaker')}: {base}/speaker-view/{s.id}?token={speaker}",
                 f"{t('qa.screen_join')}: {audience}",
             ),
         ),
@@ -437,7 +579,20 @@ def _join_code(session_id: str, url: str) -> Attachment | None:
         return None
 
 
-COMMANDS = [ask, questions, myquestions, qa, qa_open, qa_close, qa_block, qa_export, qa_screen]
+COMMANDS = [
+    ask,
+    questions,
+    myquestions,
+    qa,
+    qa_edit,
+    qa_merge,
+    qa_translate,
+    qa_open,
+    qa_close,
+    qa_block,
+    qa_export,
+    qa_screen,
+]
 BUTTONS = [
     questions_page,
     vote_button,

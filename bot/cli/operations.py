@@ -73,9 +73,12 @@ async def qa(settings: Settings, args: argparse.Namespace) -> int:
             base = _web_base(settings, db)
             if base is None:
                 return 1
+            base = base.rstrip("/")
             token = core.qa.keys.token(f"moderate:{args.session}")
-            print(f"presenter screen:  {base.rstrip('/')}/present/{args.session}")
-            print(f"moderators' page:  {base.rstrip('/')}/moderate/{args.session}?token={token}")
+            speaker = core.qa.keys.token(f"speaker:{args.session}")
+            print(f"presenter screen:  {base}/present/{args.session}")
+            print(f"moderators' page:  {base}/moderate/{args.session}?token={token}")
+            print(f"speaker view:      {base}/speaker-view/{args.session}?token={speaker}")
             return 0
         data = await core.qa.export(args.session, args.format, core.agenda.event.timezone)
     finally:

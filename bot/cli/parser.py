@@ -114,7 +114,8 @@ def parser() -> argparse.ArgumentParser:
     qa_export.add_argument("--format", choices=["csv", "md"], default="csv")
     qa_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     qa_screen = qa_sub.add_parser(
-        "screen", help="print the presenter screen's and the moderators' page's links"
+        "screen",
+        help="print the presenter screen's, the moderators' page's and the speaker view's links",
     )
     qa_screen.add_argument("session", help="the session's id, e.g. dialogue")
     qa_join = qa_sub.add_parser(

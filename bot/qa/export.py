@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from bot.i18n import LANGUAGES
 from bot.programme import Session
 from bot.storage.qa import Question
 
@@ -16,7 +17,9 @@ def questions_file(
     s: Session, questions: Sequence[Question], current: int | None, fmt: str, tz: ZoneInfo
 ) -> bytes:
     """Every question as CSV (UTF-8 with BOM) or Markdown ("md"): number, time, status,
-    votes, question, author unless anonymous, and a rejection's reason."""
+    votes, the question as asked, its edited text, its language, a translation into each
+    of the event's languages (and which a machine made), the question a merged one went
+    into, author unless anonymous, and a rejection's reason."""
     if fmt == "md":
         return _markdown(s, questions, current, tz).encode("utf-8")
     out = io.StringIO()
@@ -29,12 +32,18 @@ def questions_file(
             "highlighted",
             "votes",
             "question",
+            "edited",
+            "language",
+            *(f"translation_{lang}" for lang in LANGUAGES),
+            "machine_translated",
+            "merged_into",
             "author",
             "platform",
             "reason",
         ]
     )
     for q in questions:
+        found = q.translations
         writer.writerow(
             [
                 q.id,
@@ -42,13 +51,22 @@ def questions_file(
                 q.status,
                 "yes" if q.id == current else "",
                 q.votes,
-                _cell(q.body),
+                _cell(_as_asked(q)),
+                _cell(q.body if q.edited else ""),
+                q.lang or "",
+                *(_cell(found[lang].text) if lang in found else "" for lang in LANGUAGES),
+                " ".join(lang for lang in LANGUAGES if lang in found and found[lang].machine),
+                q.merged_into or "",
                 "" if q.anonymous else _cell(q.author_name or ""),
                 "" if q.anonymous else (q.author_platform or ""),
                 _cell(q.reason or ""),
             ]
         )
     return out.getvalue().encode("utf-8-sig")
+
+
+def _as_asked(q: Question) -> str:
+    return q.original if q.original is not None else q.body
 
 
 def _cell(text: str) -> str:
@@ -65,17 +83,37 @@ def _md(text: str) -> str:
 
 def _markdown(s: Session, questions: Sequence[Question], current: int | None, tz: ZoneInfo) -> str:
     title = s.title.en if not s.title.ko else f"{s.title.en} / {s.title.ko}"
+    langs = [lang.upper() for lang in LANGUAGES]
+    head = ["#", "Asked", "Status", "Votes", "Question", "Edited", "Language", *langs]
+    head += ["Merged into", "Author", "Reason"]
     lines = [
         f"# Q&A: {_md(title)}",
         "",
-        "| # | Asked | Status | Votes | Question | Author | Reason |",
-        "|---|---|---|---|---|---|---|",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
     ]
     for q in questions:
         status = q.status + (" (highlighted)" if q.id == current else "")
         author = "anonymous" if q.anonymous else _md(q.author_name or "")
-        lines.append(
-            f"| {q.id} | {q.created_at.astimezone(tz):%Y-%m-%d %H:%M} | {status} | {q.votes} "
-            f"| {_md(q.body)} | {author} | {_md(q.reason or '')} |"
-        )
+        found = q.translations
+        translations = [
+            _md(found[lang].text) + (" (machine translation)" if found[lang].machine else "")
+            if lang in found
+            else ""
+            for lang in LANGUAGES
+        ]
+        cells = [
+            str(q.id),
+            f"{q.created_at.astimezone(tz):%Y-%m-%d %H:%M}",
+            status,
+            str(q.votes),
+            _md(_as_asked(q)),
+            _md(q.body) if q.edited else "",
+            q.lang or "",
+            *translations,
+            f"\\#{q.merged_into}" if q.merged_into else "",
+            author,
+            _md(q.reason or ""),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -1,6 +1,8 @@
 """What the bot posts about Q&A, on every platform at once: the moderators' notice of a new
 question (with its buttons), the public question card in the session's room channel (with
-its live count), "Now answering", and a rejection's reason told privately to its asker.
+its live count), "Now answering", and a rejection's reason or a merge told privately to
+its asker. A room's cards show the question in the event's language first when it has a
+translation into it, the other beneath (`bot.qa.display`).
 
 Posts go through the outbox (persisted, paced, once each). Cards are then kept current
 by editing them, at most once per card per `card_edit_seconds`: a storm of votes becomes
@@ -19,12 +21,13 @@ from bot.core.model import Button, Card, Reply, Text, UserRef
 from bot.delivery.planner import both, both_l
 from bot.platforms.base import SentMessage
 from bot.programme import Session
+from bot.qa.display import marked, own_text, versions
 from bot.qa.service import QA, next_steps
 from bot.settings import PlatformConfig
 from bot.storage import Store, outbox
 from bot.storage import qa as db
 from bot.storage.outbox import Delivery
-from bot.storage.qa import ANSWERED, APPROVED, PENDING, REJECTED, Question
+from bot.storage.qa import ANSWERED, APPROVED, MERGED, PENDING, REJECTED, Question
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime  # which builds these notices around itself
@@ -53,14 +56,30 @@ _BUTTONS = {
 }
 
 
+def _texts(q: Question, lang: str) -> tuple[str, ...]:
+    """A question's lines for a room read in every language: `lang` (the event's) first."""
+    top, rest = versions(q, lang, both)
+    return (top, *rest)
+
+
 def moderator_notice(q: Question, s: Session, highlighted: bool) -> Reply:
     """The moderators' card of one question, with a button for each action that applies
-    to it as it stands (edited after every change, so an approved one offers no Approve)."""
-    status = both(f"qa.status.{q.status}") + (
-        f" · {both('qa.status.highlighted')}" if highlighted else ""
-    )
+    to it as it stands (edited after every change, so an approved one offers no Approve):
+    the text as it stands, its translations, the text as asked once edited, and where a
+    merged one went."""
+    if q.status == MERGED:
+        status = both("qa.merged_into", into=q.merged_into)
+    else:
+        status = both(f"qa.status.{q.status}")
+    if highlighted:
+        status += f" · {both('qa.status.highlighted')}"
+    translations = [
+        marked(lang, t.text, both, machine=t.machine) for lang, t in q.translations.items()
+    ]
     lines: tuple[Text, ...] = (
-        q.body,
+        own_text(q, both),
+        *translations,
+        *((f"{both('qa.as_asked')}: {q.original}",) if q.original is not None else ()),
         f"{author_line(q)} · {both('qa.votes', votes=q.votes)}",
         f"{both('qa.status')}: {status}" + (f" ({q.reason})" if q.reason else ""),
     )
@@ -79,35 +98,37 @@ def moderator_notice(q: Question, s: Session, highlighted: bool) -> Reply:
     )
 
 
-def public_card(q: Question, s: Session) -> Reply:
-    """The question as the room sees it, with its count and an up-vote button."""
-    if q.status not in (APPROVED, ANSWERED):
+def public_card(q: Question, s: Session, lang: str) -> Reply:
+    """The question as the room sees it (in `lang`, the event's language, first), with
+    its count and an up-vote button; a merged one says where its votes went."""
+    title = both("qa.card_title", id=q.id)
+    if q.status not in (APPROVED, ANSWERED, MERGED):
         # Rejected, or back to waiting for approval (an approval undone): off the room.
-        return Reply(
-            card=Card(both("qa.card_title", id=q.id), lines=(both("qa.card_removed"),)),
-            ephemeral=False,
-        )
-    lines: tuple[Text, ...] = (q.body, f"{author_line(q)} · {both('qa.votes', votes=q.votes)}")
-    if q.status == ANSWERED:
-        lines += (both("qa.card_answered"),)
-        buttons: tuple[Button, ...] = ()
+        return Reply(card=Card(title, lines=(both("qa.card_removed"),)), ephemeral=False)
+    lines: tuple[Text, ...] = _texts(q, lang)
+    buttons: tuple[Button, ...] = ()
+    if q.status == MERGED:
+        lines += (both("qa.card_merged", into=q.merged_into),)
     else:
-        buttons = (Button(both("qa.button.vote"), "qa.vote", str(q.id), "primary"),)
+        lines += (f"{author_line(q)} · {both('qa.votes', votes=q.votes)}",)
+        if q.status == ANSWERED:
+            lines += (both("qa.card_answered"),)
+        else:
+            buttons = (Button(both("qa.button.vote"), "qa.vote", str(q.id), "primary"),)
     return Reply(
-        card=Card(
-            both("qa.card_title", id=q.id), lines=lines, footer=f"{both_l(s.title)} [{s.id}]"
-        ),
+        card=Card(title, lines=lines, footer=f"{both_l(s.title)} [{s.id}]"),
         buttons=buttons,
         ephemeral=False,
     )
 
 
-def now_answering(q: Question, s: Session) -> Reply:
-    """Posted to the session's room when a moderator highlights a question."""
+def now_answering(q: Question, s: Session, lang: str) -> Reply:
+    """Posted to the session's room when a moderator highlights a question (in `lang`,
+    the event's language, first)."""
     return Reply(
         card=Card(
             both("qa.now_answering"),
-            lines=(q.body, f"{author_line(q)} · {both('qa.votes', votes=q.votes)}"),
+            lines=(*_texts(q, lang), f"{author_line(q)} · {both('qa.votes', votes=q.votes)}"),
             footer=f"{both_l(s.title)} [{s.id}]",
         ),
         ephemeral=False,
@@ -199,6 +220,11 @@ class Notices:
         self.runtime = runtime
         self.cards = CardEditor(qa.store, lambda: runtime.adapters, qa.config.card_edit_seconds)
 
+    @property
+    def _lang(self) -> str:
+        """The language a room's cards show first: the event's."""
+        return self.qa.agenda.event.default_language
+
     def _mapping(self, platform: str) -> PlatformConfig | None:
         return self.runtime.core.config.platforms.get(platform)
 
@@ -232,7 +258,8 @@ class Notices:
                 "moderators", s, f"qa-mod:{q.id}", moderator_notice(q, s, False), f"qa:{q.id}"
             )
         elif q.status == APPROVED:
-            await self._post("room", s, f"qa-card:{q.id}", public_card(q, s), f"qa:{q.id}")
+            card = public_card(q, s, self._lang)
+            await self._post("room", s, f"qa-card:{q.id}", card, f"qa:{q.id}")
 
     async def moderated(self, change: db.Change) -> None:
         q = change.question
@@ -240,17 +267,23 @@ class Notices:
         self._refresh_notice(q, s)
         posted = False
         if q.status == APPROVED and change.from_status in (PENDING, REJECTED):
-            card = public_card(q, s)
+            card = public_card(q, s, self._lang)
             posted = await self._post("room", s, f"qa-card:{q.id}", card, f"qa:{q.id}")
         if not posted:
-            # A card posted before (approved, then rejected or undone) shows the new state;
-            # one just queued already does.
+            # A card posted before (approved, then rejected, edited, merged or undone)
+            # shows the new state; one just queued already does.
             self._refresh_card(q, s)
+        if change.other is not None:
+            # A merge or its undo: the question merged into shows its new count.
+            self._refresh_card(change.other, s)
+            self._refresh_notice(change.other, s)
         if change.action == "highlight":
             stamp = self.qa.clock.now().isoformat()
-            await self._post("room", s, f"qa-now:{q.id}:{stamp}", now_answering(q, s), f"qa:{q.id}")
-        if change.action == "reject" and not q.anonymous and q.author_platform and q.author_id:
-            await self._tell_asker(q, s)
+            now = now_answering(q, s, self._lang)
+            await self._post("room", s, f"qa-now:{q.id}:{stamp}", now, f"qa:{q.id}")
+        named = not q.anonymous and q.author_platform and q.author_id
+        if change.action in ("reject", "merge") and named:
+            await self._tell_asker(q, s, change.action)
         if change.highlight_before != change.highlight_after and change.highlight_before:
             # The question that was highlighted before shows its new state too.
             before = await db.get(self.qa.store, change.highlight_before)
@@ -265,7 +298,7 @@ class Notices:
     def _refresh_card(self, q: Question, s: Session) -> None:
         async def render() -> Reply | None:
             fresh = await db.get(self.qa.store, q.id)
-            return public_card(fresh, s) if fresh else None
+            return public_card(fresh, s, self._lang) if fresh else None
 
         for platform, _ in self._targets("room", s):
             self.cards.touch(f"qa-card:{q.id}:{platform}", render)
@@ -282,17 +315,24 @@ class Notices:
         for platform, _ in self._targets("moderators", s):
             self.cards.touch(f"qa-mod:{q.id}:{platform}", render)
 
-    async def _tell_asker(self, q: Question, s: Session) -> None:
-        """A named asker hears of a rejection by DM, in their own language. (An anonymous
-        one cannot be reached: /myquestions shows them the status and the reason.)"""
+    async def _tell_asker(self, q: Question, s: Session, action: str) -> None:
+        """A named asker hears of a rejection, or of a merge into another question, by DM
+        in their own language. (An anonymous one cannot be reached: /myquestions shows
+        them the status, the reason and where a merged question went.)"""
         platform, user_id = q.author_platform or "", q.author_id or ""
         if platform not in self.runtime.platforms():
             return
         t = await self.runtime.core.translator_for(UserRef(platform, user_id))
-        text = t("qa.rejected_dm", id=q.id, title=t.pick(s.title), question=q.body[:200])
-        if q.reason:
-            text += " " + t("qa.rejected_reason", reason=q.reason)
-        key = f"qa-rejected:{q.id}:{self.qa.clock.now().isoformat()}"
+        title, question = t.pick(s.title), q.body[:200]
+        if action == "merge":
+            text = t("qa.merged_dm", id=q.id, into=q.merged_into, title=title, question=question)
+            kind = "qa-merged"
+        else:
+            text = t("qa.rejected_dm", id=q.id, title=title, question=question)
+            if q.reason:
+                text += " " + t("qa.rejected_reason", reason=q.reason)
+            kind = "qa-rejected"
+        key = f"{kind}:{q.id}:{self.qa.clock.now().isoformat()}"
         await self.runtime.enqueue(
             [Delivery(key, f"qa:{q.id}", platform, "dm", user_id, Reply(text))]
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.qa.identity import Keys, load_secret
 from bot.qa.join import qr_svg
 from tests.qr import decode_qr
 from tests.unit.settings.test_settings import BROKEN
@@ -214,6 +215,11 @@ def test_qa_in_the_terminal_then_exported_from_the_shell(tmp_path: Path) -> None
     )
     assert "https://qa.example.com/present/dialogue" in screen.stdout
     assert "https://qa.example.com/moderate/dialogue?token=" in screen.stdout
+    # The speaker view's link carries its own token, for the speaker view's purpose.
+    keys = Keys(load_secret("test-secret", Path(db)))
+    speaker = f"https://qa.example.com/speaker-view/dialogue?token={keys.token('speaker:dialogue')}"
+    assert speaker in screen.stdout.splitlines()[-1]
+    assert keys.token("speaker:dialogue") != keys.token("moderate:dialogue")
     wrong = forum_bot("qa", "export", "nope", "--db", db)
     assert wrong.returncode == 2 and "sessions with Q&A: dialogue" in wrong.stderr
 

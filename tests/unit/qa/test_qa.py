@@ -322,13 +322,20 @@ async def test_export_csv_and_markdown(
         "highlighted",
         "votes",
         "question",
+        "edited",
+        "language",
+        "translation_en",
+        "translation_ko",
+        "machine_translated",
+        "merged_into",
         "author",
         "platform",
         "reason",
     ]
-    assert rows[1][5].startswith("'=HYPERLINK") and rows[1][6] == "alice"
+    author = rows[0].index("author")
+    assert rows[1][5].startswith("'=HYPERLINK") and rows[1][author] == "alice"
     assert rows[1][1] == "2026-02-05T13:10:00+09:00"
-    assert rows[2][6] == "" and rows[2][7] == ""
+    assert rows[2][author] == "" and rows[2][author + 1] == ""
     md = await mod.say("/qa-export dialogue md")
     assert md.file is not None
     body = md.file.data.decode("utf-8")
@@ -478,7 +485,7 @@ async def test_export_has_a_rejections_reason(
     rows = list(
         csv.reader(io.StringIO(exported(await mod.say("/qa-export dialogue")).decode("utf-8-sig")))
     )
-    assert rows[0][-1] == "reason" and len(rows[0]) == 9
+    assert rows[0][-1] == "reason" and len(rows[0]) == 15
     assert rows[1][2] == "approved" and rows[1][-1] == ""
     assert rows[2][2] == "rejected" and rows[2][-1] == "'=cmd|' /C calc'!A0 off | topic"
     md = exported(await mod.say("/qa-export dialogue md")).decode("utf-8")

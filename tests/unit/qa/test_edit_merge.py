@@ -1,0 +1,420 @@
+"""Moderators edit, merge and translate questions through the commands, over the real core
+and a real SQLite file: what each command answers, what the lists, /myquestions and the
+export show, each undo, and every refusal (nothing half-written)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+
+from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.model import Role, UserRef
+from bot.storage import Store
+from bot.translation import Translated, TranslationFailed
+from tests.conftest import DIALOGUE_OPEN, Person
+from tests.unit.qa.test_qa import ask, count, exported, on_screen, press, text
+
+MINUTE = timedelta(minutes=1)
+
+
+class Machine:
+    """A machine-translation provider in the process: "[ko] text", or a failure."""
+
+    name = "testmt"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str | None]] = []
+        self.failure: str | None = None
+        self.closed = False
+
+    async def translate(self, text: str, target: str, source: str | None = None) -> Translated:
+        self.calls.append((text, target, source))
+        if self.failure is not None:
+            raise TranslationFailed(self.failure)
+        return Translated(f"[{target}] {text}", source)
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def mod(core: Core) -> Person:
+    return Person(core, "mia", Role.MODERATOR)
+
+
+@pytest.fixture
+def bob(core: Core) -> Person:
+    return Person(core, "bob")
+
+
+@pytest.fixture
+def machine(core: Core) -> Machine:
+    found = Machine()
+    core.qa.machine = found
+    return found
+
+
+async def approved(person: Person, mod: Person, question: str, *flags: str) -> int:
+    """A question asked by `person` and approved by `mod`: its number."""
+    reply, qid = await ask(person, question, *flags)
+    assert qid is not None, text(reply)
+    assert not (await mod.say(f"/qa approve {qid}")).error
+    return qid
+
+
+async def log_of(store: Store, qid: int) -> list[tuple[str, int]]:
+    rows = await store.fetchall(
+        "SELECT action, undone FROM qa_log WHERE question_id = ? ORDER BY id", (qid,)
+    )
+    return [(r["action"], r["undone"]) for r in rows]
+
+
+# -- edit -----------------------------------------------------------------------------------
+
+
+async def test_edit_keeps_the_original_marks_it_and_undoes(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core, store: Store
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    qid = await approved(alice, mod, "How do you stop lithum dendrits?")
+    said = await mod.say(f"/qa-edit {qid} How do you stop lithium dendrites?")
+    assert not said.error, text(said)
+    assert f"Question #{qid} now reads: How do you stop lithium dendrites?" in text(said)
+    assert f"/qa undo {qid}" in text(said)
+    q = await core.qa.question(qid)
+    assert q.body == "How do you stop lithium dendrites?"
+    assert q.original == "How do you stop lithum dendrits?" and q.edited
+    # The history keeps what it replaced, for the undo and the record.
+    row = await store.fetchone("SELECT detail FROM qa_log WHERE action = 'edit'")
+    assert row is not None and json.loads(row["detail"])["body"] == q.original
+
+    # Everyone's list, and the asker's own, say it was edited.
+    assert "lithium dendrites? (edited) · alice" in text(await bob.say("/questions"))
+    assert "lithium dendrites? (edited)" in text(await alice.say("/myquestions"))
+    # Edited again: the text as asked stays the first one.
+    await mod.say(f"/qa-edit {qid} How do you stop lithium anodes from growing dendrites?")
+    assert (await core.qa.question(qid)).original == "How do you stop lithum dendrits?"
+
+    undone = await mod.say(f"/qa undo {qid}")
+    assert f"The edit of #{qid} is undone; it reads as before:" in text(undone)
+    assert "How do you stop lithium dendrites?" in text(undone)
+    undone = await mod.say(f"/qa undo {qid}")
+    assert "How do you stop lithum dendrits?" in text(undone)
+    q = await core.qa.question(qid)
+    assert q.body == "How do you stop lithum dendrits?" and not q.edited
+    assert "(edited)" not in text(await bob.say("/questions"))
+    # Then the approval; then nothing.
+    assert "is waiting for approval again" in text(await mod.say(f"/qa undo {qid}"))
+    assert "Nothing to undo" in text(await mod.say(f"/qa undo {qid}"))
+
+
+async def test_edit_refusals_change_nothing(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core, store: Store
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    first = await approved(alice, mod, "What limits fast charging today?")
+    clock.advance(MINUTE)
+    other = await approved(bob, mod, "Is sodium cheaper than lithium?")
+    before = await log_of(store, first)
+
+    # To read as another question of the session: merge instead, it says.
+    said = await mod.say(f"/qa-edit {first} is SODIUM cheaper than lithium")
+    assert said.error
+    assert f"Question #{other} already reads so; merge #{first} into it instead" in text(said)
+    assert f"/qa-merge {first} {other}" in text(said)
+    # Too short, too long, the same, invisible controls, no such question.
+    assert "too short" in text(await mod.say(f"/qa-edit {first} Hm"))
+    long = "x" * (core.qa.config.max_length + 1)
+    assert "the limit is 500" in text(await mod.say(f"/qa-edit {first} {long}"))
+    assert "already reads so: nothing changed" in text(
+        await mod.say(f"/qa-edit {first} What  limits fast charging today?")
+    )
+    assert "invisible control characters" in text(
+        await mod.say(f"/qa-edit {first} What limits\u202e fast charging?")
+    )
+    assert "There is no question #999" in text(await mod.say("/qa-edit 999 A fine question?"))
+    assert "at most 2147483647" in text(await mod.say("/qa-edit 99999999999999 A question?"))
+    # The service refuses controls too (a page that calls it without the commands' check).
+    with pytest.raises(Exception, match="control_chars"):
+        await core.qa.edit(mod.user, first, "What limits \x00 charging?")
+    with pytest.raises(Exception, match="control_chars"):
+        await core.qa.translate(mod.user, first, "ko", "충전\u202e 속도")
+    # A participant cannot.
+    refused = await alice.say(f"/qa-edit {first} What limits charging?")
+    assert refused.error and "Only moderators can use /qa-edit." in text(refused)
+
+    q = await core.qa.question(first)
+    assert q.body == "What limits fast charging today?" and not q.edited
+    assert await log_of(store, first) == before
+
+
+async def test_undo_of_an_edit_is_refused_when_another_question_reads_so_now(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    qid = await approved(alice, mod, "Will solid state cells ship in 2027?")
+    await mod.say(f"/qa-edit {qid} Will solid-state cells ship in 2028?")
+    # Someone asks, word for word, what #qid read before its edit.
+    clock.advance(MINUTE)
+    again = await approved(bob, mod, "Will solid state cells ship in 2027?")
+    said = await mod.say(f"/qa undo {qid}")
+    assert said.error
+    assert f"Question #{again} now reads as #{qid} did before" in text(said)
+    assert (await core.qa.question(qid)).body == "Will solid-state cells ship in 2028?"
+
+
+# -- merge ----------------------------------------------------------------------------------
+
+
+async def test_merge_counts_each_voter_once_and_undo_gives_both_back(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core, store: Store
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    keep = await approved(alice, mod, "How long do the cells last?")
+    clock.advance(MINUTE)
+    dup = await approved(bob, mod, "What is the cycle life of these cells?", "anonymous")
+    # #keep: ann, cho, dan; #dup: cho, dan, eve, and a Discord and a Slack voter.
+    voters = {name: Person(core, name) for name in ("ann", "cho", "dan", "eve")}
+    for name in ("ann", "cho", "dan"):
+        await press(voters[name], "qa.vote", str(keep))
+    for name in ("cho", "dan", "eve"):
+        await press(voters[name], "qa.vote", str(dup))
+    for platform in ("discord", "slack"):
+        await core.qa.vote(UserRef(platform, "u1"), dup, add=True)
+    assert (await core.qa.question(keep)).votes == 3
+    assert (await core.qa.question(dup)).votes == 5
+
+    said = await mod.say(f"/qa-merge {dup} {keep}")
+    assert f"Question #{dup} is merged into #{keep}, which has 6 votes now." in text(said)
+    assert "anonymous: /myquestions shows them where it went" in text(said)
+    assert (await core.qa.question(keep)).votes == 6  # ann, cho, dan, eve, discord, slack
+    merged = await core.qa.question(dup)
+    assert merged.status == "merged" and merged.merged_into == keep
+    # Gone from the lists; its asker sees where it went; its button says where to vote.
+    listing = text(await alice.say("/questions"))
+    assert f"#{keep} ▲6" in listing and "cycle life" not in listing
+    assert f"#{dup} ▲5 [merged into #{keep}] What is the cycle life" in text(
+        await bob.say("/myquestions")
+    )
+    refused = await press(alice, "qa.vote", str(dup))
+    assert refused.error and f"merged into #{keep}: up-vote #{keep} instead" in text(refused)
+    # A voter counted through the merge has voted for #keep already.
+    assert "already up-voted" in text(await press(voters["eve"], "qa.vote", str(keep)))
+    # The moderation buttons no longer apply to it.
+    assert "was merged into" in text(await press(mod, "qa.answered", str(dup)))
+
+    undone = await mod.say(f"/qa undo {dup}")
+    assert f"Question #{dup} is back, and #{keep} has 3 votes again." in text(undone)
+    assert (await core.qa.question(keep)).votes == 3
+    back = await core.qa.question(dup)
+    assert back.status == "approved" and back.merged_into is None and back.votes == 5
+    listing = text(await alice.say("/questions"))
+    assert f"#{dup} ▲5" in listing and f"#{keep} ▲3" in listing
+    assert await count(store, "SELECT COUNT(*) FROM question_votes WHERE via IS NOT NULL") == 0
+
+
+async def test_merge_refusals_and_chains(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core, store: Store
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    a = await approved(alice, mod, "Which anode material wins by 2030?")
+    clock.advance(MINUTE)
+    b = await approved(bob, mod, "What anode will dominate in 2030?")
+    clock.advance(MINUTE)
+    c = await approved(alice, mod, "Which anode chemistry will lead the market?")
+    clock.advance(MINUTE)
+    _, rejected = await ask(bob, "Rejected question about anodes?")
+    await mod.say(f"/qa reject {rejected}")
+    # A question of another session (the roundtable, opened by hand).
+    await mod.say("/qa-open roundtable")
+    _, elsewhere = await ask(alice, "A roundtable question? session:roundtable")
+    assert elsewhere is not None
+
+    for line, says in (
+        (f"/qa-merge {a} {a}", f"cannot be merged into itself (#{a})"),
+        (f"/qa-merge {a} {elsewhere}", "belong to different sessions"),
+        (f"/qa-merge {a} {rejected}", f"Question #{rejected} is rejected; approve it"),
+        (f"/qa-merge {a} 999", "There is no question #999"),
+        ("/qa-merge 999 1", "There is no question #999"),
+        (f"/qa-merge {a} 0", "at least 1"),
+    ):
+        said = await mod.say(line)
+        assert said.error and says in text(said), (line, text(said))
+    participant = await alice.say(f"/qa-merge {b} {a}")
+    assert "Only moderators can use /qa-merge." in text(participant)
+    assert await count(store, "SELECT COUNT(*) FROM qa_log WHERE action = 'merge'") == 0
+
+    # A chain: b into a, then a into c; b cannot go again, nor c into b.
+    await press(Person(core, "v1"), "qa.vote", str(b))
+    await mod.say(f"/qa-merge {b} {a}")
+    assert "was merged into" in text(await mod.say(f"/qa-merge {b} {c}"))
+    said = await mod.say(f"/qa-merge {c} {b}")
+    assert f"Question #{b} was itself merged into another" in text(said)
+    assert "1 vote now" in text(await mod.say(f"/qa-merge {a} {c}"))
+    assert (await core.qa.question(c)).votes == 1  # b's voter, through a
+    # b's merge cannot be undone while a (which holds b's votes) is merged on.
+    said = await mod.say(f"/qa undo {b}")
+    assert f"Question #{a} was merged into #{c} since; undo that first" in text(said)
+    assert f"#{c} has 0 votes again" in text(await mod.say(f"/qa undo {a}"))
+    assert f"#{a} has 0 votes again" in text(await mod.say(f"/qa undo {b}"))
+    assert {(await core.qa.question(q)).status for q in (a, b, c)} == {"approved"}
+
+
+async def test_merging_the_question_on_screen_ends_its_highlight_and_undo_restores_it(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    a = await approved(alice, mod, "Are recycled cells as good as new?")
+    clock.advance(MINUTE)
+    b = await approved(bob, mod, "Do recycled materials perform like new ones?")
+    await mod.say(f"/qa highlight {b}")
+    assert await on_screen(core) == b
+    await mod.say(f"/qa-merge {b} {a}")
+    assert await on_screen(core) is None
+    assert "Now answering" not in text(await alice.say("/questions"))
+    await mod.say(f"/qa undo {b}")
+    assert await on_screen(core) == b
+
+
+# -- translate ------------------------------------------------------------------------------
+
+
+async def test_typed_translation_shows_in_the_reader_s_language_first(
+    alice: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    qid = await approved(alice, mod, "When will the pilot plant open?")
+    kim = Person(core, "kim")
+    await kim.say("/language ko")
+
+    said = await mod.say(f"/qa-translate {qid} ko 시범 공장은 언제 열립니까?")
+    assert f"Question #{qid} has its translation: KO · 시범 공장은 언제 열립니까?" in text(said)
+    assert "machine" not in text(said)
+    # A Korean reader reads Korean first and the English after, marked; an English one
+    # the other way round.
+    assert "시범 공장은 언제 열립니까? · alice — EN · When will the pilot plant open?" in text(
+        await kim.say("/questions")
+    )
+    assert "When will the pilot plant open? · alice — KO · 시범 공장은" in text(
+        await alice.say("/questions")
+    )
+    # Without a language: the only other one. Typed the same: nothing changed.
+    assert "nothing changed" in text(
+        await mod.say(f"/qa-translate {qid} 시범 공장은 언제 열립니까?")
+    )
+    said = await mod.say(f"/qa-translate {qid} 시범 공장은 언제 가동됩니까?")
+    assert "KO · 시범 공장은 언제 가동됩니까?" in text(said)
+    # Into its own language; no machine set up; not a participant's to do.
+    own = await mod.say(f"/qa-translate {qid} en When does it open?")
+    assert own.error and f"Question #{qid} is written in en; translate it into ko." in text(own)
+    assert (await core.qa.question(qid)).translations.keys() == {"ko"}
+    assert "No machine translation is set up" in text(await mod.say(f"/qa-translate {qid}"))
+    assert "Only moderators" in text(await alice.say(f"/qa-translate {qid} ko 번역"))
+    assert "There is no question #999" in text(await mod.say("/qa-translate 999 ko 번역"))
+
+    undone = await mod.say(f"/qa undo {qid}")
+    assert f"The translation of #{qid} is undone." in text(undone)
+    assert (await core.qa.question(qid)).translations["ko"].text == "시범 공장은 언제 열립니까?"
+    await mod.say(f"/qa undo {qid}")
+    assert not (await core.qa.question(qid)).translations
+    assert "EN ·" not in text(await kim.say("/questions"))
+
+
+async def test_machine_translation_and_its_failure(
+    alice: Person, mod: Person, clock: SimulatedClock, core: Core, store: Store, machine: Machine
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    qid = await approved(alice, mod, "Can cells be made without cobalt?")
+    before = await log_of(store, qid)
+
+    machine.failure = "the provider answered 503"
+    said = await mod.say(f"/qa-translate {qid}")
+    assert said.error
+    assert f"Question #{qid} was not translated: the provider answered 503" in text(said)
+    assert not (await core.qa.question(qid)).translations
+    assert await log_of(store, qid) == before
+
+    machine.failure = None
+    said = await mod.say(f"/qa-translate {qid} ko")
+    assert "KO · [ko] Can cells be made without cobalt? (machine translation)" in text(said)
+    assert machine.calls[-1] == ("Can cells be made without cobalt?", "ko", "en")
+    found = (await core.qa.question(qid)).translations["ko"]
+    assert found.by == "testmt" and found.machine
+    kim = Person(core, "kim")
+    await kim.say("/language ko")
+    assert "[ko] Can cells be made without cobalt? (기계 번역) · alice" in text(
+        await kim.say("/questions")
+    )
+    # An edit: the machine's translation follows the new text (in the background).
+    await mod.say(f"/qa-edit {qid} Can cells be made with no cobalt at all?")
+    await core.qa.settle()
+    assert (await core.qa.question(qid)).translations["ko"].text == (
+        "[ko] Can cells be made with no cobalt at all?"
+    )
+
+
+async def test_translate_on_approval_needs_a_provider(
+    alice: Person, mod: Person, clock: SimulatedClock, core: Core, store: Store
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    refused = await mod.say("/qa-open dialogue translate")
+    assert refused.error and "needs a machine-translation provider" in text(refused)
+    assert await count(store, "SELECT COUNT(*) FROM qa_sessions") == 0  # nothing written
+
+    core.qa.machine = Machine()
+    said = await mod.say("/qa-open dialogue translate")
+    assert "machine-translated as they come" in text(said), text(said)
+    assert await core.qa.auto_translates("dialogue")
+    qid = await approved(alice, mod, "Is the new separator safe at 80 C?")
+    await core.qa.settle()
+    found = (await core.qa.question(qid)).translations
+    assert found["ko"].text == "[ko] Is the new separator safe at 80 C?" and found["ko"].machine
+    # Not an undoable step of its own: undo takes back the approval.
+    assert "waiting for approval again" in text(await mod.say(f"/qa undo {qid}"))
+
+    said = await mod.say("/qa-open dialogue translate:false")
+    assert "not translated by machine" in text(said)
+    assert not await core.qa.auto_translates("dialogue")
+
+
+# -- what the export keeps ------------------------------------------------------------------
+
+
+async def test_export_has_the_original_the_edit_translations_and_merges(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    a = await approved(alice, mod, "=1+1 is what the edit replaces?")
+    clock.advance(MINUTE)
+    b = await approved(bob, mod, "How cheap will storage get?")
+    await mod.say(f"/qa-edit {a} -What does the edit say now?")
+    await mod.say(f"/qa-translate {a} ko @편집된 질문")
+    clock.advance(MINUTE)
+    c = await approved(alice, mod, "How cheap can storage become?")
+    await mod.say(f"/qa-merge {c} {b}")
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(exported(await mod.say("/qa-export dialogue")).decode("utf-8-sig"))
+        )
+    )
+    first, second, third = rows
+    assert first["id"] == str(a)
+    assert first["question"] == "'=1+1 is what the edit replaces?"  # as asked, kept text
+    assert first["edited"] == "'-What does the edit say now?"
+    assert first["language"] == "en" and first["translation_en"] == ""
+    assert first["translation_ko"] == "'@편집된 질문" and first["machine_translated"] == ""
+    assert second["edited"] == "" and second["merged_into"] == ""
+    assert third["status"] == "merged" and third["merged_into"] == str(b)
+
+    md = exported(await mod.say("/qa-export dialogue md")).decode("utf-8")
+    assert "| Question | Edited | Language | EN | KO | Merged into |" in md
+    line = next(x for x in md.splitlines() if x.startswith(f"| {a} |"))
+    assert "\\-What does the edit say now? | en |  | @편집된 질문 |" in line
+    line = next(x for x in md.splitlines() if x.startswith(f"| {c} |"))
+    assert "| merged |" in line and f"| \\#{b} |" in line
