@@ -381,6 +381,8 @@ async def test_qa_screen_links(mod: Person, alice: Person, core: Core) -> None:
     token = core.qa.keys.token("moderate:dialogue")
     assert "https://qa.example.com/present/dialogue" in links
     assert f"https://qa.example.com/moderate/dialogue?token={token}" in links
+    speaker = core.qa.keys.token("speaker:dialogue")
+    assert f"https://qa.example.com/speaker-view/dialogue?token={speaker}" in links
     assert token not in text(await alice.say("/qa-screen dialogue"))
 
 
