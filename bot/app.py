@@ -477,5 +477,7 @@ async def _shutdown(app: App) -> None:
             log.exception("adapter %s did not stop cleanly", adapter.name)
     if app.web is not None:
         await app.web.stop()
+    # Translations under way in the background end before the store they write to.
+    await app.core.qa.close()
     await app.store.close()
     log.info("forum-bot stopped")
