@@ -71,6 +71,7 @@ DEFAULT_API_BASE = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 # A refusal shown under a form's input: one short paragraph.
 _FIELD_ERROR = 300
+# Errors no retry can fix.
 
 
 @dataclass(frozen=True)
