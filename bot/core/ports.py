@@ -10,6 +10,7 @@ from bot.core.model import UserRef
 from bot.programme.changes import Change
 from bot.storage.qa import Change as Moderation
 from bot.storage.qa import Question
+from bot.translation import Translated
 
 
 class Operations(Protocol):
@@ -47,4 +48,22 @@ class QANotices(Protocol):
 
     def votes_changed(self, q: Question) -> None:
         """A question's votes changed: its card is due an edit."""
+        ...
+
+
+class MachineTranslator(Protocol):
+    """A machine-translation service (`bot.translation.provider`: DeepL or Papago) for
+    the moderators' "Translate". Language codes are ours ("en", "ko"); each provider
+    maps them to its service's."""
+
+    name: str  # as shown beside a translation: "DeepL", "Papago"
+
+    async def translate(self, text: str, target: str, source: str | None = None) -> Translated:
+        """`text` in the `target` language (from `source`, None: the service finds it).
+        Raises `bot.translation.TranslationFailed` with a short reason, within the
+        configured timeout."""
+        ...
+
+    async def close(self) -> None:
+        """Let go of connections (at shutdown)."""
         ...
