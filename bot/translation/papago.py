@@ -6,6 +6,7 @@ a failure an HTTP 4xx/5xx with {"error": {"errorCode", "message"}}."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -79,7 +80,11 @@ class Papago:
             "text": wanted(text, MAX_CHARACTERS, self.name),
         }
         try:
-            async with self._http().post(self._url, data=form, headers=self._headers) as answer:
+            # aiohttp rounds a timeout past 5 s up to a whole second: ours is exact.
+            async with (
+                asyncio.timeout(self._timeout),
+                self._http().post(self._url, data=form, headers=self._headers) as answer,
+            ):
                 status, body = answer.status, await _read(answer)
         except TimeoutError:
             failure = timed_out(self._timeout)
