@@ -15,7 +15,7 @@ from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.model import FIELD_NAME, Action, ChannelRef, Invocation, Reply, Role, UserRef
 from bot.core.paging import DEFAULT_LIMITS, PAGE_ACTION, PageLimits, paginate, read_page_value
-from bot.core.ports import Operations
+from bot.core.ports import MachineTranslator, Operations
 from bot.core.registry import (
     ActionSpec,
     CommandSpec,
@@ -72,6 +72,7 @@ class Core:
         actions: Sequence[ActionSpec] = (),
         home: Handler | None = None,
         secret: bytes | None = None,
+        machine: MachineTranslator | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -97,7 +98,12 @@ class Core:
         self.page_limits: dict[str, PageLimits] = {}
         # Without a secret (tests, a throw-away run) votes and blocks last one process.
         self.qa = QA(
-            store, clock, lambda: self.agenda, config.qa, secret or secrets.token_bytes(32)
+            store,
+            clock,
+            lambda: self.agenda,
+            config.qa,
+            secret or secrets.token_bytes(32),
+            machine,
         )
 
     @property
