@@ -17,6 +17,7 @@ from bot import __version__
 from bot.core.clock import Clock
 from bot.core.dispatch import Core
 from bot.core.model import Role
+from bot.core.ports import MachineTranslator
 from bot.core.tasks import Background
 from bot.platforms.base import Adapter, ServesHTTP, StartupError
 from bot.programme.building import build_agenda
@@ -24,6 +25,7 @@ from bot.qa.identity import load_secret
 from bot.settings import EventConfig, PlatformConfig, Settings, default_config_path, load_event
 from bot.storage import Store
 from bot.storage.faults import make_folder, os_fault
+from bot.translation import provider
 from commands import ACTIONS, ALL, HOME
 
 if TYPE_CHECKING:
@@ -66,9 +68,14 @@ def config_path(settings: Settings, given: Path | None) -> Path:
 
 
 async def build_core(
-    config: EventConfig, store: Store, clock: Clock, secret: bytes | None = None
+    config: EventConfig,
+    store: Store,
+    clock: Clock,
+    secret: bytes | None = None,
+    machine: MachineTranslator | None = None,
 ) -> Core:
-    """A core over an event and a store, with every command."""
+    """A core over an event and a store, with every command (and the machine-translation
+    provider, when one is configured)."""
     return Core(
         store=store,
         clock=clock,
@@ -78,6 +85,7 @@ async def build_core(
         actions=ACTIONS,
         home=HOME,
         secret=secret,
+        machine=machine,
     )
 
 
@@ -91,7 +99,8 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
         return 1
     lock, store, secret = opened
     stop = asyncio.Event()
-    app = App(settings, config, store, await build_core(config, store, clock, secret))
+    core = await build_core(config, store, clock, secret, provider(settings))
+    app = App(settings, config, store, core)
     _on_signals(app, stop)
     try:
         # The terminal greets at once but reads its first line once the bot is ready (the
@@ -477,5 +486,7 @@ async def _shutdown(app: App) -> None:
             log.exception("adapter %s did not stop cleanly", adapter.name)
     if app.web is not None:
         await app.web.stop()
+    # Translations under way in the background end before the store they write to.
+    await app.core.qa.close()
     await app.store.close()
     log.info("forum-bot stopped")

@@ -42,7 +42,8 @@ def setup_logging(level: str, secrets: Iterable[str]) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper() if level.upper() in logging.getLevelNamesMapping() else "INFO")
     # Library chatter at INFO is not an event of ours.
-    for noisy in ("aiosqlite", "asyncio", "aiohttp.access", "discord", "slack_bolt"):
+    # deepl logs every request it makes at INFO.
+    for noisy in ("aiosqlite", "asyncio", "aiohttp.access", "discord", "slack_bolt", "deepl"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

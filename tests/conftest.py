@@ -23,6 +23,8 @@ from bot.core.model import ChannelRef, Reply, Role, UserRef
 from bot.settings import EventConfig, default_config_path, load_event
 from bot.storage import Store
 from bot.web.server import WebServer
+from tests.fakes.deepl_server import FakeDeepL
+from tests.fakes.papago_server import FakePapago
 
 KST_0900 = datetime.fromisoformat("2026-02-05T09:00:00+09:00")
 # 13:10 on day 1: the dialogue is on and its Q&A open.
@@ -118,3 +120,17 @@ async def next_state(response: aiohttp.ClientResponse) -> dict[str, Any]:
             state: dict[str, Any] = json.loads(line[6:])
             return state
     raise AssertionError("the stream ended")
+
+
+@pytest_asyncio.fixture
+async def fake_deepl() -> AsyncIterator[FakeDeepL]:
+    """A fake DeepL API on 127.0.0.1 (tests/fakes/deepl_server.py)."""
+    async with FakeDeepL() as fake:
+        yield fake
+
+
+@pytest_asyncio.fixture
+async def fake_papago() -> AsyncIterator[FakePapago]:
+    """A fake Papago Text Translation on 127.0.0.1 (tests/fakes/papago_server.py)."""
+    async with FakePapago() as fake:
+        yield fake

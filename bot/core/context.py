@@ -44,6 +44,9 @@ class Context:
     # The page of a long answer asked for (by its page buttons; 1 for a command). A
     # handler that reads only that page of a long list uses it (`Paging.page`).
     page: int = 1
+    # What was typed in a form's fields, by name (`Form`, `Input`), cleaned as typed text
+    # is everywhere: one line each; empty for a command or a button press.
+    fields: Mapping[str, str] = field(default_factory=dict)
 
     def usage(self, spec: CommandSpec) -> str:
         """A command's usage as people type it here: `/remindme <session> [minutes]` on

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.errors import UserError
-from bot.core.model import Action, ChannelRef, Invocation, Reply, Role, UserRef
+from bot.core.model import FIELD_NAME, Action, ChannelRef, Invocation, Reply, Role, UserRef
 from bot.core.paging import DEFAULT_LIMITS, PAGE_ACTION, PageLimits, paginate, read_page_value
-from bot.core.ports import Operations
+from bot.core.ports import MachineTranslator, Operations
 from bot.core.registry import (
     ActionSpec,
     CommandSpec,
@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 # seconds of the clock; "ends in 12 min" is stale by at most that much.
 SHARED_SECONDS = 10
 SHARED_MAX = 1024
+# A form's submission: at most this many fields, each at most this long (Discord's text
+# input holds 4,000 characters, Slack's 3,000); anything beyond is not a form of ours.
+MAX_FIELDS = 10
+MAX_FIELD_LENGTH = 4000
 
 # Characters nobody types on purpose: C0/C1 controls and the bidirectional overrides that
 # can make a text read differently from what it says.
@@ -68,6 +72,7 @@ class Core:
         actions: Sequence[ActionSpec] = (),
         home: Handler | None = None,
         secret: bytes | None = None,
+        machine: MachineTranslator | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -93,7 +98,12 @@ class Core:
         self.page_limits: dict[str, PageLimits] = {}
         # Without a secret (tests, a throw-away run) votes and blocks last one process.
         self.qa = QA(
-            store, clock, lambda: self.agenda, config.qa, secret or secrets.token_bytes(32)
+            store,
+            clock,
+            lambda: self.agenda,
+            config.qa,
+            secret or secrets.token_bytes(32),
+            machine,
         )
 
     @property
@@ -123,6 +133,12 @@ class Core:
             raise ValueError(f"a command is already called {spec.name!r}")
         self.commands.append(spec)
         self._by_name[spec.name] = spec
+
+    def add_action(self, spec: ActionSpec) -> None:
+        """One more button or form action (an extension's, or a test's)."""
+        if spec.action_id in self._actions:
+            raise ValueError(f"an action is already called {spec.action_id!r}")
+        self._actions[spec.action_id] = spec
 
     def spec(self, name: str) -> CommandSpec | None:
         """The command called `name` (without the slash)."""
@@ -235,7 +251,8 @@ class Core:
         return await self.dispatch(inv)
 
     async def on_action(self, act: Action) -> Reply:
-        """Run one button press."""
+        """Run one button press, or one form's submission (`Action.fields`): its fields
+        reach the handler cleaned, in `Context.fields`; roles are checked alike."""
         ctx = await self._context_for(act)
         if isinstance(ctx, Reply):
             return ctx
@@ -254,6 +271,7 @@ class Core:
         if act.role < spec.role:
             return Reply(t("error.role_action", role=t(_ROLE_KEYS[spec.role])), error=True)
         try:
+            ctx.fields = _clean_fields(act.fields)
             return self._page(ctx, await spec.handler(ctx, clean_typed(value[:200])), page)
         except UserError as exc:
             return Reply(t.rich(exc.key, **exc.params), error=True)
@@ -344,6 +362,24 @@ class Core:
                 continue
             out[opt.name] = _convert_one(opt, value, platform)
         return out
+
+
+def _clean_fields(fields: Mapping[str, Any]) -> dict[str, str]:
+    """A form's fields as typed text is taken everywhere (`clean_typed`: one line,
+    control characters refused). More fields than a form has, a name that is not one or
+    a value that is not text cannot come from a form of ours: refused whole."""
+    if len(fields) > MAX_FIELDS:
+        raise UserError("form.unreadable")
+    cleaned: dict[str, str] = {}
+    for name, value in fields.items():
+        if not isinstance(name, str) or not FIELD_NAME.fullmatch(name):
+            raise UserError("form.unreadable")
+        if not isinstance(value, str):
+            raise UserError("form.unreadable")
+        if len(value) > MAX_FIELD_LENGTH:
+            raise UserError("error.too_long", name=name, max=MAX_FIELD_LENGTH, length=len(value))
+        cleaned[name] = clean_typed(value)
+    return cleaned
 
 
 def _convert_one(opt: Option, value: Any, platform: str) -> Any:

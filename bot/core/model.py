@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -117,6 +118,58 @@ class Button:
     style: str = "secondary"  # primary | secondary | danger
 
 
+# What a form's field may be called: its key in the submission, the same on every platform
+# (a Discord text input's custom_id, a Slack input block's block_id).
+FIELD_NAME = re.compile(r"[A-Za-z0-9_]{1,40}")
+# Discord shows at most five text inputs in one modal.
+MAX_INPUTS = 5
+
+
+@dataclass(frozen=True)
+class Input:
+    """One text field of a form."""
+
+    name: str  # its key in the submission (letters, digits, _ ; <= 40 chars)
+    label: str  # <= 45 characters (Discord's limit)
+    value: str = ""  # filled in already
+    max_length: int = 1000
+    required: bool = True
+    long: bool = True  # several lines (paragraph) or one
+    hint: str = ""  # placeholder, <= 100 characters
+
+
+@dataclass(frozen=True)
+class Form:
+    """A small form a button opens (Discord modal, Slack modal); its submission runs the
+    action `action_id` with `value`, and the fields typed in `Context.fields`.
+
+    Adapters clip titles and labels to their platform's limits; a name that is not a
+    name, no input or more than five, or two inputs of one name are a mistake of the
+    handler that made the form (ValueError).
+    """
+
+    title: str  # <= 24 characters (Slack's limit; Discord's is 45)
+    action_id: str
+    value: str = ""
+    inputs: tuple[Input, ...] = ()  # 1..5 (Discord's limit)
+    submit: str = ""  # the submit button's label ("" : a default)
+    fallback: Text = ""  # what a surface without forms shows instead: how to do it by command
+
+    def __post_init__(self) -> None:
+        names = [i.name for i in self.inputs]
+        if not 1 <= len(names) <= MAX_INPUTS:
+            raise ValueError(f"a form has 1 to {MAX_INPUTS} inputs, not {len(names)}")
+        bad = [n for n in names if not FIELD_NAME.fullmatch(n)]
+        if bad or len(set(names)) != len(names):
+            raise ValueError(f"input names must be distinct names: {names}")
+        if (
+            not self.title.strip()
+            or not self.action_id
+            or any(not i.label.strip() or i.max_length < 1 for i in self.inputs)
+        ):
+            raise ValueError("a form needs a title, an action, labels and room to type")
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file sent with a reply, e.g. an .ics or a CSV export."""
@@ -166,6 +219,9 @@ class Reply:
     error: bool = False
     # Set by a handler whose card can be long; the core cuts the page and clears it.
     paging: Paging | None = None
+    # A form to open (a button's or a command's answer on Discord and Slack); a surface
+    # without forms shows its `fallback` instead.
+    form: Form | None = None
 
 
 @dataclass(frozen=True)
@@ -192,7 +248,7 @@ class Invocation:
 
 @dataclass(frozen=True)
 class Action:
-    """A button press, as a platform delivered it."""
+    """A button press or a form's submission, as a platform delivered it."""
 
     platform: str
     action_id: str
@@ -201,6 +257,9 @@ class Action:
     channel: ChannelRef
     roles: frozenset[Role] = frozenset({Role.PARTICIPANT})
     locale: str | None = None
+    # What was typed in a form's fields, by name, as the platform sent it (the core
+    # cleans it into `Context.fields`); empty for a button press.
+    fields: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def role(self) -> Role:
@@ -249,6 +308,21 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
             base64.b64encode(reply.file.data).decode("ascii"),
             reply.file.mime_type,
         ]
+    if reply.form is not None:
+        # Nothing queues a form today (only an interaction can open one); kept whole all
+        # the same, so a reply reads back as it was.
+        f = reply.form
+        data["form"] = {
+            "title": f.title,
+            "action_id": f.action_id,
+            "value": f.value,
+            "inputs": [
+                [i.name, i.label, i.value, i.max_length, i.required, i.long, i.hint]
+                for i in f.inputs
+            ],
+            "submit": f.submit,
+            "fallback": _text_to_json(f.fallback),
+        }
     return data
 
 
@@ -267,10 +341,22 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
     if "file" in data:
         name, b64, mime = data["file"]
         file = Attachment(name, base64.b64decode(b64), mime)
+    form = None
+    if "form" in data:
+        f = data["form"]
+        form = Form(
+            f["title"],
+            f["action_id"],
+            f["value"],
+            tuple(Input(*i) for i in f["inputs"]),
+            f["submit"],
+            _text_from_json(f["fallback"]),
+        )
     return Reply(
         text=_text_from_json(data["text"]),
         card=card,
         buttons=tuple(Button(*b) for b in data.get("buttons", [])),
         ephemeral=bool(data.get("ephemeral", False)),
         file=file,
+        form=form,
     )

@@ -52,14 +52,18 @@ class QANotices(Protocol):
 
 
 class MachineTranslator(Protocol):
-    """A machine-translation provider (`bot.translation`): codes are ours ("en", "ko")."""
+    """A machine-translation service (`bot.translation.provider`: DeepL or Papago) for
+    the moderators' "Translate". Language codes are ours ("en", "ko"); each provider
+    maps them to its service's."""
 
-    name: str
+    name: str  # as shown beside a translation: "DeepL", "Papago"
 
     async def translate(self, text: str, target: str, source: str | None = None) -> Translated:
-        """`text` in `target`; raises TranslationFailed with a short reason."""
+        """`text` in the `target` language (from `source`, None: the service finds it).
+        Raises `bot.translation.TranslationFailed` with a short reason, within the
+        configured timeout."""
         ...
 
     async def close(self) -> None:
-        """Let go of connections."""
+        """Let go of connections (at shutdown)."""
         ...

@@ -369,6 +369,24 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
     "page.of": {"en": "Page {page} of {pages}", "ko": "{pages}쪽 중 {page}쪽"},
     "page.previous": {"en": "◀ Previous", "ko": "◀ 이전"},
     "page.next": {"en": "Next ▶", "ko": "다음 ▶"},
+    # Forms (Discord and Slack modals) and what stands in for them elsewhere
+    "form.submit": {"en": "Save", "ko": "저장"},
+    "form.close": {"en": "Cancel", "ko": "취소"},
+    "form.dismiss": {"en": "Close", "ko": "닫기"},
+    "form.done": {"en": "Done.", "ko": "완료했습니다."},
+    "form.working": {"en": "Working on it…", "ko": "처리 중입니다…"},
+    "form.unreadable": {
+        "en": "This form's answer could not be read. Please open the form again.",
+        "ko": "양식의 내용을 읽을 수 없습니다. 양식을 다시 열어 주세요.",
+    },
+    "form.expired": {
+        "en": "The form could not open in time. Please press the button again.",
+        "ko": "양식을 제때 열지 못했습니다. 버튼을 다시 눌러 주세요.",
+    },
+    "form.unavailable": {
+        "en": "This needs a form, which cannot open here.",
+        "ko": "이 작업에는 양식이 필요하지만 여기서는 양식을 열 수 없습니다.",
+    },
     # The terminal
     "console.welcome": {
         "en": "{event}. Type /help for commands, /quit to leave.",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar, runtime_checkable
 
-from bot.core.model import Reply, UserRef
+from bot.core.model import Reply, UserRef, joined
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -20,6 +20,17 @@ def replaces_view(reply: Reply) -> bool:
     view of it does (the next page, another day: a card), a short confirmation does not
     ("Up-voted #15" comes as a message of its own and the list stays to press again)."""
     return reply.card is not None and reply.file is None and not reply.error
+
+
+def without_form(reply: Reply, unavailable: str) -> Reply:
+    """The reply as shown where its form cannot open (the terminal; a Discord command
+    answered late): the form's `fallback`, how to do it by command, after the text, or
+    `unavailable` when it has none."""
+    form = reply.form
+    if form is None:
+        return reply
+    note = form.fallback or unavailable
+    return replace(reply, text=joined(reply.text, "\n", note) if reply.text else note, form=None)
 
 
 class RenderMemo(Generic[R]):

@@ -13,12 +13,14 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
+    ValidationInfo,
     field_validator,
 )
 
@@ -27,6 +29,9 @@ Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 LOOPBACK: Networks = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 DEFAULT_CONFIG_NAME = "forum-2026.yaml"
+# NAVER Cloud's Papago Text Translation endpoint (PAPAGO_URL overrides it, for tests).
+PAPAGO_URL = "https://papago.apigw.ntruss.com/nmt/v1/translation"
+TRANSLATORS = ("deepl", "papago")
 DEFAULT_DB = Path("data") / "forum-bot.sqlite"
 
 
@@ -69,6 +74,57 @@ class Settings(BaseModel):
     slack_command_prefix: str = Field(
         "", validation_alias="SLACK_COMMAND_PREFIX", pattern=r"^[a-z0-9-]{0,10}$"
     )
+    # Machine translation of Q&A questions (docs/translation.md): none unless named.
+    deepl_auth_key: SecretStr | None = Field(None, validation_alias="DEEPL_AUTH_KEY")
+    # Empty: the deepl package's own choice (api-free for a key ending in ":fx", else api).
+    deepl_server_url: str = Field("", validation_alias="DEEPL_SERVER_URL")
+    papago_client_id: str = Field("", validation_alias="PAPAGO_CLIENT_ID")
+    papago_client_secret: SecretStr | None = Field(None, validation_alias="PAPAGO_CLIENT_SECRET")
+    papago_url: str = Field(PAPAGO_URL, validation_alias="PAPAGO_URL")
+    # Seconds a moderator waits at most for one translation.
+    translate_timeout: float = Field(
+        8.0, validation_alias="FORUM_BOT_TRANSLATE_TIMEOUT", ge=0.5, le=60
+    )
+    # Declared after the keys: its check reads them (pydantic checks fields in order).
+    translate: str = Field("", validation_alias="FORUM_BOT_TRANSLATE")
+
+    @field_validator("deepl_server_url", "papago_url")
+    @classmethod
+    def _http_address(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if value or info.field_name == "papago_url":
+            parts = urlsplit(value)
+            # The value itself is not repeated: an address may carry a password.
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("not an http:// or https:// address")
+        return value
+
+    @field_validator("papago_client_id")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("translate")
+    @classmethod
+    def _translator(cls, value: str, info: ValidationInfo) -> str:
+        # Refused at start, not at the first "Translate" press in the middle of a session.
+        name = value.strip().lower()
+        if name and name not in TRANSLATORS:
+            raise ValueError(
+                f"unknown translation service {value.strip()[:40]!r}: "
+                "deepl or papago (empty for none)"
+            )
+        missing = []
+        if name == "deepl" and not _given(info.data.get("deepl_auth_key")):
+            missing.append("DEEPL_AUTH_KEY")
+        if name == "papago":
+            if not info.data.get("papago_client_id"):
+                missing.append("PAPAGO_CLIENT_ID")
+            if not _given(info.data.get("papago_client_secret")):
+                missing.append("PAPAGO_CLIENT_SECRET")
+        if missing:
+            raise ValueError(f"{name} needs {' and '.join(missing)}, unset or empty here")
+        return name
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -115,10 +171,19 @@ class Settings(BaseModel):
             self.slack_bot_token,
             self.slack_signing_secret,
             self.slack_app_token,
+            self.deepl_auth_key,
+            self.papago_client_secret,
+            # Not secret alone, but half of Papago's credentials: kept out of logs too.
+            SecretStr(self.papago_client_id),
         ):
             if value is not None and value.get_secret_value():
                 found.append(value.get_secret_value())
         return found
+
+
+def _given(secret: Any) -> bool:
+    """A secret that is set and not blank."""
+    return isinstance(secret, SecretStr) and bool(secret.get_secret_value().strip())
 
 
 def networks(text: str) -> Networks:

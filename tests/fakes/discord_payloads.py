@@ -743,15 +743,112 @@ def option_value(option: Mapping[str, Any], value: Any) -> Any:
     return value
 
 
+MAX_MODAL_TITLE = 45
+MAX_INPUT_LABEL = 45
+MAX_INPUT_PLACEHOLDER = 100
+MAX_INPUT_LENGTH = 4000
+TEXT_INPUT = 4
+LABEL = 18
+
+
 def check_modal(body: Mapping[str, Any]) -> None:
-    """A modal needs a custom_id, a title of at most 45 characters and 1 to 5 components."""
+    """A modal needs a custom_id of 1 to 100 characters, a title of 1 to 45 and 1 to 5
+    components: each an action row holding one text input (or a label component wrapping
+    one). A text input needs a custom_id (1-100, unique in the modal), a style (1 short,
+    2 paragraph), a label of 1 to 45 characters; min_length 0-4000, max_length 1-4000,
+    value at most 4000 and placeholder at most 100 characters."""
     data = body.get("data") or {}
     problems: dict[str, tuple[str, str]] = {}
-    if not data.get("custom_id"):
-        problems["data.custom_id"] = ("BASE_TYPE_REQUIRED", "This field is required")
-    if not 1 <= len(str(data.get("title") or "")) <= 45:
+    if not 1 <= len(str(data.get("custom_id") or "")) <= MAX_CUSTOM_ID:
+        problems["data.custom_id"] = (
+            "BASE_TYPE_BAD_LENGTH",
+            "Must be between 1 and 100 in length.",
+        )
+    if not 1 <= len(str(data.get("title") or "")) <= MAX_MODAL_TITLE:
         problems["data.title"] = ("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 45 in length.")
-    if not 1 <= len(data.get("components") or []) <= 5:
+    rows = data.get("components") or []
+    if not isinstance(rows, list) or not 1 <= len(rows) <= 5:
         problems["data.components"] = ("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
+        rows = []
+    seen: set[str] = set()
+    for n, row in enumerate(rows):
+        path = f"data.components.{n}"
+        if isinstance(row, dict) and row.get("type") == 1:
+            inner = row.get("components") or []
+            items = inner if isinstance(inner, list) and len(inner) == 1 else None
+            labelled = False
+        elif isinstance(row, dict) and row.get("type") == LABEL:
+            items = [row.get("component")] if isinstance(row.get("component"), dict) else None
+            labelled = True
+            if not 1 <= len(str(row.get("label") or "")) <= MAX_INPUT_LABEL:
+                problems[f"{path}.label"] = (
+                    "BASE_TYPE_BAD_LENGTH",
+                    "Must be between 1 and 45 in length.",
+                )
+        else:
+            problems[path] = ("UNION_TYPE_CHOICES", 'Value of field "type" must be one of (1, 18).')
+            continue
+        if items is None or not isinstance(items[0], dict) or items[0].get("type") != TEXT_INPUT:
+            problems[path] = (
+                "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                "A modal row holds one text input.",
+            )
+            continue
+        _check_text_input(items[0], f"{path}.components.0", labelled, seen, problems)
     if problems:
         raise form_error(problems)
+
+
+def _check_text_input(
+    item: Mapping[str, Any],
+    path: str,
+    labelled: bool,
+    seen: set[str],
+    problems: dict[str, tuple[str, str]],
+) -> None:
+    cid = str(item.get("custom_id") or "")
+    if not 1 <= len(cid) <= MAX_CUSTOM_ID:
+        problems[f"{path}.custom_id"] = (
+            "BASE_TYPE_BAD_LENGTH",
+            "Must be between 1 and 100 in length.",
+        )
+    elif cid in seen:
+        problems[f"{path}.custom_id"] = (
+            "COMPONENT_CUSTOM_ID_DUPLICATED",
+            "Component custom id cannot be duplicated",
+        )
+    seen.add(cid)
+    if item.get("style") not in (1, 2):
+        problems[f"{path}.style"] = ("BASE_TYPE_CHOICES", "Value must be one of {1, 2}.")
+    if labelled:
+        if "label" in item:
+            problems[f"{path}.label"] = (
+                "BASE_TYPE_BAD_TYPE",
+                "A labelled text input has no label.",
+            )
+    elif not 1 <= len(str(item.get("label") or "")) <= MAX_INPUT_LABEL:
+        problems[f"{path}.label"] = ("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 45 in length.")
+    low, high = item.get("min_length", 0), item.get("max_length", MAX_INPUT_LENGTH)
+    if not isinstance(low, int) or not 0 <= low <= MAX_INPUT_LENGTH:
+        problems[f"{path}.min_length"] = ("NUMBER_TYPE_MAX", "int value should be <= 4000.")
+    if not isinstance(high, int) or not 1 <= high <= MAX_INPUT_LENGTH:
+        problems[f"{path}.max_length"] = ("NUMBER_TYPE_MAX", "int value should be <= 4000.")
+    if len(str(item.get("value") or "")) > MAX_INPUT_LENGTH:
+        problems[f"{path}.value"] = ("BASE_TYPE_MAX_LENGTH", "Must be 4000 or fewer in length.")
+    if len(str(item.get("placeholder") or "")) > MAX_INPUT_PLACEHOLDER:
+        problems[f"{path}.placeholder"] = (
+            "BASE_TYPE_MAX_LENGTH",
+            "Must be 100 or fewer in length.",
+        )
+    if "required" in item and not isinstance(item["required"], bool):
+        problems[f"{path}.required"] = ("BASE_TYPE_BAD_TYPE", "Must be a boolean.")
+
+
+def text_inputs(modal: Mapping[str, Any]) -> list[JSON]:
+    """The text inputs of a modal Discord accepted, in order."""
+    found: list[JSON] = []
+    for row in modal.get("components") or []:
+        for item in [*(row.get("components") or []), row.get("component")]:
+            if isinstance(item, dict) and item.get("type") == TEXT_INPUT:
+                found.append(item)
+    return found

@@ -214,6 +214,8 @@ class PendingInteraction:
         self.response_type: int | None = None
         self.response_message_id: str | None = None
         self.followup_ids: list[str] = []
+        # The modal the bot answered with (a MODAL callback's data), if it did.
+        self.modal: JSON | None = None
 
     @property
     def acknowledged(self) -> bool:
@@ -683,6 +685,55 @@ class FakeDiscord:
         data = {"custom_id": custom_id, "component_type": kind, "values": list(values)}
         return await self._send_interaction(p.MESSAGE_COMPONENT, data, message=message, **who)
 
+    async def submit_modal(
+        self,
+        pending: PendingInteraction,
+        values: Mapping[str, str] | None = None,
+        **who: Any,
+    ) -> PendingInteraction:
+        """Dispatch a type 5 interaction: the modal the bot opened in answer to `pending`,
+        filled in (`values` by text input custom_id) and submitted.
+
+        An input not in `values` keeps what the modal filled in. As Discord's client, it
+        refuses (ValueError) a value for an input the modal does not have, one longer than
+        its max_length or shorter than its min_length, and a required input left empty.
+        The submitter is `pending`'s member; `who` (user, roles) makes it someone else: a
+        forged submission, which Discord itself never sends.
+        """
+        modal = pending.modal
+        if modal is None:
+            raise LookupError("the bot opened no modal in answer to this interaction")
+        inputs = {str(i["custom_id"]): i for i in p.text_inputs(modal)}
+        typed = dict(values or {})
+        unknown = sorted(set(typed) - set(inputs))
+        if unknown:
+            raise ValueError(f"the modal has no inputs {unknown}; it has {sorted(inputs)}")
+        rows: list[JSON] = []
+        for n, (cid, item) in enumerate(inputs.items()):
+            value = typed.get(cid, str(item.get("value") or ""))
+            low = int(item.get("min_length", 0))
+            high = int(item.get("max_length", p.MAX_INPUT_LENGTH))
+            if not value and item.get("required", True):
+                raise ValueError(f"{cid!r} is required: Discord does not submit it empty")
+            if value and not low <= len(value) <= high:
+                raise ValueError(f"{cid!r} takes {low}..{high} characters, not {len(value)}")
+            text_input = {"type": p.TEXT_INPUT, "id": 2 * n + 2, "custom_id": cid, "value": value}
+            rows.append({"type": 1, "id": 2 * n + 1, "components": [text_input]})
+        data: JSON = {"custom_id": modal["custom_id"], "components": rows}
+        payload = pending.payload
+        member = payload.get("member") or {}
+        message = payload.get("message")
+        return await self._send_interaction(
+            p.MODAL_SUBMIT,
+            data,
+            user=who.get("user") or member.get("user") or payload.get("user"),
+            roles=who.get("roles", member.get("roles", ())),
+            channel_id=None if message else pending.channel_id,
+            locale=str(who.get("locale") or payload.get("locale") or "en-US"),
+            dm="guild_id" not in payload,
+            message=message,
+        )
+
     async def redeliver(self, pending: PendingInteraction) -> PendingInteraction:
         """Dispatch the same interaction again, as a second connected bot instance sees it."""
         await self.dispatch("INTERACTION_CREATE", pending.payload)
@@ -1073,6 +1124,7 @@ class FakeDiscord:
             p.check_choices(body)
         elif kind == p.MODAL:
             p.check_modal(body)
+            pending.modal = dict(data)
         # Validation passed: only now is the interaction acknowledged (a refused response
         # may be corrected and sent again within the deadline, as on Discord).
         pending.response_type = kind

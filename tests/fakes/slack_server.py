@@ -10,6 +10,11 @@ Slack rules the bot has to live with, so tests that pass here mean something:
 - ``chat.postMessage`` is paced per channel (a burst, then about one a second) and answers
   HTTP 429 with an integer ``Retry-After``; tests can also force the next N calls to 429;
 - a ``trigger_id`` lives 3 seconds and can be used once;
+- a modal keeps Slack's limits (title 24 characters, input blocks only with a submit
+  button, inputs of at most 3,000 characters); ``submit_view`` fills one in and submits
+  it as its user could (only its inputs, within their lengths, the required ones given)
+  and applies the app's answer (``errors`` keeps it open, ``update`` replaces it, an empty
+  ack closes it);
 - a ``response_url`` allows 5 uses in 30 minutes, then answers 404;
 - ``files_upload_v2``'s three steps: ``files.getUploadURLExternal`` needs a filename and
   a length, the upload URL takes exactly that many bytes, and
@@ -52,6 +57,14 @@ MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
 MAX_ELEMENTS = 25  # of an actions block
 MAX_SCHEDULE_AHEAD = 120 * 24 * 3600  # chat.scheduleMessage: up to 120 days ahead
+# A modal view: title and buttons 24 characters, 100 blocks, private_metadata 3,000.
+MAX_VIEW_TEXT = 24
+MAX_VIEW_BLOCKS = 100
+MAX_METADATA = 3000
+MAX_ID = 255  # callback_id, block_id, action_id
+MAX_INPUT_LABEL = 2000
+MAX_PLACEHOLDER = 150
+MAX_INPUT_LENGTH = 3000
 
 # Form-encoded calls carry these as JSON strings, JSON calls as objects: record both alike.
 _JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
@@ -171,6 +184,7 @@ class _ResponseUrl:
 @dataclass
 class _Trigger:
     issued: float
+    user: str | None = None  # who acted: the one a modal it opens is shown to
     used: bool = False
 
 
@@ -243,6 +257,10 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.messages: list[Message] = []
         self.views: dict[str, dict[str, Any]] = {}
+        # Modals open now (view id -> the user who sees it), and the errors an app's
+        # answer to a submission showed under a modal's inputs (view id -> block id: text).
+        self.open_modals: dict[str, str] = {}
+        self.view_errors: dict[str, dict[str, str]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
         self.scheduled: dict[str, dict[str, Any]] = {}  # scheduled_message_id -> message
@@ -655,8 +673,10 @@ class FakeSlack:
             raise SlackError("exchanged_trigger_id")
         if self.now() - trigger.issued >= self.trigger_ttl:
             raise SlackError("expired_trigger_id")
+        check_modal(args.get("view"))
         view = self._store_view(args.get("view"), "modal")
         trigger.used = True
+        self.open_modals[view["id"]] = trigger.user or ""
         return {"view": view}
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -672,6 +692,8 @@ class FakeSlack:
             view_id = next((k for k, v in self.views.items() if v.get("external_id") == ext), None)
         if view_id not in self.views:
             raise SlackError("not_found")
+        if self.views[view_id]["type"] == "modal":
+            check_modal(args.get("view"))
         view = self._store_view(args.get("view"), self.views[view_id]["type"], view_id)
         return {"view": view}
 
@@ -804,10 +826,11 @@ class FakeSlack:
         self.views[view_id] = view
         return view
 
-    def issue_trigger(self) -> str:
-        """A new trigger_id, valid ``trigger_ttl`` seconds from now (fake clock)."""
+    def issue_trigger(self, user_id: str | None = None) -> str:
+        """A new trigger_id, valid ``trigger_ttl`` seconds from now (fake clock), for an
+        interaction of `user_id` (who then sees the modal it opens)."""
         trigger_id = f"{next(self._ids)}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}"
-        self._triggers[trigger_id] = _Trigger(self.now())
+        self._triggers[trigger_id] = _Trigger(self.now(), user_id)
         return trigger_id
 
     def issue_response_url(self, channel: str, message_ts: str | None = None) -> str:
@@ -996,7 +1019,7 @@ class FakeSlack:
             "api_app_id": self.app_id,
             "is_enterprise_install": "false",
             "response_url": self.issue_response_url(channel_id),
-            "trigger_id": self.issue_trigger(),
+            "trigger_id": self.issue_trigger(user_id),
         }
         payload.update(extra)
         return payload
@@ -1049,7 +1072,7 @@ class FakeSlack:
                 "is_ephemeral": ephemeral,
             },
             "message": message,
-            "trigger_id": self.issue_trigger(),
+            "trigger_id": self.issue_trigger(user_id),
             "response_url": self.issue_response_url(channel_id, message_ts),
             "actions": [action],
             "is_enterprise_install": False,
@@ -1058,6 +1081,99 @@ class FakeSlack:
         if ephemeral:
             del payload["message"]
         return payload
+
+    def view_submission_payload(
+        self,
+        view_id: str | None = None,
+        values: Mapping[str, str] | None = None,
+        *,
+        user_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A ``view_submission`` payload: the open modal `view_id` (None: the newest one)
+        submitted with `values` typed in (by input block id; an input not given keeps its
+        initial value). Refuses (ValueError) what Slack's client would not send: a value
+        for a block that is no input, one outside the input's lengths, a required input
+        left empty, or a submission by someone the modal is not shown to."""
+        if view_id is None:
+            view_id = next(reversed(self.open_modals), None)
+        if view_id is None or view_id not in self.open_modals:
+            raise LookupError(f"no modal {view_id} is open; open ones: {list(self.open_modals)}")
+        view = self.views[view_id]
+        owner = self.open_modals[view_id]
+        user_id = user_id or owner or "U1"
+        if owner and user_id != owner:
+            raise ValueError(f"modal {view_id} is shown to {owner}, not {user_id}")
+        inputs = {str(b["block_id"]): b for b in view.get("blocks", []) if b.get("type") == "input"}
+        typed = dict(values or {})
+        unknown = sorted(set(typed) - set(inputs))
+        if unknown:
+            raise ValueError(f"modal {view_id} has no inputs {unknown}; it has {sorted(inputs)}")
+        state: dict[str, Any] = {}
+        for block_id, block in inputs.items():
+            element = block["element"]
+            value = typed.get(block_id, str(element.get("initial_value") or ""))
+            low = int(element.get("min_length", 0))
+            high = int(element.get("max_length", MAX_INPUT_LENGTH))
+            if not value and not block.get("optional", False):
+                raise ValueError(f"{block_id!r} is required: Slack does not submit it empty")
+            if value and not low <= len(value) <= high:
+                raise ValueError(f"{block_id!r} takes {low}..{high} characters, not {len(value)}")
+            state[block_id] = {
+                str(element.get("action_id", "")): {
+                    "type": element["type"],
+                    "value": value or None,
+                }
+            }
+        submitted = {
+            **view,
+            "state": {"values": state},
+            "hash": f"{int(time.time())}.{secrets.token_hex(4)}",
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "bot_id": self.bot_id,
+        }
+        return {
+            "type": "view_submission",
+            "token": "fake-verification-token",
+            "api_app_id": self.app_id,
+            "team": {"id": self.team_id, "domain": "fake-conference"},
+            "user": {
+                "id": user_id,
+                "username": user_id.lower(),
+                "name": user_id.lower(),
+                "team_id": self.team_id,
+            },
+            "view": submitted,
+            "trigger_id": self.issue_trigger(user_id),
+            "response_urls": [],
+            "is_enterprise_install": False,
+            "enterprise": None,
+        }
+
+    def _view_answered(self, view_id: str, answer: Any) -> None:
+        """Apply an app's answer to a view_submission as Slack does: an empty one (or
+        ``clear``) closes the modal, ``errors`` keeps it open with each error under its
+        input block, ``update`` replaces it (a modal within Slack's limits). An answer
+        Slack would refuse raises ValueError (the person would see "We had some trouble
+        connecting" and their modal stay as it was)."""
+        self.view_errors.pop(view_id, None)
+        action = answer.get("response_action") if isinstance(answer, dict) else None
+        if action in (None, "clear"):
+            self.open_modals.pop(view_id, None)
+            return
+        if action == "errors":
+            errors = answer.get("errors")
+            view = self.views[view_id]
+            inputs = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+            if not isinstance(errors, dict) or not errors or not set(errors) <= inputs:
+                raise ValueError(f"errors must name input blocks of the modal: {errors!r}")
+            self.view_errors[view_id] = {str(k): str(v) for k, v in errors.items()}
+            return
+        if action == "update":
+            check_modal(answer.get("view"))
+            self._store_view(answer["view"], "modal", view_id)
+            return
+        raise ValueError(f"a view_submission cannot be answered with {action!r}")
 
     def event_payload(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """An Events API ``event_callback`` wrapping ``event`` (``event_ts`` added)."""
@@ -1132,6 +1248,31 @@ class FakeSlack:
         return await self._send_interaction(
             app_url, form, payload, forge_signature, stale_timestamp
         )
+
+    async def submit_view(
+        self,
+        app_url: str,
+        view_id: str | None = None,
+        values: Mapping[str, str] | None = None,
+        *,
+        user_id: str | None = None,
+        forge_signature: bool = False,
+    ) -> AppResponse:
+        """POST a signed ``payload=<json>`` view_submission of an open modal (see
+        `view_submission_payload`) and apply the app's answer to the modal (see
+        `_view_answered`; then `views`, `open_modals` and `view_errors` show it)."""
+        payload = self.view_submission_payload(view_id, values, user_id=user_id)
+        form = {"payload": json.dumps(payload)}
+        resp = await self.send_signed(
+            app_url,
+            urlencode(form),
+            "application/x-www-form-urlencoded",
+            forge_signature=forge_signature,
+        )
+        resp.trigger_id = payload["trigger_id"]
+        if resp.status == 200:
+            self._view_answered(payload["view"]["id"], resp.json())
+        return resp
 
     async def _send_interaction(
         self,
@@ -1215,6 +1356,20 @@ class FakeSlack:
         payload = self.action_payload(action_id, value, **kwargs)
         return await self.send_socket("interactive", payload)
 
+    async def submit_socket_view(
+        self,
+        view_id: str | None = None,
+        values: Mapping[str, str] | None = None,
+        *,
+        user_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A view_submission over Socket Mode (see `submit_view`); returns the ack, whose
+        ``payload`` is the app's answer, already applied to the modal."""
+        payload = self.view_submission_payload(view_id, values, user_id=user_id)
+        ack = await self.send_socket("interactive", payload, accepts_response_payload=True)
+        self._view_answered(payload["view"]["id"], ack.get("payload"))
+        return ack
+
     async def send_socket_event(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """An Events API event over Socket Mode; returns the ack."""
         return await self.send_socket("events_api", self.event_payload(event))
@@ -1279,6 +1434,71 @@ def block_fits(block: Any) -> bool:
     if limit is not None and isinstance(text, dict) and len(str(text.get("text", ""))) > limit:
         return False
     return block.get("type") != "actions" or len(block.get("elements") or []) <= MAX_ELEMENTS
+
+
+def check_modal(view: Any) -> None:
+    """A modal view within Slack's limits, else ``invalid_arguments``: a plain_text title
+    of 1 to 24 characters, submit and close buttons of at most 24, a callback_id of at
+    most 255 characters, private_metadata of at most 3,000, at most 100 blocks, and input
+    blocks only with a submit button. An input block needs a unique block_id (at most 255
+    characters) and a plain_text label of 1 to 2,000; a plain_text_input's lengths lie in
+    0..3,000 (max_length from 1) and its placeholder holds at most 150 characters."""
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        raise SlackError("invalid_arguments")
+    if not _plain_fits(view.get("title"), 1, MAX_VIEW_TEXT):
+        raise SlackError("invalid_arguments")
+    for button in ("submit", "close"):
+        if button in view and not _plain_fits(view[button], 1, MAX_VIEW_TEXT):
+            raise SlackError("invalid_arguments")
+    if len(str(view.get("callback_id", ""))) > MAX_ID:
+        raise SlackError("invalid_arguments")
+    if len(str(view.get("private_metadata", ""))) > MAX_METADATA:
+        raise SlackError("invalid_arguments")
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
+        raise SlackError("invalid_arguments")
+    seen: set[str] = set()
+    for block in blocks:
+        if not block_fits(block):
+            raise SlackError("invalid_arguments")
+        if block.get("type") != "input":
+            continue
+        block_id = str(block.get("block_id", ""))
+        if "submit" not in view or not block_id or len(block_id) > MAX_ID or block_id in seen:
+            raise SlackError("invalid_arguments")
+        seen.add(block_id)
+        if not _plain_fits(block.get("label"), 1, MAX_INPUT_LABEL):
+            raise SlackError("invalid_arguments")
+        element = block.get("element")
+        if not isinstance(element, dict) or not _input_fits(element):
+            raise SlackError("invalid_arguments")
+
+
+def _plain_fits(text: Any, shortest: int, longest: int) -> bool:
+    return (
+        isinstance(text, dict)
+        and text.get("type") == "plain_text"
+        and isinstance(text.get("text"), str)
+        and shortest <= len(text["text"]) <= longest
+    )
+
+
+def _input_fits(element: Mapping[str, Any]) -> bool:
+    """A plain_text_input within Slack's limits (other elements are not checked)."""
+    if element.get("type") != "plain_text_input":
+        return True
+    low, high = element.get("min_length", 0), element.get("max_length", MAX_INPUT_LENGTH)
+    return (
+        len(str(element.get("action_id", ""))) <= MAX_ID
+        and isinstance(low, int)
+        and isinstance(high, int)
+        and 0 <= low <= MAX_INPUT_LENGTH
+        and 1 <= high <= MAX_INPUT_LENGTH
+        and (
+            "placeholder" not in element or _plain_fits(element["placeholder"], 1, MAX_PLACEHOLDER)
+        )
+        and isinstance(element.get("initial_value", ""), str)
+    )
 
 
 def _split(value: Any) -> Iterable[str]:

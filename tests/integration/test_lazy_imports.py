@@ -30,6 +30,11 @@ RARE = {
     "bot.programme.importing",  # importers, a live source, /calendar
     "bot.programme.formats",
     "bot.programme.source",  # only an event whose programme comes from a source
+    # Machine translation: only the service FORUM_BOT_TRANSLATE names, none by default.
+    "deepl",
+    "requests",  # through deepl
+    "bot.translation.deepl",
+    "bot.translation.papago",
 }
 
 # Never imported by a running bot: the other sub-commands of the command line, and

@@ -35,7 +35,7 @@ from bot.core.model import (
 )
 from bot.core.paging import PageLimits
 from bot.i18n import Translator
-from bot.platforms.base import SentMessage
+from bot.platforms.base import SentMessage, without_form
 from bot.storage.files import write_whole
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,9 @@ def render(reply: Reply) -> str:
             out.append(f"({card.footer})")
     if reply.file is not None:
         out.append(f"[file: {reply.file.filename}, {len(reply.file.data)} bytes]")
+    if reply.form is not None and reply.form.fallback:
+        # No forms in a terminal: how to do the same by command.
+        out.append(plain(reply.form.fallback))
     return safe("\n".join(out))
 
 
@@ -256,6 +259,9 @@ class ConsoleAdapter:
         return await self.core.on_action(act)
 
     async def _show(self, reply: Reply, save_to: SaveTo | None = None) -> None:
+        if reply.form is not None:
+            t = await self.core.translator_for(self.user)
+            reply = without_form(reply, t("form.unavailable"))
         text = await self._render(reply, save_to)
         if reply.buttons:
             self._buttons = reply.buttons

@@ -11,7 +11,7 @@ import asyncio
 import base64
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import aiohttp
@@ -37,6 +37,7 @@ from bot.platforms.base import (
     SentMessage,
     StartupError,
     replaces_view,
+    without_form,
 )
 from bot.platforms.discord.commands import PLATFORM, command_payload
 from bot.platforms.discord.delivery import DiscordDelivery
@@ -45,8 +46,10 @@ from bot.platforms.discord.render import (
     _NO_MENTIONS,
     PAGE_LIMITS,
     message_data,
+    modal_data,
     replacement_data,
     request_params,
+    submitted_fields,
 )
 from bot.settings import PlatformConfig
 from bot.storage import Store
@@ -63,6 +66,7 @@ _CHANNEL_MESSAGE = 4
 _DEFERRED_CHANNEL_MESSAGE = 5
 _UPDATE_MESSAGE = 7
 _AUTOCOMPLETE_RESULT = 8
+_MODAL = 9
 # How long an interaction answer or follow-up (a file, perhaps) may take to send.
 _ANSWER_TIMEOUT = 10.0
 
@@ -177,7 +181,7 @@ class DiscordAdapter:
 
     # inbound
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        """Every slash command, autocomplete and button press arrives here."""
+        """Every slash command, autocomplete, button press and form arrives here."""
         try:
             if interaction.type is discord.InteractionType.application_command:
                 await self._command(interaction)
@@ -185,6 +189,8 @@ class DiscordAdapter:
                 await self._autocomplete(interaction)
             elif interaction.type is discord.InteractionType.component:
                 await self._component(interaction)
+            elif interaction.type is discord.InteractionType.modal_submit:
+                await self._submitted(interaction)
         except discord.HTTPException as exc:
             log.warning("discord: answering interaction %s failed: %s", interaction.id, exc)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
@@ -280,9 +286,15 @@ class DiscordAdapter:
         finally:
             timer.cancel()
         if not deferral:
-            await self._respond(interaction, reply)
+            if reply.form is not None:
+                await self._open_form(interaction, reply)
+            else:
+                await self._respond(interaction, reply)
             return
         await deferral[0]  # raises if the defer was refused: nothing can follow it then
+        if reply.form is not None:
+            # A modal can only be an interaction's first answer: too late for one now.
+            reply = await self._without_form(interaction, reply)
         data_, more = message_data(reply, ephemeral=reply.ephemeral or reply.error or ephemeral)
         await self._followup(interaction, data_, reply.file)
         await self._rest(interaction, more, ephemeral)
@@ -293,6 +305,26 @@ class DiscordAdapter:
         data, more = self._rendered(reply)
         await self._callback(interaction, {"type": _CHANNEL_MESSAGE, "data": data}, reply.file)
         await self._rest(interaction, more, ephemeral)
+
+    async def _open_form(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """A reply's form as the interaction's first answer: a modal. One whose action and
+        value do not fit a modal's id gets the form's fallback instead."""
+        assert reply.form is not None
+        data = modal_data(reply.form)
+        if data is not None:
+            await self._callback(interaction, {"type": _MODAL, "data": data})
+            return
+        log.warning(
+            "discord: the form of %s does not fit a modal's id; its fallback was shown",
+            reply.form.action_id,
+        )
+        told = await self._without_form(interaction, reply)
+        await self._respond(interaction, replace(told, ephemeral=True))
+
+    async def _without_form(self, interaction: discord.Interaction, reply: Reply) -> Reply:
+        user, _, _ = self._who(interaction)
+        t = await self.core.translator_for(user, str(interaction.locale))
+        return without_form(reply, t("form.unavailable"))
 
     async def _rest(self, interaction: discord.Interaction, chunks: list[str], eph: bool) -> None:
         for chunk in chunks:
@@ -389,6 +421,9 @@ class DiscordAdapter:
         user, channel, roles = self._who(interaction)
         act = Action(PLATFORM, action_id, value, user, channel, roles, str(interaction.locale))
         reply = await self.core.on_action(act)
+        if reply.form is not None:
+            await self._open_form(interaction, reply)
+            return
         message = interaction.message
         if message is not None and message.flags.ephemeral and replaces_view(reply):
             # The asker's own answer: turn the page in place instead of adding a message.
@@ -398,6 +433,22 @@ class DiscordAdapter:
         await self._respond(
             interaction, Reply(reply.text, reply.card, reply.buttons, True, reply.file, reply.error)
         )
+
+    async def _submitted(self, interaction: discord.Interaction) -> None:
+        """A form's submission (MODAL_SUBMIT): the modal's id names the action and its
+        value, the text inputs are its fields; the answer is for the submitter alone."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        action_id, _, value = str(data.get("custom_id", "")).partition("|")
+        user, channel, roles = self._who(interaction)
+        fields = submitted_fields(data.get("components"))
+        act = Action(
+            PLATFORM, action_id, value, user, channel, roles, str(interaction.locale), fields
+        )
+        reply = await self.core.on_action(act)
+        if reply.form is not None:
+            # Discord opens no modal in answer to a modal.
+            reply = await self._without_form(interaction, reply)
+        await self._respond(interaction, replace(reply, ephemeral=True))
 
     # outbound
     async def post(

@@ -17,6 +17,7 @@ from bot.core.model import (
     Attachment,
     Button,
     Card,
+    Form,
     Reply,
     Stamp,
     Text,
@@ -173,6 +174,70 @@ def components_data(buttons: Sequence[Button]) -> list[dict[str, Any]]:
         for b in buttons[:25]
     ]
     return [{"type": 1, "components": items[i : i + 5]} for i in range(0, len(items), 5)]
+
+
+# A modal's limits: title and labels 45 characters, placeholders 100, a text input's
+# value 4,000; ids 100 (the modal's carries the action and its value).
+_MODAL_TITLE = 45
+_INPUT_LABEL = 45
+_INPUT_HINT = 100
+_INPUT_LENGTH = 4000
+_CUSTOM_ID = 100
+_TEXT_INPUT = 4
+_SHORT, _PARAGRAPH = 1, 2
+# The most components a submission's walk looks at: a modal holds five text inputs.
+_MAX_SUBMITTED = 50
+
+
+def modal_data(form: Form) -> dict[str, Any] | None:
+    """A form as Discord's modal (the data of a MODAL callback): each input a text input
+    in an action row of its own. None when the action and its value do not fit the
+    modal's custom id: cut, the submission would name another value."""
+    modal_id = f"{form.action_id}|{form.value}"
+    if len(modal_id) > _CUSTOM_ID:
+        return None
+    rows: list[dict[str, Any]] = []
+    for i in form.inputs:
+        longest = min(i.max_length, _INPUT_LENGTH)
+        # Texts in a modal are plain (no markdown): the value is filled in as stored.
+        text_input: dict[str, Any] = {
+            "type": _TEXT_INPUT,
+            "custom_id": i.name,
+            "label": clip(i.label, _INPUT_LABEL),
+            "style": _PARAGRAPH if i.long else _SHORT,
+            "min_length": 1 if i.required else 0,
+            "max_length": longest,
+            "required": i.required,
+        }
+        if i.value:
+            text_input["value"] = i.value[:longest]
+        if i.hint:
+            text_input["placeholder"] = clip(i.hint, _INPUT_HINT)
+        rows.append({"type": 1, "components": [text_input]})
+    return {"custom_id": modal_id, "title": clip(form.title, _MODAL_TITLE), "components": rows}
+
+
+def submitted_fields(components: Any) -> dict[str, str]:
+    """The values of a MODAL_SUBMIT's text inputs by custom id, found in action rows (or
+    in the label components Discord's newer modals use); a value that is not text is
+    taken as empty. The core then checks names and lengths."""
+    fields: dict[str, str] = {}
+    pending = list(components) if isinstance(components, list) else []
+    seen = 0
+    while pending and seen < _MAX_SUBMITTED:
+        item = pending.pop(0)
+        seen += 1
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") == _TEXT_INPUT and isinstance(item.get("custom_id"), str):
+            value = item.get("value")
+            fields[item["custom_id"]] = value if isinstance(value, str) else ""
+        inner = item.get("components")
+        if isinstance(inner, list):
+            pending.extend(inner)
+        if isinstance(item.get("component"), dict):
+            pending.append(item["component"])
+    return fields
 
 
 def message_data(reply: Reply, *, ephemeral: bool = False) -> tuple[dict[str, Any], list[str]]:

@@ -2,8 +2,9 @@
 
 Like errbot's test backend, it lets a test (or a script) run the whole bot, the core,
 the planner, the outbox and its senders, without a network: people "type" commands with
-`say`, and everything the bot posts, sends by DM or edits is recorded in order, as the
-platform would show it. Failures are arranged per channel or person (`fail`), to see
+`say`, press buttons with `press` and fill in the forms those open with `submit`, and
+everything the bot posts, sends by DM or edits is recorded in order, as the platform
+would show it. Failures are arranged per channel or person (`fail`), to see
 retries and give-ups without a fake server.
 """
 
@@ -11,10 +12,20 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from bot.core.dispatch import Core
-from bot.core.model import Action, Button, ChannelRef, Reply, Role, UserRef, roles_up_to
+from bot.core.model import (
+    Action,
+    Button,
+    ChannelRef,
+    Form,
+    Reply,
+    Role,
+    UserRef,
+    roles_up_to,
+)
 from bot.core.paging import DEFAULT_LIMITS, PageLimits
 from bot.platforms.base import DeliveryError, SentMessage
 from bot.platforms.console.adapter import render
@@ -45,6 +56,8 @@ class MemoryAdapter:
         self.core = core
         core.page_limits[name] = limits or DEFAULT_LIMITS
         self.messages: list[Message] = []
+        # Every form the bot opened (a modal, on a platform with them), oldest first.
+        self.forms: list[Form] = []
         self.started = False
         self._ids = itertools.count(1)
         self._failures: dict[str, deque[DeliveryError]] = {}
@@ -71,7 +84,8 @@ class MemoryAdapter:
     ) -> Reply:
         """A person types `line` (e.g. "/remind keynote") in `channel`; the bot's answer."""
         where = ChannelRef(self.name, channel, channel)
-        return await self.core.dispatch_text(self.name, line, user, where, roles_up_to(role))
+        reply = await self.core.dispatch_text(self.name, line, user, where, roles_up_to(role))
+        return self._opened(reply)
 
     async def press(
         self, user: UserRef, button: Button, channel: str = "general", role: Role = Role.PARTICIPANT
@@ -79,7 +93,30 @@ class MemoryAdapter:
         """A person presses one of the bot's buttons; the bot's answer."""
         where = ChannelRef(self.name, channel, channel)
         action = Action(self.name, button.action_id, button.value, user, where, roles_up_to(role))
-        return await self.core.on_action(action)
+        return self._opened(await self.core.on_action(action))
+
+    async def submit(
+        self,
+        action_id: str,
+        value: str,
+        fields: Mapping[str, str],
+        *,
+        user: UserRef,
+        roles: Role | Iterable[Role] = Role.PARTICIPANT,
+        channel: str = "general",
+    ) -> Reply:
+        """A person submits a form (`Form.action_id`, `Form.value`) with `fields` typed
+        in; the bot's answer. `roles`: a role (and those below it), or the roles exactly.
+        Nothing checks that a form was opened: a forged submission is sent as easily."""
+        where = ChannelRef(self.name, channel, channel)
+        held = roles_up_to(roles) if isinstance(roles, Role) else frozenset(roles)
+        action = Action(self.name, action_id, value, user, where, held, None, dict(fields))
+        return self._opened(await self.core.on_action(action))
+
+    def _opened(self, reply: Reply) -> Reply:
+        if reply.form is not None:
+            self.forms.append(reply.form)
+        return reply
 
     def texts(self, where: str) -> list[str]:
         """What `where` shows, oldest first."""

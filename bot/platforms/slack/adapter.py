@@ -32,9 +32,11 @@ from bot.core.model import (
     Role,
     UserRef,
     joined,
+    plain,
     roles_up_to,
 )
 from bot.core.tasks import Background
+from bot.core.text import clip
 from bot.logs import Throttled
 from bot.platforms.base import (
     DeliveryError,
@@ -42,11 +44,23 @@ from bot.platforms.base import (
     SentMessage,
     StartupError,
     replaces_view,
+    without_form,
 )
 from bot.platforms.slack.delivery import SlackDelivery
 from bot.platforms.slack.errors import slack_problem
 from bot.platforms.slack.manifest import slack_name
-from bot.platforms.slack.render import PAGE_LIMITS, message, render_blocks
+from bot.platforms.slack.render import (
+    FORM_CALLBACK,
+    PAGE_LIMITS,
+    answer_view,
+    first_input,
+    form_metadata,
+    form_view,
+    message,
+    read_form_metadata,
+    render_blocks,
+    submitted_fields,
+)
 from bot.settings import PlatformConfig
 
 log = logging.getLogger(__name__)
@@ -55,6 +69,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 DEFAULT_API_BASE = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
+# A refusal shown under a form's input: one short paragraph.
+_FIELD_ERROR = 300
 # Errors no retry can fix.
 
 
@@ -243,6 +259,7 @@ class SlackAdapter:
         names = "|".join(re.escape(name) for name in self._ours)
         self.app.command(re.compile(rf"^/{re.escape(prefix)}(?:{names})$"))(self._command)
         self.app.action(re.compile(r".+"))(self._action)
+        self.app.view(FORM_CALLBACK)(self._submitted)
         self.app.event("app_home_opened")(self._home)
 
     async def _roles(self, user_id: str) -> frozenset[Role]:
@@ -315,18 +332,32 @@ class SlackAdapter:
         )
         if await _finished_within(work, self.settings.ack_after):
             reply = work.result()
+            if reply.form is not None:
+                await ack()
+                trigger = str(command.get("trigger_id", ""))
+                self._spawn(self._open_form(trigger, reply, user, channel, respond))
+                return
             if reply.file is None:
                 await ack(response_type=_response_type(reply), **self._rendered(reply))
                 return
         # Slack needs its ack within 3 seconds; the answer follows through response_url
         # (a file's after its upload, which can take longer, so the answer tells how it went).
         await ack()
-        self._spawn(self._answer_later(work, user, channel, respond))
+        trigger = str(command.get("trigger_id", ""))
+        self._spawn(self._answer_later(work, user, channel, respond, trigger))
 
     async def _answer_later(
-        self, work: asyncio.Task[Reply], user: UserRef, channel: ChannelRef, respond: Any
+        self,
+        work: asyncio.Task[Reply],
+        user: UserRef,
+        channel: ChannelRef,
+        respond: Any,
+        trigger: str,
     ) -> None:
         reply = await work
+        if reply.form is not None:
+            await self._open_form(trigger, reply, user, channel, respond)
+            return
         if reply.file is not None:
             told = await self._send_file(reply, user, channel)
             if told is None:
@@ -386,6 +417,9 @@ class SlackAdapter:
         reply = await self.core.on_action(
             Action(PLATFORM, action_name, value, user, channel, roles)
         )
+        if reply.form is not None:
+            await self._open_form(str(body.get("trigger_id", "")), reply, user, channel, respond)
+            return
         if reply.file is not None:
             told = await self._send_file(reply, user, channel)
             if told is not None:
@@ -397,6 +431,100 @@ class SlackAdapter:
             await respond(replace_original=True, **message(reply))
         else:
             await respond(response_type="ephemeral", replace_original=False, **message(reply))
+
+    async def _open_form(
+        self, trigger: str, reply: Reply, user: UserRef, channel: ChannelRef, respond: Any
+    ) -> None:
+        """Open a reply's form as a modal with the interaction's trigger_id, which Slack
+        takes for 3 seconds only: nothing else comes first. A modal Slack refuses (the
+        trigger expired) leaves the person a short message, and the bot running."""
+        form = reply.form
+        assert form is not None
+        t = await self.core.translator_for(user)
+        metadata = form_metadata(form, channel.id)
+        if metadata is None:
+            log.warning(
+                "slack: the form of %s does not fit a modal; its fallback was shown", form.action_id
+            )
+            told = without_form(reply, t("form.unavailable"))
+        else:
+            view = form_view(form, metadata, t("form.submit"), t("form.close"))
+            try:
+                await self.client.views_open(trigger_id=trigger, view=view)
+                return
+            except Exception as exc:
+                log.warning(
+                    "slack: could not open the form of %s for %s (%s)",
+                    form.action_id,
+                    user.id,
+                    slack_problem(exc),
+                )
+            told = Reply(t("form.expired"), error=True)
+        await respond(response_type="ephemeral", replace_original=False, **message(told))
+
+    async def _submitted(self, ack: Any, body: dict[str, Any]) -> None:
+        """A form's submission (view_submission). Acked with the answer when it is ready in
+        Slack's time: a refusal under the form's first input (the text typed stays), else
+        the answer in place of the form. A slower answer replaces a "working" view."""
+        view: dict[str, Any] = _dict(body.get("view"))
+        who = _dict(body.get("user"))
+        user = UserRef(PLATFORM, str(who.get("id", "")), str(who.get("username", "")))
+        target = read_form_metadata(str(view.get("private_metadata", "")))
+        work = asyncio.create_task(self._submit(target, submitted_fields(view), user))
+        if await _finished_within(work, self.settings.ack_after):
+            await ack(**await self._view_answer(work.result(), view, user, refuse_in_form=True))
+            return
+        t = await self.core.translator_for(user)
+        await ack(
+            response_action="update",
+            view=answer_view(Reply(t("form.working")), _title(view), t("form.dismiss"), ""),
+        )
+        self._spawn(self._answer_view_later(work, view, user))
+
+    async def _submit(
+        self, target: tuple[str, str, str] | None, fields: dict[str, str], user: UserRef
+    ) -> Reply:
+        if target is None:
+            t = await self.core.translator_for(user)
+            return Reply(t("form.unreadable"), error=True)
+        action_id, value, channel_id = target
+        roles = await self._roles(user.id)
+        channel = ChannelRef(PLATFORM, channel_id)
+        act = Action(PLATFORM, action_id, value, user, channel, roles, None, fields)
+        reply = await self.core.on_action(act)
+        if reply.file is not None:
+            # Slack shows no file in a modal: it goes to the person's DM, as a button's.
+            self._spawn(self._file_only(reply, user, channel))
+        return reply
+
+    async def _file_only(self, reply: Reply, user: UserRef, channel: ChannelRef) -> None:
+        await self._send_file(replace(reply, ephemeral=True), user, channel)
+
+    async def _view_answer(
+        self, reply: Reply, view: dict[str, Any], user: UserRef, *, refuse_in_form: bool
+    ) -> dict[str, Any]:
+        """How a submitted form is answered: a refusal under its first input (only while
+        the form is still shown), another form, or a view with the answer."""
+        t = await self.core.translator_for(user)
+        first = first_input(view)
+        if reply.error and refuse_in_form and first is not None:
+            said = plain(reply.text) or (reply.card.title if reply.card else t("error.internal"))
+            return {"response_action": "errors", "errors": {first: clip(said, _FIELD_ERROR)}}
+        form = reply.form
+        if form is not None:
+            metadata = form_metadata(form, _channel_of(view))
+            if metadata is not None:
+                new = form_view(form, metadata, t("form.submit"), t("form.close"))
+                return {"response_action": "update", "view": new}
+            reply = without_form(reply, t("form.unavailable"))
+        shown = answer_view(reply, _title(view), t("form.dismiss"), t("form.done"))
+        return {"response_action": "update", "view": shown}
+
+    async def _answer_view_later(
+        self, work: asyncio.Task[Reply], view: dict[str, Any], user: UserRef
+    ) -> None:
+        answer = await self._view_answer(await work, view, user, refuse_in_form=False)
+        await self.client.views_update(view_id=str(view.get("id", "")), view=answer["view"])
 
     async def _home(self, event: dict[str, Any], client: AsyncWebClient) -> None:
         # Events are acked when their listener returns: publish after that.
@@ -454,6 +582,24 @@ async def _finished_within(task: asyncio.Task[Reply], seconds: float) -> bool:
             timer.cancel()
             task.remove_done_callback(wake)
     return task.done()
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """A part of a payload that should be an object, or an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _title(view: dict[str, Any]) -> str:
+    """A submitted modal's title, for the view that replaces it."""
+    title = view.get("title")
+    text = title.get("text") if isinstance(title, dict) else None
+    return text if isinstance(text, str) and text else "forum-bot"
+
+
+def _channel_of(view: dict[str, Any]) -> str:
+    """The channel a submitted form was opened in, from its private_metadata."""
+    target = read_form_metadata(str(view.get("private_metadata", "")))
+    return target[2] if target else ""
 
 
 def _response_type(reply: Reply) -> str:

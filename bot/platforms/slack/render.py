@@ -4,13 +4,16 @@ Block Kit, times as Slack's own date tokens."""
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bot.core.model import (
     Button,
+    Form,
     Reply,
     Text,
     plain,
@@ -154,3 +157,121 @@ def fallback_text(reply: Reply) -> str:
 def message(reply: Reply) -> dict[str, Any]:
     """Arguments for chat.postMessage / respond / ack."""
     return {"text": fallback_text(reply), "blocks": render_blocks(reply)}
+
+
+# Our forms' modals all go by one callback id; what each submission runs travels in its
+# private_metadata (`form_metadata`).
+FORM_CALLBACK = "forum-bot.form"
+# The action id of every form's text input: its block's id is the field's name.
+FORM_INPUT = "text"
+# A modal's limits: title and buttons 24 characters, private_metadata 3,000, at most 100
+# blocks; an input's label 2,000, its placeholder 150, its text 3,000.
+_VIEW_TEXT = 24
+_METADATA = 3000
+_VIEW_BLOCKS = 100
+_INPUT_LABEL = 2000
+_INPUT_HINT = 150
+_INPUT_LENGTH = 3000
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit) or "-"}
+
+
+def form_metadata(form: Form, channel_id: str) -> str | None:
+    """What a form's submission needs back (its action, its value, the channel it was
+    opened in: Slack sends none with a submission), as private_metadata; None when it
+    does not fit Slack's 3,000 characters."""
+    data = json.dumps({"a": form.action_id, "v": form.value, "c": channel_id}, ensure_ascii=False)
+    return data if len(data) <= _METADATA else None
+
+
+def read_form_metadata(text: str) -> tuple[str, str, str] | None:
+    """(action, value, channel) from a submission's private_metadata; None when it is
+    not ours."""
+    try:
+        data = json.loads(text) if len(text) <= _METADATA else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    parts = (data.get("a"), data.get("v"), data.get("c"))
+    if not all(isinstance(p, str) for p in parts) or not data.get("a"):
+        return None
+    return str(parts[0]), str(parts[1]), str(parts[2])
+
+
+def form_view(form: Form, metadata: str, submit: str, close: str) -> dict[str, Any]:
+    """A form as a Slack modal: one input block per input, the block named after it.
+    `submit` labels the submit button unless the form names its own; `close` the other."""
+    blocks: list[dict[str, Any]] = []
+    for i in form.inputs:
+        longest = min(i.max_length, _INPUT_LENGTH)
+        # Plain text throughout: the value is filled in as stored, nothing is markup.
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": FORM_INPUT,
+            "multiline": i.long,
+            "max_length": longest,
+        }
+        if i.value:
+            element["initial_value"] = i.value[:longest]
+        if i.hint:
+            element["placeholder"] = _plain(i.hint, _INPUT_HINT)
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": i.name,
+                "optional": not i.required,
+                "label": _plain(i.label, _INPUT_LABEL),
+                "element": element,
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": FORM_CALLBACK,
+        "private_metadata": metadata,
+        "title": _plain(form.title, _VIEW_TEXT),
+        "submit": _plain(form.submit or submit, _VIEW_TEXT),
+        "close": _plain(close, _VIEW_TEXT),
+        "blocks": blocks,
+    }
+
+
+def answer_view(reply: Reply, title: str, close: str, done: str) -> dict[str, Any]:
+    """A small modal in place of a submitted form, showing its answer (`done` when the
+    answer says nothing); buttons stay out: a press in a modal has nowhere to answer."""
+    blocks = render_blocks(replace(reply, buttons=(), form=None)) or _sections([escape(done)])
+    return {
+        "type": "modal",
+        "callback_id": FORM_CALLBACK,
+        "title": _plain(title, _VIEW_TEXT),
+        "close": _plain(close, _VIEW_TEXT),
+        "blocks": blocks[:_VIEW_BLOCKS],
+    }
+
+
+def submitted_fields(view: Any) -> dict[str, str]:
+    """The text typed in a submitted modal, by input block: `view.state.values`, each
+    block's first element (an empty optional input comes as null: "")."""
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    fields: dict[str, str] = {}
+    if not isinstance(values, dict):
+        return fields
+    for block_id, elements in values.items():
+        if not isinstance(elements, dict) or not elements:
+            continue
+        element = next(iter(elements.values()))
+        value = element.get("value") if isinstance(element, dict) else None
+        fields[str(block_id)] = value if isinstance(value, str) else ""
+    return fields
+
+
+def first_input(view: Any) -> str | None:
+    """The block id of a modal's first input block (where a refusal is shown)."""
+    blocks = view.get("blocks") if isinstance(view, dict) else None
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return None
