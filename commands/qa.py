@@ -6,14 +6,26 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.errors import UserError
-from bot.core.model import Attachment, Button, Card, Paging, Reply, Role, Text, joined
+from bot.core.model import (
+    MAX_INPUTS,
+    Attachment,
+    Button,
+    Card,
+    Form,
+    Input,
+    Paging,
+    Reply,
+    Role,
+    Text,
+    joined,
+)
 from bot.core.registry import Choice, Option, OptionType, action, command
 from bot.i18n import LANGUAGES, L
 from bot.programme import Session
-from bot.qa.display import marked, versions
+from bot.qa.display import marked, ordered, versions
 from bot.qa.join import TooLong, join_url, qr_png
 from bot.qa.service import STEPS, Asked
-from bot.storage.qa import ANSWERED, APPROVED, MERGED, PENDING, Question
+from bot.storage.qa import ANSWERED, APPROVED, MERGED, PENDING, Change, Question
 from commands.options import session_option
 from commands.reminders import one_session
 from commands.render import moment
@@ -357,10 +369,18 @@ async def qa(ctx: Context, action: str, id: int, reason: str | None = None) -> R
 )
 async def qa_edit(ctx: Context, id: int, text: str) -> Reply:
     """Correct question `id`: its card and notices follow, its asker sees "(edited)"."""
-    t = ctx.t
-    change = await ctx.qa.edit(ctx.user, id, text)
-    said = t("qa.done.edit", id=id, text=change.question.body)
-    return Reply(f"{said} {t('qa.done.edit_asker', id=id)}")
+    return _edited(ctx, await ctx.qa.edit(ctx.user, id, text))
+
+
+def _edited(ctx: Context, change: Change) -> Reply:
+    """What a moderator is told of an edit (by command or by the Edit form)."""
+    t, q = ctx.t, change.question
+    said = [t("qa.done.edit", id=q.id, text=q.body)]
+    if q.translations:
+        shown = [marked(c, found.text, t, machine=found.machine) for c, found in ordered(q)]
+        said.append(t("qa.revised_translations", text=" — ".join(shown)))
+    said.append(t("qa.done.edit_asker", id=q.id))
+    return Reply(" ".join(said))
 
 
 @command(
@@ -387,12 +407,16 @@ async def qa_edit(ctx: Context, id: int, text: str) -> Reply:
 async def qa_merge(ctx: Context, id: int, into: int) -> Reply:
     """Merge question `id` into `into`: a person who voted for both counts once; /qa undo
     on `id` takes it back."""
-    t = ctx.t
-    change = await ctx.qa.merge(ctx.user, id, into)
+    return _merged(ctx, await ctx.qa.merge(ctx.user, id, into))
+
+
+def _merged(ctx: Context, change: Change) -> Reply:
+    """What a moderator is told of a merge (by command or by the Merge form)."""
+    t, q = ctx.t, change.question
     votes = change.other.votes if change.other is not None else 0
-    said = t("qa.done.merge", id=id, into=into, votes=votes)
-    if change.question.anonymous:
-        said += " " + t("qa.merged_anonymous", id=id)
+    said = t("qa.done.merge", id=q.id, into=q.merged_into, votes=votes)
+    if q.anonymous:
+        said += " " + t("qa.merged_anonymous", id=q.id)
     return Reply(said)
 
 
@@ -427,14 +451,111 @@ async def qa_translate(
     ctx: Context, id: int, language: str | None = None, text: str | None = None
 ) -> Reply:
     """A moderator's translation of question `id`, or the provider's (without `text`)."""
-    t = ctx.t
-    change = await ctx.qa.translate(ctx.user, id, language, text)
+    return _translated(ctx, await ctx.qa.translate(ctx.user, id, language, text), language)
+
+
+def _translated(ctx: Context, change: Change, language: str | None = None) -> Reply:
+    """What a moderator is told of a translation (`language`'s, or all)."""
+    t, q = ctx.t, change.question
     made = [
         marked(code, found.text, t, machine=found.machine)
-        for code, found in change.question.translations.items()
+        for code, found in ordered(q)
         if language is None or code == language
     ]
-    return Reply(t("qa.done.translate", id=id, text=" — ".join(made)))
+    if not made:  # the Edit form's emptied translations
+        return Reply(t("qa.done.untranslated", id=q.id))
+    return Reply(t("qa.done.translate", id=q.id, text=" — ".join(made)))
+
+
+# -- the moderators' notice's Edit, Merge and Translate ----------------------------------
+
+
+async def _revisable(ctx: Context, value: str) -> Question:
+    """The question a notice's button names, unless it was merged meanwhile."""
+    q: Question = await ctx.qa.question(_number(value))
+    if q.status == MERGED:
+        raise UserError("qa.already_merged", id=q.id, into=q.merged_into)
+    return q
+
+
+@action("qa.edit", role=Role.MODERATOR)
+async def edit_button(ctx: Context, value: str) -> Reply:
+    """A form with the question's text and a field for each translation, filled in."""
+    t = ctx.t
+    q = await _revisable(ctx, value)
+    limit = ctx.qa.config.max_length
+    inputs = [Input("text", t("qa.form.text"), q.body, max_length=limit)]
+    for lang in ctx.qa.targets(q)[: MAX_INPUTS - 1]:
+        found = q.translations.get(lang)
+        inputs.append(
+            Input(
+                f"text_{lang}",
+                t("qa.form.translation", lang=lang.upper()),
+                found.text if found else "",
+                max_length=min(4000, 2 * limit),
+                required=False,
+                hint=t("qa.form.translation_hint"),
+            )
+        )
+    return Reply(
+        form=Form(
+            t("qa.form.edit", id=q.id),
+            "qa.edit_save",
+            str(q.id),
+            tuple(inputs),
+            fallback=t("qa.form.edit_fallback", id=q.id),
+        )
+    )
+
+
+@action("qa.edit_save", role=Role.MODERATOR)
+async def edit_saved(ctx: Context, value: str) -> Reply:
+    """The Edit form submitted: the text and the translations typed, as one change (an
+    emptied translation goes)."""
+    if "text" not in ctx.fields:
+        raise UserError("form.unreadable")  # a press, not a submission of the form
+    qid = _number(value)
+    typed = {lang: ctx.fields[f"text_{lang}"] for lang in LANGUAGES if f"text_{lang}" in ctx.fields}
+    change = await ctx.qa.revise(ctx.user, qid, ctx.fields["text"], typed)
+    if change is None:
+        return Reply(ctx.t("qa.edit_same", id=qid))
+    if change.action == "translate":
+        return _translated(ctx, change)
+    return _edited(ctx, change)
+
+
+@action("qa.merge", role=Role.MODERATOR)
+async def merge_button(ctx: Context, value: str) -> Reply:
+    """A form asking which question this one is merged into."""
+    t = ctx.t
+    q = await _revisable(ctx, value)
+    into = Input("into", t("qa.form.into"), max_length=12, long=False, hint="12")
+    return Reply(
+        form=Form(
+            t("qa.form.merge", id=q.id),
+            "qa.merge_save",
+            str(q.id),
+            (into,),
+            submit=t("qa.form.merge_submit"),
+            fallback=t("qa.form.merge_fallback", id=q.id),
+        )
+    )
+
+
+@action("qa.merge_save", role=Role.MODERATOR)
+async def merge_saved(ctx: Context, value: str) -> Reply:
+    """The Merge form submitted."""
+    if "into" not in ctx.fields:
+        raise UserError("form.unreadable")
+    qid, into = _number(value), _number(ctx.fields["into"])
+    return _merged(ctx, await ctx.qa.merge(ctx.user, qid, into))
+
+
+@action("qa.translate", role=Role.MODERATOR)
+async def translate_button(ctx: Context, value: str) -> Reply:
+    """The provider's translation into every other language (offered only with one)."""
+    q = await _revisable(ctx, value)
+    return _translated(ctx, await ctx.qa.translate(ctx.user, q.id))
 
 
 @command(
@@ -601,4 +722,9 @@ BUTTONS = [
     reject_button,
     highlight_button,
     answered_button,
+    edit_button,
+    edit_saved,
+    merge_button,
+    merge_saved,
+    translate_button,
 ]

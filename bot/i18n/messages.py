@@ -857,6 +857,10 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "Question #{id} has its translation: {text}",
         "ko": "#{id} 질문에 번역을 달았습니다: {text}",
     },
+    "qa.done.untranslated": {
+        "en": "Question #{id} has no translation now.",
+        "ko": "#{id} 질문의 번역을 지웠습니다.",
+    },
     "qa.undone.edit": {
         "en": "The edit of #{id} is undone; it reads as before: {text}",
         "ko": "#{id} 질문의 수정을 되돌렸습니다. 이전 내용: {text}",
@@ -897,6 +901,28 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
             "/qa-translate 로 직접 입력해 주세요."
         ),
     },
+    "qa.button.edit": {"en": "Edit", "ko": "수정"},
+    "qa.button.merge": {"en": "Merge", "ko": "병합"},
+    "qa.button.translate": {"en": "Translate", "ko": "번역"},
+    "qa.form.edit": {"en": "Edit question #{id}", "ko": "#{id} 질문 수정"},
+    "qa.form.text": {"en": "The question", "ko": "질문 내용"},
+    "qa.form.translation": {"en": "Translation ({lang})", "ko": "번역 ({lang})"},
+    "qa.form.translation_hint": {
+        "en": "Leave empty for none",
+        "ko": "비워 두면 번역 없음",
+    },
+    "qa.form.edit_fallback": {
+        "en": "/qa-edit {id} <text>, and /qa-translate {id} <language> <text>",
+        "ko": "/qa-edit {id} <내용>, 번역은 /qa-translate {id} <언어> <번역문>",
+    },
+    "qa.form.merge": {"en": "Merge question #{id}", "ko": "#{id} 질문 병합"},
+    "qa.form.into": {
+        "en": "Into question number (it asks the same)",
+        "ko": "병합할 질문 번호 (같은 내용의 질문)",
+    },
+    "qa.form.merge_submit": {"en": "Merge", "ko": "병합"},
+    "qa.form.merge_fallback": {"en": "/qa-merge {id} <number>", "ko": "/qa-merge {id} <번호>"},
+    "qa.revised_translations": {"en": "Translations: {text}", "ko": "번역: {text}"},
     "qa.screen_speaker": {
         "en": "Speaker view, for the speaker's laptop (keep this link private)",
         "ko": "연사 화면, 연사 노트북용 (링크를 공유하지 마세요)",

@@ -32,7 +32,7 @@ def versions(q: Question, lang: str, say: Say) -> tuple[str, list[str]]:
     event's order of languages): the translation into `lang` over the question as asked
     when there is one, else the question over its translations."""
     first, beneath = q.in_language(lang)
-    others = [_translation(code, t, say) for code, t in _ordered(q) if code != lang]
+    others = [_translation(code, t, say) for code, t in ordered(q) if code != lang]
     if beneath is None:  # no translation into `lang`: the question itself first
         return own_text(q, say), others
     machine = q.translations[lang].machine
@@ -52,7 +52,8 @@ def _translation(code: str, t: Translation, say: Say) -> str:
     return marked(code, t.text, say, machine=t.machine)
 
 
-def _ordered(q: Question) -> list[tuple[str, Translation]]:
+def ordered(q: Question) -> list[tuple[str, Translation]]:
+    """A question's translations in the event's order of languages (none into its own)."""
     found = q.translations
     order = [code for code in LANGUAGES if code in found]
     order += sorted(code for code in found if code not in LANGUAGES)

@@ -21,7 +21,7 @@ from bot.core.model import Button, Card, Reply, Text, UserRef
 from bot.delivery.planner import both, both_l
 from bot.platforms.base import SentMessage
 from bot.programme import Session
-from bot.qa.display import marked, own_text, versions
+from bot.qa.display import marked, ordered, own_text, versions
 from bot.qa.service import QA, next_steps
 from bot.settings import PlatformConfig
 from bot.storage import Store, outbox
@@ -62,20 +62,28 @@ def _texts(q: Question, lang: str) -> tuple[str, ...]:
     return (top, *rest)
 
 
-def moderator_notice(q: Question, s: Session, highlighted: bool) -> Reply:
+# Buttons that open a form (Edit, Merge) or ask the provider (Translate): any question but
+# a merged one.
+_REVISING = {
+    "edit": ("qa.button.edit", "secondary"),
+    "merge": ("qa.button.merge", "secondary"),
+    "translate": ("qa.button.translate", "secondary"),
+}
+
+
+def moderator_notice(q: Question, s: Session, highlighted: bool, machine: bool = False) -> Reply:
     """The moderators' card of one question, with a button for each action that applies
     to it as it stands (edited after every change, so an approved one offers no Approve):
     the text as it stands, its translations, the text as asked once edited, and where a
-    merged one went."""
+    merged one went. Edit and Merge open forms; Translate is there only when a
+    machine-translation provider is (`machine`)."""
     if q.status == MERGED:
         status = both("qa.merged_into", into=q.merged_into)
     else:
         status = both(f"qa.status.{q.status}")
     if highlighted:
         status += f" · {both('qa.status.highlighted')}"
-    translations = [
-        marked(lang, t.text, both, machine=t.machine) for lang, t in q.translations.items()
-    ]
+    translations = [marked(lang, t.text, both, machine=t.machine) for lang, t in ordered(q)]
     lines: tuple[Text, ...] = (
         own_text(q, both),
         *translations,
@@ -84,6 +92,9 @@ def moderator_notice(q: Question, s: Session, highlighted: bool) -> Reply:
         f"{both('qa.status')}: {status}" + (f" ({q.reason})" if q.reason else ""),
     )
     value = str(q.id)
+    steps = [(action, _BUTTONS[action]) for action in next_steps(q.status, highlighted)]
+    if q.status != MERGED:
+        steps += [(a, _REVISING[a]) for a in _REVISING if machine or a != "translate"]
     return Reply(
         card=Card(
             both("qa.notice_title", id=q.id),
@@ -91,8 +102,7 @@ def moderator_notice(q: Question, s: Session, highlighted: bool) -> Reply:
             footer=f"{both_l(s.title)} [{s.id}] · /qa <approve|reject|…> {q.id}",
         ),
         buttons=tuple(
-            Button(both(_BUTTONS[action][0]), f"qa.{action}", value, _BUTTONS[action][1])
-            for action in next_steps(q.status, highlighted)
+            Button(both(label), f"qa.{action}", value, style) for action, (label, style) in steps
         ),
         ephemeral=False,
     )
@@ -255,7 +265,11 @@ class Notices:
         s = self.qa.session(q.session_id)
         if q.status == PENDING:
             await self._post(
-                "moderators", s, f"qa-mod:{q.id}", moderator_notice(q, s, False), f"qa:{q.id}"
+                "moderators",
+                s,
+                f"qa-mod:{q.id}",
+                moderator_notice(q, s, False, self.qa.machine is not None),
+                f"qa:{q.id}",
             )
         elif q.status == APPROVED:
             card = public_card(q, s, self._lang)
@@ -310,7 +324,8 @@ class Notices:
                 return None
             current = await self.qa.highlighted(q.session_id)
             current_id = current.id if current else None
-            return moderator_notice(fresh, s, current_id == fresh.id)
+            machine = self.qa.machine is not None
+            return moderator_notice(fresh, s, current_id == fresh.id, machine)
 
         for platform, _ in self._targets("moderators", s):
             self.cards.touch(f"qa-mod:{q.id}:{platform}", render)

@@ -57,6 +57,9 @@ S_CHANNELS = {
 }
 
 BUTTONS = ("qa.approve", "qa.reject", "qa.highlight", "qa.answered")
+# After the moderation steps, any question but a merged one offers Edit and Merge (and,
+# with a machine-translation provider, Translate).
+REVISING = ("qa.edit", "qa.merge")
 
 
 # ---- what the fakes received, as text ----------------------------------------------------
@@ -332,11 +335,11 @@ async def test_one_queue_approved_on_slack_votes_from_both_add_up(start: Start) 
     for qid, who in ((d_qid, "Dana (Discord)"), (s_qid, "Anonymous")):
         d_notice = world.d_post(D_MODS, f"New question #{qid}")
         assert who in discord_text(d_notice)
-        assert discord_buttons(d_notice) == [f"{b}|{qid}" for b in BUTTONS]
+        assert discord_buttons(d_notice) == [f"{b}|{qid}" for b in (*BUTTONS, *REVISING)]
         s_notice = world.s_post(S_MODS, f"New question #{qid}")
         assert who in slack_text(s_notice.blocks)
         assert slack_buttons(s_notice.blocks) == [
-            (f"{b}#{i}", str(qid)) for i, b in enumerate(BUTTONS)
+            (f"{b}#{i}", str(qid)) for i, b in enumerate((*BUTTONS, *REVISING))
         ]
     for r in world.d_requests(D_MESSAGES):
         assert r.json["allowed_mentions"] == {"parse": []}
@@ -587,20 +590,20 @@ async def test_the_moderators_notice_offers_the_buttons_of_each_new_state(start:
     assert f"Question #{qid} is approved." in said and "it is now" not in said, said
     await world.settle()
     actions, s_ids = edited(qid, d_id, s_ts)
-    assert actions == ["qa.reject", "qa.highlight", "qa.answered"]
-    assert s_ids == ["qa.reject#0", "qa.highlight#1", "qa.answered#2"]
+    assert actions == ["qa.reject", "qa.highlight", "qa.answered", *REVISING]
+    assert s_ids == ["qa.reject#0", "qa.highlight#1", "qa.answered#2", "qa.edit#3", "qa.merge#4"]
 
     # Highlighted on Discord: Reject and Answered remain.
     pressed = await world.d_press(d_id, f"qa.highlight|{qid}", user=mo, roles=[D_MOD_ROLE])
     assert pressed["data"]["content"] == f"Question #{qid} is now highlighted."
     await world.settle()
-    assert edited(qid, d_id, s_ts)[0] == ["qa.reject", "qa.answered"]
+    assert edited(qid, d_id, s_ts)[0] == ["qa.reject", "qa.answered", *REVISING]
 
     # Answered on Slack: only Highlight (to bring it back) applies.
     said = await s_press("qa.answered", qid, s_ts)
     assert f"Question #{qid} is marked answered." in said, said
     await world.settle()
-    assert edited(qid, d_id, s_ts)[0] == ["qa.highlight"]
+    assert edited(qid, d_id, s_ts)[0] == ["qa.highlight", *REVISING]
 
     # Undone on Discord: approved and on screen again, with that state's buttons.
     _, undone = await world.d_slash(
@@ -610,7 +613,7 @@ async def test_the_moderators_notice_offers_the_buttons_of_each_new_state(start:
         f"Question #{qid} is approved again (the last action undone)."
     )
     await world.settle()
-    assert edited(qid, d_id, s_ts)[0] == ["qa.reject", "qa.answered"]
+    assert edited(qid, d_id, s_ts)[0] == ["qa.reject", "qa.answered", *REVISING]
 
     # A second question highlighted straight from waiting: approved too, said plainly;
     # the first one's notice offers Highlight again, since it left the screen.
@@ -624,14 +627,17 @@ async def test_the_moderators_notice_offers_the_buttons_of_each_new_state(start:
     pressed = await world.d_press(o_id, f"qa.highlight|{other}", user=mo, roles=[D_MOD_ROLE])
     assert pressed["data"]["content"] == f"Question #{other} is now highlighted (and approved)."
     await world.settle()
-    assert edited(other, o_id, o_ts)[0] == ["qa.reject", "qa.answered"]
-    assert edited(qid, d_id, s_ts)[0] == ["qa.reject", "qa.highlight", "qa.answered"]
+    assert edited(other, o_id, o_ts)[0] == ["qa.reject", "qa.answered", *REVISING]
+    assert edited(qid, d_id, s_ts)[0] == ["qa.reject", "qa.highlight", "qa.answered", *REVISING]
 
-    # Rejected on Slack: only Approve applies.
+    # Rejected on Slack: only Approve applies (and Edit, Merge).
     said = await s_press("qa.reject", other, o_ts)
     assert f"Question #{other} is rejected." in said, said
     await world.settle()
-    assert edited(other, o_id, o_ts) == (["qa.approve"], ["qa.approve#0"])
+    assert edited(other, o_id, o_ts) == (
+        ["qa.approve", *REVISING],
+        ["qa.approve#0", "qa.edit#1", "qa.merge#2"],
+    )
 
 
 async def test_a_new_card_is_not_edited_until_something_changes(start: Start) -> None:

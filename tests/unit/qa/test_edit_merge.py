@@ -13,7 +13,7 @@ import pytest
 
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
-from bot.core.model import Role, UserRef
+from bot.core.model import Action, Reply, Role, UserRef, plain
 from bot.storage import Store
 from bot.translation import Translated, TranslationFailed
 from tests.conftest import DIALOGUE_OPEN, Person
@@ -418,3 +418,91 @@ async def test_export_has_the_original_the_edit_translations_and_merges(
     assert "\\-What does the edit say now? | en |  | @편집된 질문 |" in line
     line = next(x for x in md.splitlines() if x.startswith(f"| {c} |"))
     assert "| merged |" in line and f"| \\#{b} |" in line
+
+
+# -- the moderators' notice's buttons and forms ---------------------------------------------
+
+
+async def submit(person: Person, action_id: str, value: str, **fields: str) -> Reply:
+    """A form of the action `action_id` submitted with `fields` typed."""
+    return await person.core.on_action(
+        Action("test", action_id, value, person.user, person.channel, person.roles, fields=fields)
+    )
+
+
+async def test_edit_form_is_filled_in_and_saves_text_and_translations_as_one_change(
+    alice: Person, mod: Person, clock: SimulatedClock, core: Core
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    qid = await approved(alice, mod, "When does the pilot line start?")
+    await mod.say(f"/qa-translate {qid} ko 시범 라인은 언제 시작합니까?")
+
+    opened = await press(mod, "qa.edit", str(qid))
+    form = opened.form
+    assert form is not None and not opened.error
+    assert (form.title, form.action_id, form.value) == (
+        f"Edit question #{qid}",
+        "qa.edit_save",
+        str(qid),
+    )
+    assert [(i.name, i.value, i.required) for i in form.inputs] == [
+        ("text", "When does the pilot line start?", True),
+        ("text_ko", "시범 라인은 언제 시작합니까?", False),
+    ]
+    assert form.inputs[0].max_length == core.qa.config.max_length
+    assert f"/qa-edit {qid} <text>" in plain(form.fallback)
+    # A participant gets no form.
+    assert "Only moderators" in text(await press(alice, "qa.edit", str(qid)))
+
+    saved = await submit(
+        mod,
+        "qa.edit_save",
+        str(qid),
+        text="When will the pilot line start?",
+        text_ko="시범 라인은 언제?",
+    )
+    assert f"Question #{qid} now reads: When will the pilot line start?" in text(saved)
+    assert "KO · 시범 라인은 언제?" in text(saved)
+    q = await core.qa.question(qid)
+    assert (
+        q.body == "When will the pilot line start?"
+        and q.translations["ko"].text == "시범 라인은 언제?"
+    )
+    # Submitted unchanged: nothing changed. Emptied translation: it goes.
+    same = await submit(mod, "qa.edit_save", str(qid), text=q.body, text_ko="시범 라인은 언제?")
+    assert "nothing changed" in text(same)
+    gone = await submit(mod, "qa.edit_save", str(qid), text=q.body, text_ko="")
+    assert f"Question #{qid} has no translation now." in text(gone)
+    assert not (await core.qa.question(qid)).translations
+    # Refusals: too short, no fields at all (a press, not the form).
+    assert "too short" in text(await submit(mod, "qa.edit_save", str(qid), text="Hm"))
+    assert (await press(mod, "qa.edit_save", str(qid))).error
+    # One undo per submission: the emptied translation, then text and translation at once.
+    await mod.say(f"/qa undo {qid}")
+    assert (await core.qa.question(qid)).translations["ko"].text == "시범 라인은 언제?"
+    await mod.say(f"/qa undo {qid}")
+    q = await core.qa.question(qid)
+    assert q.body == "When does the pilot line start?"
+    assert q.translations["ko"].text == "시범 라인은 언제 시작합니까?"
+
+
+async def test_merge_form_and_translate_button(
+    alice: Person, bob: Person, mod: Person, clock: SimulatedClock, core: Core, machine: Machine
+) -> None:
+    clock.set(DIALOGUE_OPEN)
+    a = await approved(alice, mod, "Is grid storage profitable yet?")
+    clock.advance(MINUTE)
+    b = await approved(bob, mod, "Does grid storage make money today?")
+    opened = await press(mod, "qa.merge", str(b))
+    assert opened.form is not None and [i.name for i in opened.form.inputs] == ["into"]
+    assert "not a question number" in text(await submit(mod, "qa.merge_save", str(b), into="x"))
+    said = await submit(mod, "qa.merge_save", str(b), into=f"#{a}")
+    assert f"Question #{b} is merged into #{a}" in text(said)
+    # A merged question offers no form any more.
+    refused = await press(mod, "qa.edit", str(b))
+    assert refused.form is None and f"was merged into #{a}" in text(refused)
+
+    said = await press(mod, "qa.translate", str(a))
+    assert "KO · [ko] Is grid storage profitable yet? (machine translation)" in text(said)
+    core.qa.machine = None
+    assert "No machine translation is set up" in text(await press(mod, "qa.translate", str(a)))
