@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 import pytest
 import pytest_asyncio
 
@@ -28,6 +29,9 @@ from bot.core.model import UserRef
 from bot.runtime import Runtime
 from bot.settings import EventConfig
 from bot.storage import Store
+from bot.translation.deepl import DeepL
+from tests.conftest import web_server
+from tests.fakes.deepl_server import FakeDeepL
 from tests.fakes.discord_server import FakeDiscord, PendingInteraction, RecordedRequest
 from tests.fakes.slack_server import AppResponse, Call, FakeSlack, Message, answer_at
 from tests.fakes.world import Platforms, on_both_platforms
@@ -861,3 +865,337 @@ async def test_questions_come_in_pages_whose_vote_buttons_work_on_both_platforms
     said = await press(*votes[-1], in_place=False)
     assert f"Up-voted #{ids[19]}: 1 vote." in slack_text(said["blocks"])
     assert (await core.qa.question(ids[19])).votes == 1
+
+
+# ---- edit, merge and translate on both platforms (and the web audience's votes) -------------
+
+
+class Phone:
+    """One phone on the audience page (`/q/dialogue`): its own cookie jar is its device."""
+
+    def __init__(self, base: str) -> None:
+        self.client = aiohttp.ClientSession(
+            base_url=base, cookie_jar=aiohttp.CookieJar(unsafe=True)
+        )
+        self.token = ""
+
+    async def vote(self, qid: int) -> tuple[int, dict[str, Any]]:
+        """Up-vote as audience.js does (fetch with the page's CSRF token): status, answer."""
+        if not self.token:
+            async with self.client.get("/q/dialogue") as page:
+                found = re.search(r'name="csrf" value="([0-9a-f]+)"', await page.text())
+            assert found
+            self.token = found.group(1)
+        headers = {"Accept": "application/json", "X-CSRF-Token": self.token}
+        async with self.client.post(
+            "/q/dialogue/vote", data={"id": str(qid)}, headers=headers
+        ) as done:
+            answer: dict[str, Any] = await done.json()
+            return done.status, answer
+
+
+def card_edits(world: World, d_card: dict[str, Any], s_card: Message) -> tuple[int, int]:
+    """How many edits a card has had on each platform so far."""
+    return len(world.d_requests(D_EDIT, d_card["id"])), len(world.s_updates(s_card.ts))
+
+
+def shown(world: World, d_card: dict[str, Any], s_card: Message) -> tuple[str, str]:
+    """A card as each platform shows it now (Discord's markdown escapes taken out)."""
+    s = world.slack.message(s_card.channel, s_card.ts)
+    assert s is not None
+    d = re.sub(r"\\(.)", r"\1", discord_text(world.discord.messages[d_card["id"]]))
+    return d, slack_text(s.blocks)
+
+
+async def test_a_merge_counts_each_voter_once_across_discord_slack_and_the_web(
+    start: Start,
+) -> None:
+    """Two questions asking the same thing, voted on from Discord, Slack and two phones,
+    some people voting for both; merged by a Slack moderator, each person counts once
+    for the one kept; the merged one's cards say where it went, its asker is told in
+    their language; undone on Discord, both come back with their counts."""
+    world = await start()
+    core = world.core
+    clock = core.clock
+    assert isinstance(clock, SimulatedClock)
+    mo = world.d_user("mo")
+    _, body = await world.d_slash(
+        "ask", {"question": "How long do sodium-ion cells last?"}, user=world.dana
+    )
+    a = question_number(body["data"]["content"])
+    answer = await world.s_command(
+        "/ask What is the cycle life of sodium-ion cells?", "U0BEA", S_HALL, "bea"
+    )
+    b = question_number(slack_text(answer["blocks"]))
+    await world.s_command("/language ko", "U0BEA", S_HALL, "bea")  # B's asker reads Korean
+    for qid in (a, b):
+        await world.d_slash("qa", {"action": "approve", "id": qid}, user=mo, roles=[D_MOD_ROLE])
+    await world.settle()
+    d_a, s_a = world.d_post(D_HALL, f"Question #{a}"), world.s_post(S_HALL, f"Question #{a}")
+    d_b, s_b = world.d_post(D_HALL, f"Question #{b}"), world.s_post(S_HALL, f"Question #{b}")
+
+    async with web_server(core, clock) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        phones = [Phone(base), Phone(base)]
+        try:
+            # Both questions: ed on Discord, fran on Slack, the first phone. Only #a: hal
+            # on Discord. Only #b: gus on Discord, gil on Slack, the second phone.
+            ed, hal, gus = world.d_user("ed"), world.d_user("hal"), world.d_user("gus")
+            for qid, d_card, s_card in ((a, d_a, s_a), (b, d_b, s_b)):
+                await world.d_press(d_card["id"], f"qa.vote|{qid}", user=ed)
+                await world.s_press(s_card, "qa.vote#0", str(qid), "U0FRAN")
+                assert (await phones[0].vote(qid))[0] == 200
+            await world.d_press(d_a["id"], f"qa.vote|{a}", user=hal)
+            await world.d_press(d_b["id"], f"qa.vote|{b}", user=gus)
+            await world.s_press(s_b, "qa.vote#0", str(b), "U0GIL")
+            assert (await phones[1].vote(b))[0] == 200
+            assert (await core.qa.question(a)).votes == 4
+            assert (await core.qa.question(b)).votes == 6
+            await world.settle()
+            before = {k: card_edits(world, *c) for k, c in (("a", (d_a, s_a)), ("b", (d_b, s_b)))}
+
+            said = await world.s_command(f"/qa-merge {b} {a}", S_MOD, S_MODS)
+            assert f"Question #{b} is merged into #{a}, which has 7 votes now." in slack_text(
+                said["blocks"]
+            )
+            assert (await core.qa.question(a)).votes == 7  # hal, ed, fran, gus, gil, 2 phones
+            await world.settle()
+            # One edit of each card on each platform: #a's count, #b's new state.
+            for key, (d_card, s_card) in (("a", (d_a, s_a)), ("b", (d_b, s_b))):
+                d_before, s_before = before[key]
+                assert card_edits(world, d_card, s_card) == (d_before + 1, s_before + 1)
+            for text in shown(world, d_a, s_a):
+                assert "▲ 7 votes" in text
+            assert discord_buttons(world.discord.messages[d_a["id"]]) == [f"qa.vote|{a}"]
+            for text in shown(world, d_b, s_b):
+                assert f"Merged into question #{a}, which asks the same" in text
+                assert "cycle life" in text and "▲" not in text
+            assert discord_buttons(world.discord.messages[d_b["id"]]) == []
+            s_shown = world.slack.message(S_HALL, s_b.ts)
+            assert s_shown is not None and slack_buttons(s_shown.blocks) == []
+            # The moderators' notices: #b merged, with no button; #a's new count.
+            for text, buttons in (
+                (
+                    discord_text(world.d_post(D_MODS, f"#{b}")),
+                    discord_buttons(world.d_post(D_MODS, f"#{b}")),
+                ),
+                (
+                    slack_text(world.s_post(S_MODS, f"#{b}").blocks),
+                    slack_buttons(world.s_post(S_MODS, f"#{b}").blocks),
+                ),
+            ):
+                assert f"merged into #{a}" in text and buttons == []
+            assert "▲ 7 votes" in slack_text(world.s_post(S_MODS, f"#{a}").blocks)
+            # Its asker hears of it in Korean, by DM on Slack.
+            dms = [m for m in world.slack.messages if m.channel.startswith("D")]
+            assert len(dms) == 1
+            assert f"#{a}에 병합했습니다" in slack_text(dms[0].blocks) + dms[0].text
+            # The web: a vote for #b is refused with where to vote; the first phone's
+            # vote for #a was counted through the merge.
+            status, refused = await phones[1].vote(b)
+            assert status == 409 and f"up-vote #{a} instead" in refused["message"]
+            status, again = await phones[0].vote(a)
+            assert status == 200 and "already up-voted" in again["message"]
+
+            _, undone = await world.d_slash(
+                "qa", {"action": "undo", "id": b}, user=mo, roles=[D_MOD_ROLE]
+            )
+            assert undone["data"]["content"] == (
+                f"Question #{b} is back, and #{a} has 4 votes again."
+            )
+            await world.settle()
+            assert "▲ 4 votes" in shown(world, d_a, s_a)[0]
+            assert "▲ 4 votes" in shown(world, d_a, s_a)[1]
+            for text in shown(world, d_b, s_b):
+                assert "▲ 6 votes" in text and "Merged" not in text
+            assert discord_buttons(world.discord.messages[d_b["id"]]) == [f"qa.vote|{b}"]
+            status, _ = await phones[1].vote(b)
+            assert status == 200 and (await core.qa.question(b)).votes == 6  # already counted
+        finally:
+            for phone in phones:
+                await phone.client.close()
+
+
+async def test_edit_translation_votes_and_a_merge_reach_each_card_in_few_edits(
+    start: Start,
+) -> None:
+    """A burst of changes to one question (its text edited on Discord, a Korean
+    translation typed on Slack, votes from both, another question merged into it) reaches
+    its card on both platforms within the coalescing: at most one edit per card per
+    interval, the last showing all of it."""
+    world = await start(card_edit_seconds=STORM_EDIT_SECONDS)
+    mo = world.d_user("mo")
+    _, body = await world.d_slash(
+        "ask", {"question": "Wen will the pilot line strat?"}, user=world.dana
+    )
+    a = question_number(body["data"]["content"])
+    answer = await world.s_command("/ask When does the pilot line begin?", "U0CAL", S_HALL)
+    c = question_number(slack_text(answer["blocks"]))
+    for qid in (a, c):
+        await world.d_slash("qa", {"action": "approve", "id": qid}, user=mo, roles=[D_MOD_ROLE])
+    await world.settle()
+    d_card, s_card = world.d_post(D_HALL, f"Question #{a}"), world.s_post(S_HALL, f"Question #{a}")
+    d_c, s_c = world.d_post(D_HALL, f"Question #{c}"), world.s_post(S_HALL, f"Question #{c}")
+    d_before, s_before = card_edits(world, d_card, s_card)
+    c_before = card_edits(world, d_c, s_c)
+
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    _, edited = await world.d_slash(
+        "qa-edit", {"id": a, "text": "When will the pilot line start?"}, user=mo, roles=[D_MOD_ROLE]
+    )
+    assert f"Question #{a} now reads: When will the pilot line start?" in edited["data"]["content"]
+    said = await world.s_command(
+        f"/qa-translate {a} ko 시범 라인은 언제 시작합니까?", S_MOD, S_MODS
+    )
+    assert "KO · 시범 라인은 언제 시작합니까?" in slack_text(said["blocks"])
+    await asyncio.gather(
+        *(
+            world.d_press(d_card["id"], f"qa.vote|{a}", user=world.d_user(f"v{i}"))
+            for i in range(3)
+        ),
+        *(world.s_press(s_card, "qa.vote#0", str(a), f"U0V{i}") for i in range(2)),
+    )
+    await world.s_command(f"/qa-merge {c} {a}", S_MOD, S_MODS)
+    burst = loop.time() - began
+
+    final = "▲ 5 votes"
+    d_last = await world.discord.wait_for(
+        lambda r: (
+            r.route == D_EDIT
+            and r.params["message_id"] == d_card["id"]
+            and final in discord_text(r.json)
+            and "시범" in discord_text(r.json)
+        )
+    )
+    s_last = await world.slack.wait_for(
+        lambda call: (
+            call.method == "chat.update"
+            and call.body.get("ts") == s_card.ts
+            and final in slack_text(call.body["blocks"])
+            and "시범" in slack_text(call.body["blocks"])
+        )
+    )
+    await world.runtime.qa_notices.cards.idle()
+    most = min(2 + int(burst / STORM_EDIT_SECONDS), 4)
+    d_edits = world.d_requests(D_EDIT, d_card["id"])[d_before:]
+    s_edits = world.s_updates(s_card.ts)[s_before:]
+    assert 1 <= len(d_edits) <= most and 1 <= len(s_edits) <= most, (
+        len(d_edits),
+        len(s_edits),
+        burst,
+    )
+    assert d_edits[-1] is d_last and s_edits[-1] is s_last
+    for text in (discord_text(d_last.json), slack_text(s_last.body["blocks"])):
+        lines = text.splitlines()
+        # The event's language (English) first, marked edited; Korean beneath, marked.
+        assert any(
+            line.startswith("When will the pilot line start? (edited) / (수정됨)") for line in lines
+        ), text
+        assert any("KO · 시범 라인은 언제 시작합니까?" in line for line in lines), text
+        assert "Wen will" not in text
+    # The merged question's card: one edit on each platform.
+    assert card_edits(world, d_c, s_c) == (c_before[0] + 1, c_before[1] + 1)
+    for text in shown(world, d_c, s_c):
+        assert f"Merged into question #{a}" in text
+    # The moderators' notice keeps the text as asked.
+    notice = discord_text(world.discord.messages[world.d_post(D_MODS, f"#{a}")["id"]])
+    assert "As asked / 원래 질문: Wen will the pilot line strat?" in notice
+    assert "KO · 시범 라인은 언제 시작합니까?" in notice
+
+
+async def test_the_notice_s_edit_merge_and_translate_buttons_on_both_platforms(
+    start: Start, fake_deepl: FakeDeepL
+) -> None:
+    """With DeepL set up (its real client against the fake), the notice offers Translate
+    too. Edit on Discord opens a modal filled in and saves text and translation; Translate
+    on Slack gives the machine's; Merge on Slack opens a modal asking into which."""
+
+    async def with_deepl(core: Core) -> None:
+        core.qa.machine = DeepL(fake_deepl.auth_key, server_url=fake_deepl.server_url, timeout=5)
+
+    world = await start(prepare=with_deepl)
+    mo = world.d_user("mo")
+    _, body = await world.d_slash(
+        "ask", {"question": "Do solid electrolytes crack in the cold?"}, user=world.dana
+    )
+    a = question_number(body["data"]["content"])
+    answer = await world.s_command(
+        "/ask Do cold winters crack solid electrolytes?", "U0BEA", S_HALL, "bea"
+    )
+    b = question_number(slack_text(answer["blocks"]))
+    await world.settle()
+    d_notice = world.d_post(D_MODS, f"New question #{a}")
+    assert discord_buttons(d_notice) == [f"{x}|{a}" for x in (*BUTTONS, *REVISING, "qa.translate")]
+    for qid in (a, b):
+        await world.d_slash("qa", {"action": "approve", "id": qid}, user=mo, roles=[D_MOD_ROLE])
+    await world.settle()
+
+    # Edit on Discord: a modal with the text and the Korean translation's field.
+    pending = await world.discord.send_button(
+        d_notice["id"], f"qa.edit|{a}", user=mo, roles=[D_MOD_ROLE]
+    )
+    callback = (await pending).json
+    assert callback["type"] == 9 and callback["data"]["custom_id"] == f"qa.edit_save|{a}"
+    text_input, korean = (row["components"][0] for row in callback["data"]["components"])
+    assert text_input["value"] == "Do solid electrolytes crack in the cold?"
+    assert korean["custom_id"] == "text_ko" and korean["required"] is False
+    submitted = await world.discord.submit_modal(
+        pending,
+        {
+            "text": "Do solid electrolytes crack below zero?",
+            "text_ko": "고체 전해질은 영하에서 깨집니까?",
+        },
+    )
+    saved = (await submitted).json
+    assert saved["data"]["flags"] & 64
+    assert (
+        f"Question #{a} now reads: Do solid electrolytes crack below zero?"
+        in saved["data"]["content"]
+    )
+    await world.settle()
+    d_a, s_a = world.d_post(D_HALL, f"Question #{a}"), world.s_post(S_HALL, f"Question #{a}")
+    for text in shown(world, d_a, s_a):
+        assert (
+            "crack below zero? (edited)" in text and "KO · 고체 전해질은 영하에서 깨집니까?" in text
+        )
+
+    # Translate on Slack: the machine's Korean, marked, on both platforms' cards.
+    s_notice = world.s_post(S_MODS, f"New question #{b}")
+    (translate,) = [x for x, _ in slack_buttons(s_notice.blocks) if x.startswith("qa.translate#")]
+    _, said = await world.s_press(s_notice, translate, str(b), S_MOD)
+    assert (
+        "KO · [KO] Do cold winters crack solid electrolytes? (machine translation)"
+        in slack_text(said.body["blocks"])
+    )
+    await world.settle()
+    d_b, s_b = world.d_post(D_HALL, f"Question #{b}"), world.s_post(S_HALL, f"Question #{b}")
+    for text in shown(world, d_b, s_b):
+        assert (
+            "KO · [KO] Do cold winters crack solid electrolytes? "
+            "(machine translation) / (기계 번역)" in text
+        )
+
+    # Merge on Slack: a modal asking into which question.
+    s_notice = world.s_post(S_MODS, f"New question #{b}")
+    (merge,) = [x for x, _ in slack_buttons(s_notice.blocks) if x.startswith("qa.merge#")]
+    resp = await world.slack.send_action(
+        world.slack_url, merge, str(b), user_id=S_MOD, channel_id=S_MODS, message_ts=s_notice.ts
+    )
+    assert resp.status == 200
+    view = (await world.slack.wait_for("views.open")).response["view"]
+    assert [block["block_id"] for block in view["blocks"]] == ["into"]
+    refused = (await world.slack.submit_view(world.slack_url, view["id"], {"into": str(b)})).json()
+    assert refused["response_action"] == "errors"
+    assert "cannot be merged into itself" in refused["errors"]["into"]
+    merged = (await world.slack.submit_view(world.slack_url, view["id"], {"into": f"#{a}"})).json()
+    assert merged["response_action"] == "update"
+    assert f"Question #{b} is merged into #{a}" in json.dumps(merged["view"]["blocks"])
+    await world.settle()
+    for text in shown(world, d_b, s_b):
+        assert f"Merged into question #{a}" in text
+    s_notice = world.s_post(S_MODS, f"New question #{b}")
+    assert slack_buttons(s_notice.blocks) == []
+    dms = [m for m in world.slack.messages if m.channel.startswith("D")]
+    assert len(dms) == 1 and f"merged it into #{a}" in slack_text(dms[0].blocks) + dms[0].text
+    await world.core.qa.close()
