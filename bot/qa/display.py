@@ -42,12 +42,6 @@ def versions(q: Question, lang: str, say: Say) -> tuple[str, list[str]]:
     ]
 
 
-def one_line(q: Question, lang: str, say: Say) -> str:
-    """`versions` on one line (a list shows a question a line): the others after it."""
-    top, rest = versions(q, lang, say)
-    return " — ".join([top, *rest])
-
-
 def _translation(code: str, t: Translation, say: Say) -> str:
     return marked(code, t.text, say, machine=t.machine)
 

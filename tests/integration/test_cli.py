@@ -174,6 +174,8 @@ def test_qa_in_the_terminal_then_exported_from_the_shell(tmp_path: Path) -> None
             "/questions pending",
             "/qa approve 1",
             "/qa highlight 1",
+            "/qa-edit 1 How long do solid-state cells really last?",
+            "/qa-translate 1 전고체 전지는 실제로 얼마나 오래 갑니까?",
             "/questions",
             "",
         ]
@@ -191,11 +193,15 @@ def test_qa_in_the_terminal_then_exported_from_the_shell(tmp_path: Path) -> None
     )
     assert done.returncode == 0, done.stderr
     assert "Question #1" in done.stdout and "Now answering" in done.stdout, done.stdout
+    assert "Question #1 now reads: How long do solid-state cells really last?" in done.stdout
+    assert "really last? (edited) · " in done.stdout
+    assert "KO · 전고체 전지는 실제로 얼마나 오래 갑니까?" in done.stdout
     csv_out = forum_bot("qa", "export", "dialogue", "--db", db)
     assert csv_out.returncode == 0, csv_out.stderr
     lines = csv_out.stdout.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("id,asked_at,status,highlighted,votes,question")
     assert lines[1].startswith("1,2026-02-05T13:10") and "approved,yes,0" in lines[1]
+    assert "How long do solid-state cells last?,How long do solid-state cells really" in lines[1]
     md = tmp_path / "qa.md"
     assert (
         forum_bot(
