@@ -564,11 +564,14 @@ def to_ics(
     now: datetime,
     calendar_name: str,
     alarms: Mapping[str, int] | None = None,
+    refresh: timedelta | None = None,
 ) -> bytes:
     """An iCalendar file of `sessions` (METHOD:PUBLISH), times in the event's zone.
 
     `alarms` maps a session's id to minutes before its start: a VALARM for one person's
-    calendar (their /remind offsets); a file for everyone carries none."""
+    calendar (their /remind offsets); a file for everyone carries none. `refresh` makes
+    it a feed: how often a subscribed calendar should fetch it again (RFC 7986
+    REFRESH-INTERVAL, and X-PUBLISHED-TTL, which Outlook and Apple read)."""
     zone = agenda.event.timezone
     cal = icalendar.Calendar()
     cal.add("prodid", f"-//forum-bot//forum-bot {__version__}//EN")
@@ -577,6 +580,10 @@ def to_ics(
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", calendar_name)
     cal.add("x-wr-timezone", zone.key)
+    if refresh is not None:
+        # RFC 7986 5.7: VALUE=DURATION is required on this property.
+        cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", icalendar.vDuration(refresh))
     stamp = now.astimezone(UTC)
     for s in sessions:
         ev = _vevent(agenda, s, sequences.get(s.id, 0), stamp)
