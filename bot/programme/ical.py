@@ -593,9 +593,15 @@ def to_ics(
     days = [s.start.astimezone(zone).date() for s in sessions] or list(agenda.days)
     if days:
         # The zone's rules for the years the programme covers: a short VTIMEZONE.
-        cal.add_missing_timezones(
-            first_date=date(min(days).year, 1, 1), last_date=date(max(days).year + 1, 1, 1)
-        )
+        first, last = date(min(days).year, 1, 1), date(max(days).year + 1, 1, 1)
+        if sessions:
+            cal.add_missing_timezones(first_date=first, last_date=last)
+        else:
+            # No event yet (a feed of no sessions): the event's zone alone, as RFC 5545
+            # wants a calendar of at least one component.
+            cal.add_component(
+                icalendar.Timezone.from_tzid(zone.key, first_date=first, last_date=last)
+            )
     data: bytes = cal.to_ical()
     return data
 
