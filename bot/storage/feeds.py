@@ -57,22 +57,37 @@ async def of_user(store: Store, user_key: str) -> Feed | None:
     return None if row is None else Feed(*(str(v) for v in tuple(row)))
 
 
-async def by_token(store: Store, sign: Sign, token: str) -> Feed | None:
-    """The feed whose address carries `token`; None for anything else (unknown, revoked,
-    made with another secret, or no token at all), alike."""
+async def by_token(store: Store, sign: Sign, token: str) -> tuple[Feed, dict[str, int]] | None:
+    """The feed whose address carries `token`, with its person's reminders (minutes by
+    session id); None for anything else (unknown, revoked, made with another secret, or
+    no token at all), alike.
+
+    Every poll of every subscribed calendar asks this: both are read at once, in place
+    while the connection is idle (`Store.fetch_each`), not in two trips to its thread."""
     if not _TOKEN.fullmatch(token):
         return None
-    row = await store.fetchone(
-        "SELECT user_key, nonce, token_hash, scope FROM calendar_feeds WHERE token_hash = ?",
-        (hashed(token),),
+    key = hashed(token)
+    found, reminders = await store.fetch_each(
+        [
+            (
+                "SELECT user_key, nonce, token_hash, scope FROM calendar_feeds "
+                "WHERE token_hash = ?",
+                (key,),
+            ),
+            (
+                "SELECT session_id, minutes FROM subscriptions WHERE user_key = "
+                "(SELECT user_key FROM calendar_feeds WHERE token_hash = ?)",
+                (key,),
+            ),
+        ]
     )
-    if row is None:
+    if not found:
         return None
-    feed = Feed(*(str(v) for v in tuple(row)))
+    feed = Feed(*(str(v) for v in tuple(found[0])))
     # Still what the secret makes of the nonce: a new secret revokes every address.
     if not hmac.compare_digest(_token(sign, feed.user_key, feed.nonce), token):
         return None
-    return feed
+    return feed, {str(r[0]): int(r[1]) for r in reminders}
 
 
 async def issue(

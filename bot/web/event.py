@@ -201,7 +201,7 @@ class EventPages:
         s = agenda.session(request.match_info["id"])
         if s is None:
             return self._missing(request, t, t("web.event.no_session"))
-        return self.calendars.respond(
+        return await self.calendars.respond(
             request,
             version,
             ("session", s.id, t.lang),

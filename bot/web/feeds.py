@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from aiohttp import web
@@ -29,7 +29,6 @@ from bot.programme import Agenda, Session
 from bot.qa.service import QA
 from bot.storage import get_prefs
 from bot.storage.feeds import MINE, by_token
-from bot.storage.subscriptions import of_user
 from bot.web.pages import reader
 
 _CALENDAR = "text/calendar"
@@ -58,11 +57,14 @@ _UNKNOWN = "There is no such calendar.\n"
 
 @dataclass(frozen=True)
 class Version:
-    """An agenda, its sessions' SEQUENCE numbers, and a digest of both."""
+    """An agenda, its sessions' SEQUENCE numbers, a digest of both, and each session's
+    VEVENT as written for them, shared by every file made of this version (see `to_ics`:
+    a person's feed of the whole programme writes only the VEVENTs with their alarms)."""
 
     agenda: Agenda
     numbers: Mapping[str, int]
     tag: str
+    events: dict[str, bytes] = field(default_factory=dict)
 
 
 class Calendars:
@@ -73,10 +75,13 @@ class Calendars:
         self.qa = qa
         self._version: Version | None = None
         self._lock = asyncio.Lock()
-        # One takes icalendar about 50 ms on the loop for the sample programme: a hall
-        # asking at once would hold every vote and stream behind it.
+        # Files made, by ETag: a hall asking at once gets one.
         self._files: OrderedDict[str, bytes] = OrderedDict()
         self._bytes = 0
+        # Files are made one at a time, each off the loop (icalendar: a few milliseconds
+        # a VEVENT, seconds for a big programme's first file after a change): the next
+        # one then finds the VEVENTs the first wrote.
+        self._making = asyncio.Lock()
 
     async def version(self) -> Version:
         """The agenda now, with its SEQUENCE numbers read (and kept, in a write
@@ -126,9 +131,10 @@ class Calendars:
             calendar_name=name,
             alarms=alarms,
             refresh=refresh,
+            made=version.events,
         )
 
-    def respond(
+    async def respond(
         self,
         request: web.Request,
         version: Version,
@@ -149,8 +155,11 @@ class Calendars:
             return unchanged
         data = self._files.get(tag)
         if data is None:
-            data = build()
-            self._keep(tag, data)
+            async with self._making:
+                data = self._files.get(tag)  # made while this request waited
+                if data is None:
+                    data = await asyncio.to_thread(build)
+                    self._keep(tag, data)
         else:
             self._files.move_to_end(tag)
         response = web.Response(
@@ -206,7 +215,7 @@ class Feeds:
         version = await self.calendars.version()
         agenda = version.agenda
         t = reader(request, agenda.event.default_language, agenda.event.timezone)
-        return self.calendars.respond(
+        return await self.calendars.respond(
             request,
             version,
             ("programme", t.lang),
@@ -220,10 +229,10 @@ class Feeds:
     async def _private(self, request: web.Request) -> web.Response:
         """One person's feed: an unknown, revoked or malformed token is one same 404."""
         store = self.qa.store
-        feed = await by_token(store, self.qa.keys.token, request.match_info["token"])
-        if feed is None:
+        found = await by_token(store, self.qa.keys.token, request.match_info["token"])
+        if found is None:
             raise web.HTTPNotFound(text=_UNKNOWN, headers=_PRIVATE)
-        alarms = {sub.session_id: sub.minutes for sub in await of_user(store, feed.user_key)}
+        feed, alarms = found
         prefs = await get_prefs(store, feed.user_key)
         version = await self.calendars.version()
         agenda = version.agenda
@@ -239,6 +248,6 @@ class Feeds:
             return self.calendars.build(version, mine, name, alarms, REFRESH)
 
         shows = ("private", feed.scope, t.lang, json.dumps(sorted(alarms.items())))
-        return self.calendars.respond(
+        return await self.calendars.respond(
             request, version, shows, build, _PRIVATE, lambda: file_name(agenda, f"-{feed.scope}")
         )
