@@ -165,6 +165,11 @@ async def test_a_subscription_follows_reminders_and_a_reload(
     assert trigger(events(data)["closing"]) == timedelta(minutes=-5)
     etag = headers["ETag"]
 
+    # Bob follows the whole programme, no reminder: every VEVENT of his is shared.
+    bob = address(await Person(core, "bob").say("/calendar all"))
+    status, whole, _ = await fetch(bob)
+    assert status == 200 and events(whole)["tech-transfer"]["SEQUENCE"] == 0
+
     # The organiser moves tech-transfer in the event file and reloads.
     Runtime(core, [], config_path=moved_file(tmp_path))
     organiser = Person(core, "olga", Role.ORGANISER)
@@ -180,6 +185,11 @@ async def test_a_subscription_follows_reminders_and_a_reload(
     assert events(data)["closing"]["SEQUENCE"] == 0  # unchanged, unchanged
     status, _, _ = await fetch(url, **{"If-None-Match": headers["ETag"]})
     assert status == 304
+    # Bob's too: the moved session written anew, not the VEVENT kept from before.
+    status, whole, _ = await fetch(bob)
+    ev = events(whole)["tech-transfer"]
+    assert status == 200 and ev["SEQUENCE"] == 1 and trigger(ev) is None
+    assert start_of(ev) == "2026-02-06T13:00:00+09:00"
 
 
 async def test_calendar_gives_one_private_address_in_both_forms(
