@@ -21,6 +21,7 @@ ALL: list[CommandSpec] = [
     announce.agenda_reload,
     *qa.COMMANDS,
     calendar.ics,
+    calendar.calendar,
     preferences.help_,
 ]
 

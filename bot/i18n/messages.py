@@ -959,6 +959,78 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "실행하세요. /ics all 은 전체 일정입니다.",
     },
     "ics.name_mine": {"en": "{event}: my sessions", "ko": "{event}: 내 세션"},
+    # /calendar: a live calendar feed (bot/web/feeds.py serves it)
+    "calendar.no_web": {
+        "en": "The web server is off (FORUM_BOT_WEB_PORT), so there is no calendar to "
+        "subscribe to. /ics gives a calendar file instead.",
+        "ko": "웹 서버가 꺼져 있어 (FORUM_BOT_WEB_PORT) 구독할 캘린더가 없습니다. "
+        "/ics 로 캘린더 파일을 받을 수 있습니다.",
+    },
+    "calendar.title": {"en": "Your calendar subscription", "ko": "내 캘린더 구독"},
+    "calendar.mine": {
+        "en": Plural(
+            "count",
+            one="It shows your /remind session ({count} now), with an alarm at your /remind "
+            "minutes, and follows the programme when it changes.",
+            other="It shows your /remind sessions ({count} now), each with an alarm at your "
+            "/remind minutes, and follows the programme when it changes.",
+        ),
+        "ko": "/remind 로 알림을 설정한 세션(현재 {count}개)이 /remind 의 시간에 맞춘 "
+        "알림과 함께 표시되며, 일정이 바뀌면 함께 바뀝니다.",
+    },
+    "calendar.mine_empty": {
+        "en": "It shows your /remind sessions: none yet. Add some with /remind <session>, "
+        "and they appear at its next refresh; /calendar all shows the whole programme.",
+        "ko": "/remind 로 알림을 설정한 세션이 표시됩니다 (아직 없음). /remind <세션> 으로 "
+        "추가하면 다음 갱신 때 나타납니다. /calendar all 은 전체 일정입니다.",
+    },
+    "calendar.all": {
+        "en": Plural(
+            "count",
+            one="It shows the whole programme ({count} session), your /remind sessions with "
+            "an alarm at your /remind minutes, and follows it when it changes.",
+            other="It shows the whole programme ({count} sessions), your /remind sessions "
+            "with an alarm at your /remind minutes, and follows it when it changes.",
+        ),
+        "ko": "전체 일정({count}개 세션)이 표시되며, /remind 로 설정한 세션에는 그 시간에 "
+        "맞춘 알림이 있습니다. 일정이 바뀌면 함께 바뀝니다.",
+    },
+    "calendar.webcal": {
+        "en": "iPhone, iPad, Mac (open it)",
+        "ko": "아이폰·아이패드·맥 (눌러서 열기)",
+    },
+    "calendar.https": {
+        "en": "Google Calendar, Outlook (paste it as a URL)",
+        "ko": "Google 캘린더·Outlook (URL로 붙여넣기)",
+    },
+    "calendar.reset": {
+        "en": "The old link no longer works: subscribe to this one instead.",
+        "ko": "이전 링크는 더 이상 작동하지 않습니다. 이 링크로 다시 구독하세요.",
+    },
+    "calendar.private": {
+        "en": "Keep this link to yourself: anyone who has it sees your sessions. "
+        "/calendar reset gives a new one and stops this one.",
+        "ko": "이 링크는 혼자만 사용하세요. 링크가 있으면 누구나 내 세션을 볼 수 있습니다. "
+        "/calendar reset 은 새 링크를 만들고 이 링크를 중지합니다.",
+    },
+    "calendar.local": {
+        "en": "This address is the bot's own machine (FORUM_BOT_PUBLIC_URL is not set): "
+        "phones and Google cannot reach it.",
+        "ko": "이 주소는 봇이 실행되는 컴퓨터 자신을 가리킵니다 (FORUM_BOT_PUBLIC_URL 미설정). "
+        "휴대폰이나 Google 에서는 접속할 수 없습니다.",
+    },
+    "calendar.public": {
+        "en": "The whole programme for anyone, with no alarms: {url}",
+        "ko": "누구나 구독할 수 있는 전체 일정 (알림 없음): {url}",
+    },
+    "calendar.how": {
+        "en": "iPhone: tap the webcal link, or Settings > Calendar > Accounts > Add Account > "
+        "Other > Add Subscribed Calendar. Google Calendar (on a computer): Other calendars "
+        "+ > From URL. Outlook: Add calendar > Subscribe from web.",
+        "ko": "아이폰: webcal 링크를 누르거나 설정 > 캘린더 > 계정 > 계정 추가 > 기타 > "
+        "구독 캘린더 추가. Google 캘린더 (컴퓨터): 다른 캘린더 + > URL로 추가. "
+        "Outlook: 캘린더 추가 > 웹에서 구독.",
+    },
     # Slack: files cannot be shown to one person, so theirs go to their DM with the bot.
     "slack.file_in_dm": {
         "en": "The file {filename} is in your direct messages with the bot.",

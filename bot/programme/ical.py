@@ -16,9 +16,10 @@ the same programme.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -564,11 +565,20 @@ def to_ics(
     now: datetime,
     calendar_name: str,
     alarms: Mapping[str, int] | None = None,
+    refresh: timedelta | None = None,
+    made: MutableMapping[str, bytes] | None = None,
 ) -> bytes:
     """An iCalendar file of `sessions` (METHOD:PUBLISH), times in the event's zone.
 
     `alarms` maps a session's id to minutes before its start: a VALARM for one person's
-    calendar (their /remind offsets); a file for everyone carries none."""
+    calendar (their /remind offsets); a file for everyone carries none. `refresh` makes
+    it a feed: how often a subscribed calendar should fetch it again (RFC 7986
+    REFRESH-INTERVAL, and X-PUBLISHED-TTL, which Outlook and Apple read).
+
+    `made` keeps each session's VEVENT without an alarm as written, by session id, for
+    the next file of the same agenda and SEQUENCE numbers (the caller's to drop when they
+    change): writing a VEVENT is most of a file's cost, a few milliseconds each, and a
+    feed of the whole programme per person would write every one again."""
     zone = agenda.event.timezone
     cal = icalendar.Calendar()
     cal.add("prodid", f"-//forum-bot//forum-bot {__version__}//EN")
@@ -577,20 +587,46 @@ def to_ics(
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", calendar_name)
     cal.add("x-wr-timezone", zone.key)
-    stamp = now.astimezone(UTC)
-    for s in sessions:
-        ev = _vevent(agenda, s, sequences.get(s.id, 0), stamp)
-        if alarms and s.id in alarms:
-            ev.add_component(_alarm(ev, alarms[s.id]))
-        cal.add_component(ev)
+    if refresh is not None:
+        # RFC 7986 5.7: VALUE=DURATION is required on this property.
+        cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", icalendar.vDuration(refresh))
     days = [s.start.astimezone(zone).date() for s in sessions] or list(agenda.days)
     if days:
-        # The zone's rules for the years the programme covers: a short VTIMEZONE.
-        cal.add_missing_timezones(
-            first_date=date(min(days).year, 1, 1), last_date=date(max(days).year + 1, 1, 1)
-        )
-    data: bytes = cal.to_ical()
-    return data
+        # Every time is in the event's zone: its rules for the years the programme covers,
+        # a short VTIMEZONE (and one even in a file of no session, as RFC 5545 wants a
+        # calendar to hold a component).
+        cal.add_component(_timezone(zone.key, min(days).year, max(days).year + 1))
+    stamp = now.astimezone(UTC)
+    made = {} if made is None else made
+    events: list[bytes] = []
+    for s in sessions:
+        minutes = alarms.get(s.id) if alarms else None
+        written = made.get(s.id) if minutes is None else None
+        if written is None:
+            ev = _vevent(agenda, s, sequences.get(s.id, 0), stamp)
+            if minutes is not None:
+                ev.add_component(_alarm(ev, minutes))
+            written = ev.to_ical()
+            if minutes is None:
+                made[s.id] = written
+        events.append(written)
+    # The calendar as icalendar writes it whole, its VEVENTs (each written by icalendar
+    # too) after its properties and zone, in order.
+    whole: bytes = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    if not whole.endswith(end):
+        raise ValueError("icalendar wrote a calendar that does not end with END:VCALENDAR")
+    return whole[: -len(end)] + b"".join(events) + end
+
+
+@functools.lru_cache(maxsize=16)
+def _timezone(key: str, first_year: int, last_year: int) -> icalendar.Timezone:
+    """A zone's VTIMEZONE from 1 January `first_year` to 1 January `last_year`: tens of
+    milliseconds to work out, the same for every file (and never changed once made)."""
+    return icalendar.Timezone.from_tzid(
+        key, first_date=date(first_year, 1, 1), last_date=date(last_year, 1, 1)
+    )
 
 
 def _vevent(agenda: Agenda, s: Session, sequence: int, stamp: datetime) -> icalendar.Event:

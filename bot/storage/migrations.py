@@ -189,4 +189,18 @@ MIGRATIONS: list[str] = [
     ALTER TABLE qa_sessions ADD COLUMN auto_translate INTEGER;
     CREATE INDEX qa_log_by_question ON qa_log (question_id, id);
     """,
+    # 11: each person's private calendar feed (/calendar). The address's token is made
+    # from the bot's secret and `nonce` (random), so only this bot makes it and /calendar
+    # can say it again; a request is found by the token's SHA-256 (`token_hash`), never
+    # the token itself. A new nonce (/calendar reset) makes a new token: the old finds
+    # nothing. `scope` is what the feed shows: "mine" (the /remind sessions) or "all".
+    """
+    CREATE TABLE calendar_feeds (
+        user_key   TEXT PRIMARY KEY,
+        nonce      TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        scope      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]

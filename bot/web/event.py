@@ -1,6 +1,7 @@
 """The event's page for people outside Discord and Slack: `/` (what is on now and next,
-and one day's programme, `?day=2`), `/session/<id>` (one session in full), and the
-calendar files `/calendar.ics` and `/session/<id>/calendar.ics`.
+and one day's programme, `?day=2`), `/session/<id>` (one session in full), and a
+session's calendar file `/session/<id>/calendar.ics` (the whole programme's, which the
+page links as `/calendar.ics`, is the public feed: bot/web/feeds.py).
 
 Server-rendered in the reader's language and zone (`pages.reader`): event.js only tells
 the server the browser's zone (a cookie) and reloads once; without it times are in the
@@ -19,9 +20,10 @@ from aiohttp import web
 from bot.i18n import Translator
 from bot.programme import Agenda, Person, Session
 from bot.qa.service import QA
+from bot.web.feeds import Calendars, event_name, file_name
 from bot.web.pages import LANGUAGE_NAMES, reader, remember_language, render
 
-_CALENDAR = "text/calendar"
+_CALENDAR_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
 
 
 @dataclass(frozen=True)
@@ -42,19 +44,13 @@ class EventPages:
     """Routes of the event's page over the agenda the Q&A service reads (kept current on
     every agenda reload)."""
 
-    def __init__(self, qa: QA) -> None:
+    def __init__(self, qa: QA, calendars: Calendars) -> None:
         self.qa = qa
-        # Calendar files made, by what they show; dropped when the agenda is reloaded.
-        # One takes icalendar about 50 ms, on the loop: a hall asking at once would hold
-        # every vote and stream behind it.
-        self._files: dict[tuple[Any, ...], bytes] = {}
-        self._numbers: dict[str, dict[str, int]] = {}  # SEQUENCE numbers, by file
-        self._files_of: Agenda | None = None
+        self.calendars = calendars  # shared with the feeds: their files, once made
 
     def add_routes(self, app: web.Application) -> None:
         r = app.router
         r.add_get("/", self._home)
-        r.add_get("/calendar.ics", self._calendar)
         r.add_get("/session/{id}", self._session)
         r.add_get("/session/{id}/calendar.ics", self._session_calendar)
 
@@ -195,57 +191,23 @@ class EventPages:
             else 0,
         )
 
-    # -- calendar files --------------------------------------------------------------------
-
-    async def _calendar(self, request: web.Request) -> web.Response:
-        agenda = self.qa.agenda
-        return await self._ics(request, agenda.sessions, "")
+    # -- a session's calendar file --------------------------------------------------------
 
     async def _session_calendar(self, request: web.Request) -> web.Response:
-        s = self.qa.agenda.session(request.match_info["id"])
-        if s is None:
-            t = self._reader(request)
-            return self._missing(request, t, t("web.event.no_session"))
-        return await self._ics(request, [s], f"-{s.id}")
-
-    async def _ics(
-        self, request: web.Request, sessions: list[Session], suffix: str
-    ) -> web.Response:
-        """A calendar file as /ics makes it: the same builder, names and SEQUENCE numbers."""
-        # icalendar (and what builds a file) is imported at the first calendar asked for,
-        # as for /ics (see commands/calendar.py): a bot that never serves one never loads it.
-        from bot.programme.ical import to_ics
-        from bot.programme.importing import slug
-        from bot.storage.calendar import sequences
-
+        """One session's calendar file, as /ics <session> makes it."""
+        version = await self.calendars.version()
+        agenda = version.agenda
         t = self._reader(request)
-        agenda = self.qa.agenda
-        name = agenda.event.short_name if agenda.event.short_name.en else agenda.event.name
-        now = self.qa.clock.now()
-        if self._files_of is not agenda or len(self._files) > 64:
-            self._files, self._numbers, self._files_of = {}, {}, agenda
-        # A session's SEQUENCE moves only when the agenda does (a reload makes a new
-        # one): read (and kept, in a write transaction) once per agenda, not per download.
-        numbers = self._numbers.get(suffix)
-        if numbers is None:
-            numbers = self._numbers[suffix] = await sequences(self.qa.store, sessions, now)
-        # The same sessions at the same versions, named alike: the same file (its DTSTAMP
-        # says when it was first made, which is what it means for a published calendar).
-        key = (suffix, t.lang, tuple(sorted(numbers.items())))
-        data = self._files.get(key)
-        if data is None:
-            data = to_ics(agenda, sessions, sequences=numbers, now=now, calendar_name=t.pick(name))
-            self._files[key] = data
-        filename = f"{slug(name.en)}{suffix}.ics"
-        return web.Response(
-            body=data,
-            content_type=_CALENDAR,
-            charset="utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "no-cache",
-            },
+        s = agenda.session(request.match_info["id"])
+        if s is None:
+            return self._missing(request, t, t("web.event.no_session"))
+        return await self.calendars.respond(
+            request,
+            version,
+            ("session", s.id, t.lang),
+            lambda: self.calendars.build(version, [s], t.pick(event_name(agenda))),
+            _CALENDAR_HEADERS,
+            lambda: file_name(agenda, f"-{s.id}"),
         )
 
 

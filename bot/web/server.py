@@ -1,6 +1,6 @@
 """The bot's one web server: /healthz, Slack's /slack/events (HTTP mode), the Q&A
-presenter screen and moderators' page, the event's page, the audience's Q&A (/q); one
-port to expose behind a proxy."""
+presenter screen and moderators' page, the event's page, the audience's Q&A (/q), the
+calendar feeds (/calendar.ics, /calendar/<token>.ics); one port to expose behind a proxy."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.qa.service import QA
 from bot.settings.environment import LOOPBACK, Networks
 from bot.web.audience import AudiencePages
 from bot.web.event import EventPages
+from bot.web.feeds import Calendars, Feeds
 from bot.web.join import JoinCode
 from bot.web.pages import add_assets
 from bot.web.present import QAPages
@@ -88,7 +89,10 @@ class WebServer:
             JoinCode(qa).add_routes(self.app)
             # The event's page, the audience's Q&A (/q), and the site's shared files
             # (pages.ASSETS) they link; the Q&A pages above load live.js from there too.
-            EventPages(qa).add_routes(self.app)
+            calendars = Calendars(qa)
+            EventPages(qa, calendars).add_routes(self.app)
+            # The calendar feeds: the whole programme's, each person's (/calendar).
+            Feeds(qa, calendars).add_routes(self.app)
             AudiencePages(qa, seats=self.seats, proxies=proxies).add_routes(self.app)
             add_assets(self.app)
         for add in routes:
