@@ -24,7 +24,7 @@ from bot.i18n import L
 from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
 from bot.programme import Agenda, Session
 from bot.runtime import Runtime
-from bot.settings import EventConfig, PlatformConfig, ScheduledEventsConfig
+from bot.settings import EventConfig, PlatformConfig, ScheduledEventsConfig, SourceConfig
 from bot.storage import Store, discord_events
 from tests.fakes.discord_payloads import JSON
 from tests.fakes.discord_server import FakeDiscord, Hold
@@ -112,6 +112,7 @@ async def start(
             now: datetime | None = None,
             agenda: Callable[[Agenda], Agenda] | None = None,
             before_start: Callable[[FakeDiscord], Awaitable[None]] | None = None,
+            source: SourceConfig | None = None,
             **fake_options: Any,
         ) -> Bot:
             clock = SimulatedClock(now or at("08:00"), speed=0)
@@ -120,7 +121,9 @@ async def start(
                 rooms={"grand-hall": HALL},
                 scheduled_events=events or ScheduledEventsConfig(),
             )
-            config = event_config.model_copy(update={"platforms": {"discord": mapping}})
+            config = event_config.model_copy(
+                update={"platforms": {"discord": mapping}, "source": source}
+            )
             core = await build_core(config, store, clock)
             if agenda is not None:
                 core.agenda = agenda(core.agenda)
@@ -302,6 +305,45 @@ async def test_the_reload_of_the_event_file_moves_the_event(
     after = bot.named(DIALOGUE)
     assert after["id"] == before["id"]
     assert after["scheduled_start_time"].startswith("2026-02-05T04:30:00")
+
+
+def frab(config: EventConfig, moves: dict[str, int] | None = None) -> bytes:
+    """The event's programme as a conference system's schedule JSON, sessions moved by
+    minutes."""
+    import json
+
+    from bot.programme.building import build_agenda
+    from bot.programme.frab import to_frab_json
+
+    sessions = []
+    for s in config.sessions:
+        shift = timedelta(minutes=(moves or {}).get(s.id, 0))
+        sessions.append(s.model_copy(update={"start": s.start + shift, "end": s.end + shift}))
+    moved_config = config.model_copy(update={"sessions": sessions})
+    return json.dumps(to_frab_json(build_agenda(moved_config), moved_config)).encode()
+
+
+async def test_the_live_sources_changes_reach_the_events_once_it_has_been_read(
+    start: Start, tmp_path: Any, event_config: EventConfig
+) -> None:
+    path = tmp_path / "schedule.json"  # not there yet: the source fails at start
+    bot = await start(source=SourceConfig(url=str(path), format="frab-json"))
+    await bot.settle()
+    # The file's sessions stand in until the source is read: nothing is mirrored of them.
+    assert not [r for r in bot.fake.requests if "scheduled-events" in r.route]
+    path.write_bytes(frab(event_config))
+    await bot.runtime.sync_source()
+    await bot.settle()
+    assert len(bot.ours()) == SESSIONS
+    before = bot.named(DIALOGUE)
+    since = len(bot.fake.requests)
+    path.write_bytes(frab(event_config, {"dialogue": 30}))
+    assert [c.kind for c in await bot.runtime.sync_source()] == ["moved"]
+    await bot.settle()
+    after = bot.named(DIALOGUE)
+    assert after["id"] == before["id"]
+    assert after["scheduled_start_time"].startswith("2026-02-05T04:30:00")
+    assert bot.count(MODIFY, since) == 1 and bot.count(CREATE, since) == 0
 
 
 async def test_events_the_bot_did_not_make_or_link_are_never_touched(start: Start) -> None:
@@ -609,3 +651,24 @@ def test_an_events_text_keeps_within_discords_limits_and_pings_nobody(
 def _short_both(text: L) -> str:
     whole = f"{text.en} / {text.ko}"
     return whole if len(whole) <= 100 else text.en[:99] + "…"
+
+
+def test_the_invite_asks_for_create_events_only_when_the_file_uses_them(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    from bot.__main__ import main
+    from bot.settings import default_config_path
+
+    data = yaml.safe_load(default_config_path().read_text(encoding="utf-8"))
+    data["platforms"]["discord"]["scheduled_events"] = {"kinds": ["dialogue"]}
+    path = tmp_path / "event.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["discord-invite", "--client-id", "1"]) == 0
+    plain = capsys.readouterr().out
+    assert main(["discord-invite", "--client-id", "1", "--config", str(path)]) == 0
+    events = capsys.readouterr().out
+    create_events = 1 << 44
+    assert "permissions=274878024704&" in plain
+    assert f"permissions={274878024704 | create_events}&" in events
