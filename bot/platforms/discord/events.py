@@ -177,7 +177,6 @@ class ScheduledEvents:
         self._live = False
         # Per server, sessions the last sync left without an event.
         self.missing: dict[int, int] = {}
-        self.syncs = 0
 
     def request(self) -> None:
         """The agenda is current (the bot started, or it changed): sync soon."""
@@ -234,7 +233,6 @@ class ScheduledEvents:
         agenda = self.core.agenda
         for guild in self._guilds():
             await self._sync_guild(guild, agenda, me.id)
-        self.syncs += 1
 
     def _guilds(self) -> list[discord.Guild]:
         if not self.guild_ids:
