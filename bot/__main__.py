@@ -52,7 +52,7 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "check":
         return check(settings, args.config)
     if args.command == "discord-invite":
-        return discord_invite(settings, args.client_id)
+        return discord_invite(settings, args.client_id, args.config)
     if args.command == "status":
         db = args.db or settings.db
         if not db.exists():

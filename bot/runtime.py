@@ -19,7 +19,7 @@ from bot.core.model import UserRef
 from bot.core.tasks import Background
 from bot.delivery.planner import Planner
 from bot.delivery.sender import Sender
-from bot.platforms.base import Adapter, OpensDMs
+from bot.platforms.base import Adapter, MirrorsProgramme, OpensDMs
 from bot.programme import Agenda
 from bot.programme.building import build_agenda
 from bot.programme.changes import CANCELLED, MOVED, Change, diff, digest
@@ -63,6 +63,7 @@ class Runtime:
             channels=self.channels,
             platforms=self.platforms,
             enqueue=self.enqueue,
+            interested=self.interested,
         )
         self._plan: asyncio.Task[None] | None = None
         self._opening = Background(log, "opening a DM channel")
@@ -71,6 +72,9 @@ class Runtime:
         # The programme from a conference system or a file, when the event file names one.
         self.source = self._make_source(core.config)
         self._source_task: asyncio.Task[None] | None = None
+        # Whether the agenda is the real programme: with a source, not until it was read
+        # (a platform's copy of the programme must not follow the file's stand-in).
+        self._programme_known = self.source is None
         # Q&A posts its notices and cards through this runtime's outbox.
         self.qa_notices = Notices(core.qa, self)
         core.qa.notices = self.qa_notices
@@ -114,6 +118,7 @@ class Runtime:
         await self.planner.rebuild()
         await self.planner.fire_due()
         self._plan = asyncio.create_task(self.planner.run(), name="planner")
+        self._programme_changed()
 
     async def stop(self) -> None:
         """Stop planning and sending; queued deliveries wait in the store."""
@@ -155,11 +160,15 @@ class Runtime:
             if config is None:
                 return []
             new = build_agenda(config)
+            self._programme_known = True
             if not announce:
                 self.core.agenda = new
                 log.info("agenda from %s: %d sessions", source.name, len(new.sessions))
                 return []
-            return await self.apply_agenda(new)
+            changes = await self.apply_agenda(new)
+            if not changes:  # the first good read after failing ones may change nothing
+                self._programme_changed()
+            return changes
 
     async def enqueue(self, deliveries: Iterable[Delivery]) -> int:
         """Queue deliveries in one transaction and wake the senders concerned."""
@@ -203,6 +212,22 @@ class Runtime:
         """Wait for the DM channels being opened (tests and benchmarks)."""
         while self._opening:
             await asyncio.gather(*self._opening, return_exceptions=True)
+
+    def _programme_changed(self) -> None:
+        """Tell the platforms that keep a copy of the programme that it is current."""
+        if not self._programme_known:
+            return
+        for adapter in self.adapters.values():
+            if isinstance(adapter, MirrorsProgramme):
+                adapter.programme_changed()
+
+    async def interested(self, session_id: str) -> list[tuple[str, str]]:
+        """(platform, user id) of everyone a platform lists as interested in a session."""
+        found: list[tuple[str, str]] = []
+        for adapter in self.adapters.values():
+            if isinstance(adapter, MirrorsProgramme):
+                found += [(adapter.name, uid) for uid in await adapter.interested(session_id)]
+        return found
 
     async def reload_agenda(self, actor: UserRef | None = None) -> list[Change]:
         """Read the event file again; announce and apply what changed. Raises ConfigError
@@ -250,6 +275,8 @@ class Runtime:
                 {"changes": [f"{c.kind}:{c.session_id}" for c in changes], "digest": key},
             )
         self.core.agenda = new
+        self._programme_known = True
+        self._programme_changed()
         await self.planner.changes(new, changes, key)
         await self.planner.rebuild()
         log.info("agenda reloaded: %d change(s) (%s)", len(changes), key)

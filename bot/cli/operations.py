@@ -15,7 +15,7 @@ from bot.storage.files import write_whole
 
 
 async def status(db: Path) -> int:
-    from bot.storage import Store
+    from bot.storage import Store, discord_events
     from bot.storage import announcements as ann
     from bot.storage.outbox import recent_failures, summary
 
@@ -37,6 +37,11 @@ async def status(db: Path) -> int:
             print(f"  #{a.id} {a.status} {moment} to {','.join(a.targets)}: {a.text[:60]}")
         subs = await store.fetchone("SELECT COUNT(*) FROM subscriptions")
         print(f"personal reminders: {subs[0] if subs else 0}")
+        for sync in await discord_events.reports(store):
+            line = f"discord events in server {sync.guild_id}: {sync.linked} linked"
+            if sync.missing:
+                line += f", {sync.missing} session(s) without one ({sync.problem})"
+            print(f"{line}; last synced {sync.at}")
     finally:
         await store.close()
     return 0

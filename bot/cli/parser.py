@@ -58,6 +58,7 @@ def parser() -> argparse.ArgumentParser:
     invite = sub.add_parser(
         "discord-invite", help="print the link that adds the bot to a Discord server"
     )
+    common(invite)  # with `scheduled_events`, the link asks for Create Events too
     invite.add_argument(
         "--client-id",
         help="the application id (default: DISCORD_APPLICATION_ID, else read from DISCORD_TOKEN)",

@@ -35,7 +35,8 @@ def slack_manifest(settings: Settings, given: Path | None, url: str | None) -> i
     return 0
 
 
-def discord_invite(settings: Settings, given: str | None) -> int:
+def discord_invite(settings: Settings, given: str | None, config: Path | None = None) -> int:
+    from bot.app import config_path
     from bot.platforms.discord.adapter import application_id_from_token, invite_url
 
     app_id = given or settings.discord_application_id
@@ -48,5 +49,11 @@ def discord_invite(settings: Settings, given: str | None) -> int:
             file=sys.stderr,
         )
         return 2
-    print(invite_url(app_id))
+    try:
+        event = load_event(config_path(settings, config))
+    except ConfigError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+    discord = event.platforms.get("discord")
+    print(invite_url(app_id, events=discord is not None and discord.scheduled_events is not None))
     return 0

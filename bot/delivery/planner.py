@@ -34,7 +34,7 @@ from bot.programme.changes import CANCELLED, MOVED, NEW, RETITLED, ROOM, Change
 from bot.storage import Store, get_prefs
 from bot.storage import announcements as ann
 from bot.storage.outbox import Delivery
-from bot.storage.subscriptions import of_session, planned
+from bot.storage.subscriptions import Subscription, of_session, planned
 
 if TYPE_CHECKING:
     from bot.settings import EventConfig
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 QUIET_KINDS = {"break", "side"}
 
 Enqueue = Callable[[Iterable[Delivery]], Awaitable[int]]
+# (platform, user id) of the people a platform lists as interested in a session.
+Interested = Callable[[str], Awaitable[list[tuple[str, str]]]]
 # Real seconds before items that could not be queued (the store failed) are tried again.
 RETRY_SECONDS = 5.0
 
@@ -53,7 +55,7 @@ RETRY_SECONDS = 5.0
 class Due:
     """Something to say at a moment."""
 
-    kind: str  # "session" | "personal" | "announcement"
+    kind: str  # "session" | "personal" | "interested" | "announcement"
     ref: str  # session id or announcement id
     minutes: int  # before the session's start
     at: datetime
@@ -178,6 +180,7 @@ class Planner:
         channels: Callable[[str], list[tuple[str, str]]],
         platforms: Callable[[], list[str]],
         enqueue: Enqueue,
+        interested: Interested | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -186,6 +189,7 @@ class Planner:
         self._channels = channels
         self._platforms = platforms
         self._enqueue = enqueue
+        self._interested = interested
         self.items: dict[str, Due] = {}
         self._fired: set[str] = set()
         # Held while firing and while the agenda changes, so that no reminder is built
@@ -221,6 +225,9 @@ class Planner:
             for minutes in offsets:
                 due = Due("session", s.id, minutes, s.start - timedelta(minutes=minutes), s.start)
                 items[due.job_id] = due
+        for s, minutes in self._for_the_interested(agenda):
+            due = Due("interested", s.id, minutes, s.start - timedelta(minutes=minutes), s.start)
+            items[due.job_id] = due
         for session_id, minutes in await planned(self.store):
             found = agenda.session(session_id)
             if found is not None:
@@ -234,6 +241,25 @@ class Planner:
         keys = {d.fired_key for d in items.values()}
         self._fired &= keys
         self.items = items
+
+    def _for_the_interested(self, agenda: Agenda) -> list[tuple[Session, int]]:
+        """(session, minutes) of the reminders that go to the people a platform lists as
+        interested in a session (`scheduled_events.remind_interested`): one per session of
+        the chosen kinds, at the event file's minutes (one without an event reaches nobody)."""
+        if self._interested is None:
+            return []
+        chosen = [
+            m.scheduled_events
+            for m in self.config.platforms.values()
+            if m.scheduled_events is not None and m.scheduled_events.remind_interested
+        ]
+        found: dict[str, tuple[Session, int]] = {}
+        for events in chosen:
+            minutes = events.minutes(self.config.reminders)
+            for s in agenda.sessions:
+                if events.selects(s.kind):
+                    found.setdefault(s.id, (s, minutes))
+        return list(found.values())
 
     def wake(self, *, rebuild: bool = False) -> None:
         """The plan changed: look now rather than at the time planned before. `rebuild`:
@@ -386,10 +412,19 @@ class Planner:
                 continue
             # One reply per language and zone, shared by everyone who reads it so.
             replies: dict[tuple[str | None, str | None], Reply] = {}
-            for sub in await of_session(self.store, s.id):
-                if sub.minutes != due.minutes or sub.platform not in live:
+            subs = await of_session(self.store, s.id)
+            if due.kind == "interested":
+                people = await self._interested_in(s, subs)
+            else:
+                people = [
+                    (sub.user_key, sub.platform, sub.user_id)
+                    for sub in subs
+                    if sub.minutes == due.minutes
+                ]
+            for user_key, platform, user_id in people:
+                if platform not in live:
                     continue
-                prefs = await get_prefs(self.store, sub.user_key)
+                prefs = await get_prefs(self.store, user_key)
                 voice = (prefs.language, prefs.timezone)
                 if voice not in replies:
                     tz = stored_zone(prefs.timezone, agenda.event.timezone)
@@ -397,16 +432,32 @@ class Planner:
                 reply = replies[voice]
                 deliveries.append(
                     Delivery(
-                        f"remind:{s.id}:{stamp}:{due.minutes}:{sub.user_key}",
+                        f"remind:{s.id}:{stamp}:{due.minutes}:{user_key}",
                         topic,
-                        sub.platform,
+                        platform,
                         "dm",
-                        sub.user_id,
+                        user_id,
                         reply,
                         expires,
                     )
                 )
         return deliveries
+
+    async def _interested_in(
+        self, s: Session, subs: list[Subscription]
+    ) -> list[tuple[str, str, str]]:
+        """(user key, platform, user id) of the people a platform lists as interested in
+        the session, but those who asked for their own reminder of it (/remind), which
+        comes at their minutes."""
+        if self._interested is None:
+            return []
+        own = {sub.user_key for sub in subs}
+        people = []
+        for platform, user_id in await self._interested(s.id):
+            key = f"{platform}:{user_id}"
+            if key not in own:
+                people.append((key, platform, user_id))
+        return people
 
     async def _fire_announcement(self, announcement_id: int, now: datetime) -> None:
         a = await ann.get(self.store, announcement_id)

@@ -140,3 +140,21 @@ class ServesHTTP(Protocol):
     def add_routes(self, app: web.Application) -> None:
         """Mount its paths (before the server starts)."""
         ...
+
+
+@runtime_checkable
+class MirrorsProgramme(Protocol):
+    """An adapter that keeps the programme on its platform too (Discord's scheduled events),
+    where people can say they are interested in a session."""
+
+    name: str
+
+    def programme_changed(self) -> None:
+        """The agenda is current (the bot started) or changed: bring the platform's copy
+        in step, in the background."""
+        ...
+
+    async def interested(self, session_id: str) -> list[str]:
+        """The ids of the people the platform lists as interested in the session (when the
+        event file asks to remind them)."""
+        ...

@@ -4,7 +4,7 @@ reminder rules, Q&A settings and the programme's live source, each checked by py
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -161,12 +161,53 @@ class SessionConfig(_Strict):
         return self
 
 
+_KIND = Field(min_length=1, max_length=64)
+
+
+class ScheduledEventsConfig(_Strict):
+    """The programme as Discord scheduled events (the server's Events list): one per
+    session of the chosen kinds, kept in step with the agenda."""
+
+    # Session kinds that get an event; empty: every session.
+    kinds: list[Annotated[str, _KIND]] = []
+    # Reminders also go by DM to the people Discord lists as interested in an event.
+    remind_interested: bool = False
+    # Minutes before the start for those DMs; None: the first of reminders.default_offsets.
+    remind_minutes: int | None = Field(None, ge=0, le=24 * 60)
+
+    @field_validator("kinds")
+    @classmethod
+    def _check_kinds(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each kind once")
+        return value
+
+    def selects(self, kind: str) -> bool:
+        """Whether sessions of this kind get an event."""
+        return not self.kinds or kind in self.kinds
+
+    def minutes(self, reminders: ReminderConfig) -> int:
+        """When the interested hear of a session: minutes before its start."""
+        if self.remind_minutes is not None:
+            return self.remind_minutes
+        return reminders.default_offsets[0] if reminders.default_offsets else 10
+
+
 class PlatformConfig(_Strict):
     """One platform's channel and role mapping: names or ids, as that platform has them."""
 
     channels: dict[str, str] = {}
     rooms: dict[str, str] = {}
     roles: dict[str, list[str]] = {}
+    # Discord only: the programme in the server's Events list (`true` for the defaults).
+    scheduled_events: ScheduledEventsConfig | None = None
+
+    @field_validator("scheduled_events", mode="before")
+    @classmethod
+    def _switch(cls, value: Any) -> Any:
+        if value is True:
+            return {}
+        return None if value is False else value
 
     @field_validator("roles")
     @classmethod
@@ -242,3 +283,11 @@ class EventConfig(_Strict):
     qa: QAConfig = QAConfig()
     # The programme from a file or URL, instead of (or on top of) the sessions above.
     source: SourceConfig | None = None
+
+    @field_validator("platforms")
+    @classmethod
+    def _check_platforms(cls, value: dict[str, PlatformConfig]) -> dict[str, PlatformConfig]:
+        for name, mapping in value.items():
+            if name != "discord" and mapping.scheduled_events is not None:
+                raise ValueError(f"{name}: scheduled_events are Discord's alone")
+        return value

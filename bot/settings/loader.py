@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from bot.settings.environment import DEFAULT_CONFIG_NAME
-from bot.settings.event import EventConfig, SessionConfig, _zone
+from bot.settings.event import EventConfig, PlatformConfig, SessionConfig, _zone
 
 
 @dataclass(frozen=True)
@@ -281,7 +281,7 @@ _NO_ROOM_CHANNELS = {"console"}
 def event_warnings(config: EventConfig) -> list[Problem]:
     """What is allowed but likely unmeant: a room whose sessions are reminded of that has
     no channel on a platform the file configures (the reminders reach the announcements
-    channel only)."""
+    channel only); a kind chosen for scheduled events that no session has (a typo?)."""
     from bot.delivery.planner import QUIET_KINDS
 
     default = config.reminders.default_offsets
@@ -306,6 +306,18 @@ def event_warnings(config: EventConfig) -> list[Problem]:
                 f"no channel for {what} reminders go to the announcements channel only",
             )
         )
+    events = config.platforms.get("discord", PlatformConfig()).scheduled_events
+    if events is not None and config.source is None:  # a source's kinds are known later
+        kinds = {s.kind for s in config.sessions}
+        for kind in events.kinds:
+            if kind not in kinds:
+                have = ", ".join(repr(k) for k in sorted(kinds)) or "none"
+                warnings.append(
+                    Problem(
+                        "platforms.discord.scheduled_events.kinds",
+                        f"no session is of kind {kind!r}, so it gets no event; kinds: {have}",
+                    )
+                )
     return warnings
 
 

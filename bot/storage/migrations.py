@@ -203,4 +203,28 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 12: the programme as Discord scheduled events. One row per (server, session): the
+    # event the bot made for it and a digest of what it last wrote there. A row without
+    # an event id is a create sent whose answer was not stored (a stop in between): the
+    # next sync finds that event by its digest among the bot's own, or sends it again.
+    # `discord_event_syncs` keeps each server's last sync for `forum-bot status`: sessions
+    # left without an event (Discord's 100 upcoming events per server) and why.
+    """
+    CREATE TABLE discord_events (
+        guild_id   TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        event_id   TEXT,
+        digest     TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (guild_id, session_id)
+    );
+    CREATE INDEX discord_events_by_session ON discord_events (session_id);
+    CREATE TABLE discord_event_syncs (
+        guild_id TEXT PRIMARY KEY,
+        at       TEXT NOT NULL,
+        linked   INTEGER NOT NULL,
+        missing  INTEGER NOT NULL,
+        problem  TEXT
+    );
+    """,
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 JSON = dict[str, Any]
@@ -23,6 +23,18 @@ MAX_CUSTOM_ID = 100
 MAX_NONCE = 25
 MAX_CHOICES = 25
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+# Scheduled events: at most 100 SCHEDULED or ACTIVE per guild; names 1-100 characters,
+# descriptions up to 1,000, an external event's location 1-100.
+MAX_SCHEDULED_EVENTS = 100
+MAX_EVENT_NAME = 100
+MAX_EVENT_DESCRIPTION = 1000
+MAX_EVENT_LOCATION = 100
+# Scheduled event statuses, privacy level and entity types (Discord's numbering).
+EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELED = 1, 2, 3, 4
+GUILD_ONLY = 2
+STAGE_INSTANCE, VOICE, EXTERNAL = 1, 2, 3
+# The status changes Discord allows (once COMPLETED or CANCELED, nothing changes).
+EVENT_TRANSITIONS = {(1, 2), (2, 3), (1, 4)}
 # Every permission bit up to 2**49: what an administrator's member object carries.
 ALL_PERMISSIONS = str(2**50 - 1)
 
@@ -33,7 +45,7 @@ MANAGE_MESSAGES, EMBED_LINKS, ATTACH_FILES = 1 << 13, 1 << 14, 1 << 15
 READ_MESSAGE_HISTORY, USE_EXTERNAL_EMOJIS, CONNECT, SPEAK = 1 << 16, 1 << 18, 1 << 20, 1 << 21
 CHANGE_NICKNAME, USE_APPLICATION_COMMANDS = 1 << 26, 1 << 31
 MANAGE_EVENTS, MANAGE_THREADS, SEND_MESSAGES_IN_THREADS = 1 << 33, 1 << 34, 1 << 38
-MODERATE_MEMBERS = 1 << 40
+MODERATE_MEMBERS, CREATE_EVENTS = 1 << 40, 1 << 44
 # What @everyone (and a new role) may do in a new server, roughly.
 EVERYONE_PERMISSIONS = (
     CREATE_INSTANT_INVITE
@@ -161,6 +173,30 @@ def empty_message() -> DiscordError:
 def cannot_dm() -> DiscordError:
     """The user closed DMs from server members (or blocked the bot)."""
     return DiscordError(403, 50007, "Cannot send messages to this user")
+
+
+def unknown_guild() -> DiscordError:
+    """A guild the bot is not in."""
+    return DiscordError(404, 10004, "Unknown Guild")
+
+
+def unknown_scheduled_event() -> DiscordError:
+    """A scheduled event id the guild does not have (or no longer has)."""
+    return DiscordError(404, 10070, "Unknown Guild Scheduled Event")
+
+
+def missing_permissions() -> DiscordError:
+    """The bot's roles lack a permission the action needs."""
+    return DiscordError(403, 50013, "Missing Permissions")
+
+
+def too_many_scheduled_events() -> DiscordError:
+    """A guild's scheduled and active events are at Discord's limit."""
+    return DiscordError(
+        400,
+        30038,
+        f"Maximum number of uncompleted guild scheduled events reached ({MAX_SCHEDULED_EVENTS})",
+    )
 
 
 def invalid_webhook_token() -> DiscordError:
@@ -852,3 +888,144 @@ def text_inputs(modal: Mapping[str, Any]) -> list[JSON]:
             if isinstance(item, dict) and item.get("type") == TEXT_INPUT:
                 found.append(item)
     return found
+
+
+def parse_moment(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp as Discord reads it; None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def check_scheduled_event(
+    body: Any, *, now: datetime, current: Mapping[str, Any] | None = None
+) -> JSON:
+    """A create (`current` None) or modify body, checked as Discord checks it: the fields
+    it needs, their lengths, an external event's location and end, a start in the future
+    and an end after it; raises 50035. Returns the fields to store, times in UTC."""
+    if not isinstance(body, dict):
+        raise form_error({"_": ("DICT_TYPE_CONVERT", "Only dictionaries may be used.")})
+    problems: dict[str, tuple[str, str]] = {}
+    creating = current is None
+    merged: JSON = {**(current or {}), **body}
+    out: JSON = {}
+    if creating or "name" in body:
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= MAX_EVENT_NAME:
+            problems["name"] = (
+                "BASE_TYPE_BAD_LENGTH",
+                f"Must be between 1 and {MAX_EVENT_NAME} in length.",
+            )
+        out["name"] = name
+    if "description" in body:
+        description = body["description"]
+        if description is not None and (
+            not isinstance(description, str) or len(description) > MAX_EVENT_DESCRIPTION
+        ):
+            problems["description"] = (
+                "BASE_TYPE_MAX_LENGTH",
+                f"Must be {MAX_EVENT_DESCRIPTION} or fewer in length.",
+            )
+        out["description"] = description
+    if creating or "privacy_level" in body:
+        if body.get("privacy_level") != GUILD_ONLY:
+            problems["privacy_level"] = (
+                "BASE_TYPE_CHOICES",
+                f"Value must be one of {{{GUILD_ONLY}}}.",
+            )
+        out["privacy_level"] = GUILD_ONLY
+    kind = merged.get("entity_type")
+    if creating or "entity_type" in body:
+        if kind not in (STAGE_INSTANCE, VOICE, EXTERNAL):
+            problems["entity_type"] = ("BASE_TYPE_CHOICES", "Value must be one of {1, 2, 3}.")
+        out["entity_type"] = kind
+    if kind == EXTERNAL:
+        if merged.get("channel_id") is not None:
+            problems["channel_id"] = ("BASE_TYPE_NULL", "Must be null for external events.")
+        out["channel_id"] = None
+        metadata = merged.get("entity_metadata")
+        location = metadata.get("location") if isinstance(metadata, dict) else None
+        if not isinstance(location, str) or not 1 <= len(location) <= MAX_EVENT_LOCATION:
+            problems["entity_metadata.location"] = (
+                "BASE_TYPE_REQUIRED" if location is None else "BASE_TYPE_BAD_LENGTH",
+                f"External events need a location of 1 to {MAX_EVENT_LOCATION} characters.",
+            )
+        out["entity_metadata"] = {"location": location}
+    elif kind in (STAGE_INSTANCE, VOICE):
+        # The fake has text channels only: no voice or stage channel to host an event.
+        problems["channel_id"] = ("CHANNEL_TYPE_INVALID", "Must be a voice or stage channel.")
+    start = parse_moment(merged.get("scheduled_start_time"))
+    end_value = merged.get("scheduled_end_time")
+    end = parse_moment(end_value)
+    if start is None:
+        problems["scheduled_start_time"] = (
+            "DATE_TIME_TYPE_PARSE",
+            "Could not parse the time. Should be ISO8601.",
+        )
+    elif (creating or "scheduled_start_time" in body) and start <= now:
+        problems["scheduled_start_time"] = (
+            "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
+            "Cannot schedule event in the past.",
+        )
+    if end_value is None and kind == EXTERNAL:
+        problems["scheduled_end_time"] = (
+            "BASE_TYPE_REQUIRED",
+            "External events need an end time.",
+        )
+    elif end_value is not None and end is None:
+        problems["scheduled_end_time"] = (
+            "DATE_TIME_TYPE_PARSE",
+            "Could not parse the time. Should be ISO8601.",
+        )
+    elif start is not None and end is not None and end <= start:
+        problems["scheduled_end_time"] = (
+            "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
+            "Cannot schedule event to end before starting.",
+        )
+    if start is not None:
+        out["scheduled_start_time"] = iso(start.astimezone(UTC))
+    out["scheduled_end_time"] = iso(end.astimezone(UTC)) if end is not None else None
+    if "status" in body:
+        status = body["status"]
+        before = int((current or {}).get("status", EVENT_SCHEDULED))
+        if creating or (before, status) not in EVENT_TRANSITIONS:
+            problems["status"] = (
+                "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+                f"Cannot go from status {before} to {status}.",
+            )
+        out["status"] = status
+    if problems:
+        raise form_error(problems)
+    return out
+
+
+def scheduled_event(
+    *,
+    event_id: str,
+    guild_id: str,
+    creator: JSON,
+    fields: Mapping[str, Any],
+) -> JSON:
+    """A guild scheduled event object from checked create fields."""
+    return {
+        "id": event_id,
+        "guild_id": guild_id,
+        "channel_id": fields.get("channel_id"),
+        "creator_id": creator["id"],
+        "creator": creator,
+        "name": fields["name"],
+        "description": fields.get("description"),
+        "scheduled_start_time": fields["scheduled_start_time"],
+        "scheduled_end_time": fields.get("scheduled_end_time"),
+        "privacy_level": fields["privacy_level"],
+        "status": EVENT_SCHEDULED,
+        "entity_type": fields["entity_type"],
+        "entity_id": None,
+        "entity_metadata": fields.get("entity_metadata"),
+        "image": None,
+        "recurrence_rule": None,
+    }

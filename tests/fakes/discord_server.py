@@ -135,6 +135,28 @@ class _Forced429:
     is_global: bool
 
 
+class Hold:
+    """One request held until `release()`: after it was handled (its effect made, the
+    answer waiting: what a client sees when it stops, or the connection drops, between the
+    two), or `before` it (a client gone by then never reached Discord: it is not handled).
+    The first `skip` requests to the route go through."""
+
+    def __init__(self, *, before: bool = False, skip: int = 0) -> None:
+        self.before = before
+        self.skip = skip
+        self.reached = asyncio.Event()  # the request is waiting
+        self._released = asyncio.Event()
+
+    def release(self) -> None:
+        """Let the answer go."""
+        self._released.set()
+
+    async def wait(self) -> None:
+        """Wait until released (the request's handler)."""
+        self.reached.set()
+        await self._released.wait()
+
+
 class _Connection(asyncio.Protocol):
     """One TCP connection, between the event loop and aiohttp's protocol for it.
 
@@ -289,6 +311,16 @@ class FakeDiscord:
     with `enforce_command_permissions`, sending a command the member could not pick raises
     PermissionError (off by default: tests of the bot's own role checks send commands that
     Discord would hide).
+
+    Scheduled events (`scheduled_events`) follow Discord's rules: an external event needs
+    a location and an end, starts in the future (on the fake's clock) and ends after it;
+    at most 100 SCHEDULED or ACTIVE per guild (30038); names 1-100 characters, descriptions
+    up to 1,000; creating needs CREATE_EVENTS (`bot_permissions`; the bot's managed role),
+    changing or deleting one's own event CREATE_EVENTS or MANAGE_EVENTS, another's
+    MANAGE_EVENTS. An external event is ACTIVE from its start and COMPLETED at its end, as
+    the fake's clock runs; the list holds SCHEDULED and ACTIVE ones. Each change is sent as
+    GUILD_SCHEDULED_EVENT_CREATE, _UPDATE or _DELETE; `add_scheduled_event` makes one as
+    another member, `mark_interested` has a user press "Interested".
     """
 
     def __init__(
@@ -312,6 +344,7 @@ class FakeDiscord:
         app_flags: int = 0,
         clock: Clock | None = None,
         enforce_command_permissions: bool = False,
+        bot_permissions: int = p.EVERYONE_PERMISSIONS | p.CREATE_EVENTS,
     ) -> None:
         self.token = token
         self.clock: Clock = clock or SystemClock()
@@ -340,7 +373,7 @@ class FakeDiscord:
         # own managed role, as Discord creates it when a bot joins with permissions.
         self.roles: dict[str, JSON] = {}
         self.add_role("@everyone", self.guild_id, permissions=p.EVERYONE_PERMISSIONS)
-        self.bot_role_id = self.add_role(bot_name, permissions=p.EVERYONE_PERMISSIONS)
+        self.bot_role_id = self.add_role(bot_name, permissions=bot_permissions)
         self.roles[self.bot_role_id] |= {"managed": True, "tags": {"bot_id": self.app_id}}
         for name in roles:
             self.add_role(name, permissions=_ROLE_PERMISSIONS.get(name, p.EVERYONE_PERMISSIONS))
@@ -356,6 +389,9 @@ class FakeDiscord:
         # A server administrator's overrides: command id -> {role or user id: allowed}.
         self.command_permissions: dict[str, dict[str, bool]] = {}
         self.enforce_command_permissions = enforce_command_permissions
+        # Scheduled events by id (deleted ones are removed), and who is interested in each.
+        self.scheduled_events: dict[str, JSON] = {}
+        self.event_users: dict[str, dict[str, JSON]] = {}
         self.requests: list[RecordedRequest] = []
         self.gateway_received: list[JSON] = []
         self.gateway_sent: list[JSON] = []
@@ -366,6 +402,7 @@ class FakeDiscord:
         self._global_times: deque[float] = deque()  # accepted requests in the last window
         self._forced: list[_Forced429] = []
         self._dropping: dict[str, int] = {}  # route -> connections still to drop
+        self._holds: dict[str, list[Hold]] = {}  # route -> answers to hold back
         self._sessions: dict[str, _Session] = {}
         self._sockets: set[web.WebSocketResponse] = set()
         self._requests_changed = _Signal()
@@ -401,6 +438,9 @@ class FakeDiscord:
 
     async def stop(self) -> None:
         """Close every Gateway socket and stop listening."""
+        for holds in self._holds.values():
+            for hold in holds:
+                hold.release()
         for ws in list(self._sockets):
             await ws.close(code=1001, message=b"fake Discord stopping")
         if self._listener is not None:
@@ -560,6 +600,72 @@ class FakeDiscord:
         """Answer the next `times` requests to `route` ("POST /channels/{channel_id}/messages")
         with 429. `via=False` imitates a Cloudflare ban, which discord.py does not retry."""
         self._forced.append(_Forced429(route, times, retry_after, via, is_global))
+
+    def hold_next(self, route: str, *, before: bool = False, skip: int = 0) -> Hold:
+        """Hold the next request to `route` (e.g. "POST /guilds/{guild_id}/scheduled-events")
+        after `skip` others, until the returned Hold is released: its answer, or with
+        `before` the request itself (see Hold)."""
+        hold = Hold(before=before, skip=skip)
+        self._holds.setdefault(route, []).append(hold)
+        return hold
+
+    def _hold_for(self, route: str) -> Hold | None:
+        """The Hold that takes this request to `route`, if any (counting the skips)."""
+        holds = self._holds.get(route)
+        if not holds:
+            return None
+        if holds[0].skip > 0:
+            holds[0].skip -= 1
+            return None
+        return holds.pop(0)
+
+    async def add_scheduled_event(
+        self,
+        name: str,
+        start: datetime,
+        end: datetime,
+        *,
+        location: str = "Somewhere",
+        creator: JSON | None = None,
+    ) -> JSON:
+        """An external event another member (the owner by default) made in the guild."""
+        fields = p.check_scheduled_event(
+            {
+                "name": name,
+                "privacy_level": p.GUILD_ONLY,
+                "entity_type": p.EXTERNAL,
+                "entity_metadata": {"location": location},
+                "scheduled_start_time": p.iso(start),
+                "scheduled_end_time": p.iso(end),
+            },
+            now=self.clock.now(),
+        )
+        return await self._new_event(fields, creator or self.owner)
+
+    async def remove_scheduled_event(self, event_id: str) -> None:
+        """What a member with Manage Events does to any event: delete it."""
+        event = self.scheduled_events.pop(event_id)
+        self.event_users.pop(event_id, None)
+        await self.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event)
+
+    async def mark_interested(self, event_id: str, user: JSON) -> None:
+        """A user presses "Interested" on an event (GUILD_SCHEDULED_EVENT_USER_ADD)."""
+        if event_id not in self.scheduled_events:
+            raise LookupError(f"no scheduled event {event_id}")
+        self.users.setdefault(user["id"], user)
+        self.event_users.setdefault(event_id, {})[user["id"]] = user
+        data = {
+            "guild_scheduled_event_id": event_id,
+            "user_id": user["id"],
+            "guild_id": self.guild_id,
+        }
+        await self.dispatch("GUILD_SCHEDULED_EVENT_USER_ADD", data)
+
+    def listed_events(self) -> list[JSON]:
+        """The guild's SCHEDULED and ACTIVE events, as the list endpoint gives them."""
+        self._advance_events()
+        live = (p.EVENT_SCHEDULED, p.EVENT_ACTIVE)
+        return [e for e in self.scheduled_events.values() if e["status"] in live]
 
     # ---- waiting ---------------------------------------------------------------------
 
@@ -916,6 +1022,28 @@ class FakeDiscord:
             ("PATCH", "/channels/{channel_id}/messages/{message_id}", self._edit_message),
             ("DELETE", "/channels/{channel_id}/messages/{message_id}", self._delete_message),
             ("POST", "/users/@me/channels", self._open_dm),
+            ("GET", "/guilds/{guild_id}/scheduled-events", self._list_events),
+            ("POST", "/guilds/{guild_id}/scheduled-events", self._create_event),
+            (
+                "GET",
+                "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}",
+                self._get_event,
+            ),
+            (
+                "PATCH",
+                "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}",
+                self._modify_event,
+            ),
+            (
+                "DELETE",
+                "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}",
+                self._delete_event,
+            ),
+            (
+                "GET",
+                "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}/users",
+                self._event_users,
+            ),
         ]
 
     def _endpoint(self, handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
@@ -963,7 +1091,14 @@ class FakeDiscord:
             if not by_path_token and request.headers.get("Authorization") != f"Bot {self.token}":
                 raise p.unauthorized()
             headers = self._rate_limit(route, call.params, in_global=not by_path_token)
+            hold = self._hold_for(route)
+            if hold is not None and hold.before:
+                await hold.wait()
+                if request.transport is None or request.transport.is_closing():
+                    return web.Response(status=500)  # the client went: never handled
             status, payload = await handler(call)
+            if hold is not None and not hold.before:
+                await hold.wait()
         except DiscordError as error:
             status, payload = error.status, error.body()
         except _TooManyRequests as limited:
@@ -1292,6 +1427,134 @@ class FakeDiscord:
         # Opening a DM always works; it is sending into it that a closed DM refuses.
         return 200, self.channels[self._dm_channel_for(str(recipient))]
 
+    # ---- REST: scheduled events --------------------------------------------------------
+
+    def _guild(self, call: _Call) -> str:
+        if call.params["guild_id"] != self.guild_id:
+            raise p.unknown_guild()
+        return self.guild_id
+
+    def _bot_may(self, *permissions: int) -> bool:
+        """Whether the bot's guild-level permissions hold any of these."""
+        bits = self.member_permissions([self.bot_role_id])
+        return any(bits & permission for permission in permissions)
+
+    def _advance_events(self) -> None:
+        """External events start and end on their own, as the fake's clock passes."""
+        now = self.clock.now()
+        for event in self.scheduled_events.values():
+            status = event["status"]
+            if event["entity_type"] != p.EXTERNAL or status not in (1, 2):
+                continue
+            end = p.parse_moment(event["scheduled_end_time"])
+            start = p.parse_moment(event["scheduled_start_time"])
+            if end is not None and now >= end:
+                event["status"] = p.EVENT_COMPLETED
+            elif start is not None and now >= start:
+                event["status"] = p.EVENT_ACTIVE
+
+    def _event(self, call: _Call) -> JSON:
+        self._guild(call)
+        self._advance_events()
+        event = self.scheduled_events.get(call.params["guild_scheduled_event_id"])
+        if event is None:
+            raise p.unknown_scheduled_event()
+        return event
+
+    def _with_count(self, call: _Call, event: JSON) -> JSON:
+        if _truthy(call.request.query.get("with_user_count")):
+            return event | {"user_count": len(self.event_users.get(event["id"], {}))}
+        return event
+
+    def _may_change(self, event: JSON) -> None:
+        """One's own event: CREATE_EVENTS or MANAGE_EVENTS; another's: MANAGE_EVENTS."""
+        own = event["creator_id"] == self.bot_user["id"]
+        needed = (p.CREATE_EVENTS, p.MANAGE_EVENTS) if own else (p.MANAGE_EVENTS,)
+        if not self._bot_may(*needed):
+            raise p.missing_permissions()
+
+    async def _new_event(self, fields: JSON, creator: JSON) -> JSON:
+        if len(self.listed_events()) >= p.MAX_SCHEDULED_EVENTS:
+            raise p.too_many_scheduled_events()
+        event = p.scheduled_event(
+            event_id=self.new_id(), guild_id=self.guild_id, creator=creator, fields=fields
+        )
+        self.scheduled_events[event["id"]] = event
+        await self.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event)
+        return event
+
+    async def _list_events(self, call: _Call) -> tuple[int, Any]:
+        self._guild(call)
+        return 200, [self._with_count(call, e) for e in self.listed_events()]
+
+    async def _create_event(self, call: _Call) -> tuple[int, Any]:
+        self._guild(call)
+        if not self._bot_may(p.CREATE_EVENTS):
+            raise p.missing_permissions()
+        fields = p.check_scheduled_event(call.json, now=self.clock.now())
+        return 200, await self._new_event(fields, self.bot_user)
+
+    async def _get_event(self, call: _Call) -> tuple[int, Any]:
+        return 200, self._with_count(call, self._event(call))
+
+    async def _modify_event(self, call: _Call) -> tuple[int, Any]:
+        event = self._event(call)
+        self._may_change(event)
+        if event["status"] in (p.EVENT_COMPLETED, p.EVENT_CANCELED):
+            raise p.form_error(
+                {"status": ("GUILD_SCHEDULED_EVENT_ALREADY_ENDED", "The event has ended.")}
+            )
+        body = call.json if isinstance(call.json, dict) else {}
+        if event["status"] == p.EVENT_ACTIVE and "scheduled_start_time" in body:
+            raise p.form_error(
+                {
+                    "scheduled_start_time": (
+                        "GUILD_SCHEDULED_EVENT_ACTIVE",
+                        "Cannot change the start of an event under way.",
+                    )
+                }
+            )
+        event.update(p.check_scheduled_event(body, now=self.clock.now(), current=event))
+        await self.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event)
+        return 200, event
+
+    async def _delete_event(self, call: _Call) -> tuple[int, Any]:
+        event = self._event(call)
+        self._may_change(event)
+        del self.scheduled_events[event["id"]]
+        self.event_users.pop(event["id"], None)
+        await self.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event)
+        return 204, None
+
+    async def _event_users(self, call: _Call) -> tuple[int, Any]:
+        """Interested users in ascending id order, `limit` (1-100) at a time, after or
+        before (which wins) a user id."""
+        event = self._event(call)
+        query = call.request.query
+        try:
+            limit = int(query.get("limit", "100"))
+            before = int(query["before"]) if "before" in query else None
+            after = int(query["after"]) if "after" in query else None
+        except ValueError:
+            raise p.form_error({"limit": ("NUMBER_TYPE_COERCE", "Value is not int.")}) from None
+        if not 1 <= limit <= 100:
+            raise p.form_error(
+                {"limit": ("NUMBER_TYPE_MAX", "int value should be between 1 and 100.")}
+            )
+        users = sorted(self.event_users.get(event["id"], {}).values(), key=lambda u: int(u["id"]))
+        if before is not None:
+            users = [u for u in users if int(u["id"]) < before][-limit:]
+        else:
+            users = [u for u in users if after is None or int(u["id"]) > after][:limit]
+        with_member = _truthy(query.get("with_member"))
+        out = []
+        for u in users:
+            item: JSON = {"guild_scheduled_event_id": event["id"], "user": u}
+            if with_member:
+                item["member"] = p.guild_member(u, [], self.joined_at)
+            out.append(item)
+        return 200, out
+
     async def _unknown_route(self, call: _Call) -> tuple[int, Any]:
         raise p.not_found()
 
@@ -1466,7 +1729,7 @@ class FakeDiscord:
             joined_at=self.joined_at,
             large_threshold=int(identify.get("large_threshold") or 50),
             system_channel_id=self.channel_id,
-        )
+        ) | {"guild_scheduled_events": self.listed_events()}
 
     async def _dispatch_to(self, session: _Session, event: str, data: JSON) -> None:
         session.seq += 1

@@ -41,6 +41,7 @@ from bot.platforms.base import (
 )
 from bot.platforms.discord.commands import PLATFORM, command_payload
 from bot.platforms.discord.delivery import DiscordDelivery
+from bot.platforms.discord.events import ScheduledEvents
 from bot.platforms.discord.render import (
     _EPHEMERAL,
     _NO_MENTIONS,
@@ -114,12 +115,23 @@ class DiscordAdapter:
             self.on_guild_role_delete,
             self.on_guild_role_update,
             self.on_guild_available,
+            self.on_scheduled_event_update,
+            self.on_scheduled_event_delete,
         ):
             self.client.event(listener)
         self._role_ids: dict[int, dict[Role, tuple[int, ...]]] = {}
         core.page_limits[PLATFORM] = PAGE_LIMITS
         self._task: asyncio.Task[None] | None = None
         self.delivery = DiscordDelivery(self.client, settings, config, store, core.clock)
+        # The programme in the server's Events list, when the event file asks for it.
+        self.events = ScheduledEvents(
+            self.client,
+            core,
+            settings.guild_ids,
+            config.scheduled_events,
+            store,
+            self.delivery.limiter,
+        )
         self.synced: list[dict[str, Any]] = []
         self._webhooks: aiohttp.ClientSession | None = None
         # A first answer's JSON, made once for a reply the core shares between people.
@@ -159,6 +171,7 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Close the gateway and HTTP sessions."""
+        await self.events.stop()
         await self.client.close()
         if self._webhooks is not None:
             await self._webhooks.close()
@@ -248,8 +261,29 @@ class DiscordAdapter:
         self._role_ids.pop(after.guild.id, None)
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        """A guild (re)appeared with its roles as they are now."""
+        """A guild (re)appeared with its roles as they are now (and its events)."""
         self._role_ids.pop(guild.id, None)
+        self.events.guild_appeared()
+
+    async def on_scheduled_event_update(
+        self, before: discord.ScheduledEvent, after: discord.ScheduledEvent
+    ) -> None:
+        """An event ended or was cancelled: a session left without one may have it now."""
+        if after.status in (discord.EventStatus.completed, discord.EventStatus.cancelled):
+            self.events.slot_freed()
+
+    async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:
+        """An event went: a session left without one may have it now."""
+        self.events.slot_freed()
+
+    # the programme as scheduled events
+    def programme_changed(self) -> None:
+        """The agenda is current (at start) or changed: bring the events in step."""
+        self.events.request()
+
+    async def interested(self, session_id: str) -> list[str]:
+        """Who Discord lists as interested in the session's event (when asked for)."""
+        return await self.events.interested(session_id)
 
     async def _command(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
@@ -505,8 +539,9 @@ def application_id_from_token(token: str) -> str | None:
     return decoded if decoded.isdigit() else None
 
 
-def invite_url(application_id: str) -> str:
-    """The OAuth2 link that adds the bot with exactly the scopes and permissions it uses."""
+def invite_url(application_id: str, *, events: bool = False) -> str:
+    """The OAuth2 link that adds the bot with exactly the scopes and permissions it uses;
+    `events`: it keeps the programme in the server's Events list too."""
     permissions = discord.Permissions(
         view_channel=True,  # see the channels it posts to
         send_messages=True,  # reminders, announcements, question cards
@@ -514,6 +549,8 @@ def invite_url(application_id: str) -> str:
         embed_links=True,  # sessions as embeds
         attach_files=True,  # .ics and Q&A exports
         read_message_history=True,  # edit its own question cards
+        # Create its sessions' events, and change and delete them (its own only).
+        create_events=events,
     )
     query = (
         f"client_id={application_id}&scope=bot+applications.commands"

@@ -59,7 +59,8 @@ class DiscordDelivery:
         self.clock = clock
         self._dm_channels: dict[str, int] = {}
         self._channel_names: dict[str, int] = {}
-        self._limiter = RateLimiter(settings.requests_per_second, settings.request_burst)
+        # Every request the bot makes on its own takes a slot (scheduled events too).
+        self.limiter = RateLimiter(settings.requests_per_second, settings.request_burst)
 
     async def _channel_id(self, channel: str) -> int:
         target = self.config.channels.get(channel) or self.config.rooms.get(channel) or channel
@@ -127,7 +128,7 @@ class DiscordDelivery:
         kept = await dm_channels.get(self.store, PLATFORM, user_id)
         if kept is None:
             try:
-                await self._limiter.acquire()
+                await self.limiter.acquire()
                 data = await self.client.http.start_private_message(int(user_id))
             except discord.HTTPException as exc:
                 raise self._delivery_error(exc) from exc
@@ -140,7 +141,7 @@ class DiscordDelivery:
         """Replace a message the bot sent."""
         params = request_params(replacement_data(reply), None)
         try:
-            await self._limiter.acquire()
+            await self.limiter.acquire()
             await self.client.http.edit_message(
                 int(sent.channel_id), int(sent.message_id), params=params
             )
@@ -159,7 +160,7 @@ class DiscordDelivery:
                 part["enforce_nonce"] = True
             params = request_params(part, reply.file if i == 0 else None)
             try:
-                await self._limiter.acquire()
+                await self.limiter.acquire()
                 message = await self.client.http.send_message(channel_id, params=params)
             except discord.HTTPException as exc:
                 raise self._delivery_error(exc) from exc
