@@ -5,11 +5,11 @@ here imports Playwright)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import pytest
@@ -22,9 +22,14 @@ from bot.core.dispatch import Core
 from bot.core.model import ChannelRef, Reply, Role, UserRef
 from bot.settings import EventConfig, default_config_path, load_event
 from bot.storage import Store
+from bot.storage.base import POSTGRESQL, SQLITE
 from bot.web.server import WebServer
 from tests.fakes.deepl_server import FakeDeepL
 from tests.fakes.papago_server import FakePapago
+from tests.postgres import PostgresServer
+
+# The engines a store test runs on (`any_store`).
+ENGINES = [SQLITE, POSTGRESQL]
 
 KST_0900 = datetime.fromisoformat("2026-02-05T09:00:00+09:00")
 # 13:10 on day 1: the dialogue is on and its Q&A open.
@@ -54,10 +59,47 @@ def clock() -> SimulatedClock:
 
 @pytest_asyncio.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    """A real SQLite file in a temporary folder."""
+    """A real SQLite file in a temporary folder (tests/unit/storage: either engine)."""
     s = await Store.open(tmp_path / "bot.sqlite")
     yield s
     await s.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A throw-away PostgreSQL server (tests/postgres.py), one for each test process,
+    made on its first use."""
+    server = PostgresServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@asynccontextmanager
+async def store_on(
+    engine: str, postgres: Callable[[], PostgresServer], folder: Path
+) -> AsyncIterator[Store]:
+    """A new, empty store on `engine`: an SQLite file in `folder`, or a database of its
+    own on the throw-away PostgreSQL (which `postgres` gives, started on first use)."""
+    where: Path | str = folder / "bot.sqlite"
+    if engine == POSTGRESQL:
+        where = await postgres().new_database()
+    s = await Store.open(where)
+    try:
+        yield s
+    finally:
+        await s.close()
+        if engine == POSTGRESQL:
+            await postgres().recycle(str(where))
+
+
+@pytest_asyncio.fixture(params=ENGINES)
+async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A new store on each engine in turn: SQLite, then PostgreSQL."""
+    server = lambda: cast(PostgresServer, request.getfixturevalue("postgres"))  # noqa: E731
+    async with store_on(request.param, server, tmp_path) as s:
+        yield s
 
 
 @pytest_asyncio.fixture

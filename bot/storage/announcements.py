@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.storage.db import Store, Transaction
+from bot.storage.base import Store, Transaction
 
 # "Send as soon as the bot sees it": for the shell, whose clock need not be the running
 # bot's (a rehearsal runs on a simulated clock).
@@ -60,7 +60,8 @@ async def create(
 ) -> int:
     """Store a new announcement (and its audit line); returns its id."""
     async with store.transaction() as tx:
-        await tx.execute(
+        # Its id as inserted: another instance may add one at the same moment.
+        new_id = await tx.insert(
             "INSERT INTO announcements (text, targets, send_at, status, author_key, "
             "author_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -74,10 +75,6 @@ async def create(
                 now.isoformat(),
             ),
         )
-        rows = await tx.fetchall(
-            "SELECT MAX(id) FROM announcements WHERE author_key = ?", (author_key,)
-        )
-        new_id = int(rows[0][0])
         await audit(
             tx,
             now,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.programme import Session
-from bot.storage.db import Store
+from bot.storage.base import Store
 
 
 def digest(session: Session) -> str:

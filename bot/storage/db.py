@@ -1,4 +1,5 @@
-"""One SQLite file through aiosqlite: WAL, migrations by PRAGMA user_version."""
+"""The store on one SQLite file through aiosqlite (the embedded default): WAL, migrations by
+PRAGMA user_version."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 import aiosqlite
 
+from bot.storage.base import SQLITE, Row, Statements, Store, Transaction
 from bot.storage.faults import StorageError, make_folder, sqlite_fault
-from bot.storage.migrations import MIGRATIONS
+from bot.storage.migrations import MIGRATIONS, split
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +38,8 @@ class _Batch:
     read: tuple[str, tuple[Any, ...]] | None = None
 
 
-class Store:
-    """The bot's source of truth. Queries are parametrised and portable SQL.
+class SQLiteStore(Store):
+    """The bot's source of truth on SQLite. Queries are parametrised and portable SQL.
 
     SQLite serialises writers; one connection shared by the whole process keeps every
     write in one queue, and `transaction()` makes a multi-statement change all-or-nothing.
@@ -49,6 +51,8 @@ class Store:
     small write finds the thread idle most of the time, and then commits in place instead
     (`batched`).
     """
+
+    engine: ClassVar[str] = SQLITE
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
@@ -68,7 +72,7 @@ class Store:
         self._closed = False
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
+    async def open(cls, path: Path | str) -> SQLiteStore:
         """Open (creating if needed) the database at `path` and bring its schema up to date.
 
         Raises StorageError, one line saying what to do, when the file cannot be used (not
@@ -105,6 +109,10 @@ class Store:
                 raise
             raise fault from exc
         return store
+
+    @property
+    def where(self) -> str:
+        return str(self.path)
 
     async def close(self) -> None:
         """Close the connection once queued batches are written; the file stays consistent
@@ -152,21 +160,21 @@ class Store:
         """Bring the file from schema version `current` to the latest."""
         for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
             async with self.transaction() as tx:
-                for statement in _statements(script):
+                for statement in split(script):
                     await tx.execute(statement)
                 # PRAGMA takes no parameters; version is our own integer.
                 await tx.execute(f"PRAGMA user_version = {int(version)}")
             log.info("database %s migrated to schema version %d", self.path, version)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self) -> AsyncIterator[SQLiteTransaction]:
         """All statements run through the yielded transaction commit together or not at all."""
         async with self._write_lock:
             try:
                 # Inside the try: a cancel while BEGIN is under way still rolls back, or
                 # the connection would stay in a transaction for good.
                 await self._on_thread(partial(_rowcount, "BEGIN IMMEDIATE", ()))
-                yield Transaction(self._conn, self)
+                yield SQLiteTransaction(self._conn, self)
             except BaseException:
                 # Always, not only when `in_transaction` says so: a cancel can come while
                 # BEGIN still waits in aiosqlite's thread (for another writer's lock) and
@@ -179,9 +187,9 @@ class Store:
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one statement on its own; returns the number of rows it changed."""
         async with self._write_lock:
-            return await Transaction(self._conn, self).execute(sql, params)
+            return await SQLiteTransaction(self._conn, self).execute(sql, params)
 
-    async def batched(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
+    async def batched(self, statements: Statements) -> list[int]:
         """Run `statements` all-or-nothing, committed together with the other batches queued
         meanwhile (group commit); returns the number of rows each statement changed.
 
@@ -199,15 +207,15 @@ class Store:
         return counts
 
     async def batched_read(
-        self, statements: Sequence[tuple[str, Sequence[Any]]], read: tuple[str, Sequence[Any]]
-    ) -> tuple[list[int], list[aiosqlite.Row]]:
+        self, statements: Statements, read: tuple[str, Sequence[Any]]
+    ) -> tuple[list[int], list[Row]]:
         """`batched`, then the query `read` in the same transaction, in the same trip:
         e.g. a vote and the count it leads to, or a new row as stored."""
         return await self._queue_batch(statements, (read[0], tuple(read[1])))
 
     async def _queue_batch(
         self,
-        statements: Sequence[tuple[str, Sequence[Any]]],
+        statements: Statements,
         read: tuple[str, tuple[Any, ...]] | None,
     ) -> tuple[list[int], list[Any]]:
         work: _Work = ([(sql, tuple(params)) for sql, params in statements], read)
@@ -298,17 +306,15 @@ class Store:
             self._queue.clear()
             raise
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         """The first row a query returns, or None."""
         return await self._on_thread(partial(_fetchone, sql, tuple(params)))
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """Every row a query returns."""
         return await self._on_thread(partial(_fetchall, sql, tuple(params)))
 
-    async def fetch_each(
-        self, queries: Sequence[tuple[str, Sequence[Any]]]
-    ) -> list[list[aiosqlite.Row]]:
+    async def fetch_each(self, queries: Statements) -> list[list[Row]]:
         """The rows of each query, all read at once: for small reads only (a page of a
         list), which are read right here when the connection is idle, as small commits
         are (`_commit_in_place`): a WAL reader waits for no writer, and the answer comes
@@ -335,10 +341,10 @@ async def _stopped(connecting: aiosqlite.Connection) -> None:
         await asyncio.to_thread(thread.join, 5)
 
 
-class Transaction:
-    """Statements inside `Store.transaction()`."""
+class SQLiteTransaction(Transaction):
+    """Statements inside `SQLiteStore.transaction()`."""
 
-    def __init__(self, conn: aiosqlite.Connection, store: Store) -> None:
+    def __init__(self, conn: aiosqlite.Connection, store: SQLiteStore) -> None:
         self._conn = conn
         self._store = store
 
@@ -346,7 +352,7 @@ class Transaction:
         """Run one statement; returns the number of rows it changed."""
         return await self._store._on_thread(partial(_rowcount, sql, tuple(params)))
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         """Every row a query returns, seen inside the transaction."""
         return await self._store._on_thread(partial(_fetchall, sql, tuple(params)))
 
@@ -357,6 +363,10 @@ class Transaction:
             return 0
         return await self._store._on_thread(partial(_rowcount_many, sql, rows))
 
+    async def insert(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one INSERT of one row; returns its id (its rowid)."""
+        return await self._store._on_thread(partial(_lastrowid, sql, tuple(params)))
+
 
 # ---- run on aiosqlite's thread --------------------------------------------------------
 
@@ -365,6 +375,15 @@ def _rowcount(sql: str, params: tuple[Any, ...], db: sqlite3.Connection) -> int:
     cursor = db.execute(sql, params)
     try:
         return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _lastrowid(sql: str, params: tuple[Any, ...], db: sqlite3.Connection) -> int:
+    cursor = db.execute(sql, params)
+    try:
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
     finally:
         cursor.close()
 
@@ -459,8 +478,3 @@ def _run_batches(
             db.execute("ROLLBACK")
         raise
     return outcomes
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements (our migrations hold no semicolons in strings)."""
-    return [s.strip() for s in script.split(";") if s.strip()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.db import Store
+from bot.storage.base import Store
 
 
 async def record_block(

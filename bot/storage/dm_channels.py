@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.db import Store
+from bot.storage.base import Store
 
 
 async def get(store: Store, platform: str, user_id: str) -> str | None:

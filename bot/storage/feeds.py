@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.db import Store
+from bot.storage.base import Store
 
 MINE = "mine"  # the person's /remind sessions
 ALL = "all"  # the whole programme (their /remind sessions with their alarms)

@@ -12,7 +12,7 @@ from datetime import datetime
 import orjson
 
 from bot.core.model import Reply, reply_from_json, reply_to_json
-from bot.storage.db import Store, Transaction
+from bot.storage.base import Store, Transaction
 
 PENDING = "pending"
 SENDING = "sending"
@@ -100,7 +100,11 @@ async def enqueue(tx: Transaction | Store, deliveries: Iterable[Delivery], now: 
 
 async def claim_due(store: Store, platform: str, now: datetime, limit: int) -> list[OutboxRow]:
     """Take the oldest due deliveries of a platform for sending (status becomes sending);
-    those past their expiry are marked expired instead."""
+    those past their expiry are marked expired instead.
+
+    Each row is claimed once: on PostgreSQL, where several instances drain the outbox,
+    a row another instance is claiming is passed over (FOR UPDATE SKIP LOCKED), and one
+    it has claimed is no longer pending; on SQLite, writers take turns."""
     async with store.transaction() as tx:
         await tx.execute(
             "UPDATE outbox SET status = ? WHERE platform = ? AND status = ? "
@@ -110,14 +114,13 @@ async def claim_due(store: Store, platform: str, now: datetime, limit: int) -> l
         rows = await tx.fetchall(
             "SELECT id, dedup_key, topic, platform, target_kind, target, payload, attempts "
             "FROM outbox WHERE platform = ? AND status = ? AND next_attempt_at <= ? "
-            "ORDER BY next_attempt_at, id LIMIT ?",
+            "ORDER BY next_attempt_at, id LIMIT ?" + tx.skip_locked,
             (platform, PENDING, now.isoformat(), limit),
         )
-        for row in rows:
-            await tx.execute(
-                "UPDATE outbox SET status = ?, attempts = attempts + 1 WHERE id = ?",
-                (SENDING, row["id"]),
-            )
+        await tx.executemany(
+            "UPDATE outbox SET status = ?, attempts = attempts + 1 WHERE id = ?",
+            [(SENDING, row["id"]) for row in rows],
+        )
     return [
         OutboxRow(
             row["id"],

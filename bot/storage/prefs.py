@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.storage.db import Store
+from bot.storage.base import Store
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from bot.storage.db import Store
+from bot.storage.base import Store, Transaction
 
 PENDING = "pending"
 APPROVED = "approved"
@@ -365,16 +365,33 @@ async def vote(
     return changed[0] > 0, _question(rows[0]) if rows else None
 
 
+# `voted` asks about at most this many questions per query, in lists of one of these
+# lengths (the last number repeated): a few statements, each prepared once and kept.
+_VOTED_SIZES = (10, 25, 50, 100)
+
+
+def _voted_sql(n: int) -> str:
+    marks = ", ".join("?" * n)  # placeholders only: the ids are parameters
+    where = f"voter_key = ? AND question_id IN ({marks})"
+    return "SELECT question_id FROM question_votes WHERE " + where  # noqa: S608
+
+
+_VOTED = {n: _voted_sql(n) for n in _VOTED_SIZES}
+
+
 async def voted(store: Store, voter_key: str, question_ids: list[int]) -> set[int]:
-    """Which of these questions one voter has up-voted (the votes' primary key serves it)."""
-    if not question_ids:
-        return set()
-    rows = await store.fetchall(
-        "SELECT question_id FROM question_votes WHERE voter_key = ? "
-        "AND question_id IN (SELECT value FROM json_each(?))",
-        (voter_key, json.dumps([int(i) for i in question_ids])),
-    )
-    return {int(r["question_id"]) for r in rows}
+    """Which of these questions one voter has up-voted (the votes' primary key serves it:
+    one look-up per question)."""
+    ids = [int(i) for i in question_ids]
+    found: set[int] = set()
+    step = _VOTED_SIZES[-1]
+    for start in range(0, len(ids), step):
+        part = ids[start : start + step]
+        size = next(n for n in _VOTED_SIZES if n >= len(part))
+        part += part[-1:] * (size - len(part))
+        rows = await store.fetchall(_VOTED[size], (voter_key, *part))
+        found.update(int(r["question_id"]) for r in rows)
+    return found
 
 
 async def is_blocked(store: Store, keys: tuple[str, str]) -> bool:
@@ -469,8 +486,10 @@ async def moderate(
     return Change(found, action, before.status, to_status, prev, after)
 
 
-async def _read(tx: Any, question_id: int) -> Question | None:
-    rows = await tx.fetchall(_SELECT + "WHERE id = ?", (question_id,))
+async def _read(tx: Transaction, question_id: int) -> Question | None:
+    """A question as the transaction sees it, locked until it ends (on PostgreSQL: a
+    concurrent vote or moderation of it waits, then counts what this one did)."""
+    rows = await tx.fetchall(_SELECT + "WHERE id = ?" + tx.for_update, (question_id,))
     return _question(rows[0]) if rows else None
 
 
@@ -649,7 +668,11 @@ async def merge(
     Raises LookupError for no such question, Refused when the two cannot be merged."""
     stamp = now.isoformat()
     async with store.transaction() as tx:
-        b, a = await _read(tx, question_id), await _read(tx, into)
+        # Locked in the order of their numbers: two merges of the same two questions at
+        # once wait for each other rather than deadlock.
+        first, second = sorted((question_id, into))
+        read = {first: await _read(tx, first), second: await _read(tx, second)}
+        b, a = read[question_id], read[into]
         if b is None or a is None:
             raise LookupError(question_id if b is None else into)
         if a.id == b.id:
@@ -689,12 +712,12 @@ async def undo(
     would restore is no longer possible."""
     stamp = now.isoformat()
     async with store.transaction() as tx:
+        before = await _read(tx, question_id)  # first: a concurrent undo of it waits
         logged = await tx.fetchall(
             "SELECT id, action, from_status, to_status, prev_highlight, detail FROM qa_log "
             "WHERE question_id = ? AND undone = 0 AND action <> 'undo' ORDER BY id DESC LIMIT 1",
             (question_id,),
         )
-        before = await _read(tx, question_id)
         if not logged or before is None:
             return None
         entry = logged[0]

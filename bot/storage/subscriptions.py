@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.db import Store
+from bot.storage.base import Store
 
 
 @dataclass(frozen=True)

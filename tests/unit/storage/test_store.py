@@ -1,4 +1,6 @@
-"""The store: one SQLite file, WAL, migrations by user_version, all-or-nothing changes."""
+"""The store: all-or-nothing changes on both engines; SQLite's own workings (one file, WAL,
+migrations by user_version, group commits) on SQLite (tests/unit/storage/test_postgres.py:
+PostgreSQL's)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,14 @@ from typing import Any
 import pytest
 
 from bot.storage import StorageError, Store, get_prefs, set_language, set_timezone
+from bot.storage.base import SQLITE
+from bot.storage.db import SQLiteStore
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.prefs import Prefs
 
 NOW = datetime(2026, 2, 5, tzinfo=UTC)
+# SQLite's own workings: `store` on SQLite only.
+sqlite_only = pytest.mark.parametrize("any_store", [SQLITE], indirect=True)
 
 
 async def test_new_file_is_wal_and_at_the_latest_version(tmp_path: Path) -> None:
@@ -96,8 +102,9 @@ async def test_a_cancelled_transaction_leaves_the_connection_usable(store: Store
     assert (await get_prefs(store, "test:c")).language is None  # ...and nothing half-done
 
 
+@sqlite_only
 async def test_a_transaction_cancelled_while_begin_waits_is_rolled_back(
-    store: Store, tmp_path: Path
+    store: SQLiteStore, tmp_path: Path
 ) -> None:
     """Cancelled while its BEGIN still waits for another writer's lock: the BEGIN goes
     through afterwards in aiosqlite's thread, and must be undone, or the connection stays
@@ -150,8 +157,9 @@ async def _languages(store: Store) -> dict[str, str]:
     return {r["user_key"]: r["language"] for r in rows}
 
 
+@sqlite_only
 async def test_a_write_on_an_idle_connection_commits_in_place(
-    store: Store, monkeypatch: pytest.MonkeyPatch
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Nothing else on the connection: the batch commits on the loop's own thread, before
     the loop runs anything else (under a burst of commands each pass is long)."""
@@ -169,7 +177,8 @@ async def test_a_write_on_an_idle_connection_commits_in_place(
     assert not store._conn.in_transaction
 
 
-async def test_a_small_read_on_an_idle_connection_is_read_in_place(store: Store) -> None:
+@sqlite_only
+async def test_a_small_read_on_an_idle_connection_is_read_in_place(store: SQLiteStore) -> None:
     """`fetch_each` on an idle connection answers before the loop's next pass; inside a
     transaction (the connection busy) it goes to the thread and sees what is committed
     there, in order with the transaction's own statements."""
@@ -210,8 +219,9 @@ async def test_a_write_never_waits_for_another_process_on_the_loop(tmp_path: Pat
         await store.close()
 
 
+@sqlite_only
 async def test_batches_queued_while_the_connection_is_busy_commit_together(
-    store: Store, monkeypatch: pytest.MonkeyPatch
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     groups = _groups(monkeypatch)
     async with store.transaction():  # holds the write lock: the batches queue meanwhile
@@ -235,8 +245,9 @@ async def test_batches_queued_while_the_connection_is_busy_commit_together(
     assert await store.batched([]) == []
 
 
+@sqlite_only
 async def test_a_failing_batch_is_rolled_back_alone(
-    store: Store, monkeypatch: pytest.MonkeyPatch
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await store.batched([(INSERT, ("test:taken", "en", NOW.isoformat()))])
     groups = _groups(monkeypatch)
@@ -262,8 +273,9 @@ async def test_a_failing_batch_is_rolled_back_alone(
     assert not store._conn.in_transaction
 
 
+@sqlite_only
 async def test_a_cancelled_caller_leaves_the_others_and_the_connection_alone(
-    store: Store,
+    store: SQLiteStore,
 ) -> None:
     async with store.transaction():  # holds the write lock: the batches queue meanwhile
         queued = [
@@ -304,7 +316,8 @@ async def test_a_cancelled_caller_leaves_the_others_and_the_connection_alone(
     }
 
 
-async def test_batches_and_transactions_take_turns(store: Store) -> None:
+@sqlite_only
+async def test_batches_and_transactions_take_turns(store: SQLiteStore) -> None:
     order: list[str] = []
 
     async def in_transaction(name: str) -> None:
@@ -333,7 +346,8 @@ async def test_batches_and_transactions_take_turns(store: Store) -> None:
     assert not store._conn.in_transaction
 
 
-async def test_preference_cache_follows_committed_writes(store: Store) -> None:
+@sqlite_only
+async def test_preference_cache_follows_committed_writes(store: SQLiteStore) -> None:
     assert await get_prefs(store, "test:p") == Prefs()  # cached as "nothing chosen"
     await asyncio.gather(
         set_timezone(store, "test:p", "Asia/Tokyo", NOW), set_language(store, "test:p", "ko", NOW)
