@@ -62,7 +62,7 @@ from bot.i18n.messages import MESSAGES  # noqa: E402
 from bot.programme import Agenda  # noqa: E402
 from bot.programme.building import build_agenda  # noqa: E402
 from bot.settings import EventConfig, load_event  # noqa: E402
-from bot.storage import Store  # noqa: E402
+from bot.storage import open_store  # noqa: E402
 
 SEED = 20260205
 ZONE = "Asia/Seoul"
@@ -343,7 +343,7 @@ async def run_queries(
 ) -> QueryRun:
     """Send the queries through a real core over a fresh store, timing each dispatch;
     stop early once `budget` seconds have passed (0: no budget)."""
-    store = await Store.open(db_path)
+    store = await open_store(db_path)
     try:
         # Day 2, 11:10 in Seoul: sessions are running and more are about to start.
         at = datetime.combine(DAYS[1], datetime.min.time(), ZoneInfo(ZONE)) + timedelta(

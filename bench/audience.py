@@ -84,10 +84,10 @@ async def serve_bot(questions: int, folder: Path) -> None:
     from bot.core.clock import SimulatedClock
     from bot.core.model import UserRef
     from bot.settings import default_config_path, load_event
-    from bot.storage import Store
+    from bot.storage import open_store
     from bot.web.server import WebServer
 
-    store = await Store.open(folder / "bench.sqlite")
+    store = await open_store(folder / "bench.sqlite")
     core = await build_core(
         load_event(default_config_path()),
         store,

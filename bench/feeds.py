@@ -88,11 +88,11 @@ async def _programme(folder: Path, config_path: Path | None, people: int, polls:
     from bot.core.model import ChannelRef, UserRef, plain
     from bot.programme.building import build_agenda
     from bot.settings import default_config_path, load_event
-    from bot.storage import Store
+    from bot.storage import open_store
     from bot.web.server import WebServer
 
     config = load_event(config_path or default_config_path())
-    store = await Store.open(folder / f"feeds-{len(config.sessions)}.sqlite")
+    store = await open_store(folder / f"feeds-{len(config.sessions)}.sqlite")
     start = min(s.start for s in config.sessions)
     clock = SimulatedClock(start - timedelta(days=1), speed=0)
     core = await build_core(config, store, clock, secrets.token_bytes(32))

@@ -82,7 +82,7 @@ from bot.core.dispatch import Core  # noqa: E402
 from bot.core.model import Action, ChannelRef, Role, UserRef, plain  # noqa: E402
 from bot.i18n.messages import MESSAGES  # noqa: E402
 from bot.settings import EventConfig, default_config_path, load_event  # noqa: E402
-from bot.storage import Store  # noqa: E402
+from bot.storage import open_store  # noqa: E402
 
 SEED = 20260205
 EVENT_NOW = datetime.fromisoformat("2026-02-05T13:10:00+09:00")  # the dialogue is on
@@ -429,7 +429,7 @@ async def run_core(
     config: EventConfig, db_path: Path, participants: list[Participant], concurrency: int
 ) -> LoadRun:
     """The mix through a real core over a fresh store."""
-    store = await Store.open(db_path)
+    store = await open_store(db_path)
     try:
         clock = SimulatedClock(EVENT_NOW, speed=0)
         core = await build_core(config, store, clock, secrets.token_bytes(32))
@@ -448,7 +448,7 @@ async def run_core(
 
 async def run_baseline(db_path: Path, participants: list[Participant], concurrency: int) -> LoadRun:
     """The mix on raw aiosqlite over a fresh file of the same schema."""
-    store = await Store.open(db_path)  # only to create the schema
+    store = await open_store(db_path)  # only to create the schema
     await store.close()
     conn = await aiosqlite.connect(db_path, isolation_level=None)
     try:

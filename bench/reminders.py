@@ -98,7 +98,7 @@ from bot.settings import (  # noqa: E402
     load_event,
     parse_event,
 )
-from bot.storage import Store  # noqa: E402
+from bot.storage import Store, open_store  # noqa: E402
 from bot.storage.outbox import Delivery, enqueue, summary  # noqa: E402
 from bot.storage.prefs import set_language, set_timezone  # noqa: E402
 from bot.storage.subscriptions import subscribe  # noqa: E402
@@ -322,7 +322,7 @@ async def lateness_run(
     """Build the world of one scenario, let its reminders come due, time their queueing."""
     config = parse_event(event_text(scenario, count), f"<{scenario}>")
     db = tmp / f"lateness-{count}-{scenario}-{'deployed' if deployed else 'direct'}.sqlite"
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         await _populate(store, fake, scenario, count)
         # As deployed the clock runs; for fire_due it is stopped and moved by hand.
@@ -522,7 +522,7 @@ async def throughput(tmp: Path, dms: int, concurrency: int) -> Throughput:
     """Part 2: `dms` people subscribed; their DMs, due at once, drained through the real
     sender and adapter (a restarted bot: nothing of the first run is left in memory)."""
     config = load_event(default_config_path())
-    store = await Store.open(tmp / "throughput.sqlite")
+    store = await open_store(tmp / "throughput.sqlite")
     try:
         probe = build_agenda(config)
         session = next(s for s in probe.sessions if s.kind not in ("break", "side"))

@@ -45,20 +45,22 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     running bot keeps none of the others' code."""
     if args.command == "run":
         return _run(settings, args)
-    from bot.cli.operations import announce, qa, reload, status
+    from bot.cli.operations import announce, migrate, qa, reload, status
     from bot.cli.platforms import discord_invite, slack_manifest
-    from bot.cli.programme import check, export, import_programme
+    from bot.cli.programme import check, export, has_database, import_programme
 
     if args.command == "check":
         return check(settings, args.config)
     if args.command == "discord-invite":
         return discord_invite(settings, args.client_id, args.config)
     if args.command == "status":
-        db = args.db or settings.db
-        if not db.exists():
-            print(f"forum-bot: no database at {db}", file=sys.stderr)
+        where = settings.database(args.db)
+        if not has_database(where):
+            print(f"forum-bot: no database at {where}", file=sys.stderr)
             return 1
-        return asyncio.run(status(db))
+        return asyncio.run(status(where))
+    if args.command == "migrate":
+        return asyncio.run(migrate(settings.database(args.db)))
     if args.command == "reload":
         return reload(args.db or settings.db)
     if args.command == "announce":

@@ -23,7 +23,8 @@ from bot.platforms.base import Adapter, ServesHTTP, StartupError
 from bot.programme.building import build_agenda
 from bot.qa.identity import load_secret
 from bot.settings import EventConfig, PlatformConfig, Settings, default_config_path, load_event
-from bot.storage import Store
+from bot.storage import StorageError, Store, open_store
+from bot.storage.base import POSTGRESQL, is_postgres_url
 from bot.storage.faults import make_folder, os_fault
 from bot.translation import provider
 from commands import ACTIONS, ALL, HOME
@@ -94,7 +95,7 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
     path = config_path(settings, options.config)
     config = load_event(path)
     db = options.db or settings.db
-    opened = await _open_storage(settings, db)
+    opened = await _open_storage(settings, db, settings.database(options.db))
     if opened is None:
         return 1
     lock, store, secret = opened
@@ -126,10 +127,17 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
     return 0
 
 
-async def _open_storage(settings: Settings, db: Path) -> tuple[InstanceLock, Store, bytes] | None:
+async def _open_storage(
+    settings: Settings, db: Path, where: Path | str
+) -> tuple[InstanceLock, Store, bytes] | None:
     """This database's instance lock, the store and the Q&A secret; None (said in the log)
-    when another bot runs on it. A file that cannot be used raises StorageError, which
-    the command line says in a line; nothing stays open then."""
+    when another bot runs on it. A database that cannot be used raises StorageError,
+    which the command line says in a line; nothing stays open then.
+
+    The pid file is beside the SQLite file `db` (FORUM_BOT_DB) also when the store is
+    PostgreSQL (`where`): it is how commands on this machine find the bot. There, one
+    bot per database is PostgreSQL's advisory lock, held as long as the store is open."""
+    secret = configured_secret(settings, where)
     make_folder(db)
     try:
         lock = InstanceLock(pidfile_for(db))
@@ -137,17 +145,57 @@ async def _open_storage(settings: Settings, db: Path) -> tuple[InstanceLock, Sto
         log.error("%s", exc)
         return None
     try:
-        store = await Store.open(db)
+        store = await open_store(where)
     except BaseException:
         lock.release()
         raise
     try:
-        secret = load_secret(settings.secret.get_secret_value() if settings.secret else None, db)
+        if not await _one_bot(store):
+            log.error(
+                "another forum-bot is running on the database %s; stop it or use another "
+                "FORUM_BOT_DATABASE_URL",
+                store.where,
+            )
+            await store.close()
+            lock.release()
+            return None
+        if secret is None:
+            secret = load_secret(None, db)
     except BaseException:
         await store.close()
         lock.release()
         raise
     return lock, store, secret
+
+
+# PostgreSQL's advisory lock of the one bot running on a database.
+INSTANCE_LOCK = "forum-bot:instance"
+
+
+async def _one_bot(store: Store) -> bool:
+    """On PostgreSQL, take the database's instance lock for as long as the store is open;
+    False when another bot holds it. (An SQLite file's is the pid file's.)"""
+    if store.engine != POSTGRESQL:
+        return True
+    from bot.storage.postgres import PostgresStore
+
+    assert isinstance(store, PostgresStore)
+    return await store.hold(INSTANCE_LOCK)
+
+
+def configured_secret(settings: Settings, where: Path | str) -> bytes | None:
+    """FORUM_BOT_SECRET, or None to keep one beside the SQLite file. On PostgreSQL it must
+    be set (StorageError): every instance must key people alike, and the database alone
+    must name nobody."""
+    if settings.secret is not None and settings.secret.get_secret_value():
+        return settings.secret.get_secret_value().encode("utf-8")
+    if is_postgres_url(where):
+        raise StorageError(
+            "FORUM_BOT_DATABASE_URL needs FORUM_BOT_SECRET: the key of the Q&A's keyed "
+            "hashes, the same on every instance and not in the database; set it to a long "
+            "random value (openssl rand -hex 32) and keep it"
+        )
+    return None
 
 
 def _on_signals(app: App, stop: asyncio.Event) -> None:

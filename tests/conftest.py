@@ -21,7 +21,7 @@ from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import ChannelRef, Reply, Role, UserRef
 from bot.settings import EventConfig, default_config_path, load_event
-from bot.storage import Store
+from bot.storage import Store, open_store
 from bot.storage.base import POSTGRESQL, SQLITE
 from bot.web.server import WebServer
 from tests.fakes.deepl_server import FakeDeepL
@@ -60,7 +60,7 @@ def clock() -> SimulatedClock:
 @pytest_asyncio.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     """A real SQLite file in a temporary folder (tests/unit/storage: either engine)."""
-    s = await Store.open(tmp_path / "bot.sqlite")
+    s = await open_store(tmp_path / "bot.sqlite")
     yield s
     await s.close()
 
@@ -85,7 +85,7 @@ async def store_on(
     where: Path | str = folder / "bot.sqlite"
     if engine == POSTGRESQL:
         where = await postgres().new_database()
-    s = await Store.open(where)
+    s = await open_store(where)
     try:
         yield s
     finally:

@@ -198,9 +198,9 @@ class PostgresServer:
             return self._spare.pop()
         if schema and self._fingerprint is None:
             await self.sql(f"CREATE DATABASE {TEMPLATE}")
-            from bot.storage import Store
+            from bot.storage import open_store
 
-            made = await Store.open(self.dsn(TEMPLATE))  # every migration, once
+            made = await open_store(self.dsn(TEMPLATE))  # every migration, once
             await made.close()
             self._fingerprint = await self._schema(TEMPLATE)
         self._made += 1

@@ -8,19 +8,23 @@ import os
 import sys
 from pathlib import Path
 
-from bot.cli.programme import event_or_report, write_out
+from bot.cli.programme import event_or_report, has_database, write_out
 from bot.core.clock import SystemClock
 from bot.settings import Settings
 from bot.storage.files import write_whole
 
 
-async def status(db: Path) -> int:
-    from bot.storage import Store, discord_events
+async def status(where: Path | str) -> int:
     from bot.storage import announcements as ann
+    from bot.storage import discord_events, open_store
+    from bot.storage.migrations import MIGRATIONS
     from bot.storage.outbox import recent_failures, summary
 
-    store = await Store.open(db)
+    store = await open_store(where)
     try:
+        version = await store.schema_version()
+        latest = " (the latest)" if version == len(MIGRATIONS) else ""
+        print(f"database: {store.engine} {store.where}, schema version {version}{latest}")
         rows = await summary(store)
         print("outbox:" if rows else "outbox: empty")
         for platform, status, count in rows:
@@ -47,24 +51,50 @@ async def status(db: Path) -> int:
     return 0
 
 
+async def migrate(where: Path | str) -> int:
+    """`forum-bot migrate`: bring the database to the latest schema version, saying from
+    which version to which (before instances of a new version start on PostgreSQL)."""
+    from bot.storage import open_store
+    from bot.storage.migrations import MIGRATIONS
+
+    store = await open_store(where, migrate=False)
+    try:
+        before = await store.schema_version()
+        await store.migrate()
+        after = await store.schema_version()
+    finally:
+        await store.close()
+    if before == after:
+        print(f"{store.engine} {store.where}: at schema version {after}, the latest")
+    else:
+        steps = after - before
+        print(
+            f"{store.engine} {store.where}: migrated from schema version {before} to {after} "
+            f"({steps} step{'s' if steps != 1 else ''}"
+            f"{', the latest' if after == len(MIGRATIONS) else ''})"
+        )
+    return 0
+
+
 async def qa(settings: Settings, args: argparse.Namespace) -> int:
     """`forum-bot qa export|screen|join SESSION`: from the database, while the bot runs or
     not (`join` needs only the event file)."""
-    from bot.app import build_core
+    from bot.app import build_core, configured_secret
     from bot.qa.identity import load_secret
-    from bot.storage import Store
+    from bot.storage import open_store
 
     db = args.db or settings.db
     if args.qa_command == "join":
         return join(settings, args, db)
-    if not db.exists():
+    where = settings.database(args.db)
+    if not has_database(where):
         print(f"forum-bot: no database at {db}", file=sys.stderr)
         return 1
     config = event_or_report(settings, args.config)
     if config is None:
         return 1
-    secret = load_secret(settings.secret.get_secret_value() if settings.secret else None, db)
-    store = await Store.open(db)
+    secret = configured_secret(settings, where) or load_secret(None, db)
+    store = await open_store(where)
     try:
         core = await build_core(config, store, SystemClock(), secret)
         if core.agenda.session(args.session) is None:
@@ -195,8 +225,8 @@ async def announce(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.core.errors import UserError
     from bot.i18n import Translator
-    from bot.storage import Store
     from bot.storage import announcements as ann
+    from bot.storage import open_store
     from commands.announce import MAX_TEXT, read_when, split_line
 
     typed = " ".join(args.text)
@@ -224,7 +254,7 @@ async def announce(settings: Settings, args: argparse.Namespace) -> int:
             return 2
     targets = ("all",) if to == "all" else (to,)
     db = args.db or settings.db
-    store = await Store.open(db)
+    store = await open_store(settings.database(args.db))
     try:
         new_id = await ann.create(
             store, text, targets, when, ann.SCHEDULED, "shell:operator", "shell", now

@@ -8,6 +8,11 @@ from pathlib import Path
 from bot import __version__
 from bot.settings import FORMATS
 
+DB_HELP = (
+    "SQLite file (default: PostgreSQL at FORUM_BOT_DATABASE_URL when set, else FORUM_BOT_DB, "
+    "else data/forum-bot.sqlite)"
+)
+
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -26,9 +31,7 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the bot (the terminal when no platform token is set)")
     common(run)
-    run.add_argument(
-        "--db", type=Path, help="SQLite file (default: FORUM_BOT_DB, else data/forum-bot.sqlite)"
-    )
+    run.add_argument("--db", type=Path, help=DB_HELP)
     run.add_argument(
         "--as",
         dest="role",
@@ -64,8 +67,18 @@ def parser() -> argparse.ArgumentParser:
         help="the application id (default: DISCORD_APPLICATION_ID, else read from DISCORD_TOKEN)",
     )
 
-    status = sub.add_parser("status", help="the outbox queue, failures and pending announcements")
-    status.add_argument("--db", type=Path, help="SQLite file (default: FORUM_BOT_DB)")
+    status = sub.add_parser(
+        "status",
+        help="the database (engine, schema version), the outbox queue, failures and "
+        "pending announcements",
+    )
+    status.add_argument("--db", type=Path, help=DB_HELP)
+
+    migrate = sub.add_parser(
+        "migrate",
+        help="bring the database's schema up to date, saying from which version to which",
+    )
+    migrate.add_argument("--db", type=Path, help=DB_HELP)
 
     reload_ = sub.add_parser("reload", help="make the running bot re-read its event file")
     reload_.add_argument("--db", type=Path, help="the running bot's SQLite file")
@@ -104,7 +117,7 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", required=True, choices=["ics", "json", "csv"])
     exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
     common(exp)
-    exp.add_argument("--db", type=Path, help="SQLite file, for calendar SEQUENCE numbers")
+    exp.add_argument("--db", type=Path, help=f"for calendar SEQUENCE numbers: {DB_HELP}")
 
     qa = sub.add_parser(
         "qa", help="live Q&A: export a session's questions, its screen links or its join code"
@@ -127,7 +140,7 @@ def parser() -> argparse.ArgumentParser:
     qa_join.add_argument("--svg", type=Path, help="write the QR code as an SVG image here")
     for p in (qa_export, qa_screen, qa_join):
         common(p)
-        p.add_argument("--db", type=Path, help="SQLite file (default: FORUM_BOT_DB)")
+        p.add_argument("--db", type=Path, help=DB_HELP)
 
     slack = sub.add_parser(
         "slack-manifest", help="print the Slack app manifest to create the app from"

@@ -90,7 +90,7 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.programme.frab import to_frab_json
     from bot.programme.ical import to_ics
     from bot.programme.tabular import to_csv
-    from bot.storage import Store
+    from bot.storage import open_store
     from bot.storage.calendar import sequences
 
     config = event_or_report(settings, args.config)
@@ -103,10 +103,10 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
         data = to_csv(agenda).encode("utf-8-sig")
     else:
         now = datetime.now(UTC)
-        db = args.db or settings.db
+        where = settings.database(args.db)
         seqs: dict[str, int] = {}
-        if db.exists():  # the running bot's numbers, so calendars see changes as updates
-            store = await Store.open(db)
+        if has_database(where):  # the running bot's numbers, so calendars see updates
+            store = await open_store(where)
             try:
                 seqs = await sequences(store, agenda.sessions, now)
             finally:
@@ -115,6 +115,12 @@ async def export(settings: Settings, args: argparse.Namespace) -> int:
             agenda, agenda.sessions, sequences=seqs, now=now, calendar_name=config.event.name.en
         )
     return write_out(data, args.out)
+
+
+def has_database(where: Path | str) -> bool:
+    """Whether there is a database to read: PostgreSQL's is always said to be (opening it
+    says otherwise), an SQLite file when it exists."""
+    return not isinstance(where, Path) or where.exists()
 
 
 def check(settings: Settings, given: Path | None) -> int:

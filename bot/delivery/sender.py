@@ -128,10 +128,14 @@ class Sender:
     async def drain(self) -> int:
         """Deliver until nothing is due and nothing is in flight (tests and the shell)."""
         total = 0
-        while count := await self.drain_once():
-            total += count
-        await self._idle.wait()  # the background loop may hold deliveries of its own
-        return total
+        while True:
+            while count := await self.drain_once():
+                total += count
+            if self._idle.is_set():
+                return total
+            # The background loop holds deliveries of its own: once they end, look again
+            # (one that failed is due again at once when the clock is stopped).
+            await self._idle.wait()
 
     async def _deliver(self, row: OutboxRow) -> None:
         self._inflight += 1

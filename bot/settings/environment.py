@@ -24,6 +24,8 @@ from pydantic import (
     field_validator,
 )
 
+from bot.storage.base import is_postgres_url
+
 Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 # A reverse proxy on this machine (see the README): the one trusted unless told otherwise.
 LOOPBACK: Networks = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
@@ -48,6 +50,8 @@ class Settings(BaseModel):
 
     config: Path | None = Field(None, validation_alias="FORUM_BOT_CONFIG")
     db: Path = Field(DEFAULT_DB, validation_alias="FORUM_BOT_DB")
+    # PostgreSQL instead of the SQLite file (docs/postgresql.md): postgresql://user:pass@host/db.
+    database_url: SecretStr | None = Field(None, validation_alias="FORUM_BOT_DATABASE_URL")
     web_host: str = Field("127.0.0.1", validation_alias="FORUM_BOT_WEB_HOST")
     web_port: int | None = Field(8080, validation_alias="FORUM_BOT_WEB_PORT", ge=0, le=65535)
     # Where people reach the web server (behind a proxy): links to the presenter screen.
@@ -98,6 +102,30 @@ class Settings(BaseModel):
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError("not an http:// or https:// address")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        text = value.get_secret_value().strip() if value is not None else ""
+        if not text:
+            return None
+        # The value itself is not repeated: it holds a password.
+        if not is_postgres_url(text):
+            raise ValueError("not a postgresql:// address (unset it for the SQLite file)")
+        try:
+            urlsplit(text).port  # noqa: B018  (a port that is not a number raises here)
+        except ValueError:
+            raise ValueError("its port is not a number") from None
+        return SecretStr(text)
+
+    def database(self, db: Path | None = None) -> Path | str:
+        """Where the store is: the SQLite file --db names when given, else
+        FORUM_BOT_DATABASE_URL's PostgreSQL, else the SQLite file FORUM_BOT_DB."""
+        if db is not None:
+            return db
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.db
 
     @field_validator("papago_client_id")
     @classmethod
@@ -173,6 +201,10 @@ class Settings(BaseModel):
             self.slack_app_token,
             self.deepl_auth_key,
             self.papago_client_secret,
+            self.database_url,
+            SecretStr(urlsplit(self.database_url.get_secret_value()).password or "")
+            if self.database_url is not None
+            else None,
             # Not secret alone, but half of Papago's credentials: kept out of logs too.
             SecretStr(self.papago_client_id),
         ):

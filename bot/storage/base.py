@@ -69,25 +69,13 @@ class Transaction(ABC):
 
 
 class Store(ABC):
-    """The bot's source of truth: see `bot.storage.db.SQLiteStore` for what each call
-    promises; `bot.storage.postgres.PostgresStore` keeps the same promises."""
+    """The bot's source of truth (`bot.storage.open_store` opens one): see
+    `bot.storage.db.SQLiteStore` for what each call promises;
+    `bot.storage.postgres.PostgresStore` keeps the same promises."""
 
     engine: ClassVar[str]
     # Small read-mostly tables (preferences) cached by their modules.
     cache: dict[str, dict[str, Any]]
-
-    @classmethod
-    async def open(cls, where: Path | str) -> Store:
-        """Open the database `where` names (a postgresql:// address, else an SQLite file)
-        and bring its schema up to date. Raises StorageError, one line saying what to do,
-        when it cannot be used."""
-        if is_postgres_url(where):
-            from bot.storage.postgres import PostgresStore  # asyncpg: only when used
-
-            return await PostgresStore.open(str(where))
-        from bot.storage.db import SQLiteStore
-
-        return await SQLiteStore.open(where)
 
     @property
     @abstractmethod
@@ -103,6 +91,11 @@ class Store(ABC):
         """The schema version the database is at."""
 
     @abstractmethod
+    async def migrate(self) -> None:
+        """Bring the database to the latest schema version (opening it does, unless told
+        not to); raises StorageError for a newer one."""
+
+    @abstractmethod
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """All statements run through the yielded transaction commit together or not."""
 
@@ -116,9 +109,15 @@ class Store(ABC):
 
     @abstractmethod
     async def batched_read(
-        self, statements: Statements, read: tuple[str, Sequence[Any]]
+        self,
+        statements: Statements,
+        read: tuple[str, Sequence[Any]],
+        *,
+        lock: tuple[str, Sequence[Any]] | None = None,
     ) -> tuple[list[int], list[Row]]:
-        """`batched`, then the query `read` in the same transaction."""
+        """`batched`, then the query `read` in the same transaction. `lock`, a SELECT,
+        names rows that concurrent batches change (a count kept on a row): its rows are
+        locked before the statements run, so each such batch sees the one before."""
 
     @abstractmethod
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:

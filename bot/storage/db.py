@@ -72,8 +72,9 @@ class SQLiteStore(Store):
         self._closed = False
 
     @classmethod
-    async def open(cls, path: Path | str) -> SQLiteStore:
-        """Open (creating if needed) the database at `path` and bring its schema up to date.
+    async def open(cls, path: Path | str, *, migrate: bool = True) -> SQLiteStore:
+        """Open (creating if needed) the database at `path` and bring its schema up to date
+        (unless `migrate` is False: then `migrate()` does).
 
         Raises StorageError, one line saying what to do, when the file cannot be used (not
         a database, a folder, read-only, a full disk, a newer schema).
@@ -100,7 +101,8 @@ class SQLiteStore(Store):
             current = await store._known_version()
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
-            await store._migrate(current)
+            if migrate:
+                await store._migrate(current)
         except BaseException as exc:
             if conn is not None:
                 await conn.close()
@@ -156,6 +158,16 @@ class SQLiteStore(Store):
             )
         return current
 
+    async def migrate(self) -> None:
+        """Bring the file to the latest schema version."""
+        try:
+            await self._migrate(await self._known_version())
+        except sqlite3.Error as exc:
+            fault = sqlite_fault(self.path, exc)
+            if fault is None:
+                raise
+            raise fault from exc
+
     async def _migrate(self, current: int) -> None:
         """Bring the file from schema version `current` to the latest."""
         for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
@@ -207,10 +219,15 @@ class SQLiteStore(Store):
         return counts
 
     async def batched_read(
-        self, statements: Statements, read: tuple[str, Sequence[Any]]
+        self,
+        statements: Statements,
+        read: tuple[str, Sequence[Any]],
+        *,
+        lock: tuple[str, Sequence[Any]] | None = None,
     ) -> tuple[list[int], list[Row]]:
         """`batched`, then the query `read` in the same transaction, in the same trip:
-        e.g. a vote and the count it leads to, or a new row as stored."""
+        e.g. a vote and the count it leads to, or a new row as stored. (`lock` is for
+        PostgreSQL: here one writer at a time sees the one before.)"""
         return await self._queue_batch(statements, (read[0], tuple(read[1])))
 
     async def _queue_batch(

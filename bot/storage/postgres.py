@@ -3,10 +3,12 @@ instances of the bot share one database (docs/postgresql.md).
 
 The repositories' SQL is the same as on SQLite: their `?` placeholders become `$1, $2...`
 here (`numbered`), and each migration step is translated once (`bot.storage.migrations
-.for_postgres`). What SQLite got from one writer at a time, this store gets otherwise:
-a group of statements (`batched`) runs at REPEATABLE READ and is run again when a
-concurrent one changed the same rows (a vote recounted by two instances at once stays
-exact); a transaction reads the rows it goes on to change with `Transaction.for_update`.
+.for_postgres`). What SQLite got from one writer at a time, this store gets from row locks
+(READ COMMITTED, where each statement sees what is committed when it starts): a group of
+statements first locks the row it recounts (`batched_read(lock=...)`: a vote counted on
+two instances at once stays exact), a transaction reads the rows it goes on to change
+with `Transaction.for_update`, and the outbox's claims pass over locked rows
+(`Transaction.skip_locked`).
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ log = logging.getLogger(__name__)
 POOL_SIZE = 10
 # A server that does not answer is said at start within this many seconds, not a minute.
 CONNECT_TIMEOUT = 10.0
-# How often a group of statements is run again after a concurrent change of the same rows.
-_RETRIES = 20
+# How often a group of statements is run again after a deadlock undid it.
+_RETRIES = 5
 # The advisory lock held while migrating: instances started together migrate one by one.
 _MIGRATION_LOCK = "forum-bot:migrate"
 _ADVICE = "fix FORUM_BOT_DATABASE_URL"
@@ -50,12 +52,14 @@ class PostgresStore(Store):
         self._pool = pool
         self._url = url
         self.cache: dict[str, dict[str, Any]] = {}
+        self._held: list[asyncpg.Connection] = []  # connections holding `hold`'s locks
 
     @classmethod
-    async def open(cls, url: str) -> PostgresStore:  # type: ignore[override]
-        """Connect to the database at `url` and bring its schema up to date. Raises
-        StorageError, one line, when the server is down or unreachable, refuses the user
-        or its password, has no such database, or has a newer schema."""
+    async def open(cls, url: str, *, migrate: bool = True) -> PostgresStore:
+        """Connect to the database at `url` and bring its schema up to date (unless
+        `migrate` is False: then `migrate()` does). Raises StorageError, one line, when
+        the server is down or unreachable, refuses the user or its password, has no such
+        database, or has a newer schema."""
         where = describe(url)
         try:
             pool = await asyncpg.create_pool(
@@ -68,13 +72,13 @@ class PostgresStore(Store):
             raise fault from exc
         store = cls(pool, url)
         try:
-            await store._migrate()
-        except BaseException as exc:
+            if migrate:
+                await store.migrate()
+            else:
+                store._not_newer(await store.schema_version())
+        except BaseException:
             await pool.close()
-            fault = postgres_fault(where, exc) if isinstance(exc, Exception) else None
-            if fault is None:
-                raise
-            raise fault from exc
+            raise
         return store
 
     @property
@@ -82,8 +86,21 @@ class PostgresStore(Store):
         return describe(self._url)
 
     async def close(self) -> None:
-        """Close every connection of the pool (waiting for those in use)."""
+        """Let go of the locks it holds and close every connection of the pool (waiting
+        for those in use)."""
+        for conn in self._held:
+            await conn.close()
+        self._held.clear()
         await self._pool.close()
+
+    async def hold(self, name: str) -> bool:
+        """Hold the advisory lock `name` until `close()` (or this process dies: the server
+        lets go of a dead connection's locks); False when another session holds it."""
+        conn = await self.try_lock(name)
+        if conn is None:
+            return False
+        self._held.append(conn)
+        return True
 
     async def connect(self) -> asyncpg.Connection:
         """A connection of its own, outside the pool, for what holds one for long:
@@ -108,8 +125,25 @@ class PostgresStore(Store):
         async with self._pool.acquire() as conn:
             return await _version(conn)
 
-    async def _migrate(self) -> None:
+    async def migrate(self) -> None:
         """Bring the database to the latest schema version, one step per transaction."""
+        try:
+            await self._migrate()
+        except Exception as exc:
+            fault = postgres_fault(self.where, exc)
+            if fault is None:
+                raise
+            raise fault from exc
+
+    def _not_newer(self, current: int) -> None:
+        if current > len(MIGRATIONS):
+            raise StorageError(
+                f"cannot open the database {self.where}: it has schema version {current}, "
+                f"newer than this forum-bot ({len(MIGRATIONS)}); upgrade forum-bot or "
+                f"{_ADVICE}"
+            )
+
+    async def _migrate(self) -> None:
         async with self._pool.acquire() as conn:
             while True:
                 async with conn.transaction():
@@ -121,12 +155,7 @@ class PostgresStore(Store):
                         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
                     )
                     current = await _version(conn)
-                    if current > len(MIGRATIONS):
-                        raise StorageError(
-                            f"cannot open the database {self.where}: it has schema version "
-                            f"{current}, newer than this forum-bot ({len(MIGRATIONS)}); "
-                            f"upgrade forum-bot or {_ADVICE}"
-                        )
+                    self._not_newer(current)
                     if current == len(MIGRATIONS):
                         return
                     version = current + 1
@@ -149,37 +178,43 @@ class PostgresStore(Store):
 
     async def batched(self, statements: Statements) -> list[int]:
         """Run `statements` all-or-nothing in one transaction; returns the rows each
-        changed. Run again, whole, when a concurrent transaction changed the same rows."""
+        changed."""
         if not statements:
             return []
-        counts, _ = await self._batch(statements, None)
+        counts, _ = await self._batch(statements, None, None)
         return counts
 
     async def batched_read(
-        self, statements: Statements, read: tuple[str, Sequence[Any]]
+        self,
+        statements: Statements,
+        read: tuple[str, Sequence[Any]],
+        *,
+        lock: tuple[str, Sequence[Any]] | None = None,
     ) -> tuple[list[int], list[Row]]:
-        return await self._batch(statements, read)
+        return await self._batch(statements, read, lock)
 
     async def _batch(
-        self, statements: Statements, read: tuple[str, Sequence[Any]] | None
+        self,
+        statements: Statements,
+        read: tuple[str, Sequence[Any]] | None,
+        lock: tuple[str, Sequence[Any]] | None,
     ) -> tuple[list[int], list[Row]]:
         work = [(numbered(sql), tuple(params)) for sql, params in statements]
         query = (numbered(read[0]), tuple(read[1])) if read is not None else None
         for attempt in range(_RETRIES):
             try:
-                async with (
-                    self._pool.acquire() as conn,
-                    conn.transaction(isolation="repeatable_read"),
-                ):
+                async with self._pool.acquire() as conn, conn.transaction():
+                    if lock is not None:
+                        # Each statement after it sees what the lock's last holder did.
+                        await conn.execute(numbered(lock[0]) + " FOR UPDATE", *lock[1])
                     counts = [_count(await conn.execute(sql, *params)) for sql, params in work]
                     rows = await conn.fetch(query[0], *query[1]) if query is not None else []
                 return counts, rows
-            except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError):
-                # A concurrent transaction changed what this one read: nothing of it was
-                # written; run it again on what is committed now.
+            except asyncpg.DeadlockDetectedError:
+                # Two batches took the same rows in opposite orders: the server undid
+                # this one; nothing of it was written.
                 if attempt == _RETRIES - 1:
                     raise
-                await asyncio.sleep(0)
         raise AssertionError("unreachable")
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:

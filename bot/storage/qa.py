@@ -361,6 +361,8 @@ async def vote(
     changed, rows = await store.batched_read(
         [(first, params), (_RECOUNT, (question_id, question_id))],
         (_SELECT + "WHERE id = ?", (question_id,)),
+        # Votes on one question counted one batch at a time (on every instance).
+        lock=("SELECT id FROM questions WHERE id = ?", (question_id,)),
     )
     return changed[0] > 0, _question(rows[0]) if rows else None
 

@@ -249,7 +249,7 @@ async def test_an_anonymous_question_keeps_no_device_id_in_the_database(
     token = await _csrf(voter)
     assert (await _post(voter, "/q/dialogue/vote", csrf=token, id="1")).status == 303
     # Read the file itself, every table and column, as a copy of the database would be.
-    db = sqlite3.connect(store.path)
+    db = sqlite3.connect(store.where)
     try:
         dump = "\n".join(db.iterdump())
         row = db.execute(

@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.storage import Store
+from bot.storage import open_store
 from bot.storage.subscriptions import subscribe
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.environment import bot_env
@@ -24,7 +24,7 @@ SECRET = "crash-test-secret"
 
 async def seed(db: Path, discord_ids: list[str], slack_ids: list[str]) -> None:
     """500 people asked for a DM 15 minutes before the dialogue (13:00 KST)."""
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         for platform, ids in (("discord", discord_ids), ("slack", slack_ids)):
             for uid in ids:

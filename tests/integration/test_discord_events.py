@@ -498,7 +498,7 @@ async def test_the_100_event_limit_is_reported_and_later_filled(
     assert (report.linked, report.missing) == (97, 5)
     assert report.problem is not None and "100 upcoming events" in report.problem
     assert "5 session(s) have no event" in caplog.text and "100 upcoming events" in caplog.text
-    assert await status(bot.core.store.path) == 0
+    assert await status(bot.core.store.where) == 0
     out = capsys.readouterr().out
     assert "97 linked, 5 session(s) without one (Discord allows at most 100" in out
     # Two of the members' events go: the bot hears of it (the Gateway) and fills the room.

@@ -431,7 +431,7 @@ async def test_an_announcement_queued_from_the_shell_for_now_is_listed_as_soon_a
 ) -> None:
     from bot.__main__ import main
 
-    db = str(world.core.store.path)
+    db = world.core.store.where
     assert await asyncio.to_thread(main, ["announce", "Lunch", "is", "served", "--db", db]) == 0
     pending = await world.discord.send_slash_command("announcements", roles=[ORGANISER_ROLE])
     listed = _discord_text((await pending).json["data"])

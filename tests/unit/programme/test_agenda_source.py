@@ -25,7 +25,7 @@ from bot.programme.formats import config_data
 from bot.programme.frab import to_frab_json
 from bot.runtime import Runtime
 from bot.settings import EventConfig, SessionConfig, SourceConfig
-from bot.storage import Store
+from bot.storage import open_store
 
 KST = "+09:00"
 
@@ -114,7 +114,7 @@ async def world(event_config: EventConfig, tmp_path: Path) -> AsyncIterator[Worl
         }
     )
     clock = SimulatedClock(at("12:00"), speed=0)
-    store = await Store.open(tmp_path / "bot.sqlite")
+    store = await open_store(tmp_path / "bot.sqlite")
     core = await build_core(config, store, clock)
     out = io.StringIO()
     console = ConsoleAdapter(core, stdin=io.StringIO(""), stdout=out)
@@ -254,7 +254,7 @@ async def test_agenda_reload_reads_the_source_again(
         encoding="utf-8",
     )
     clock = SimulatedClock(at("12:00"), speed=0)
-    store = await Store.open(tmp_path / "bot.sqlite")
+    store = await open_store(tmp_path / "bot.sqlite")
     core = await build_core(load_event(event_file), store, clock)
     out = io.StringIO()
     runtime = Runtime(

@@ -17,7 +17,7 @@ from bot.programme import Agenda, Session, formats
 from bot.programme.building import build_agenda
 from bot.programme.ical import parse_ics, to_ics, uid_of
 from bot.settings import ConfigError, EventConfig, default_config_path, load_event, validate_event
-from bot.storage import Store
+from bot.storage import Store, open_store
 from bot.storage.calendar import sequences
 from tests.conftest import Person
 
@@ -583,14 +583,14 @@ async def test_ics_unknown_session_and_korean(alice: Person) -> None:
 async def test_ics_sequence_survives_a_reopened_store(tmp_path: Path) -> None:
     agenda = build_agenda(load_event(default_config_path()))
     s = agenda.sessions[0]
-    first = await Store.open(tmp_path / "db.sqlite")
+    first = await open_store(tmp_path / "db.sqlite")
     try:
         assert (await sequences(first, [s], NOW))[s.id] == 0
         later = dataclasses.replace(s, title=dataclasses.replace(s.title, en="Check-in"))
         assert (await sequences(first, [later], NOW))[s.id] == 1
     finally:
         await first.close()
-    second = await Store.open(tmp_path / "db.sqlite")
+    second = await open_store(tmp_path / "db.sqlite")
     try:
         assert (await sequences(second, [later], NOW))[s.id] == 1
     finally:

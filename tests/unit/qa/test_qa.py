@@ -179,7 +179,7 @@ async def test_anonymous_questions_keep_no_platform_user_id(
     await mod.say(f"/qa approve {qid}")
     await press(secret_user, "qa.vote", str(qid))
     await mod.say(f"/qa-block {qid}")
-    conn = sqlite3.connect(store.path)
+    conn = sqlite3.connect(store.where)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for table in tables:

@@ -11,7 +11,7 @@ from bot.core.model import plain
 from bot.i18n.zones import zones_matching
 from bot.platforms.console.adapter import render
 from bot.settings import EventConfig
-from bot.storage import Prefs, Store, get_prefs
+from bot.storage import Prefs, Store, get_prefs, open_store
 from tests.conftest import Person
 
 
@@ -86,12 +86,12 @@ async def test_preferences_survive_a_restart(
     tmp_path: Path, event_config: EventConfig, clock: SimulatedClock
 ) -> None:
     path = tmp_path / "restart.sqlite"
-    first = await Store.open(path)
+    first = await open_store(path)
     person = Person(await build_core(event_config, first, clock))
     await person.say("/timezone Asia/Tokyo")
     await person.say("/language ko")
     await first.close()
-    second = await Store.open(path)
+    second = await open_store(path)
     try:
         again = Person(await build_core(event_config, second, clock))
         text = render(await again.say("/agenda 1"))
@@ -111,13 +111,13 @@ async def test_preferences_load_whole_once_and_stay_exact(tmp_path: Path) -> Non
     still seen, and a reopened store reads it back."""
     from datetime import UTC, datetime
 
-    from bot.storage import Store, get_prefs, set_language, set_timezone
+    from bot.storage import get_prefs, open_store, set_language, set_timezone
 
     now = datetime(2026, 2, 5, tzinfo=UTC)
-    first = await Store.open(tmp_path / "p.sqlite")
+    first = await open_store(tmp_path / "p.sqlite")
     await set_language(first, "discord:1", "ko", now)
     await first.close()
-    store = await Store.open(tmp_path / "p.sqlite")
+    store = await open_store(tmp_path / "p.sqlite")
     try:
         assert (await get_prefs(store, "slack:9")).language is None  # loads every row
         assert (await get_prefs(store, "discord:1")).language == "ko"
@@ -128,7 +128,7 @@ async def test_preferences_load_whole_once_and_stay_exact(tmp_path: Path) -> Non
         assert (await get_prefs(store, "discord:1")).language == "en"
     finally:
         await store.close()
-    again = await Store.open(tmp_path / "p.sqlite")
+    again = await open_store(tmp_path / "p.sqlite")
     try:
         assert (await get_prefs(again, "slack:7")).timezone == "Asia/Tokyo"
         assert (await get_prefs(again, "discord:1")).language == "en"
@@ -141,10 +141,10 @@ async def test_choosing_what_is_stored_already_writes_nothing(tmp_path: Path) ->
     (its updated_at stays), while a real change is still written."""
     from datetime import UTC, datetime, timedelta
 
-    from bot.storage import set_language, set_timezone
+    from bot.storage import open_store, set_language, set_timezone
 
     first, later = datetime(2026, 2, 5, tzinfo=UTC), datetime(2026, 2, 6, tzinfo=UTC)
-    store = await Store.open(tmp_path / "same.sqlite")
+    store = await open_store(tmp_path / "same.sqlite")
     try:
 
         async def stamp() -> str:

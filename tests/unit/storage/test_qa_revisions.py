@@ -10,7 +10,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.storage import Store
+from bot.storage import Store, open_store
 from bot.storage import qa as db
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.qa import APPROVED, MERGED, PENDING, Translation
@@ -231,7 +231,7 @@ async def test_a_database_of_the_last_version_keeps_its_questions(tmp_path: Path
             "'2026-02-05T04:10:00+00:00', '2026-02-05T04:10:00+00:00')"
         )
         await conn.commit()
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         (q,) = await db.listing(store, "dialogue", APPROVED)
         assert (q.body, q.votes, q.lang, q.edited, q.translations) == ("Old?", 2, None, False, {})

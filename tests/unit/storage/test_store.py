@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.storage import StorageError, Store, get_prefs, set_language, set_timezone
+from bot.storage import StorageError, Store, get_prefs, open_store, set_language, set_timezone
 from bot.storage.base import SQLITE
 from bot.storage.db import SQLiteStore
 from bot.storage.migrations import MIGRATIONS
@@ -25,7 +25,7 @@ sqlite_only = pytest.mark.parametrize("any_store", [SQLITE], indirect=True)
 
 
 async def test_new_file_is_wal_and_at_the_latest_version(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "sub" / "dir" / "bot.sqlite")
+    store = await open_store(tmp_path / "sub" / "dir" / "bot.sqlite")
     try:
         assert await store.schema_version() == len(MIGRATIONS)
         row = await store.fetchone("PRAGMA journal_mode")
@@ -36,10 +36,10 @@ async def test_new_file_is_wal_and_at_the_latest_version(tmp_path: Path) -> None
 
 async def test_reopening_runs_no_migration_twice(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite"
-    first = await Store.open(path)
+    first = await open_store(path)
     await set_timezone(first, "test:a", "Asia/Tokyo", NOW)
     await first.close()
-    second = await Store.open(path)
+    second = await open_store(path)
     try:
         assert await second.schema_version() == len(MIGRATIONS)
         assert (await get_prefs(second, "test:a")).timezone == "Asia/Tokyo"
@@ -52,7 +52,7 @@ async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
     with pytest.raises(StorageError, match="newer than this forum-bot"):
-        await Store.open(path)
+        await open_store(path)
 
 
 async def test_transaction_is_all_or_nothing(store: Store) -> None:
@@ -200,7 +200,7 @@ async def test_a_write_never_waits_for_another_process_on_the_loop(tmp_path: Pat
     """Another process holding the write lock: the batch waits on the database thread
     (its busy timeout), not on the loop's, and commits once the lock is free."""
     path = tmp_path / "shared.sqlite"
-    store = await Store.open(path)
+    store = await open_store(path)
     other = sqlite3.connect(path, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
