@@ -63,7 +63,8 @@ def server_binaries() -> Path:
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on (now)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -121,7 +122,7 @@ class PostgresServer:
                 "--no-sync",
             )
             for attempt in range(3):  # a port taken between choosing it and binding it
-                port = _free_port()
+                port = free_port()
                 # Durability is not what is tested here: no fsync, nothing waits for disks.
                 options = (
                     f"-p {port} -c listen_addresses=127.0.0.1 -k {folder} -c fsync=off "
