@@ -35,6 +35,9 @@ RARE = {
     "requests",  # through deepl
     "bot.translation.deepl",
     "bot.translation.papago",
+    # PostgreSQL: only when FORUM_BOT_DATABASE_URL names one (SQLite is the default).
+    "asyncpg",
+    "bot.storage.postgres",
 }
 
 # Never imported by a running bot: the other sub-commands of the command line, and

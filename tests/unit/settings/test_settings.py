@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.programme.building import build_agenda
 from bot.settings import ConfigError, EventConfig, Settings, event_warnings, load_event, parse_event
@@ -164,6 +165,29 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.web_port is None
     assert "secret-token-value" not in repr(settings)
     assert settings.secrets() == ["secret-token-value"]
+
+
+def test_the_database_is_sqlite_unless_a_postgresql_address_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FORUM_BOT_DB", "/tmp/x.sqlite")
+    assert Settings().database() == Path("/tmp/x.sqlite")
+    monkeypatch.setenv("FORUM_BOT_DATABASE_URL", " ")  # blank: as if unset
+    assert Settings().database() == Path("/tmp/x.sqlite")
+    url = "postgresql://bot:pg-pass-1@db:5432/forum"
+    monkeypatch.setenv("FORUM_BOT_DATABASE_URL", url)
+    settings = Settings()
+    assert settings.database() == url
+    assert settings.database(Path("other.sqlite")) == Path("other.sqlite")  # --db wins
+    # The address and its password are kept out of logs and of the settings' repr.
+    assert {url, "pg-pass-1"} <= set(settings.secrets())
+    assert "pg-pass-1" not in repr(settings)
+    for bad in ("sqlite:///x", "db:5432/forum", "postgresql://db:port/forum"):
+        monkeypatch.setenv("FORUM_BOT_DATABASE_URL", bad)
+        with pytest.raises(ValidationError, match="FORUM_BOT_DATABASE_URL") as caught:
+            Settings()
+        said = [str(e["msg"]) for e in caught.value.errors()]  # what the command line says
+        assert len(said) == 1 and bad not in said[0]
 
 
 MAPPED = """\
