@@ -23,14 +23,18 @@ def test_two_commands_one_runs_the_bot_one_the_tests() -> None:
     assert "'.[test]'" in test and test.endswith("python -m pytest")
 
 
-def test_the_test_command_installs_the_browser_first_when_missing() -> None:
+def test_the_test_command_installs_the_browser_and_postgresql_first_when_missing() -> None:
     test = commands()[1]
     check, rest = test.split(" || { ", 1)
     install, tests = rest.split("; } && ", 1)
-    # Only when chromium or a Korean font is missing; as root without sudo, or with sudo.
-    assert check == "[ -x /usr/bin/chromium ] && fc-list -q :lang=ko"
+    # Only when chromium, a Korean font or PostgreSQL's server (where tests/postgres.py
+    # looks for it) is missing; as root without sudo, or with sudo.
+    assert check == (
+        "[ -x /usr/bin/chromium ] && fc-list -q :lang=ko"
+        " && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1"
+    )
     assert install.startswith("$(command -v sudo) apt-get update -qq && $(command -v sudo) env ")
-    assert install.endswith(" --no-install-recommends chromium fonts-noto-cjk")
+    assert install.endswith(" --no-install-recommends chromium fonts-noto-cjk postgresql")
     assert tests.startswith("python3 -m venv .venv && ")
     for shell in ("sh", "bash"):
         assert shutil.which(shell), shell
