@@ -102,6 +102,17 @@ async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
         yield s
 
 
+async def tables_of(store: Store) -> list[str]:
+    """The bot's tables, on either engine."""
+    if store.engine == POSTGRESQL:
+        rows = await store.fetchall(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+    else:
+        rows = await store.fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return [r[0] for r in rows]
+
+
 @pytest_asyncio.fixture
 async def core(event_config: EventConfig, store: Store, clock: SimulatedClock) -> Core:
     """The real core with every command."""

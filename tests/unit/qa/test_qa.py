@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -14,7 +13,7 @@ from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import Action, ChannelRef, Reply, Role, Stamp, UserRef, plain
 from bot.storage import Store
-from tests.conftest import KST_0900, Person
+from tests.conftest import KST_0900, Person, tables_of
 from tests.qr import decode_qr
 
 DIALOGUE_OPEN = KST_0900 + timedelta(hours=4, minutes=10)  # 13:10, the dialogue is on
@@ -179,14 +178,9 @@ async def test_anonymous_questions_keep_no_platform_user_id(
     await mod.say(f"/qa approve {qid}")
     await press(secret_user, "qa.vote", str(qid))
     await mod.say(f"/qa-block {qid}")
-    conn = sqlite3.connect(store.where)
-    try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            for row in conn.execute(f'SELECT * FROM "{table}"'):
-                assert not any("U0SECRET42" in str(cell) for cell in row), (table, row)
-    finally:
-        conn.close()
+    for table in await tables_of(store):
+        for row in await store.fetchall(f'SELECT * FROM "{table}"'):
+            assert not any("U0SECRET42" in str(cell) for cell in row), (table, row)
     # ... and yet the asker is blocked, finds their question, and voted once.
     reply, _ = await ask(secret_user, "Another question entirely, please")
     assert "stopped you from asking" in text(reply)
