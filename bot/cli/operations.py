@@ -74,8 +74,11 @@ async def qa(settings: Settings, args: argparse.Namespace) -> int:
             if base is None:
                 return 1
             token = core.qa.keys.token(f"moderate:{args.session}")
-            print(f"presenter screen:  {base.rstrip('/')}/present/{args.session}")
-            print(f"moderators' page:  {base.rstrip('/')}/moderate/{args.session}?token={token}")
+            speaker = core.qa.keys.token(f"speaker:{args.session}")
+            site = base.rstrip("/")
+            print(f"presenter screen:  {site}/present/{args.session}")
+            print(f"moderators' page:  {site}/moderate/{args.session}?token={token}")
+            print(f"speaker's tablet:  {site}/speaker-view/{args.session}?token={speaker}")
             return 0
         data = await core.qa.export(args.session, args.format, core.agenda.event.timezone)
     finally:

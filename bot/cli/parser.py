@@ -114,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
     qa_export.add_argument("--format", choices=["csv", "md"], default="csv")
     qa_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     qa_screen = qa_sub.add_parser(
-        "screen", help="print the presenter screen's and the moderators' page's links"
+        "screen", help="print the links of the presenter screen, moderators' page, speaker's view"
     )
     qa_screen.add_argument("session", help="the session's id, e.g. dialogue")
     qa_join = qa_sub.add_parser(

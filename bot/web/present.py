@@ -62,14 +62,15 @@ def _static(name: str) -> str:
     return resources.files("bot.web").joinpath("static", name).read_text(encoding="utf-8")
 
 
-def authorised(request: web.Request, qa: QA, purpose: str) -> None:
-    """A 403 unless the request carries the token of `purpose` ("moderate:<session>",
-    "speaker:<session>") in its X-Moderator-Token header or ?token=."""
+def authorised(request: web.Request, qa: QA, purpose: str, where: str = "from /qa-screen") -> None:
+    """A 403 (saying where the link is) unless the request carries the token of
+    `purpose` ("moderate:<session>", "speaker:<session>") in its X-Moderator-Token header
+    or ?token=."""
     given = request.headers.get("X-Moderator-Token") or request.query.get("token", "")
     wanted = qa.keys.token(purpose)
     # A stray byte in a header is a wrong token, not an error (compare needs ASCII).
     if not given.isascii() or not hmac.compare_digest(given.encode(), wanted.encode()):
-        raise web.HTTPForbidden(text="This page needs the link from /qa-screen.\n")
+        raise web.HTTPForbidden(text=f"This page needs the link {where}.\n")
 
 
 class _Bad(Exception):

@@ -62,7 +62,7 @@ class SpeakerPages:
         session_id = request.match_info["session"]
         if self.qa.agenda.session(session_id) is None:
             raise web.HTTPNotFound(text="There is no such session.\n")
-        authorised(request, self.qa, f"speaker:{session_id}")
+        authorised(request, self.qa, f"speaker:{session_id}", "on the moderators' page")
         return session_id
 
     async def _page(self, request: web.Request) -> web.Response:
