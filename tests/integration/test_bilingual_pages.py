@@ -413,3 +413,22 @@ async def test_audience_reads_its_language_first_and_sees_its_questions_edited_a
         (own_q,) = [q for q in body["mine"] if q["id"] == mine.id]
         assert own_q["status"] == "merged" and own_q["merged_into"] == one and own_q["edited"]
         assert mine.id not in [q["id"] for q in body["questions"]]
+
+
+async def test_a_translation_with_markup_reads_as_typed(site: str, core: Core) -> None:
+    """A typed translation is text everywhere: escaped on the audience's page, and sent
+    to the script-drawn pages as JSON data, never as markup."""
+    (two,) = await _approved(core, KOREAN)
+    hostile = '<img src=x onerror=alert(1)> "quoted" @everyone'
+    async with aiohttp.ClientSession() as http:
+        status, _ = await _act(
+            http, site, core, {"action": "translate", "id": two, "lang": "en", "text": hostile}
+        )
+        assert status == 200
+        async with http.get(f"{site}/q/dialogue?lang=en") as page:
+            html = await page.text()
+        assert "<img" not in html
+        assert "&lt;img src=x onerror=alert(1)&gt; &#34;quoted&#34; @everyone" in html
+        async with http.get(f"{site}/present/dialogue/state") as state:
+            (shown,) = (await state.json())["top"]
+        assert shown["translations"]["en"]["text"] == hostile
