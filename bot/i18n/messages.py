@@ -1182,4 +1182,22 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "Many people are watching: this list now refreshes every few seconds.",
         "ko": "보는 사람이 많아 목록을 몇 초마다 새로 고칩니다.",
     },
+    # Web: both languages on the pages, the speaker's view (issue 16). The audience's
+    # marks follow "web.q.", the speaker's tablet "web.speaker.".
+    "web.q.translated": {"en": "translation", "ko": "번역"},
+    "web.q.machine_translated": {"en": "machine translation", "ko": "기계 번역"},
+    "web.q.original": {"en": "Original", "ko": "원문"},
+    "web.q.edited": {"en": "edited by a moderator", "ko": "진행자가 수정함"},
+    "web.q.merged_into": {"en": "merged into #{into}", "ko": "#{into} 질문에 병합됨"},
+    "web.speaker.title": {"en": "Questions for the speaker", "ko": "연사에게 온 질문"},
+    "web.speaker.queue": {
+        "en": "Approved questions, most votes first",
+        "ko": "승인된 질문 (추천 많은 순)",
+    },
+    "web.speaker.empty": {"en": "No approved questions yet.", "ko": "아직 승인된 질문이 없습니다."},
+    "web.speaker.not_translated": {"en": "not translated", "ko": "번역 없음"},
+    "web.speaker.reconnecting": {
+        "en": "Connection lost: reconnecting…",
+        "ko": "연결이 끊겼습니다. 다시 연결하는 중…",
+    },
 }

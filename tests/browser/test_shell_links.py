@@ -51,6 +51,12 @@ async def test_qa_screen_from_the_shell_gives_the_running_bots_real_port(
         assert answer is not None and answer.status == 200
         await expect(laptop.locator("#pending")).to_be_attached(timeout=5000)
         await save_screenshot(laptop, "moderator-page-from-shell-link")
+        speaker = links["speaker's tablet"]
+        assert speaker.startswith(f"http://127.0.0.1:{port}/speaker-view/dialogue?token=")
+        tablet = await browser_page.context.new_page()
+        answer = await tablet.goto(speaker)
+        assert answer is not None and answer.status == 200
+        await expect(tablet.locator("body")).to_have_attribute("data-state", "live", timeout=5000)
     finally:
         bot.stdin.write(b"/quit\n")
         await bot.stdin.drain()
