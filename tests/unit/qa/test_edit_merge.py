@@ -13,7 +13,7 @@ import pytest
 
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
-from bot.core.model import Action, Reply, Role, UserRef, plain
+from bot.core.model import Action, Reply, UserRef, plain
 from bot.storage import Store
 from bot.translation import Translated, TranslationFailed
 from tests.conftest import DIALOGUE_OPEN, Person
@@ -40,16 +40,6 @@ class Machine:
 
     async def close(self) -> None:
         self.closed = True
-
-
-@pytest.fixture
-def mod(core: Core) -> Person:
-    return Person(core, "mia", Role.MODERATOR)
-
-
-@pytest.fixture
-def bob(core: Core) -> Person:
-    return Person(core, "bob")
 
 
 @pytest.fixture
