@@ -915,6 +915,10 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "/qa-edit {id} <text>, and /qa-translate {id} <language> <text>",
         "ko": "/qa-edit {id} <내용>, 번역은 /qa-translate {id} <언어> <번역문>",
     },
+    "qa.form_stale": {
+        "en": "Question #{id} was changed by someone else since this form opened; open it again.",
+        "ko": "이 양식을 연 뒤 다른 사람이 #{id} 질문을 바꿨습니다. 다시 열어 주세요.",
+    },
     "qa.form.merge": {"en": "Merge question #{id}", "ko": "#{id} 질문 병합"},
     "qa.form.into": {
         "en": "Into question number (it asks the same)",

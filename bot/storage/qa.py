@@ -551,15 +551,28 @@ async def _text_of(tx: Any, question_id: int) -> dict[str, Any]:
     return dict(rows[0])
 
 
-async def _set_text(tx: Any, q: Question, text: Mapping[str, Any], stamp: str) -> None:
+async def _set_text(
+    tx: Any, q: Question, text: Mapping[str, Any], stamp: str
+) -> tuple[int, str] | None:
     """Give a question the text `text` holds (body, norm, lang, original, translations),
-    unless another question of its session reads the same (Taken)."""
+    unless another question of its session reads the same (Taken). A question merged into
+    this one gives up its reading instead (the merge meant they are one question, and the
+    one that stays may take the better wording): (its number, the reading it had), for the
+    undo; None when none had to."""
     clash = await tx.fetchall(
-        "SELECT id FROM questions WHERE session_id = ? AND norm = ? AND id != ?",
+        "SELECT id, status, merged_into, norm FROM questions "
+        "WHERE session_id = ? AND norm = ? AND id != ?",
         (q.session_id, text["norm"], q.id),
     )
+    freed = None
     if clash:
-        raise Taken(int(clash[0]["id"]))
+        other = clash[0]
+        if other["status"] != MERGED or other["merged_into"] != q.id:
+            raise Taken(int(other["id"]))
+        freed = (int(other["id"]), str(other["norm"]))
+        await tx.execute(
+            "UPDATE questions SET norm = ? WHERE id = ?", (_given_up(freed[0]), freed[0])
+        )
     await tx.execute(
         "UPDATE questions SET body = ?, norm = ?, lang = ?, original = ?, translations = ?, "
         "updated_at = ? WHERE id = ?",
@@ -573,6 +586,13 @@ async def _set_text(tx: Any, q: Question, text: Mapping[str, Any], stamp: str) -
             q.id,
         ),
     )
+    return freed
+
+
+def _given_up(question_id: int) -> str:
+    """The reading of a merged question whose own went to the question it was merged into:
+    unique, and never a normalised text (which has no '#')."""
+    return f"#merged:{question_id}"
 
 
 async def revise(
@@ -586,10 +606,13 @@ async def revise(
     now: datetime,
     expect_body: str | None = None,
     undoable: bool = True,
+    keep_typed: bool = False,
 ) -> Change | None:
     """Edit a question's text (`body`: as shown, normalised) and/or its translations
     (`translations`: a language to its new translation, or None to remove it), logged with
-    what it replaced, in one transaction. The text as asked is kept as `original`.
+    what it replaced, in one transaction. The text as asked is kept as `original`. With
+    `keep_typed` (a machine's translations made in the background), a translation a
+    moderator typed, even while the machine was at work, stays.
 
     None when it changed nothing, or when `expect_body` is given and the question no
     longer reads so (a translation made of a text edited meanwhile). Raises LookupError
@@ -613,6 +636,8 @@ async def revise(
         if translations is not None:
             kept = dict(before.translations)
             for code, made in translations.items():
+                if keep_typed and code in kept and not kept[code].machine:
+                    continue
                 if made is None:
                     kept.pop(code, None)
                 else:
@@ -620,7 +645,9 @@ async def revise(
             new["translations"] = translations_json(kept)
         if new == old:
             return None
-        await _set_text(tx, before, new, stamp)
+        freed = await _set_text(tx, before, new, stamp)
+        if freed is not None:
+            old["freed"] = freed  # for the undo, which gives it back
         action = "edit" if new["body"] != old["body"] else "translate"
         highlight = await _highlight_of(tx, before.session_id)
         await _log(
@@ -705,6 +732,12 @@ async def undo(
         other: Question | None = None
         if action in ("edit", "translate"):
             await _set_text(tx, before, detail, stamp)
+            if "freed" in detail:
+                given, norm = detail["freed"]
+                await tx.execute(
+                    "UPDATE questions SET norm = ? WHERE id = ? AND norm = ?",
+                    (norm, given, _given_up(int(given))),
+                )
         else:
             if action == "merge":
                 other = await _unmerge(tx, before, int(detail["into"]))
