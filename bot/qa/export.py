@@ -42,16 +42,16 @@ def questions_file(
                 q.status,
                 "yes" if q.id == current else "",
                 q.votes,
-                _cell(q.body),
-                "" if q.anonymous else _cell(q.author_name or ""),
+                cell(q.body),
+                "" if q.anonymous else cell(q.author_name or ""),
                 "" if q.anonymous else (q.author_platform or ""),
-                _cell(q.reason or ""),
+                cell(q.reason or ""),
             ]
         )
     return out.getvalue().encode("utf-8-sig")
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     """A spreadsheet reads a cell starting with = + - @ as a formula: keep it text."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
