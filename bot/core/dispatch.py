@@ -29,6 +29,7 @@ from bot.core.registry import (
 from bot.core.text import FORBIDDEN, clean_typed, clip
 from bot.i18n import Translator, normalise_language
 from bot.i18n.zones import stored_zone, zones_matching
+from bot.polls.service import Polls
 from bot.programme import Agenda
 from bot.qa.service import QA
 from bot.settings import EventConfig
@@ -95,6 +96,8 @@ class Core:
         self.qa = QA(
             store, clock, lambda: self.agenda, config.qa, secret or secrets.token_bytes(32)
         )
+        # Live polls: their voters are keyed hashes under the Q&A's secret.
+        self.polls = Polls(store, clock, lambda: self.agenda, self.qa.keys)
 
     @property
     def agenda(self) -> Agenda:
@@ -170,6 +173,7 @@ class Core:
             commands=self.commands,
             runtime=self.runtime,
             qa=self.qa,
+            polls=self.polls,
             command_names=self.command_names.get(platform, {}),
         )
 
