@@ -450,3 +450,27 @@ def test_the_fakes_refuse_buttons_longer_than_the_platforms_allow() -> None:
     check_message(discord("x" * MAX_BUTTON_LABEL))
     with pytest.raises(DiscordError):
         check_message(discord("x" * (MAX_BUTTON_LABEL + 1)))
+
+
+async def test_typed_pings_and_markup_show_as_typed_on_both_platforms(start: Start) -> None:
+    world, _, _ = await start()
+    line = (
+        '/poll create question:"@everyone <!channel> *now* [x](https://evil.example)" '
+        'options:"@here | <@U0MODMIA> | `code`" session:dialogue'
+    )
+    made = await world.s_command(line, S_MOD, channel_id=S_MODS)
+    assert "Poll #1 is open" in slack_text(made["blocks"])
+    await world.settle()
+    d_text = discord_text(world.d_card(1))
+    assert "@\u200beveryone" in d_text and "@everyone" not in d_text
+    assert "\\[x\\]" in d_text and "\\*now\\*" in d_text
+    s_text = slack_text(world.s_card(1).blocks)
+    assert "&lt;!channel&gt;" in s_text and "<!channel>" not in s_text
+    assert "&lt;@U0MODMIA&gt;" in s_text and "*\u200bnow*\u200b" in s_text
+    assert all(r.json["allowed_mentions"] == {"parse": []} for r in world.d_requests(D_MESSAGES))
+    # Buttons are plain text on both platforms: their labels stay as typed.
+    s_labels = [
+        e["text"] for b in world.s_card(1).blocks if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert [t["type"] for t in s_labels] == ["plain_text"] * 3
+    assert s_labels[1]["text"] == "2. <@U0MODMIA>"
