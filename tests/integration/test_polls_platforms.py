@@ -18,6 +18,7 @@ import io
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ import pytest_asyncio
 
 from bot.app import build_core
 from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
 from bot.core.model import Role
 from bot.platforms.console.adapter import ConsoleAdapter
 from bot.settings import EventConfig
@@ -94,6 +96,8 @@ def counts(text: str) -> dict[int, int]:
 class PollWorld(World):
     """The Q&A tests' world, waiting for the polls' card edits too."""
 
+    folder: Path = Path()  # where its terminals save files
+
     async def settle(self) -> None:
         await super().settle()
         await self.runtime.poll_notices.cards.idle()
@@ -132,12 +136,18 @@ class PollWorld(World):
         return slack_text(said.body["blocks"])
 
 
+def terminal_of(core: Core, role: Role, folder: Path) -> ConsoleAdapter:
+    """A terminal on the bot's core (not started: lines go in by `handle`), saving
+    files in `folder`."""
+    return ConsoleAdapter(core, role=role, stdin=io.StringIO(), stdout=io.StringIO(), folder=folder)
+
+
 Start = Callable[..., Awaitable[tuple[PollWorld, SimulatedClock, ConsoleAdapter]]]
 
 
 @pytest_asyncio.fixture
 async def start(
-    monkeypatch: pytest.MonkeyPatch, event_config: EventConfig, store: Store
+    monkeypatch: pytest.MonkeyPatch, event_config: EventConfig, store: Store, tmp_path: Path
 ) -> AsyncIterator[Start]:
     """The bot on both fakes (the sample event's channels, as the Q&A tests have them)
     and a terminal on the same core; everything stops after the test."""
@@ -175,8 +185,9 @@ async def start(
                 )
             )
             world = PollWorld(on, on.discord.add_user("dana"))
+            world.folder = tmp_path
             await world.settle()
-            terminal = ConsoleAdapter(core, stdin=io.StringIO(), stdout=io.StringIO())
+            terminal = terminal_of(core, Role.PARTICIPANT, tmp_path)
             return world, clock, terminal
 
         yield go
@@ -421,9 +432,7 @@ async def test_export_from_discord_and_the_terminal(start: Start) -> None:
     assert [r[14] for r in rows[1:]] == ["0", "0", "1", "0"]
     assert "1 poll as CSV" in str(body)
     # The terminal, as a moderator, with every poll.
-    moderator = ConsoleAdapter(
-        world.core, role=Role.MODERATOR, stdin=io.StringIO(), stdout=io.StringIO()
-    )
+    moderator = terminal_of(world.core, Role.MODERATOR, world.folder)
     every = await moderator.handle("/poll export")
     assert every.file is not None and every.file.filename == "polls.csv"
     assert (await terminal.handle("/poll export")).error  # a participant's terminal
