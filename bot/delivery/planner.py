@@ -18,10 +18,10 @@ import contextlib
 import functools
 import logging
 import math
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
@@ -70,6 +70,22 @@ class Due:
     def fired_key(self) -> str:
         """The item at its time: a moved session's reminder is a new one to fire."""
         return f"{self.job_id}@{self.at.isoformat()}"
+
+
+class Timers(Protocol):
+    """Moments another part of the bot keeps (a poll opens at its session's start and
+    closes after its minutes): planned with the reminders, from the store at every
+    rebuild, and fired by the same task. An item's `kind` is one of `kinds`."""
+
+    kinds: tuple[str, ...]
+
+    async def planned(self) -> list[Due]:
+        """Every moment ahead (or due and not yet handled)."""
+        ...
+
+    async def fire(self, due: Due) -> None:
+        """Its moment has come: do what it is for (raising, it is tried again)."""
+        ...
 
 
 @functools.lru_cache(maxsize=64)
@@ -181,6 +197,7 @@ class Planner:
         platforms: Callable[[], list[str]],
         enqueue: Enqueue,
         interested: Interested | None = None,
+        timers: Sequence[Timers] = (),
     ) -> None:
         self.store = store
         self.clock = clock
@@ -190,6 +207,7 @@ class Planner:
         self._platforms = platforms
         self._enqueue = enqueue
         self._interested = interested
+        self._timers = {kind: timer for timer in timers for kind in timer.kinds}
         self.items: dict[str, Due] = {}
         self._fired: set[str] = set()
         # Held while firing and while the agenda changes, so that no reminder is built
@@ -237,6 +255,9 @@ class Planner:
         for a in await ann.scheduled(self.store):
             due = Due("announcement", str(a.id), 0, a.send_at)
             items[due.job_id] = due
+        for timer in dict.fromkeys(self._timers.values()):
+            for due in await timer.planned():
+                items[due.job_id] = due
         # An item whose time or start changed is a new item: forget it was fired.
         keys = {d.fired_key for d in items.values()}
         self._fired &= keys
@@ -332,6 +353,7 @@ class Planner:
         latest = {(d.kind, d.ref): d for d in ready if d.kind == "session"}
         reminders: list[Due] = []
         announcements: list[Due] = []
+        timed: list[Due] = []
         for due in ready:
             self._fired.add(due.fired_key)
             if due.kind == "session" and latest[(due.kind, due.ref)] is not due:
@@ -344,6 +366,9 @@ class Planner:
                     due.start.isoformat(),
                     duration(now - due.start),
                 )
+                continue
+            if due.kind in self._timers:
+                timed.append(due)
                 continue
             (announcements if due.kind == "announcement" else reminders).append(due)
         fired = 0
@@ -374,6 +399,14 @@ class Planner:
             except Exception:
                 self._fired.discard(due.fired_key)
                 log.exception("could not queue %s; trying again in %g s", due.job_id, RETRY_SECONDS)
+                continue
+            fired += 1
+        for due in timed:
+            try:
+                await self._timers[due.kind].fire(due)
+            except Exception:
+                self._fired.discard(due.fired_key)
+                log.exception("%s failed; trying again in %g s", due.job_id, RETRY_SECONDS)
                 continue
             fired += 1
         return fired
