@@ -274,6 +274,27 @@ async def test_discord_a_command_can_open_a_modal_unless_answered_late(
     assert pending.modal is None
 
 
+async def test_discord_a_button_opens_a_modal_unless_answered_late(
+    discord_bot: DiscordStart, edits: Edits
+) -> None:
+    """A form's handler answers at once, before the timer that defers a slow press: the
+    modal opens (as above). One that is slow all the same is deferred in time
+    ("thinking", for the presser alone), and the follow-up says how to do it by command."""
+    fake, adapter = await discord_bot()
+    card = await fake.send_slash_command("edit-card")
+    await card
+    assert card.response_message_id is not None
+    object.__setattr__(adapter.settings, "defer_after", 0.05)
+    edits.open_gate = asyncio.Event()
+    press = await fake.send_button(card.response_message_id, "test.edit|5", roles=[MOD_ROLE])
+    assert (await press).json == {"type": 5, "data": {"flags": 64}}
+    edits.open_gate.set()
+    follow = await fake.wait_for(lambda r: r.route.startswith("POST /webhooks"))
+    assert follow.status < 300 and follow.json["flags"] & 64
+    assert follow.json["content"] == "Type /qa-edit 5 \\<text\\> instead."
+    assert press.modal is None and len(press.callbacks) == 1
+
+
 # -------------------------------------------------------------------------------- Slack
 
 SlackStart = Callable[..., Awaitable[tuple[FakeSlack, SlackAdapter, str | None]]]
