@@ -45,7 +45,7 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
     running bot keeps none of the others' code."""
     if args.command == "run":
         return _run(settings, args)
-    from bot.cli.operations import announce, migrate, qa, reload, status
+    from bot.cli.operations import announce, migrate, poll, qa, reload, status
     from bot.cli.platforms import discord_invite, slack_manifest
     from bot.cli.programme import check, export, has_database, import_programme
 
@@ -71,6 +71,8 @@ def _command(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(export(settings, args))
     if args.command == "qa":
         return asyncio.run(qa(settings, args))
+    if args.command == "poll":
+        return asyncio.run(poll(settings, args))
     if args.command == "slack-manifest":
         return slack_manifest(settings, args.config, args.url)
     return _run(settings, args)

@@ -20,6 +20,7 @@ from bot.core.tasks import Background
 from bot.delivery.planner import Planner
 from bot.delivery.sender import Sender
 from bot.platforms.base import Adapter, MirrorsProgramme, OpensDMs
+from bot.polls.notices import PollNotices, PollTimers
 from bot.programme import Agenda
 from bot.programme.building import build_agenda
 from bot.programme.changes import CANCELLED, MOVED, Change, diff, digest
@@ -64,6 +65,7 @@ class Runtime:
             platforms=self.platforms,
             enqueue=self.enqueue,
             interested=self.interested,
+            timers=[PollTimers(core.polls)],
         )
         self._plan: asyncio.Task[None] | None = None
         self._opening = Background(log, "opening a DM channel")
@@ -78,6 +80,9 @@ class Runtime:
         # Q&A posts its notices and cards through this runtime's outbox.
         self.qa_notices = Notices(core.qa, self)
         core.qa.notices = self.qa_notices
+        # And polls theirs.
+        self.poll_notices = PollNotices(core.polls, self)
+        core.polls.notices = self.poll_notices
 
     def _make_source(self, config: EventConfig) -> AgendaSource | None:
         if config.source is None:
@@ -115,6 +120,9 @@ class Runtime:
             # was down is not news to post at start.
             await self.sync_source(announce=False)
             self._source_task = asyncio.create_task(self._watch_source(), name="agenda-source")
+        # The event file's polls, made once (the same ones at every start), before the
+        # plan that opens them at their sessions' starts.
+        await self.core.polls.declare(self.core.config.polls)
         await self.planner.rebuild()
         await self.planner.fire_due()
         self._plan = asyncio.create_task(self.planner.run(), name="planner")
@@ -132,6 +140,7 @@ class Runtime:
                 await self._plan
         await self._opening.stop(grace=0)
         await self.qa_notices.stop()
+        await self.poll_notices.stop()
         for sender in self.senders.values():
             await sender.stop()
 
@@ -247,7 +256,10 @@ class Runtime:
                 except SourceError as exc:
                     raise ConfigError(exc.args[0], []) from None
                 config = imported or config
-            return await self.apply_agenda(build_agenda(config), actor)
+            changes = await self.apply_agenda(build_agenda(config), actor)
+            # Polls the file declares now (new ones, or ones changed before they opened).
+            await self.core.polls.declare(config.polls)
+            return changes
 
     async def apply_agenda(self, new: Agenda, actor: UserRef | None = None) -> list[Change]:
         """Switch to a new agenda: cancel queued reminders of moved or cancelled sessions,

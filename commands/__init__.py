@@ -1,7 +1,7 @@
 """Every command and button the bot answers, listed explicitly (no import-time magic)."""
 
 from bot.core.registry import ActionSpec, CommandSpec
-from commands import agenda, announce, calendar, preferences, qa, reminders
+from commands import agenda, announce, calendar, polls, preferences, qa, reminders
 
 ALL: list[CommandSpec] = [
     agenda.agenda,
@@ -20,6 +20,7 @@ ALL: list[CommandSpec] = [
     announce.announce_cancel,
     announce.agenda_reload,
     *qa.COMMANDS,
+    *polls.COMMANDS,
     calendar.ics,
     calendar.calendar,
     preferences.help_,
@@ -30,6 +31,7 @@ ACTIONS: list[ActionSpec] = [
     announce.announce_send,
     announce.announce_cancel_button,
     *qa.BUTTONS,
+    *polls.BUTTONS,
 ]
 
 # A person's own page where a platform has one (Slack's App Home).

@@ -4,6 +4,8 @@ the vote and moderation buttons."""
 
 from __future__ import annotations
 
+import hashlib
+
 from bot.core.context import Context
 from bot.core.errors import UserError
 from bot.core.model import (
@@ -263,7 +265,8 @@ async def _vote(ctx: Context, value: str, *, add: bool) -> Reply:
 
 def _number(value: str) -> int:
     text = value.strip().lstrip("#")
-    if not text.isdigit() or len(text) > 9:
+    # ASCII digits only: "²" is a digit to str.isdigit but no number to int().
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise UserError("qa.bad_id", value=value[:20])
     return int(text)
 
@@ -480,7 +483,9 @@ async def _revisable(ctx: Context, value: str) -> Question:
 
 @action("qa.edit", role=Role.MODERATOR)
 async def edit_button(ctx: Context, value: str) -> Reply:
-    """A form with the question's text and a field for each translation, filled in."""
+    """A form with the question's text and a field for each translation, filled in. The
+    form's value carries a fingerprint of each field as shown, so its submission changes
+    only what this moderator changed (see `edit_saved`)."""
     t = ctx.t
     q = await _revisable(ctx, value)
     limit = ctx.qa.config.max_length
@@ -492,31 +497,55 @@ async def edit_button(ctx: Context, value: str) -> Reply:
                 f"text_{lang}",
                 t("qa.form.translation", lang=lang.upper()),
                 found.text if found else "",
-                max_length=min(4000, 2 * limit),
+                max_length=ctx.qa.translation_limit,
                 required=False,
                 hint=t("qa.form.translation_hint"),
             )
         )
+    shown = ":".join(f"{i.name}={_fingerprint(i.value)}" for i in inputs)
     return Reply(
         form=Form(
             t("qa.form.edit", id=q.id),
             "qa.edit_save",
-            str(q.id),
+            f"{q.id}:{shown}",
             tuple(inputs),
             fallback=t("qa.form.edit_fallback", id=q.id),
         )
     )
 
 
+def _fingerprint(text: str) -> str:
+    """A short fingerprint of a field's text as a form shows it (spacing aside: the
+    submission comes back cleaned)."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:8]
+
+
 @action("qa.edit_save", role=Role.MODERATOR)
 async def edit_saved(ctx: Context, value: str) -> Reply:
     """The Edit form submitted: the text and the translations typed, as one change (an
-    emptied translation goes)."""
+    emptied translation goes). A field left as the form showed it is left as it is now,
+    so a translation another moderator made meanwhile stays; a field both changed is
+    refused, to be opened again."""
     if "text" not in ctx.fields:
         raise UserError("form.unreadable")  # a press, not a submission of the form
-    qid = _number(value)
-    typed = {lang: ctx.fields[f"text_{lang}"] for lang in LANGUAGES if f"text_{lang}" in ctx.fields}
-    change = await ctx.qa.revise(ctx.user, qid, ctx.fields["text"], typed)
+    number, *marks = value.split(":")
+    qid = _number(number)
+    shown = dict(m.partition("=")[::2] for m in marks)
+    q = await ctx.qa.question(qid)
+    now = {"text": q.body} | {f"text_{k}": tr.text for k, tr in q.translations.items()}
+    wanted: dict[str, str] = {}
+    for name, typed in ctx.fields.items():
+        mark = shown.get(name)
+        if mark is not None and _fingerprint(typed) == mark:
+            continue  # as the form showed it: not this moderator's change
+        current = now.get(name, "")
+        if mark is not None and _fingerprint(current) != mark and typed != current:
+            raise UserError("qa.form_stale", id=qid)
+        wanted[name] = typed
+    typed_translations = {
+        lang: wanted[f"text_{lang}"] for lang in LANGUAGES if f"text_{lang}" in wanted
+    }
+    change = await ctx.qa.revise(ctx.user, qid, wanted.get("text", q.body), typed_translations)
     if change is None:
         return Reply(ctx.t("qa.edit_same", id=qid))
     if change.action == "translate":

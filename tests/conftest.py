@@ -141,6 +141,18 @@ def alice(core: Core) -> Person:
     return Person(core)
 
 
+@pytest.fixture
+def bob(core: Core) -> Person:
+    """Another participant."""
+    return Person(core, "bob")
+
+
+@pytest.fixture
+def mod(core: Core) -> Person:
+    """A moderator."""
+    return Person(core, "mia", Role.MODERATOR)
+
+
 async def healthy() -> dict[str, str]:
     """A health check that is always fine."""
     return {"status": "ok"}

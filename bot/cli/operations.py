@@ -1,5 +1,5 @@
-"""`forum-bot status`, `reload`, `announce` and `qa`: talking to a running bot through its
-database and signals."""
+"""`forum-bot status`, `reload`, `announce`, `qa` and `poll`: talking to a running bot
+through its database and signals."""
 
 from __future__ import annotations
 
@@ -116,6 +116,45 @@ async def qa(settings: Settings, args: argparse.Namespace) -> int:
             print(f"speaker view:      {base}/speaker-view/{args.session}?token={speaker}")
             return 0
         data = await core.qa.export(args.session, args.format, core.agenda.event.timezone)
+    finally:
+        await store.close()
+    return write_out(data, args.out)
+
+
+async def poll(settings: Settings, args: argparse.Namespace) -> int:
+    """`forum-bot poll export [POLL] [--session ID]`: polls as CSV from the database,
+    while the bot runs or not."""
+    from bot.app import build_core, configured_secret
+    from bot.core.errors import UserError
+    from bot.i18n import Translator
+    from bot.qa.identity import load_secret
+    from bot.storage import open_store
+
+    db = args.db or settings.db
+    where = settings.database(args.db)
+    if not has_database(where):
+        print(f"forum-bot: no database at {db}", file=sys.stderr)
+        return 1
+    config = event_or_report(settings, args.config)
+    if config is None:
+        return 1
+    secret = configured_secret(settings, where) or load_secret(None, db)
+    store = await open_store(where)
+    try:
+        core = await build_core(config, store, SystemClock(), secret)
+        tz = core.agenda.event.timezone
+        try:
+            if args.poll:
+                polls = [await core.polls.find(args.poll)]
+            else:
+                polls = await core.polls.listing(args.session, limit=100_000)
+                if args.session:
+                    polls = [p for p in polls if p.session_id == args.session]
+        except UserError as exc:
+            english = Translator("en", tz)
+            print(f"forum-bot: {english(exc.key, **exc.params)}", file=sys.stderr)
+            return 2
+        data = await core.polls.export(sorted(polls, key=lambda p: p.id), tz)
     finally:
         await store.close()
     return write_out(data, args.out)

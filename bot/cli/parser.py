@@ -142,6 +142,23 @@ def parser() -> argparse.ArgumentParser:
         common(p)
         p.add_argument("--db", type=Path, help=DB_HELP)
 
+    poll = sub.add_parser("poll", help="live polls: export their options and votes")
+    poll_sub = poll.add_subparsers(dest="poll_command", metavar="ACTION", required=True)
+    poll_export = poll_sub.add_parser(
+        "export", help="write polls as CSV, a row per option with its votes"
+    )
+    poll_export.add_argument(
+        "poll",
+        nargs="?",
+        help="a poll's number or its id in the event file (default: every poll)",
+    )
+    poll_export.add_argument(
+        "--session", help="only the polls of this session (its id, e.g. dialogue)"
+    )
+    poll_export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    common(poll_export)
+    poll_export.add_argument("--db", type=Path, help="SQLite file (default: FORUM_BOT_DB)")
+
     slack = sub.add_parser(
         "slack-manifest", help="print the Slack app manifest to create the app from"
     )

@@ -16,6 +16,7 @@ from bot.storage import Prefs, Store
 if TYPE_CHECKING:
     from bot.core.ports import Operations
     from bot.core.registry import CommandSpec
+    from bot.polls.service import Polls
     from bot.qa.service import QA
     from bot.settings import EventConfig
 
@@ -37,6 +38,8 @@ class Context:
     commands: Sequence[CommandSpec]
     # The live Q&A rules.
     qa: QA
+    # Live polls.
+    polls: Polls
     # The scheduled side (reminders, announcements), when the bot runs one.
     runtime: Operations | None = None
     # The names this platform's people type for commands, where they differ from ours.

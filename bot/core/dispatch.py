@@ -29,6 +29,7 @@ from bot.core.registry import (
 from bot.core.text import FORBIDDEN, clean_typed, clip
 from bot.i18n import Translator, normalise_language
 from bot.i18n.zones import stored_zone, zones_matching
+from bot.polls.service import Polls
 from bot.programme import Agenda
 from bot.qa.service import QA
 from bot.settings import EventConfig
@@ -105,6 +106,8 @@ class Core:
             secret or secrets.token_bytes(32),
             machine,
         )
+        # Live polls: their voters are keyed hashes under the Q&A's secret.
+        self.polls = Polls(store, clock, lambda: self.agenda, self.qa.keys)
 
     @property
     def agenda(self) -> Agenda:
@@ -186,6 +189,7 @@ class Core:
             commands=self.commands,
             runtime=self.runtime,
             qa=self.qa,
+            polls=self.polls,
             command_names=self.command_names.get(platform, {}),
         )
 

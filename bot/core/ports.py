@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.core.model import UserRef
 from bot.programme.changes import Change
+from bot.storage.polls import Poll
 from bot.storage.qa import Change as Moderation
 from bot.storage.qa import Question
 from bot.translation import Translated
@@ -48,6 +49,26 @@ class QANotices(Protocol):
 
     def votes_changed(self, q: Question) -> None:
         """A question's votes changed: its card is due an edit."""
+        ...
+
+
+class PollNotices(Protocol):
+    """What live polls tell the platforms, and the planner (`bot.polls.notices`)."""
+
+    async def opened(self, poll: Poll) -> None:
+        """A poll opened: its card goes up, with a button per option."""
+        ...
+
+    def votes_changed(self, poll: Poll) -> None:
+        """A poll's counts changed: its cards are due an edit."""
+        ...
+
+    async def closed(self, poll: Poll) -> None:
+        """A poll that was open closed: its cards show the end, and the result is posted."""
+        ...
+
+    async def replan(self) -> None:
+        """A poll's moments (opening at its session's start, closing) may have changed."""
         ...
 
 

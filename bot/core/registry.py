@@ -58,6 +58,10 @@ class Option:
     rest: bool = False
     # The option's name for Korean readers, where a platform localises names (Discord).
     name_ko: str = ""
+    # Typed on one line only by name (`question:"…"`), never as a word in its place: a
+    # command with many optional texts (/poll create) would else give a word meant for
+    # one to another.
+    named_only: bool = False
 
     def choice_for(self, text: str) -> Choice | None:
         """The choice `text` names, by its value or its label in either language, case
@@ -110,6 +114,8 @@ class CommandSpec:
             label = opt.name
             if opt.choices:
                 label = "|".join(c.value for c in opt.offered(platform))
+            if opt.named_only:
+                label = f"{opt.name}:{label if opt.choices else '…'}"
             parts.append(f"<{label}>" if opt.required else f"[{label}]")
         return " ".join(parts)
 
@@ -162,27 +168,95 @@ class UsageError(ValueError):
     """The text typed after a command does not fit its options."""
 
 
-_TOKEN = re.compile(r'"([^"]*)"|“([^”]*)”|\'([^\']*)\'|(\S+)')
+@dataclass(frozen=True)
+class _Token:
+    """One token of a command line: where it is, and what it says."""
+
+    start: int
+    end: int
+    word: str  # without its quotes; a `key:"value"` as typed (a positional word's text)
+    bare: str | None = None  # typed without quotes: `key:value`, a flag, a word
+    keyed: tuple[str, str, str] | None = None  # `key:"value"`: (key, ":" or "=", value)
+
+    def parts(self) -> tuple[str, str, str] | None:
+        """(key, separator, value) of a token typed as `key:value` or `key:"value"`
+        (the separator empty when it has none); None for a quoted token."""
+        if self.keyed is not None:
+            return self.keyed
+        return None if self.bare is None else _key_value(self.bare)
+
+
+_RUN = re.compile(r"\S+")
+_SPACE = re.compile(r"\s*")
+# `key:` or `key=` right before an opening quote: `question:"Which battery first?"`.
+_KEY = re.compile(r'[^\s"“”\']+?[:=](?=["“])')
+_CLOSING = {'"': '"', "“": "”", "'": "'"}
+
+
+def _tokens(text: str) -> list[_Token]:
+    """The tokens of `text`: a quoted string ("…", “…”, '…'), a `key:"quoted value"`, or
+    a run of non-space characters, in one pass: an opening quote that never closes costs
+    one search for the whole line, not one per token."""
+    found: list[_Token] = []
+    # The next place of each closing quote at or after the last search (-1: none left).
+    closes: dict[str, int] = {}
+
+    def closing(quote: str, start: int) -> int:
+        at = closes.get(quote)
+        if at is None or (at != -1 and at < start):
+            at = text.find(quote, start)
+            closes[quote] = at
+        return at
+
+    i = _after_space(text, 0)
+    while i < len(text):
+        token = None
+        key = _KEY.match(text, i)
+        if key is not None:
+            k = key.end()
+            close = closing(_CLOSING[text[k]], k + 1)
+            if close != -1:
+                name = key.group()
+                parts = (name[:-1], name[-1], text[k + 1 : close])
+                token = _Token(i, close + 1, text[i : close + 1], keyed=parts)
+        elif text[i] in _CLOSING:
+            close = closing(_CLOSING[text[i]], i + 1)
+            if close != -1:
+                token = _Token(i, close + 1, text[i + 1 : close])
+        if token is None:
+            run = _RUN.match(text, i)
+            assert run is not None  # text[i] is no space
+            token = _Token(i, run.end(), run.group(), bare=run.group())
+        found.append(token)
+        i = _after_space(text, token.end)
+    return found
+
+
+def _after_space(text: str, i: int) -> int:
+    """Where the white space at `i` ends."""
+    space = _SPACE.match(text, i)
+    return space.end() if space else i
 
 
 def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
     """Read free text typed after a command into option values (strings and flags).
 
-    Understands `key:value` and `key=value` for the command's own options, a boolean
-    option's bare name as a flag ("anonymous"), quoted strings, and positional values in
-    the order the options are declared; a `rest` option takes the remaining text as typed.
-    An optional choice before a `rest` option takes a word only if it is one of its
-    choices: "/qa-translate 12 Hello there" leaves the language out, the text is the rest.
+    Understands `key:value`, `key=value` and `key:"a quoted value"` for the command's own
+    options, a boolean option's bare name as a flag ("anonymous"), quoted strings, and
+    positional values in the order the options are declared (but `named_only` ones); a
+    `rest` option takes the remaining text as typed. An optional choice before a `rest`
+    option takes a word only if it is one of its choices: "/qa-translate 12 Hello there"
+    leaves the language out, the text is the rest.
     """
     by_name = {o.name: o for o in spec.options}
     values: dict[str, Any] = {}
     passed: set[str] = set()  # optional choices left out (the word was not one of them)
-    positional = [o for o in spec.options if o.type is not OptionType.BOOLEAN]
-    matches = list(_TOKEN.finditer(text))
+    positional = [o for o in spec.options if o.type is not OptionType.BOOLEAN and not o.named_only]
+    matches = _tokens(text)
     i = 0
     while i < len(matches):
         m = matches[i]
-        token = _word(m)
+        token = m.word
         after = _named(matches, i, by_name, values)
         if after is not None:
             i = after
@@ -206,9 +280,9 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
             if not rest_matches:
                 break
             if len(rest_matches) == 1:
-                values[opt.name] = _word(rest_matches[0])
+                values[opt.name] = rest_matches[0].word
             else:
-                values[opt.name] = text[rest_matches[0].start() : rest_matches[-1].end()]
+                values[opt.name] = text[rest_matches[0].start : rest_matches[-1].end]
             break
         later = pending[1:]
         if opt.type is OptionType.STRING and not opt.choices and not any(o.rest for o in later):
@@ -219,9 +293,9 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
             if tail is not None:
                 take = len(words) - len(tail)
                 if take > 1:
-                    token = text[words[0].start() : words[take - 1].end()]
+                    token = text[words[0].start : words[take - 1].end]
                 values[opt.name] = token
-                values.update((o.name, _word(m)) for o, m in tail)
+                values.update((o.name, m.word) for o, m in tail)
                 values.update(found)
                 break
         values[opt.name] = token
@@ -230,32 +304,28 @@ def parse_text(spec: CommandSpec, text: str) -> dict[str, Any]:
 
 
 def _named(
-    matches: Sequence[re.Match[str]], i: int, by_name: Mapping[str, Option], values: dict[str, Any]
+    matches: Sequence[_Token], i: int, by_name: Mapping[str, Option], values: dict[str, Any]
 ) -> int | None:
-    """Read token `i` as `key:value` (or `key: value`, two tokens) for one of the command's
-    options, or as a boolean option's bare name; the index after it, or None when it is
-    neither (then it is a positional value)."""
-    raw = matches[i].group(4)
-    if raw is None:
+    """Read token `i` as `key:value`, `key:"value"` (or `key: value`, two tokens) for one
+    of the command's options, or as a boolean option's bare name; the index after it, or
+    None when it is neither (then it is a positional value)."""
+    t = matches[i]
+    parts = t.parts()
+    if parts is None:
         return None
-    key, sep, val = _key_value(raw)
+    key, sep, val = parts
     opt = by_name.get(key.lower()) if sep else None
     if opt is not None and opt.name not in values:
-        if not val and i + 1 < len(matches):
+        if not val and t.keyed is None and i + 1 < len(matches):
             i += 1  # "key: value" with a space after the colon
-            val = _word(matches[i])
+            val = matches[i].word
         values[opt.name] = val
         return i + 1
-    flag = by_name.get(raw.lower())
+    flag = by_name.get(t.bare.lower()) if t.bare is not None else None
     if flag is not None and flag.type is OptionType.BOOLEAN and flag.name not in values:
         values[flag.name] = True
         return i + 1
     return None
-
-
-def _word(match: re.Match[str]) -> str:
-    """A token's text, without its quotes."""
-    return next(g for g in match.groups() if g is not None)
 
 
 def _key_value(raw: str) -> tuple[str, str, str]:
@@ -264,14 +334,14 @@ def _key_value(raw: str) -> tuple[str, str, str]:
 
 
 def _trailing_options(
-    words: list[re.Match[str]],
+    words: list[_Token],
     by_name: Mapping[str, Option],
     values: Mapping[str, Any],
     this: Option,
-) -> tuple[list[re.Match[str]], dict[str, Any]]:
-    """Split the options (`key:value`, `key: value`) and flags that end `words` ("...
-    at:10:00 anonymous") off them: the words before, and those options' values. Only
-    options not yet given, and not `this`."""
+) -> tuple[list[_Token], dict[str, Any]]:
+    """Split the options (`key:value`, `key: value`, `key:"value"`) and flags that end
+    `words` ("... at:10:00 anonymous") off them: the words before, and those options'
+    values. Only options not yet given, and not `this`."""
     found: dict[str, Any] = {}
 
     def unset(opt: Option | None) -> Option | None:
@@ -282,21 +352,22 @@ def _trailing_options(
     while end:
         if end > 1:
             # "... to: all", as "key: value" reads at the start of a line.
-            key, sep, val = _key_value(words[end - 2].group(4) or "")
+            key, sep, val = _key_value(words[end - 2].bare or "")
             keyed = unset(by_name.get(key.lower())) if sep and not val else None
             if keyed is not None:
-                found[keyed.name] = _word(words[end - 1])
+                found[keyed.name] = words[end - 1].word
                 end -= 2
                 continue
-        last = words[end - 1].group(4)
-        if not last:
+        last = words[end - 1]
+        parts = last.parts()
+        if parts is None or not (last.bare or last.keyed):
             break
-        key, sep, val = _key_value(last)
-        keyed = unset(by_name.get(key.lower())) if sep and val else None
+        key, sep, val = parts
+        keyed = unset(by_name.get(key.lower())) if sep and (val or last.keyed) else None
         if keyed is not None:
             found[keyed.name] = val
         else:
-            flag = unset(by_name.get(last.lower()))
+            flag = unset(by_name.get(last.bare.lower())) if last.bare else None
             if flag is None or flag.type is not OptionType.BOOLEAN:
                 break
             found[flag.name] = True
@@ -319,26 +390,26 @@ def _fits(opt: Option, word: str) -> bool:
 
 
 def _tail_words(
-    later: Sequence[Option], words: Sequence[re.Match[str]], by_name: Mapping[str, Option]
-) -> list[tuple[Option, re.Match[str]]] | None:
+    later: Sequence[Option], words: Sequence[_Token], by_name: Mapping[str, Option]
+) -> list[tuple[Option, _Token]] | None:
     """Which of the last `words` the `later` options take (from the end): a required one
     takes its word, an optional one only a word that fits it, else it was left out
     ("Opening Ceremony" has no minutes). None when an option's name or a flag is among the
     words: then each word is read by itself."""
     for m in words:
-        raw = m.group(4)
-        if raw is None:
+        parts = m.parts()
+        if parts is None:
             continue
-        key, sep, _ = _key_value(raw)
+        key, sep, _ = parts
         named = by_name.get(key.lower())
         if named is not None and (sep or named.type is OptionType.BOOLEAN):
             return None
-    tail: list[tuple[Option, re.Match[str]]] = []
+    tail: list[tuple[Option, _Token]] = []
     left = len(words)
     for opt in reversed(later):
         if not left:
             break
-        if opt.required or _fits(opt, _word(words[left - 1])):
+        if opt.required or _fits(opt, words[left - 1].word):
             tail.append((opt, words[left - 1]))
             left -= 1
     return tail

@@ -18,10 +18,10 @@ import contextlib
 import functools
 import logging
 import math
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
@@ -49,6 +49,10 @@ Enqueue = Callable[[Iterable[Delivery]], Awaitable[int]]
 Interested = Callable[[str], Awaitable[list[tuple[str, str]]]]
 # Real seconds before items that could not be queued (the store failed) are tried again.
 RETRY_SECONDS = 5.0
+# Real seconds a platform has to list who is interested in a session (a few pages).
+INTERESTED_TIMEOUT = 15.0
+# Reads of that list, a pass each, before its reminder is given up (logged).
+INTERESTED_READS = 3
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,22 @@ class Due:
     def fired_key(self) -> str:
         """The item at its time: a moved session's reminder is a new one to fire."""
         return f"{self.job_id}@{self.at.isoformat()}"
+
+
+class Timers(Protocol):
+    """Moments another part of the bot keeps (a poll opens at its session's start and
+    closes after its minutes): planned with the reminders, from the store at every
+    rebuild, and fired by the same task. An item's `kind` is one of `kinds`."""
+
+    kinds: tuple[str, ...]
+
+    async def planned(self) -> list[Due]:
+        """Every moment ahead (or due and not yet handled)."""
+        ...
+
+    async def fire(self, due: Due) -> None:
+        """Its moment has come: do what it is for (raising, it is tried again)."""
+        ...
 
 
 @functools.lru_cache(maxsize=64)
@@ -181,6 +201,7 @@ class Planner:
         platforms: Callable[[], list[str]],
         enqueue: Enqueue,
         interested: Interested | None = None,
+        timers: Sequence[Timers] = (),
     ) -> None:
         self.store = store
         self.clock = clock
@@ -190,8 +211,12 @@ class Planner:
         self._platforms = platforms
         self._enqueue = enqueue
         self._interested = interested
+        self._timers = {kind: timer for timer in timers for kind in timer.kinds}
         self.items: dict[str, Due] = {}
         self._fired: set[str] = set()
+        # Failed reads of who is interested, by item (fired_key): retried up to a limit.
+        self._failed_reads: dict[str, int] = {}
+        self.interested_timeout = INTERESTED_TIMEOUT
         # Held while firing and while the agenda changes, so that no reminder is built
         # from an agenda that is being replaced.
         self.lock = asyncio.Lock()
@@ -237,9 +262,13 @@ class Planner:
         for a in await ann.scheduled(self.store):
             due = Due("announcement", str(a.id), 0, a.send_at)
             items[due.job_id] = due
+        for timer in dict.fromkeys(self._timers.values()):
+            for due in await timer.planned():
+                items[due.job_id] = due
         # An item whose time or start changed is a new item: forget it was fired.
         keys = {d.fired_key for d in items.values()}
         self._fired &= keys
+        self._failed_reads = {k: n for k, n in self._failed_reads.items() if k in keys}
         self.items = items
 
     def _for_the_interested(self, agenda: Agenda) -> list[tuple[Session, int]]:
@@ -314,24 +343,34 @@ class Planner:
                 self._stale = retry = True
 
     async def fire_due(self) -> int:
-        """Queue everything due by now that was not queued yet; returns how many items."""
-        async with self.lock:
-            return await self._fire_due()
+        """Queue everything due by now that was not queued yet; returns how many items.
 
-    async def _fire_due(self) -> int:
-        now = self.clock.now()
+        Who a platform lists as interested is read last, outside the lock and with a
+        timeout: a slow platform holds up neither the other reminders due now (queued
+        first) nor a change of the agenda."""
+        async with self.lock:
+            now = self.clock.now()
+            fired, interested = await self._fire_due(now)
+        if interested:
+            fired += await self._fire_interested(interested, now)
+        return fired
+
+    async def _fire_due(self, now: datetime) -> tuple[int, list[Due]]:
+        """Queue what is due but the reminders of the interested, which are returned."""
         grace = self.grace
         ready = sorted(
             (d for d in self.items.values() if d.at <= now and d.fired_key not in self._fired),
             key=lambda d: d.at,
         )
         if not ready:
-            return 0
+            return 0, []
         # Catching up after a stop, a session's earlier reminders are stale once a later
         # one is due: only the latest goes out.
         latest = {(d.kind, d.ref): d for d in ready if d.kind == "session"}
         reminders: list[Due] = []
+        interested: list[Due] = []
         announcements: list[Due] = []
+        timed: list[Due] = []
         for due in ready:
             self._fired.add(due.fired_key)
             if due.kind == "session" and latest[(due.kind, due.ref)] is not due:
@@ -344,30 +383,17 @@ class Planner:
                     due.start.isoformat(),
                     duration(now - due.start),
                 )
+                self._failed_reads.pop(due.fired_key, None)
                 continue
-            (announcements if due.kind == "announcement" else reminders).append(due)
-        fired = 0
-        if reminders:
-            # Every reminder due at this moment, in one transaction.
-            try:
-                deliveries = await self._reminders(reminders, now)
-                queued = await self._enqueue(deliveries)
-            except Exception:
-                for due in reminders:
-                    self._fired.discard(due.fired_key)
-                log.exception(
-                    "could not queue %d reminder(s); trying again in %g s",
-                    len(reminders),
-                    RETRY_SECONDS,
-                )
+            if due.kind in self._timers:
+                timed.append(due)
+            elif due.kind == "announcement":
+                announcements.append(due)
+            elif due.kind == "interested":
+                interested.append(due)
             else:
-                fired += len(reminders)
-                log.info(
-                    "%s: %d deliveries queued (%d new)",
-                    reminders[0].job_id if len(reminders) == 1 else f"{len(reminders)} reminders",
-                    len(deliveries),
-                    queued,
-                )
+                reminders.append(due)
+        fired = await self._queue(reminders, now, {}) if reminders else 0
         for due in announcements:
             try:
                 await self._fire_announcement(int(due.ref), now)
@@ -376,10 +402,97 @@ class Planner:
                 log.exception("could not queue %s; trying again in %g s", due.job_id, RETRY_SECONDS)
                 continue
             fired += 1
-        return fired
+        for due in timed:
+            try:
+                await self._timers[due.kind].fire(due)
+            except Exception:
+                self._fired.discard(due.fired_key)
+                log.exception("%s failed; trying again in %g s", due.job_id, RETRY_SECONDS)
+                continue
+            fired += 1
+        return fired, interested
 
-    async def _reminders(self, items: list[Due], now: datetime) -> list[Delivery]:
-        """The deliveries of session and personal reminders due together."""
+    async def _queue(
+        self, reminders: list[Due], now: datetime, listed: dict[str, list[tuple[str, str]]]
+    ) -> int:
+        """Queue every reminder due at this moment, in one transaction; returns how many
+        items (0 when the store failed: they are tried again after RETRY_SECONDS)."""
+        try:
+            deliveries = await self._reminders(reminders, now, listed)
+            queued = await self._enqueue(deliveries)
+        except Exception:
+            for due in reminders:
+                self._fired.discard(due.fired_key)
+            log.exception(
+                "could not queue %d reminder(s); trying again in %g s",
+                len(reminders),
+                RETRY_SECONDS,
+            )
+            return 0
+        log.info(
+            "%s: %d deliveries queued (%d new)",
+            reminders[0].job_id if len(reminders) == 1 else f"{len(reminders)} reminders",
+            len(deliveries),
+            queued,
+        )
+        return len(reminders)
+
+    async def _fire_interested(self, items: list[Due], now: datetime) -> int:
+        """Read who is interested in each item's session (all at once, no lock held), then
+        queue their reminders under the lock. A read that fails or times out leaves its
+        item to a later pass, up to INTERESTED_READS reads; a retry queues nothing twice
+        (the outbox keeps each delivery's key)."""
+        reads = await asyncio.gather(*(self._read_interested(due.ref) for due in items))
+        async with self.lock:
+            listed: dict[str, list[tuple[str, str]]] = {}
+            for due, read in zip(items, reads, strict=True):
+                current = self.items.get(due.job_id)
+                if current is None or current.fired_key != due.fired_key:
+                    # The agenda changed meanwhile: a moved session has an item of its own.
+                    log.info("skipped %s: the session changed while its list was read", due.job_id)
+                elif isinstance(read, Exception):
+                    self._read_failed(due, read)
+                else:
+                    self._failed_reads.pop(due.fired_key, None)
+                    listed[due.job_id] = read
+            ready = [due for due in items if due.job_id in listed]
+            return await self._queue(ready, now, listed) if ready else 0
+
+    async def _read_interested(self, session_id: str) -> list[tuple[str, str]] | Exception:
+        """Who the platforms list as interested in the session, or why they could not say."""
+        assert self._interested is not None  # items of this kind are planned only with it
+        try:
+            async with asyncio.timeout(self.interested_timeout):
+                return await self._interested(session_id)
+        except Exception as exc:  # a platform's error or no answer in time, whatever it is
+            return exc
+
+    def _read_failed(self, due: Due, exc: Exception) -> None:
+        failed = self._failed_reads.get(due.fired_key, 0) + 1
+        reason = str(exc) or type(exc).__name__
+        if failed < INTERESTED_READS:
+            self._failed_reads[due.fired_key] = failed
+            self._fired.discard(due.fired_key)
+            log.warning(
+                "%s: cannot list who is interested (%s); trying again in %g s",
+                due.job_id,
+                reason,
+                RETRY_SECONDS,
+            )
+            return
+        self._failed_reads.pop(due.fired_key, None)
+        log.warning(
+            "skipped %s: cannot list who is interested (%s), %d times",
+            due.job_id,
+            reason,
+            failed,
+        )
+
+    async def _reminders(
+        self, items: list[Due], now: datetime, listed: dict[str, list[tuple[str, str]]]
+    ) -> list[Delivery]:
+        """The deliveries of reminders due together; `listed`: (platform, user id) of
+        the people listed as interested, by the job id of an "interested" item."""
         agenda = self._agenda()
         platforms = self._platforms()
         live = set(platforms)
@@ -414,7 +527,7 @@ class Planner:
             replies: dict[tuple[str | None, str | None], Reply] = {}
             subs = await of_session(self.store, s.id)
             if due.kind == "interested":
-                people = await self._interested_in(s, subs)
+                people = self._interested_in(listed.get(due.job_id, []), subs)
             else:
                 people = [
                     (sub.user_key, sub.platform, sub.user_id)
@@ -443,17 +556,15 @@ class Planner:
                 )
         return deliveries
 
-    async def _interested_in(
-        self, s: Session, subs: list[Subscription]
+    def _interested_in(
+        self, listed: list[tuple[str, str]], subs: list[Subscription]
     ) -> list[tuple[str, str, str]]:
         """(user key, platform, user id) of the people a platform lists as interested in
         the session, but those who asked for their own reminder of it (/remind), which
         comes at their minutes."""
-        if self._interested is None:
-            return []
         own = {sub.user_key for sub in subs}
         people = []
-        for platform, user_id in await self._interested(s.id):
+        for platform, user_id in listed:
             key = f"{platform}:{user_id}"
             if key not in own:
                 people.append((key, platform, user_id))

@@ -915,6 +915,10 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "/qa-edit {id} <text>, and /qa-translate {id} <language> <text>",
         "ko": "/qa-edit {id} <내용>, 번역은 /qa-translate {id} <언어> <번역문>",
     },
+    "qa.form_stale": {
+        "en": ("Question #{id} was changed by someone else since this form opened; open it again."),
+        "ko": "이 양식을 연 뒤 다른 사람이 #{id} 질문을 바꿨습니다. 다시 열어 주세요.",
+    },
     "qa.form.merge": {"en": "Merge question #{id}", "ko": "#{id} 질문 병합"},
     "qa.form.into": {
         "en": "Into question number (it asks the same)",
@@ -926,6 +930,210 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
     "qa.screen_speaker": {
         "en": "Speaker view, for the speaker's laptop (keep this link private)",
         "ko": "연사 화면, 연사 노트북용 (링크를 공유하지 마세요)",
+    },
+    # Live polls (bot/polls, commands/polls.py)
+    "poll.card_title": {"en": "Poll #{id}", "ko": "투표 #{id}"},
+    "poll.card_closed_title": {"en": "Poll #{id} (closed)", "ko": "투표 #{id} (마감)"},
+    "poll.result_title": {"en": "Poll #{id}: results", "ko": "투표 #{id} 결과"},
+    "poll.votes": {
+        "en": Plural("votes", one="{votes} vote", other="{votes} votes"),
+        "ko": "{votes}표",
+    },
+    "poll.voters": {
+        "en": Plural("count", one="{count} person voted", other="{count} people voted"),
+        "ko": "{count}명 참여",
+    },
+    "poll.hidden": {
+        "en": "Results when the poll closes",
+        "ko": "결과는 투표가 끝나면 공개됩니다",
+    },
+    "poll.single_hint": {
+        "en": "One choice: press another option to change it.",
+        "ko": "하나만 고를 수 있습니다. 다른 항목을 누르면 바뀝니다.",
+    },
+    "poll.multiple_hint": {
+        "en": "Choose as many as you like: press one again to take it back.",
+        "ko": "여러 개를 고를 수 있습니다. 다시 누르면 취소됩니다.",
+    },
+    "poll.closes_at": {"en": "Closes at {when}", "ko": "{when} 마감"},
+    "poll.closed_line": {"en": "Voting has closed.", "ko": "투표가 마감되었습니다."},
+    "poll.leader": {"en": "Most votes: {option}", "ko": "최다 득표: {option}"},
+    "poll.no_votes": {"en": "Nobody voted.", "ko": "투표한 사람이 없습니다."},
+    "poll.status.ready": {"en": "Not open yet.", "ko": "아직 열리지 않았습니다."},
+    "poll.status.open": {"en": "open", "ko": "진행 중"},
+    "poll.status.closed": {"en": "closed", "ko": "마감"},
+    "poll.status.waiting": {"en": "not open yet", "ko": "열리기 전"},
+    "poll.scope_event": {"en": "the whole event", "ko": "행사 전체"},
+    "poll.list_title": {"en": "Polls", "ko": "투표 목록"},
+    "poll.list_empty": {"en": "There are no polls yet.", "ko": "아직 투표가 없습니다."},
+    "poll.list_hint": {
+        "en": "/poll results <number> shows one; /poll vote <number> <option> votes.",
+        "ko": "/poll results <번호> 로 결과를, /poll vote <번호> <항목> 으로 투표합니다.",
+    },
+    "poll.your_choices": {"en": "Your choices: {mine}", "ko": "내 선택: {mine}"},
+    "poll.created_open": {
+        "en": "Poll #{id} is open: its card with a button per option is posted, and "
+        "/poll vote {id} <option> votes from anywhere.",
+        "ko": "투표 #{id} 이(가) 열렸습니다. 항목별 버튼이 있는 카드가 게시되었고, "
+        "어디서나 /poll vote {id} <항목> 으로 투표할 수 있습니다.",
+    },
+    "poll.created_start": {
+        "en": "Poll #{id} is ready: it opens when {title} starts, {when}.",
+        "ko": "투표 #{id} 이(가) 준비되었습니다. {title} 세션이 시작하는 {when}에 열립니다.",
+    },
+    "poll.created_later": {
+        "en": "Poll #{id} is ready: open it with /poll open {id}.",
+        "ko": "투표 #{id} 이(가) 준비되었습니다. /poll open {id} 로 여세요.",
+    },
+    "poll.closes_after": {
+        "en": "It closes {minutes} min after it opens.",
+        "ko": "열린 뒤 {minutes}분 후에 마감됩니다.",
+    },
+    "poll.opened": {
+        "en": "Poll #{id} is open: its card is posted.",
+        "ko": "투표 #{id} 이(가) 열렸습니다. 카드가 게시되었습니다.",
+    },
+    "poll.closed_now": {
+        "en": Plural(
+            "count",
+            one="Poll #{id} is closed: {count} person voted. The results are posted.",
+            other="Poll #{id} is closed: {count} people voted. The results are posted.",
+        ),
+        "ko": "투표 #{id} 이(가) 마감되었습니다. {count}명이 참여했고 결과가 게시되었습니다.",
+    },
+    "poll.voted": {
+        "en": "Your vote in poll #{id}: {option}.",
+        "ko": "투표 #{id} 에 투표했습니다: {option}.",
+    },
+    "poll.vote_changed": {
+        "en": "Your vote in poll #{id} is now {option}.",
+        "ko": "투표 #{id} 의 선택을 {option}(으)로 바꾸었습니다.",
+    },
+    "poll.vote_same": {
+        "en": "You already voted {option} in poll #{id}. Press another option to change your vote.",
+        "ko": "투표 #{id} 에서 이미 {option}에 투표했습니다. 바꾸려면 다른 항목을 누르세요.",
+    },
+    "poll.choice_added": {
+        "en": "Added {option} to your choices in poll #{id}.",
+        "ko": "투표 #{id} 에서 {option}을(를) 선택했습니다.",
+    },
+    "poll.choice_removed": {
+        "en": "Took {option} off your choices in poll #{id}.",
+        "ko": "투표 #{id} 에서 {option} 선택을 취소했습니다.",
+    },
+    "poll.choice_none": {
+        "en": "You have no choice in poll #{id} now.",
+        "ko": "이제 투표 #{id} 에서 선택한 항목이 없습니다.",
+    },
+    "poll.moderators_only": {
+        "en": "Only moderators and organisers can {action} a poll.",
+        "ko": "투표 {action}은(는) 진행자와 주최 측만 할 수 있습니다.",
+    },
+    "poll.unknown": {
+        "en": "There is no poll {ref}. /poll list shows them.",
+        "ko": "{ref} 투표는 없습니다. /poll list 로 목록을 보세요.",
+    },
+    "poll.which": {
+        "en": "Which poll? Name it by its number, e.g. /poll {action} 3 (/poll list shows them).",
+        "ko": "어느 투표인가요? 번호로 알려 주세요. 예: /poll {action} 3 (목록: /poll list)",
+    },
+    "poll.no_option": {
+        "en": "Poll #{id} has no option {value}: choose 1 to {count}.",
+        "ko": "투표 #{id} 에는 {value} 항목이 없습니다. 1부터 {count} 중에서 고르세요.",
+    },
+    "poll.option_missing": {
+        "en": "Which option? e.g. /poll vote {id} 1 (1 to {count}).",
+        "ko": "어느 항목인가요? 예: /poll vote {id} 1 (1부터 {count})",
+    },
+    "poll.not_open": {
+        "en": "Poll #{id} is not open yet.",
+        "ko": "투표 #{id} 은(는) 아직 열리지 않았습니다.",
+    },
+    "poll.closed": {
+        "en": "Poll #{id} is closed: it takes no more votes.",
+        "ko": "투표 #{id} 은(는) 마감되어 더 이상 투표할 수 없습니다.",
+    },
+    "poll.already_open": {
+        "en": "Poll #{id} is open already.",
+        "ko": "투표 #{id} 은(는) 이미 열려 있습니다.",
+    },
+    "poll.already_closed": {
+        "en": "Poll #{id} is closed, and a closed poll stays closed: make a new one.",
+        "ko": "투표 #{id} 은(는) 마감되었고 다시 열 수 없습니다. 새 투표를 만드세요.",
+    },
+    "poll.results_hidden": {
+        "en": "The results of poll #{id} are shown when it closes.",
+        "ko": "투표 #{id} 의 결과는 마감 후에 공개됩니다.",
+    },
+    "poll.question_empty": {
+        "en": 'A poll needs a question: question:"…".',
+        "ko": '투표 질문을 적어 주세요: question:"…"',
+    },
+    "poll.question_too_long": {
+        "en": "A question can be at most {max} characters; this one has {length}.",
+        "ko": "질문은 {max}자까지 쓸 수 있습니다. 지금은 {length}자입니다.",
+    },
+    "poll.option_empty": {
+        "en": 'Option {position} is empty: separate options with |, e.g. options:"A | B | C".',
+        "ko": '{position}번 항목이 비어 있습니다. 항목은 | 로 나눕니다. 예: options:"가 | 나 | 다"',
+    },
+    "poll.too_few": {
+        "en": "A poll needs at least {min} options; this one has {count}.",
+        "ko": "투표 항목은 {min}개 이상이어야 합니다. 지금은 {count}개입니다.",
+    },
+    "poll.too_many": {
+        "en": "A poll can have at most {max} options; this one has {count}.",
+        "ko": "투표 항목은 {max}개까지입니다. 지금은 {count}개입니다.",
+    },
+    "poll.option_duplicate": {
+        "en": "Options {first} and {second} are the same ({text}): give each a different answer.",
+        "ko": "{first}번과 {second}번 항목이 같습니다 ({text}). 서로 다른 항목을 적어 주세요.",
+    },
+    "poll.option_too_long": {
+        "en": "Option {position} is {length} characters on its button (with its number and "
+        "translation); a button holds {max}. Shorten it.",
+        "ko": "{position}번 항목은 버튼에 {length}자입니다 (번호와 번역 포함). "
+        "버튼에는 {max}자까지 들어갑니다. 줄여 주세요.",
+    },
+    "poll.ko_count": {
+        "en": "options has {count} options but options_ko has {ko}: give every option its "
+        "Korean, in the same order.",
+        "ko": "options 는 {count}개인데 options_ko 는 {ko}개입니다. 모든 항목의 한국어를 같은 "
+        "순서로 적어 주세요.",
+    },
+    "poll.create_usage": {
+        "en": 'Make a poll like this: /poll create question:"…" options:"A | B | C" '
+        '[ko:"…" options_ko:"가 | 나 | 다"] [multiple] [hidden] [session:<id>] '
+        "[open:now|start|later] [minutes:<n>]",
+        "ko": '투표는 이렇게 만듭니다: /poll create question:"…" options:"A | B | C" '
+        '[ko:"…" options_ko:"가 | 나 | 다"] [multiple] [hidden] [session:<id>] '
+        "[open:now|start|later] [minutes:<n>]",
+    },
+    "poll.start_needs_session": {
+        "en": "open:start needs a session (session:<id>); a poll of the whole event opens "
+        "now or later.",
+        "ko": "open:start 에는 세션이 필요합니다 (session:<id>). 행사 전체 투표는 now 또는 "
+        "later 로 엽니다.",
+    },
+    "poll.session_over": {
+        "en": "Session {session} is over: open the poll now (open:now) or later by hand.",
+        "ko": "{session} 세션은 끝났습니다. 지금 열거나 (open:now) 나중에 직접 여세요.",
+    },
+    "poll.bad_open": {
+        "en": "open can be {choices}, not {value}.",
+        "ko": "open 에는 {choices} 중 하나를 씁니다 ({value} 은(는) 안 됩니다).",
+    },
+    "poll.bad_minutes": {
+        "en": "minutes can be 1 to {max}.",
+        "ko": "minutes 는 1부터 {max}까지입니다.",
+    },
+    "poll.exported": {
+        "en": Plural(
+            "count",
+            one="{count} poll as CSV (one row per option).",
+            other="{count} polls as CSV (one row per option).",
+        ),
+        "ko": "투표 {count}개를 CSV로 내보냈습니다 (항목마다 한 줄).",
     },
     # /ics: calendar files
     "ics.all": {
@@ -1181,5 +1389,23 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
     "web.q.polling": {
         "en": "Many people are watching: this list now refreshes every few seconds.",
         "ko": "보는 사람이 많아 목록을 몇 초마다 새로 고칩니다.",
+    },
+    # Web: both languages on the pages, the speaker's view (issue 16). The audience's
+    # marks follow "web.q.", the speaker's tablet "web.speaker.".
+    "web.q.translated": {"en": "translation", "ko": "번역"},
+    "web.q.machine_translated": {"en": "machine translation", "ko": "기계 번역"},
+    "web.q.original": {"en": "Original", "ko": "원문"},
+    "web.q.edited": {"en": "edited by a moderator", "ko": "진행자가 수정함"},
+    "web.q.merged_into": {"en": "merged into #{into}", "ko": "#{into} 질문에 병합됨"},
+    "web.speaker.title": {"en": "Questions for the speaker", "ko": "연사에게 온 질문"},
+    "web.speaker.queue": {
+        "en": "Approved questions, most votes first",
+        "ko": "승인된 질문 (추천 많은 순)",
+    },
+    "web.speaker.empty": {"en": "No approved questions yet.", "ko": "아직 승인된 질문이 없습니다."},
+    "web.speaker.not_translated": {"en": "not translated", "ko": "번역 없음"},
+    "web.speaker.reconnecting": {
+        "en": "Connection lost: reconnecting…",
+        "ko": "연결이 끊겼습니다. 다시 연결하는 중…",
     },
 }

@@ -51,15 +51,15 @@ def questions_file(
                 q.status,
                 "yes" if q.id == current else "",
                 q.votes,
-                _cell(_as_asked(q)),
-                _cell(q.body if q.edited else ""),
+                cell(_as_asked(q)),
+                cell(q.body if q.edited else ""),
                 q.lang or "",
-                *(_cell(found[lang].text) if lang in found else "" for lang in LANGUAGES),
+                *(cell(found[lang].text) if lang in found else "" for lang in LANGUAGES),
                 " ".join(lang for lang in LANGUAGES if lang in found and found[lang].machine),
                 q.merged_into or "",
-                "" if q.anonymous else _cell(q.author_name or ""),
+                "" if q.anonymous else cell(q.author_name or ""),
                 "" if q.anonymous else (q.author_platform or ""),
-                _cell(q.reason or ""),
+                cell(q.reason or ""),
             ]
         )
     return out.getvalue().encode("utf-8-sig")
@@ -69,7 +69,7 @@ def _as_asked(q: Question) -> str:
     return q.original if q.original is not None else q.body
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     """A spreadsheet reads a cell starting with = + - @ as a formula: keep it text."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

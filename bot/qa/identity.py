@@ -70,6 +70,11 @@ class Keys:
     def block(self, user: UserRef) -> str:
         return self._hash("block", user)
 
+    def poll_voter(self, user: UserRef) -> str:
+        """A poll's voter (bot.polls): one ballot per person per platform identity, and
+        no column that matches their Q&A votes."""
+        return self._hash("poll voter", user)
+
     def token(self, purpose: str) -> str:
         """A bearer token for a web page (e.g. "moderate:<session>")."""
         digest = hmac.new(self._secret, f"token\x00{purpose}".encode(), hashlib.sha256)

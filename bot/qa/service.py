@@ -610,13 +610,20 @@ class QA:
             self._retranslate_later(change.question)
         return change
 
+    @property
+    def translation_limit(self) -> int:
+        """The longest translation kept, typed or a machine's: four times a question (an
+        English sentence takes two to three times the letters of its Korean), within what
+        a Slack form's field holds (3,000), so the Edit form shows it whole."""
+        return min(3000, 4 * self.config.max_length)
+
     def _translation(self, text: str) -> str:
         if FORBIDDEN.search(text):
             raise UserError("error.control_chars")
         text = " ".join(text.split())
         if not text:
             raise UserError("qa.translation_empty")
-        limit = min(4000, 2 * self.config.max_length)
+        limit = self.translation_limit
         if len(text) > limit:
             raise UserError("qa.too_long", max=limit, length=len(text))
         return text
@@ -731,7 +738,7 @@ class QA:
                 except TranslationFailed as exc:
                     log.warning("machine translation of question %d failed: %s", q.id, exc)
                     raise UserError("qa.translate_failed", id=q.id, reason=str(exc)) from None
-                text = _provided(result.text)
+                text = _provided(result.text, self.translation_limit)
                 found[target] = Translation(text, machine.name) if text else None
                 if result.source in LANGUAGES and result.source != lang:
                     lang = result.source
@@ -745,6 +752,7 @@ class QA:
             actor=actor,
             undoable=undoable,
             expect_body=q.body,
+            keep_typed=keep_typed,
         )
 
     async def _translate_later(self, q: Question) -> None:
@@ -863,10 +871,10 @@ def _typed(q: Question, lang: str) -> bool:
     return found is not None and not found.machine
 
 
-def _provided(text: str) -> str:
+def _provided(text: str, limit: int) -> str:
     """A provider's text as a question's is kept: one line, no invisible controls, and
     no longer than a translation may be typed."""
-    return clip(" ".join(FORBIDDEN.sub("", text).split()), 4000)
+    return clip(" ".join(FORBIDDEN.sub("", text).split()), limit)
 
 
 def _forget_failure(task: asyncio.Future[Any]) -> None:

@@ -1,10 +1,11 @@
 """The event file's schema: the event, rooms, people, sessions, platforms' channel maps,
-reminder rules, Q&A settings and the programme's live source, each checked by pydantic."""
+reminder rules, Q&A settings, the programme's live source and polls, each checked by
+pydantic."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -16,7 +17,9 @@ from pydantic import (
     model_validator,
 )
 
-from bot.i18n import LANGUAGES, L
+from bot.core.errors import UserError
+from bot.i18n import LANGUAGES, L, Translator
+from bot.polls import rules
 
 
 class _Strict(BaseModel):
@@ -251,6 +254,46 @@ class QAConfig(_Strict):
         return self
 
 
+class PollConfig(_Strict):
+    """A poll made before the day, the same one at every start (found again by `id`):
+    opened at its session's start (`open: start`, the default for a session's poll) or by
+    a moderator (`open: manual`, the default for a poll of the whole event)."""
+
+    id: str = Field(pattern=_ID)
+    session: str | None = None
+    question: Text2
+    options: list[Text2]
+    multiple: bool = False
+    hidden: bool = False
+    open: Literal["start", "manual"] | None = None
+    minutes: int | None = Field(None, ge=1, le=rules.MINUTES_MAX)
+
+    @model_validator(mode="after")
+    def _check(self) -> PollConfig:
+        english = Translator("en", ZoneInfo("UTC"))
+        options = self.options
+        korean = [o.ko for o in options]
+        try:
+            rules.draft(
+                self.question.en,
+                self.question.ko,
+                [o.en for o in options],
+                korean if any(korean) else (),
+            )
+        except UserError as exc:
+            raise ValueError(english(exc.key, **exc.params)) from None
+        if self.open == "start" and self.session is None:
+            raise ValueError(
+                "open: start needs a session (a poll of the whole event opens by hand)"
+            )
+        return self
+
+    def opens(self) -> str:
+        """When it opens: "start" (its session's) or "later" (by hand)."""
+        wanted = self.open or ("start" if self.session else "manual")
+        return "start" if wanted == "start" else "later"
+
+
 FORMATS = ("auto", "frab-json", "frab-xml", "ics", "csv")
 
 
@@ -283,6 +326,8 @@ class EventConfig(_Strict):
     qa: QAConfig = QAConfig()
     # The programme from a file or URL, instead of (or on top of) the sessions above.
     source: SourceConfig | None = None
+    # Polls ready before the day.
+    polls: list[PollConfig] = []
 
     @field_validator("platforms")
     @classmethod

@@ -165,6 +165,10 @@ def validate_event(
     problems += _cross_checks(sessions, room_ids, people_ids, dates, zone, lines)
     if data.get("source") is None:  # else the rooms come from the source, checked there
         problems += _mapping_checks(data.get("platforms"), data.get("rooms", []), lines)
+    # A poll's session is checked against the file's sessions; a source's come later (a
+    # poll of a session it lacks is then not made, and the log says so).
+    known = {s.id for _, s in sessions} if data.get("source") is None else None
+    problems += _poll_checks(data.get("polls"), known, lines)
     if problems:
         raise ConfigError(source, problems)
     assert config is not None
@@ -271,6 +275,30 @@ def _mapping_checks(platforms: Any, rooms: Any, lines: LineIndex) -> list[Proble
                         lines.nearest(loc),
                     )
                 )
+    return problems
+
+
+def _poll_checks(polls: Any, sessions: set[str] | None, lines: LineIndex) -> list[Problem]:
+    """Each poll's id used once, and its session one the file has."""
+    if not isinstance(polls, list):
+        return []  # a malformed section is reported already
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+
+    def add(loc: tuple[str | int, ...], message: str) -> None:
+        problems.append(Problem(_path_text(loc), message, lines.nearest(loc)))
+
+    for i, poll in enumerate(polls):
+        if not isinstance(poll, dict):
+            continue
+        pid, session = poll.get("id"), poll.get("session")
+        if isinstance(pid, str):
+            if pid in seen:
+                add(("polls", i, "id"), f"id {pid!r} is already used by polls[{seen[pid]}]")
+            else:
+                seen[pid] = i
+        if sessions is not None and isinstance(session, str) and session not in sessions:
+            add(("polls", i, "session"), f"unknown session {session!r}")
     return problems
 
 

@@ -38,6 +38,21 @@ class Row(Protocol):
 
 Statements = Sequence[tuple[str, Sequence[Any]]]
 
+# An IN list is one of these lengths, its last value repeated to fill it: a few statement
+# texts whatever the number of values, each prepared once and kept by either engine.
+IN_SIZES = (10, 25, 50, 100)
+_MARKS = {n: ", ".join("?" * n) for n in IN_SIZES}
+
+
+def in_lists(values: Sequence[Any]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """`values` as IN lists of at most 100: each one's placeholders ("?, ?, ...", for
+    `IN ({})`) and its values."""
+    step = IN_SIZES[-1]
+    for start in range(0, len(values), step):
+        part = tuple(values[start : start + step])
+        size = next(n for n in IN_SIZES if n >= len(part))
+        yield _MARKS[size], part + part[-1:] * (size - len(part))
+
 
 class Transaction(ABC):
     """Statements inside `Store.transaction()`: they commit together or not at all."""

@@ -233,6 +233,53 @@ MIGRATIONS: list[str] = [
         problem  TEXT
     );
     """,
+    # 13: live polls. A poll is for
+    # one session or (no session_id) the whole event; `poll_key` is the id an event file
+    # declares it under, so a restart finds it again. A ballot row is one option chosen
+    # by one voter, known only by a keyed hash ("poll voter"); `press` names the button
+    # press that wrote it, so a press on a chosen option of a multiple-choice poll takes
+    # it back in the same batch that would add it. The counts on the option and poll
+    # rows are recounted from the ballots in the transaction of each vote.
+    """
+    CREATE TABLE polls (
+        id            INTEGER PRIMARY KEY,
+        poll_key      TEXT UNIQUE,
+        session_id    TEXT,
+        question_en   TEXT NOT NULL,
+        question_ko   TEXT NOT NULL,
+        multiple      INTEGER NOT NULL,
+        hidden        INTEGER NOT NULL,
+        status        TEXT NOT NULL,
+        open_on_start INTEGER NOT NULL,
+        minutes       INTEGER,
+        opened_at     TEXT,
+        closes_at     TEXT,
+        closed_at     TEXT,
+        voters        INTEGER NOT NULL DEFAULT 0,
+        created_by    TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+    );
+    CREATE INDEX polls_by_session ON polls (session_id, id);
+    CREATE INDEX polls_by_status ON polls (status);
+    CREATE TABLE poll_options (
+        poll_id  INTEGER NOT NULL REFERENCES polls (id),
+        position INTEGER NOT NULL,
+        label_en TEXT NOT NULL,
+        label_ko TEXT NOT NULL,
+        votes    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (poll_id, position)
+    );
+    CREATE TABLE poll_votes (
+        poll_id   INTEGER NOT NULL,
+        position  INTEGER NOT NULL,
+        voter_key TEXT NOT NULL,
+        press     INTEGER NOT NULL,
+        PRIMARY KEY (poll_id, voter_key, position),
+        FOREIGN KEY (poll_id, position) REFERENCES poll_options (poll_id, position)
+    );
+    CREATE INDEX poll_votes_by_option ON poll_votes (poll_id, position);
+    """,
 ]
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from bot.storage.base import Store, Transaction
+from bot.storage.base import Store, Transaction, in_lists
 
 PENDING = "pending"
 APPROVED = "approved"
@@ -367,31 +367,16 @@ async def vote(
     return changed[0] > 0, _question(rows[0]) if rows else None
 
 
-# `voted` asks about at most this many questions per query, in lists of one of these
-# lengths (the last number repeated): a few statements, each prepared once and kept.
-_VOTED_SIZES = (10, 25, 50, 100)
-
-
-def _voted_sql(n: int) -> str:
-    marks = ", ".join("?" * n)  # placeholders only: the ids are parameters
-    where = f"voter_key = ? AND question_id IN ({marks})"
-    return "SELECT question_id FROM question_votes WHERE " + where  # noqa: S608
-
-
-_VOTED = {n: _voted_sql(n) for n in _VOTED_SIZES}
+# Which of a page's questions one voter voted for: `IN ({})` filled by `in_lists`.
+_VOTED = "SELECT question_id FROM question_votes WHERE voter_key = ? AND question_id IN ({})"
 
 
 async def voted(store: Store, voter_key: str, question_ids: list[int]) -> set[int]:
     """Which of these questions one voter has up-voted (the votes' primary key serves it:
     one look-up per question)."""
-    ids = [int(i) for i in question_ids]
     found: set[int] = set()
-    step = _VOTED_SIZES[-1]
-    for start in range(0, len(ids), step):
-        part = ids[start : start + step]
-        size = next(n for n in _VOTED_SIZES if n >= len(part))
-        part += part[-1:] * (size - len(part))
-        rows = await store.fetchall(_VOTED[size], (voter_key, *part))
+    for marks, ids in in_lists([int(i) for i in question_ids]):
+        rows = await store.fetchall(_VOTED.format(marks), (voter_key, *ids))
         found.update(int(r["question_id"]) for r in rows)
     return found
 
@@ -572,15 +557,28 @@ async def _text_of(tx: Any, question_id: int) -> dict[str, Any]:
     return dict(rows[0])
 
 
-async def _set_text(tx: Any, q: Question, text: Mapping[str, Any], stamp: str) -> None:
+async def _set_text(
+    tx: Any, q: Question, text: Mapping[str, Any], stamp: str
+) -> tuple[int, str] | None:
     """Give a question the text `text` holds (body, norm, lang, original, translations),
-    unless another question of its session reads the same (Taken)."""
+    unless another question of its session reads the same (Taken). A question merged into
+    this one gives up its reading instead (the merge meant they are one question, and the
+    one that stays may take the better wording): (its number, the reading it had), for the
+    undo; None when none had to."""
     clash = await tx.fetchall(
-        "SELECT id FROM questions WHERE session_id = ? AND norm = ? AND id != ?",
+        "SELECT id, status, merged_into, norm FROM questions "
+        "WHERE session_id = ? AND norm = ? AND id != ?",
         (q.session_id, text["norm"], q.id),
     )
+    freed = None
     if clash:
-        raise Taken(int(clash[0]["id"]))
+        other = clash[0]
+        if other["status"] != MERGED or other["merged_into"] != q.id:
+            raise Taken(int(other["id"]))
+        freed = (int(other["id"]), str(other["norm"]))
+        await tx.execute(
+            "UPDATE questions SET norm = ? WHERE id = ?", (_given_up(freed[0]), freed[0])
+        )
     await tx.execute(
         "UPDATE questions SET body = ?, norm = ?, lang = ?, original = ?, translations = ?, "
         "updated_at = ? WHERE id = ?",
@@ -594,6 +592,13 @@ async def _set_text(tx: Any, q: Question, text: Mapping[str, Any], stamp: str) -
             q.id,
         ),
     )
+    return freed
+
+
+def _given_up(question_id: int) -> str:
+    """The reading of a merged question whose own went to the question it was merged into:
+    unique, and never a normalised text (which has no '#')."""
+    return f"#merged:{question_id}"
 
 
 async def revise(
@@ -607,10 +612,13 @@ async def revise(
     now: datetime,
     expect_body: str | None = None,
     undoable: bool = True,
+    keep_typed: bool = False,
 ) -> Change | None:
     """Edit a question's text (`body`: as shown, normalised) and/or its translations
     (`translations`: a language to its new translation, or None to remove it), logged with
-    what it replaced, in one transaction. The text as asked is kept as `original`.
+    what it replaced, in one transaction. The text as asked is kept as `original`. With
+    `keep_typed` (a machine's translations made in the background), a translation a
+    moderator typed, even while the machine was at work, stays.
 
     None when it changed nothing, or when `expect_body` is given and the question no
     longer reads so (a translation made of a text edited meanwhile). Raises LookupError
@@ -634,6 +642,8 @@ async def revise(
         if translations is not None:
             kept = dict(before.translations)
             for code, made in translations.items():
+                if keep_typed and code in kept and not kept[code].machine:
+                    continue
                 if made is None:
                     kept.pop(code, None)
                 else:
@@ -641,7 +651,9 @@ async def revise(
             new["translations"] = translations_json(kept)
         if new == old:
             return None
-        await _set_text(tx, before, new, stamp)
+        freed = await _set_text(tx, before, new, stamp)
+        if freed is not None:
+            old["freed"] = freed  # for the undo, which gives it back
         action = "edit" if new["body"] != old["body"] else "translate"
         highlight = await _highlight_of(tx, before.session_id)
         await _log(
@@ -730,6 +742,12 @@ async def undo(
         other: Question | None = None
         if action in ("edit", "translate"):
             await _set_text(tx, before, detail, stamp)
+            if "freed" in detail:
+                given, norm = detail["freed"]
+                await tx.execute(
+                    "UPDATE questions SET norm = ? WHERE id = ? AND norm = ?",
+                    (norm, given, _given_up(int(given))),
+                )
         else:
             if action == "merge":
                 other = await _unmerge(tx, before, int(detail["into"]))

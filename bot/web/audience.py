@@ -37,7 +37,7 @@ from bot.i18n.messages import MESSAGES, Plural
 from bot.programme import Session
 from bot.qa.service import QA, public
 from bot.settings.environment import LOOPBACK, Networks
-from bot.storage.qa import PENDING, Question
+from bot.storage.qa import PENDING, STATUSES, Question
 from bot.web.device import (
     COOKIE_PATH,
     AddressBudget,
@@ -46,7 +46,14 @@ from bot.web.device import (
     client_address,
     is_https,
 )
-from bot.web.pages import HEADERS, LANGUAGE_NAMES, reader, remember_language, render
+from bot.web.pages import (
+    HEADERS,
+    LANGUAGE_NAMES,
+    in_language,
+    reader,
+    remember_language,
+    render,
+)
 from bot.web.stream import Broadcaster, Seats
 
 log = logging.getLogger(__name__)
@@ -81,13 +88,15 @@ class Refused(Exception):
 
 def _public(q: Question) -> dict[str, Any]:
     """A question as everyone sees it here: `public`'s (never who asked an anonymous
-    one) without the moderation fields."""
+    one) with its language and translations (each reader's page picks its language
+    first), without the moderation fields."""
     shown = public(q)
-    return {key: shown[key] for key in ("id", "text", "votes", "author")}
+    return {key: shown[key] for key in ("id", "text", "votes", "author", "lang", "translations")}
 
 
 def _own(q: Question) -> dict[str, Any]:
-    """One of the device's own questions, with what became of it."""
+    """One of the device's own questions, with what became of it: its status, a
+    rejection's reason, whether a moderator edited it, the question it was merged into."""
     return {
         "id": q.id,
         "text": q.body,
@@ -95,6 +104,8 @@ def _own(q: Question) -> dict[str, Any]:
         "status": q.status,
         "reason": q.reason,
         "anonymous": q.anonymous,
+        "edited": q.edited,
+        "merged_into": q.merged_into,
     }
 
 
@@ -114,8 +125,13 @@ def _strings(t: Translator) -> dict[str, Any]:
         "mine_empty": t("qa.mine_empty"),
         "polling": t("web.q.polling"),
         "reason": MESSAGES["qa.rejected_reason"][t.lang],
-        "status": {s: t(f"qa.status.{s}") for s in ("pending", "approved", "rejected", "answered")},
+        "status": {s: t(f"qa.status.{s}") for s in STATUSES},
         "error": t("error.internal"),
+        "original": t("web.q.original"),
+        "translated": t("web.q.translated"),
+        "machine": t("web.q.machine_translated"),
+        "edited": t("web.q.edited"),
+        "merged_into": MESSAGES["web.q.merged_into"][t.lang],
     }
 
 
@@ -243,6 +259,7 @@ class AudiencePages:
         return {
             "lang": t.lang,
             "t": t,
+            "reading": partial(in_language, lang=t.lang),
             "event_name": t.pick(self.qa.agenda.event.name),
             "languages": LANGUAGE_NAMES,
         }

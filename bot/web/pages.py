@@ -9,6 +9,7 @@ Slack and the health check never loads it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -92,6 +93,23 @@ def remember_language(request: web.Request, response: web.StreamResponse) -> Non
         )
 
 
+def in_language(shown: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """How a reader of `lang` reads a question as pages get it (`QA.public`), as
+    `Question.in_language` does: its translation into their language first when there is
+    one, over the question as asked ("original"); else the question alone."""
+    own = shown.get("lang")
+    found = shown.get("translations", {}).get(lang) if lang != own else None
+    if found is None:
+        return {"text": shown["text"], "lang": own, "original": None, "machine": False}
+    return {
+        "text": found["text"],
+        "lang": lang,
+        "original": shown["text"],
+        "original_lang": own,
+        "machine": bool(found["machine"]),
+    }
+
+
 @cache
 def _environment() -> jinja2.Environment:
     import jinja2
@@ -105,11 +123,19 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def page_html(name: str, **values: Any) -> str:
+    """The template `name` rendered (autoescaped)."""
+    return _environment().get_template(name).render(**values)
+
+
 def render(name: str, status: int = 200, **values: Any) -> web.Response:
     """The template `name` rendered as an HTML page with the site's headers."""
-    html = _environment().get_template(name).render(**values)
     return web.Response(
-        text=html, status=status, content_type="text/html", charset="utf-8", headers=HEADERS
+        text=page_html(name, **values),
+        status=status,
+        content_type="text/html",
+        charset="utf-8",
+        headers=HEADERS,
     )
 
 

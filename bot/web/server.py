@@ -1,6 +1,7 @@
 """The bot's one web server: /healthz, Slack's /slack/events (HTTP mode), the Q&A
-presenter screen and moderators' page, the event's page, the audience's Q&A (/q), the
-calendar feeds (/calendar.ics, /calendar/<token>.ics); one port to expose behind a proxy."""
+presenter screen, moderators' page and speaker's view, the event's page, the audience's
+Q&A (/q), the calendar feeds (/calendar.ics, /calendar/<token>.ics); one port to expose
+behind a proxy."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.web.feeds import Calendars, Feeds
 from bot.web.join import JoinCode
 from bot.web.pages import add_assets
 from bot.web.present import QAPages
+from bot.web.speaker import SpeakerPages
 from bot.web.stream import MAX_VIEWERS, SEATS, Seats
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,7 @@ class WebServer:
         self.app.router.add_get("/healthz", self._healthz)
         if qa is not None:
             QAPages(qa, self.seats).add_routes(self.app)
+            SpeakerPages(qa, self.seats).add_routes(self.app)
             JoinCode(qa).add_routes(self.app)
             # The event's page, the audience's Q&A (/q), and the site's shared files
             # (pages.ASSETS) they link; the Q&A pages above load live.js from there too.

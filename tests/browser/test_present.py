@@ -47,6 +47,9 @@ async def test_presenter_page_and_stream(site: str, core: Core) -> None:
                     "author": "Dana",
                     "status": "approved",
                     "platform": "discord",
+                    "lang": "en",
+                    "edited": False,
+                    "translations": {},
                 }
             ]
             await core.qa.vote(UserRef("slack", "U9"), 1, add=True)
@@ -85,6 +88,9 @@ async def test_moderator_page_needs_its_token_and_acts(site: str, core: Core) ->
                     "author": None,
                     "status": "pending",
                     "platform": "slack",  # the surface only: nothing of who asked
+                    "lang": "en",
+                    "edited": False,
+                    "translations": {},
                 }
             ]
         headers = {"X-Moderator-Token": token}

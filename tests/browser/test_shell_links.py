@@ -35,7 +35,10 @@ async def test_qa_screen_from_the_shell_gives_the_running_bots_real_port(
         assert port != 0
         done = await asyncio.to_thread(cli, db, "qa", "screen", "dialogue", env_extra=port_zero)
         assert done.returncode == 0, done.stderr
-        links = dict(line.split(":  ", 1) for line in done.stdout.strip().splitlines())
+        links = {
+            name: link.strip()
+            for name, link in (line.split(":  ", 1) for line in done.stdout.strip().splitlines())
+        }
         screen, moderate = links["presenter screen"], links["moderators' page"]
         assert screen == f"http://127.0.0.1:{port}/present/dialogue", done.stdout
         assert moderate.startswith(f"http://127.0.0.1:{port}/moderate/dialogue?token=")
@@ -51,6 +54,12 @@ async def test_qa_screen_from_the_shell_gives_the_running_bots_real_port(
         assert answer is not None and answer.status == 200
         await expect(laptop.locator("#pending")).to_be_attached(timeout=5000)
         await save_screenshot(laptop, "moderator-page-from-shell-link")
+        speaker = links["speaker view"]
+        assert speaker.startswith(f"http://127.0.0.1:{port}/speaker-view/dialogue?token=")
+        tablet = await browser_page.context.new_page()
+        answer = await tablet.goto(speaker)
+        assert answer is not None and answer.status == 200
+        await expect(tablet.locator("body")).to_have_attribute("data-state", "live", timeout=5000)
     finally:
         bot.stdin.write(b"/quit\n")
         await bot.stdin.drain()

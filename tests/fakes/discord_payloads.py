@@ -20,6 +20,7 @@ MAX_EMBED_TOTAL = 6000  # title, description, fields, footer and author of all e
 MAX_DESCRIPTION = 4096
 MAX_ROWS = 5  # action rows of a message, each of at most five buttons
 MAX_CUSTOM_ID = 100
+MAX_BUTTON_LABEL = 80  # a button's label (Discord's component reference)
 MAX_NONCE = 25
 MAX_CHOICES = 25
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
@@ -522,7 +523,8 @@ def _check_embeds(embeds: Any, prefix: str, problems: dict[str, tuple[str, str]]
 
 
 def _check_rows(rows: Any, prefix: str, problems: dict[str, tuple[str, str]]) -> None:
-    """At most five action rows of five buttons, custom ids unique and of 1-100."""
+    """At most five action rows of five buttons, custom ids unique and of 1-100, labels
+    of at most 80 characters."""
     if not isinstance(rows, list):
         return
     if len(rows) > MAX_ROWS:
@@ -538,6 +540,11 @@ def _check_rows(rows: Any, prefix: str, problems: dict[str, tuple[str, str]]) ->
             )
     seen: set[str] = set()
     for component in iter_components(rows):
+        if len(str(component.get("label") or "")) > MAX_BUTTON_LABEL:
+            problems[f"{prefix}components.label"] = (
+                "BASE_TYPE_BAD_LENGTH",
+                f"Must be between 1 and {MAX_BUTTON_LABEL} in length.",
+            )
         cid = component.get("custom_id")
         if cid is None:
             continue

@@ -56,6 +56,9 @@ MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
 MAX_ELEMENTS = 25  # of an actions block
+MAX_BUTTON_TEXT = 75  # a button's plain_text (Block Kit's button element)
+MAX_BUTTON_VALUE = 2000
+MAX_ACTION_ID = 255
 MAX_SCHEDULE_AHEAD = 120 * 24 * 3600  # chat.scheduleMessage: up to 120 days ahead
 # A modal view: title and buttons 24 characters, 100 blocks, private_metadata 3,000.
 MAX_VIEW_TEXT = 24
@@ -1426,14 +1429,30 @@ def _content(args: Mapping[str, Any], *, required: bool) -> tuple[str, list[dict
 
 def block_fits(block: Any) -> bool:
     """Whether one block keeps Slack's limits: a section's text at most 3,000 characters,
-    a header's 150, an actions block at most 25 elements."""
+    a header's 150, an actions block at most 25 elements, each button's text at most 75,
+    its value 2,000 and its action id 255."""
     if not isinstance(block, dict):
         return False
     text = block.get("text")
     limit = {"section": MAX_SECTION_TEXT, "header": MAX_HEADER_TEXT}.get(str(block.get("type")))
     if limit is not None and isinstance(text, dict) and len(str(text.get("text", ""))) > limit:
         return False
-    return block.get("type") != "actions" or len(block.get("elements") or []) <= MAX_ELEMENTS
+    if block.get("type") != "actions":
+        return True
+    elements = block.get("elements") or []
+    return len(elements) <= MAX_ELEMENTS and all(_button_fits(e) for e in elements)
+
+
+def _button_fits(element: Any) -> bool:
+    if not isinstance(element, dict) or element.get("type") != "button":
+        return True
+    text = element.get("text")
+    label = str(text.get("text", "")) if isinstance(text, dict) else ""
+    return (
+        1 <= len(label) <= MAX_BUTTON_TEXT
+        and len(str(element.get("value") or "")) <= MAX_BUTTON_VALUE
+        and 1 <= len(str(element.get("action_id") or "")) <= MAX_ACTION_ID
+    )
 
 
 def check_modal(view: Any) -> None:

@@ -549,6 +549,8 @@ async def test_stream_sends_the_same_frame_to_everyone_and_follows_votes(
             "text": "Streamed question?",
             "votes": 0,
             "author": "Dana",
+            "lang": "en",
+            "translations": {},
         }
         assert "voted" not in state and "mine" not in state  # nothing of one device
         # Full: the third is told to poll.

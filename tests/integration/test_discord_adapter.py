@@ -21,7 +21,7 @@ from discord.webhook.async_ import interaction_message_response_params
 
 from bot.core.dispatch import Core
 from bot.core.model import Attachment, Button, Card, Field, Reply, Role, Stamp, UserRef, plain
-from bot.core.registry import command
+from bot.core.registry import action, command
 from bot.i18n import L
 from bot.platforms.base import DeliveryError, SentMessage, StartupError
 from bot.platforms.discord.adapter import (
@@ -330,6 +330,62 @@ async def test_a_slow_handler_is_deferred_then_followed_up(start: Start, core: C
     assert follow.json["content"] == "finally"
     assert follow.status < 300
     assert len(pending.callbacks) == 1  # the defer was the one callback; the rest follows
+
+
+async def test_a_slow_button_is_deferred_then_answered_in_place_or_by_follow_up(
+    start: Start, core: Core
+) -> None:
+    """A press whose handler outlasts `defer_after` is acknowledged in time: on the
+    asker's own (ephemeral) answer silently (DEFERRED_UPDATE_MESSAGE), then its page
+    turns by an edit of @original, or a confirmation follows for the presser alone."""
+    release = asyncio.Event()
+
+    @command("leaf", L("pages"))
+    async def leaf(ctx: Any) -> Reply:
+        return Reply(
+            card=Card("Page 1"),
+            buttons=(Button("Next", "test.next", "2"), Button("Keep", "test.keep", "1")),
+        )
+
+    @action("test.next")
+    async def turn(ctx: Any, value: str) -> Reply:
+        await release.wait()
+        return Reply(card=Card(f"Page {value}"), buttons=(Button("Keep", "test.keep", value),))
+
+    @action("test.keep")
+    async def keep(ctx: Any, value: str) -> Reply:
+        await release.wait()
+        return Reply(f"Kept page {value}")
+
+    core.add_command(leaf)
+    core.add_action(turn)
+    core.add_action(keep)
+    fake, adapter = await start()
+    shown = await fake.send_slash_command("leaf")
+    await shown
+    message_id = shown.response_message_id
+    assert message_id is not None
+    object.__setattr__(adapter.settings, "defer_after", 0.05)
+
+    press = await fake.send_button(message_id, "test.next|2")
+    deferred = await press
+    assert deferred.status < 300 and deferred.json == {"type": 6}
+    release.set()
+    edit = await fake.wait_for(lambda r: r.route.startswith("PATCH /webhooks"))
+    assert edit.status < 300 and edit.params["message_id"] == "@original"
+    page = fake.messages[message_id]
+    assert page["embeds"][0]["title"] == "Page 2"
+    assert [c["custom_id"] for c in page["components"][0]["components"]] == ["test.keep|2"]
+
+    release.clear()
+    press = await fake.send_button(message_id, "test.keep|2")
+    assert (await press).json == {"type": 6}
+    release.set()
+    kept = await fake.wait_for(lambda r: r.route.startswith("POST /webhooks"))
+    assert kept.status < 300 and kept.json["flags"] & 64
+    assert kept.json["content"] == "Kept page 2"
+    assert fake.messages[message_id]["embeds"][0]["title"] == "Page 2"  # left as it was
+    assert len(press.callbacks) == 1
 
 
 async def test_channel_post_with_nonce_is_not_duplicated(start: Start) -> None:

@@ -20,6 +20,7 @@ from bot.cli.operations import status
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import ChannelRef, UserRef
+from bot.delivery.planner import INTERESTED_READS, RETRY_SECONDS
 from bot.i18n import L
 from bot.platforms.discord.adapter import DiscordAdapter, DiscordSettings
 from bot.programme import Agenda, Session
@@ -27,13 +28,14 @@ from bot.runtime import Runtime
 from bot.settings import EventConfig, PlatformConfig, ScheduledEventsConfig, SourceConfig
 from bot.storage import Store, discord_events
 from tests.fakes.discord_payloads import JSON
-from tests.fakes.discord_server import FakeDiscord, Hold
+from tests.fakes.discord_server import FakeDiscord, Hold, RecordedRequest
 from tests.fakes.world import keep_clients_local, tick
 
 CREATE = "POST /guilds/{guild_id}/scheduled-events"
 MODIFY = "PATCH /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}"
 DELETE = "DELETE /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}"
 LIST = "GET /guilds/{guild_id}/scheduled-events"
+USERS = "GET /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}/users"
 ANNOUNCE, HALL = "900000000000000001", "900000000000000003"
 KST = "+09:00"
 SESSIONS = 13  # in the sample event
@@ -614,6 +616,86 @@ async def test_the_interested_are_read_page_by_page(start: Start) -> None:
     assert found == sorted(p["id"] for p in people)
     pages = [r for r in bot.fake.requests[since:] if r.route.endswith("/users")]
     assert len(pages) == 3 and all(r.query["limit"] == "100" for r in pages)
+
+
+async def queued(bot: Bot) -> list[str]:
+    """The keys of the outbox's deliveries, in the order they were queued."""
+    rows = await bot.core.store.fetchall("SELECT dedup_key FROM outbox ORDER BY id")
+    return [str(row[0]) for row in rows]
+
+
+async def test_a_slow_interested_list_holds_up_no_other_reminder_nor_a_reload(
+    start: Start,
+) -> None:
+    """Discord slow to list who is interested: the channels' reminders due at that moment
+    are queued first, and the agenda can change meanwhile (the planner's lock is free);
+    the interested get theirs once Discord answers."""
+    bot = await start(ScheduledEventsConfig(remind_interested=True))
+    await bot.settle()
+    bob = bot.fake.add_user("bob")
+    await bot.fake.mark_interested(bot.named(DIALOGUE)["id"], bob)
+    hold = bot.fake.hold_next(USERS)
+    bot.clock.set(at("12:50"))  # the dialogue's reminders: the channels' and the interested's
+    firing = asyncio.create_task(bot.runtime.planner.fire_due())
+    await asyncio.wait_for(hold.reached.wait(), 5)  # Discord is slow to answer
+    dialogue = bot.core.agenda.session("dialogue")
+    assert dialogue is not None
+    rem = f"dialogue:{dialogue.start.isoformat()}"
+    # The channels' 15-minute reminder (due at 12:45) is queued, in both channels.
+    assert await queued(bot) == [
+        f"rem:{rem}:15:discord:{c}" for c in ("announcements", "grand-hall")
+    ]
+    later = moved(bot.core.agenda, "closing", timedelta(minutes=15))
+    changes = await asyncio.wait_for(bot.runtime.apply_agenda(later), 5)
+    assert [c.session_id for c in changes] == ["closing"]
+    hold.release()
+    assert await firing == 2
+    dms = [key for key in await queued(bot) if key.startswith("remind:")]
+    assert dms == [f"remind:{rem}:10:discord:{bob['id']}"]
+
+
+async def test_an_interested_list_not_read_is_read_again_then_given_up(
+    start: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A read that times out or fails is tried again at a later pass, and what it queues
+    goes out once; after INTERESTED_READS failed reads the reminder is given up, said in
+    a log line."""
+    bot = await start(ScheduledEventsConfig(remind_interested=True))
+    await bot.settle()
+    planner = bot.runtime.planner
+    planner.interested_timeout = 0.2  # real seconds (15 live)
+    bob = bot.fake.add_user("bob")
+    dialogue = bot.named(DIALOGUE)
+    await bot.fake.mark_interested(dialogue["id"], bob)
+
+    def dms() -> list[RecordedRequest]:
+        return [
+            r
+            for r in bot.fake.requests
+            if r.route == "POST /channels/{channel_id}/messages"
+            and r.params["channel_id"] not in (ANNOUNCE, HALL)
+        ]
+
+    hold = bot.fake.hold_next(USERS)  # no answer in time
+    await tick(bot.runtime, bot.clock, at("12:50"))
+    hold.release()
+    assert "interested:dialogue:10: cannot list who is interested (TimeoutError)" in caplog.text
+    assert planner.next_wait() == RETRY_SECONDS and not dms()
+    await tick(bot.runtime, bot.clock, at("12:50") + timedelta(seconds=5))
+    assert len(dms()) == 1 and await planner.fire_due() == 0
+
+    # Moved by ten minutes, the dialogue's reminders are new ones; Discord refuses each read.
+    later = moved(bot.core.agenda, "dialogue", timedelta(minutes=10))
+    await bot.runtime.apply_agenda(later)
+    await bot.settle()
+    bot.fake.rate_limit_next(USERS, times=INTERESTED_READS, via=False)
+    for second in range(INTERESTED_READS):
+        await tick(bot.runtime, bot.clock, at("13:00") + timedelta(seconds=second))
+    assert (
+        "skipped interested:dialogue:10: cannot list who is interested (429 Too Many" in caplog.text
+    )
+    assert await planner.fire_due() == 0 and planner.next_wait() != RETRY_SECONDS
+    assert len(dms()) == 1  # bob's first, only
 
 
 def test_an_events_text_keeps_within_discords_limits_and_pings_nobody(

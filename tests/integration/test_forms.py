@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -273,6 +274,27 @@ async def test_discord_a_command_can_open_a_modal_unless_answered_late(
     assert pending.modal is None
 
 
+async def test_discord_a_button_opens_a_modal_unless_answered_late(
+    discord_bot: DiscordStart, edits: Edits
+) -> None:
+    """A form's handler answers at once, before the timer that defers a slow press: the
+    modal opens (as above). One that is slow all the same is deferred in time
+    ("thinking", for the presser alone), and the follow-up says how to do it by command."""
+    fake, adapter = await discord_bot()
+    card = await fake.send_slash_command("edit-card")
+    await card
+    assert card.response_message_id is not None
+    object.__setattr__(adapter.settings, "defer_after", 0.05)
+    edits.open_gate = asyncio.Event()
+    press = await fake.send_button(card.response_message_id, "test.edit|5", roles=[MOD_ROLE])
+    assert (await press).json == {"type": 5, "data": {"flags": 64}}
+    edits.open_gate.set()
+    follow = await fake.wait_for(lambda r: r.route.startswith("POST /webhooks"))
+    assert follow.status < 300 and follow.json["flags"] & 64
+    assert follow.json["content"] == "Type /qa-edit 5 \\<text\\> instead."
+    assert press.modal is None and len(press.callbacks) == 1
+
+
 # -------------------------------------------------------------------------------- Slack
 
 SlackStart = Callable[..., Awaitable[tuple[FakeSlack, SlackAdapter, str | None]]]
@@ -444,10 +466,13 @@ async def test_slack_an_expired_trigger_leaves_a_short_message_and_the_bot_runni
 async def test_slack_a_slow_submission_shows_working_then_the_answer(
     slack_bot: SlackStart, edits: Edits
 ) -> None:
-    fake, _, url = await slack_bot(ack_after=0.05)
+    fake, adapter, url = await slack_bot()
     assert url is not None
     await press_edit(fake, url)
     view_id = (await fake.wait_for("views.open")).response["view"]["id"]
+    # Only the submission is slow: the card came in the command's own answer (a short
+    # ack_after from the start could send it by follow-up on a busy machine).
+    adapter.settings = dataclasses.replace(adapter.settings, ack_after=0.05)
     edits.save_gate = asyncio.Event()
     answer = (await fake.submit_view(url, view_id, {"text": "Slowly"})).json()
     assert answer["response_action"] == "update"

@@ -26,6 +26,7 @@ RARE = {
     "bot.programme.frab",
     "bot.programme.tabular",
     "bot.qa.export",  # /qa-export
+    "bot.polls.export",  # /poll-export
     "bot.storage.calendar",  # /calendar
     "bot.programme.importing",  # importers, a live source, /calendar
     "bot.programme.formats",

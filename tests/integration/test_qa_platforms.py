@@ -33,6 +33,7 @@ from bot.translation.deepl import DeepL
 from tests.conftest import web_server
 from tests.fakes.deepl_server import FakeDeepL
 from tests.fakes.discord_server import FakeDiscord, PendingInteraction, RecordedRequest
+from tests.fakes.machine import FakeTranslator
 from tests.fakes.slack_server import AppResponse, Call, FakeSlack, Message, answer_at
 from tests.fakes.world import Platforms, on_both_platforms
 
@@ -1136,7 +1137,8 @@ async def test_the_notice_s_edit_merge_and_translate_buttons_on_both_platforms(
         d_notice["id"], f"qa.edit|{a}", user=mo, roles=[D_MOD_ROLE]
     )
     callback = (await pending).json
-    assert callback["type"] == 9 and callback["data"]["custom_id"] == f"qa.edit_save|{a}"
+    assert callback["type"] == 9
+    assert callback["data"]["custom_id"].startswith(f"qa.edit_save|{a}:text=")
     text_input, korean = (row["components"][0] for row in callback["data"]["components"])
     assert text_input["value"] == "Do solid electrolytes crack in the cold?"
     assert korean["custom_id"] == "text_ko" and korean["required"] is False
@@ -1198,4 +1200,45 @@ async def test_the_notice_s_edit_merge_and_translate_buttons_on_both_platforms(
     assert slack_buttons(s_notice.blocks) == []
     dms = [m for m in world.slack.messages if m.channel.startswith("D")]
     assert len(dms) == 1 and f"merged it into #{a}" in slack_text(dms[0].blocks) + dms[0].text
+    await world.core.qa.close()
+
+
+async def test_discord_s_translate_button_outlasting_the_deadline_is_deferred_then_told(
+    start: Start,
+) -> None:
+    """A provider slower than Discord's 3 s for a first answer: the press is deferred in
+    time ("thinking", for the moderator alone) and the outcome follows when it comes."""
+    asked = "Do solid electrolytes crack in the cold?"
+    machine = FakeTranslator({asked: {"ko": "고체 전해질은 추위에 깨집니까?"}})
+    machine.gate = asyncio.Event()  # the provider answers once the test says so
+
+    async def slow(core: Core) -> None:
+        core.qa.machine = machine
+
+    world = await start(prepare=slow)
+    mo = world.d_user("mo")
+    _, body = await world.d_slash("ask", {"question": asked}, user=world.dana)
+    a = question_number(body["data"]["content"])
+    await world.settle()
+    world.discord.response_deadline = 0.5  # Discord's 3 s, shortened for the test
+    object.__setattr__(world.on.discord_adapter.settings, "defer_after", 0.1)
+    notice = world.d_post(D_MODS, f"New question #{a}")
+    pending = await world.discord.send_button(
+        notice["id"], f"qa.translate|{a}", user=mo, roles=[D_MOD_ROLE]
+    )
+    deferred = await pending
+    assert deferred.status < 300, deferred.response
+    assert deferred.json == {"type": 5, "data": {"flags": 64}}  # "thinking", for mo alone
+    await pending.wait_expired()  # the provider is still working
+    assert [(text, lang) for text, lang, _ in machine.asked] == [(asked, "ko")]
+    assert not world.d_requests("POST /webhooks/{webhook_id}/{webhook_token}")
+    machine.gate.set()
+    told = await world.discord.wait_for(lambda r: r.route.startswith("POST /webhooks"))
+    assert told.status < 300, told.response
+    assert told.json["flags"] & 64
+    assert told.json["content"] == (
+        f"Question #{a} has its translation: "
+        "KO · 고체 전해질은 추위에 깨집니까? (machine translation)"
+    )
+    assert len(pending.callbacks) == 1  # the defer; the outcome came as its follow-up
     await world.core.qa.close()

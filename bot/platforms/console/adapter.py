@@ -48,7 +48,7 @@ _UNSAFE = re.compile(
 _QUIT = {"/quit", "/exit", "quit", "exit"}
 # The commands whose answer is a file: only their lines may end with "> PATH" (">| PATH"
 # replaces a file there), so a '>' in a question or a search stays part of the text.
-_FILE_COMMANDS = frozenset({"ics", "qa-export"})
+_FILE_COMMANDS = frozenset({"ics", "qa-export", "poll-export"})
 _REDIRECT = re.compile(r"\s>(\|?)\s*(\S.*?)\s*$")
 
 

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -65,6 +66,7 @@ _ALREADY_ACKNOWLEDGED = 40060
 # Interaction callback types.
 _CHANNEL_MESSAGE = 4
 _DEFERRED_CHANNEL_MESSAGE = 5
+_DEFERRED_UPDATE_MESSAGE = 6
 _UPDATE_MESSAGE = 7
 _AUTOCOMPLETE_RESULT = 8
 _MODAL = 9
@@ -293,6 +295,34 @@ class DiscordAdapter:
         inv = Invocation(PLATFORM, name, user, channel, args, roles, str(interaction.locale))
         spec = self.core.spec(name)
         ephemeral = spec.ephemeral if spec else True
+        defer: dict[str, Any] = {"type": _DEFERRED_CHANNEL_MESSAGE}
+        if ephemeral:
+            defer["data"] = {"flags": _EPHEMERAL}
+        reply, deferred = await self._in_time(interaction, self.core.dispatch(inv), defer)
+        if not deferred:
+            if reply.form is not None:
+                await self._open_form(interaction, reply)
+            else:
+                await self._respond(interaction, reply)
+            return
+        if reply.form is not None:
+            # A modal can only be an interaction's first answer: too late for one now.
+            reply = await self._without_form(interaction, reply)
+        data_, more = message_data(reply, ephemeral=reply.ephemeral or reply.error or ephemeral)
+        await self._followup(interaction, data_, reply.file)
+        await self._rest(interaction, more, ephemeral)
+
+    async def _in_time(
+        self,
+        interaction: discord.Interaction,
+        work: Coroutine[Any, Any, Reply],
+        defer: dict[str, Any],
+    ) -> tuple[Reply, bool]:
+        """The handler's reply, and whether `defer` (a deferred callback) was sent first:
+        it is, should the handler still be running `defer_after` after the interaction was
+        created, so Discord's 3-second deadline for the first answer is met. A handler
+        that answers at once (a form's: a modal must be the first answer) beats the timer.
+        Raises if the defer was refused: nothing can follow it then."""
         # The deadline runs from the interaction's creation, not from when we got to it.
         age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
         wait = self.settings.defer_after - min(max(age, 0.0), self.settings.defer_after)
@@ -300,19 +330,15 @@ class DiscordAdapter:
         # after `wait`: no second task, and no turn of the event loop lost waiting for one
         # (on a busy loop each turn waits behind every ready task).
         loop = asyncio.get_running_loop()
-        deferral: list[asyncio.Task[Any]] = []
+        deferral: list[asyncio.Task[None]] = []
 
-        def defer() -> None:
-            # Acknowledge now so the 3-second deadline is met; the answer follows later.
-            body: dict[str, Any] = {"type": _DEFERRED_CHANNEL_MESSAGE}
-            if ephemeral:
-                body["data"] = {"flags": _EPHEMERAL}
-            deferral.append(loop.create_task(self._callback(interaction, body)))
+        def fire() -> None:
+            deferral.append(loop.create_task(self._callback(interaction, defer)))
 
-        timer = loop.call_later(wait, defer)
+        timer = loop.call_later(wait, fire)
         try:
             # Even when the defer fails, the handler's work (and its writes) completes.
-            reply = await self.core.dispatch(inv)
+            reply = await work
         except BaseException:
             for task in deferral:
                 task.cancel()
@@ -320,18 +346,9 @@ class DiscordAdapter:
         finally:
             timer.cancel()
         if not deferral:
-            if reply.form is not None:
-                await self._open_form(interaction, reply)
-            else:
-                await self._respond(interaction, reply)
-            return
-        await deferral[0]  # raises if the defer was refused: nothing can follow it then
-        if reply.form is not None:
-            # A modal can only be an interaction's first answer: too late for one now.
-            reply = await self._without_form(interaction, reply)
-        data_, more = message_data(reply, ephemeral=reply.ephemeral or reply.error or ephemeral)
-        await self._followup(interaction, data_, reply.file)
-        await self._rest(interaction, more, ephemeral)
+            return reply, False
+        await deferral[0]
+        return reply, True
 
     async def _respond(self, interaction: discord.Interaction, reply: Reply) -> None:
         """The first answer to an interaction (a message), then the rest as follow-ups."""
@@ -417,6 +434,16 @@ class DiscordAdapter:
                 wait=True,
             )
 
+    async def _edit_original(self, interaction: discord.Interaction, data: dict[str, Any]) -> None:
+        """Replace the message the interaction answers (after a deferred update: the
+        message its button is on)."""
+        await async_context.get().edit_original_interaction_response(
+            interaction.application_id,
+            interaction.token,
+            session=self._webhook_session(),
+            payload=data,
+        )
+
     def _webhook_session(self) -> aiohttp.ClientSession:
         """The HTTP session for interaction answers, made on first use (on the loop)."""
         if self._webhooks is None:
@@ -454,19 +481,40 @@ class DiscordAdapter:
         action_id, _, value = str(data.get("custom_id", "")).partition("|")
         user, channel, roles = self._who(interaction)
         act = Action(PLATFORM, action_id, value, user, channel, roles, str(interaction.locale))
-        reply = await self.core.on_action(act)
-        if reply.form is not None:
-            await self._open_form(interaction, reply)
-            return
         message = interaction.message
-        if message is not None and message.flags.ephemeral and replaces_view(reply):
-            # The asker's own answer: turn the page in place instead of adding a message.
-            body = {"type": _UPDATE_MESSAGE, "data": replacement_data(reply)}
-            await self._callback(interaction, body)
-            return
-        await self._respond(
-            interaction, Reply(reply.text, reply.card, reply.buttons, True, reply.file, reply.error)
+        # Pressed on the asker's own answer, the reply may turn its page in place.
+        own = message is not None and message.flags.ephemeral
+        # A slow handler (Translate waits on the provider) is deferred as a command is:
+        # silently on the asker's own answer (its page may turn later, or a message
+        # follow), with "thinking" for the presser alone anywhere else.
+        defer: dict[str, Any] = (
+            {"type": _DEFERRED_UPDATE_MESSAGE}
+            if own
+            else {"type": _DEFERRED_CHANNEL_MESSAGE, "data": {"flags": _EPHEMERAL}}
         )
+        reply, deferred = await self._in_time(interaction, self.core.on_action(act), defer)
+        if reply.form is not None:
+            if not deferred:
+                await self._open_form(interaction, reply)
+                return
+            # A modal can only be an interaction's first answer: too late for one now.
+            reply = await self._without_form(interaction, reply)
+        if own and replaces_view(reply):
+            # The asker's own answer: turn the page in place instead of adding a message.
+            if deferred:
+                await self._edit_original(interaction, replacement_data(reply))
+            else:
+                body = {"type": _UPDATE_MESSAGE, "data": replacement_data(reply)}
+                await self._callback(interaction, body)
+            return
+        if not reply.ephemeral:  # a reply to a press is for the presser alone
+            reply = replace(reply, ephemeral=True)
+        if not deferred:
+            await self._respond(interaction, reply)
+            return
+        data_, more = message_data(reply, ephemeral=True)
+        await self._followup(interaction, data_, reply.file)
+        await self._rest(interaction, more, True)
 
     async def _submitted(self, interaction: discord.Interaction) -> None:
         """A form's submission (MODAL_SUBMIT): the modal's id names the action and its

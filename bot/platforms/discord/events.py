@@ -456,21 +456,13 @@ class ScheduledEvents:
     # interested people
     async def interested(self, session_id: str) -> list[str]:
         """The ids of the people Discord lists as interested in a session's event(s),
-        bots left out; [] when the event file does not ask for them."""
+        bots left out; [] when the event file does not ask for them. Raises when Discord
+        cannot say (all or nothing: the planner reads the list again later)."""
         if self.config is None or not self.config.remind_interested:
             return []
         people: set[str] = set()
         for guild_id, event_id in await discord_events.of_session(self.store, session_id):
-            try:
-                people.update(await self._interested(int(guild_id), int(event_id)))
-            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
-                # The session's other reminders go out regardless; these people miss this one.
-                log.warning(
-                    "discord: cannot list who is interested in %s (event %s): %s",
-                    session_id,
-                    event_id,
-                    exc,
-                )
+            people.update(await self._interested(int(guild_id), int(event_id)))
         return sorted(people)
 
     async def _interested(self, guild_id: int, event_id: int) -> set[str]:

@@ -36,12 +36,33 @@
 
   // -- drawing ------------------------------------------------------------------------
 
+  // A question in the reader's language first when it has a translation into it, the
+  // question as asked beneath (as the server draws it: pages.in_language).
+  const reading = (q) => {
+    const found = q.lang !== strings.lang ? (q.translations || {})[strings.lang] : null;
+    return found
+      ? { text: found.text, lang: strings.lang, original: q.text, machine: found.machine }
+      : { text: q.text, lang: q.lang, original: null, machine: false };
+  };
+
   const item = (q) => {
     const li = template.content.firstElementChild.cloneNode(true);
     li.dataset.id = String(q.id);
+    const read = reading(q);
     const text = li.querySelector(".text");
     text.id = `q${q.id}-text`;
-    text.textContent = q.text;
+    text.textContent = read.text;
+    if (read.lang) text.lang = read.lang;
+    const original = li.querySelector(".original");
+    if (read.original) {
+      original.hidden = false;
+      if (q.lang) original.lang = q.lang;
+      original.querySelector(".original-text").textContent = read.original;
+      li.querySelector(".kind").textContent =
+        ` · ${read.machine ? strings.machine : strings.translated}`;
+    } else {
+      original.remove();
+    }
     li.querySelector(".votes").textContent = votesText(q.votes);
     li.querySelector(".author").textContent = q.author || strings.anonymous;
     const mine = voted.has(q.id);
@@ -93,8 +114,17 @@
         meta.className = "meta";
         const status = document.createElement("span");
         status.className = "status";
-        status.textContent = strings.status[q.status] || q.status;
+        status.textContent =
+          q.status === "merged" && q.merged_into
+            ? strings.merged_into.replace("{into}", String(q.merged_into))
+            : strings.status[q.status] || q.status;
         meta.append(status);
+        if (q.edited) {
+          const edited = document.createElement("span");
+          edited.className = "edited";
+          edited.textContent = strings.edited;
+          meta.append(" · ", edited);
+        }
         if (q.anonymous) meta.append(` · ${strings.anonymous}`);
         if (q.reason) {
           const reason = document.createElement("span");

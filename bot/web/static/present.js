@@ -12,6 +12,10 @@
   // Past the server's cap on live streams, the page asks for the state this often.
   const POLL_MS = 5000;
 
+  // A translation's mark, in both of the hall's languages: the highlight's in full, a
+  // list entry's short. Languages without a name here show their code.
+  const NAMES = { en: ["English", "영어"], ko: ["Korean", "한국어"] };
+
   function author(q) {
     return q.author ? q.author : anonymous;
   }
@@ -20,15 +24,46 @@
     return SURFACES[q.platform] || "";
   }
 
+  function mark(code, t, long) {
+    const [en, ko] = long && NAMES[code] ? NAMES[code] : [code.toUpperCase(), ""];
+    return t.machine
+      ? en + " machine translation · " + (ko ? ko + " " : "") + "기계 번역"
+      : en + " translation · " + (ko ? ko + " " : "") + "번역";
+  }
+
+  // A question's translations, each a line of its own: the mark, then the text.
+  function translations(q, tag, className, long) {
+    return Object.keys(q.translations || {}).sort().map((code) => {
+      const t = q.translations[code];
+      const line = document.createElement(tag);
+      line.className = className;
+      line.dataset.lang = code;
+      if (t.machine) line.dataset.machine = "true";
+      const label = document.createElement("span");
+      label.className = "mark";
+      label.textContent = mark(code, t, long);
+      const text = document.createElement("span");
+      text.className = "translated";
+      text.lang = code;
+      text.textContent = t.text;
+      line.append(label, " ", text);
+      return line;
+    });
+  }
+
   function item(q) {
     const li = document.createElement("li");
     li.dataset.id = String(q.id);
     const votes = document.createElement("span");
     votes.className = "votes";
     votes.textContent = "▲ " + q.votes;
-    const text = document.createElement("span");
+    const body = document.createElement("div");
+    body.className = "body";
+    const text = document.createElement("p");
     text.className = "text";
+    if (q.lang) text.lang = q.lang;
     text.textContent = q.text;
+    body.append(text, ...translations(q, "p", "tr", false));
     const by = document.createElement("span");
     by.className = "by";
     const who = document.createElement("span");
@@ -38,7 +73,7 @@
     where.className = "surface";
     where.textContent = surface(q);
     by.append(who, where);
-    li.append(votes, text, by);
+    li.append(votes, body, by);
     return li;
   }
 
@@ -51,18 +86,23 @@
       ? "Q&A open · 질문 받는 중" : "Q&A closed · 질문 마감";
     byId("status").dataset.open = String(state.open);
     const now = byId("now");
-    if (state.highlight) {
+    const highlight = state.highlight;
+    if (highlight) {
       now.hidden = false;
-      now.dataset.id = String(state.highlight.id);
-      byId("highlight").textContent = state.highlight.text;
-      byId("highlight-meta").textContent = [author(state.highlight), surface(state.highlight),
-        "▲ " + state.highlight.votes].filter(Boolean).join(" · ");
+      now.dataset.id = String(highlight.id);
+      byId("highlight").lang = highlight.lang || "";
+      byId("highlight").textContent = highlight.text;
+      byId("highlight-translations").replaceChildren(
+        ...translations(highlight, "p", "translation", true));
+      byId("highlight-meta").textContent = [author(highlight), surface(highlight),
+        "▲ " + highlight.votes].filter(Boolean).join(" · ");
     } else {
       now.hidden = true;
       delete now.dataset.id;
+      byId("highlight-translations").replaceChildren();
     }
     byId("top").replaceChildren(...state.top.map(item));
-    byId("empty").hidden = state.top.length > 0 || Boolean(state.highlight);
+    byId("empty").hidden = state.top.length > 0 || Boolean(highlight);
     // "Ask with /ask" only while the session takes questions.
     byId("ask").hidden = !state.open;
     open = state.open;
@@ -70,30 +110,70 @@
     fit();
   }
 
-  // A long question (or a long list) is scaled down until the question and the top ten
-  // both fit on the screen, instead of pushing the list off it. The two scale together so
-  // the question stays the larger; the stylesheet's sizes (which follow the window) are
-  // the largest. Everything fits when the list's section, which has the room the
-  // question leaves, does not overflow.
+  // The smallest each part is set (px) before the list gives way: legible from the back
+  // of a hall on a 720p projector, and larger on a larger one (a share of the height).
+  // A list translation is 0.8 of its entry, never under 12px (qa.css).
+  // The order is fit()'s parts': the question, its translations, who asked, the list.
+  const minimum = () => {
+    const h = window.innerHeight;
+    return [Math.max(20, 0.028 * h), Math.max(16, 0.022 * h), Math.max(14, 0.016 * h),
+      Math.max(14, 0.019 * h)];
+  };
+
+  // Everything fits on the screen, the highlighted question first: the stylesheet's sizes
+  // (which follow the window) are the largest; a long question (or long translations, or
+  // a long list) scales the question, its translations and the list down together, to
+  // their minimums; then list entries show one line each (and their translations one),
+  // with less space around the headings; then the last entries leave the list ("+3 more"). The highlighted question and its
+  // translations are never cut: with the list gone and still too long, they go below
+  // their minimums (to SMALLEST). It fits when neither the main column nor the list's
+  // section, which has the room the question leaves, overflows.
   function fit() {
-    const parts = [byId("highlight"), byId("top")];
+    const parts = [byId("highlight"), byId("highlight-translations"), byId("highlight-meta"),
+      byId("top")];
+    const main = document.querySelector("main");
     const section = document.querySelector("section.top");
+    const entries = [...byId("top").children];
+    const more = byId("more");
     for (const el of parts) el.style.fontSize = "";
-    const fits = () => section.scrollHeight <= section.clientHeight;
+    main.classList.remove("compact");
+    for (const li of entries) li.hidden = false;
+    more.hidden = true;
+    // 1px: both heights are rounded, to whole pixels each.
+    const fits = () => main.scrollHeight <= main.clientHeight + 1 &&
+      section.scrollHeight <= section.clientHeight + 1;
     if (fits()) return;
     const largest = parts.map((el) => parseFloat(getComputedStyle(el).fontSize));
-    const scale = (s) => parts.forEach((el, i) => {
-      el.style.fontSize = Math.max(SMALLEST, s * largest[i]) + "px";
-    });
-    // Bisection: a few layouts, to 1% of the size. Nothing fits: the smallest sizes.
-    let lo = 0;
-    let hi = 1;
-    while (hi - lo > 0.01) {
-      const mid = (lo + hi) / 2;
-      scale(mid);
-      if (fits()) lo = mid; else hi = mid;
+    // Bisection at the given minimums: a few layouts, to 1% of the size; false when even
+    // the minimums do not fit.
+    const settle = (floor) => {
+      const scale = (s) => parts.forEach((el, i) => {
+        el.style.fontSize = Math.max(Math.min(floor[i], largest[i]), s * largest[i]) + "px";
+      });
+      scale(0);
+      if (!fits()) return false;
+      let lo = 0;
+      let hi = 1;
+      while (hi - lo > 0.01) {
+        const mid = (lo + hi) / 2;
+        scale(mid);
+        if (fits()) lo = mid; else hi = mid;
+      }
+      scale(lo);
+      return true;
+    };
+    const floor = minimum();
+    if (settle(floor)) return;
+    main.classList.add("compact");
+    if (settle(floor)) return;
+    for (let shown = entries.length - 1; shown >= 0; shown -= 1) {
+      entries[shown].hidden = true;
+      const left = entries.length - shown;
+      more.textContent = "+" + left + " more · " + left + "개 더";
+      more.hidden = false;
+      if (settle(floor)) return;
     }
-    scale(lo);
+    settle(parts.map(() => SMALLEST));
   }
 
   // The join code and short address (from the server, which knows its public address),

@@ -179,9 +179,10 @@ def test_options_typed_in_order_read_back_the_same(
     follow in order (after a left-out option or a rest of the line) by name, before or
     after them; flags first or last."""
     spec, values = case
-    in_order = [o for o in spec.options if o.type is not OptionType.BOOLEAN]
+    in_order = [o for o in spec.options if o.type is not OptionType.BOOLEAN and not o.named_only]
     words: list[str] = []
-    by_name: list[str] = []
+    # An option typed only by name goes by name.
+    by_name = [o.name for o in spec.options if o.named_only and o.name in values]
     for n, opt in enumerate(in_order):
         if opt.name not in values:
             by_name += [o.name for o in in_order[n + 1 :] if o.name in values]

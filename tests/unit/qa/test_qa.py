@@ -54,16 +54,6 @@ async def press(person: Person, action_id: str, value: str) -> Reply:
     )
 
 
-@pytest.fixture
-def mod(core: Core) -> Person:
-    return Person(core, "mia", Role.MODERATOR)
-
-
-@pytest.fixture
-def bob(core: Core) -> Person:
-    return Person(core, "bob")
-
-
 async def ask(person: Person, question: str, *flags: str) -> tuple[Reply, int | None]:
     reply = await person.say(f"/ask {question} {' '.join(flags)}".strip())
     ids = [w for w in text(reply).replace("#", " #").split() if w.startswith("#")]

@@ -95,7 +95,8 @@ async def _postgres_schema(store: Store) -> Schema:
         }
         for index in indexes:
             cols = tuple(
-                k + (" DESC" if d else "")
+                # A name that is also a keyword ("position") comes quoted.
+                k.strip('"') + (" DESC" if d else "")
                 for k, d in zip(index["keys"], index["descs"], strict=True)
             )
             if index["indisprimary"]:

@@ -23,7 +23,7 @@ PLANS = [
     (db._BY_AUTHOR, ("web", "device-1", 20), "questions_by_author"),
     (db._BY_AUTHOR_KEY, ("k1", 20), "questions_by_author_key"),
     # Which questions of a page one device has voted for: one look-up each.
-    (db._VOTED[10], ("k1", *range(1, 11)), "question_votes_pkey"),
+    (db._VOTED.format(", ".join("?" * 10)), ("k1", *range(1, 11)), "question_votes_pkey"),
 ]
 # SQLite names a primary key's index after its table.
 SQLITE_NAMES = {"question_votes_pkey": "sqlite_autoindex_question_votes_1"}
