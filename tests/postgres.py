@@ -31,14 +31,34 @@ TEMPLATE = "forum_template"
 
 _SCHEMA_DIGEST = """
 SELECT md5(string_agg(part, ',' ORDER BY part)) FROM (
-    SELECT concat_ws(':', table_name, column_name, data_type, collation_name, is_nullable,
-                     column_default, is_identity) AS part
-    FROM information_schema.columns WHERE table_schema = 'public'
-    UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
-    UNION ALL SELECT conrelid::regclass || pg_get_constraintdef(oid) FROM pg_constraint
+    SELECT concat_ws(':', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+                     a.attnotnull, a.attcollation, a.attidentity) AS part
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    WHERE c.relnamespace = 'public'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+    UNION ALL SELECT pg_get_indexdef(x.indexrelid) FROM pg_index x
+    JOIN pg_class c ON c.oid = x.indexrelid WHERE c.relnamespace = 'public'::regnamespace
+    UNION ALL SELECT conname || pg_get_constraintdef(oid) FROM pg_constraint
     WHERE connamespace = 'public'::regnamespace
+    UNION ALL SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+    JOIN pg_class c ON c.oid = d.adrelid WHERE c.relnamespace = 'public'::regnamespace
     UNION ALL SELECT tgname FROM pg_trigger WHERE NOT tgisinternal
 ) AS parts
+"""
+# Every row of every table but the schema's version deleted, foreign keys unchecked
+# meanwhile (the order does not matter), and the numbering of ids restarted: in one trip.
+_EMPTY = """
+DO $$
+DECLARE t text;
+BEGIN
+    SET LOCAL session_replication_role = replica;
+    FOR t IN SELECT quote_ident(tablename) FROM pg_tables
+             WHERE schemaname = 'public' AND tablename <> 'schema_version' LOOP
+        EXECUTE 'DELETE FROM ' || t;
+    END LOOP;
+    PERFORM setval(format('%I', sequencename)::regclass, 1, false) FROM pg_sequences
+    WHERE schemaname = 'public' AND last_value IS NOT NULL;
+END
+$$
 """
 
 
@@ -182,14 +202,21 @@ class PostgresServer:
 
     async def sql(self, *statements: str) -> None:
         """Run statements on the `postgres` database (CREATE DATABASE, roles...)."""
-        import asyncpg
-
-        conn: Any = await asyncpg.connect(self.dsn())
+        conn = await self._admin("postgres")
         try:
             for statement in statements:
                 await conn.execute(statement)
         finally:
             await conn.close()
+
+    async def _admin(self, database: str) -> Any:
+        """A connection of the tests' own to `database`, through the server's socket in
+        its folder (trusted: no password to hash at every test)."""
+        import asyncpg
+
+        return await asyncpg.connect(
+            host=str(self.folder), port=self.port, user=USER, database=database
+        )
 
     async def new_database(self, schema: bool = True) -> str:
         """A database of the caller's own: with the bot's schema (a copy of the template,
@@ -203,7 +230,11 @@ class PostgresServer:
 
             made = await open_store(self.dsn(TEMPLATE))  # every migration, once
             await made.close()
-            self._fingerprint = await self._schema(TEMPLATE)
+            conn = await self._admin(TEMPLATE)
+            try:
+                self._fingerprint = await conn.fetchval(_SCHEMA_DIGEST)
+            finally:
+                await conn.close()
         self._made += 1
         name = f"test_{os.getpid()}_{self._made}"
         await self.sql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE if schema else 'template0'}")
@@ -214,41 +245,14 @@ class PostgresServer:
         rows deleted, its numbering restarted. Copying the template takes PostgreSQL a
         quarter of a second on a busy machine, deleting a test's few rows milliseconds.
         A database whose schema the test changed is left alone instead."""
-        import asyncpg
-
-        name = dsn.rsplit("/", 1)[1]
-        if await self._schema(name) != self._fingerprint:
-            return
-        conn: Any = await asyncpg.connect(dsn)
+        conn = await self._admin(dsn.rsplit("/", 1)[1])
         try:
-            tables = await conn.fetch(
-                "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'schema_version'"
-            )
-            sequences = await conn.fetch(
-                "SELECT quote_ident(sequencename) FROM pg_sequences WHERE schemaname = 'public'"
-            )
-            # Foreign keys unchecked while everything goes (the order does not matter).
-            await conn.execute(
-                "BEGIN; SET LOCAL session_replication_role = replica; "
-                + "".join(f"DELETE FROM {t[0]}; " for t in tables)
-                + "".join(f"ALTER SEQUENCE {q[0]} RESTART; " for q in sequences)
-                + "COMMIT"
-            )
+            if await conn.fetchval(_SCHEMA_DIGEST) != self._fingerprint:
+                return
+            await conn.execute(_EMPTY)
         finally:
             await conn.close()
         self._spare.append(dsn)
-
-    async def _schema(self, database: str) -> str:
-        """A digest of a database's tables, columns, indexes, constraints and triggers."""
-        import asyncpg
-
-        conn: Any = await asyncpg.connect(self.dsn(database))
-        try:
-            digest: str = await conn.fetchval(_SCHEMA_DIGEST)
-            return digest
-        finally:
-            await conn.close()
 
     def stop(self) -> None:
         """Stop the server at once (nothing in it is kept) and remove its folder."""

@@ -14,6 +14,7 @@ import pytest
 
 from bot.core.model import Reply
 from bot.storage import StorageError, Store, open_store, outbox
+from bot.storage import announcements as ann
 from bot.storage import qa as db
 from bot.storage.migrations import MIGRATIONS
 from bot.storage.postgres import PostgresStore, describe, numbered
@@ -246,3 +247,29 @@ async def test_a_lock_has_one_holder_until_its_store_closes(postgres: PostgresSe
         assert await b.hold("forum-bot:test")
     finally:
         await b.close()
+
+
+# ---- the tests' own databases ----------------------------------------------------------
+
+
+async def test_a_test_database_comes_back_empty_unless_its_schema_changed(
+    postgres: PostgresServer,
+) -> None:
+    """tests/postgres.py hands a finished test's database to the next one only emptied,
+    its ids numbered from 1 again, and never one whose schema a test changed."""
+    url = await postgres.new_database()
+    store = await open_store(url)
+    first = await ann.create(store, "Hello", ("all",), NOW, ann.SCHEDULED, "k", "org", NOW)
+    await store.close()
+    await postgres.recycle(url)
+    assert await postgres.new_database() == url  # the same, again
+    store = await open_store(url)
+    try:
+        assert await ann.pending(store) == []
+        again = await ann.create(store, "Hello", ("all",), NOW, ann.SCHEDULED, "k", "org", NOW)
+        assert again == first == 1
+        await store.execute("CREATE INDEX extra ON announcements (text)")
+    finally:
+        await store.close()
+    await postgres.recycle(url)
+    assert await postgres.new_database() != url
