@@ -59,7 +59,8 @@ def clock() -> SimulatedClock:
 
 @pytest_asyncio.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    """A real SQLite file in a temporary folder (tests/unit/storage: either engine)."""
+    """A real SQLite file in a temporary folder (in tests/unit/storage, qa and polls:
+    `any_store`, each engine in turn)."""
     s = await open_store(tmp_path / "bot.sqlite")
     yield s
     await s.close()
