@@ -211,11 +211,14 @@ async def test_a_phone_votes_and_changes_its_vote_while_the_screen_follows(
     await expect(buttons.nth(1)).to_have_attribute("aria-pressed", "false")
     await expect(buttons.nth(2)).to_have_attribute("aria-pressed", "true")
     await expect(counts).to_have_text(["0 · 0%", "0 · 0%", "1 · 100%", "0 · 0%"], timeout=2000)
-    # Votes elsewhere reach the phone live, its own choice kept.
+    # Votes elsewhere reach the phone live, its own choice kept, its buttons where they
+    # were (not swapped under a finger).
+    first = await buttons.nth(0).element_handle()
     await core.polls.vote(UserRef("slack", "U7"), await core.polls.get(poll.id), 1)
     await expect(box.locator('li[data-position="1"] .count')).to_have_text(
         "1표 (50%)", timeout=2000
     )
+    assert await first.evaluate("(b) => b.isConnected")
     await expect(buttons.nth(2)).to_have_attribute("aria-pressed", "true")
     await save_screenshot(phone, "audience-phone-poll")
     p = await core.polls.get(poll.id)
@@ -287,11 +290,13 @@ async def test_the_moderators_page_makes_opens_closes_and_moves_on(
     await expect(screen.locator("#poll")).to_be_hidden()
     await row.locator('button[data-action="poll-open"]').click()
     await expect(screen.locator("#poll")).to_be_visible(timeout=2000)
-    # Votes come in; the close button stays put under them.
+    # Votes come in; the close button stays put under them (the same element).
+    close = await row.locator('button[data-action="poll-close"]').element_handle()
     poll = await core.polls.get(1)
     for n in range(3):
         await core.polls.vote(UserRef("discord", str(n)), poll, 1 + n % 2)
     await expect(row.locator(".poll-counts li").first).to_contain_text("— 2 (67%)", timeout=2000)
+    assert await close.evaluate("(b) => b.isConnected")
     await save_screenshot(laptop, "moderator-polls")
     await row.locator('button[data-action="poll-close"]').click()
     await expect(screen.locator("#poll-label")).to_have_text(

@@ -290,8 +290,13 @@
     });
   };
 
+  // A frame that only moved a poll (its votes) leaves the questions as they are drawn
+  // (null: the next frame draws them again).
+  let questionsDrawn = null;
+
   // The whole state for this device (from /state or an action's answer).
   const drawFull = (state) => {
+    questionsDrawn = null;
     voted = new Set(state.voted);
     chosen = state.chosen || {};
     drawMine(state.mine);
@@ -311,7 +316,9 @@
   const onFrame = (state) => {
     const changed = counts !== null && counts !== JSON.stringify(state.counts);
     counts = JSON.stringify(state.counts);
-    drawPublic(state);
+    const questions = JSON.stringify({ ...state, polls: null });
+    if (questions !== questionsDrawn) drawPublic(state);
+    questionsDrawn = questions;
     drawPolls(state.polls);
     if (changed && pendingMine > 0) refresh().catch(() => {});
   };

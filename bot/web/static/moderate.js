@@ -364,12 +364,26 @@
 
   byId("auto-translate").addEventListener("change", (event) => switchAuto(event.target.checked));
 
+  // A state that only moved the polls (a vote storm) redraws the polls alone: the
+  // questions' rows, and the buttons in them, stay as they are under the mouse.
+  let questionsDrawn = null;
+  function render(state) {
+    const questions = JSON.stringify({ ...state, polls: null });
+    if (questions === questionsDrawn) {
+      last = state;
+      drawPolls(state.polls);
+      return;
+    }
+    questionsDrawn = questions;
+    draw(state);
+  }
+
   window.forumLive({
     events: base + "/events?token=" + encodeURIComponent(token),
     state: base + "/state",
     headers: { "X-Moderator-Token": token },
     pollMs: POLL_MS,
     retryEvery: 20, // a minute of polls
-    render: draw,
+    render,
   });
 })();
