@@ -16,19 +16,22 @@ answered through its response_url.
 
 Figures, each next to its target:
 - counts exact: each option's count in the poll's row, its ballots, the live snapshot, the
-  final Discord card, the final Slack card, and what the voters pressed (each voter's last
-  option) must all agree (target: all of them);
+  last frame of the presenter screen's stream, the final Discord card, the final Slack
+  card, and what the voters pressed (each voter's last option) must all agree (target:
+  all of them);
 - card edits per platform, within the platform's limits: the most edits of the card in any
   5 s on Discord (target <= 5: Discord's bucket for a channel's messages), and the most
   chat.update calls in any minute on Slack (target <= 50: chat.update is Tier 3, "50+ per
   minute"); and the 429s either fake answered (target 0);
 - vote to live update: from a press leaving the fake to the first live update that
-  reflects it: now, a watcher of the poll's hub (`Polls.hub`, as a live page follows
-  it) that reads the poll's `snapshot` each time the hub moves; a read that began after
-  the vote's publish reflects it. p50 and p99 per platform (target p99 < 1 s); and, beside
-  it, from the press to the hub's publish. When the presenter page shows polls, a watcher
-  of its stream goes into `WATCHERS` (same protocol: timed updates with the voters they
-  show) and is reported alike;
+  reflects it, for two watchers: the presenter screen's stream, as the projector's browser
+  gets it (the bot's real presenter pages, `bot.web.present.QAPages`, served on
+  127.0.0.1 and read over HTTP as server-sent events: the frame whose build began after
+  the vote's publish reflects it, each build timed in this process and matched to its
+  frame by its bytes); and a watcher of the poll's hub (`Polls.hub`) that reads the
+  poll's `snapshot` each time the hub moves (a read that began after the publish
+  reflects it). p50 and p99 per platform (target p99 < 1 s); and, beside them, from the
+  press to the hub's publish;
 - the answer to each press: Discord's callback, Slack's ack (informational).
 
 In the same run, the baseline: the same presses at the same moments straight into raw
@@ -53,6 +56,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import re
@@ -60,13 +64,15 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import aiohttp
 import aiosqlite
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/polls.py` puts bench/ first instead
@@ -83,6 +89,8 @@ from bot.polls.service import poll_topic  # noqa: E402
 from bot.settings import EventConfig, default_config_path, load_event  # noqa: E402
 from bot.storage import open_store  # noqa: E402
 from bot.storage.polls import Ballot, Poll  # noqa: E402
+from bot.web.present import QAPages  # noqa: E402
+from bot.web.stream import Seats  # noqa: E402
 from tests.fakes.world import on_both_platforms  # noqa: E402
 
 SEED = 20260205
@@ -160,17 +168,72 @@ class Update:
 
 
 class Watcher(Protocol):
-    """Follows the poll's live state as a page would; `updates` in the order seen."""
+    """Follows the poll's live state as a page would; `updates` in the order seen;
+    `ready` set once it follows (before the first press)."""
 
     name: str
     updates: list[Update]
+    ready: asyncio.Event
 
     async def run(self) -> None:
         """Until cancelled."""
 
 
+class PresenterWatcher:
+    """The presenter screen as the projector's browser follows it: the bot's presenter
+    pages on 127.0.0.1, their stream read over HTTP. A frame's `began` is when the server
+    began the build that made it (each build is timed here, its bytes noted), `seen` when
+    it arrived; a frame no timed build made is not counted."""
+
+    name = "presenter stream"
+
+    def __init__(self, core: Core, poll_id: int) -> None:
+        self.core = core
+        self.poll_id = poll_id
+        self.updates: list[Update] = []
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        session = (await self.core.polls.get(self.poll_id)).session_id
+        pages = QAPages(self.core.qa, Seats(), self.core.polls)
+        built: dict[bytes, float] = {}  # a frame's bytes -> when its first build began
+        build = pages.presenter.build
+
+        async def timed(session_id: str) -> bytes:
+            began = time.perf_counter()
+            payload = await build(session_id)
+            built.setdefault(payload, began)
+            return payload
+
+        pages.presenter.build = timed
+        app = web.Application()
+        pages.add_routes(app)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            url = f"http://127.0.0.1:{runner.addresses[0][1]}/present/{session}/events"
+            async with aiohttp.ClientSession() as http, http.get(url) as stream:
+                async for line in stream.content:
+                    if line.startswith(b"data: "):
+                        self._frame(line[6:].rstrip(b"\r\n"), built)
+        finally:
+            await runner.cleanup()
+
+    def _frame(self, payload: bytes, built: dict[bytes, float]) -> None:
+        seen = time.perf_counter()
+        shown = [p for p in json.loads(payload)["polls"] if p["id"] == self.poll_id]
+        self.ready.set()  # the first frame: the stream is open
+        began = built.get(payload)
+        if shown and began is not None:
+            counts = {o["position"]: o["votes"] for o in shown[0]["options"]}
+            self.updates.append(Update(began, seen, shown[0]["voters"], counts))
+
+
 class HubWatcher:
-    """A live page's view today: wait on the poll's hub topic, then read its snapshot."""
+    """A live page's view, in process: wait on the poll's hub topic, then read its
+    snapshot."""
 
     name = "hub + snapshot"
 
@@ -178,10 +241,12 @@ class HubWatcher:
         self.core = core
         self.poll_id = poll_id
         self.updates: list[Update] = []
+        self.ready = asyncio.Event()
 
     async def run(self) -> None:
         polls, topic = self.core.polls, poll_topic(self.poll_id)
         seen = polls.hub.version(topic)
+        self.ready.set()
         while True:
             if not await polls.hub.wait(topic, seen, 5.0):
                 continue
@@ -192,8 +257,11 @@ class HubWatcher:
             self.updates.append(Update(began, time.perf_counter(), state["voters"], counts))
 
 
-# The watchers of the bot's run: add the presenter screen's stream here once it shows polls.
-WATCHERS: dict[str, Callable[[Core, int], Watcher]] = {"hub": HubWatcher}
+# The watchers of the bot's run.
+WATCHERS: dict[str, Callable[[Core, int], Watcher]] = {
+    "presenter": PresenterWatcher,
+    "hub": HubWatcher,
+}
 
 
 # 3. The runs ------------------------------------------------------------------------------
@@ -215,10 +283,12 @@ class Run:
     wall: float = 0.0
 
 
-async def drive(presses: Sequence[Press], press: Callable[[int, Press], Awaitable[None]]) -> float:
+async def drive(
+    presses: Sequence[Press], press: Callable[[int, Press], Coroutine[Any, Any, None]]
+) -> float:
     """Send each press at its moment (open loop); the wall time until all are answered."""
     began = time.perf_counter()
-    tasks = []
+    tasks: list[asyncio.Task[None]] = []
     for i, p in enumerate(presses):
         wait = began + p.at - time.perf_counter()
         if wait > 0:
@@ -322,6 +392,8 @@ async def _run_bot(core: Core, on: Any, presses: Sequence[Press], run: Run) -> N
     watching = [asyncio.create_task(w.run()) for w in run.watchers]
     settle_memory()
     try:
+        async with asyncio.timeout(10):  # each follows the poll before the first press
+            await asyncio.gather(*(w.ready.wait() for w in run.watchers))
         run.wall = await drive(presses, press)
         await asyncio.sleep(0.5)  # the last responses by response_url, the last publishes
         await settle()
@@ -332,6 +404,9 @@ async def _run_bot(core: Core, on: Any, presses: Sequence[Press], run: Run) -> N
 
     final = await core.polls.get(poll.id)
     run.counts["poll's counts"] = {o.position: o.votes for o in final.options}
+    for watcher in run.watchers:  # what each live view showed last
+        if watcher.updates:
+            run.counts[f"last {watcher.name}"] = watcher.updates[-1].counts
     rows = await core.store.fetchall(
         "SELECT position, COUNT(*) FROM poll_votes WHERE poll_id = ? GROUP BY position",
         (poll.id,),
@@ -406,6 +481,8 @@ class BaseWatcher:
         self.conn = conn
         self.changed = changed
         self.updates: list[Update] = []
+        self.ready = asyncio.Event()
+        self.ready.set()
 
     async def run(self) -> None:
         while True:

@@ -500,6 +500,7 @@ async def _start_web(app: App, settings: Settings) -> WebServer | None:
         routes,
         max_viewers=settings.max_viewers,
         proxies=networks(settings.trusted_proxies),
+        polls=app.core.polls,
     )
     try:
         port = await web.start()

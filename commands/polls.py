@@ -14,7 +14,14 @@ from bot.core.model import Attachment, Card, Reply, Role, Text, joined
 from bot.core.registry import Choice, Option, OptionType, action, command
 from bot.i18n import L
 from bot.polls import rules
-from bot.polls.cards import option_lines, read_vote_value, state_lines, vote_buttons
+from bot.polls.cards import (
+    option_lines,
+    option_text,
+    read_vote_value,
+    state_lines,
+    vote_buttons,
+    vote_said,
+)
 from bot.polls.service import LATER, NOW, START, Polls
 from bot.storage.polls import READY, Poll
 from commands.reminders import one_session
@@ -233,26 +240,12 @@ async def _create(
 
 
 def _option_text(ctx: Context, p: Poll, position: int) -> str:
-    return f"{position}. {ctx.t.pick(p.options[position - 1].label)}"
+    return option_text(ctx.t, p, position)
 
 
 async def _vote(ctx: Context, p: Poll, position: int) -> Reply:
-    t = ctx.t
     ballot = await ctx.polls.vote(ctx.user, p, position)
-    option = _option_text(ctx, p, position)
-    if not p.multiple:
-        if ballot.added:
-            key = "poll.vote_changed" if ballot.removed else "poll.voted"
-        else:
-            key = "poll.vote_same"
-        return Reply(t(key, id=p.id, option=option))
-    said = t("poll.choice_added" if ballot.added else "poll.choice_removed", id=p.id, option=option)
-    if ballot.mine:
-        mine = ", ".join(_option_text(ctx, p, n) for n in ballot.mine)
-        said += " " + t("poll.your_choices", mine=mine)
-    else:
-        said += " " + t("poll.choice_none", id=p.id)
-    return Reply(said)
+    return Reply(vote_said(ctx.t, p, position, ballot))
 
 
 @action("poll.vote")

@@ -164,7 +164,7 @@ async def web_server(core: Core, clock: SimulatedClock, **options: Any) -> Async
     """The bot's web server with every page over `core`, on a free port of 127.0.0.1, the
     clock set to the dialogue's open Q&A; `options` go to WebServer (max_viewers=...)."""
     clock.set(DIALOGUE_OPEN)
-    server = WebServer("127.0.0.1", 0, healthy, qa=core.qa, **options)
+    server = WebServer("127.0.0.1", 0, healthy, qa=core.qa, polls=core.polls, **options)
     await server.start()
     try:
         yield server

@@ -1408,4 +1408,14 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
         "en": "Connection lost: reconnecting…",
         "ko": "연결이 끊겼습니다. 다시 연결하는 중…",
     },
+    # Polls on the web pages (issue 17): the audience's page ("web.poll."), and what a
+    # moderator's screen action may be refused.
+    "web.poll.heading": {"en": "Live poll", "ko": "실시간 투표"},
+    "web.poll.results_heading": {"en": "Poll results", "ko": "투표 결과"},
+    "web.poll.chosen": {"en": "your choice", "ko": "내 선택"},
+    "web.poll.multiple": {"en": "Multiple choice", "ko": "복수 선택"},
+    "poll.screen_open": {
+        "en": "Poll #{id} is still open: close it, then take its result off the screen.",
+        "ko": "투표 #{id} 은(는) 아직 진행 중입니다. 마감한 뒤 결과를 화면에서 내리세요.",
+    },
 }

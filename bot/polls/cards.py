@@ -1,6 +1,7 @@
 """A poll as people read it: the lines of its card (question, each option with its bar
 and count, or "results when the poll closes"), in one reader's language or in both for
-a channel, and the buttons to vote with."""
+a channel, the buttons to vote with, and what a vote's answer says (`vote_said`, for
+every surface)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.core.model import Button, Text, joined
 from bot.i18n import L, Translator
 from bot.polls.rules import option_label
-from bot.storage.polls import CLOSED, OPEN, Poll
+from bot.storage.polls import CLOSED, OPEN, Ballot, Poll
 
 VOTE_ACTION = "poll.vote"
 BAR_WIDTH = 10
@@ -107,3 +108,28 @@ def closes_both(tz: ZoneInfo) -> Callable[[datetime], Text]:
         )
 
     return say
+
+
+def option_text(t: Translator, poll: Poll, position: int) -> str:
+    """An option in the reader's language, numbered: "2. Sodium-ion"."""
+    return f"{position}. {t.pick(poll.options[position - 1].label)}"
+
+
+def vote_said(t: Translator, poll: Poll, position: int, ballot: Ballot) -> str:
+    """What a press of option `position` did, told to the voter alone: their vote (or
+    the vote it replaced), the same vote again, or the choice added or taken back and
+    what they have chosen now."""
+    option = option_text(t, poll, position)
+    if not poll.multiple:
+        if ballot.added:
+            key = "poll.vote_changed" if ballot.removed else "poll.voted"
+        else:
+            key = "poll.vote_same"
+        return t(key, id=poll.id, option=option)
+    said = t(
+        "poll.choice_added" if ballot.added else "poll.choice_removed", id=poll.id, option=option
+    )
+    if ballot.mine:
+        mine = ", ".join(option_text(t, poll, n) for n in ballot.mine)
+        return f"{said} {t('poll.your_choices', mine=mine)}"
+    return f"{said} {t('poll.choice_none', id=poll.id)}"

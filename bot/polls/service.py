@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 NOW, START, LATER = "now", "start", "later"
 OPENS = (NOW, START, LATER)
 EVENT_SCOPE = "event"  # the hub topic of polls for the whole event
+# A closed poll's result stays on its session's screen this long (or until taken off).
+RESULT_MINUTES = 5
 SYSTEM = ("system", "forum-bot")
 
 
@@ -103,6 +105,8 @@ class Polls:
         # What it posts (bot.polls.notices.PollNotices), when the bot runs its outbound
         # side; built around this service, so it joins it once made (Runtime.__init__).
         self.notices: PollNotices | None = None
+        # Closed polls whose results a moderator took off the screens (`take_off`).
+        self._taken_off: set[int] = set()
 
     @property
     def agenda(self) -> Agenda:
@@ -331,6 +335,11 @@ class Polls:
         """The options `user` has chosen in `poll`."""
         return await db.choices(self.store, poll.id, self.keys.poll_voter(user))
 
+    async def chosen(self, user: UserRef, poll_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
+        """The options `user` has chosen in each of these polls (a page's few on show)."""
+        key = self.keys.poll_voter(user)
+        return {pid: await db.choices(self.store, pid, key) for pid in poll_ids}
+
     # -- finding polls -------------------------------------------------------------------
 
     async def get(self, poll_id: int) -> Poll:
@@ -386,13 +395,32 @@ class Polls:
         return state
 
     async def on_screen(self, session_id: str) -> list[dict[str, Any]]:
-        """What a session's screen shows beside its Q&A: its open polls (and the event's),
-        else the last one that closed, with its results."""
+        """What a session's screen (and its audience's page) shows: its open polls and
+        the event's, newest first; else the one that closed last, with its results, for
+        RESULT_MINUTES after it closed unless a moderator took it off (`take_off`)."""
         polls = await db.listing(self.store, session_id, limit=20)
-        shown = [p for p in polls if p.status == OPEN] or [p for p in polls if p.status == CLOSED][
-            :1
-        ]
+        shown = [p for p in polls if p.status == OPEN]
+        if not shown:
+            since = self.clock.now() - timedelta(minutes=RESULT_MINUTES)
+            closed = [
+                p
+                for p in polls
+                if p.status == CLOSED and p.closed_at is not None and p.closed_at > since
+            ]
+            last = max(closed, key=lambda p: (p.closed_at, p.id), default=None)
+            shown = [last] if last is not None and last.id not in self._taken_off else []
         return [snapshot(p) for p in shown]
+
+    def take_off(self, poll: Poll) -> None:
+        """A moderator moves on from a closed poll's result: the screens of its session
+        (every session's, for the event's) show their Q&A again. Kept in memory: after a
+        restart a result shows again, for what is left of its RESULT_MINUTES."""
+        if poll.status != CLOSED:
+            raise UserError("poll.screen_open", id=poll.id)
+        if len(self._taken_off) > 10_000:
+            self._taken_off.clear()  # a bound; a result stays on screen for minutes only
+        self._taken_off.add(poll.id)
+        self.hub.publish(scope_topic(poll.session_id))
 
     async def export(self, polls: Sequence[Poll], tz: ZoneInfo) -> bytes:
         """Polls as CSV (UTF-8 with BOM, for spreadsheets): one row per option."""

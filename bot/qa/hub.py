@@ -1,9 +1,11 @@
 """Live pages learn that a session's questions changed without asking the store: a
-version per session, and a wait that ends when it moves on."""
+version per session, and a wait that ends when it moves on. `Topics` follows topics of
+several hubs as one (a screen that shows a session's questions and its polls)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 
 
 class Hub:
@@ -22,14 +24,57 @@ class Hub:
         if event is not None:
             event.set()
 
+    def changed(self, session_id: str) -> asyncio.Event:
+        """The event the session's next publish sets."""
+        return self._waiters.setdefault(session_id, asyncio.Event())
+
     async def wait(self, session_id: str, seen: int, seconds: float) -> bool:
         """Wait until the session moves past version `seen`; False after `seconds`."""
         if self.version(session_id) != seen:
             return True
-        event = self._waiters.setdefault(session_id, asyncio.Event())
+        event = self.changed(session_id)
         try:
             async with asyncio.timeout(seconds):
                 await event.wait()
         except TimeoutError:
             return False
         return True
+
+
+# A key's topics in one hub (a session's id -> the topics that view of it follows).
+Follow = tuple[Hub, Callable[[str], Sequence[str]]]
+
+
+class Topics:
+    """Topics of several hubs followed as one key's, with a Hub's `version` and `wait`:
+    the presenter screen of a session moves when its questions do (the Q&A's hub) and
+    when its polls or the event's do (the polls' hub).
+
+    A key's version is the sum of its topics' versions: every publish adds one to one of
+    them, so it only grows, and it moves whenever any of them does."""
+
+    def __init__(self, *follows: Follow) -> None:
+        self._follows = follows
+
+    def _topics(self, key: str) -> list[tuple[Hub, str]]:
+        return [(hub, topic) for hub, topics in self._follows for topic in topics(key)]
+
+    def version(self, key: str) -> int:
+        return sum(hub.version(topic) for hub, topic in self._topics(key))
+
+    async def wait(self, key: str, seen: int, seconds: float) -> bool:
+        """Wait until the key moves past version `seen`; False after `seconds`."""
+        if self.version(key) != seen:
+            return True
+        if not self._follows:
+            await asyncio.sleep(seconds)
+            return False
+        waits = [asyncio.ensure_future(hub.changed(t).wait()) for hub, t in self._topics(key)]
+        try:
+            done, _ = await asyncio.wait(
+                waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+        return bool(done)

@@ -12,6 +12,12 @@ A person is their device (`bot.web.device`): `UserRef("web", <device id>, <name>
 the Q&A's own rules apply unchanged (length, pace, duplicates as votes, blocks, keyed
 hashes for anonymous askers). Every state-changing request needs the device's CSRF token
 and fits the budget of its network address.
+
+While a poll of the session (or of the whole event) is open, the page shows it above
+the questions with a button per option (`/q/<session>/poll`, a form like the vote's):
+the device is one voter, its choices marked; a press of another option changes a single
+choice, a press of a chosen one takes back a multiple choice. A poll just closed shows
+its results for a few minutes (`Polls.on_screen`); a hidden one shows no count before.
 """
 
 from __future__ import annotations
@@ -31,9 +37,11 @@ from aiohttp import web
 
 from bot.core.errors import UserError
 from bot.core.model import UserRef
-from bot.core.text import clean_typed
+from bot.core.text import clean_typed, clip
 from bot.i18n import Translator
 from bot.i18n.messages import MESSAGES, Plural
+from bot.polls.cards import vote_said
+from bot.polls.service import Polls
 from bot.programme import Session
 from bot.qa.service import QA, public
 from bot.settings.environment import LOOPBACK, Networks
@@ -54,6 +62,7 @@ from bot.web.pages import (
     remember_language,
     render,
 )
+from bot.web.polls import session_topics
 from bot.web.stream import Broadcaster, Seats
 
 log = logging.getLogger(__name__)
@@ -109,10 +118,15 @@ def _own(q: Question) -> dict[str, Any]:
     }
 
 
+def _forms(key: str, lang: str) -> dict[str, str]:
+    """A message's plural forms in `lang` (CLDR category -> text), for a script."""
+    found = MESSAGES[key][lang]
+    return found.forms if isinstance(found, Plural) else {"other": found}
+
+
 def _strings(t: Translator) -> dict[str, Any]:
     """The words audience.js needs to draw a list in the reader's language."""
-    votes = MESSAGES["qa.votes"][t.lang]
-    forms = votes.forms if isinstance(votes, Plural) else {"other": votes}
+    forms = _forms("qa.votes", t.lang)
     return {
         "lang": t.lang,
         "votes": forms,
@@ -132,6 +146,61 @@ def _strings(t: Translator) -> dict[str, Any]:
         "machine": t("web.q.machine_translated"),
         "edited": t("web.q.edited"),
         "merged_into": MESSAGES["web.q.merged_into"][t.lang],
+        "poll": {
+            "heading": t("web.poll.heading"),
+            "results": t("web.poll.results_heading"),
+            "votes": _forms("poll.votes", t.lang),
+            "voters": _forms("poll.voters", t.lang),
+            "hidden": t("poll.hidden"),
+            "single": t("poll.single_hint"),
+            "multiple": t("poll.multiple_hint"),
+            "multiple_label": t("web.poll.multiple"),
+            "closed": t("poll.closed_line"),
+            "chosen": t("web.poll.chosen"),
+        },
+    }
+
+
+def _bilingual(text: dict[str, str], lang: str) -> dict[str, str | None]:
+    """A poll's text (`{"en": ..., "ko": ...}`) for a reader of `lang`: theirs first
+    when it has it, the other language beneath when it says something else."""
+    en, ko = text["en"], text.get("ko") or ""
+    first, other = (("ko", ko), ("en", en)) if lang == "ko" and ko else (("en", en), ("ko", ko))
+    return {
+        "text": first[1],
+        "lang": first[0],
+        "other": other[1] if other[1] and other[1] != first[1] else None,
+        "other_lang": other[0],
+    }
+
+
+def poll_shown(state: dict[str, Any], t: Translator, mine: tuple[int, ...]) -> dict[str, Any]:
+    """A poll as the page draws it without a script (`Polls.on_screen`'s state, in the
+    reader's language): each option with its count and share of the voters unless the
+    counts are hidden, and the device's choices."""
+    voters = state["voters"]
+    options = []
+    for o in state["options"]:
+        votes = o["votes"]
+        options.append(
+            {
+                **_bilingual(o["label"], t.lang),
+                "position": o["position"],
+                "votes": votes,
+                "votes_text": None if votes is None else t("poll.votes", votes=votes),
+                "percent": round(votes * 100 / voters) if votes is not None and voters else 0,
+                "chosen": o["position"] in mine,
+            }
+        )
+    return {
+        "id": state["id"],
+        "open": state["open"],
+        "hidden": state["hidden"],
+        "multiple": state["multiple"],
+        "question": _bilingual(state["question"], t.lang),
+        "options": options,
+        "voters": voters,
+        "voters_text": t("poll.voters", count=voters),
     }
 
 
@@ -147,8 +216,10 @@ class AudiencePages:
         seats: Seats | None = None,
         poll_seconds: float = POLL_SECONDS,
         proxies: Networks = LOOPBACK,
+        polls: Polls | None = None,
     ) -> None:
         self.qa = qa
+        self.polls = polls
         self.poll_seconds = poll_seconds
         self.proxies = proxies  # whose X-Forwarded-For names the client
         self.devices = Devices(qa.keys)
@@ -156,8 +227,9 @@ class AudiencePages:
         # The live list of each order, built once per change for every reader; its
         # streams count against the server's one cap (past it, pages poll /state).
         seats = seats or Seats()
+        follows = qa.hub if polls is None else session_topics(qa, polls)
         self.streams = {
-            order: Broadcaster(qa.hub, partial(self._frame, order=order), seats)
+            order: Broadcaster(follows, partial(self._frame, order=order), seats)
             for order in ("top", "new")
         }
 
@@ -170,6 +242,7 @@ class AudiencePages:
         r.add_post("/q/{session}/ask", self._ask)
         r.add_post("/q/{session}/vote", self._vote)
         r.add_post("/q/{session}/unvote", self._unvote)
+        r.add_post("/q/{session}/poll", self._poll_vote)
         app.on_cleanup.append(self._close)
 
     # -- reading ---------------------------------------------------------------------------
@@ -210,29 +283,43 @@ class AudiencePages:
         )
         return {**shared, "open": (await self.qa.status(self.qa.session(session_id))).open}
 
+    async def _polls(self, session_id: str) -> list[dict[str, Any]]:
+        """The polls on show (open, or just closed), as everyone sees them."""
+        return await self.polls.on_screen(session_id) if self.polls is not None else []
+
     async def _frame(self, session_id: str, order: str) -> bytes:
-        """The live list's state (the first page, as everyone sees it), encoded once for
-        every reader by the broadcaster."""
-        state = await self._public(session_id, order)
+        """The live list's state (the first page, as everyone sees it) and the polls on
+        show, encoded once for every reader by the broadcaster."""
+        state = {**await self._public(session_id, order), "polls": await self._polls(session_id)}
         return json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode()
 
-    async def _personal(self, device: Device, session_id: str, ids: list[int]) -> dict[str, Any]:
-        """What only this device sees: which questions it up-voted, and its own."""
+    async def _personal(
+        self, device: Device, session_id: str, ids: list[int], poll_ids: list[int]
+    ) -> dict[str, Any]:
+        """What only this device sees: which questions it up-voted, its own, and the
+        options it chose in the polls on show ({poll: [option, ...]})."""
         if device.new:
-            return {"voted": [], "mine": []}
+            return {"voted": [], "mine": [], "chosen": {}}
         user = UserRef("web", device.id)
         voted = await self.qa.voted(user, ids)
         mine = [q for q in await self.qa.mine(user) if q.session_id == session_id]
-        return {"voted": sorted(voted), "mine": [_own(q) for q in mine]}
+        chosen = await self.polls.chosen(user, poll_ids) if self.polls and poll_ids else {}
+        return {
+            "voted": sorted(voted),
+            "mine": [_own(q) for q in mine],
+            "chosen": {str(pid): list(options) for pid, options in chosen.items()},
+        }
 
     async def _full(
         self, device: Device, session_id: str, order: str, page: int = 1
     ) -> dict[str, Any]:
         public = await self._public(session_id, order, page)
+        polls = await self._polls(session_id)
         ids = [q["id"] for q in public["questions"]]
         if public["highlight"]:
             ids.append(public["highlight"]["id"])
-        return {**public, **await self._personal(device, session_id, ids)}
+        personal = await self._personal(device, session_id, ids, [p["id"] for p in polls])
+        return {**public, "polls": polls, **personal}
 
     async def _index(self, request: web.Request) -> web.StreamResponse:
         t = self._reader(request)
@@ -299,6 +386,10 @@ class AudiencePages:
             moderated=status.moderated,
             state=state,
             voted=set(state["voted"]),
+            polls=[
+                poll_shown(p, t, tuple(state["chosen"].get(str(p["id"]), ())))
+                for p in state["polls"]
+            ],
             order=order,
             csrf=self.devices.csrf(device),
             flash=flash,
@@ -358,7 +449,7 @@ class AudiencePages:
             log.debug("unreadable audience form: %s", exc)
             raise Refused(400, "web.q.bad_form") from None
         fields: dict[str, str] = {}
-        for name in ("csrf", "text", "name", "anonymous", "id", "order", "page"):
+        for name in ("csrf", "text", "name", "anonymous", "id", "order", "page", "poll", "option"):
             value = raw.get(name, "")
             if not isinstance(value, str):  # a file where text belongs
                 raise Refused(400, "web.q.bad_form")
@@ -381,6 +472,29 @@ class AudiencePages:
 
     async def _unvote(self, request: web.Request) -> web.StreamResponse:
         return await self._change(request, VOTE_MAX_BYTES, self._do_vote(add=False))
+
+    async def _poll_vote(self, request: web.Request) -> web.StreamResponse:
+        return await self._change(request, VOTE_MAX_BYTES, self._do_poll_vote, anchor="polls")
+
+    async def _do_poll_vote(self, t: Translator, s: Session, device: Device, form: Form) -> str:
+        """A press of a poll's option: the poll (this session's or the event's) and the
+        option by number, as the page's button sends them."""
+        if self.polls is None:
+            raise UserError("poll.unknown", ref=clip(form["poll"], 20))
+        raw = form["poll"].strip().lstrip("#")
+        if not raw.isdecimal() or len(raw) > 9:
+            raise UserError("poll.unknown", ref=clip(raw, 20))
+        poll = await self.polls.get(int(raw))
+        if poll.session_id not in (s.id, None):
+            raise UserError("poll.unknown", ref=f"#{poll.id}")
+        option = form["option"].strip()
+        if not option.isdecimal() or len(option) > 3:
+            raise UserError(
+                "poll.no_option", id=poll.id, value=clip(option, 20), count=len(poll.options)
+            )
+        position = int(option)
+        ballot = await self.polls.vote(UserRef("web", device.id), poll, position)
+        return vote_said(t, poll, position, ballot)
 
     async def _do_ask(self, t: Translator, s: Session, device: Device, form: Form) -> str:
         text = clean_typed(form["text"])
@@ -421,9 +535,11 @@ class AudiencePages:
         request: web.Request,
         limit: int,
         act: Callable[[Translator, Session, Device, Form], Awaitable[str]],
+        anchor: str = "",
     ) -> web.StreamResponse:
-        """Run one action; answer JSON to the page's script, else a redirect back with
-        the outcome for the next page (a refusal at the door is a short page)."""
+        """Run one action; answer JSON to the page's script, else a redirect back (to
+        `anchor`, else to the ask form after a refusal) with the outcome for the next
+        page (a refusal at the door is a short page)."""
         t = self._reader(request)
         wants_json = "application/json" in request.headers.get("Accept", "")
         try:
@@ -443,7 +559,8 @@ class AudiencePages:
             body = {"ok": ok, "message": message, "state": state}
             return web.json_response(body, status=200 if ok else 409, headers=HEADERS, dumps=_dumps)
         back = f"/q/{s.id}?order={order}" + (f"&page={page}" if page > 1 else "")
-        response = web.Response(status=303, headers={"Location": back + ("" if ok else "#ask")})
+        where = f"#{anchor}" if anchor else "" if ok else "#ask"
+        response = web.Response(status=303, headers={"Location": back + where})
         draft = (
             None
             if ok or not form["text"]

@@ -2,10 +2,14 @@
 
 `/present/<session>` is for the hall's projector: the highlighted question large (its
 translations beneath it, smaller and marked), the top ten below, updated by server-sent
-events as votes and moderation happen. It shows no author of an anonymous question and
-nothing but question text and counts, so it needs no login. `/moderate/<session>?token=...`
-does the moderators' actions from a laptop at the stage (approve ... undo, and edit,
-translate, merge, auto-translation); its token is a keyed hash of the session (see
+events as votes and moderation happen. While a poll of the session (or of the whole
+event) is open, or for a few minutes after it closes, the poll takes the Q&A's place:
+its question and options in English and Korean, each with its bar, count and share
+(or "results when the poll closes" for a hidden one). It shows no author of an
+anonymous question and nothing but question text and counts, so it needs no login.
+`/moderate/<session>?token=...` does the moderators' actions from a laptop at the stage
+(approve ... undo, and edit, translate, merge, auto-translation; polls made, opened,
+closed, their result taken off the screen); its token is a keyed hash of the session (see
 `forum-bot qa screen` and /qa-screen). The speaker's tablet has its own page
 (`bot.web.speaker`).
 
@@ -32,7 +36,11 @@ from bot.core.errors import UserError
 from bot.core.model import UserRef
 from bot.core.text import clean_typed
 from bot.i18n import LANGUAGES, Translator
+from bot.polls import rules
+from bot.polls.service import NOW, Polls, snapshot
 from bot.qa.service import QA, STEPS, public
+from bot.storage.polls import Poll
+from bot.web.polls import session_topics
 from bot.web.stream import Broadcaster, Seats
 
 log = logging.getLogger(__name__)
@@ -51,6 +59,8 @@ SCREEN_HEADERS = {
     "Cache-Control": "no-store",
 }
 _ACTIONS = (*STEPS, "undo", "block", "edit", "translate", "merge", "auto_translate")
+# What the page does with polls: make one, open, close, take its result off the screen.
+_POLL_ACTIONS = ("poll_create", "poll_open", "poll_close", "poll_take_off")
 # More than any question or translation the service takes (it says the limit): a body
 # this long is no one's typing, and is refused before it is read further.
 _TEXT_MAX = 10_000
@@ -115,11 +125,89 @@ class _Action:
     on: bool = False
 
 
-def _action(body: Any, t: Translator) -> _Action:
+@dataclass(frozen=True)
+class _PollAction:
+    """A moderator's poll action as the page sent it, every field checked for its type
+    (what the values mean, the poll rules and the service check)."""
+
+    what: str
+    poll: int = 0
+    question: str = ""
+    question_ko: str = ""
+    options: tuple[str, ...] = ()
+    options_ko: tuple[str, ...] = ()
+    multiple: bool = False
+    hidden: bool = False
+    minutes: int | None = None
+    opens: str = NOW
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool = False) -> str:
+    """A text field of a poll (its rules check what is in it), "" when absent."""
+    value = body.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise _Bad(f"{name} is a string.")
+    if len(value) > _TEXT_MAX:
+        raise _Bad(f"{name} is too long (at most {_TEXT_MAX} characters).")
+    return value
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    """Options typed one a line; lines with nothing on them are no option."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return tuple(line for line in lines if line.strip())
+
+
+def _flag(body: dict[str, Any], name: str) -> bool:
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise _Bad(f"Say {name}: true or false.")
+    return value
+
+
+def _minutes(value: Any) -> int | None:
+    """None, or a whole number of minutes (the service says which are allowed)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isdecimal() and len(value) <= 6:
+        value = int(value)
+    if type(value) is not int or not -(2**31) < value < 2**31:
+        raise _Bad("minutes is a whole number.")
+    return value
+
+
+def _poll_action(what: str, body: dict[str, Any]) -> _PollAction:
+    """A poll action's fields, or _Bad saying what is wrong with them."""
+    if what != "poll_create":
+        try:
+            return _PollAction(what, poll=_number(body.get("poll")))
+        except _Bad:
+            raise _Bad("Give a poll's number.") from None
+    opens = body.get("opens", NOW)
+    if not isinstance(opens, str) or len(opens) > 20:
+        raise _Bad("opens is now, start or later.")
+    return _PollAction(
+        what,
+        question=_text(body, "question", required=True),
+        question_ko=_text(body, "question_ko"),
+        options=_lines(_text(body, "options", required=True)),
+        options_ko=_lines(_text(body, "options_ko")),
+        multiple=_flag(body, "multiple"),
+        hidden=_flag(body, "hidden"),
+        minutes=_minutes(body.get("minutes")),
+        opens=opens,
+    )
+
+
+def _action(body: Any, t: Translator) -> _Action | _PollAction:
     """The action in a request's JSON, or _Bad saying what is wrong with it."""
     if not isinstance(body, dict):
         raise _Bad("Send JSON: action, id.")
     what = body.get("action")
+    if what in _POLL_ACTIONS:
+        return _poll_action(what, body)
     if what not in _ACTIONS:
         raise _Bad("Unknown action.")
     if what == "auto_translate":
@@ -150,11 +238,14 @@ def _action(body: Any, t: Translator) -> _Action:
 class QAPages:
     """Routes of the Q&A pages over one QA service."""
 
-    def __init__(self, qa: QA, seats: Seats | None = None) -> None:
+    def __init__(self, qa: QA, seats: Seats | None = None, polls: Polls | None = None) -> None:
         self.qa = qa
+        self.polls = polls
         seats = seats or Seats()
-        self.presenter = Broadcaster(qa.hub, self._presenter_view, seats)
-        self.moderators = Broadcaster(qa.hub, self._moderators_view, seats)
+        # With polls, a session's views move with its polls too (bot.web.polls).
+        follows = qa.hub if polls is None else session_topics(qa, polls)
+        self.presenter = Broadcaster(follows, self._presenter_view, seats)
+        self.moderators = Broadcaster(follows, self._moderators_view, seats)
         self._files = {name: _static(name) for name in (*_FILES, "present.html", "moderate.html")}
 
     def add_routes(self, app: web.Application) -> None:
@@ -232,8 +323,11 @@ class QAPages:
 
     async def _presenter_view(self, session_id: str) -> bytes:
         """The presenter screen's state: the highlighted question and the top ten (a
-        LIMIT query, whatever the session's size), each with its translations."""
-        return state_json(await self.qa.snapshot(session_id))
+        LIMIT query, whatever the session's size), each with its translations; and the
+        polls on screen (`Polls.on_screen`: counts hidden as everyone sees them)."""
+        state = await self.qa.snapshot(session_id)
+        state["polls"] = await self.polls.on_screen(session_id) if self.polls else []
+        return state_json(state)
 
     async def _moderators_view(self, session_id: str) -> bytes:
         """The presenter's state and the oldest waiting questions (at most PENDING_SHOWN);
@@ -248,7 +342,31 @@ class QAPages:
         state["auto_translate"] = await self.qa.auto_translates(session_id)
         token = self.qa.keys.token(f"speaker:{session_id}")
         state["speaker"] = f"/speaker-view/{quote(session_id, safe='')}?token={token}"
+        if self.polls is not None:
+            state["polls"] = await self._moderators_polls(session_id)
+            state["poll_limits"] = {
+                "question": rules.QUESTION_MAX,
+                "options": rules.MAX_OPTIONS,
+                "label": rules.LABEL_MAX,
+                "minutes": rules.MINUTES_MAX,
+            }
         return state_json(state)
+
+    async def _moderators_polls(self, session_id: str) -> list[dict[str, Any]]:
+        """The session's polls and the event's, newest first, with their counts even
+        while hidden (the page says so), how they open and close, and which is on the
+        screen now."""
+        assert self.polls is not None
+        screen = {p["id"] for p in await self.polls.on_screen(session_id)}
+        found = []
+        for p in await self.polls.listing(session_id):
+            shown = snapshot(p, reveal=True)
+            shown["hidden"] = p.hidden and not p.shows_counts  # still hidden from everyone
+            shown["open_on_start"] = p.open_on_start
+            shown["minutes"] = p.minutes
+            shown["on_screen"] = p.id in screen
+            found.append(shown)
+        return found
 
     async def _close(self, app: web.Application) -> None:
         await self.presenter.close()
@@ -260,6 +378,8 @@ class QAPages:
         t = Translator(self.qa.agenda.event.default_language, self.qa.agenda.event.timezone)
         try:
             action = _action(await request.json(), t)
+            if isinstance(action, _PollAction) and self.polls is None:
+                raise _Bad("Unknown action.")
         except _Bad as exc:
             return web.json_response({"ok": False, "error": str(exc)}, status=400)
         except (ValueError, TypeError, AttributeError, LookupError, RecursionError):
@@ -267,19 +387,22 @@ class QAPages:
             # LookupError: a charset Python does not know, named by the request itself.
             return web.json_response({"ok": False, "error": "Send JSON: action, id."}, status=400)
         try:
-            await self._act(session_id, action)
+            done = await self._act(session_id, action)
         except UserError as exc:
             return web.json_response({"ok": False, "error": t(exc.key, **exc.params)}, status=409)
-        return web.json_response({"ok": True})
+        return web.json_response({"ok": True, **done})
 
-    async def _act(self, session_id: str, a: _Action) -> None:
-        """Do a checked action on a question of this session (no other's)."""
+    async def _act(self, session_id: str, a: _Action | _PollAction) -> dict[str, Any]:
+        """Do a checked action on a question of this session (no other's), or on a poll
+        of this session or the whole event; what the page is told besides ok."""
         actor = UserRef("web", f"moderate:{session_id}", "moderator (web)")
+        if isinstance(a, _PollAction):
+            return await self._poll_act(session_id, actor, a)
         if a.what == "auto_translate":
             if self.qa.machine is None:
                 raise UserError("qa.no_machine")
             await self.qa.set_auto_translate(self.qa.session(session_id), a.on)
-            return
+            return {}
         for qid in (a.qid, a.into) if a.what == "merge" else (a.qid,):
             if (await self.qa.question(qid)).session_id != session_id:
                 raise UserError("qa.no_question", id=qid)
@@ -294,6 +417,40 @@ class QAPages:
             await self.qa.merge(actor, a.qid, a.into)
         else:
             await self.qa.moderate(actor, a.qid, a.what, a.reason)
+        return {}
+
+    async def _poll_act(self, session_id: str, actor: UserRef, a: _PollAction) -> dict[str, Any]:
+        """Make a poll for this session, or open, close or take off the screen one of
+        this session's or the event's (refused whole: nothing stored when it cannot)."""
+        assert self.polls is not None  # no poll action is taken without them
+        if a.what == "poll_create":
+            made = rules.draft(a.question, a.question_ko, a.options, a.options_ko)
+            poll = await self.polls.create(
+                actor,
+                made,
+                multiple=a.multiple,
+                hidden=a.hidden,
+                session=self.qa.session(session_id),
+                opens=a.opens,
+                minutes=a.minutes,
+            )
+            return {"poll": poll.id, "status": poll.status}
+        poll = await self._poll_of(session_id, a.poll)
+        if a.what == "poll_open":
+            poll = await self.polls.open(actor, poll)
+        elif a.what == "poll_close":
+            poll = await self.polls.close(actor, poll)
+        else:
+            self.polls.take_off(poll)
+        return {"poll": poll.id, "status": poll.status}
+
+    async def _poll_of(self, session_id: str, poll_id: int) -> Poll:
+        """A poll this page may run: its session's, or the whole event's."""
+        assert self.polls is not None
+        poll = await self.polls.get(poll_id)
+        if poll.session_id not in (session_id, None):
+            raise UserError("poll.unknown", ref=f"#{poll_id}")
+        return poll
 
 
 def state_json(state: dict[str, object]) -> bytes:

@@ -1,7 +1,8 @@
 """The bot's one web server: /healthz, Slack's /slack/events (HTTP mode), the Q&A
 presenter screen, moderators' page and speaker's view, the event's page, the audience's
 Q&A (/q), the calendar feeds (/calendar.ics, /calendar/<token>.ics); one port to expose
-behind a proxy."""
+behind a proxy. Given the live polls' service, the presenter screen, the moderators' page
+and the audience's page show and run the session's polls too."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.polls.service import Polls
 from bot.qa.service import QA
 from bot.settings.environment import LOOPBACK, Networks
 from bot.web.audience import AudiencePages
@@ -66,7 +68,8 @@ class WebServer:
 
     `routes` mount more paths on it, such as the Slack adapter's `/slack/events`. Its live
     streams share `seats` (at most `max_viewers` open at once); `proxies` are those whose
-    X-Forwarded-For names the client (the audience page's per-address budget).
+    X-Forwarded-For names the client (the audience page's per-address budget); `polls`
+    puts the session's live polls on its screens and the audience's page.
     """
 
     def __init__(
@@ -78,6 +81,7 @@ class WebServer:
         routes: Sequence[Routes] = (),
         max_viewers: int = MAX_VIEWERS,
         proxies: Networks = LOOPBACK,
+        polls: Polls | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -87,7 +91,7 @@ class WebServer:
         self.app[SEATS] = self.seats  # one cap for every live view mounted below
         self.app.router.add_get("/healthz", self._healthz)
         if qa is not None:
-            QAPages(qa, self.seats).add_routes(self.app)
+            QAPages(qa, self.seats, polls).add_routes(self.app)
             SpeakerPages(qa, self.seats).add_routes(self.app)
             JoinCode(qa).add_routes(self.app)
             # The event's page, the audience's Q&A (/q), and the site's shared files
@@ -96,7 +100,7 @@ class WebServer:
             EventPages(qa, calendars).add_routes(self.app)
             # The calendar feeds: the whole programme's, each person's (/calendar).
             Feeds(qa, calendars).add_routes(self.app)
-            AudiencePages(qa, seats=self.seats, proxies=proxies).add_routes(self.app)
+            AudiencePages(qa, seats=self.seats, proxies=proxies, polls=polls).add_routes(self.app)
             add_assets(self.app)
         for add in routes:
             add(self.app)

@@ -1,6 +1,7 @@
 """Live streams (server-sent events) whose cost does not grow with their viewers.
 
-One task per (view, session) waits on the Q&A hub, keeps to MAX_UPDATES_PER_SECOND,
+One task per (view, session) waits on the Q&A hub (or on `Topics` of several hubs, such as
+the presenter screen's questions and polls), keeps to MAX_UPDATES_PER_SECOND,
 builds the update once and hands the same bytes to every viewer. Each viewer's own
 request writes them out, so a slow viewer falls behind alone; one that takes longer than
 WRITE_TIMEOUT to take a frame is dropped. A viewer waits only for the newest frame (a
@@ -24,10 +25,9 @@ import math
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from aiohttp import web
-
-from bot.qa.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,15 @@ _SSE_HEADERS = {
 
 # What a view shows of a session now, as the bytes of one event's data (JSON).
 Build = Callable[[str], Awaitable[bytes]]
+
+
+class Follows(Protocol):
+    """What a view waits on: a version per session that moves at every change (a
+    `bot.qa.hub.Hub`, or `Topics` of several)."""
+
+    def version(self, session_id: str) -> int: ...
+
+    async def wait(self, session_id: str, seen: int, seconds: float) -> bool: ...
 
 
 class Seats:
@@ -124,7 +133,7 @@ class Broadcaster:
 
     def __init__(
         self,
-        hub: Hub,
+        hub: Follows,
         build: Build,
         seats: Seats,
         *,

@@ -24,9 +24,18 @@
   );
   let pendingMine = document.querySelectorAll('#mine li[data-status="pending"]').length;
   let counts = null;
+  // The options this device chose in each poll on show ({poll id: [option, ...]}).
+  let chosen = {};
+  for (const li of document.querySelectorAll('#polls li[data-chosen="true"]')) {
+    const id = li.closest("section").dataset.id;
+    (chosen[id] = chosen[id] || []).push(Number(li.dataset.position));
+  }
+  const polls = document.getElementById("polls");
+  const csrf = () => document.querySelector('#ask input[name="csrf"]').value;
 
-  const votesText = (n) =>
-    (strings.votes[plural.select(n)] || strings.votes.other).replace("{votes}", String(n));
+  const counted = (forms, name, n) =>
+    (forms[plural.select(n)] || forms.other).replace(`{${name}}`, String(n));
+  const votesText = (n) => counted(strings.votes, "votes", n);
 
   const say = (message, ok) => {
     notice.textContent = message;
@@ -140,12 +149,160 @@
     pendingMine = mine.filter((q) => q.status === "pending").length;
   };
 
+  // -- polls ----------------------------------------------------------------------------
+
+  const make = (tag, className, text) => {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  };
+
+  // A poll's text in the reader's language first, the other beneath (as the server's
+  // audience.poll_shown does).
+  const bilingual = (text) => {
+    const mine = strings.lang === "ko" && text.ko;
+    const [first, firstLang, other, otherLang] = mine
+      ? [text.ko, "ko", text.en, "en"] : [text.en, "en", text.ko || "", "ko"];
+    return { text: first, lang: firstLang, other: other && other !== first ? other : "",
+      otherLang };
+  };
+
+  const labelOf = (o) => {
+    const read = bilingual(o.label);
+    const label = make("span", "label", `${o.position}. ${read.text}`);
+    label.lang = read.lang;
+    const parts = [label];
+    if (read.other) {
+      const other = make("span", "other", read.other);
+      other.lang = read.otherLang;
+      parts.push(" ", other);
+    }
+    return parts;
+  };
+
+  // A poll's section, built once per poll and state (open or not); its counts and
+  // choices are filled in by fillPoll, in place, so a button is never swapped under a
+  // finger pressing it.
+  const newPoll = (p) => {
+    const section = make("section", "poll");
+    section.id = `poll-${p.id}`;
+    section.dataset.id = String(p.id);
+    section.dataset.open = String(p.open);
+    section.setAttribute("aria-labelledby", `poll-${p.id}-question`);
+    const heading = make("h2", "poll-heading", p.open ? strings.poll.heading : strings.poll.results);
+    const question = bilingual(p.question);
+    const asked = make("p", "poll-question", question.text);
+    asked.id = `poll-${p.id}-question`;
+    asked.lang = question.lang;
+    section.append(heading, asked);
+    if (question.other) {
+      const other = make("p", "poll-other", question.other);
+      other.lang = question.otherLang;
+      section.append(other);
+    }
+    const list = make("ol", "plain options");
+    for (const o of p.options) {
+      const li = make("li");
+      li.dataset.position = String(o.position);
+      if (p.open) {
+        const form = make("form", "poll-vote");
+        form.method = "post";
+        form.action = `/q/${session}/poll`;
+        const fields = { csrf: csrf(), poll: p.id, option: o.position, order, page };
+        for (const [name, value] of Object.entries(fields)) {
+          const input = make("input");
+          input.type = "hidden";
+          input.name = name;
+          input.value = String(value);
+          form.append(input);
+        }
+        const button = make("button", "option");
+        button.type = "submit";
+        button.append(...labelOf(o));
+        form.append(button);
+        li.append(form);
+      } else {
+        const option = make("p", "option");
+        option.append(...labelOf(o));
+        li.append(option);
+      }
+      li.append(make("p", "result"));
+      list.append(li);
+    }
+    section.append(list, make("p", "meta poll-meta"), make("p", "dim poll-hint"));
+    return section;
+  };
+
+  const fillPoll = (section, p) => {
+    const mine = new Set(chosen[String(p.id)] || []);
+    for (const o of p.options) {
+      const li = section.querySelector(`li[data-position="${o.position}"]`);
+      const picked = mine.has(o.position);
+      li.dataset.chosen = String(picked);
+      const button = li.querySelector("button");
+      if (button) {
+        button.className = picked ? "option" : "option quiet";
+        button.setAttribute("aria-pressed", String(picked));
+      }
+      // "✓ your choice" after the option's name, while it is one.
+      const option = li.querySelector(".option");
+      const mark = option.querySelector(".chosen");
+      if (picked && !mark) option.append(" ", make("span", "chosen", `✓ ${strings.poll.chosen}`));
+      if (!picked && mark) {
+        mark.previousSibling.remove(); // its space
+        mark.remove();
+      }
+      const result = li.querySelector(".result");
+      if (o.votes === null) {
+        result.replaceChildren();
+      } else {
+        const meter = make("meter");
+        meter.min = 0;
+        meter.max = Math.max(p.voters, 1);
+        meter.value = o.votes;
+        const share = p.voters ? Math.round((o.votes * 100) / p.voters) : 0;
+        result.replaceChildren(meter, " ", make("span", "count",
+          `${counted(strings.poll.votes, "votes", o.votes)} (${share}%)`));
+      }
+      result.hidden = o.votes === null;
+    }
+    const meta = section.querySelector(".poll-meta");
+    meta.replaceChildren(make("span", "voters", counted(strings.poll.voters, "count", p.voters)));
+    if (p.hidden) meta.append(" · ", make("span", "hidden-note", strings.poll.hidden));
+    section.querySelector(".poll-hint").textContent = !p.open ? strings.poll.closed
+      : p.multiple ? `${strings.poll.multiple_label}: ${strings.poll.multiple}`
+        : strings.poll.single;
+  };
+
+  // The polls on show, each section kept while its poll stays (open, or closed) on show.
+  const drawPolls = (shown) => {
+    const had = new Map([...polls.children].map((el) => [el.dataset.id, el]));
+    const sections = (shown || []).map((p) => {
+      let section = had.get(String(p.id));
+      if (!section || section.dataset.open !== String(p.open)) section = newPoll(p);
+      fillPoll(section, p);
+      return section;
+    });
+    for (const el of [...polls.children]) if (!sections.includes(el)) el.remove();
+    sections.forEach((section, i) => {
+      if (polls.children[i] !== section) polls.insertBefore(section, polls.children[i] || null);
+    });
+  };
+
+  // A frame that only moved a poll (its votes) leaves the questions as they are drawn
+  // (null: the next frame draws them again).
+  let questionsDrawn = null;
+
   // The whole state for this device (from /state or an action's answer).
   const drawFull = (state) => {
+    questionsDrawn = null;
     voted = new Set(state.voted);
+    chosen = state.chosen || {};
     drawMine(state.mine);
     counts = JSON.stringify(state.counts);
     drawPublic(state);
+    drawPolls(state.polls);
   };
 
   const stateUrl = `/q/${session}/state?order=${order}&page=${page}`;
@@ -159,7 +316,10 @@
   const onFrame = (state) => {
     const changed = counts !== null && counts !== JSON.stringify(state.counts);
     counts = JSON.stringify(state.counts);
-    drawPublic(state);
+    const questions = JSON.stringify({ ...state, polls: null });
+    if (questions !== questionsDrawn) drawPublic(state);
+    questionsDrawn = questions;
+    drawPolls(state.polls);
     if (changed && pendingMine > 0) refresh().catch(() => {});
   };
 

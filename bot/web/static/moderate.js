@@ -1,7 +1,8 @@
 "use strict";
 // The moderators' page: same data as the presenter screen plus the waiting questions,
-// a button per action, and forms in the row to edit, translate and merge. Every text
-// goes in with textContent, never as markup.
+// a button per action, and forms in the row to edit, translate and merge; the session's
+// polls with their counts, a button to open, close or take a result off the screen, and
+// a form to make one. Every text goes in with textContent, never as markup.
 (function () {
   const session = decodeURIComponent(location.pathname.split("/")[2] || "");
   const token = new URLSearchParams(location.search).get("token") || "";
@@ -231,6 +232,112 @@
     ["Reject", "reject", "danger"], ["Undo", "undo"]];
   const CURRENT = [["Answered", "answered", "primary"], ["Undo", "undo"]];
 
+  // -- polls -----------------------------------------------------------------------------
+
+  const STATUS = { ready: "not open yet · 열리기 전", open: "open · 진행 중", closed: "closed · 마감" };
+  // Each poll's row, kept while its status and buttons stay the same (only its counts are
+  // written again), so a vote storm never swaps a button under the moderator's click.
+  const pollRows = new Map();
+
+  async function pollAct(action, id) {
+    const body = await post({ action, poll: id });
+    if (!body.ok) {
+      say(body.error);
+      return;
+    }
+    const done = { poll_open: "open", poll_close: "closed", poll_take_off: "off the screen" };
+    say("Poll #" + id + ": " + done[action]);
+  }
+
+  function both(text) {
+    return text.ko && text.ko !== text.en ? text.en + " · " + text.ko : text.en;
+  }
+
+  // The poll's question, each option with its count (even while hidden: this page is the
+  // moderators'), and how it runs.
+  function pollBody(p) {
+    const body = element("div", "body");
+    const question = element("p", "text", both(p.question));
+    if (p.session === null) question.append(" ", element("span", "edited", "whole event · 행사 전체"));
+    body.append(question);
+    const options = element("ol", "poll-counts");
+    for (const o of p.options) {
+      const share = p.voters ? Math.round((o.votes * 100) / p.voters) : 0;
+      const line = element("li", "", o.position + ". " + both(o.label) + " — " + o.votes +
+        " (" + share + "%)");
+      line.dataset.position = String(o.position);
+      options.append(line);
+    }
+    const facts = [p.voters + " voted · " + p.voters + "명 참여"];
+    if (p.multiple) facts.push("multiple choice · 복수 선택");
+    if (p.hidden) facts.push("hidden from everyone until it closes · 마감 전 비공개");
+    if (p.status === "ready" && p.open_on_start) facts.push("opens at the session's start · 세션 시작 때 열림");
+    if (p.minutes) facts.push("closes " + p.minutes + " min after it opens · 열린 뒤 " + p.minutes + "분 후 마감");
+    if (p.on_screen) facts.push("on the screen · 화면에 표시 중");
+    body.append(options, element("p", "dim", facts.join(" · ")));
+    return body;
+  }
+
+  function pollRow(p) {
+    const key = p.status + "/" + p.on_screen;
+    const had = pollRows.get(p.id);
+    if (had && had.key === key) {
+      had.li.replaceChild(pollBody(p), had.li.querySelector(".body"));
+      return had.li;
+    }
+    const li = element("li", "poll-row");
+    li.dataset.poll = String(p.id);
+    li.dataset.status = p.status;
+    const tools = element("span", "tools");
+    if (p.status === "ready") {
+      tools.append(button("Open · 열기", () => pollAct("poll_open", p.id), "primary", "poll-open"));
+    }
+    if (p.status !== "closed") {
+      tools.append(button("Close · 마감", () => pollAct("poll_close", p.id), "danger", "poll-close"));
+    }
+    if (p.status === "closed" && p.on_screen) {
+      tools.append(button("Back to the questions · 질문 화면으로", () => pollAct("poll_take_off", p.id),
+        "", "poll-take-off"));
+    }
+    li.append(element("span", "number", "#" + p.id), element("span", "status", STATUS[p.status]),
+      pollBody(p), tools);
+    pollRows.set(p.id, { key, li });
+    return li;
+  }
+
+  function drawPolls(polls) {
+    byId("polls-part").hidden = polls === undefined;
+    if (polls === undefined) return;
+    const rows = polls.map(pollRow);
+    const shown = new Set(polls.map((p) => p.id));
+    for (const id of [...pollRows.keys()]) if (!shown.has(id)) pollRows.delete(id);
+    place(byId("polls"), rows);
+    byId("polls-empty").hidden = polls.length > 0;
+  }
+
+  byId("poll-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = (id) => byId(id).value;
+    const minutes = value("poll-minutes").trim();
+    const body = await post({
+      action: "poll_create",
+      question: value("poll-question"),
+      question_ko: value("poll-question-ko"),
+      options: value("poll-options"),
+      options_ko: value("poll-options-ko"),
+      multiple: byId("poll-multiple").checked,
+      hidden: byId("poll-hidden").checked,
+      opens: value("poll-opens"),
+      minutes: minutes === "" ? null : minutes,
+    });
+    if (!body.ok) {
+      say(body.error);
+      return;
+    }
+    say("Poll #" + body.poll + " made: " + STATUS[body.status]);
+    byId("poll-form").reset();
+  });
+
   function draw(state) {
     last = state;
     byId("title").textContent = "Q&A · " + state.title.en;
@@ -252,9 +359,24 @@
     }
     // A form on a question that left the lists (merged, rejected elsewhere) goes.
     for (const id of [...editors.keys()]) if (!shown.has(id)) editors.delete(id);
+    drawPolls(state.polls);
   }
 
   byId("auto-translate").addEventListener("change", (event) => switchAuto(event.target.checked));
+
+  // A state that only moved the polls (a vote storm) redraws the polls alone: the
+  // questions' rows, and the buttons in them, stay as they are under the mouse.
+  let questionsDrawn = null;
+  function render(state) {
+    const questions = JSON.stringify({ ...state, polls: null });
+    if (questions === questionsDrawn) {
+      last = state;
+      drawPolls(state.polls);
+      return;
+    }
+    questionsDrawn = questions;
+    draw(state);
+  }
 
   window.forumLive({
     events: base + "/events?token=" + encodeURIComponent(token),
@@ -262,6 +384,6 @@
     headers: { "X-Moderator-Token": token },
     pollMs: POLL_MS,
     retryEvery: 20, // a minute of polls
-    render: draw,
+    render,
   });
 })();

@@ -77,6 +77,69 @@
     return li;
   }
 
+  // -- a poll on the screen, in place of the Q&A ------------------------------------------
+
+  function element(tag, className, text) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  // A poll's text in both languages, English first, each in a line of its own.
+  function both(text, tag) {
+    const parts = [element(tag, "en", text.en)];
+    parts[0].lang = "en";
+    if (text.ko && text.ko !== text.en) {
+      const ko = element(tag, "ko", text.ko);
+      ko.lang = "ko";
+      parts.push(ko);
+    }
+    return parts;
+  }
+
+  const people = (n) => (n === 1 ? "1 person voted" : n + " people voted") + " · " + n + "명 참여";
+
+  // The poll as it stands: each option with its bar, count and share of the voters (a
+  // hidden poll: its options, and "results when the poll closes" until it closes).
+  function drawPoll(poll, others) {
+    const section = byId("poll");
+    section.dataset.id = String(poll.id);
+    section.dataset.open = String(poll.open);
+    section.dataset.hidden = String(poll.hidden);
+    const label = [poll.open ? "Live poll · 실시간 투표" : "Poll results · 투표 결과"];
+    if (poll.multiple) label.push("Multiple choice · 복수 선택");
+    byId("poll-label").textContent = label.join(" · ");
+    byId("poll-question").replaceChildren(...both(poll.question, "span"));
+    const top = Math.max(0, ...poll.options.map((o) => o.votes || 0));
+    byId("poll-options").replaceChildren(...poll.options.map((o) => {
+      const li = element("li");
+      li.dataset.position = String(o.position);
+      const names = element("span", "names");
+      names.append(...both(o.label, "span"));
+      const name = element("div", "option");
+      name.append(element("span", "number", o.position + "."), names);
+      li.append(name);
+      if (o.votes !== null) {
+        const share = poll.voters ? Math.round((o.votes * 100) / poll.voters) : 0;
+        const bar = element("div", "bar");
+        const fill = element("span", "fill");
+        fill.style.width = (poll.voters ? (o.votes * 100) / poll.voters : 0) + "%";
+        bar.append(fill);
+        li.append(bar, element("span", "count", o.votes + " · " + share + "%"));
+        if (!poll.open && top > 0 && o.votes === top) li.dataset.lead = "true";
+      }
+      return li;
+    }));
+    const meta = [people(poll.voters)];
+    if (poll.hidden) meta.push("Results when the poll closes · 결과는 투표가 끝나면 공개됩니다");
+    else if (!poll.open) meta.push("Voting has closed · 투표 마감");
+    byId("poll-meta").textContent = meta.join(" · ");
+    const more = byId("poll-more");
+    more.hidden = others === 0;
+    more.textContent = "+" + others + " more poll open · 진행 중인 투표 " + others + "개 더";
+  }
+
   function render(state) {
     const title = state.title.ko && state.title.ko !== state.title.en
       ? state.title.en + " · " + state.title.ko : state.title.en;
@@ -103,8 +166,21 @@
     }
     byId("top").replaceChildren(...state.top.map(item));
     byId("empty").hidden = state.top.length > 0 || Boolean(highlight);
-    // "Ask with /ask" only while the session takes questions.
-    byId("ask").hidden = !state.open;
+    // A poll on show takes the Q&A's place (the server says which: open, or just closed).
+    const polls = state.polls || [];
+    const poll = polls[0];
+    byId("poll").hidden = !poll;
+    document.querySelector("section.top").hidden = Boolean(poll);
+    if (poll) {
+      now.hidden = true;
+      drawPoll(poll, polls.filter((p) => p.open && p.id !== poll.id).length);
+    } else {
+      delete byId("poll").dataset.id;
+    }
+    // "Ask with /ask" only while the session takes questions; how to vote while a poll
+    // is open.
+    byId("ask").hidden = !state.open || Boolean(poll);
+    byId("vote-hint").hidden = !(poll && poll.open);
     open = state.open;
     showJoin();
     fit();
@@ -128,7 +204,46 @@
   // translations are never cut: with the list gone and still too long, they go below
   // their minimums (to SMALLEST). It fits when neither the main column nor the list's
   // section, which has the room the question leaves, overflows.
+  // A poll fits as the Q&A does: the stylesheet's size is the largest, and the whole
+  // poll (every size in it is relative to its own) is scaled down until it fits, to a
+  // minimum legible on a 720p projector (its Korean lines, 0.85 of it, no smaller than
+  // 12px); short of room, each option's English and Korean share a line (.compact);
+  // only then below the minimum, to SMALLEST.
+  function fitPoll() {
+    const section = byId("poll");
+    const main = document.querySelector("main");
+    section.style.fontSize = "";
+    section.classList.remove("compact");
+    const fits = () => main.scrollHeight <= main.clientHeight + 1 &&
+      section.scrollHeight <= section.clientHeight + 1;
+    if (fits()) return;
+    const largest = parseFloat(getComputedStyle(section).fontSize);
+    const floor = Math.min(largest, Math.max(15, 0.02 * window.innerHeight));
+    const scale = (px) => { section.style.fontSize = px + "px"; };
+    // The largest size in [lo, largest] that fits, or false when even lo does not.
+    const settle = (lo) => {
+      scale(lo);
+      if (!fits()) return false;
+      let hi = largest;
+      while (hi - lo > 0.25) {
+        const mid = (lo + hi) / 2;
+        scale(mid);
+        if (fits()) lo = mid; else hi = mid;
+      }
+      scale(lo);
+      return true;
+    };
+    if (settle(floor)) return;
+    section.classList.add("compact");
+    if (settle(floor)) return;
+    if (!settle(SMALLEST)) scale(SMALLEST);
+  }
+
   function fit() {
+    if (!byId("poll").hidden) {
+      fitPoll();
+      return;
+    }
     const parts = [byId("highlight"), byId("highlight-translations"), byId("highlight-meta"),
       byId("top")];
     const main = document.querySelector("main");

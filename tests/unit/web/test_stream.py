@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 from aiohttp import web
 
-from bot.qa.hub import Hub
+from bot.qa.hub import Hub, Topics
 from bot.web.stream import Broadcaster, Seats
 
 SESSION = "s1"
@@ -243,3 +243,36 @@ async def test_a_quiet_stream_is_rebuilt_and_kept_alive_with_a_comment() -> None
         assert lines in ([], [b"\n"]) and view.calls >= 2
         view.payload = b'{"n":1}'  # the clock closed the Q&A: no change was published
         assert (await next_event(stream))[1] == b'{"n":1}'
+
+
+async def test_a_view_over_topics_of_two_hubs_moves_with_either() -> None:
+    """The presenter screen's stream follows a session's questions and its polls (and
+    the event's) as one key: a publish on any of them is one more update, a publish of
+    another session's topics none."""
+    questions, polls = Hub(), Hub()
+    topics = Topics(
+        (questions, lambda s: (s,)),
+        (polls, lambda s: (f"polls:{s}", "polls:event")),
+    )
+    assert topics.version(SESSION) == 0
+    assert not await topics.wait(SESSION, 0, 0.01)  # nothing moved: it times out
+    view = View(b'{"n":0}')
+    broadcaster = Broadcaster(topics, view.build, Seats(10), rate=1000)
+    async with (
+        serving(broadcaster) as url,
+        aiohttp.ClientSession() as http,
+        http.get(f"{url}/events") as stream,
+        asyncio.timeout(10),
+    ):
+        assert (await next_event(stream))[1] == b'{"n":0}'
+        for n, (hub, topic) in enumerate(
+            [(questions, SESSION), (polls, f"polls:{SESSION}"), (polls, "polls:event")], 1
+        ):
+            polls.publish("polls:s2")  # another session's polls: not this view's
+            questions.publish("s2")
+            view.payload = b'{"n":%d}' % n
+            hub.publish(topic)
+            assert (await next_event(stream))[1] == view.payload
+        assert topics.version(SESSION) == 3
+        assert view.calls == 4
+        stream.close()
