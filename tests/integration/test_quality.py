@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,9 @@ def test_only_the_browser_tests_need_playwright() -> None:
         "import sys; sys.modules['playwright'] = None; import pytest; "
         "raise SystemExit(pytest.main(sys.argv[1:]))"
     )
-    args = ["-p", "no:cacheprovider", "--collect-only", "-q", "tests", "--ignore=tests/browser"]
+    # One process: collecting needs no workers (the suite's own -n auto would start two).
+    args = ["-p", "no:cacheprovider", "-n", "0", "--collect-only", "-q", "tests"]
+    args.append("--ignore=tests/browser")
     result = run(sys.executable, "-c", without_playwright, *args)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
 
@@ -51,6 +54,8 @@ def test_every_benchmark_starts() -> None:
         if p.stem not in {"compare", "report", "__init__"} and not p.stem.startswith("floor_")
     )
     assert scripts
-    for script in scripts:
-        result = run(sys.executable, str(script), "--help")
-        assert result.returncode == 0, f"{script.name}: {result.stderr[-2000:]}"
+    # All at once: each is a Python start and its imports, waiting mostly on the disk.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = pool.map(lambda p: (p, run(sys.executable, str(p), "--help")), scripts)
+        for script, result in results:
+            assert result.returncode == 0, f"{script.name}: {result.stderr[-2000:]}"
