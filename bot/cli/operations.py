@@ -7,11 +7,16 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.programme import event_or_report, has_database, write_out
 from bot.core.clock import SystemClock
 from bot.settings import Settings
 from bot.storage.files import write_whole
+
+if TYPE_CHECKING:
+    from bot.core.dispatch import Core
+    from bot.storage.base import Store
 
 
 async def status(where: Path | str) -> int:
@@ -76,27 +81,43 @@ async def migrate(where: Path | str) -> int:
     return 0
 
 
-async def qa(settings: Settings, args: argparse.Namespace) -> int:
-    """`forum-bot qa export|screen|join SESSION`: from the database, while the bot runs or
-    not (`join` needs only the event file)."""
+async def _from_database(settings: Settings, args: argparse.Namespace) -> tuple[Store, Core] | None:
+    """The store (open: the caller closes it) and a core over it and the event file, for a
+    sub-command that reads what the bot keeps, while the bot runs or not; None when either
+    is missing (said on stderr)."""
     from bot.app import build_core, configured_secret
     from bot.qa.identity import load_secret
     from bot.storage import open_store
 
     db = args.db or settings.db
-    if args.qa_command == "join":
-        return join(settings, args, db)
     where = settings.database(args.db)
     if not has_database(where):
         print(f"forum-bot: no database at {db}", file=sys.stderr)
-        return 1
+        return None
     config = event_or_report(settings, args.config)
     if config is None:
-        return 1
+        return None
     secret = configured_secret(settings, where) or load_secret(None, db)
     store = await open_store(where)
     try:
-        core = await build_core(config, store, SystemClock(), secret)
+        return store, await build_core(config, store, SystemClock(), secret)
+    except BaseException:
+        await store.close()
+        raise
+
+
+async def qa(settings: Settings, args: argparse.Namespace) -> int:
+    """`forum-bot qa export|screen|join SESSION`: from the database, while the bot runs or
+    not (`join` needs only the event file)."""
+
+    db = args.db or settings.db
+    if args.qa_command == "join":
+        return join(settings, args, db)
+    opened = await _from_database(settings, args)
+    if opened is None:
+        return 1
+    store, core = opened
+    try:
         if core.agenda.session(args.session) is None:
             known = ", ".join(s.id for s in core.agenda.sessions if s.qa) or "none"
             print(
@@ -124,24 +145,14 @@ async def qa(settings: Settings, args: argparse.Namespace) -> int:
 async def poll(settings: Settings, args: argparse.Namespace) -> int:
     """`forum-bot poll export [POLL] [--session ID]`: polls as CSV from the database,
     while the bot runs or not."""
-    from bot.app import build_core, configured_secret
     from bot.core.errors import UserError
     from bot.i18n import Translator
-    from bot.qa.identity import load_secret
-    from bot.storage import open_store
 
-    db = args.db or settings.db
-    where = settings.database(args.db)
-    if not has_database(where):
-        print(f"forum-bot: no database at {db}", file=sys.stderr)
+    opened = await _from_database(settings, args)
+    if opened is None:
         return 1
-    config = event_or_report(settings, args.config)
-    if config is None:
-        return 1
-    secret = configured_secret(settings, where) or load_secret(None, db)
-    store = await open_store(where)
+    store, core = opened
     try:
-        core = await build_core(config, store, SystemClock(), secret)
         tz = core.agenda.event.timezone
         try:
             if args.poll:

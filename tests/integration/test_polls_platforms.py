@@ -40,25 +40,20 @@ from tests.fakes.discord_payloads import (
 from tests.fakes.slack_server import MAX_BUTTON_TEXT, Message, block_fits
 from tests.fakes.world import tick
 from tests.integration.test_qa_platforms import (
-    D_ANNOUNCE,
     D_EDIT,
     D_HALL,
     D_MESSAGES,
     D_MOD_ROLE,
     D_MODS,
-    D_SCHEDULE,
-    D_TOKEN,
-    S_CHANNELS,
     S_HALL,
     S_MOD,
     S_MODS,
-    S_SECRET,
-    S_TOKEN,
     World,
     discord_buttons,
     discord_text,
     slack_buttons,
     slack_text,
+    the_hall,
 )
 
 BEFORE_DIALOGUE = datetime.fromisoformat("2026-02-05T12:50:00+09:00")
@@ -151,7 +146,6 @@ async def start(
 ) -> AsyncIterator[Start]:
     """The bot on both fakes (the sample event's channels, as the Q&A tests have them)
     and a terminal on the same core; everything stops after the test."""
-    from tests.fakes.world import on_both_platforms
 
     async with contextlib.AsyncExitStack() as stack:
 
@@ -162,28 +156,7 @@ async def start(
             config = event_config.model_copy(update={"qa": qa})
             clock = SimulatedClock(BEFORE_DIALOGUE, speed=0)
             core = await build_core(config, store, clock)
-            on = await stack.enter_async_context(
-                on_both_platforms(
-                    monkeypatch,
-                    core,
-                    config,
-                    discord_channels={
-                        D_MODS: "qa-moderators",
-                        D_HALL: "grand-hall",
-                        D_ANNOUNCE: "announcements",
-                        D_SCHEDULE: "schedule-updates",
-                    },
-                    slack_channels=S_CHANNELS,
-                    discord_token=D_TOKEN,
-                    discord_fake_roles=(),
-                    discord_roles=[("Moderator", D_MOD_ROLE), ("Organiser", None)],
-                    slack_token=S_TOKEN,
-                    slack_secret=S_SECRET,
-                    slack_usergroups={"S0MODS": [S_MOD]},
-                    slack_usergroup_handles={"S0MODS": "forum-moderators"},
-                    serve_slack_http=True,
-                )
-            )
+            on = await stack.enter_async_context(the_hall(monkeypatch, core, config))
             world = PollWorld(on, on.discord.add_user("dana"))
             world.folder = tmp_path
             await world.settle()

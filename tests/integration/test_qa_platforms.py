@@ -15,6 +15,7 @@ import dataclasses
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any
 
@@ -242,6 +243,34 @@ class World:
 Start = Callable[..., Awaitable[World]]
 
 
+def the_hall(
+    monkeypatch: pytest.MonkeyPatch, core: Core, config: EventConfig
+) -> AbstractAsyncContextManager[Platforms]:
+    """The forum's Discord server and Slack workspace around `core`: the moderators',
+    hall, announcements and schedule channels, a moderator role and user group, Slack's
+    HTTP endpoint served."""
+    return on_both_platforms(
+        monkeypatch,
+        core,
+        config,
+        discord_channels={
+            D_MODS: "qa-moderators",
+            D_HALL: "grand-hall",
+            D_ANNOUNCE: "announcements",
+            D_SCHEDULE: "schedule-updates",
+        },
+        slack_channels=S_CHANNELS,
+        discord_token=D_TOKEN,
+        discord_fake_roles=(),
+        discord_roles=[("Moderator", D_MOD_ROLE), ("Organiser", None)],
+        slack_token=S_TOKEN,
+        slack_secret=S_SECRET,
+        slack_usergroups={"S0MODS": [S_MOD]},
+        slack_usergroup_handles={"S0MODS": "forum-moderators"},
+        serve_slack_http=True,
+    )
+
+
 @pytest_asyncio.fixture
 async def start(
     monkeypatch: pytest.MonkeyPatch, event_config: EventConfig, store: Store
@@ -268,28 +297,7 @@ async def start(
             core = await build_core(config, store, SimulatedClock(DIALOGUE_ON, speed=0))
             if prepare is not None:
                 await prepare(core)  # before the runtime: nothing of it is posted
-            on = await stack.enter_async_context(
-                on_both_platforms(
-                    monkeypatch,
-                    core,
-                    config,
-                    discord_channels={
-                        D_MODS: "qa-moderators",
-                        D_HALL: "grand-hall",
-                        D_ANNOUNCE: "announcements",
-                        D_SCHEDULE: "schedule-updates",
-                    },
-                    slack_channels=S_CHANNELS,
-                    discord_token=D_TOKEN,
-                    discord_fake_roles=(),
-                    discord_roles=[("Moderator", D_MOD_ROLE), ("Organiser", None)],
-                    slack_token=S_TOKEN,
-                    slack_secret=S_SECRET,
-                    slack_usergroups={"S0MODS": [S_MOD]},
-                    slack_usergroup_handles={"S0MODS": "forum-moderators"},
-                    serve_slack_http=True,
-                )
-            )
+            on = await stack.enter_async_context(the_hall(monkeypatch, core, config))
             world = World(on, on.discord.add_user("dana"))
             await world.settle()  # whatever the start-up queued (nothing of Q&A's)
             return world
