@@ -1,0 +1,149 @@
+"""Several instances on one PostgreSQL (bot/cluster.py): exactly one leads; when the
+leader dies, or its connection drops, another leads within 15 s; a dead instance's outbox
+claims are queued again, a live one's never, so no delivery goes out twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest_asyncio
+
+from bot.cluster import Cluster
+from bot.core.clock import SimulatedClock
+from bot.core.model import Reply
+from bot.storage import instances, open_store, outbox
+from bot.storage.postgres import PostgresStore
+from tests.conftest import KST_0900
+from tests.postgres import PostgresServer
+
+# Each follower polls this often here (5 s in a real run): the test waits on events.
+POLL = 0.05
+TAKEOVER = 15.0  # the issue's limit, in seconds
+
+
+@pytest_asyncio.fixture
+async def url(postgres: PostgresServer) -> AsyncIterator[str]:
+    """One database for the instances of a test."""
+    where = await postgres.new_database()
+    yield where
+    await postgres.recycle(where)
+
+
+async def _instance(url: str, clock: SimulatedClock, log: list[str], name: str) -> Cluster:
+    store = await open_store(url)
+    assert isinstance(store, PostgresStore)
+
+    async def lead() -> None:
+        log.append(f"{name} leads")
+
+    async def follow() -> None:
+        log.append(f"{name} follows")
+
+    return Cluster(store, clock, platforms=["slack"], on_lead=lead, on_follow=follow, poll=POLL)
+
+
+async def _took_over(follower: Cluster) -> float:
+    """Seconds until `follower` leads; fails past the limit."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await asyncio.wait_for(follower.leading.wait(), TAKEOVER)
+    return loop.time() - began
+
+
+async def test_a_dead_leaders_successor_leads_within_15_seconds(url: str) -> None:
+    clock = SimulatedClock(KST_0900, speed=0)
+    said: list[str] = []
+    a = await _instance(url, clock, said, "a")
+    b = await _instance(url, clock, said, "b")
+    try:
+        await a.start()
+        await b.start()
+        assert a.leading.is_set() and not b.leading.is_set()
+        await b.step()  # a follower's poll takes nothing from a live leader
+        assert not b.leading.is_set()
+        table = {i.id: i.leader for i in await instances.listing(b.store)}
+        assert table == {a.id: True, b.id: False}
+        # a dies: its polling stops and its lock's connection is gone, as in kill -9.
+        a._stopping.set()
+        assert a._task is not None
+        await a._task
+        assert a._lock is not None
+        a._lock.terminate()
+        assert await _took_over(b) < TAKEOVER
+        assert said == ["a leads", "b leads"]
+        clock.advance(timedelta(seconds=1))
+        await b.step()
+        table = {i.id: i.leader for i in await instances.listing(b.store)}
+        assert table == {a.id: False, b.id: True}
+    finally:
+        await b.stop()
+        await a.stop()
+        await a.store.close()
+        await b.store.close()
+
+
+async def test_a_leader_whose_connection_drops_follows_and_another_leads(
+    url: str, postgres: PostgresServer
+) -> None:
+    clock = SimulatedClock(KST_0900, speed=0)
+    said: list[str] = []
+    a = await _instance(url, clock, said, "a")
+    b = await _instance(url, clock, said, "b")
+    try:
+        await a.start()
+        await b.start()
+        assert a._lock is not None
+        # The server drops the leader's lock connection (a network cut, a restart)
+        # while its process lives on: it must stop leading, not lead beside b.
+        await postgres.sql(f"SELECT pg_terminate_backend({a._lock.get_server_pid()})")
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        while "a follows" not in said or not (a.leading.is_set() or b.leading.is_set()):
+            assert loop.time() - began < TAKEOVER, said
+            await asyncio.sleep(POLL)  # the rounds run on their own; look again at the next
+        # Whoever took the lock again leads, and only it.
+        leading = (a.leading.is_set(), b.leading.is_set())
+        assert leading in ((True, False), (False, True)), said
+        assert said[:2] == ["a leads", "a follows"] and said[2] in ("a leads", "b leads")
+    finally:
+        await b.stop()
+        await a.stop()
+        await a.store.close()
+        await b.store.close()
+
+
+async def test_claims_are_taken_back_from_the_dead_only(url: str) -> None:
+    clock = SimulatedClock(KST_0900, speed=0)
+    said: list[str] = []
+    a = await _instance(url, clock, said, "a")
+    b = await _instance(url, clock, said, "b")
+    try:
+        await a.step()
+        await b.step()
+        now = clock.now()
+        deliveries = [
+            outbox.Delivery(f"k{i}", "t", "slack", "dm", f"U{i}", Reply(text="hi"))
+            for i in range(4)
+        ]
+        async with a.store.transaction() as tx:
+            await outbox.enqueue(tx, deliveries, now)
+        in_flight_a = await outbox.claim_due(a.store, "slack", now, 2, a.id)
+        in_flight_b = await outbox.claim_due(b.store, "slack", now, 2, b.id)
+        # Both beat: b's round takes nothing of a's messages in flight.
+        clock.advance(timedelta(seconds=10))
+        await a.step()
+        await b.step()
+        assert await outbox.claim_due(b.store, "slack", clock.now(), 10, b.id) == []
+        # a stops beating (dead); past the lease, b's round queues a's two again.
+        clock.advance(timedelta(seconds=16))
+        await b.step()
+        again = await outbox.claim_due(b.store, "slack", clock.now(), 10, b.id)
+        assert [r.key for r in again] == [r.key for r in in_flight_a]
+        assert {r.key for r in in_flight_b}.isdisjoint(r.key for r in again)
+    finally:
+        await a.stop()
+        await b.stop()
+        await a.store.close()
+        await b.store.close()
