@@ -5,11 +5,14 @@ claims are queued again, a live one's never, so no delivery goes out twice."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 import pytest_asyncio
 
+from bot.cli.operations import instance_lines, status
 from bot.cluster import Cluster
 from bot.core.clock import SimulatedClock
 from bot.core.model import Reply
@@ -147,3 +150,50 @@ async def test_claims_are_taken_back_from_the_dead_only(url: str) -> None:
         await b.stop()
         await a.store.close()
         await b.store.close()
+
+
+async def test_status_shows_the_instances_and_which_leads(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = datetime.now(UTC)
+    started = now - timedelta(hours=1)
+    store = await open_store(url)
+    try:
+        for name, beat, leader in (("aaa", 2, True), ("bbb", 3, False), ("ccc", 600, True)):
+            me = instances.Instance(
+                name, f"{name}.host", 40, started, now - timedelta(seconds=beat), leader
+            )
+            await instances.beat(store, me)
+        # ccc's beat said it led, and took the lead from aaa's row; set aaa's back, as
+        # aaa's next heartbeat would, to show a dead leader's row beside a live one.
+        await instances.beat(store, instances.Instance("aaa", "aaa.host", 40, started, now, True))
+    finally:
+        await store.close()
+    assert await status(url) == 0
+    # How long ago, said in whole seconds, depends on when status ran: checked below.
+    lines = [re.sub(r" \(\d+ s ago\)$", "", line) for line in capsys.readouterr().out.splitlines()]
+    start = started.isoformat(timespec="seconds")
+    assert lines[1:5] == [
+        "instances: 3, aaa leads",
+        f"  aaa leads  aaa.host pid 40, started {start}, last heartbeat "
+        f"{now.isoformat(timespec='seconds')}",
+        f"  bbb serves bbb.host pid 40, started {start}, last heartbeat "
+        f"{(now - timedelta(seconds=3)).isoformat(timespec='seconds')}",
+        f"  ccc dead   ccc.host pid 40, started {start}, last heartbeat "
+        f"{(now - timedelta(seconds=600)).isoformat(timespec='seconds')}",
+    ]
+    listed = [
+        instances.Instance("x", "h", 1, started, now - timedelta(seconds=s), False)
+        for s in (0, 15, 16)
+    ]
+    said = [line.rsplit(", ", 1)[1] for line in instance_lines(listed, now)[1:]]
+    assert said == [
+        f"last heartbeat {(now - timedelta(seconds=s)).isoformat(timespec='seconds')} ({s} s ago)"
+        for s in (0, 15, 16)
+    ]
+    assert [line.split()[1] for line in instance_lines(listed, now)[1:]] == [
+        "serves",
+        "serves",
+        "dead",
+    ]
+    assert instance_lines([], now) == []  # SQLite's one bot: no such lines
