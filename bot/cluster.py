@@ -65,8 +65,8 @@ class Cluster:
         self.poll = poll
         self.lease = lease
         self.leading = asyncio.Event()  # set while this instance leads
-        self._on_lead = on_lead
-        self._on_follow = on_follow
+        self.on_lead = on_lead
+        self.on_follow = on_follow
         self._lock: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -113,7 +113,7 @@ class Cluster:
             if self._lock is not None:
                 log.info("cluster: %s leads", self.id)
                 self.leading.set()
-                await self._on_lead()
+                await self.on_lead()
         now = self.clock.now()
         self.me = replace(self.me, heartbeat_at=now, leader=self._lock is not None)
         await instances.beat(self.store, self.me)
@@ -138,4 +138,4 @@ class Cluster:
         conn.terminate()  # a dropped connection cannot be closed politely
         if self.leading.is_set():
             self.leading.clear()
-            await self._on_follow()
+            await self.on_follow()

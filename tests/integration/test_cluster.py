@@ -109,7 +109,12 @@ async def test_a_leader_whose_connection_drops_follows_and_another_leads(
         # Whoever took the lock again leads, and only it.
         leading = (a.leading.is_set(), b.leading.is_set())
         assert leading in ((True, False), (False, True)), said
-        assert said[:2] == ["a leads", "a follows"] and said[2] in ("a leads", "b leads")
+        # b may take the freed lock before a's next round sees it lost: for up to one
+        # poll both think they lead (the window a dropped connection leaves).
+        assert said[0] == "a leads" and sorted(said[1:]) in (
+            ["a follows", "b leads"],
+            ["a follows", "a leads"],
+        ), said
     finally:
         await b.stop()
         await a.stop()
