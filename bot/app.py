@@ -30,7 +30,7 @@ from bot.translation import provider
 from commands import ACTIONS, ALL, HOME
 
 if TYPE_CHECKING:
-    from bot.cluster import Cluster
+    from bot.cluster import Cluster, HubRelay
     from bot.runtime import Runtime
     from bot.web.server import WebServer
 
@@ -62,6 +62,7 @@ class App:
     web: WebServer | None = None
     runtime: Runtime | None = None
     cluster: Cluster | None = None  # on PostgreSQL: this instance's part in the election
+    relay: HubRelay | None = None  # and its live pages' news from the other instances
     tasks: Background = field(default_factory=lambda: Background(log, "SIGHUP's reload"))
 
 
@@ -250,12 +251,16 @@ async def _start_running_side(app: App, path: Path, lock: InstanceLock) -> bool:
 async def _join_cluster(app: App, path: Path) -> None:
     """On PostgreSQL, where several instances may share the database: this one drains the
     outbox (taking back a dead instance's claims) and plans only while it leads."""
-    from bot.cluster import Cluster
+    from bot.cluster import Cluster, HubRelay
     from bot.runtime import Runtime
     from bot.storage.postgres import PostgresStore
 
     assert isinstance(app.store, PostgresStore)
     cluster = Cluster(app.store, app.core.clock, platforms=[a.name for a in app.adapters])
+    # Live pages served here follow votes and questions taken on any instance.
+    hubs = {"qa": app.core.qa.hub, "polls": app.core.polls.hub}
+    app.relay = HubRelay(app.store, cluster.id, hubs)
+    await app.relay.start()
     runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)
     app.runtime, app.cluster = runtime, cluster
     cluster.on_lead, cluster.on_follow = runtime.start_planner, runtime.stop_planner
@@ -527,6 +532,8 @@ async def _shutdown(app: App) -> None:
     await app.tasks.stop(grace=1.0)  # a SIGHUP reload under way
     if app.cluster is not None:
         await app.cluster.stop()
+    if app.relay is not None:
+        await app.relay.stop()
     if app.runtime is not None:
         await app.runtime.stop()
     for adapter in reversed(app.adapters):

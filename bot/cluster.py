@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -20,10 +21,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 
 import asyncpg
 
 from bot.core.clock import Clock
+from bot.core.tasks import Background
+from bot.qa.hub import Hub
 from bot.storage import instances, outbox
 from bot.storage.instances import LEASE, POLL_SECONDS, Instance
 from bot.storage.postgres import PostgresStore
@@ -139,3 +143,49 @@ class Cluster:
         if self.leading.is_set():
             self.leading.clear()
             await self.on_follow()
+
+
+# The channel of LISTEN/NOTIFY on which instances tell each other of their hubs' publishes.
+HUB_CHANNEL = "forum_bot_hub"
+
+
+class HubRelay:
+    """Live pages across instances: each publish of these hubs is sent to every other
+    instance with PostgreSQL's NOTIFY, and theirs heard with LISTEN on a connection of
+    its own, so a vote taken on one instance moves a stream served by another."""
+
+    def __init__(self, store: PostgresStore, origin: str, hubs: dict[str, Hub]) -> None:
+        self.store = store
+        self.origin = origin  # this instance's id: its own notices come back to it
+        self.hubs = hubs
+        self._conn: asyncpg.Connection | None = None
+        self._sending = Background(log, "telling other instances of a change")
+
+    async def start(self) -> None:
+        self._conn = await self.store.connect()
+        await self._conn.add_listener(HUB_CHANNEL, self._heard)
+        for name, hub in self.hubs.items():
+            hub.relay = partial(self._publish, name)
+
+    async def stop(self) -> None:
+        for hub in self.hubs.values():
+            hub.relay = None
+        await self._sending.stop(grace=1.0)
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    def _publish(self, hub: str, topic: str) -> None:
+        payload = json.dumps({"from": self.origin, "hub": hub, "topic": topic})
+        # Pages here were told at once; the others hear it a round trip later.
+        self._sending.spawn(self.store.execute("SELECT pg_notify(?, ?)", (HUB_CHANNEL, payload)))
+
+    def _heard(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            said = json.loads(payload)
+            origin, hub, topic = said["from"], self.hubs.get(said["hub"]), said["topic"]
+        except (ValueError, KeyError, TypeError):
+            log.warning("cluster: a notice not of ours on %s", HUB_CHANNEL)
+            return
+        if origin != self.origin and hub is not None and isinstance(topic, str):
+            hub.receive(topic)

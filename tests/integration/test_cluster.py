@@ -13,9 +13,10 @@ import pytest
 import pytest_asyncio
 
 from bot.cli.operations import instance_lines, status
-from bot.cluster import Cluster
+from bot.cluster import HUB_CHANNEL, Cluster, HubRelay
 from bot.core.clock import SimulatedClock
 from bot.core.model import Reply
+from bot.qa.hub import Hub
 from bot.storage import instances, open_store, outbox
 from bot.storage.postgres import PostgresStore
 from tests.conftest import KST_0900
@@ -202,3 +203,34 @@ async def test_status_shows_the_instances_and_which_leads(
         "dead",
     ]
     assert instance_lines([], now) == []  # SQLite's one bot: no such lines
+
+
+async def test_a_publish_on_one_instance_reaches_the_others_hubs(url: str) -> None:
+    stores = [await open_store(url) for _ in range(2)]
+    hubs = [(Hub(), Hub()) for _ in stores]
+    relays = []
+    for n, store in enumerate(stores):
+        assert isinstance(store, PostgresStore)
+        relays.append(HubRelay(store, f"i{n}", {"qa": hubs[n][0], "polls": hubs[n][1]}))
+    try:
+        for relay in relays:
+            await relay.start()
+        (a_qa, a_polls), (b_qa, b_polls) = hubs
+        # A vote taken on a: its own page moves at once, b's when the notice arrives.
+        a_qa.publish("dialogue")
+        assert a_qa.version("dialogue") == 1
+        assert await b_qa.wait("dialogue", 0, TAKEOVER)
+        assert b_polls.version("dialogue") == 0  # the other hub's topic did not move
+        # Someone else's notice on the channel is ignored (with a warning).
+        await stores[0].execute("SELECT pg_notify(?, ?)", (HUB_CHANNEL, "<b>not json"))
+        # b's publish reaches a after a's own notice and the stranger's would have: a
+        # heard neither (its version moved once, by b).
+        b_polls.publish("poll:dialogue")
+        assert await a_polls.wait("poll:dialogue", 0, TAKEOVER)
+        assert (a_qa.version("dialogue"), b_qa.version("dialogue")) == (1, 1)
+        assert (a_polls.version("poll:dialogue"), b_polls.version("poll:dialogue")) == (1, 1)
+    finally:
+        for relay in relays:
+            await relay.stop()
+        for store in stores:
+            await store.close()
