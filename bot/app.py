@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from bot import __version__
-from bot.core.clock import Clock
+from bot.core.clock import Clock, SystemClock
 from bot.core.dispatch import Core
 from bot.core.model import Role
 from bot.core.ports import MachineTranslator
@@ -256,7 +256,10 @@ async def _join_cluster(app: App, path: Path) -> None:
     from bot.storage.postgres import PostgresStore
 
     assert isinstance(app.store, PostgresStore)
-    cluster = Cluster(app.store, app.core.clock, platforms=[a.name for a in app.adapters])
+    # Heartbeats and leases in real seconds, whatever a rehearsal's clock does (a fast
+    # one would make live instances look dead).
+    platforms = [a.name for a in app.adapters]
+    cluster = Cluster(app.store, SystemClock(), platforms=platforms)
     # Live pages served here follow votes and questions taken on any instance.
     hubs = {"qa": app.core.qa.hub, "polls": app.core.polls.hub}
     app.relay = HubRelay(app.store, cluster.id, hubs)

@@ -46,7 +46,8 @@ async def _nothing() -> None:
 
 
 class Cluster:
-    """This instance's part in the election, its heartbeat and the outbox's reclaims."""
+    """This instance's part in the election, its heartbeat and the outbox's reclaims
+    (`clock` in real time: a run's SystemClock even in a rehearsal)."""
 
     def __init__(
         self,

@@ -15,7 +15,7 @@ import logging
 import math
 from datetime import timedelta
 
-from bot.core.clock import Clock
+from bot.core.clock import Clock, SystemClock
 from bot.core.model import UserRef
 from bot.platforms.base import Adapter, DeliveryError
 from bot.storage import Store
@@ -74,7 +74,8 @@ class Sender:
 
     async def start(self) -> None:
         """Requeue what a crash interrupted, then drain in the background."""
-        alive_since = None if self.claimer is None else self.clock.now() - LEASE
+        # Heartbeats are in real time, whatever a rehearsal's clock does.
+        alive_since = None if self.claimer is None else SystemClock().now() - LEASE
         recovered = await recover(self.store, self.platform, alive_since)
         if recovered:
             log.info(
