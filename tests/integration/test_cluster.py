@@ -8,6 +8,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 import pytest_asyncio
@@ -15,7 +16,9 @@ import pytest_asyncio
 from bot.cli.operations import instance_lines, status
 from bot.cluster import HUB_CHANNEL, Cluster, HubRelay
 from bot.core.clock import SimulatedClock
-from bot.core.model import Reply
+from bot.core.model import Reply, UserRef
+from bot.delivery.sender import Sender
+from bot.platforms.base import Adapter, SentMessage
 from bot.qa.hub import Hub
 from bot.storage import instances, open_store, outbox
 from bot.storage.postgres import PostgresStore
@@ -234,3 +237,52 @@ async def test_a_publish_on_one_instance_reaches_the_others_hubs(url: str) -> No
             await relay.stop()
         for store in stores:
             await store.close()
+
+
+class _Platform:
+    """A platform that records every message it gets (the fakes' nonce check, in short)."""
+
+    name = "slack"
+
+    def __init__(self, got: list[str]) -> None:
+        self.got = got
+
+    async def dm(
+        self, user: UserRef, reply: Reply, *, key: str, first_attempt: bool
+    ) -> SentMessage:
+        await asyncio.sleep(0)  # let the other instance's sender run in between
+        self.got.append(key)
+        return SentMessage("slack", f"D{user.id}", key)
+
+
+async def test_two_instances_drain_the_outbox_and_a_dead_ones_claims_once(url: str) -> None:
+    clock = SimulatedClock(KST_0900, speed=0)
+    said: list[str] = []
+    a = await _instance(url, clock, said, "a")
+    b = await _instance(url, clock, said, "b")
+    got: list[str] = []
+    platform = cast(Adapter, _Platform(got))
+    try:
+        await a.step()
+        await b.step()
+        deliveries = [
+            outbox.Delivery(f"k{i}", "t", "slack", "dm", f"U{i}", Reply(text="hi"))
+            for i in range(500)
+        ]
+        async with a.store.transaction() as tx:
+            await outbox.enqueue(tx, deliveries, clock.now())
+        # a claims 40 and dies before sending them (kill -9 mid fan-out).
+        lost = await outbox.claim_due(a.store, "slack", clock.now(), 40, a.id)
+        senders = [Sender(x.store, platform, clock, concurrency=4, claimer=x.id) for x in (a, b)]
+        # Both drain at once: b starts while a's claims are live and leaves them alone.
+        await asyncio.gather(*(s.drain() for s in senders))
+        assert len(got) == len(set(got)) == 460
+        assert not {r.key for r in lost} & set(got)
+        clock.advance(timedelta(seconds=16))  # a's heartbeat is past the lease
+        await b.step()
+        await senders[1].drain()
+        assert sorted(got) == sorted(d.key for d in deliveries)  # each exactly once
+        assert await outbox.summary(b.store) == [("slack", outbox.SENT, 500)]
+    finally:
+        await a.store.close()
+        await b.store.close()
