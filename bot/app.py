@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from bot import __version__
-from bot.core.clock import Clock
+from bot.core.clock import Clock, SystemClock
 from bot.core.dispatch import Core
 from bot.core.model import Role
 from bot.core.ports import MachineTranslator
@@ -30,6 +30,7 @@ from bot.translation import provider
 from commands import ACTIONS, ALL, HOME
 
 if TYPE_CHECKING:
+    from bot.cluster import Cluster, HubRelay
     from bot.runtime import Runtime
     from bot.web.server import WebServer
 
@@ -60,6 +61,8 @@ class App:
     adapters: list[Adapter] = field(default_factory=list)
     web: WebServer | None = None
     runtime: Runtime | None = None
+    cluster: Cluster | None = None  # on PostgreSQL: this instance's part in the election
+    relay: HubRelay | None = None  # and its live pages' news from the other instances
     tasks: Background = field(default_factory=lambda: Background(log, "SIGHUP's reload"))
 
 
@@ -130,13 +133,13 @@ async def run(settings: Settings, options: RunOptions, clock: Clock) -> int:
 async def _open_storage(
     settings: Settings, db: Path, where: Path | str
 ) -> tuple[InstanceLock, Store, bytes] | None:
-    """This database's instance lock, the store and the Q&A secret; None (said in the log)
-    when another bot runs on it. A database that cannot be used raises StorageError,
+    """This machine's instance lock, the store and the Q&A secret; None (said in the log)
+    when another bot runs here. A database that cannot be used raises StorageError,
     which the command line says in a line; nothing stays open then.
 
     The pid file is beside the SQLite file `db` (FORUM_BOT_DB) also when the store is
-    PostgreSQL (`where`): it is how commands on this machine find the bot. There, one
-    bot per database is PostgreSQL's advisory lock, held as long as the store is open."""
+    PostgreSQL (`where`): it is how commands on this machine find the bot. There, several
+    instances share the database, one of them leading (bot/cluster.py)."""
     secret = configured_secret(settings, where)
     make_folder(db)
     try:
@@ -150,15 +153,6 @@ async def _open_storage(
         lock.release()
         raise
     try:
-        if not await _one_bot(store):
-            log.error(
-                "another forum-bot is running on the database %s; stop it or use another "
-                "FORUM_BOT_DATABASE_URL",
-                store.where,
-            )
-            await store.close()
-            lock.release()
-            return None
         if secret is None:
             secret = load_secret(None, db)
     except BaseException:
@@ -166,21 +160,6 @@ async def _open_storage(
         lock.release()
         raise
     return lock, store, secret
-
-
-# PostgreSQL's advisory lock of the one bot running on a database.
-INSTANCE_LOCK = "forum-bot:instance"
-
-
-async def _one_bot(store: Store) -> bool:
-    """On PostgreSQL, take the database's instance lock for as long as the store is open;
-    False when another bot holds it. (An SQLite file's is the pid file's.)"""
-    if store.engine != POSTGRESQL:
-        return True
-    from bot.storage.postgres import PostgresStore
-
-    assert isinstance(store, PostgresStore)
-    return await store.hold(INSTANCE_LOCK)
 
 
 def configured_secret(settings: Settings, where: Path | str) -> bytes | None:
@@ -251,8 +230,11 @@ async def _start_running_side(app: App, path: Path, lock: InstanceLock) -> bool:
     then the web server; False (said in the log) when the web server cannot start."""
     from bot.runtime import Runtime
 
-    app.runtime = Runtime(app.core, app.adapters, config_path=path)
-    await app.runtime.start()
+    if app.store.engine == POSTGRESQL:
+        await _join_cluster(app, path)
+    else:
+        app.runtime = Runtime(app.core, app.adapters, config_path=path)
+        await app.runtime.start()
     # After the adapters: the prompt is up before aiohttp's server is even imported.
     if app.settings.web_port is not None:
         try:
@@ -264,6 +246,31 @@ async def _start_running_side(app: App, path: Path, lock: InstanceLock) -> bool:
             # Beside the pid: `forum-bot qa screen` gives links with the real port.
             lock.note_web(app.core.qa.web_url)
     return True
+
+
+async def _join_cluster(app: App, path: Path) -> None:
+    """On PostgreSQL, where several instances may share the database: this one drains the
+    outbox (taking back a dead instance's claims) and plans only while it leads."""
+    from bot.cluster import Cluster, HubRelay
+    from bot.runtime import Runtime
+    from bot.storage.postgres import PostgresStore
+
+    assert isinstance(app.store, PostgresStore)
+    # Heartbeats and leases in real seconds, whatever a rehearsal's clock does (a fast
+    # one would make live instances look dead).
+    platforms = [a.name for a in app.adapters]
+    cluster = Cluster(app.store, SystemClock(), platforms=platforms)
+    # Live pages served here follow votes and questions taken on any instance.
+    hubs = {"qa": app.core.qa.hub, "polls": app.core.polls.hub}
+    app.relay = HubRelay(app.store, cluster.id, hubs)
+    await app.relay.start()
+    runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)
+    app.runtime, app.cluster = runtime, cluster
+    cluster.on_lead, cluster.on_follow = runtime.start_planner, runtime.stop_planner
+    await runtime.start(plan=False)
+    await cluster.start()
+    if not cluster.leading.is_set():
+        log.info("instance %s serves; another instance leads and plans", cluster.id)
 
 
 def pidfile_for(db: Path) -> Path:
@@ -526,6 +533,10 @@ async def _start_web(app: App, settings: Settings) -> WebServer | None:
 
 async def _shutdown(app: App) -> None:
     await app.tasks.stop(grace=1.0)  # a SIGHUP reload under way
+    if app.cluster is not None:
+        await app.cluster.stop()
+    if app.relay is not None:
+        await app.relay.stop()
     if app.runtime is not None:
         await app.runtime.stop()
     for adapter in reversed(app.adapters):

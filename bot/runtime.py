@@ -46,6 +46,7 @@ class Runtime:
         *,
         config_path: Path | None = None,
         sender_concurrency: int = 8,
+        claimer: str | None = None,
     ) -> None:
         self.core = core
         self.store: Store = core.store
@@ -53,7 +54,9 @@ class Runtime:
         self.config_path = config_path
         self.adapters = {a.name: a for a in adapters}
         self.senders = {
-            a.name: Sender(self.store, a, self.clock, concurrency=sender_concurrency)
+            a.name: Sender(
+                self.store, a, self.clock, concurrency=sender_concurrency, claimer=claimer
+            )
             for a in adapters
         }
         self.planner = Planner(
@@ -111,10 +114,19 @@ class Runtime:
         found += [(room, f"room:{room}") for room in mapping.rooms]
         return found
 
-    async def start(self) -> None:
-        """Send what a stop left queued, plan, catch up on what came due while down."""
+    async def start(self, *, plan: bool = True) -> None:
+        """Send what a stop left queued, plan, catch up on what came due while down (with
+        `plan` False, only send: another instance plans until `start_planner`)."""
         for sender in self.senders.values():
             await sender.start()
+        if plan:
+            await self.start_planner()
+
+    async def start_planner(self) -> None:
+        """The agenda source's watch and the planner: on one instance of the database at a
+        time (the leader, bot/cluster.py)."""
+        if self._plan is not None:
+            return
         if self.source is not None:
             # The programme as the source has it now, quietly: what changed while the bot
             # was down is not news to post at start.
@@ -128,16 +140,22 @@ class Runtime:
         self._plan = asyncio.create_task(self.planner.run(), name="planner")
         self._programme_changed()
 
-    async def stop(self) -> None:
-        """Stop planning and sending; queued deliveries wait in the store."""
+    async def stop_planner(self) -> None:
+        """Stop planning (this instance no longer leads); what it queued stays queued."""
         if self._source_task is not None:
             self._source_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._source_task
+            self._source_task = None
         if self._plan is not None:
             self._plan.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._plan
+            self._plan = None
+
+    async def stop(self) -> None:
+        """Stop planning and sending; queued deliveries wait in the store."""
+        await self.stop_planner()
         await self._opening.stop(grace=0)
         await self.qa_notices.stop()
         await self.poll_notices.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from bot.cli.programme import event_or_report, has_database, write_out
 from bot.core.clock import SystemClock
 from bot.settings import Settings
 from bot.storage.files import write_whole
+from bot.storage.instances import Instance
 
 if TYPE_CHECKING:
     from bot.core.dispatch import Core
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
 async def status(where: Path | str) -> int:
     from bot.storage import announcements as ann
-    from bot.storage import discord_events, open_store
+    from bot.storage import discord_events, instances, open_store
     from bot.storage.migrations import MIGRATIONS
     from bot.storage.outbox import recent_failures, summary
 
@@ -30,6 +32,8 @@ async def status(where: Path | str) -> int:
         version = await store.schema_version()
         latest = " (the latest)" if version == len(MIGRATIONS) else ""
         print(f"database: {store.engine} {store.where}, schema version {version}{latest}")
+        for line in instance_lines(await instances.listing(store), SystemClock().now()):
+            print(line)
         rows = await summary(store)
         print("outbox:" if rows else "outbox: empty")
         for platform, status, count in rows:
@@ -54,6 +58,27 @@ async def status(where: Path | str) -> int:
     finally:
         await store.close()
     return 0
+
+
+def instance_lines(found: list[Instance], now: datetime) -> list[str]:
+    """`status`'s lines on the instances sharing a PostgreSQL database (none on SQLite,
+    whose one bot writes no heartbeat): id, host, pid, start, last heartbeat, which
+    leads, and which look dead (no heartbeat within the lease: their claims go back)."""
+    from bot.storage.instances import LEASE
+
+    if not found:
+        return []
+    leader = next((i.id for i in found if i.leader and now - i.heartbeat_at <= LEASE), None)
+    lines = [f"instances: {len(found)}, " + (f"{leader} leads" if leader else "none leads")]
+    for i in found:
+        ago = max(0, int((now - i.heartbeat_at).total_seconds()))
+        state = "dead" if now - i.heartbeat_at > LEASE else "leads" if i.id == leader else "serves"
+        lines.append(
+            f"  {i.id} {state:<6} {i.host} pid {i.pid}, started "
+            f"{i.started_at.isoformat(timespec='seconds')}, last heartbeat "
+            f"{i.heartbeat_at.isoformat(timespec='seconds')} ({ago} s ago)"
+        )
+    return lines
 
 
 async def migrate(where: Path | str) -> int:

@@ -15,10 +15,11 @@ import logging
 import math
 from datetime import timedelta
 
-from bot.core.clock import Clock
+from bot.core.clock import Clock, SystemClock
 from bot.core.model import UserRef
 from bot.platforms.base import Adapter, DeliveryError
 from bot.storage import Store
+from bot.storage.instances import LEASE
 from bot.storage.outbox import (
     OutboxRow,
     claim_due,
@@ -44,6 +45,7 @@ class Sender:
         concurrency: int = 8,
         max_attempts: int = 8,
         retry_seconds: float = 5.0,
+        claimer: str | None = None,
     ) -> None:
         self.store = store
         self.adapter = adapter
@@ -52,6 +54,9 @@ class Sender:
         self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.retry_seconds = retry_seconds  # after the store failed, real seconds
+        # This instance's id when several share the database (bot/cluster.py): its claims
+        # carry it, and at start only dead instances' claims are taken back.
+        self.claimer = claimer
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
@@ -69,7 +74,9 @@ class Sender:
 
     async def start(self) -> None:
         """Requeue what a crash interrupted, then drain in the background."""
-        recovered = await recover(self.store, self.platform)
+        # Heartbeats are in real time, whatever a rehearsal's clock does.
+        alive_since = None if self.claimer is None else SystemClock().now() - LEASE
+        recovered = await recover(self.store, self.platform, alive_since)
         if recovered:
             log.info(
                 "%s: %d deliveries interrupted by a stop are queued again", self.platform, recovered
@@ -120,7 +127,9 @@ class Sender:
 
     async def drain_once(self) -> int:
         """Deliver what is due now; returns how many deliveries were attempted."""
-        rows = await claim_due(self.store, self.platform, self.clock.now(), self.concurrency * 4)
+        rows = await claim_due(
+            self.store, self.platform, self.clock.now(), self.concurrency * 4, self.claimer
+        )
         if rows:
             await asyncio.gather(*(self._deliver(row) for row in rows))
         return len(rows)

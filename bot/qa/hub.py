@@ -14,11 +14,20 @@ class Hub:
     def __init__(self) -> None:
         self._versions: dict[str, int] = {}
         self._waiters: dict[str, asyncio.Event] = {}
+        # Told of each publish here, to pass it on to other instances' hubs (on
+        # PostgreSQL: bot/cluster.py's HubRelay); None alone on the database.
+        self.relay: Callable[[str], None] | None = None
 
     def version(self, session_id: str) -> int:
         return self._versions.get(session_id, 0)
 
     def publish(self, session_id: str) -> None:
+        self.receive(session_id)
+        if self.relay is not None:
+            self.relay(session_id)
+
+    def receive(self, session_id: str) -> None:
+        """A publish, here or on another instance: the session's pages look again."""
         self._versions[session_id] = self.version(session_id) + 1
         event = self._waiters.pop(session_id, None)
         if event is not None:

@@ -280,6 +280,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX poll_votes_by_option ON poll_votes (poll_id, position);
     """,
+    # 14: several instances on one database: each one's heartbeat, and which instance
+    # claimed an outbox row (its claim is taken back only once that instance is dead).
+    """
+    CREATE TABLE instances (
+        id           TEXT PRIMARY KEY,
+        host         TEXT NOT NULL,
+        pid          INTEGER NOT NULL,
+        started_at   TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL,
+        leader       INTEGER NOT NULL DEFAULT 0
+    );
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    """,
 ]
 
 

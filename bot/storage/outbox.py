@@ -98,9 +98,12 @@ async def enqueue(tx: Transaction | Store, deliveries: Iterable[Delivery], now: 
     return added
 
 
-async def claim_due(store: Store, platform: str, now: datetime, limit: int) -> list[OutboxRow]:
-    """Take the oldest due deliveries of a platform for sending (status becomes sending);
-    those past their expiry are marked expired instead.
+async def claim_due(
+    store: Store, platform: str, now: datetime, limit: int, claimer: str | None = None
+) -> list[OutboxRow]:
+    """Take the oldest due deliveries of a platform for sending (status becomes sending,
+    claimed by the instance `claimer`, when several share the database); those past their
+    expiry are marked expired instead.
 
     Each row is claimed once: on PostgreSQL, where several instances drain the outbox,
     a row another instance is claiming is passed over (FOR UPDATE SKIP LOCKED), and one
@@ -118,8 +121,8 @@ async def claim_due(store: Store, platform: str, now: datetime, limit: int) -> l
             (platform, PENDING, now.isoformat(), limit),
         )
         await tx.executemany(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1 WHERE id = ?",
-            [(SENDING, row["id"]) for row in rows],
+            "UPDATE outbox SET status = ?, claimed_by = ?, attempts = attempts + 1 WHERE id = ?",
+            [(SENDING, claimer, row["id"]) for row in rows],
         )
     return [
         OutboxRow(
@@ -163,12 +166,24 @@ async def mark_failed(store: Store, row_id: int, error: str) -> None:
     )
 
 
-async def recover(store: Store, platform: str) -> int:
-    """After a restart: deliveries caught mid-send go back to the queue. Their attempt
-    count tells the adapter to check whether the first attempt got through."""
+async def recover(store: Store, platform: str, alive_since: datetime | None = None) -> int:
+    """Deliveries caught mid-send go back to the queue. Their attempt count tells the
+    adapter to check whether the first attempt got through.
+
+    Alone on the database (`alive_since` None: SQLite's one bot, after a restart) every
+    such row is taken back. With several instances, only the rows whose claimer is dead:
+    claimed by no instance, or by one whose last heartbeat is older than `alive_since`
+    (a live instance's messages in flight stay its own)."""
+    if alive_since is None:
+        return await store.execute(
+            "UPDATE outbox SET status = ?, claimed_by = NULL WHERE platform = ? AND status = ?",
+            (PENDING, platform, SENDING),
+        )
     return await store.execute(
-        "UPDATE outbox SET status = ? WHERE platform = ? AND status = ?",
-        (PENDING, platform, SENDING),
+        "UPDATE outbox SET status = ?, claimed_by = NULL WHERE platform = ? AND status = ? "
+        "AND (claimed_by IS NULL OR claimed_by NOT IN "
+        "(SELECT id FROM instances WHERE heartbeat_at >= ?))",
+        (PENDING, platform, SENDING, alive_since.isoformat()),
     )
 
 

@@ -131,3 +131,28 @@ async def test_the_health_check_with_the_web_server_off_or_nothing_listening() -
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
     assert await run_check(str(port)) != 0
+
+
+def test_compose_runs_two_bots_on_postgresql_behind_a_proxy() -> None:
+    """compose.yaml, read as Compose reads it: PostgreSQL, two bots sharing it (each
+    waiting for it to be healthy, each refusing to start without the secrets), and a
+    proxy spreading the web between them."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert sorted(services) == ["bot1", "bot2", "db", "proxy"]
+    assert services["db"]["image"].startswith("postgres:")
+    for name in ("bot1", "bot2"):
+        bot = services[name]
+        assert bot["build"] == "."
+        assert bot["depends_on"]["db"]["condition"] == "service_healthy"
+        env = bot["environment"]
+        assert env["FORUM_BOT_DATABASE_URL"].startswith("postgresql://forum:")
+        assert env["FORUM_BOT_DATABASE_URL"].endswith("@db:5432/forum")
+        assert env["FORUM_BOT_SECRET"] == "${FORUM_BOT_SECRET:?set FORUM_BOT_SECRET}"
+    command = services["proxy"]["command"]
+    targets = [command[i + 1] for i, word in enumerate(command) if word == "--to"]
+    assert targets == ["bot1:8080", "bot2:8080"]
+    # The port the proxy sends to is the one the image serves.
+    assert "FORUM_BOT_WEB_PORT=8080" in (ROOT / "Dockerfile").read_text(encoding="utf-8")

@@ -1,5 +1,5 @@
 """The bot and its commands on PostgreSQL (FORUM_BOT_DATABASE_URL), end to end: a bot runs
-on it and hears the shell's announcement, a second bot on the same database is refused,
+on it and hears the shell's announcement, a second bot on the same database follows it,
 `forum-bot migrate` and `status` say the engine and the schema version, and a database
 that cannot be used is one line, never a traceback nor the password."""
 
@@ -30,6 +30,7 @@ def cli(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess[
         capture_output=True,
         text=True,
         timeout=60,
+        stdin=subprocess.DEVNULL,
         env=environment,
         cwd=ROOT,
         check=False,
@@ -69,12 +70,17 @@ async def test_a_bot_on_postgresql_runs_alone_and_hears_the_shell(
     try:
         await read_until(proc.stdout, "Type /help")
         await read_until(proc.stderr, "ready")
-        # Another bot on the same database (from another machine: its own pid file).
+        # Another bot on the same database (from another machine: its own pid file)
+        # serves beside it, and plans nothing: the first leads. Its terminal reads the
+        # end of its input at once, and it stops.
         second = await asyncio.to_thread(
-            cli, on(url, tmp_path / "second.sqlite"), "run", "--console"
+            cli,
+            on(url, tmp_path / "second.sqlite") | {"FORUM_BOT_LOG_LEVEL": "INFO"},
+            "run",
+            "--console",
         )
-        assert second.returncode == 1
-        assert f"another forum-bot is running on the database {where}" in second.stderr
+        assert second.returncode == 0, second.stderr
+        assert "serves; another instance leads and plans" in second.stderr
         # The shell's announcement is stored in PostgreSQL; the bot is told to plan.
         done = await asyncio.to_thread(cli, first, "announce", "Lunch is served in the lobby")
         assert done.returncode == 0 and "announcement #1 queued" in done.stdout, done.stderr
@@ -155,3 +161,50 @@ def test_an_address_that_is_not_postgresql_is_refused_without_repeating_it(
         "forum-bot: environment FORUM_BOT_DATABASE_URL: Value error, not a postgresql:// "
         "address (unset it for the SQLite file)"
     )
+
+
+async def _bot(environment: dict[str, str]) -> asyncio.subprocess.Process:
+    """`forum-bot run` with the terminal on pipes, logging at INFO (which instance leads)."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--console",
+        cwd=ROOT,
+        env=environment | {"FORUM_BOT_LOG_LEVEL": "INFO"},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_kill_9_the_leader_and_the_other_bot_leads_within_15_seconds(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    url = await postgres.new_database()
+    first = await _bot(on(url, tmp_path / "first.sqlite"))
+    second: asyncio.subprocess.Process | None = None
+    try:
+        assert first.stderr is not None
+        await read_until(first.stderr, "leads")
+        await read_until(first.stderr, "ready")
+        second = await _bot(on(url, tmp_path / "second.sqlite"))
+        assert second.stderr is not None
+        await read_until(second.stderr, "serves; another instance leads and plans")
+        await read_until(second.stderr, "ready")
+        listed = await asyncio.to_thread(cli, on(url, tmp_path / "x.sqlite"), "status")
+        assert "instances: 2, " in listed.stdout, listed.stdout
+        first.kill()  # kill -9: no goodbye; the server frees its lock with its connection
+        await first.wait()
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        async with asyncio.timeout(15):
+            said = await read_until(second.stderr, "leads")
+        assert "cluster: " in said and loop.time() - began < 15
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    await postgres.recycle(url)

@@ -1,0 +1,192 @@
+"""Several instances on one PostgreSQL database: each serves the web server and drains the
+outbox; exactly one leads, holding the Discord gateway and the planner.
+
+The leader is whoever holds the advisory lock LEADER_LOCK on a connection of its own: when
+its process dies, or its connection drops, the server lets go of the lock, and the next
+follower to poll (every `poll` seconds, POLL_SECONDS by default) takes it. Each round also
+writes the instance's heartbeat (bot/storage/instances.py) and puts back in the queue the
+outbox rows claimed by instances whose heartbeat is older than LEASE.
+On SQLite there is one bot per database (bot/app.py's lock file), and none of this runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+from datetime import timedelta
+from functools import partial
+
+import asyncpg
+
+from bot.core.clock import Clock
+from bot.core.tasks import Background
+from bot.qa.hub import Hub
+from bot.storage import instances, outbox
+from bot.storage.instances import LEASE, POLL_SECONDS, Instance
+from bot.storage.postgres import PostgresStore
+
+log = logging.getLogger(__name__)
+
+LEADER_LOCK = "forum-bot:leader"
+# How long a check of the lock's connection may take before it counts as dropped.
+_CHECK_SECONDS = 5.0
+
+Hook = Callable[[], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    return None
+
+
+class Cluster:
+    """This instance's part in the election, its heartbeat and the outbox's reclaims
+    (`clock` in real time: a run's SystemClock even in a rehearsal)."""
+
+    def __init__(
+        self,
+        store: PostgresStore,
+        clock: Clock,
+        *,
+        platforms: Sequence[str] = (),
+        on_lead: Hook = _nothing,
+        on_follow: Hook = _nothing,
+        poll: float = POLL_SECONDS,
+        lease: timedelta = LEASE,
+    ) -> None:
+        now = clock.now()
+        self.store = store
+        self.clock = clock
+        self.platforms = tuple(platforms)
+        self.me = Instance(
+            uuid.uuid4().hex[:12], socket.gethostname(), os.getpid(), now, now, False
+        )
+        self.poll = poll
+        self.lease = lease
+        self.leading = asyncio.Event()  # set while this instance leads
+        self.on_lead = on_lead
+        self.on_follow = on_follow
+        self._lock: asyncpg.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    @property
+    def id(self) -> str:
+        return self.me.id
+
+    async def start(self) -> None:
+        """One round now (so an instance alone leads before it serves), then one every
+        `poll` seconds in the background."""
+        await self.step()
+        self._task = asyncio.create_task(self._run(), name="cluster")
+
+    async def stop(self) -> None:
+        """Stop polling and let go of the lead (another instance takes it at its next poll)."""
+        # The round under way finishes: one cancelled mid-statement would leave its
+        # connection in a state asyncpg can neither use nor close politely.
+        self._stopping.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        await self._let_go()
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.poll)
+                return
+            try:
+                await self.step()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                # The database is unreachable a moment: the next round tries again.
+                log.warning("cluster: %s", exc)
+
+    async def step(self) -> None:
+        """Keep or try the lead, beat, and take back dead instances' outbox claims."""
+        lost = self._lock is not None and not await self._still_held(self._lock)
+        if lost:
+            log.warning("cluster: %s lost the lead (its connection dropped)", self.id)
+            await self._let_go()
+        if self._lock is None and not lost:  # a round to stop leading first, then try
+            self._lock = await self.store.try_lock(LEADER_LOCK)
+            if self._lock is not None:
+                log.info("cluster: %s leads", self.id)
+                self.leading.set()
+                await self.on_lead()
+        now = self.clock.now()
+        self.me = replace(self.me, heartbeat_at=now, leader=self._lock is not None)
+        await instances.beat(self.store, self.me)
+        for platform in self.platforms:
+            taken = await outbox.recover(self.store, platform, now - self.lease)
+            if taken:
+                log.info("%s: %d deliveries of a dead instance are queued again", platform, taken)
+
+    async def _still_held(self, conn: asyncpg.Connection) -> bool:
+        if conn.is_closed():
+            return False
+        try:
+            await asyncio.wait_for(conn.fetchval("SELECT 1"), _CHECK_SECONDS)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return False
+        return True
+
+    async def _let_go(self) -> None:
+        conn, self._lock = self._lock, None
+        if conn is None:
+            return
+        conn.terminate()  # a dropped connection cannot be closed politely
+        if self.leading.is_set():
+            self.leading.clear()
+            await self.on_follow()
+
+
+# The channel of LISTEN/NOTIFY on which instances tell each other of their hubs' publishes.
+HUB_CHANNEL = "forum_bot_hub"
+
+
+class HubRelay:
+    """Live pages across instances: each publish of these hubs is sent to every other
+    instance with PostgreSQL's NOTIFY, and theirs heard with LISTEN on a connection of
+    its own, so a vote taken on one instance moves a stream served by another."""
+
+    def __init__(self, store: PostgresStore, origin: str, hubs: dict[str, Hub]) -> None:
+        self.store = store
+        self.origin = origin  # this instance's id: its own notices come back to it
+        self.hubs = hubs
+        self._conn: asyncpg.Connection | None = None
+        self._sending = Background(log, "telling other instances of a change")
+
+    async def start(self) -> None:
+        self._conn = await self.store.connect()
+        await self._conn.add_listener(HUB_CHANNEL, self._heard)
+        for name, hub in self.hubs.items():
+            hub.relay = partial(self._publish, name)
+
+    async def stop(self) -> None:
+        for hub in self.hubs.values():
+            hub.relay = None
+        await self._sending.stop(grace=1.0)
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    def _publish(self, hub: str, topic: str) -> None:
+        payload = json.dumps({"from": self.origin, "hub": hub, "topic": topic})
+        # Pages here were told at once; the others hear it a round trip later.
+        self._sending.spawn(self.store.execute("SELECT pg_notify(?, ?)", (HUB_CHANNEL, payload)))
+
+    def _heard(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            said = json.loads(payload)
+            origin, hub, topic = said["from"], self.hubs.get(said["hub"]), said["topic"]
+        except (ValueError, KeyError, TypeError):
+            log.warning("cluster: a notice not of ours on %s", HUB_CHANNEL)
+            return
+        if origin != self.origin and hub is not None and isinstance(topic, str):
+            hub.receive(topic)

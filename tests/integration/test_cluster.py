@@ -1,0 +1,288 @@
+"""Several instances on one PostgreSQL (bot/cluster.py): exactly one leads; when the
+leader dies, or its connection drops, another leads within 15 s; a dead instance's outbox
+claims are queued again, a live one's never, so no delivery goes out twice."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+import pytest
+import pytest_asyncio
+
+from bot.cli.operations import instance_lines, status
+from bot.cluster import HUB_CHANNEL, Cluster, HubRelay
+from bot.core.clock import SimulatedClock
+from bot.core.model import Reply, UserRef
+from bot.delivery.sender import Sender
+from bot.platforms.base import Adapter, SentMessage
+from bot.qa.hub import Hub
+from bot.storage import instances, open_store, outbox
+from bot.storage.postgres import PostgresStore
+from tests.conftest import KST_0900
+from tests.postgres import PostgresServer
+
+# Each follower polls this often here (5 s in a real run): the test waits on events.
+POLL = 0.05
+TAKEOVER = 15.0  # the issue's limit, in seconds
+
+
+@pytest_asyncio.fixture
+async def url(postgres: PostgresServer) -> AsyncIterator[str]:
+    """One database for the instances of a test."""
+    where = await postgres.new_database()
+    yield where
+    await postgres.recycle(where)
+
+
+async def _instance(url: str, clock: SimulatedClock, log: list[str], name: str) -> Cluster:
+    store = await open_store(url)
+    assert isinstance(store, PostgresStore)
+
+    async def lead() -> None:
+        log.append(f"{name} leads")
+
+    async def follow() -> None:
+        log.append(f"{name} follows")
+
+    return Cluster(store, clock, platforms=["slack"], on_lead=lead, on_follow=follow, poll=POLL)
+
+
+async def _took_over(follower: Cluster) -> float:
+    """Seconds until `follower` leads; fails past the limit."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    await asyncio.wait_for(follower.leading.wait(), TAKEOVER)
+    return loop.time() - began
+
+
+async def test_a_dead_leaders_successor_leads_within_15_seconds(url: str) -> None:
+    clock = SimulatedClock(KST_0900, speed=0)
+    said: list[str] = []
+    a = await _instance(url, clock, said, "a")
+    b = await _instance(url, clock, said, "b")
+    try:
+        await a.start()
+        await b.start()
+        assert a.leading.is_set() and not b.leading.is_set()
+        await b.step()  # a follower's poll takes nothing from a live leader
+        assert not b.leading.is_set()
+        table = {i.id: i.leader for i in await instances.listing(b.store)}
+        assert table == {a.id: True, b.id: False}
+        # a dies: its polling stops and its lock's connection is gone, as in kill -9.
+        a._stopping.set()
+        assert a._task is not None
+        await a._task
+        assert a._lock is not None
+        a._lock.terminate()
+        assert await _took_over(b) < TAKEOVER
+        assert said == ["a leads", "b leads"]
+        clock.advance(timedelta(seconds=1))
+        await b.step()
+        table = {i.id: i.leader for i in await instances.listing(b.store)}
+        assert table == {a.id: False, b.id: True}
+    finally:
+        await b.stop()
+        await a.stop()
+        await a.store.close()
+        await b.store.close()
+
+
+async def test_a_leader_whose_connection_drops_follows_and_another_leads(
+    url: str, postgres: PostgresServer
+) -> None:
+    clock = SimulatedClock(KST_0900, speed=0)
+    said: list[str] = []
+    a = await _instance(url, clock, said, "a")
+    b = await _instance(url, clock, said, "b")
+    try:
+        await a.start()
+        await b.start()
+        assert a._lock is not None
+        # The server drops the leader's lock connection (a network cut, a restart)
+        # while its process lives on: it must stop leading, not lead beside b.
+        await postgres.sql(f"SELECT pg_terminate_backend({a._lock.get_server_pid()})")
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        while "a follows" not in said or not (a.leading.is_set() or b.leading.is_set()):
+            assert loop.time() - began < TAKEOVER, said
+            await asyncio.sleep(POLL)  # the rounds run on their own; look again at the next
+        # Whoever took the lock again leads, and only it.
+        leading = (a.leading.is_set(), b.leading.is_set())
+        assert leading in ((True, False), (False, True)), said
+        # b may take the freed lock before a's next round sees it lost: for up to one
+        # poll both think they lead (the window a dropped connection leaves).
+        assert said[0] == "a leads" and sorted(said[1:]) in (
+            ["a follows", "b leads"],
+            ["a follows", "a leads"],
+        ), said
+    finally:
+        await b.stop()
+        await a.stop()
+        await a.store.close()
+        await b.store.close()
+
+
+async def test_claims_are_taken_back_from_the_dead_only(url: str) -> None:
+    clock = SimulatedClock(KST_0900, speed=0)
+    said: list[str] = []
+    a = await _instance(url, clock, said, "a")
+    b = await _instance(url, clock, said, "b")
+    try:
+        await a.step()
+        await b.step()
+        now = clock.now()
+        deliveries = [
+            outbox.Delivery(f"k{i}", "t", "slack", "dm", f"U{i}", Reply(text="hi"))
+            for i in range(4)
+        ]
+        async with a.store.transaction() as tx:
+            await outbox.enqueue(tx, deliveries, now)
+        in_flight_a = await outbox.claim_due(a.store, "slack", now, 2, a.id)
+        in_flight_b = await outbox.claim_due(b.store, "slack", now, 2, b.id)
+        # Both beat: b's round takes nothing of a's messages in flight.
+        clock.advance(timedelta(seconds=10))
+        await a.step()
+        await b.step()
+        assert await outbox.claim_due(b.store, "slack", clock.now(), 10, b.id) == []
+        # a stops beating (dead); past the lease, b's round queues a's two again.
+        clock.advance(timedelta(seconds=16))
+        await b.step()
+        again = await outbox.claim_due(b.store, "slack", clock.now(), 10, b.id)
+        assert [r.key for r in again] == [r.key for r in in_flight_a]
+        assert {r.key for r in in_flight_b}.isdisjoint(r.key for r in again)
+    finally:
+        await a.stop()
+        await b.stop()
+        await a.store.close()
+        await b.store.close()
+
+
+async def test_status_shows_the_instances_and_which_leads(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = datetime.now(UTC)
+    started = now - timedelta(hours=1)
+    store = await open_store(url)
+    try:
+        for name, beat, leader in (("aaa", 2, True), ("bbb", 3, False), ("ccc", 600, True)):
+            me = instances.Instance(
+                name, f"{name}.host", 40, started, now - timedelta(seconds=beat), leader
+            )
+            await instances.beat(store, me)
+        # ccc's beat said it led, and took the lead from aaa's row; set aaa's back, as
+        # aaa's next heartbeat would, to show a dead leader's row beside a live one.
+        await instances.beat(store, instances.Instance("aaa", "aaa.host", 40, started, now, True))
+    finally:
+        await store.close()
+    assert await status(url) == 0
+    # How long ago, said in whole seconds, depends on when status ran: checked below.
+    lines = [re.sub(r" \(\d+ s ago\)$", "", line) for line in capsys.readouterr().out.splitlines()]
+    start = started.isoformat(timespec="seconds")
+    assert lines[1:5] == [
+        "instances: 3, aaa leads",
+        f"  aaa leads  aaa.host pid 40, started {start}, last heartbeat "
+        f"{now.isoformat(timespec='seconds')}",
+        f"  bbb serves bbb.host pid 40, started {start}, last heartbeat "
+        f"{(now - timedelta(seconds=3)).isoformat(timespec='seconds')}",
+        f"  ccc dead   ccc.host pid 40, started {start}, last heartbeat "
+        f"{(now - timedelta(seconds=600)).isoformat(timespec='seconds')}",
+    ]
+    listed = [
+        instances.Instance("x", "h", 1, started, now - timedelta(seconds=s), False)
+        for s in (0, 15, 16)
+    ]
+    said = [line.rsplit(", ", 1)[1] for line in instance_lines(listed, now)[1:]]
+    assert said == [
+        f"last heartbeat {(now - timedelta(seconds=s)).isoformat(timespec='seconds')} ({s} s ago)"
+        for s in (0, 15, 16)
+    ]
+    assert [line.split()[1] for line in instance_lines(listed, now)[1:]] == [
+        "serves",
+        "serves",
+        "dead",
+    ]
+    assert instance_lines([], now) == []  # SQLite's one bot: no such lines
+
+
+async def test_a_publish_on_one_instance_reaches_the_others_hubs(url: str) -> None:
+    stores = [await open_store(url) for _ in range(2)]
+    hubs = [(Hub(), Hub()) for _ in stores]
+    relays = []
+    for n, store in enumerate(stores):
+        assert isinstance(store, PostgresStore)
+        relays.append(HubRelay(store, f"i{n}", {"qa": hubs[n][0], "polls": hubs[n][1]}))
+    try:
+        for relay in relays:
+            await relay.start()
+        (a_qa, a_polls), (b_qa, b_polls) = hubs
+        # A vote taken on a: its own page moves at once, b's when the notice arrives.
+        a_qa.publish("dialogue")
+        assert a_qa.version("dialogue") == 1
+        assert await b_qa.wait("dialogue", 0, TAKEOVER)
+        assert b_polls.version("dialogue") == 0  # the other hub's topic did not move
+        # Someone else's notice on the channel is ignored (with a warning).
+        await stores[0].execute("SELECT pg_notify(?, ?)", (HUB_CHANNEL, "<b>not json"))
+        # b's publish reaches a after a's own notice and the stranger's would have: a
+        # heard neither (its version moved once, by b).
+        b_polls.publish("poll:dialogue")
+        assert await a_polls.wait("poll:dialogue", 0, TAKEOVER)
+        assert (a_qa.version("dialogue"), b_qa.version("dialogue")) == (1, 1)
+        assert (a_polls.version("poll:dialogue"), b_polls.version("poll:dialogue")) == (1, 1)
+    finally:
+        for relay in relays:
+            await relay.stop()
+        for store in stores:
+            await store.close()
+
+
+class _Platform:
+    """A platform that records every message it gets (the fakes' nonce check, in short)."""
+
+    name = "slack"
+
+    def __init__(self, got: list[str]) -> None:
+        self.got = got
+
+    async def dm(
+        self, user: UserRef, reply: Reply, *, key: str, first_attempt: bool
+    ) -> SentMessage:
+        await asyncio.sleep(0)  # let the other instance's sender run in between
+        self.got.append(key)
+        return SentMessage("slack", f"D{user.id}", key)
+
+
+async def test_two_instances_drain_the_outbox_and_a_dead_ones_claims_once(url: str) -> None:
+    clock = SimulatedClock(KST_0900, speed=0)
+    said: list[str] = []
+    a = await _instance(url, clock, said, "a")
+    b = await _instance(url, clock, said, "b")
+    got: list[str] = []
+    platform = cast(Adapter, _Platform(got))
+    try:
+        await a.step()
+        await b.step()
+        deliveries = [
+            outbox.Delivery(f"k{i}", "t", "slack", "dm", f"U{i}", Reply(text="hi"))
+            for i in range(500)
+        ]
+        async with a.store.transaction() as tx:
+            await outbox.enqueue(tx, deliveries, clock.now())
+        # a claims 40 and dies before sending them (kill -9 mid fan-out).
+        lost = await outbox.claim_due(a.store, "slack", clock.now(), 40, a.id)
+        senders = [Sender(x.store, platform, clock, concurrency=4, claimer=x.id) for x in (a, b)]
+        # Both drain at once: b starts while a's claims are live and leaves them alone.
+        await asyncio.gather(*(s.drain() for s in senders))
+        assert len(got) == len(set(got)) == 460
+        assert not {r.key for r in lost} & set(got)
+        clock.advance(timedelta(seconds=16))  # a's heartbeat is past the lease
+        await b.step()
+        await senders[1].drain()
+        assert sorted(got) == sorted(d.key for d in deliveries)  # each exactly once
+        assert await outbox.summary(b.store) == [("slack", outbox.SENT, 500)]
+    finally:
+        await a.store.close()
+        await b.store.close()
