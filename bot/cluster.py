@@ -20,7 +20,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 import asyncpg
@@ -106,6 +106,9 @@ class Cluster:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 # The database is unreachable a moment: the next round tries again.
                 log.warning("cluster: %s", exc)
+            except Exception:
+                # Anything else must not end the heartbeats silently.
+                log.exception("cluster: a round failed; the next tries again")
 
     async def step(self) -> None:
         """Keep or try the lead, beat, and take back dead instances' outbox claims."""
@@ -113,19 +116,34 @@ class Cluster:
         if lost:
             log.warning("cluster: %s lost the lead (its connection dropped)", self.id)
             await self._let_go()
+        took = False
         if self._lock is None and not lost:  # a round to stop leading first, then try
             self._lock = await self.store.try_lock(LEADER_LOCK)
-            if self._lock is not None:
-                log.info("cluster: %s leads", self.id)
-                self.leading.set()
+            took = self._lock is not None
+        # The heartbeat before anything slow: taking the lead (the agenda, the plan) may
+        # take longer than the lease, and claims without a fresh beat look dead to others.
+        now = await self.beat()
+        if took:
+            log.info("cluster: %s leads", self.id)
+            self.leading.set()
+            try:
                 await self.on_lead()
-        now = self.clock.now()
-        self.me = replace(self.me, heartbeat_at=now, leader=self._lock is not None)
-        await instances.beat(self.store, self.me)
+            except Exception:
+                # Leading without a planner would stop every reminder, and hold the
+                # lock from instances that could plan: give it up, try again next round.
+                log.exception("cluster: %s could not take up the lead; letting it go", self.id)
+                await self._let_go()
         for platform in self.platforms:
             taken = await outbox.recover(self.store, platform, now - self.lease)
             if taken:
                 log.info("%s: %d deliveries of a dead instance are queued again", platform, taken)
+
+    async def beat(self) -> datetime:
+        """Say this instance lives (and whether it leads); when, by the clock."""
+        now = self.clock.now()
+        self.me = replace(self.me, heartbeat_at=now, leader=self._lock is not None)
+        await instances.beat(self.store, self.me)
+        return now
 
     async def _still_held(self, conn: asyncpg.Connection) -> bool:
         if conn.is_closed():

@@ -286,3 +286,34 @@ async def test_two_instances_drain_the_outbox_and_a_dead_ones_claims_once(url: s
     finally:
         await a.store.close()
         await b.store.close()
+
+
+async def test_an_instance_that_cannot_take_up_the_lead_lets_it_go_and_tries_again(
+    url: str,
+) -> None:
+    """Found in review: taking the lead once failed (a database error while planning) left
+    an instance holding the lock without a planner, for good."""
+    clock = SimulatedClock(KST_0900, speed=0)
+    store = await open_store(url)
+    assert isinstance(store, PostgresStore)
+    tries: list[str] = []
+    ready = asyncio.Event()
+
+    async def lead() -> None:
+        tries.append("lead")
+        if len(tries) == 1:
+            raise RuntimeError("the plan could not be read")
+        ready.set()
+
+    async def follow() -> None:
+        tries.append("follow")
+
+    a = Cluster(store, clock, platforms=["slack"], on_lead=lead, on_follow=follow, poll=POLL)
+    try:
+        await a.start()
+        assert not a.leading.is_set()  # the failed attempt let the lead go
+        await asyncio.wait_for(ready.wait(), TAKEOVER)
+        assert a.leading.is_set() and tries == ["lead", "follow", "lead"]
+    finally:
+        await a.stop()
+        await store.close()
