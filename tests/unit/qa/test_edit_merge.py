@@ -16,31 +16,18 @@ from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.model import Action, Reply, Role, UserRef, plain
 from bot.storage import Store
-from bot.translation import Translated, TranslationFailed
+from bot.translation import Translated
 from tests.conftest import DIALOGUE_OPEN, Person
+from tests.fakes.machine import FakeTranslator
 from tests.unit.qa.test_qa import ask, count, exported, on_screen, press, text
 
 MINUTE = timedelta(minutes=1)
 
 
-class Machine:
-    """A machine-translation provider in the process: "[ko] text", or a failure."""
+class Machine(FakeTranslator):
+    """The tests' provider in the process ("[ko] text", or a failure), named as here."""
 
     name = "testmt"
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, str | None]] = []
-        self.failure: str | None = None
-        self.closed = False
-
-    async def translate(self, text: str, target: str, source: str | None = None) -> Translated:
-        self.calls.append((text, target, source))
-        if self.failure is not None:
-            raise TranslationFailed(self.failure)
-        return Translated(f"[{target}] {text}", source)
-
-    async def close(self) -> None:
-        self.closed = True
 
 
 @pytest.fixture
@@ -333,7 +320,7 @@ async def test_machine_translation_and_its_failure(
     machine.failure = None
     said = await mod.say(f"/qa-translate {qid} ko")
     assert "KO · [ko] Can cells be made without cobalt? (machine translation)" in text(said)
-    assert machine.calls[-1] == ("Can cells be made without cobalt?", "ko", "en")
+    assert machine.asked[-1] == ("Can cells be made without cobalt?", "ko", "en")
     found = (await core.qa.question(qid)).translations["ko"]
     assert found.by == "testmt" and found.machine
     kim = Person(core, "kim")
@@ -502,16 +489,16 @@ async def test_merge_form_and_translate_button(
 
 
 class SlowMachine(Machine):
-    """Answers only once `go` is set (a provider taking its few seconds)."""
+    """Answers only once its gate opens (a provider taking its few seconds), and says
+    when it was first asked."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.go = asyncio.Event()
-        self.asked = asyncio.Event()
+        self.gate = asyncio.Event()
+        self.started = asyncio.Event()
 
     async def translate(self, text: str, target: str, source: str | None = None) -> Translated:
-        self.asked.set()
-        await self.go.wait()
+        self.started.set()
         return await super().translate(text, target, source)
 
 
@@ -523,10 +510,11 @@ async def test_a_translation_typed_while_the_machine_works_in_the_background_sta
     core.qa.machine = machine
     await mod.say("/qa-open dialogue translate")
     qid = await approved(alice, mod, "Is the new separator safe at 80 C?")
-    await machine.asked.wait()  # the translation on approval is under way
+    await machine.started.wait()  # the translation on approval is under way
     said = await mod.say(f"/qa-translate {qid} ko 새 분리막은 80도에서 안전합니까?")
     assert not said.error, text(said)
-    machine.go.set()
+    assert machine.gate is not None
+    machine.gate.set()
     await core.qa.settle()
     found = (await core.qa.question(qid)).translations["ko"]
     assert found.text == "새 분리막은 80도에서 안전합니까?" and not found.machine, found
