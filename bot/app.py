@@ -19,7 +19,7 @@ from bot.core.dispatch import Core
 from bot.core.model import Role
 from bot.core.ports import MachineTranslator
 from bot.core.tasks import Background
-from bot.platforms.base import Adapter, ServesHTTP, StartupError
+from bot.platforms.base import Adapter, HoldsGateway, ServesHTTP, StartupError
 from bot.programme.building import build_agenda
 from bot.qa.identity import load_secret
 from bot.settings import EventConfig, PlatformConfig, Settings, default_config_path, load_event
@@ -216,7 +216,12 @@ async def _start_surfaces(
                 ready=ready,
             )
         )
+    on_postgres = app.store.engine == POSTGRESQL
     for adapter in app.adapters:
+        if on_postgres and isinstance(adapter, HoldsGateway):
+            # Several instances may share the database: the leader holds the gateway
+            # (bot/cluster.py), the others only log in to send their share by REST.
+            adapter.follower = True
         try:
             await adapter.start()
         except StartupError as exc:
@@ -250,7 +255,8 @@ async def _start_running_side(app: App, path: Path, lock: InstanceLock) -> bool:
 
 async def _join_cluster(app: App, path: Path) -> None:
     """On PostgreSQL, where several instances may share the database: this one drains the
-    outbox (taking back a dead instance's claims) and plans only while it leads."""
+    outbox (taking back a dead instance's claims), and holds Discord's gateway and plans
+    only while it leads."""
     from bot.cluster import Cluster, HubRelay
     from bot.runtime import Runtime
     from bot.storage.postgres import PostgresStore
@@ -266,7 +272,20 @@ async def _join_cluster(app: App, path: Path) -> None:
     await app.relay.start()
     runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)
     app.runtime, app.cluster = runtime, cluster
-    cluster.on_lead, cluster.on_follow = runtime.start_planner, runtime.stop_planner
+    gateways = [a for a in app.adapters if isinstance(a, HoldsGateway)]
+
+    async def lead() -> None:
+        # The gateway first: the planner's first pass mirrors the programme on Discord.
+        for adapter in gateways:
+            await adapter.lead()
+        await runtime.start_planner()
+
+    async def follow() -> None:
+        await runtime.stop_planner()
+        for adapter in gateways:
+            await adapter.follow()
+
+    cluster.on_lead, cluster.on_follow = lead, follow
     await cluster.beat()  # before the senders claim anything: claims of the living
     await runtime.start(plan=False)
     await cluster.start()

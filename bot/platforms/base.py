@@ -158,3 +158,23 @@ class MirrorsProgramme(Protocol):
         """The ids of the people the platform lists as interested in the session (when the
         event file asks to remind them)."""
         ...
+
+
+@runtime_checkable
+class HoldsGateway(Protocol):
+    """An adapter with a connection that one instance of a database holds at a time
+    (Discord's gateway: every connected instance would be sent each command and answer
+    it). On PostgreSQL the leader holds it (bot/cluster.py); the others send by REST."""
+
+    name: str
+    # Set before `start`: log in for REST only, and wait for `lead`.
+    follower: bool
+
+    async def lead(self) -> None:
+        """Take up the connection (this instance now leads); returns without waiting
+        long for a slow platform, which it keeps trying in the background."""
+        ...
+
+    async def follow(self) -> None:
+        """Let the connection go (another instance leads); sending goes on by REST."""
+        ...

@@ -710,6 +710,23 @@ class FakeDiscord:
 
         await _wait_until(self._gateway_changed, find, timeout, lambda: "no session")
 
+    @property
+    def connected(self) -> int:
+        """How many Gateway sessions hold a live socket now (one per connected client)."""
+        return sum(1 for s in self._sessions.values() if s.ws is not None)
+
+    async def wait_connected(
+        self,
+        count: int,
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the fake's API; asyncio.timeout is used inside
+    ) -> None:
+        """Wait until exactly `count` sessions hold a live socket."""
+
+        def find() -> bool | None:
+            return True if self.connected == count else None
+
+        await _wait_until(self._gateway_changed, find, timeout, lambda: f"{self.connected} live")
+
     # ---- Gateway: events the fake sends ----------------------------------------------
 
     async def dispatch(self, event: str, data: JSON) -> None:

@@ -112,6 +112,7 @@ class DiscordAdapter:
             guild_ready_timeout=settings.guild_ready_timeout,
         )
         for listener in (
+            self.on_ready,
             self.on_interaction,
             self.on_guild_role_create,
             self.on_guild_role_delete,
@@ -124,6 +125,11 @@ class DiscordAdapter:
         self._role_ids: dict[int, dict[Role, tuple[int, ...]]] = {}
         core.page_limits[PLATFORM] = PAGE_LIMITS
         self._task: asyncio.Task[None] | None = None
+        # Set by READY: the gateway is connected and the guilds are known.
+        self._ready = asyncio.Event()
+        self._syncing: asyncio.Task[None] | None = None
+        # On PostgreSQL, another instance may lead: then `start` logs in for REST only.
+        self.follower = False
         self.delivery = DiscordDelivery(self.client, settings, config, store, core.clock)
         # The programme in the server's Events list, when the event file asks for it.
         self.events = ScheduledEvents(
@@ -141,7 +147,8 @@ class DiscordAdapter:
 
     # lifecycle
     async def start(self) -> None:
-        """Log in, connect to the gateway, sync the commands; raises StartupError."""
+        """Log in, connect to the gateway, sync the commands; raises StartupError. A
+        `follower` logs in only: its share of the outbox goes by REST until `lead`."""
         point_discord_py_at(self.settings.api_base, self.settings.gateway_url)
         try:
             await self.client.login(self.settings.token)
@@ -154,26 +161,106 @@ class DiscordAdapter:
         except (aiohttp.ClientError, OSError) as exc:
             await self.client.close()
             raise StartupError(f"cannot reach Discord at {self.settings.api_base}: {exc}") from exc
+        if self.follower:
+            log.info(
+                "discord: logged in as %s; the leading instance holds the gateway", self.client.user
+            )
+            return
+        if not await self._connect():
+            error = self._gateway_error()
+            await self.stop()
+            if isinstance(error, discord.ConnectionClosed) and error.code == 4004:
+                raise StartupError("Discord's gateway refused DISCORD_TOKEN (4004)")
+            raise StartupError(f"Discord's gateway did not become ready ({error or 'timeout'})")
+        await self._synced()
+
+    async def lead(self) -> None:
+        """Connect to the gateway and sync the commands: this instance now leads. Discord
+        slow or down does not hold the planner up: discord.py keeps connecting, and the
+        commands are synced once it is ready."""
+        if self._task is not None and not self._task.done():
+            return
+        if await self._connect():
+            await self._synced()
+            return
+        error = self._gateway_error()
+        if error is not None:
+            # A refused token or a bad state: discord.py gave up, and no retry helps.
+            log.error("discord: the gateway failed (%s); commands are not answered", error)
+            return
+        log.warning(
+            "discord: the gateway is not ready after %.0f s; still connecting",
+            self.settings.ready_timeout,
+        )
+        self._syncing = asyncio.create_task(self._sync_when_ready(), name="discord-sync")
+
+    async def follow(self) -> None:
+        """Close the gateway (another instance leads and answers the commands) and stop
+        mirroring the programme; sending by REST goes on."""
+        await self.events.stop()
+        await self._disconnect()
+        log.info("discord: gateway closed; the leading instance holds it")
+
+    async def _connect(self) -> bool:
+        """Start the gateway's connection; whether it became ready in time (else it is
+        still connecting, or it failed: `_gateway_error`)."""
+        self._ready.clear()
         self._task = asyncio.create_task(self.client.connect(reconnect=True), name="discord")
-        ready = asyncio.create_task(self.client.wait_until_ready())
+        ready = asyncio.create_task(self._ready.wait())
         done, _ = await asyncio.wait(
             {self._task, ready},
             timeout=self.settings.ready_timeout,
             return_when=asyncio.FIRST_COMPLETED,
         )
-        if ready not in done:
-            ready.cancel()
-            error = self._task.exception() if self._task in done else None
-            await self.stop()
-            if isinstance(error, discord.ConnectionClosed) and error.code == 4004:
-                raise StartupError("Discord's gateway refused DISCORD_TOKEN (4004)")
-            raise StartupError(f"Discord's gateway did not become ready ({error or 'timeout'})")
+        if ready in done:
+            return True
+        ready.cancel()
+        return False
+
+    def _gateway_error(self) -> BaseException | None:
+        task = self._task
+        if task is None or not task.done() or task.cancelled():
+            return None
+        return task.exception()
+
+    async def _sync_when_ready(self) -> None:
+        await self._ready.wait()
+        try:
+            await self._synced()
+        except (StartupError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+            log.error("discord: the commands could not be synced: %s", exc)
+
+    async def _synced(self) -> None:
         await self.sync_commands()
         log.info("discord: connected as %s, %d commands synced", self.client.user, len(self.synced))
+
+    async def on_ready(self) -> None:
+        """The gateway's READY, with the guilds (each IDENTIFY; a RESUME keeps the last)."""
+        self._ready.set()
+
+    async def _disconnect(self) -> None:
+        """End the gateway's connection and its reconnecting loop; the HTTP session stays.
+
+        discord.py closes both at once (`Client.close`), and a closed client cannot log in
+        again in the same loop: so the loop is cancelled and its socket closed here."""
+        for task in (self._syncing, self._task):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._syncing = self._task = None
+        ws = self.client.ws
+        if ws is not None and ws.open:
+            await ws.close(code=1000)
+        self._ready.clear()
 
     async def stop(self) -> None:
         """Close the gateway and HTTP sessions."""
         await self.events.stop()
+        if self._syncing is not None:
+            self._syncing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._syncing
         await self.client.close()
         if self._webhooks is not None:
             await self._webhooks.close()
