@@ -258,6 +258,7 @@ async def _join_cluster(app: App, path: Path) -> None:
     outbox (taking back a dead instance's claims), and holds Discord's gateway and plans
     only while it leads."""
     from bot.cluster import Cluster, HubRelay
+    from bot.qa.hub import Hub
     from bot.runtime import Runtime
     from bot.storage.postgres import PostgresStore
 
@@ -267,10 +268,12 @@ async def _join_cluster(app: App, path: Path) -> None:
     platforms = [a.name for a in app.adapters]
     cluster = Cluster(app.store, SystemClock(), platforms=platforms)
     # Live pages served here follow votes and questions taken on any instance.
-    hubs = {"qa": app.core.qa.hub, "polls": app.core.polls.hub}
+    runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)
+    # A subscription or an announcement made on a follower reaches the leader's plan.
+    runtime.plan_hub = Hub()
+    hubs = {"qa": app.core.qa.hub, "polls": app.core.polls.hub, "plan": runtime.plan_hub}
     app.relay = HubRelay(app.store, cluster.id, hubs)
     await app.relay.start()
-    runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)
     app.runtime, app.cluster = runtime, cluster
     gateways = [a for a in app.adapters if isinstance(a, HoldsGateway)]
 

@@ -24,6 +24,7 @@ from bot.polls.notices import PollNotices, PollTimers
 from bot.programme import Agenda
 from bot.programme.building import build_agenda
 from bot.programme.changes import CANCELLED, MOVED, Change, diff, digest
+from bot.qa.hub import Hub
 from bot.qa.notices import Notices
 from bot.settings import ConfigError, EventConfig, load_event
 from bot.storage import Store
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
     from bot.programme.source import AgendaSource
 
 log = logging.getLogger(__name__)
+
+
+# The plan hub's one topic: "the plan in the store changed".
+PLAN_TOPIC = "plan"
 
 
 class Runtime:
@@ -71,6 +76,10 @@ class Runtime:
             timers=[PollTimers(core.polls)],
         )
         self._plan: asyncio.Task[None] | None = None
+        # On PostgreSQL (bot/cluster.py): how instances that do not plan tell the one that
+        # does that the plan in the store changed (relayed to every instance's hub).
+        self.plan_hub: Hub | None = None
+        self._hearing: asyncio.Task[None] | None = None
         self._opening = Background(log, "opening a DM channel")
         self._reload_lock = asyncio.Lock()
         core.runtime = self
@@ -138,6 +147,10 @@ class Runtime:
         await self.planner.rebuild()
         await self.planner.fire_due()
         self._plan = asyncio.create_task(self.planner.run(), name="planner")
+        if self.plan_hub is not None:
+            self._hearing = asyncio.create_task(
+                self._hear_plan_changes(self.plan_hub), name="plan-changes"
+            )
         self._programme_changed()
 
     async def stop_planner(self) -> None:
@@ -147,11 +160,12 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._source_task
             self._source_task = None
-        if self._plan is not None:
-            self._plan.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._plan
-            self._plan = None
+        for task in (self._hearing, self._plan):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._plan = self._hearing = None
 
     async def stop(self) -> None:
         """Stop planning and sending; queued deliveries wait in the store."""
@@ -211,14 +225,44 @@ class Runtime:
         return added
 
     async def replan(self) -> None:
-        """Plan again after a subscription or announcement changed; fire what is due."""
+        """Plan again after a subscription or announcement changed; fire what is due.
+        On an instance that does not plan (another leads), the leader is told instead."""
+        if self._tell_leader():
+            return
         await self.planner.rebuild()
         await self.planner.fire_due()
 
+    async def rebuild_plan(self) -> None:
+        """Plan again without firing (a poll's moments change while the planner may be
+        firing, which holds the lock that firing takes); or tell the leader."""
+        if not self._tell_leader():
+            await self.planner.rebuild()
+
     def store_changed(self) -> None:
         """Another process changed the plan in the store (`forum-bot announce`, which
-        signals the bot): plan again from the store, soon."""
-        self.planner.wake(rebuild=True)
+        signals the bot): plan again from the store, soon (or tell the leader)."""
+        if not self._tell_leader():
+            self.planner.wake(rebuild=True)
+
+    def _tell_leader(self) -> bool:
+        """On a database several instances share, when another one plans: tell it that
+        the plan in the store changed (a person subscribed here); whether it was told."""
+        if self.plan_hub is None or self._plan is not None:
+            return False
+        self.plan_hub.publish(PLAN_TOPIC)
+        return True
+
+    async def _hear_plan_changes(self, hub: Hub) -> None:
+        """The leader's side of `_tell_leader`: each change another instance made to the
+        plan in the store is planned again from the store."""
+        acted = hub.version(PLAN_TOPIC)
+        while True:
+            if hub.version(PLAN_TOPIC) == acted:
+                await hub.changed(PLAN_TOPIC).wait()
+            # Every change heard up to now; one heard while the planner rebuilds makes
+            # it rebuild again (its `wake`).
+            acted = hub.version(PLAN_TOPIC)
+            self.planner.wake(rebuild=True)
 
     def open_dm(self, platform: str, user_id: str) -> None:
         """Open (and keep) a person's DM channel now, in the background, so that their

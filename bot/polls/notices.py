@@ -132,7 +132,7 @@ class PollNotices:
     async def replan(self) -> None:
         # Not `Runtime.replan`: this may run while the planner fires (a poll opening at
         # its session's start), which holds the lock that firing takes.
-        await self.runtime.planner.rebuild()
+        await self.runtime.rebuild_plan()
 
     async def stop(self) -> None:
         await self.cards.stop()

@@ -20,6 +20,7 @@ from bot.core.model import Reply, UserRef
 from bot.delivery.sender import Sender
 from bot.platforms.base import Adapter, SentMessage
 from bot.qa.hub import Hub
+from bot.settings import EventConfig
 from bot.storage import instances, open_store, outbox
 from bot.storage.postgres import PostgresStore
 from tests.conftest import KST_0900
@@ -317,3 +318,56 @@ async def test_an_instance_that_cannot_take_up_the_lead_lets_it_go_and_tries_aga
     finally:
         await a.stop()
         await store.close()
+
+
+async def test_a_subscription_made_on_a_follower_is_planned_by_the_leader(
+    url: str, event_config: EventConfig
+) -> None:
+    """Found in review: /remind on a follower re-planned the follower's planner, which
+    does not run; the leader's never heard of the new subscription, and the reminder
+    was never sent."""
+    from bot.app import build_core
+    from bot.platforms.memory.adapter import MemoryAdapter
+    from bot.runtime import PLAN_TOPIC, Runtime
+
+    clock = SimulatedClock(KST_0900, speed=0)
+    runtimes: list[Runtime] = []
+    relays: list[HubRelay] = []
+    adapters: list[MemoryAdapter] = []
+    try:
+        for n in range(2):
+            store = await open_store(url)
+            assert isinstance(store, PostgresStore)
+            core = await build_core(event_config, store, clock, secret=b"s" * 32)
+            adapters.append(MemoryAdapter(core, "slack"))
+            runtime = Runtime(core, [adapters[-1]], claimer=f"i{n}")
+            runtime.plan_hub = Hub()
+            runtimes.append(runtime)
+            relays.append(HubRelay(store, f"i{n}", {"plan": runtime.plan_hub}))
+            await relays[-1].start()
+        leader, follower = runtimes
+        await leader.start()  # plans
+        await follower.start(plan=False)
+        reply = await adapters[1].say(UserRef("slack", "U1"), "/remind dialogue 15")
+        assert not reply.error, reply
+        assert follower.plan_hub is not None and follower.plan_hub.version(PLAN_TOPIC) == 1
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        while not any(
+            d.kind == "personal" and d.minutes == 15 for d in leader.planner.items.values()
+        ):
+            assert loop.time() - began < TAKEOVER, "the leader never planned it"
+            await asyncio.sleep(POLL)  # the notice crosses the database, then a rebuild
+        clock.set(datetime(2026, 2, 5, 12, 45, tzinfo=KST_0900.tzinfo))
+        await leader.planner.fire_due()
+        queued = await leader.store.fetchall(
+            "SELECT target FROM outbox WHERE target_kind = 'dm'", ()
+        )
+        assert [tuple(r) for r in queued] == [("U1",)]
+    finally:
+        for runtime in runtimes:
+            await runtime.stop()
+        for relay in relays:
+            await relay.stop()
+        for runtime in runtimes:
+            await runtime.store.close()
