@@ -512,12 +512,16 @@ async def _start_web(app: App, settings: Settings) -> WebServer | None:
 
     async def health() -> dict[str, Any]:
         await app.store.fetchone("SELECT 1")
-        return {
+        said: dict[str, Any] = {
             "status": "ok",
             "version": __version__,
             "adapters": [a.name for a in app.adapters],
             "sessions": len(app.core.agenda.sessions),
         }
+        if app.cluster is not None:
+            # Behind a load balancer: which instance answered, and whether it leads.
+            said |= {"instance": app.cluster.id, "leads": app.cluster.leading.is_set()}
+        return said
 
     # Adapters that Slack or a browser reaches over HTTP mount their paths on it.
     served = [a for a in app.adapters if isinstance(a, ServesHTTP)]

@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
+
 from bot.storage.migrations import MIGRATIONS
+from tests.fakes.environment import web_port
 from tests.integration.test_cli import forum_bot
 from tests.integration.test_operations import ROOT, env, read_until
 from tests.postgres import PASSWORD, PostgresServer, free_port
@@ -189,12 +192,19 @@ async def test_kill_9_the_leader_and_the_other_bot_leads_within_15_seconds(
         assert first.stderr is not None
         await read_until(first.stderr, "leads")
         await read_until(first.stderr, "ready")
-        second = await _bot(on(url, tmp_path / "second.sqlite"))
+        # The second serves its web (as behind a load balancer) on a free port.
+        second = await _bot(on(url, tmp_path / "second.sqlite") | {"FORUM_BOT_WEB_PORT": "0"})
         assert second.stderr is not None
         await read_until(second.stderr, "serves; another instance leads and plans")
+        port = await web_port(second.stderr)
         await read_until(second.stderr, "ready")
+        health = f"http://127.0.0.1:{port}/healthz"
+        async with aiohttp.ClientSession() as http, http.get(health) as answer:
+            follows = await answer.json()
+        assert follows["status"] == "ok" and follows["leads"] is False
         listed = await asyncio.to_thread(cli, on(url, tmp_path / "x.sqlite"), "status")
         assert "instances: 2, " in listed.stdout, listed.stdout
+        assert f"{follows['instance']} serves" in listed.stdout
         first.kill()  # kill -9: no goodbye; the server frees its lock with its connection
         await first.wait()
         loop = asyncio.get_running_loop()
@@ -202,6 +212,9 @@ async def test_kill_9_the_leader_and_the_other_bot_leads_within_15_seconds(
         async with asyncio.timeout(15):
             said = await read_until(second.stderr, "leads")
         assert "cluster: " in said and loop.time() - began < 15
+        async with aiohttp.ClientSession() as http, http.get(health) as answer:
+            leads = await answer.json()
+        assert leads["instance"] == follows["instance"] and leads["leads"] is True
     finally:
         for proc in (first, second):
             if proc is not None and proc.returncode is None:
