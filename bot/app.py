@@ -30,7 +30,7 @@ from bot.translation import provider
 from commands import ACTIONS, ALL, HOME
 
 if TYPE_CHECKING:
-    from bot.cluster import Cluster, HubRelay
+    from bot.cluster import AgendaRelay, Cluster, HubRelay
     from bot.runtime import Runtime
     from bot.web.server import WebServer
 
@@ -63,6 +63,7 @@ class App:
     runtime: Runtime | None = None
     cluster: Cluster | None = None  # on PostgreSQL: this instance's part in the election
     relay: HubRelay | None = None  # and its live pages' news from the other instances
+    agendas: AgendaRelay | None = None  # and the agenda changes they apply
     tasks: Background = field(default_factory=lambda: Background(log, "SIGHUP's reload"))
 
 
@@ -251,7 +252,7 @@ async def _start_running_side(app: App, path: Path, lock: InstanceLock) -> bool:
 async def _join_cluster(app: App, path: Path) -> None:
     """On PostgreSQL, where several instances may share the database: this one drains the
     outbox (taking back a dead instance's claims) and plans only while it leads."""
-    from bot.cluster import Cluster, HubRelay
+    from bot.cluster import AgendaRelay, Cluster, HubRelay
     from bot.runtime import Runtime
     from bot.storage.postgres import PostgresStore
 
@@ -268,7 +269,10 @@ async def _join_cluster(app: App, path: Path) -> None:
     app.runtime, app.cluster = runtime, cluster
     cluster.on_lead, cluster.on_follow = runtime.start_planner, runtime.stop_planner
     await cluster.beat()  # before the senders claim anything: claims of the living
-    await runtime.start(plan=False)
+    await runtime.start(plan=False)  # takes the agenda in force, if the database keeps one
+    # An agenda change applied on any instance (a reload, the source) is followed here.
+    app.agendas = AgendaRelay(app.store, runtime.follow_agenda, poll=cluster.poll)
+    await app.agendas.start()
     await cluster.start()
     if not cluster.leading.is_set():
         log.info("instance %s serves; another instance leads and plans", cluster.id)
@@ -538,6 +542,8 @@ async def _shutdown(app: App) -> None:
         await app.cluster.stop()
     if app.relay is not None:
         await app.relay.stop()
+    if app.agendas is not None:
+        await app.agendas.stop()
     if app.runtime is not None:
         await app.runtime.stop()
     for adapter in reversed(app.adapters):
