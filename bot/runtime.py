@@ -351,7 +351,10 @@ class Runtime:
         kept = await agendas.latest(self.store)
         if kept is None:
             return
-        agenda = await asyncio.to_thread(stored.loads, kept.agenda)
+        agenda = await self._read_kept(kept)
+        self.agenda_version = kept.version  # unreadable, it is said once, here
+        if agenda is None:
+            return
         if diff(self.core.agenda, agenda):
             where = self.config_path.name if self.config_path else "the event file"
             log.info(
@@ -363,7 +366,6 @@ class Runtime:
                 where,
             )
         self.core.agenda = agenda
-        self.agenda_version = kept.version
         self._programme_known = True
 
     async def follow_agenda(self) -> bool:
@@ -377,7 +379,10 @@ class Runtime:
             kept = await agendas.latest(self.store)
             if kept is None or kept.version <= self.agenda_version:
                 return False  # taken meanwhile
-            agenda = await asyncio.to_thread(stored.loads, kept.agenda)
+            agenda = await self._read_kept(kept)
+            if agenda is None:
+                self.agenda_version = kept.version  # said once, not at every round
+                return False
             async with self.planner.lock:
                 self.core.agenda = agenda
                 self.agenda_version = kept.version
@@ -392,3 +397,19 @@ class Runtime:
                 len(agenda.sessions),
             )
             return True
+
+    async def _read_kept(self, kept: agendas.Stored) -> Agenda | None:
+        """The kept agenda, or None (said in the log) when this version of the bot cannot
+        read it: the agenda this instance has stays in force here."""
+        try:
+            return await asyncio.to_thread(stored.loads, kept.agenda)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            log.error(
+                "agenda: version %d in the database (applied by %s) cannot be read here, "
+                "keeping this instance's: %s: %s",
+                kept.version,
+                kept.applied_by,
+                type(exc).__name__,
+                exc,
+            )
+            return None
