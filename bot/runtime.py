@@ -201,6 +201,7 @@ class Runtime:
                 return []
             new = build_agenda(config)
             self._programme_known = True
+            await self._follow()  # a change from the agenda in force, wherever applied
             if not announce:
                 await self._set_quietly(new)
                 log.info("agenda from %s: %d sessions", source.name, len(new.sessions))
@@ -288,6 +289,7 @@ class Runtime:
                 except SourceError as exc:
                     raise ConfigError(exc.args[0], []) from None
                 config = imported or config
+            await self._follow()  # a change from the agenda in force, wherever applied
             changes = await self.apply_agenda(build_agenda(config), actor)
             # Polls the file declares now (new ones, or ones changed before they opened).
             await self.core.polls.declare(config.polls)
@@ -376,27 +378,34 @@ class Runtime:
         if not self.shares_agenda or await agendas.version(self.store) <= self.agenda_version:
             return False
         async with self._reload_lock:
-            kept = await agendas.latest(self.store)
-            if kept is None or kept.version <= self.agenda_version:
-                return False  # taken meanwhile
-            agenda = await self._read_kept(kept)
-            if agenda is None:
-                self.agenda_version = kept.version  # said once, not at every round
-                return False
-            async with self.planner.lock:
-                self.core.agenda = agenda
-                self.agenda_version = kept.version
-                self._programme_known = True
-                if self._plan is not None:  # the leader: plan from it, mirror it
-                    self._programme_changed()
-                    await self.planner.rebuild()
-            log.info(
-                "agenda: version %d, applied by %s: %d sessions",
-                kept.version,
-                kept.applied_by,
-                len(agenda.sessions),
-            )
-            return True
+            return await self._follow()
+
+    async def _follow(self) -> bool:
+        """`follow_agenda` under the reload lock; also before a change is applied here, so
+        that it is told (and announced) as a change from the agenda in force."""
+        if not self.shares_agenda:
+            return False
+        kept = await agendas.latest(self.store)
+        if kept is None or kept.version <= self.agenda_version:
+            return False  # taken meanwhile, or nothing newer
+        agenda = await self._read_kept(kept)
+        if agenda is None:
+            self.agenda_version = kept.version  # said once, not at every round
+            return False
+        async with self.planner.lock:
+            self.core.agenda = agenda
+            self.agenda_version = kept.version
+            self._programme_known = True
+            if self._plan is not None:  # the leader: plan from it, mirror it
+                self._programme_changed()
+                await self.planner.rebuild()
+        log.info(
+            "agenda: version %d, applied by %s: %d sessions",
+            kept.version,
+            kept.applied_by,
+            len(agenda.sessions),
+        )
+        return True
 
     async def _read_kept(self, kept: agendas.Stored) -> Agenda | None:
         """The kept agenda, or None (said in the log) when this version of the bot cannot

@@ -370,3 +370,27 @@ async def test_a_kept_agenda_this_bot_cannot_read_leaves_its_own_in_force(
             await runtime.stop()
     finally:
         await store.close()
+
+
+async def test_the_same_edit_reloaded_on_every_machine_is_announced_once(
+    url: str, slack: FakeSlack, tmp_path: Path
+) -> None:
+    """`forum-bot reload` on each machine after copying the file to each: the first applies
+    and announces it, the others find nothing new, even one whose notice was lost."""
+    clock = SimulatedClock(at("08:00"), speed=0)
+    a_file, b_file = _event_file(tmp_path, "a.yaml"), _event_file(tmp_path, "b.yaml")
+    leader = await _instance(url, a_file, slack, clock)
+    follower = await _instance(url, b_file, slack, clock)
+    try:
+        assert follower.agendas is not None
+        await follower.agendas.stop()  # it hears no notice (nor polls) from here on
+        for path in (a_file, b_file):
+            _event_file(tmp_path, path.name, ("14:00", "16:00"))
+        assert len(await _runtime(leader).reload_agenda()) == 1
+        assert _dialogue(follower) == at("13:00")  # not heard
+        assert await _runtime(follower).reload_agenda() == []
+        assert _dialogue(follower) == at("14:00")
+        await _announced(slack, leader, follower, posts=1)
+    finally:
+        await _shutdown(follower)
+        await _shutdown(leader)
