@@ -30,7 +30,7 @@ from bot.translation import provider
 from commands import ACTIONS, ALL, HOME
 
 if TYPE_CHECKING:
-    from bot.cluster import Cluster, HubRelay
+    from bot.cluster import AgendaRelay, Cluster, HubRelay
     from bot.runtime import Runtime
     from bot.web.server import WebServer
 
@@ -63,6 +63,7 @@ class App:
     runtime: Runtime | None = None
     cluster: Cluster | None = None  # on PostgreSQL: this instance's part in the election
     relay: HubRelay | None = None  # and its live pages' news from the other instances
+    agendas: AgendaRelay | None = None  # and the agenda changes they apply
     tasks: Background = field(default_factory=lambda: Background(log, "SIGHUP's reload"))
 
 
@@ -257,7 +258,7 @@ async def _join_cluster(app: App, path: Path) -> None:
     """On PostgreSQL, where several instances may share the database: this one drains the
     outbox (taking back a dead instance's claims), and holds Discord's gateway and plans
     only while it leads."""
-    from bot.cluster import Cluster, HubRelay
+    from bot.cluster import AgendaRelay, Cluster, HubRelay
     from bot.qa.hub import Hub
     from bot.runtime import Runtime
     from bot.storage.postgres import PostgresStore
@@ -267,9 +268,9 @@ async def _join_cluster(app: App, path: Path) -> None:
     # one would make live instances look dead).
     platforms = [a.name for a in app.adapters]
     cluster = Cluster(app.store, SystemClock(), platforms=platforms)
-    # Live pages served here follow votes and questions taken on any instance.
     runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)
-    # A subscription or an announcement made on a follower reaches the leader's plan.
+    # A subscription or an announcement made on a follower reaches the leader's plan,
+    # and live pages served here follow votes and questions taken on any instance.
     runtime.plan_hub = Hub()
     hubs = {"qa": app.core.qa.hub, "polls": app.core.polls.hub, "plan": runtime.plan_hub}
     app.relay = HubRelay(app.store, cluster.id, hubs)
@@ -290,7 +291,10 @@ async def _join_cluster(app: App, path: Path) -> None:
 
     cluster.on_lead, cluster.on_follow = lead, follow
     await cluster.beat()  # before the senders claim anything: claims of the living
-    await runtime.start(plan=False)
+    await runtime.start(plan=False)  # takes the agenda in force, if the database keeps one
+    # An agenda change applied on any instance (a reload, the source) is followed here.
+    app.agendas = AgendaRelay(app.store, runtime.follow_agenda, poll=cluster.poll)
+    await app.agendas.start()
     await cluster.start()
     if not cluster.leading.is_set():
         log.info("instance %s serves; another instance leads and plans", cluster.id)
@@ -564,6 +568,8 @@ async def _shutdown(app: App) -> None:
         await app.cluster.stop()
     if app.relay is not None:
         await app.relay.stop()
+    if app.agendas is not None:
+        await app.agendas.stop()
     if app.runtime is not None:
         await app.runtime.stop()
     for adapter in reversed(app.adapters):

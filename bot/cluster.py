@@ -29,6 +29,7 @@ from bot.core.clock import Clock
 from bot.core.tasks import Background
 from bot.qa.hub import Hub
 from bot.storage import instances, outbox
+from bot.storage.agendas import AGENDA_CHANNEL
 from bot.storage.instances import LEASE, POLL_SECONDS, Instance
 from bot.storage.postgres import PostgresStore
 
@@ -208,3 +209,54 @@ class HubRelay:
             return
         if origin != self.origin and hub is not None and isinstance(topic, str):
             hub.receive(topic)
+
+
+class AgendaRelay:
+    """Agenda changes across instances: the instance that applies one keeps it in the
+    database and sends a notice on AGENDA_CHANNEL (bot/storage/agendas.py); here every
+    other instance hears it (LISTEN on a connection of its own) and calls `follow`,
+    which takes the kept agenda when it is newer than its own (Runtime.follow_agenda).
+    `follow` also runs every `poll` seconds: a notice lost while the connection was down
+    delays a change by a round, never loses it."""
+
+    def __init__(
+        self, store: PostgresStore, follow: Callable[[], Awaitable[object]], *, poll: float
+    ) -> None:
+        self.store = store
+        self.follow = follow
+        self.poll = poll
+        self._conn: asyncpg.Connection | None = None
+        self._heard_one = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._conn = await self.store.connect()
+        await self._conn.add_listener(AGENDA_CHANNEL, self._heard)
+        self._task = asyncio.create_task(self._run(), name="agenda-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    def _heard(self, _conn: object, _pid: int, _channel: str, _payload: str) -> None:
+        # Whose notice and which version do not matter: `follow` reads the version kept.
+        self._heard_one.set()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll):
+                    await self._heard_one.wait()
+            self._heard_one.clear()
+            try:
+                await self.follow()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("cluster: could not read the agenda in force: %s", exc)
+            except Exception:
+                log.exception("cluster: following the agenda failed; the next round tries again")

@@ -21,14 +21,15 @@ from bot.delivery.planner import Planner
 from bot.delivery.sender import Sender
 from bot.platforms.base import Adapter, MirrorsProgramme, OpensDMs
 from bot.polls.notices import PollNotices, PollTimers
-from bot.programme import Agenda
+from bot.programme import Agenda, stored
 from bot.programme.building import build_agenda
 from bot.programme.changes import CANCELLED, MOVED, Change, diff, digest
 from bot.qa.hub import Hub
 from bot.qa.notices import Notices
 from bot.settings import ConfigError, EventConfig, load_event
-from bot.storage import Store
+from bot.storage import Store, agendas
 from bot.storage import announcements as ann
+from bot.storage.base import POSTGRESQL
 from bot.storage.outbox import Delivery, cancel_topic, enqueue
 
 if TYPE_CHECKING:
@@ -83,6 +84,13 @@ class Runtime:
         self._opening = Background(log, "opening a DM channel")
         self._reload_lock = asyncio.Lock()
         core.runtime = self
+        # Instances sharing a PostgreSQL database share the agenda in force: a change
+        # applied on one is kept in the database (bot/storage/agendas.py) and followed by
+        # the others (`follow_agenda`). `agenda_version` is the kept version this
+        # instance's agenda is (0: its own event file's, nothing kept yet).
+        self.shares_agenda = self.store.engine == POSTGRESQL
+        self.agenda_version = 0
+        self.origin = claimer or "this instance"
         # The programme from a conference system or a file, when the event file names one.
         self.source = self._make_source(core.config)
         self._source_task: asyncio.Task[None] | None = None
@@ -126,6 +134,8 @@ class Runtime:
     async def start(self, *, plan: bool = True) -> None:
         """Send what a stop left queued, plan, catch up on what came due while down (with
         `plan` False, only send: another instance plans until `start_planner`)."""
+        if self.shares_agenda:
+            await self._take_stored_agenda()
         for sender in self.senders.values():
             await sender.start()
         if plan:
@@ -136,6 +146,9 @@ class Runtime:
         time (the leader, bot/cluster.py)."""
         if self._plan is not None:
             return
+        # A change another instance applied while this one followed, should its notice
+        # have been missed: the plan is made from the agenda in force.
+        await self.follow_agenda()
         if self.source is not None:
             # The programme as the source has it now, quietly: what changed while the bot
             # was down is not news to post at start.
@@ -202,8 +215,9 @@ class Runtime:
                 return []
             new = build_agenda(config)
             self._programme_known = True
+            await self._follow()  # a change from the agenda in force, wherever applied
             if not announce:
-                self.core.agenda = new
+                await self._set_quietly(new)
                 log.info("agenda from %s: %d sessions", source.name, len(new.sessions))
                 return []
             changes = await self.apply_agenda(new)
@@ -285,8 +299,9 @@ class Runtime:
             await asyncio.gather(*self._opening, return_exceptions=True)
 
     def _programme_changed(self) -> None:
-        """Tell the platforms that keep a copy of the programme that it is current."""
-        if not self._programme_known:
+        """Tell the platforms that keep a copy of the programme that it is current (on a
+        shared database, from the leader only: one copy, kept by one instance)."""
+        if not self._programme_known or (self.shares_agenda and self._plan is None):
             return
         for adapter in self.adapters.values():
             if isinstance(adapter, MirrorsProgramme):
@@ -318,6 +333,7 @@ class Runtime:
                 except SourceError as exc:
                     raise ConfigError(exc.args[0], []) from None
                 config = imported or config
+            await self._follow()  # a change from the agenda in force, wherever applied
             changes = await self.apply_agenda(build_agenda(config), actor)
             # Polls the file declares now (new ones, or ones changed before they opened).
             await self.core.polls.declare(config.polls)
@@ -336,6 +352,9 @@ class Runtime:
             return []
         # The same change made again later (moved, moved back, moved again) is news again.
         key = f"{digest(changes)}:{self.clock.now().isoformat()}"
+        # Made before the transaction: a big programme's JSON takes a moment.
+        shared = await asyncio.to_thread(stored.dumps, new) if self.shares_agenda else None
+        version = self.agenda_version
         async with self.store.transaction() as tx:
             for c in changes:
                 if c.kind in (MOVED, CANCELLED):
@@ -348,10 +367,102 @@ class Runtime:
                 "agenda.reload",
                 {"changes": [f"{c.kind}:{c.session_id}" for c in changes], "digest": key},
             )
+            if shared is not None:
+                # The other instances follow when this commits; only this one announces.
+                version = await agendas.record(tx, shared, self.origin, self.clock.now())
         self.core.agenda = new
+        self.agenda_version = version
         self._programme_known = True
         self._programme_changed()
         await self.planner.changes(new, changes, key)
         await self.planner.rebuild()
         log.info("agenda reloaded: %d change(s) (%s)", len(changes), key)
         return changes
+
+    async def _set_quietly(self, new: Agenda) -> None:
+        """Take `new` without announcing it (the source's programme at start); on a shared
+        database, keep it there for the other instances too when it changes anything."""
+        if self.shares_agenda and diff(self.core.agenda, new):
+            shared = await asyncio.to_thread(stored.dumps, new)
+            async with self.store.transaction() as tx:
+                self.agenda_version = await agendas.record(
+                    tx, shared, self.origin, self.clock.now()
+                )
+        self.core.agenda = new
+
+    async def _take_stored_agenda(self) -> None:
+        """At start: the agenda in force, when the database keeps one, rather than this
+        instance's event file's (another instance applied a change after that file was
+        read, or a reload applied this file's edit elsewhere)."""
+        kept = await agendas.latest(self.store)
+        if kept is None:
+            return
+        agenda = await self._read_kept(kept)
+        self.agenda_version = kept.version  # unreadable, it is said once, here
+        if agenda is None:
+            return
+        if diff(self.core.agenda, agenda):
+            where = self.config_path.name if self.config_path else "the event file"
+            log.info(
+                "agenda: serving version %d from the database (applied by %s at %s), "
+                "not %s's programme; a reload applies the file's",
+                kept.version,
+                kept.applied_by,
+                kept.applied_at.isoformat(timespec="seconds"),
+                where,
+            )
+        self.core.agenda = agenda
+        self._programme_known = True
+
+    async def follow_agenda(self) -> bool:
+        """Take the agenda another instance applied, if the database keeps a newer one
+        than this instance's (bot/cluster.py's AgendaRelay calls this on its notice, and
+        now and then): commands answer from it, and the leader plans from it. Nothing is
+        announced: the instance that applied it did. True when it changed."""
+        if not self.shares_agenda or await agendas.version(self.store) <= self.agenda_version:
+            return False
+        async with self._reload_lock:
+            return await self._follow()
+
+    async def _follow(self) -> bool:
+        """`follow_agenda` under the reload lock; also before a change is applied here, so
+        that it is told (and announced) as a change from the agenda in force."""
+        if not self.shares_agenda:
+            return False
+        kept = await agendas.latest(self.store)
+        if kept is None or kept.version <= self.agenda_version:
+            return False  # taken meanwhile, or nothing newer
+        agenda = await self._read_kept(kept)
+        if agenda is None:
+            self.agenda_version = kept.version  # said once, not at every round
+            return False
+        async with self.planner.lock:
+            self.core.agenda = agenda
+            self.agenda_version = kept.version
+            self._programme_known = True
+            if self._plan is not None:  # the leader: plan from it, mirror it
+                self._programme_changed()
+                await self.planner.rebuild()
+        log.info(
+            "agenda: version %d, applied by %s: %d sessions",
+            kept.version,
+            kept.applied_by,
+            len(agenda.sessions),
+        )
+        return True
+
+    async def _read_kept(self, kept: agendas.Stored) -> Agenda | None:
+        """The kept agenda, or None (said in the log) when this version of the bot cannot
+        read it: the agenda this instance has stays in force here."""
+        try:
+            return await asyncio.to_thread(stored.loads, kept.agenda)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            log.error(
+                "agenda: version %d in the database (applied by %s) cannot be read here, "
+                "keeping this instance's: %s: %s",
+                kept.version,
+                kept.applied_by,
+                type(exc).__name__,
+                exc,
+            )
+            return None

@@ -293,6 +293,17 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     """,
+    # 15: the agenda in force, for the instances sharing a PostgreSQL database: the last
+    # one applied (JSON), its version, and which instance applied it. One row (id 1).
+    """
+    CREATE TABLE running_agenda (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        version    INTEGER NOT NULL,
+        agenda     TEXT NOT NULL,
+        applied_by TEXT NOT NULL,
+        applied_at TEXT NOT NULL
+    );
+    """,
 ]
 
 
