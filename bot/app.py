@@ -267,6 +267,7 @@ async def _join_cluster(app: App, path: Path) -> None:
     runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)
     app.runtime, app.cluster = runtime, cluster
     cluster.on_lead, cluster.on_follow = runtime.start_planner, runtime.stop_planner
+    cluster.on_requeued = runtime.wake_sender
     await cluster.beat()  # before the senders claim anything: claims of the living
     await runtime.start(plan=False)
     await cluster.start()
