@@ -290,6 +290,7 @@ async def _join_cluster(app: App, path: Path) -> None:
             await adapter.follow()
 
     cluster.on_lead, cluster.on_follow = lead, follow
+    cluster.on_requeued = runtime.wake_sender
     await cluster.beat()  # before the senders claim anything: claims of the living
     await runtime.start(plan=False)  # takes the agenda in force, if the database keeps one
     # An agenda change applied on any instance (a reload, the source) is followed here.

@@ -46,6 +46,10 @@ async def _nothing() -> None:
     return None
 
 
+def _ignore(_platform: str) -> None:
+    return None
+
+
 class Cluster:
     """This instance's part in the election, its heartbeat and the outbox's reclaims
     (`clock` in real time: a run's SystemClock even in a rehearsal)."""
@@ -58,6 +62,7 @@ class Cluster:
         platforms: Sequence[str] = (),
         on_lead: Hook = _nothing,
         on_follow: Hook = _nothing,
+        on_requeued: Callable[[str], None] = _ignore,
         poll: float = POLL_SECONDS,
         lease: timedelta = LEASE,
     ) -> None:
@@ -73,6 +78,9 @@ class Cluster:
         self.leading = asyncio.Event()  # set while this instance leads
         self.on_lead = on_lead
         self.on_follow = on_follow
+        # Told of each platform whose rows a round queued again: its sender sleeps until
+        # something is queued, and nothing else would wake it for these.
+        self.on_requeued = on_requeued
         self._lock: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -138,6 +146,7 @@ class Cluster:
             taken = await outbox.recover(self.store, platform, now - self.lease)
             if taken:
                 log.info("%s: %d deliveries of a dead instance are queued again", platform, taken)
+                self.on_requeued(platform)
 
     async def beat(self) -> datetime:
         """Say this instance lives (and whether it leads); when, by the clock."""

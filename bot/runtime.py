@@ -233,10 +233,15 @@ class Runtime:
         async with self.store.transaction() as tx:
             added = await enqueue(tx, batch, self.clock.now())
         for platform in {d.platform for d in batch}:
-            sender = self.senders.get(platform)
-            if sender is not None:
-                sender.wake()
+            self.wake_sender(platform)
         return added
+
+    def wake_sender(self, platform: str) -> None:
+        """Deliveries of `platform` were queued (here, or a dead instance's taken back):
+        its sender looks now."""
+        sender = self.senders.get(platform)
+        if sender is not None:
+            sender.wake()
 
     async def replan(self) -> None:
         """Plan again after a subscription or announcement changed; fire what is due.

@@ -5,6 +5,7 @@ claims are queued again, a live one's never, so no delivery goes out twice."""
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -285,6 +286,43 @@ async def test_two_instances_drain_the_outbox_and_a_dead_ones_claims_once(url: s
         assert sorted(got) == sorted(d.key for d in deliveries)  # each exactly once
         assert await outbox.summary(b.store) == [("slack", outbox.SENT, 500)]
     finally:
+        await a.store.close()
+        await b.store.close()
+
+
+async def test_a_dead_ones_claims_taken_back_wake_the_idle_sender(url: str) -> None:
+    """The sender sleeps while nothing is queued: the round that queues a dead instance's
+    claims again must wake it, or they wait for the next message queued (found by
+    tests/integration/test_failover.py: 19 DMs never sent)."""
+    clock = SimulatedClock(KST_0900, speed=0)
+    said: list[str] = []
+    a = await _instance(url, clock, said, "a")
+    b = await _instance(url, clock, said, "b")
+    got: list[str] = []
+    sender = Sender(b.store, cast(Adapter, _Platform(got)), clock, claimer=b.id)
+    b.on_requeued = lambda platform: sender.wake() if platform == "slack" else None
+    try:
+        await a.step()
+        await b.step()
+        await sender.start()
+        async with asyncio.timeout(5):  # it found nothing queued, and sleeps until woken
+            while sender.sleeping_for != math.inf:  # noqa: ASYNC110 - no event for it
+                await asyncio.sleep(0.01)
+        deliveries = [
+            outbox.Delivery(f"k{i}", "t", "slack", "dm", f"U{i}", Reply(text="hi"))
+            for i in range(3)
+        ]
+        async with a.store.transaction() as tx:  # queued by a, which claims them and dies
+            await outbox.enqueue(tx, deliveries, clock.now())
+        await outbox.claim_due(a.store, "slack", clock.now(), 3, a.id)
+        clock.advance(timedelta(seconds=16))  # a's heartbeat is past the lease
+        await b.step()
+        async with asyncio.timeout(5):
+            while len(got) < 3:  # noqa: ASYNC110 - the fake platform records, nothing tells
+                await asyncio.sleep(0.01)
+        assert sorted(got) == ["k0", "k1", "k2"]
+    finally:
+        await sender.stop()
         await a.store.close()
         await b.store.close()
 

@@ -22,7 +22,7 @@ PEOPLE = 250  # per platform
 SECRET = "crash-test-secret"
 
 
-async def seed(db: Path, discord_ids: list[str], slack_ids: list[str]) -> None:
+async def seed(db: Path | str, discord_ids: list[str], slack_ids: list[str]) -> None:
     """500 people asked for a DM 15 minutes before the dialogue (13:00 KST)."""
     store = await open_store(db)
     try:
