@@ -207,4 +207,4 @@ class HubRelay:
             log.warning("cluster: a notice not of ours on %s", HUB_CHANNEL)
             return
         if origin != self.origin and hub is not None and isinstance(topic, str):
-            hub.receive(topic)
+            hub.hear(topic)

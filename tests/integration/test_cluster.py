@@ -7,19 +7,24 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
 import pytest_asyncio
 
+from bot.app import build_core
 from bot.cli.operations import instance_lines, status
 from bot.cluster import HUB_CHANNEL, Cluster, HubRelay
 from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.errors import UserError
 from bot.core.model import Reply, UserRef
 from bot.delivery.sender import Sender
 from bot.platforms.base import Adapter, SentMessage
 from bot.qa.hub import Hub
+from bot.settings import EventConfig
 from bot.storage import instances, open_store, outbox
 from bot.storage.postgres import PostgresStore
 from tests.conftest import KST_0900
@@ -317,3 +322,82 @@ async def test_an_instance_that_cannot_take_up_the_lead_lets_it_go_and_tries_aga
     finally:
         await a.stop()
         await store.close()
+
+
+# ---- what an instance keeps in memory of what another may write -----------------------
+
+MIA = UserRef("test", "mia", "Mia")
+ALICE = UserRef("test", "alice", "Alice")
+SECRET = b"k" * 32  # the same on every instance (FORUM_BOT_SECRET)
+
+
+@asynccontextmanager
+async def _instances(
+    url: str, config: EventConfig, clock: SimulatedClock
+) -> AsyncIterator[tuple[Core, Core]]:
+    """Two cores on two stores of one database, their hubs relayed as `forum-bot run`
+    relays them (bot/app.py's _join_cluster): two instances in one process."""
+    stores = [await open_store(url) for _ in range(2)]
+    cores = [await build_core(config, store, clock, SECRET) for store in stores]
+    relays = []
+    try:
+        for n, core in enumerate(cores):
+            assert isinstance(core.store, PostgresStore)
+            relay = HubRelay(core.store, f"i{n}", {"qa": core.qa.hub, "polls": core.polls.hub})
+            await relay.start()
+            relays.append(relay)
+        yield cores[0], cores[1]
+    finally:
+        for relay in relays:
+            await relay.stop()
+        for store in stores:
+            await store.close()
+
+
+async def _heard(hub: Hub, before: int) -> None:
+    """Wait until `hub` has heard another instance's notice since it had heard `before`."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    while hub.heard == before:
+        assert loop.time() - began < TAKEOVER, "no notice arrived"
+        await asyncio.sleep(0.01)
+
+
+async def test_moderators_settings_on_one_instance_hold_on_the_other(
+    url: str, event_config: EventConfig
+) -> None:
+    """Found in issue 19: each instance kept the sessions' settings (open or closed, the
+    question on screen) as read once, as if it were their only writer."""
+    clock = SimulatedClock(KST_0900, speed=0)  # before the dialogue: its Q&A is closed
+    async with _instances(url, event_config, clock) as (a, b):
+        s = a.qa.session("dialogue")
+        assert not (await b.qa.status(s)).open  # b reads (and keeps) the settings
+        heard = b.qa.hub.heard
+        await a.qa.set_open(s, True, MIA)  # a moderator opens it on a
+        await _heard(b.qa.hub, heard)
+        asked = await b.qa.ask(ALICE, s, "Will solid-state batteries be cheaper?", anonymous=False)
+        qid = asked.question.id
+        if asked.question.status == "pending":
+            await a.qa.moderate(MIA, qid, "approve")
+        # The question on screen, chosen on a, is on b's presenter screen.
+        heard = b.qa.hub.heard
+        await a.qa.moderate(MIA, qid, "highlight")
+        await _heard(b.qa.hub, heard)
+        assert (await b.qa.snapshot("dialogue"))["highlight"]["id"] == qid
+        # b's lists and counts follow votes and questions taken on a.
+        heard = b.qa.hub.heard
+        await a.qa.vote(UserRef("test", "bob", "Bob"), qid, add=True)
+        await a.qa.ask(UserRef("test", "bob", "Bob"), s, "And sodium-ion cells?", anonymous=True)
+        while b.qa.hub.heard < heard + 2:
+            await _heard(b.qa.hub, b.qa.hub.heard)
+        shown = await b.qa.snapshot("dialogue")
+        assert shown["highlight"]["votes"] == 1
+        assert sum(shown["counts"].values()) == 2
+        # Closed on b: a refuses the next question.
+        heard = a.qa.hub.heard
+        await b.qa.set_open(s, False, MIA)
+        await _heard(a.qa.hub, heard)
+        clock.advance(timedelta(minutes=1))
+        with pytest.raises(UserError) as refused:
+            await a.qa.ask(ALICE, s, "One more about recycling?", anonymous=False)
+        assert refused.value.key == "qa.closed"
