@@ -441,7 +441,7 @@ class QAPages:
         elif a.what == "poll_close":
             poll = await self.polls.close(actor, poll)
         else:
-            self.polls.take_off(poll)
+            await self.polls.take_off(poll, session_id)
         return {"poll": poll.id, "status": poll.status}
 
     async def _poll_of(self, session_id: str, poll_id: int) -> Poll:

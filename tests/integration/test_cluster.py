@@ -23,11 +23,12 @@ from bot.core.errors import UserError
 from bot.core.model import Reply, UserRef
 from bot.delivery.sender import Sender
 from bot.platforms.base import Adapter, SentMessage
+from bot.polls import rules
 from bot.qa.hub import Hub
 from bot.settings import EventConfig
 from bot.storage import instances, open_store, outbox
 from bot.storage.postgres import PostgresStore
-from tests.conftest import KST_0900
+from tests.conftest import DIALOGUE_OPEN, KST_0900
 from tests.postgres import PostgresServer
 
 # Each follower polls this often here (5 s in a real run): the test waits on events.
@@ -401,3 +402,20 @@ async def test_moderators_settings_on_one_instance_hold_on_the_other(
         with pytest.raises(UserError) as refused:
             await a.qa.ask(ALICE, s, "One more about recycling?", anonymous=False)
         assert refused.value.key == "qa.closed"
+
+
+async def test_a_poll_result_taken_off_one_instances_screen_is_off_the_others(
+    url: str, event_config: EventConfig
+) -> None:
+    """Found in issue 19: which results a moderator took off the screen was kept in the
+    memory of the instance that served the moderators' page; a presenter screen served
+    by another kept showing the result."""
+    clock = SimulatedClock(DIALOGUE_OPEN, speed=0)
+    async with _instances(url, event_config, clock) as (a, b):
+        s = a.qa.session("dialogue")
+        made = rules.draft("Which battery first?", "", ["Solid-state", "Sodium-ion"])
+        poll = await a.polls.close(MIA, await a.polls.create(MIA, made, session=s))
+        assert [p["id"] for p in await b.polls.on_screen("dialogue")] == [poll.id]
+        await a.polls.take_off(poll, "dialogue")
+        assert await a.polls.on_screen("dialogue") == []
+        assert await b.polls.on_screen("dialogue") == []
