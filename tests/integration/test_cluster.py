@@ -419,3 +419,33 @@ async def test_a_poll_result_taken_off_one_instances_screen_is_off_the_others(
         await a.polls.take_off(poll, "dialogue")
         assert await a.polls.on_screen("dialogue") == []
         assert await b.polls.on_screen("dialogue") == []
+
+
+async def test_a_relay_whose_connection_drops_listens_again(
+    url: str, postgres: PostgresServer
+) -> None:
+    """Found in issue 19: the server dropping the relay's LISTEN connection (a restart, a
+    network cut) left that instance's pages deaf to the others for good."""
+    stores = [await open_store(url) for _ in range(2)]
+    hubs = [Hub() for _ in stores]
+    relays = []
+    for n, store in enumerate(stores):
+        assert isinstance(store, PostgresStore)
+        relays.append(HubRelay(store, f"i{n}", {"qa": hubs[n]}, check=POLL, backoff=POLL))
+    try:
+        for relay in relays:
+            await relay.start()
+        a, b = hubs
+        assert relays[1]._conn is not None
+        await postgres.sql(f"SELECT pg_terminate_backend({relays[1]._conn.get_server_pid()})")
+        # Listening again, b moves every topic on (even one never published): what was
+        # published meanwhile is read again.
+        assert await b.wait("never-seen", 0, TAKEOVER)
+        a.publish("dialogue")
+        assert await b.wait("dialogue", b.version("dialogue"), TAKEOVER)
+        assert b.heard == 2  # the reconnection, then a's notice
+    finally:
+        for relay in relays:
+            await relay.stop()
+        for store in stores:
+            await store.close()
