@@ -25,6 +25,7 @@ from bot.delivery.sender import Sender
 from bot.platforms.base import Adapter, SentMessage
 from bot.polls import rules
 from bot.qa.hub import Hub
+from bot.qa.notices import CardEditor
 from bot.settings import EventConfig
 from bot.storage import instances, open_store, outbox
 from bot.storage.postgres import PostgresStore
@@ -447,5 +448,58 @@ async def test_a_relay_whose_connection_drops_listens_again(
     finally:
         for relay in relays:
             await relay.stop()
+        for store in stores:
+            await store.close()
+
+
+class _Card:
+    """A platform's one posted card: the edits that landed, in order; `gate` holds an
+    edit back (a slow request) until it is set."""
+
+    def __init__(self, landed: list[str], gate: asyncio.Event | None = None) -> None:
+        self.landed = landed
+        self.gate = gate
+        self.sending = asyncio.Event()
+
+    async def edit(self, sent: SentMessage, reply: Reply) -> None:
+        self.sending.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        self.landed.append(str(reply.text))
+
+
+async def test_a_stale_card_edit_landing_last_is_followed_by_a_fresh_one(url: str) -> None:
+    """Found in issue 19: two instances edit the same card (each after a vote it took); an
+    edit rendered first on a but landing after b's fresher one left the old count for
+    good. The editor reads again after its edit lands and edits again if it changed."""
+    clock = SimulatedClock(KST_0900, speed=0)
+    stores = [await open_store(url) for _ in range(2)]
+    key = "qa-card:1:slack"
+    try:
+        async with stores[0].transaction() as tx:
+            card = outbox.Delivery(key, "qa:1", "slack", "channel", "C1", Reply(text="0 votes"))
+            await outbox.enqueue(tx, [card], clock.now())
+        (row,) = await outbox.claim_due(stores[0], "slack", clock.now(), 1)
+        await outbox.mark_sent(stores[0], row.id, clock.now(), "C1", "m1")
+        votes = {"n": 1}  # the question's count, as the database has it
+
+        async def render() -> Reply:
+            return Reply(text=f"{votes['n']} votes")
+
+        landed: list[str] = []
+        gate = asyncio.Event()
+        slow, fast = _Card(landed, gate), _Card(landed)
+        a = CardEditor(stores[0], lambda: {"slack": slow}, 0.01)
+        b = CardEditor(stores[1], lambda: {"slack": fast}, 0.01)
+        a.touch(key, render)  # a vote on a: a renders "1 votes", its request is slow
+        await asyncio.wait_for(slow.sending.wait(), TAKEOVER)
+        votes["n"] = 2
+        b.touch(key, render)  # a vote on b: b renders "2 votes", which lands at once
+        await asyncio.wait_for(b.idle(), TAKEOVER)
+        gate.set()  # a's "1 votes" lands after it
+        await asyncio.wait_for(a.idle(), TAKEOVER)
+        assert landed[:2] == ["2 votes", "1 votes"]
+        assert landed[-1] == "2 votes"
+    finally:
         for store in stores:
             await store.close()
