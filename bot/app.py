@@ -30,7 +30,7 @@ from bot.translation import provider
 from commands import ACTIONS, ALL, HOME
 
 if TYPE_CHECKING:
-    from bot.cluster import Cluster, HubRelay
+    from bot.cluster import Cluster, HubRelay, Relayed
     from bot.runtime import Runtime
     from bot.web.server import WebServer
 
@@ -253,6 +253,7 @@ async def _join_cluster(app: App, path: Path) -> None:
     outbox (taking back a dead instance's claims) and plans only while it leads."""
     from bot.cluster import Cluster, HubRelay
     from bot.runtime import Runtime
+    from bot.storage import prefs
     from bot.storage.postgres import PostgresStore
 
     assert isinstance(app.store, PostgresStore)
@@ -260,8 +261,13 @@ async def _join_cluster(app: App, path: Path) -> None:
     # one would make live instances look dead).
     platforms = [a.name for a in app.adapters]
     cluster = Cluster(app.store, SystemClock(), platforms=platforms)
-    # Live pages served here follow votes and questions taken on any instance.
-    hubs = {"qa": app.core.qa.hub, "polls": app.core.polls.hub}
+    # Live pages served here follow votes and questions taken on any instance, and the
+    # preferences kept here follow those chosen on any instance.
+    hubs: dict[str, Relayed] = {
+        "qa": app.core.qa.hub,
+        "polls": app.core.polls.hub,
+        "prefs": prefs.notices(app.store),
+    }
     app.relay = HubRelay(app.store, cluster.id, hubs)
     await app.relay.start()
     runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)

@@ -18,16 +18,16 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Protocol
 
 import asyncpg
 
 from bot.core.clock import Clock
 from bot.core.tasks import Background
-from bot.qa.hub import Hub
 from bot.storage import instances, outbox
 from bot.storage.instances import LEASE, POLL_SECONDS, Instance
 from bot.storage.postgres import PostgresStore
@@ -174,6 +174,17 @@ class Cluster:
 HUB_CHANNEL = "forum_bot_hub"
 
 
+class Relayed(Protocol):
+    """What HubRelay relays: a `Hub`, or anything else that says what it changed
+    (`relay`) and hears what others did (bot/storage/prefs.py's `Notices`)."""
+
+    relay: Callable[[str], None] | None
+
+    def hear(self, topic: str) -> None: ...
+
+    def hear_all(self) -> None: ...
+
+
 class HubRelay:
     """Live pages across instances: each publish of these hubs is sent to every other
     instance with PostgreSQL's NOTIFY, and theirs heard with LISTEN on a connection of
@@ -189,7 +200,7 @@ class HubRelay:
         self,
         store: PostgresStore,
         origin: str,
-        hubs: dict[str, Hub],
+        hubs: Mapping[str, Relayed],
         *,
         check: float = POLL_SECONDS,
         backoff: float = 0.5,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -16,7 +16,7 @@ import pytest_asyncio
 
 from bot.app import build_core
 from bot.cli.operations import instance_lines, status
-from bot.cluster import HUB_CHANNEL, Cluster, HubRelay
+from bot.cluster import HUB_CHANNEL, Cluster, HubRelay, Relayed
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.errors import UserError
@@ -29,6 +29,7 @@ from bot.qa.notices import CardEditor
 from bot.settings import EventConfig
 from bot.storage import instances, open_store, outbox
 from bot.storage.postgres import PostgresStore
+from bot.storage.prefs import Prefs, get_prefs, notices, set_language
 from tests.conftest import DIALOGUE_OPEN, KST_0900
 from tests.postgres import PostgresServer
 
@@ -345,7 +346,12 @@ async def _instances(
     try:
         for n, core in enumerate(cores):
             assert isinstance(core.store, PostgresStore)
-            relay = HubRelay(core.store, f"i{n}", {"qa": core.qa.hub, "polls": core.polls.hub})
+            hubs: dict[str, Relayed] = {
+                "qa": core.qa.hub,
+                "polls": core.polls.hub,
+                "prefs": notices(core.store),
+            }
+            relay = HubRelay(core.store, f"i{n}", hubs)
             await relay.start()
             relays.append(relay)
         yield cores[0], cores[1]
@@ -503,3 +509,31 @@ async def test_a_stale_card_edit_landing_last_is_followed_by_a_fresh_one(url: st
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_a_persons_language_set_on_one_instance_holds_on_the_other(
+    url: str, event_config: EventConfig
+) -> None:
+    """Found in issue 19: each store kept everyone's preferences as read once, as their
+    only writer: a language chosen on one instance was not used by another (nor by the
+    leader's reminders), and choosing the old one again there wrote nothing."""
+    clock = SimulatedClock(KST_0900, speed=0)
+    async with _instances(url, event_config, clock) as (a, b):
+        who = "slack:U1"
+        assert await get_prefs(a.store, who) == Prefs()  # a reads (and keeps) everyone's
+        await set_language(b.store, who, "ko", clock.now())
+        await _until(lambda: get_prefs(a.store, who), Prefs(language="ko"))
+        # Back to English on a: stored, and b follows.
+        await set_language(a.store, who, "en", clock.now())
+        await _until(lambda: get_prefs(b.store, who), Prefs(language="en"))
+        row = await a.store.fetchone("SELECT language FROM user_prefs WHERE user_key = ?", (who,))
+        assert row is not None and row["language"] == "en"
+
+
+async def _until(read: Callable[[], Awaitable[Prefs]], wanted: Prefs) -> None:
+    """Read until `read` gives `wanted` (another instance's notice is a round trip away)."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    while (found := await read()) != wanted:
+        assert loop.time() - began < TAKEOVER, found
+        await asyncio.sleep(0.01)
