@@ -261,16 +261,18 @@ async def _join_cluster(app: App, path: Path) -> None:
     # one would make live instances look dead).
     platforms = [a.name for a in app.adapters]
     cluster = Cluster(app.store, SystemClock(), platforms=platforms)
-    # Live pages served here follow votes and questions taken on any instance, and the
-    # preferences kept here follow those chosen on any instance.
+    runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)
+    # Live pages served here follow votes and questions taken on any instance, the
+    # preferences kept here those chosen on any, and the leader's plan the subscriptions
+    # and announcements made on any.
     hubs: dict[str, Relayed] = {
         "qa": app.core.qa.hub,
         "polls": app.core.polls.hub,
         "prefs": prefs.notices(app.store),
+        "plan": runtime.plan_notices,
     }
     app.relay = HubRelay(app.store, cluster.id, hubs)
     await app.relay.start()
-    runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)
     app.runtime, app.cluster = runtime, cluster
     cluster.on_lead, cluster.on_follow = runtime.start_planner, runtime.stop_planner
     await cluster.beat()  # before the senders claim anything: claims of the living

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,29 @@ if TYPE_CHECKING:
     from bot.programme.source import AgendaSource
 
 log = logging.getLogger(__name__)
+
+
+class PlanNotices:
+    """The plan changed in the store here (a subscription, an announcement, a poll): the
+    other instances hear it through bot/cluster.py's HubRelay (`relay`), and the one that
+    leads plans again from the store: its planner sleeps until its next item otherwise,
+    and a follower's own planner does not run."""
+
+    TOPIC = "plan"
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self.relay: Callable[[str], None] | None = None
+
+    def tell(self) -> None:
+        if self.relay is not None:
+            self.relay(self.TOPIC)
+
+    def hear(self, topic: str) -> None:
+        self._runtime.store_changed()
+
+    def hear_all(self) -> None:
+        self._runtime.store_changed()
 
 
 class Runtime:
@@ -86,6 +109,8 @@ class Runtime:
         # And polls theirs.
         self.poll_notices = PollNotices(core.polls, self)
         core.polls.notices = self.poll_notices
+        # Plans changed here reach the leader's planner (on PostgreSQL, through the relay).
+        self.plan_notices = PlanNotices(self)
 
     def _make_source(self, config: EventConfig) -> AgendaSource | None:
         if config.source is None:
@@ -214,6 +239,7 @@ class Runtime:
         """Plan again after a subscription or announcement changed; fire what is due."""
         await self.planner.rebuild()
         await self.planner.fire_due()
+        self.plan_notices.tell()
 
     def store_changed(self) -> None:
         """Another process changed the plan in the store (`forum-bot announce`, which

@@ -133,6 +133,7 @@ class PollNotices:
         # Not `Runtime.replan`: this may run while the planner fires (a poll opening at
         # its session's start), which holds the lock that firing takes.
         await self.runtime.planner.rebuild()
+        self.runtime.plan_notices.tell()
 
     async def stop(self) -> None:
         await self.cards.stop()

@@ -26,11 +26,12 @@ from bot.platforms.base import Adapter, SentMessage
 from bot.polls import rules
 from bot.qa.hub import Hub
 from bot.qa.notices import CardEditor
+from bot.runtime import Runtime
 from bot.settings import EventConfig
 from bot.storage import instances, open_store, outbox
 from bot.storage.postgres import PostgresStore
 from bot.storage.prefs import Prefs, get_prefs, notices, set_language
-from tests.conftest import DIALOGUE_OPEN, KST_0900
+from tests.conftest import DIALOGUE_OPEN, KST_0900, Person
 from tests.postgres import PostgresServer
 
 # Each follower polls this often here (5 s in a real run): the test waits on events.
@@ -338,8 +339,9 @@ SECRET = b"k" * 32  # the same on every instance (FORUM_BOT_SECRET)
 async def _instances(
     url: str, config: EventConfig, clock: SimulatedClock
 ) -> AsyncIterator[tuple[Core, Core]]:
-    """Two cores on two stores of one database, their hubs relayed as `forum-bot run`
-    relays them (bot/app.py's _join_cluster): two instances in one process."""
+    """Two cores on two stores of one database, each with its runtime (no platform, no
+    planner running), relayed as `forum-bot run` relays them (bot/app.py's
+    _join_cluster): two instances in one process."""
     stores = [await open_store(url) for _ in range(2)]
     cores = [await build_core(config, store, clock, SECRET) for store in stores]
     relays = []
@@ -350,6 +352,7 @@ async def _instances(
                 "qa": core.qa.hub,
                 "polls": core.polls.hub,
                 "prefs": notices(core.store),
+                "plan": Runtime(core, []).plan_notices,
             }
             relay = HubRelay(core.store, f"i{n}", hubs)
             await relay.start()
@@ -358,6 +361,9 @@ async def _instances(
     finally:
         for relay in relays:
             await relay.stop()
+        for core in cores:
+            if isinstance(core.runtime, Runtime):
+                await core.runtime.stop()
         for store in stores:
             await store.close()
 
@@ -537,3 +543,27 @@ async def _until(read: Callable[[], Awaitable[Prefs]], wanted: Prefs) -> None:
     while (found := await read()) != wanted:
         assert loop.time() - began < TAKEOVER, found
         await asyncio.sleep(0.01)
+
+
+async def test_a_reminder_asked_for_on_a_follower_is_planned_by_the_leader(
+    url: str, event_config: EventConfig
+) -> None:
+    """Found in issue 19: a subscription taken on an instance that does not lead
+    replanned that instance's idle planner; the leader's slept on, its plan as it had
+    read it, and the reminder went out late or never."""
+    clock = SimulatedClock(KST_0900, speed=0)
+    async with _instances(url, event_config, clock) as (a, b):
+        leader, follower = a.runtime, b.runtime
+        assert isinstance(leader, Runtime) and isinstance(follower, Runtime)
+        await leader.start_planner()
+        try:
+            before = set(leader.planner.items)
+            reply = await Person(b).say("/remind dialogue")
+            assert not reply.error, reply.text
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            while set(leader.planner.items) == before:
+                assert loop.time() - began < TAKEOVER, "the leader did not plan it"
+                await asyncio.sleep(0.01)
+        finally:
+            await leader.stop_planner()
