@@ -30,7 +30,7 @@ from bot.translation import provider
 from commands import ACTIONS, ALL, HOME
 
 if TYPE_CHECKING:
-    from bot.cluster import AgendaRelay, Cluster, HubRelay
+    from bot.cluster import AgendaRelay, Cluster, HubRelay, Relayed
     from bot.runtime import Runtime
     from bot.web.server import WebServer
 
@@ -259,8 +259,8 @@ async def _join_cluster(app: App, path: Path) -> None:
     outbox (taking back a dead instance's claims), and holds Discord's gateway and plans
     only while it leads."""
     from bot.cluster import AgendaRelay, Cluster, HubRelay
-    from bot.qa.hub import Hub
     from bot.runtime import Runtime
+    from bot.storage import prefs
     from bot.storage.postgres import PostgresStore
 
     assert isinstance(app.store, PostgresStore)
@@ -269,10 +269,15 @@ async def _join_cluster(app: App, path: Path) -> None:
     platforms = [a.name for a in app.adapters]
     cluster = Cluster(app.store, SystemClock(), platforms=platforms)
     runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)
-    # A subscription or an announcement made on a follower reaches the leader's plan,
-    # and live pages served here follow votes and questions taken on any instance.
-    runtime.plan_hub = Hub()
-    hubs = {"qa": app.core.qa.hub, "polls": app.core.polls.hub, "plan": runtime.plan_hub}
+    # Live pages served here follow votes and questions taken on any instance, the
+    # preferences kept here those chosen on any, and the leader's plan the subscriptions
+    # and announcements made on any.
+    hubs: dict[str, Relayed] = {
+        "qa": app.core.qa.hub,
+        "polls": app.core.polls.hub,
+        "prefs": prefs.notices(app.store),
+        "plan": runtime.plan_notices,
+    }
     app.relay = HubRelay(app.store, cluster.id, hubs)
     await app.relay.start()
     app.runtime, app.cluster = runtime, cluster

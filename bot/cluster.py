@@ -18,16 +18,16 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Protocol
 
 import asyncpg
 
 from bot.core.clock import Clock
 from bot.core.tasks import Background
-from bot.qa.hub import Hub
 from bot.storage import instances, outbox
 from bot.storage.agendas import AGENDA_CHANNEL
 from bot.storage.instances import LEASE, POLL_SECONDS, Instance
@@ -48,6 +48,18 @@ async def _nothing() -> None:
 
 def _ignore(_platform: str) -> None:
     return None
+
+
+async def _answers(conn: asyncpg.Connection) -> bool:
+    """Whether a connection of its own still reaches the server (a cut network tells
+    nothing until something is sent)."""
+    if conn.is_closed():
+        return False
+    try:
+        await asyncio.wait_for(conn.fetchval("SELECT 1"), _CHECK_SECONDS)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return False
+    return True
 
 
 class Cluster:
@@ -156,13 +168,7 @@ class Cluster:
         return now
 
     async def _still_held(self, conn: asyncpg.Connection) -> bool:
-        if conn.is_closed():
-            return False
-        try:
-            await asyncio.wait_for(conn.fetchval("SELECT 1"), _CHECK_SECONDS)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            return False
-        return True
+        return await _answers(conn)
 
     async def _let_go(self) -> None:
         conn, self._lock = self._lock, None
@@ -178,31 +184,121 @@ class Cluster:
 HUB_CHANNEL = "forum_bot_hub"
 
 
+class Relayed(Protocol):
+    """What HubRelay relays: a `Hub`, or anything else that says what it changed
+    (`relay`) and hears what others did (bot/storage/prefs.py's `Notices`)."""
+
+    relay: Callable[[str], None] | None
+
+    def hear(self, topic: str) -> None: ...
+
+    def hear_all(self) -> None: ...
+
+
 class HubRelay:
     """Live pages across instances: each publish of these hubs is sent to every other
     instance with PostgreSQL's NOTIFY, and theirs heard with LISTEN on a connection of
-    its own, so a vote taken on one instance moves a stream served by another."""
+    its own, so a vote taken on one instance moves a stream served by another.
 
-    def __init__(self, store: PostgresStore, origin: str, hubs: dict[str, Hub]) -> None:
+    That connection can drop (the server restarts, the network cuts): asyncpg says so at
+    once when the server closes it, and a `check` every few seconds finds a silent cut.
+    The relay then connects again, waiting longer after each failure (`backoff` doubled
+    up to `max_backoff`), and once it listens again moves every topic of its hubs on
+    (`Hub.hear_all`): whatever was published meanwhile, its pages and caches read again."""
+
+    def __init__(
+        self,
+        store: PostgresStore,
+        origin: str,
+        hubs: Mapping[str, Relayed],
+        *,
+        check: float = POLL_SECONDS,
+        backoff: float = 0.5,
+        max_backoff: float = 10.0,
+    ) -> None:
         self.store = store
         self.origin = origin  # this instance's id: its own notices come back to it
         self.hubs = hubs
+        self.check = check
+        self.backoff = backoff
+        self.max_backoff = max_backoff
         self._conn: asyncpg.Connection | None = None
         self._sending = Background(log, "telling other instances of a change")
+        self._watching: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._wake = asyncio.Event()  # the connection dropped, or stop
 
     async def start(self) -> None:
-        self._conn = await self.store.connect()
-        await self._conn.add_listener(HUB_CHANNEL, self._heard)
+        await self._listen()
         for name, hub in self.hubs.items():
             hub.relay = partial(self._publish, name)
+        self._watching = asyncio.create_task(self._watch(), name="hub-relay")
 
     async def stop(self) -> None:
         for hub in self.hubs.values():
             hub.relay = None
+        self._stopping = True
+        self._wake.set()
+        if self._watching is not None:
+            await self._watching  # a check or a connection under way ends first
+            self._watching = None
         await self._sending.stop(grace=1.0)
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+
+    async def _listen(self) -> None:
+        conn = await self.store.connect()
+        try:
+            await conn.add_listener(HUB_CHANNEL, self._heard)
+        except BaseException:
+            conn.terminate()
+            raise
+        conn.add_termination_listener(self._dropped)
+        self._conn = conn
+
+    def _dropped(self, conn: object) -> None:
+        if conn is self._conn and not self._stopping:
+            self._wake.set()
+
+    async def _watch(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.check)
+            if self._stopping:
+                return
+            conn = self._conn
+            if not self._wake.is_set() and conn is not None and await _answers(conn):
+                continue
+            log.warning("cluster: the connection that hears other instances dropped")
+            try:
+                await self._again()
+            except Exception:
+                # Anything else must not end the watch silently: the next round tries.
+                log.exception("cluster: listening again failed")
+
+    async def _again(self) -> None:
+        """Connect and listen again, waiting longer after each failure; then every topic
+        moves on."""
+        old, self._conn = self._conn, None
+        if old is not None:
+            old.terminate()  # a dropped connection cannot be closed politely
+        wait = self.backoff
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self._listen()
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("cluster: cannot listen again (%s); next try in %g s", exc, wait)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                wait = min(wait * 2, self.max_backoff)
+                continue
+            log.info("cluster: listening again to other instances' changes")
+            # After LISTEN: a publish from now on is heard, one before is read again.
+            for hub in self.hubs.values():
+                hub.hear_all()
+            return
 
     def _publish(self, hub: str, topic: str) -> None:
         payload = json.dumps({"from": self.origin, "hub": hub, "topic": topic})
@@ -217,7 +313,7 @@ class HubRelay:
             log.warning("cluster: a notice not of ours on %s", HUB_CHANNEL)
             return
         if origin != self.origin and hub is not None and isinstance(topic, str):
-            hub.receive(topic)
+            hub.hear(topic)
 
 
 class AgendaRelay:

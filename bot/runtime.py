@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,6 @@ from bot.polls.notices import PollNotices, PollTimers
 from bot.programme import Agenda, stored
 from bot.programme.building import build_agenda
 from bot.programme.changes import CANCELLED, MOVED, Change, diff, digest
-from bot.qa.hub import Hub
 from bot.qa.notices import Notices
 from bot.settings import ConfigError, EventConfig, load_event
 from bot.storage import Store, agendas
@@ -38,8 +37,29 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-# The plan hub's one topic: "the plan in the store changed".
-PLAN_TOPIC = "plan"
+class PlanNotices:
+    """The plan changed in the store here (a subscription, an announcement, a poll): the
+    other instances hear it through bot/cluster.py's HubRelay (`relay`), and the one that
+    leads plans again from the store: its planner sleeps until its next item otherwise,
+    and a follower's own planner does not run."""
+
+    TOPIC = "plan"
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self.relay: Callable[[str], None] | None = None
+
+    def tell(self) -> None:
+        if self.relay is not None:
+            self.relay(self.TOPIC)
+
+    def hear(self, topic: str) -> None:
+        # Straight to the planner, not `store_changed`: a follower would pass it on again.
+        # A follower's planner does not run; it reads the store when it starts.
+        self._runtime.planner.wake(rebuild=True)
+
+    def hear_all(self) -> None:
+        self._runtime.planner.wake(rebuild=True)
 
 
 class Runtime:
@@ -77,10 +97,6 @@ class Runtime:
             timers=[PollTimers(core.polls)],
         )
         self._plan: asyncio.Task[None] | None = None
-        # On PostgreSQL (bot/cluster.py): how instances that do not plan tell the one that
-        # does that the plan in the store changed (relayed to every instance's hub).
-        self.plan_hub: Hub | None = None
-        self._hearing: asyncio.Task[None] | None = None
         self._opening = Background(log, "opening a DM channel")
         self._reload_lock = asyncio.Lock()
         core.runtime = self
@@ -103,6 +119,8 @@ class Runtime:
         # And polls theirs.
         self.poll_notices = PollNotices(core.polls, self)
         core.polls.notices = self.poll_notices
+        # Plans changed here reach the leader's planner (on PostgreSQL, through the relay).
+        self.plan_notices = PlanNotices(self)
 
     def _make_source(self, config: EventConfig) -> AgendaSource | None:
         if config.source is None:
@@ -160,10 +178,6 @@ class Runtime:
         await self.planner.rebuild()
         await self.planner.fire_due()
         self._plan = asyncio.create_task(self.planner.run(), name="planner")
-        if self.plan_hub is not None:
-            self._hearing = asyncio.create_task(
-                self._hear_plan_changes(self.plan_hub), name="plan-changes"
-            )
         self._programme_changed()
 
     async def stop_planner(self) -> None:
@@ -173,12 +187,11 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._source_task
             self._source_task = None
-        for task in (self._hearing, self._plan):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._plan = self._hearing = None
+        if self._plan is not None:
+            self._plan.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._plan
+            self._plan = None
 
     async def stop(self) -> None:
         """Stop planning and sending; queued deliveries wait in the store."""
@@ -264,24 +277,12 @@ class Runtime:
             self.planner.wake(rebuild=True)
 
     def _tell_leader(self) -> bool:
-        """On a database several instances share, when another one plans: tell it that
-        the plan in the store changed (a person subscribed here); whether it was told."""
-        if self.plan_hub is None or self._plan is not None:
+        """On a database several instances share (the relay is on), when another one
+        plans: tell it that the plan in the store changed; whether it was told."""
+        if self.plan_notices.relay is None or self._plan is not None:
             return False
-        self.plan_hub.publish(PLAN_TOPIC)
+        self.plan_notices.tell()
         return True
-
-    async def _hear_plan_changes(self, hub: Hub) -> None:
-        """The leader's side of `_tell_leader`: each change another instance made to the
-        plan in the store is planned again from the store."""
-        acted = hub.version(PLAN_TOPIC)
-        while True:
-            if hub.version(PLAN_TOPIC) == acted:
-                await hub.changed(PLAN_TOPIC).wait()
-            # Every change heard up to now; one heard while the planner rebuilds makes
-            # it rebuild again (its `wake`).
-            acted = hub.version(PLAN_TOPIC)
-            self.planner.wake(rebuild=True)
 
     def open_dm(self, platform: str, user_id: str) -> None:
         """Open (and keep) a person's DM channel now, in the background, so that their

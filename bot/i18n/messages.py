@@ -1414,6 +1414,12 @@ MESSAGES: dict[str, dict[str, str | Plural]] = {
     "web.poll.results_heading": {"en": "Poll results", "ko": "투표 결과"},
     "web.poll.chosen": {"en": "your choice", "ko": "내 선택"},
     "web.poll.multiple": {"en": "Multiple choice", "ko": "복수 선택"},
+    "poll.event_wide": {
+        "en": "Poll #{id} is the whole event's: the event's moderators open and close it "
+        "(/poll); this page runs its session's polls.",
+        "ko": "투표 #{id} 은(는) 행사 전체 투표입니다. 행사 진행자가 /poll 로 열고 마감합니다. "
+        "이 페이지에서는 이 세션의 투표를 다룹니다.",
+    },
     "poll.screen_open": {
         "en": "Poll #{id} is still open: close it, then take its result off the screen.",
         "ko": "투표 #{id} 은(는) 아직 진행 중입니다. 마감한 뒤 결과를 화면에서 내리세요.",

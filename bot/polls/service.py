@@ -105,8 +105,6 @@ class Polls:
         # What it posts (bot.polls.notices.PollNotices), when the bot runs its outbound
         # side; built around this service, so it joins it once made (Runtime.__init__).
         self.notices: PollNotices | None = None
-        # Closed polls whose results a moderator took off the screens (`take_off`).
-        self._taken_off: set[int] = set()
 
     @property
     def agenda(self) -> Agenda:
@@ -408,19 +406,18 @@ class Polls:
                 if p.status == CLOSED and p.closed_at is not None and p.closed_at > since
             ]
             last = max(closed, key=lambda p: (p.closed_at, p.id), default=None)
-            shown = [last] if last is not None and last.id not in self._taken_off else []
+            if last is not None and not await db.taken_off(self.store, last.id, session_id):
+                shown = [last]
         return [snapshot(p) for p in shown]
 
-    def take_off(self, poll: Poll) -> None:
-        """A moderator moves on from a closed poll's result: the screens of its session
-        (every session's, for the event's) show their Q&A again. Kept in memory: after a
-        restart a result shows again, for what is left of its RESULT_MINUTES."""
+    async def take_off(self, poll: Poll, session_id: str) -> None:
+        """A moderator of `session_id` moves on from a closed poll's result: that
+        session's screen shows its Q&A again (an event's poll stays on the others' until
+        their moderators move on). Kept in the database: every instance serves screens."""
         if poll.status != CLOSED:
             raise UserError("poll.screen_open", id=poll.id)
-        if len(self._taken_off) > 10_000:
-            self._taken_off.clear()  # a bound; a result stays on screen for minutes only
-        self._taken_off.add(poll.id)
-        self.hub.publish(scope_topic(poll.session_id))
+        await db.take_off(self.store, poll.id, session_id, self.clock.now())
+        self.hub.publish(scope_topic(session_id))
 
     async def export(self, polls: Sequence[Poll], tz: ZoneInfo) -> bytes:
         """Polls as CSV (UTF-8 with BOM, for spreadsheets): one row per option."""

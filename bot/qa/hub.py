@@ -14,12 +14,19 @@ class Hub:
     def __init__(self) -> None:
         self._versions: dict[str, int] = {}
         self._waiters: dict[str, asyncio.Event] = {}
+        # Added to every topic's version: `hear_all` moves them all at once, those never
+        # published here too (a cache read at version 0 must not stay current).
+        self._epoch = 0
+        # How many notices came from other instances (and `hear_all`s): what this
+        # process keeps of the database outside a topic's version (the Q&A's session
+        # states) is read again once it moves.
+        self.heard = 0
         # Told of each publish here, to pass it on to other instances' hubs (on
         # PostgreSQL: bot/cluster.py's HubRelay); None alone on the database.
         self.relay: Callable[[str], None] | None = None
 
     def version(self, session_id: str) -> int:
-        return self._versions.get(session_id, 0)
+        return self._versions.get(session_id, 0) + self._epoch
 
     def publish(self, session_id: str) -> None:
         self.receive(session_id)
@@ -27,10 +34,25 @@ class Hub:
             self.relay(session_id)
 
     def receive(self, session_id: str) -> None:
-        """A publish, here or on another instance: the session's pages look again."""
-        self._versions[session_id] = self.version(session_id) + 1
+        """A publish here: the session's pages look again."""
+        self._versions[session_id] = self._versions.get(session_id, 0) + 1
         event = self._waiters.pop(session_id, None)
         if event is not None:
+            event.set()
+
+    def hear(self, session_id: str) -> None:
+        """A publish on another instance (bot/cluster.py's HubRelay): as `receive`, and
+        what is kept here of what that instance may have written is stale."""
+        self.heard += 1
+        self.receive(session_id)
+
+    def hear_all(self) -> None:
+        """Publishes of other instances may have been missed (the relay's connection
+        dropped): every topic moves on, so every page and cache reads the database again."""
+        self.heard += 1
+        self._epoch += 1
+        waiters, self._waiters = self._waiters, {}
+        for event in waiters.values():
             event.set()
 
     def changed(self, session_id: str) -> asyncio.Event:

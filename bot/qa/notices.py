@@ -6,7 +6,9 @@ translation into it, the other beneath (`bot.qa.display`).
 
 Posts go through the outbox (persisted, paced, once each). Cards are then kept current
 by editing them, at most once per card per `card_edit_seconds`: a storm of votes becomes
-one edit with the final count, within the platforms' rate limits.
+one edit with the final count, within the platforms' rate limits. With several instances
+each edits the cards of the changes it made, and checks after each edit that a fresher
+one did not land before it.
 """
 
 from __future__ import annotations
@@ -204,6 +206,13 @@ class CardEditor:
                     self.edits += 1
                 except Exception as exc:
                     log.warning("could not update the card %s: %s", key, exc)
+                    continue
+                # Another instance edits this card too (after a vote it took): its edit,
+                # rendered after this one, may have landed first, and this older one
+                # would stay for good. Read again once it landed; edit again (paced as
+                # ever) when the card should show something else.
+                if key not in self._dirty and await render() != reply:
+                    self._dirty[key] = render
         finally:
             self._tasks.pop(key, None)
 

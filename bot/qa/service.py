@@ -137,14 +137,20 @@ class QA:
         self.keys = Keys(secret)
         self.hub = Hub()
         # Last question time per person: memory only, so it links nobody to anything on
-        # disk (a restart forgets a 30-second limit, which is harmless).
+        # disk (a restart forgets a 30-second limit, which is harmless). With several
+        # instances each keeps its own: someone whose requests reach two of them may ask
+        # twice within the pace, no more than once per instance; blocks and duplicates
+        # are checked in the database, so the limit only slows a flood, and that holds.
         self._last_ask: dict[str, datetime] = {}
         # What it posts (bot.qa.notices.Notices), when the bot runs its outbound side;
         # built around this service, so it joins it once made (Runtime.__init__).
         self.notices: QANotices | None = None
-        # The moderators' per-session settings, read on every /ask and /questions: this
-        # process is their only writer, so they are kept here and re-read after a write.
+        # The moderators' per-session settings, read on every /ask and /questions: kept
+        # here, read again after a write here and once the hub has heard that another
+        # instance changed something (`Hub.heard`, on PostgreSQL): a setting made there
+        # holds here a notice's round trip later.
         self._states: dict[str, db.SessionState] | None = None
+        self._states_heard = 0
         # Query results shared while their session has not changed (see `listing`).
         self._results: dict[tuple[Any, ...], tuple[int, asyncio.Future[Any]]] = {}
         # Each session's counts per status and the hub version they were read at.
@@ -807,8 +813,11 @@ class QA:
         return q if q is not None and q.status == APPROVED else None
 
     async def _all_states(self) -> dict[str, db.SessionState]:
-        if self._states is None:
-            self._states = await db.all_states(self.store)
+        heard = self.hub.heard  # before the read: a notice during it makes it stale
+        if self._states is None or self._states_heard != heard:
+            states = await db.all_states(self.store)
+            self._states, self._states_heard = states, heard
+            return states
         return self._states
 
     async def _state(self, session_id: str) -> db.SessionState:

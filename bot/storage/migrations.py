@@ -304,6 +304,17 @@ MIGRATIONS: list[str] = [
         applied_at TEXT NOT NULL
     );
     """,
+    # 16: closed polls' results a moderator took off a session's screen (an event's poll
+    # is taken off each session's screen by its own moderators). In the database, not in
+    # one instance's memory: every instance serves the screens.
+    """
+    CREATE TABLE poll_screens_off (
+        poll_id    INTEGER NOT NULL REFERENCES polls (id),
+        session_id TEXT NOT NULL,
+        at         TEXT NOT NULL,
+        PRIMARY KEY (poll_id, session_id)
+    );
+    """,
 ]
 
 

@@ -290,6 +290,24 @@ async def unschedule(store: Store, poll_id: int, now: datetime) -> None:
     )
 
 
+async def take_off(store: Store, poll_id: int, session_id: str, now: datetime) -> None:
+    """A closed poll's result is off the screen of `session_id` (once: again changes nothing)."""
+    await store.execute(
+        "INSERT INTO poll_screens_off (poll_id, session_id, at) VALUES (?, ?, ?) "
+        "ON CONFLICT (poll_id, session_id) DO NOTHING",
+        (poll_id, session_id, now.isoformat()),
+    )
+
+
+async def taken_off(store: Store, poll_id: int, session_id: str) -> bool:
+    """Whether a moderator took a poll's result off the screen of `session_id`."""
+    row = await store.fetchone(
+        "SELECT 1 FROM poll_screens_off WHERE poll_id = ? AND session_id = ?",
+        (poll_id, session_id),
+    )
+    return row is not None
+
+
 # Each write checks, as it writes, that the poll is open: a vote racing a close loses.
 _ADD = (
     "INSERT INTO poll_votes (poll_id, position, voter_key, press) SELECT ?, ?, ?, ? "

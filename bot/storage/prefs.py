@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +21,9 @@ class Prefs:
 
 
 # Every command reads its user's preferences: they are cached in `store.cache`, which
-# stays exact because this process is the table's only writer and updates an entry only
-# once its write has committed.
+# stays exact because this process updates an entry only once its write has committed,
+# and, with other instances writing too (PostgreSQL), forgets one when they say they
+# changed it (`notices`, relayed by bot/cluster.py's HubRelay).
 _CACHE = "prefs"
 # Per user, how many writes have committed: a read that overlapped a write does not cache
 # what it read (it may predate the write). The dict is replaced, never cleared.
@@ -43,9 +45,11 @@ async def get_prefs(store: Store, user_key: str) -> Prefs:
     found = cache.get(user_key)
     if isinstance(found, Prefs):
         return found
-    if _state(store).get("complete"):
+    complete = _state(store).get("complete")
+    if complete and user_key not in cache:
         return _EMPTY  # every stored row is cached: this user has none
-    if await _load_all(store):
+    # (Complete but forgotten, None: another instance changed this user's row.)
+    if not complete and await _load_all(store):
         loaded = cache.get(user_key)
         return loaded if isinstance(loaded, Prefs) else _EMPTY
     writes = store.cache.setdefault(_WRITES, {})
@@ -106,6 +110,7 @@ async def set_timezone(store: Store, user_key: str, zone: str, now: datetime) ->
         return
     await store.batched([(_SET_TIMEZONE, (user_key, zone, now.isoformat()))])
     _committed(store, user_key, timezone=zone)
+    _told(store, user_key)
 
 
 async def set_language(store: Store, user_key: str, language: str, now: datetime) -> None:
@@ -114,11 +119,49 @@ async def set_language(store: Store, user_key: str, language: str, now: datetime
         return
     await store.batched([(_SET_LANGUAGE, (user_key, language, now.isoformat()))])
     _committed(store, user_key, language=language)
+    _told(store, user_key)
+
+
+class Notices:
+    """Preferences changed on other instances, as bot/cluster.py's HubRelay relays a hub's
+    topics: each write here is told to `relay` (the user's key), and each heard from
+    another instance forgets what this store cached of that user."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.relay: Callable[[str], None] | None = None
+
+    def hear(self, user_key: str) -> None:
+        writes = self._store.cache.setdefault(_WRITES, {})
+        writes[user_key] = writes.get(user_key, 0) + 1  # a read under way caches nothing
+        cache = self._store.cache.setdefault(_CACHE, {})
+        if _state(self._store).get("complete"):
+            cache[user_key] = None  # read this user's row again, not everyone's
+        else:
+            cache.pop(user_key, None)
+
+    def hear_all(self) -> None:
+        """Changes may have been missed: forget everything (read again when next asked)."""
+        self._store.cache[_WRITES] = {}  # replaced: reads under way cache nothing
+        self._store.cache.pop(_CACHE, None)
+        _state(self._store).pop("complete", None)
+
+
+def notices(store: Store) -> Notices:
+    """The store's `Notices` (one per store)."""
+    found: Notices = _state(store).setdefault("notices", Notices(store))
+    return found
+
+
+def _told(store: Store, user_key: str) -> None:
+    relay = notices(store).relay
+    if relay is not None:
+        relay(user_key)
 
 
 def _cached(store: Store, user_key: str) -> Prefs:
-    """What the cache knows the user chose (the stored row exactly: this process is the
-    only writer), or nothing chosen when it does not know. A command that would store
+    """What the cache knows the user chose (the stored row exactly, as far as this
+    instance has heard), or nothing chosen when it does not know. A command that would store
     what is stored already then costs no commit: people repeat /language and /timezone,
     and under a burst a commit's result waits behind every other command."""
     found = store.cache.get(_CACHE, {}).get(user_key)
@@ -141,9 +184,13 @@ def _committed(store: Store, user_key: str, **change: str) -> None:
     found = cache.get(user_key)
     if isinstance(found, Prefs):
         cache[user_key] = dataclasses.replace(found, **change)
-    elif _state(store).get("complete"):
-        # Every stored row is cached, so this user had none: the write is all there is.
+    elif _state(store).get("complete") and user_key not in cache:
+        # Every stored row is cached, so this user had none: the write is all there is
+        # (one forgotten after another instance's change may have the other field).
         cache[user_key] = Prefs(**change)
+    elif user_key in cache:
+        # Forgotten: the other field is unknown here, so leave it to the next read.
+        cache[user_key] = None
     else:
         # Never read: the other field is unknown here, so leave it to the next read.
         cache.pop(user_key, None)

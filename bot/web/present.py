@@ -421,7 +421,8 @@ class QAPages:
 
     async def _poll_act(self, session_id: str, actor: UserRef, a: _PollAction) -> dict[str, Any]:
         """Make a poll for this session, or open, close or take off the screen one of
-        this session's or the event's (refused whole: nothing stored when it cannot)."""
+        this session's; or take the event's off this session's screen (refused whole:
+        nothing stored when it cannot)."""
         assert self.polls is not None  # no poll action is taken without them
         if a.what == "poll_create":
             made = rules.draft(a.question, a.question_ko, a.options, a.options_ko)
@@ -436,12 +437,17 @@ class QAPages:
             )
             return {"poll": poll.id, "status": poll.status}
         poll = await self._poll_of(session_id, a.poll)
+        if poll.session_id is None and a.what != "poll_take_off":
+            # This page's token is one session's: opening or closing a poll of the whole
+            # event would change every session's screen. Its result it may take off its
+            # own screen (`take_off` is per session).
+            raise UserError("poll.event_wide", id=poll.id)
         if a.what == "poll_open":
             poll = await self.polls.open(actor, poll)
         elif a.what == "poll_close":
             poll = await self.polls.close(actor, poll)
         else:
-            self.polls.take_off(poll)
+            await self.polls.take_off(poll, session_id)
         return {"poll": poll.id, "status": poll.status}
 
     async def _poll_of(self, session_id: str, poll_id: int) -> Poll:

@@ -133,7 +133,7 @@ async def test_the_presenter_screen_shows_a_live_poll_in_both_languages(
     await expect(page.locator('#poll-options li[data-lead="true"]')).to_have_count(2)
     await expect(page.locator("#vote-hint")).to_be_hidden()
     await save_screenshot(page, f"presenter-poll-result-{width}x{height}")
-    core.polls.take_off(await core.polls.get(poll.id))
+    await core.polls.take_off(await core.polls.get(poll.id), "dialogue")
     await expect(section).to_be_hidden(timeout=2000)
     await expect(page.locator("#top li")).to_have_count(3)
 

@@ -7,24 +7,32 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
 import pytest_asyncio
 
+from bot.app import build_core
 from bot.cli.operations import instance_lines, status
-from bot.cluster import HUB_CHANNEL, Cluster, HubRelay
+from bot.cluster import HUB_CHANNEL, Cluster, HubRelay, Relayed
 from bot.core.clock import SimulatedClock
+from bot.core.dispatch import Core
+from bot.core.errors import UserError
 from bot.core.model import Reply, UserRef
 from bot.delivery.sender import Sender
 from bot.platforms.base import Adapter, SentMessage
+from bot.polls import rules
 from bot.qa.hub import Hub
+from bot.qa.notices import CardEditor
+from bot.runtime import Runtime
 from bot.settings import EventConfig
 from bot.storage import instances, open_store, outbox
 from bot.storage.postgres import PostgresStore
-from tests.conftest import KST_0900
+from bot.storage.prefs import Prefs, get_prefs, notices, set_language
+from tests.conftest import DIALOGUE_OPEN, KST_0900, Person
 from tests.postgres import PostgresServer
 
 # Each follower polls this often here (5 s in a real run): the test waits on events.
@@ -358,54 +366,242 @@ async def test_an_instance_that_cannot_take_up_the_lead_lets_it_go_and_tries_aga
         await store.close()
 
 
-async def test_a_subscription_made_on_a_follower_is_planned_by_the_leader(
-    url: str, event_config: EventConfig
-) -> None:
-    """Found in review: /remind on a follower re-planned the follower's planner, which
-    does not run; the leader's never heard of the new subscription, and the reminder
-    was never sent."""
-    from bot.app import build_core
-    from bot.platforms.memory.adapter import MemoryAdapter
-    from bot.runtime import PLAN_TOPIC, Runtime
+# ---- what an instance keeps in memory of what another may write -----------------------
 
-    clock = SimulatedClock(KST_0900, speed=0)
-    runtimes: list[Runtime] = []
-    relays: list[HubRelay] = []
-    adapters: list[MemoryAdapter] = []
+MIA = UserRef("test", "mia", "Mia")
+ALICE = UserRef("test", "alice", "Alice")
+SECRET = b"k" * 32  # the same on every instance (FORUM_BOT_SECRET)
+
+
+@asynccontextmanager
+async def _instances(
+    url: str, config: EventConfig, clock: SimulatedClock
+) -> AsyncIterator[tuple[Core, Core]]:
+    """Two cores on two stores of one database, each with its runtime (no platform, no
+    planner running), relayed as `forum-bot run` relays them (bot/app.py's
+    _join_cluster): two instances in one process."""
+    stores = [await open_store(url) for _ in range(2)]
+    cores = [await build_core(config, store, clock, SECRET) for store in stores]
+    relays = []
     try:
-        for n in range(2):
-            store = await open_store(url)
-            assert isinstance(store, PostgresStore)
-            core = await build_core(event_config, store, clock, secret=b"s" * 32)
-            adapters.append(MemoryAdapter(core, "slack"))
-            runtime = Runtime(core, [adapters[-1]], claimer=f"i{n}")
-            runtime.plan_hub = Hub()
-            runtimes.append(runtime)
-            relays.append(HubRelay(store, f"i{n}", {"plan": runtime.plan_hub}))
-            await relays[-1].start()
-        leader, follower = runtimes
-        await leader.start()  # plans
-        await follower.start(plan=False)
-        reply = await adapters[1].say(UserRef("slack", "U1"), "/remind dialogue 15")
-        assert not reply.error, reply
-        assert follower.plan_hub is not None and follower.plan_hub.version(PLAN_TOPIC) == 1
-        loop = asyncio.get_running_loop()
-        began = loop.time()
-        while not any(
-            d.kind == "personal" and d.minutes == 15 for d in leader.planner.items.values()
-        ):
-            assert loop.time() - began < TAKEOVER, "the leader never planned it"
-            await asyncio.sleep(POLL)  # the notice crosses the database, then a rebuild
-        clock.set(datetime(2026, 2, 5, 12, 45, tzinfo=KST_0900.tzinfo))
-        await leader.planner.fire_due()
-        queued = await leader.store.fetchall(
-            "SELECT target FROM outbox WHERE target_kind = 'dm'", ()
-        )
-        assert [tuple(r) for r in queued] == [("U1",)]
+        for n, core in enumerate(cores):
+            assert isinstance(core.store, PostgresStore)
+            hubs: dict[str, Relayed] = {
+                "qa": core.qa.hub,
+                "polls": core.polls.hub,
+                "prefs": notices(core.store),
+                "plan": Runtime(core, []).plan_notices,
+            }
+            relay = HubRelay(core.store, f"i{n}", hubs)
+            await relay.start()
+            relays.append(relay)
+        yield cores[0], cores[1]
     finally:
-        for runtime in runtimes:
-            await runtime.stop()
         for relay in relays:
             await relay.stop()
-        for runtime in runtimes:
-            await runtime.store.close()
+        for core in cores:
+            if isinstance(core.runtime, Runtime):
+                await core.runtime.stop()
+        for store in stores:
+            await store.close()
+
+
+async def _heard(hub: Hub, before: int) -> None:
+    """Wait until `hub` has heard another instance's notice since it had heard `before`."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    while hub.heard == before:
+        assert loop.time() - began < TAKEOVER, "no notice arrived"
+        await asyncio.sleep(0.01)
+
+
+async def test_moderators_settings_on_one_instance_hold_on_the_other(
+    url: str, event_config: EventConfig
+) -> None:
+    """Found in issue 19: each instance kept the sessions' settings (open or closed, the
+    question on screen) as read once, as if it were their only writer."""
+    clock = SimulatedClock(KST_0900, speed=0)  # before the dialogue: its Q&A is closed
+    async with _instances(url, event_config, clock) as (a, b):
+        s = a.qa.session("dialogue")
+        assert not (await b.qa.status(s)).open  # b reads (and keeps) the settings
+        heard = b.qa.hub.heard
+        await a.qa.set_open(s, True, MIA)  # a moderator opens it on a
+        await _heard(b.qa.hub, heard)
+        asked = await b.qa.ask(ALICE, s, "Will solid-state batteries be cheaper?", anonymous=False)
+        qid = asked.question.id
+        if asked.question.status == "pending":
+            await a.qa.moderate(MIA, qid, "approve")
+        # The question on screen, chosen on a, is on b's presenter screen.
+        heard = b.qa.hub.heard
+        await a.qa.moderate(MIA, qid, "highlight")
+        await _heard(b.qa.hub, heard)
+        assert (await b.qa.snapshot("dialogue"))["highlight"]["id"] == qid
+        # b's lists and counts follow votes and questions taken on a.
+        heard = b.qa.hub.heard
+        await a.qa.vote(UserRef("test", "bob", "Bob"), qid, add=True)
+        await a.qa.ask(UserRef("test", "bob", "Bob"), s, "And sodium-ion cells?", anonymous=True)
+        while b.qa.hub.heard < heard + 2:
+            await _heard(b.qa.hub, b.qa.hub.heard)
+        shown = await b.qa.snapshot("dialogue")
+        assert shown["highlight"]["votes"] == 1
+        assert sum(shown["counts"].values()) == 2
+        # Closed on b: a refuses the next question.
+        heard = a.qa.hub.heard
+        await b.qa.set_open(s, False, MIA)
+        await _heard(a.qa.hub, heard)
+        clock.advance(timedelta(minutes=1))
+        with pytest.raises(UserError) as refused:
+            await a.qa.ask(ALICE, s, "One more about recycling?", anonymous=False)
+        assert refused.value.key == "qa.closed"
+
+
+async def test_a_poll_result_taken_off_one_instances_screen_is_off_the_others(
+    url: str, event_config: EventConfig
+) -> None:
+    """Found in issue 19: which results a moderator took off the screen was kept in the
+    memory of the instance that served the moderators' page; a presenter screen served
+    by another kept showing the result."""
+    clock = SimulatedClock(DIALOGUE_OPEN, speed=0)
+    async with _instances(url, event_config, clock) as (a, b):
+        s = a.qa.session("dialogue")
+        made = rules.draft("Which battery first?", "", ["Solid-state", "Sodium-ion"])
+        poll = await a.polls.close(MIA, await a.polls.create(MIA, made, session=s))
+        assert [p["id"] for p in await b.polls.on_screen("dialogue")] == [poll.id]
+        await a.polls.take_off(poll, "dialogue")
+        assert await a.polls.on_screen("dialogue") == []
+        assert await b.polls.on_screen("dialogue") == []
+
+
+async def test_a_relay_whose_connection_drops_listens_again(
+    url: str, postgres: PostgresServer
+) -> None:
+    """Found in issue 19: the server dropping the relay's LISTEN connection (a restart, a
+    network cut) left that instance's pages deaf to the others for good."""
+    stores = [await open_store(url) for _ in range(2)]
+    hubs = [Hub() for _ in stores]
+    relays = []
+    for n, store in enumerate(stores):
+        assert isinstance(store, PostgresStore)
+        relays.append(HubRelay(store, f"i{n}", {"qa": hubs[n]}, check=POLL, backoff=POLL))
+    try:
+        for relay in relays:
+            await relay.start()
+        a, b = hubs
+        assert relays[1]._conn is not None
+        await postgres.sql(f"SELECT pg_terminate_backend({relays[1]._conn.get_server_pid()})")
+        # Listening again, b moves every topic on (even one never published): what was
+        # published meanwhile is read again.
+        assert await b.wait("never-seen", 0, TAKEOVER)
+        a.publish("dialogue")
+        assert await b.wait("dialogue", b.version("dialogue"), TAKEOVER)
+        assert b.heard == 2  # the reconnection, then a's notice
+    finally:
+        for relay in relays:
+            await relay.stop()
+        for store in stores:
+            await store.close()
+
+
+class _Card:
+    """A platform's one posted card: the edits that landed, in order; `gate` holds an
+    edit back (a slow request) until it is set."""
+
+    def __init__(self, landed: list[str], gate: asyncio.Event | None = None) -> None:
+        self.landed = landed
+        self.gate = gate
+        self.sending = asyncio.Event()
+
+    async def edit(self, sent: SentMessage, reply: Reply) -> None:
+        self.sending.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        self.landed.append(str(reply.text))
+
+
+async def test_a_stale_card_edit_landing_last_is_followed_by_a_fresh_one(url: str) -> None:
+    """Found in issue 19: two instances edit the same card (each after a vote it took); an
+    edit rendered first on a but landing after b's fresher one left the old count for
+    good. The editor reads again after its edit lands and edits again if it changed."""
+    clock = SimulatedClock(KST_0900, speed=0)
+    stores = [await open_store(url) for _ in range(2)]
+    key = "qa-card:1:slack"
+    try:
+        async with stores[0].transaction() as tx:
+            card = outbox.Delivery(key, "qa:1", "slack", "channel", "C1", Reply(text="0 votes"))
+            await outbox.enqueue(tx, [card], clock.now())
+        (row,) = await outbox.claim_due(stores[0], "slack", clock.now(), 1)
+        await outbox.mark_sent(stores[0], row.id, clock.now(), "C1", "m1")
+        votes = {"n": 1}  # the question's count, as the database has it
+
+        async def render() -> Reply:
+            return Reply(text=f"{votes['n']} votes")
+
+        landed: list[str] = []
+        gate = asyncio.Event()
+        slow, fast = _Card(landed, gate), _Card(landed)
+        a = CardEditor(stores[0], lambda: {"slack": slow}, 0.01)
+        b = CardEditor(stores[1], lambda: {"slack": fast}, 0.01)
+        a.touch(key, render)  # a vote on a: a renders "1 votes", its request is slow
+        await asyncio.wait_for(slow.sending.wait(), TAKEOVER)
+        votes["n"] = 2
+        b.touch(key, render)  # a vote on b: b renders "2 votes", which lands at once
+        await asyncio.wait_for(b.idle(), TAKEOVER)
+        gate.set()  # a's "1 votes" lands after it
+        await asyncio.wait_for(a.idle(), TAKEOVER)
+        assert landed[:2] == ["2 votes", "1 votes"]
+        assert landed[-1] == "2 votes"
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_a_persons_language_set_on_one_instance_holds_on_the_other(
+    url: str, event_config: EventConfig
+) -> None:
+    """Found in issue 19: each store kept everyone's preferences as read once, as their
+    only writer: a language chosen on one instance was not used by another (nor by the
+    leader's reminders), and choosing the old one again there wrote nothing."""
+    clock = SimulatedClock(KST_0900, speed=0)
+    async with _instances(url, event_config, clock) as (a, b):
+        who = "slack:U1"
+        assert await get_prefs(a.store, who) == Prefs()  # a reads (and keeps) everyone's
+        await set_language(b.store, who, "ko", clock.now())
+        await _until(lambda: get_prefs(a.store, who), Prefs(language="ko"))
+        # Back to English on a: stored, and b follows.
+        await set_language(a.store, who, "en", clock.now())
+        await _until(lambda: get_prefs(b.store, who), Prefs(language="en"))
+        row = await a.store.fetchone("SELECT language FROM user_prefs WHERE user_key = ?", (who,))
+        assert row is not None and row["language"] == "en"
+
+
+async def _until(read: Callable[[], Awaitable[Prefs]], wanted: Prefs) -> None:
+    """Read until `read` gives `wanted` (another instance's notice is a round trip away)."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    while (found := await read()) != wanted:
+        assert loop.time() - began < TAKEOVER, found
+        await asyncio.sleep(0.01)
+
+
+async def test_a_reminder_asked_for_on_a_follower_is_planned_by_the_leader(
+    url: str, event_config: EventConfig
+) -> None:
+    """Found in issue 19: a subscription taken on an instance that does not lead
+    replanned that instance's idle planner; the leader's slept on, its plan as it had
+    read it, and the reminder went out late or never."""
+    clock = SimulatedClock(KST_0900, speed=0)
+    async with _instances(url, event_config, clock) as (a, b):
+        leader, follower = a.runtime, b.runtime
+        assert isinstance(leader, Runtime) and isinstance(follower, Runtime)
+        await leader.start_planner()
+        try:
+            before = set(leader.planner.items)
+            reply = await Person(b).say("/remind dialogue")
+            assert not reply.error, reply.text
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            while set(leader.planner.items) == before:
+                assert loop.time() - began < TAKEOVER, "the leader did not plan it"
+                await asyncio.sleep(0.01)
+        finally:
+            await leader.stop_planner()

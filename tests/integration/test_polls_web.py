@@ -522,3 +522,33 @@ async def test_counts_agree_on_the_cards_the_presenter_screen_and_the_phone(star
         assert phone_state["chosen"] == {"1": [1]}
     finally:
         await web.stop()
+
+
+async def test_a_sessions_moderators_run_its_polls_not_the_events(site: str, core: Core) -> None:
+    """Found in review (issue 19): the token of one session's moderators' page opened and
+    closed polls of the whole event, on every session's screen. It runs its session's
+    polls; the event's it shows, and takes their results off its own screen only."""
+    act = f"{site}/moderate/dialogue/action"
+    headers = _moderator(core)
+    event = await _make(core, session=None)
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            act, json={"action": "poll_close", "poll": event.id}, headers=headers
+        ) as no:
+            assert no.status == 409
+            assert "whole event" in (await no.json())["error"]
+        assert (await core.polls.get(event.id)).status == "open"
+        await core.polls.close(MIA, event)
+        # Its result is on every session's screen; this page takes it off its own.
+        async with http.post(
+            act, json={"action": "poll_take_off", "poll": event.id}, headers=headers
+        ) as ok:
+            assert (await ok.json())["ok"]
+        assert await core.polls.on_screen("dialogue") == []
+        assert [p["id"] for p in await core.polls.on_screen("opening")] == [event.id]
+        ready = await core.polls.create(MIA, rules.draft("Next?", "", ["A", "B"]), opens="later")
+        async with http.post(
+            act, json={"action": "poll_open", "poll": ready.id}, headers=headers
+        ) as no:
+            assert no.status == 409 and "whole event" in (await no.json())["error"]
+        assert (await core.polls.get(ready.id)).status == "ready"

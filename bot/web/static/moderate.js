@@ -289,10 +289,13 @@
     li.dataset.poll = String(p.id);
     li.dataset.status = p.status;
     const tools = element("span", "tools");
-    if (p.status === "ready") {
+    // A poll of the whole event is run by the event's moderators (/poll), not from one
+    // session's page: this page only takes its result off its own screen.
+    const ours = p.session !== null;
+    if (ours && p.status === "ready") {
       tools.append(button("Open · 열기", () => pollAct("poll_open", p.id), "primary", "poll-open"));
     }
-    if (p.status !== "closed") {
+    if (ours && p.status !== "closed") {
       tools.append(button("Close · 마감", () => pollAct("poll_close", p.id), "danger", "poll-close"));
     }
     if (p.status === "closed" && p.on_screen) {
