@@ -270,13 +270,14 @@ async def _join_cluster(app: App, path: Path) -> None:
     cluster = Cluster(app.store, SystemClock(), platforms=platforms)
     runtime = Runtime(app.core, app.adapters, config_path=path, claimer=cluster.id)
     # Live pages served here follow votes and questions taken on any instance, the
-    # preferences kept here those chosen on any, and the leader's plan the subscriptions
-    # and announcements made on any.
+    # preferences kept here those chosen on any, the leader's plan the subscriptions
+    # and announcements made on any, and the senders here the deliveries queued on any.
     hubs: dict[str, Relayed] = {
         "qa": app.core.qa.hub,
         "polls": app.core.polls.hub,
         "prefs": prefs.notices(app.store),
         "plan": runtime.plan_notices,
+        "queue": runtime.queue_notices,
     }
     app.relay = HubRelay(app.store, cluster.id, hubs)
     await app.relay.start()

@@ -62,6 +62,29 @@ class PlanNotices:
         self._runtime.planner.wake(rebuild=True)
 
 
+class QueueNotices:
+    """Deliveries were queued here (the leader's reminders, a follower's answer to an
+    announcement): the other instances hear it through the relay, topic the platform,
+    and their senders look now. Every instance drains the outbox, and a sender with
+    nothing queued sleeps until woken: without this, the leader's fan-out would be sent
+    by the leader alone."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self.relay: Callable[[str], None] | None = None
+
+    def tell(self, platform: str) -> None:
+        if self.relay is not None:
+            self.relay(platform)
+
+    def hear(self, topic: str) -> None:
+        self._runtime.wake_sender(topic)
+
+    def hear_all(self) -> None:
+        for platform in self._runtime.senders:
+            self._runtime.wake_sender(platform)
+
+
 class Runtime:
     """Planner and senders over the adapters that are running."""
 
@@ -121,6 +144,8 @@ class Runtime:
         core.polls.notices = self.poll_notices
         # Plans changed here reach the leader's planner (on PostgreSQL, through the relay).
         self.plan_notices = PlanNotices(self)
+        # And deliveries queued here, the other instances' senders.
+        self.queue_notices = QueueNotices(self)
 
     def _make_source(self, config: EventConfig) -> AgendaSource | None:
         if config.source is None:
@@ -247,6 +272,8 @@ class Runtime:
             added = await enqueue(tx, batch, self.clock.now())
         for platform in {d.platform for d in batch}:
             self.wake_sender(platform)
+            if added:
+                self.queue_notices.tell(platform)
         return added
 
     def wake_sender(self, platform: str) -> None:

@@ -24,6 +24,7 @@ from bot.core.errors import UserError
 from bot.core.model import Reply, UserRef
 from bot.delivery.sender import Sender
 from bot.platforms.base import Adapter, SentMessage
+from bot.platforms.memory.adapter import MemoryAdapter
 from bot.polls import rules
 from bot.qa.hub import Hub
 from bot.qa.notices import CardEditor
@@ -605,3 +606,55 @@ async def test_a_reminder_asked_for_on_a_follower_is_planned_by_the_leader(
                 await asyncio.sleep(0.01)
         finally:
             await leader.stop_planner()
+
+
+class _SlowMemory(MemoryAdapter):
+    """A platform that takes a few milliseconds per message, as a real one takes more."""
+
+    async def dm(
+        self, user: UserRef, reply: Reply, *, key: str | None = None, first_attempt: bool = True
+    ) -> SentMessage:
+        await asyncio.sleep(0.005)
+        return await super().dm(user, reply, key=key, first_attempt=first_attempt)
+
+
+async def test_a_fan_out_queued_by_the_leader_is_sent_by_every_instance(
+    url: str, event_config: EventConfig
+) -> None:
+    """Found in review: a sender with nothing queued sleeps until woken, and only the
+    instance that queued was woken: the leader sent its whole fan-out alone."""
+    clock = SimulatedClock(KST_0900, speed=0)
+    runtimes: list[Runtime] = []
+    relays: list[HubRelay] = []
+    platforms: list[_SlowMemory] = []
+    try:
+        for n in range(2):
+            store = await open_store(url)
+            assert isinstance(store, PostgresStore)
+            core = await build_core(event_config, store, clock, SECRET)
+            platforms.append(_SlowMemory(core, "slack"))
+            runtimes.append(Runtime(core, [platforms[-1]], claimer=f"i{n}"))
+            relays.append(HubRelay(store, f"i{n}", {"queue": runtimes[-1].queue_notices}))
+            await relays[-1].start()
+            await runtimes[-1].start(plan=False)
+        leader = runtimes[0]
+        queued = [
+            outbox.Delivery(f"fan-{i}", "t", "slack", "dm", f"U{i}", Reply(text="hi"))
+            for i in range(300)
+        ]
+        assert await leader.enqueue(queued) == 300
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        while sum(len(p.messages) for p in platforms) < 300:
+            assert loop.time() - began < TAKEOVER, [len(p.messages) for p in platforms]
+            await asyncio.sleep(POLL)
+        keys = [str(m.key) for p in platforms for m in p.messages]
+        assert sorted(keys) == sorted(d.key for d in queued)  # each exactly once
+        assert all(p.messages for p in platforms), [len(p.messages) for p in platforms]
+    finally:
+        for runtime in runtimes:
+            await runtime.stop()
+        for relay in relays:
+            await relay.stop()
+        for runtime in runtimes:
+            await runtime.store.close()
