@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 from bot.delivery.pacing import RateLimiter, SharedRateLimiter, rate_limiter
-from bot.storage import Store, open_store
+from bot.storage import Store, budgets, open_store
 from tests.postgres import PostgresServer
 
 RATE = 20.0  # acquisitions a second, in all
@@ -56,24 +56,25 @@ async def test_two_instances_keep_one_joint_rate(two: tuple[Store, Store]) -> No
     assert len(joint) == 24 and len(taken[0]) == len(taken[1]) == 12
     achieved = (len(joint) - 1) / (joint[-1] - joint[0])
     assert achieved <= RATE * 1.1, achieved  # 40/s if each instance paced itself alone
-    # Half a second holds 10 slots (11 with the fence post), whoever took them.
-    assert most_in_a_window(joint, 0.5) <= 11
+    # Half a second holds 10 slots (11 with the fence post, one more for the round trips'
+    # jitter on a busy machine; 20 if each instance paced itself alone).
+    assert most_in_a_window(joint, 0.5) <= 12
 
 
 async def test_a_burst_is_shared_then_paced(two: tuple[Store, Store]) -> None:
-    a, b = (SharedRateLimiter(store, "slack:C1", 10.0, burst=3) for store in two)
-    began = time.monotonic()
-    for limiter in (a, b, a):  # three at once after idling, from either instance
-        await limiter.acquire()
-    burst = time.monotonic() - began
-    await b.acquire()  # the fourth waits for the next slot
-    paced = time.monotonic() - began
-    assert burst < 0.08 <= paced, (burst, paced)
-    # Another budget's slots are its own.
-    other = SharedRateLimiter(two[0], "slack:C2", 10.0)
+    a, b = two
+    # One a second, bursts of 3, by the server's clock (no sleeping: each reservation
+    # says how long until its slot). Three at once after idling, from either instance...
+    waits = [await budgets.reserve(store, "slack:C1", 1.0, 3) for store in (a, b, a)]
+    assert all(w <= 0 for w in waits), waits
+    # ...then one a second, whoever asks.
+    later = [await budgets.reserve(store, "slack:C1", 1.0, 3) for store in (b, a)]
+    assert 0.5 < later[0] <= 1.0 and 1.5 < later[1] <= 2.0, later
+    # Another budget's slots are its own: its first acquisition goes at once.
+    other = SharedRateLimiter(a, "slack:C2", 1.0)
     began = time.monotonic()
     await other.acquire()
-    assert time.monotonic() - began < 0.08
+    assert time.monotonic() - began < 0.5
 
 
 async def test_a_database_that_does_not_answer_leaves_pacing_local_said_once(
@@ -89,8 +90,9 @@ async def test_a_database_that_does_not_answer_leaves_pacing_local_said_once(
         began = time.monotonic()
         for _ in range(3):
             await limiter.acquire()
-        # Paced locally, not failed: three slots of 20/s after 0.2 s each of waiting.
-        assert time.monotonic() - began < 3 * 0.2 + 0.5
+        # Paced locally, not failed, nor held for the pool's connect timeout (10 s): three
+        # slots of 20/s after 0.2 s each of waiting.
+        assert time.monotonic() - began < 2.0
     said = [r.getMessage() for r in caplog.records]
     assert len(said) == 1 and "pacing this instance alone" in said[0]
     await limiter.acquire()  # the row is free again: shared again, said once
