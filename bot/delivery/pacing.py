@@ -1,9 +1,32 @@
-"""Pacing for platform limits, which are counted in real seconds."""
+"""Pacing for platform limits, which are counted in real seconds: in this process
+(`RateLimiter`, SQLite's one bot), or across the instances sharing one PostgreSQL
+(`SharedRateLimiter`, its schedule in the database); `rate_limiter` chooses by the store.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from typing import Protocol
+
+from bot.storage import budgets
+from bot.storage.base import POSTGRESQL, Store
+
+log = logging.getLogger(__name__)
+
+# A reservation that takes longer than this is given up for local pacing: a database
+# that does not answer delays no delivery by more.
+RESERVE_TIMEOUT = 1.0
+# Fresh slots taken at most after waking past one's slot (a stall); then it goes anyway.
+_STALL_TRIES = 3
+
+
+class Pacer(Protocol):
+    """Waits for a slot of a platform's limit."""
+
+    async def acquire(self) -> None:
+        """Wait for a slot."""
 
 
 class RateLimiter:
@@ -34,3 +57,69 @@ class RateLimiter:
                 # Made up: lateness of up to half a slot; the rest is a stall.
                 slot = max(slot, time.monotonic() - interval / 2)
             self._next = slot + interval
+
+
+class SharedRateLimiter:
+    """`RateLimiter`'s promise kept by every instance on one PostgreSQL together: at most
+    `per_second` acquisitions per second in all, bursts of at most `burst`.
+
+    Each acquisition reserves its slot in the budget's row (`bot.storage.budgets`, one
+    statement, the server's clock), then sleeps here until it. A sleep that wakes past its
+    slot by more than half an interval (this loop stalled) does not go late, next to the
+    slots others took after it: it takes a fresh slot. When the database does not answer,
+    that acquisition is paced in this process alone (said once per outage) rather than
+    failing a delivery.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        name: str,
+        per_second: float,
+        burst: int = 1,
+        *,
+        timeout: float = RESERVE_TIMEOUT,
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.per_second = per_second
+        self.burst = max(1, burst)
+        self.timeout = timeout
+        self._local = RateLimiter(per_second, burst)
+        self._failing = False
+
+    async def acquire(self) -> None:
+        """Wait for a slot of the shared budget."""
+        interval = 1.0 / self.per_second
+        for _ in range(_STALL_TRIES):
+            try:
+                async with asyncio.timeout(self.timeout):
+                    wait = await budgets.reserve(self.store, self.name, interval, self.burst)
+            except Exception as exc:  # the database's fault must not be the delivery's
+                if not self._failing:
+                    self._failing = True
+                    log.warning(
+                        "rate budget %r: the database did not answer (%s); pacing this "
+                        "instance alone until it does",
+                        self.name,
+                        type(exc).__name__ if isinstance(exc, TimeoutError) else exc,
+                    )
+                await self._local.acquire()
+                return
+            if self._failing:
+                self._failing = False
+                log.info("rate budget %r: shared again", self.name)
+            if wait <= 0:
+                return
+            due = time.monotonic() + wait
+            await asyncio.sleep(wait)
+            if time.monotonic() - due <= interval / 2:
+                return
+
+
+def rate_limiter(store: Store, name: str, per_second: float, burst: int = 1) -> Pacer:
+    """The limiter for budget `name`: shared by the instances on PostgreSQL, in this
+    process on SQLite (one bot per file: no round trip to add)."""
+    if store.engine == POSTGRESQL:
+        return SharedRateLimiter(store, name, per_second, burst)
+    return RateLimiter(per_second, burst)

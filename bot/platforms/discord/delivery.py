@@ -12,7 +12,7 @@ import discord
 
 from bot.core.clock import Clock
 from bot.core.model import Reply, UserRef
-from bot.delivery.pacing import RateLimiter
+from bot.delivery.pacing import rate_limiter
 from bot.platforms.base import DeliveryError, SentMessage
 from bot.platforms.discord.commands import PLATFORM
 from bot.platforms.discord.render import (
@@ -42,7 +42,8 @@ def nonce_for(key: str) -> str:
 
 
 class DiscordDelivery:
-    """Sends through discord.py's REST client, paced by its own limiter."""
+    """Sends through discord.py's REST client, paced by the bot's Discord budget (shared by
+    the instances on one PostgreSQL)."""
 
     def __init__(
         self,
@@ -59,8 +60,11 @@ class DiscordDelivery:
         self.clock = clock
         self._dm_channels: dict[str, int] = {}
         self._channel_names: dict[str, int] = {}
-        # Every request the bot makes on its own takes a slot (scheduled events too).
-        self.limiter = RateLimiter(settings.requests_per_second, settings.request_burst)
+        # Every request the bot makes on its own takes a slot (scheduled events too). The
+        # global limit is the bot's, whichever instance asks: one budget for all of them.
+        self.limiter = rate_limiter(
+            store, PLATFORM, settings.requests_per_second, settings.request_burst
+        )
 
     async def _channel_id(self, channel: str) -> int:
         target = self.config.channels.get(channel) or self.config.rooms.get(channel) or channel

@@ -28,7 +28,7 @@ import discord
 
 from bot.core.dispatch import Core
 from bot.core.text import FORBIDDEN, clip
-from bot.delivery.pacing import RateLimiter
+from bot.delivery.pacing import Pacer
 from bot.delivery.planner import both, both_l
 from bot.i18n import LANGUAGES, L, Translator
 from bot.platforms.discord.render import escape
@@ -158,7 +158,7 @@ class ScheduledEvents:
         guild_ids: Iterable[int],
         config: ScheduledEventsConfig | None,
         store: Store,
-        limiter: RateLimiter,
+        limiter: Pacer,
         *,
         retry_seconds: float = 60.0,
     ) -> None:

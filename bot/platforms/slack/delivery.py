@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -15,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.clock import Clock
 from bot.core.model import Reply, UserRef
+from bot.delivery.pacing import Pacer, rate_limiter
 from bot.platforms.base import DeliveryError, SentMessage
 from bot.platforms.slack.errors import SlackProblem, slack_problem
 from bot.platforms.slack.render import fallback_text, message
@@ -64,7 +64,8 @@ class SlackDelivery:
         self.clock = clock
         self._channels: dict[str, str] = {}
         self._dm_channels: dict[str, str] = {}
-        self._pace: dict[str, tuple[asyncio.Lock, list[float]]] = {}
+        # Per channel: its posts one at a time, in order, and its budget (None: unpaced).
+        self._pace: dict[str, tuple[asyncio.Lock, Pacer | None]] = {}
         self._sent: dict[str, SentMessage] = {}
 
     async def _channel_id(self, channel: str) -> str:
@@ -123,11 +124,10 @@ class SlackDelivery:
             earlier = await self._find_delivered(channel_id, key)
             if earlier is not None:
                 return earlier
-        lock, last = self._pace.setdefault(channel_id, (asyncio.Lock(), [-1e9]))
+        lock, budget = self._pace.get(channel_id) or self._paced(channel_id)
         async with lock:
-            wait = last[0] + self.settings.pace_seconds - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            if budget is not None:
+                await budget.acquire()
             try:
                 if reply.file is not None:
                     result = await self.client.files_upload_v2(
@@ -137,7 +137,6 @@ class SlackDelivery:
                         title=reply.file.filename,
                         initial_comment=fallback_text(reply),
                     )
-                    last[0] = time.monotonic()
                     files = result.get("files") or [{}]
                     return SentMessage(PLATFORM, channel_id, str(files[0].get("id", "")))
                 extra: dict[str, Any] = {}
@@ -156,8 +155,15 @@ class SlackDelivery:
             # SlackClientError: also the upload URL's refusal (SlackRequestError).
             except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
                 raise _delivery_error(exc) from exc
-            last[0] = time.monotonic()
         return SentMessage(PLATFORM, str(result["channel"]), str(result["ts"]))
+
+    def _paced(self, channel_id: str) -> tuple[asyncio.Lock, Pacer | None]:
+        """The channel's lock and budget, made at its first post: Slack's limit is per
+        channel and the bot's, so on PostgreSQL the instances share it."""
+        pace = self.settings.pace_seconds
+        budget = rate_limiter(self.store, f"slack:{channel_id}", 1.0 / pace) if pace > 0 else None
+        paced = self._pace[channel_id] = (asyncio.Lock(), budget)
+        return paced
 
     async def post(
         self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True

@@ -28,7 +28,14 @@ async def schema_of(store: Store) -> Schema:
     return await _sqlite_schema(store)
 
 
-_FAMILY = {"INTEGER": "integer", "bigint": "integer", "TEXT": "text", "text": "text"}
+_FAMILY = {
+    "INTEGER": "integer",
+    "bigint": "integer",
+    "TEXT": "text",
+    "text": "text",
+    "REAL": "real",
+    "double precision": "real",
+}
 
 
 async def _sqlite_schema(store: Store) -> Schema:
@@ -154,8 +161,8 @@ def test_postgres_words_for_sqlite_types() -> None:
 
 
 def test_every_column_type_is_one_the_translation_knows() -> None:
-    """Our steps declare INTEGER and TEXT columns only, in upper case, so `for_postgres`
-    sees every type; names are lower case."""
+    """Our steps declare INTEGER, TEXT and REAL columns only, in upper case, so
+    `for_postgres` sees every type; names are lower case."""
     types: set[str] = set()
     for statement in (s for step in MIGRATIONS for s in split(step)):
         body = statement.split("(", 1)[1] if statement.startswith("CREATE TABLE") else ""
@@ -166,4 +173,6 @@ def test_every_column_type_is_one_the_translation_knows() -> None:
         added = re.match(r"ALTER TABLE \w+ ADD COLUMN \w+ (\w+)", statement)
         if added:
             types.add(added.group(1))
-    assert types == {"INTEGER", "TEXT"}
+    assert types == {"INTEGER", "TEXT", "REAL"}
+    # PostgreSQL's own REAL has 4 bytes: epoch seconds in it would be 128 s apart.
+    assert for_postgres("next_at REAL NOT NULL") == "next_at DOUBLE PRECISION NOT NULL"
