@@ -175,11 +175,6 @@ class Audience:
             await browser.close()
 
 
-def live_gateways(fake: FakeDiscord) -> int:
-    """Gateway sessions whose socket is open now."""
-    return sum(1 for s in fake._sessions.values() if s.ws is not None and not s.ws.closed)
-
-
 def identifies(fake: FakeDiscord) -> int:
     """IDENTIFY frames (op 2) the fake's gateway received: one per new session."""
     return sum(1 for frame in fake.gateway_received if frame.get("op") == 2)
@@ -241,7 +236,7 @@ async def test_kill_9_the_leader_mid_fan_out_the_other_takes_over_and_nothing_is
                 ),
                 30,
             )
-            live_at_kill = live_gateways(discord_fake)
+            live_at_kill = discord_fake.connected
             log_at = len(survivor.lines)  # its "leads" may come while the kill is reaped
             leader.proc.send_signal(signal.SIGKILL)  # kill -9: no goodbye
             await leader.stop(signal.SIGKILL)
@@ -314,8 +309,8 @@ async def test_kill_9_the_leader_mid_fan_out_the_other_takes_over_and_nothing_is
                     await asyncio.sleep(0.1)
             settled = loop.time() - killed
             # The dead leader's socket closed with it: one gateway session lives on.
-            await wait_until(lambda: live_gateways(discord_fake) <= 1, 5)
-            gateways = live_gateways(discord_fake), identifies(discord_fake)
+            await wait_until(lambda: discord_fake.connected <= 1, 5)
+            gateways = discord_fake.connected, identifies(discord_fake)
             await survivor.stop(signal.SIGTERM)
             assert survivor.proc.returncode == 0, "".join(survivor.lines[-30:])
 
