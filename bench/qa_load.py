@@ -426,10 +426,11 @@ async def finish(target: Target, run: LoadRun) -> LoadRun:
 
 
 async def run_core(
-    config: EventConfig, db_path: Path, participants: list[Participant], concurrency: int
+    config: EventConfig, where: Path | str, participants: list[Participant], concurrency: int
 ) -> LoadRun:
-    """The mix through a real core over a fresh store."""
-    store = await open_store(db_path)
+    """The mix through a real core over a fresh store: an SQLite file, or an empty
+    PostgreSQL database's address (bench/scale_out.py runs both)."""
+    store = await open_store(where)
     try:
         clock = SimulatedClock(EVENT_NOW, speed=0)
         core = await build_core(config, store, clock, secrets.token_bytes(32))
