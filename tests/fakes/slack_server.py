@@ -281,6 +281,7 @@ class FakeSlack:
         self._changed = asyncio.Condition()
 
         self._sockets: list[web.WebSocketResponse] = []
+        self.api_connections: set[object] = set()  # the clients' (host, port) of Web API calls
         self._socket_up = asyncio.Event()
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._tickets: set[str] = set()
@@ -441,6 +442,10 @@ class FakeSlack:
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if request.transport is not None:
+            # Which TCP connection each Web API call came on (a client that reuses its
+            # connections makes few).
+            self.api_connections.add(request.transport.get_extra_info("peername"))
         args = await _read_args(request)
         headers = CIMultiDict(request.headers)
         garbled = self._garbled.get(method)

@@ -432,14 +432,14 @@ async def test_socket_mode_serves_commands_and_reconnects(core: Core) -> None:
             ack = await fake.send_socket_command("/agenda", "2")
             assert "Day 2" in block_text(ack["payload"]["blocks"])
             opened = len(fake.calls_to("apps.connections.open"))
+            linked = len(fake.calls_to("socket.open"))
             await fake.disconnect_socket()
-            # A fresh link: the client asks for a new URL and connects again.
+            # A fresh link: the client asks for a new URL and connects again (the next
+            # command goes to the new link: waiting for the URL alone raced the connect).
             await fake.wait_for(
-                lambda c: (
-                    c.method == "apps.connections.open"
-                    and len(fake.calls_to("apps.connections.open")) > opened
-                )
+                lambda c: c.method == "socket.open" and len(fake.calls_to("socket.open")) > linked
             )
+            assert len(fake.calls_to("apps.connections.open")) > opened
             ack = await fake.send_socket_command("/speaker", "liu")
             assert "Ping Liu" in block_text(ack["payload"]["blocks"])
         finally:
@@ -575,3 +575,14 @@ def test_readme_lists_the_manifests_scopes_and_slack_names() -> None:
     data = manifest(ALL, name="x", request_url=None)
     assert listed == set(data["oauth_config"]["scopes"]["bot"])
     assert "`/remindme`" in slack and "`/find`" in slack
+
+
+async def test_web_api_calls_reuse_one_session_s_connections(start: Start) -> None:
+    """slack_sdk opens a session (a new connection, against Slack a TLS handshake) for
+    every call unless it is given one: a fan-out of DMs must not connect per message."""
+    fake, adapter, _ = await start()
+    for n in range(30):
+        await adapter.post("announcements", Reply(f"message {n}"), key=f"k{n}")
+    assert len(fake.messages_in(ANNOUNCE)) == 30
+    # auth.test and 30 posts: keep-alive connections, a handful at most.
+    assert len(fake.api_connections) <= 2, fake.api_connections

@@ -17,6 +17,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -155,6 +156,12 @@ class SlackAdapter:
     # lifecycle
     async def start(self) -> None:
         """Check the token, then (Socket Mode) connect; HTTP mode is served by the web server."""
+        if self.client.session is None or self.client.session.closed:
+            # One session for every Web API call: without one, slack_sdk opens (and
+            # closes) a session per call, a new connection (and TLS handshake) per message.
+            self.client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.client.timeout)
+            )
         try:
             auth = await self.client.auth_test()
         except Exception as exc:
@@ -187,6 +194,8 @@ class SlackAdapter:
             await self._socket.close_async()
             self._socket = None
         await self._tasks.stop(grace=1.0)
+        if self.client.session is not None:
+            await self.client.session.close()
 
     # inbound
     async def _serve(self, request: web.Request) -> web.StreamResponse:
