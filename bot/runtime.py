@@ -36,6 +36,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Tries at recording a change on a shared database when other instances keep recording
+# theirs first (each loss: follow theirs, diff again).
+_ATTEMPTS = 5
+
+
+class _Overtaken(Exception):
+    """Another instance recorded a newer agenda while this one applied a change."""
+
 
 class PlanNotices:
     """The plan changed in the store here (a subscription, an announcement, a poll): the
@@ -193,8 +201,9 @@ class Runtime:
         # have been missed: the plan is made from the agenda in force.
         await self.follow_agenda()
         if self.source is not None:
-            # The programme as the source has it now, quietly: what changed while the bot
-            # was down is not news to post at start.
+            # The programme as the source has it now: quietly at an event's first start
+            # (nothing kept yet); announced when the database keeps the agenda of a running
+            # event (a takeover: the old leader may have died before its poll saw it).
             await self.sync_source(announce=False)
             self._source_task = asyncio.create_task(self._watch_source(), name="agenda-source")
         # The event file's polls, made once (the same ones at every start), before the
@@ -233,11 +242,16 @@ class Runtime:
         assert self.source is not None
         while True:
             await asyncio.sleep(self.source.config.interval_minutes * 60)
-            await self.sync_source()
+            try:
+                await self.sync_source()
+            except Exception:
+                # A database error a moment must not end the watch for good.
+                log.exception("agenda source: this round failed; the next tries again")
 
     async def sync_source(self, *, announce: bool = True, force: bool = False) -> list[Change]:
         """Read the agenda source; a changed programme goes the way of a reload (post,
-        DMs, re-planned reminders). A failing source keeps the last good agenda."""
+        DMs, re-planned reminders). A failing source keeps the last good agenda. With
+        `announce` False, taken quietly unless the database keeps an applied agenda."""
         source = self.source
         if source is None:
             return []
@@ -254,8 +268,7 @@ class Runtime:
             new = build_agenda(config)
             self._programme_known = True
             await self._follow()  # a change from the agenda in force, wherever applied
-            if not announce:
-                await self._set_quietly(new)
+            if not announce and await self._set_quietly(new):
                 log.info("agenda from %s: %d sessions", source.name, len(new.sessions))
                 return []
             changes = await self.apply_agenda(new)
@@ -374,9 +387,21 @@ class Runtime:
 
     async def apply_agenda(self, new: Agenda, actor: UserRef | None = None) -> list[Change]:
         """Switch to a new agenda: cancel queued reminders of moved or cancelled sessions,
-        post the update, DM subscribers, re-plan."""
-        async with self.planner.lock:
-            return await self._apply_agenda(new, actor)
+        post the update, DM subscribers, re-plan. On a shared database, when another
+        instance recorded a newer agenda meanwhile, follow it and diff again: each change
+        is announced once, by the instance that recorded it, and none is lost."""
+        for _ in range(_ATTEMPTS):
+            async with self.planner.lock:
+                try:
+                    return await self._apply_agenda(new, actor)
+                except _Overtaken:
+                    pass
+            log.info("agenda: another instance applied a change meanwhile; diffing again")
+            await self._follow()  # takes the planner's lock itself
+        log.error(
+            "agenda: not applied; other instances kept applying changes (%d tries)", _ATTEMPTS
+        )
+        return []
 
     async def _apply_agenda(self, new: Agenda, actor: UserRef | None) -> list[Change]:
         old = self.core.agenda
@@ -402,7 +427,12 @@ class Runtime:
             )
             if shared is not None:
                 # The other instances follow when this commits; only this one announces.
-                version = await agendas.record(tx, shared, self.origin, self.clock.now())
+                recorded = await agendas.record(
+                    tx, shared, self.origin, self.clock.now(), expected=version
+                )
+                if recorded is None:
+                    raise _Overtaken  # rolls back the cancels and the audit line too
+                version = recorded
         self.core.agenda = new
         self.agenda_version = version
         self._programme_known = True
@@ -412,16 +442,25 @@ class Runtime:
         log.info("agenda reloaded: %d change(s) (%s)", len(changes), key)
         return changes
 
-    async def _set_quietly(self, new: Agenda) -> None:
-        """Take `new` without announcing it (the source's programme at start); on a shared
-        database, keep it there for the other instances too when it changes anything."""
+    async def _set_quietly(self, new: Agenda) -> bool:
+        """Take `new` without announcing it (the source's programme at an event's first
+        start); on a shared database, keep it there for the other instances too when it
+        changes anything. False, taking nothing, when the database keeps an applied agenda
+        (a running event's, or another instance's just now): a change from it is news."""
+        if self.shares_agenda and self.agenda_version > 0:
+            return False
         if self.shares_agenda and diff(self.core.agenda, new):
             shared = await asyncio.to_thread(stored.dumps, new)
             async with self.store.transaction() as tx:
-                self.agenda_version = await agendas.record(
-                    tx, shared, self.origin, self.clock.now()
+                version = await agendas.record(
+                    tx, shared, self.origin, self.clock.now(), expected=0
                 )
+            if version is None:
+                await self._follow()
+                return False
+            self.agenda_version = version
         self.core.agenda = new
+        return True
 
     async def _take_stored_agenda(self) -> None:
         """At start: the agenda in force, when the database keeps one, rather than this

@@ -15,12 +15,16 @@ from bot.storage.base import Store, Transaction
 # The LISTEN/NOTIFY channel on which an instance says it applied a new agenda.
 AGENDA_CHANNEL = "forum_bot_agenda"
 
-_RECORD = (
+# Compare-and-set on the version: two instances applying a change at the same moment
+# both start from version N; only the first to commit records N+1, and the other, told
+# it lost, follows N+1 and diffs its change again (bot/runtime.py's apply_agenda).
+_FIRST = (
     "INSERT INTO running_agenda (id, version, agenda, applied_by, applied_at) "
-    "VALUES (1, 1, ?, ?, ?) "
-    "ON CONFLICT (id) DO UPDATE SET version = running_agenda.version + 1, "
-    "agenda = excluded.agenda, applied_by = excluded.applied_by, "
-    "applied_at = excluded.applied_at"
+    "VALUES (1, 1, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING version"
+)
+_NEXT = (
+    "UPDATE running_agenda SET version = version + 1, agenda = ?, applied_by = ?, "
+    "applied_at = ? WHERE id = 1 AND version = ? RETURNING version"
 )
 
 
@@ -34,11 +38,19 @@ class Stored:
     applied_at: datetime
 
 
-async def record(tx: Transaction, agenda: str, by: str, at: datetime) -> int:
-    """Keep `agenda` as the one in force and tell the other instances when `tx` commits
-    (PostgreSQL only); returns its version. Concurrent records take turns on the row."""
-    await tx.execute(_RECORD, (agenda, by, at.isoformat()))
-    rows = await tx.fetchall("SELECT version FROM running_agenda WHERE id = 1")
+async def record(
+    tx: Transaction, agenda: str, by: str, at: datetime, *, expected: int
+) -> int | None:
+    """Keep `agenda` as the one in force, if the version in force is still `expected`
+    (0: none yet), and tell the other instances when `tx` commits (PostgreSQL only).
+    Returns the new version, or None when another instance recorded one first: the
+    caller rolls back, follows it, and tries again from there."""
+    if expected == 0:
+        rows = await tx.fetchall(_FIRST, (agenda, by, at.isoformat()))
+    else:
+        rows = await tx.fetchall(_NEXT, (agenda, by, at.isoformat(), expected))
+    if not rows:
+        return None
     version = int(rows[0][0])
     notice = json.dumps({"from": by, "version": version})
     await tx.execute("SELECT pg_notify(?, ?)", (AGENDA_CHANNEL, notice))

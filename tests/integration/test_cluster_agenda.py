@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -31,7 +32,8 @@ from bot.settings import (
     default_config_path,
     load_event,
 )
-from bot.storage import agendas, open_store
+from bot.storage import agendas, open_store, outbox
+from bot.storage.outbox import Delivery
 from bot.storage.postgres import PostgresStore
 from tests.fakes.slack_server import FakeSlack
 from tests.fakes.world import keep_clients_local
@@ -283,9 +285,15 @@ async def test_the_agenda_kept_is_the_applied_one_exactly(
     store = await open_store(url)
     try:
         assert await agendas.version(store) == 0 and await agendas.latest(store) is None
-        for expected in (1, 2):
+        text = stored.dumps(agenda)
+        for expected in (0, 1):
             async with store.transaction() as tx:
-                assert await agendas.record(tx, stored.dumps(agenda), "i1", at("08:00")) == expected
+                got = await agendas.record(tx, text, "i1", at("08:00"), expected=expected)
+                assert got == expected + 1
+        # One that read version 1 before another recorded 2 records nothing.
+        for stale in (0, 1):
+            async with store.transaction() as tx:
+                assert await agendas.record(tx, text, "i2", at("08:00"), expected=stale) is None
         kept = await agendas.latest(store)
         assert kept is not None and (kept.version, kept.applied_by) == (2, "i1")
         assert stored.loads(kept.agenda).sessions == agenda.sessions
@@ -308,7 +316,8 @@ async def test_the_relay_follows_at_a_notice_and_by_its_poll_when_notices_are_lo
     await by_notice.start()
     try:
         async with store.transaction() as tx:
-            await agendas.record(tx, stored.dumps(build_agenda(event_config)), "i1", at("08:00"))
+            text = stored.dumps(build_agenda(event_config))
+            await agendas.record(tx, text, "i1", at("08:00"), expected=0)
         await asyncio.wait_for(heard.wait(), WAIT)
     finally:
         await by_notice.stop()
@@ -356,7 +365,7 @@ async def test_a_kept_agenda_this_bot_cannot_read_leaves_its_own_in_force(
     clock = SimulatedClock(at("08:00"), speed=0)
     try:
         async with store.transaction() as tx:
-            await agendas.record(tx, '{"event": {}}', "i9", at("08:00"))
+            await agendas.record(tx, '{"event": {}}', "i9", at("08:00"), expected=0)
         runtime = Runtime(await build_core(event_config, store, clock), [])
         with caplog.at_level(logging.ERROR, logger="bot.runtime"):
             await runtime.start(plan=False)
@@ -391,6 +400,130 @@ async def test_the_same_edit_reloaded_on_every_machine_is_announced_once(
         assert await _runtime(follower).reload_agenda() == []
         assert _dialogue(follower) == at("14:00")
         await _announced(slack, leader, follower, posts=1)
+    finally:
+        await _shutdown(follower)
+        await _shutdown(leader)
+
+
+async def test_a_new_leader_announces_the_source_change_its_dead_predecessor_missed(
+    url: str, slack: FakeSlack, tmp_path: Path, event_config: EventConfig
+) -> None:
+    """Found in review: a takeover read the source quietly, so a change that reached it
+    after the old leader's last poll went unannounced, its old reminders still queued."""
+    clock = SimulatedClock(at("08:00"), speed=0)
+    schedule = tmp_path / "schedule.json"
+    schedule.write_bytes(programme(event_config, {"dialogue": 30}))
+    source = SourceConfig(url=str(schedule), format="frab-json")
+    leader = await _instance(url, _event_file(tmp_path, "a.yaml"), slack, clock, source)
+    follower = await _instance(url, _event_file(tmp_path, "b.yaml"), slack, clock, source)
+    running = [follower, leader]
+    try:
+        assert _runtime(leader).agenda_version == 1  # the first start kept it, quietly
+        reply = await follower.core.dispatch_text(
+            "slack", "/remind dialogue 10", BOB, ChannelRef("slack", "c")
+        )
+        assert not reply.error, _said(reply)
+        # A reminder of the old time queued and not yet sent (on a platform no instance
+        # here sends to, so that it stays queued).
+        stale = Delivery("stale", "session:dialogue", "discord", "dm", "u1", Reply("13:30"))
+        await outbox.enqueue(leader.store, [stale], clock.now())
+        schedule.write_bytes(programme(event_config, {"dialogue": 60}))
+        running.remove(leader)
+        await _shutdown(leader)  # before its next poll
+        assert follower.cluster is not None
+        await follower.cluster.step()  # the lead is free: the follower takes it
+        assert follower.cluster.leading.is_set()
+        assert _dialogue(follower) == at("14:00")
+        assert _runtime(follower).agenda_version == 2
+        assert _first_reminder(follower) == at("13:45")
+        rows = await follower.store.fetchall("SELECT status FROM outbox WHERE dedup_key = 'stale'")
+        assert [r[0] for r in rows] == [outbox.CANCELLED]
+        await _announced(slack, follower, posts=1, dms=1)
+    finally:
+        for app in running:
+            await _shutdown(app)
+
+
+def _meet_at_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first two records wait for each other, each in its own transaction having
+    read the same version: two instances applying a change at the same moment."""
+    record = agendas.record
+    both = asyncio.Barrier(2)
+    calls = 0
+
+    async def meeting(*args: Any, **kwargs: Any) -> int | None:
+        nonlocal calls
+        calls += 1
+        if calls <= 2:
+            await asyncio.wait_for(both.wait(), WAIT)
+        return await record(*args, **kwargs)
+
+    monkeypatch.setattr(agendas, "record", meeting)
+
+
+async def test_the_same_reload_applied_at_once_on_two_instances_is_announced_once(
+    url: str, slack: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in review: both read version 0, both recorded (1 and 2), both announced."""
+    clock = SimulatedClock(at("08:00"), speed=0)
+    a_file, b_file = _event_file(tmp_path, "a.yaml"), _event_file(tmp_path, "b.yaml")
+    leader = await _instance(url, a_file, slack, clock)
+    follower = await _instance(url, b_file, slack, clock)
+    try:
+        for path in (a_file, b_file):
+            _event_file(tmp_path, path.name, ("14:00", "16:00"))
+        _meet_at_record(monkeypatch)
+        done = await asyncio.gather(
+            _runtime(leader).reload_agenda(), _runtime(follower).reload_agenda()
+        )
+        assert sorted(len(changes) for changes in done) == [0, 1]
+        assert _dialogue(leader) == _dialogue(follower) == at("14:00")
+        assert _runtime(leader).agenda_version == _runtime(follower).agenda_version == 1
+        assert await agendas.version(leader.store) == 1
+        await _announced(slack, leader, follower, posts=1)
+    finally:
+        await _shutdown(follower)
+        await _shutdown(leader)
+
+
+async def test_two_different_changes_applied_at_once_are_both_announced_in_turn(
+    url: str, slack: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found in review: the later record silently dropped the earlier one. Now the one
+    that loses follows the winner's agenda and announces its own as a change from it."""
+    clock = SimulatedClock(at("08:00"), speed=0)
+    a_file, b_file = _event_file(tmp_path, "a.yaml"), _event_file(tmp_path, "b.yaml")
+    leader = await _instance(url, a_file, slack, clock)
+    follower = await _instance(url, b_file, slack, clock)
+    try:
+        _event_file(tmp_path, a_file.name, ("14:00", "16:00"))
+        _event_file(tmp_path, b_file.name, ("15:00", "17:00"))
+        _meet_at_record(monkeypatch)
+        done = await asyncio.gather(
+            _runtime(leader).reload_agenda(), _runtime(follower).reload_agenda()
+        )
+        assert [[c.kind for c in changes] for changes in done] == [["moved"], ["moved"]]
+        # One moved it from 13:00; the other from there, not from the 13:00 it had read.
+        moves = {(c.old.start, c.new.start) for [c] in done if c.old and c.new}
+        assert moves in (
+            {(at("13:00"), at("14:00")), (at("14:00"), at("15:00"))},
+            {(at("13:00"), at("15:00")), (at("15:00"), at("14:00"))},
+        ), moves
+        assert await agendas.version(leader.store) == 2
+        kept = await agendas.latest(leader.store)
+        assert kept is not None
+        last = stored.loads(kept.agenda).session("dialogue")
+        assert last is not None and last.start in (at("14:00"), at("15:00"))
+        # The one recorded second is in force everywhere; the leader plans from it.
+        await _until(lambda: _dialogue(leader) == last.start, "the leader took it")
+        await _until(lambda: _dialogue(follower) == last.start, "the follower took it")
+        await _until(
+            lambda: _first_reminder(leader) == last.start - timedelta(minutes=15),
+            "the leader replanned",
+        )
+        # Both moves posted: the first from 13:00, the second from the first's time.
+        posts, _ = await _announced(slack, leader, follower, posts=2)
+        assert len(posts) == 2
     finally:
         await _shutdown(follower)
         await _shutdown(leader)

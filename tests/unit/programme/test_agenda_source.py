@@ -4,6 +4,8 @@ failing source keeps the last good agenda."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import io
 import json
@@ -271,3 +273,35 @@ async def test_agenda_reload_reads_the_source_again(
     finally:
         await runtime.stop()
         await store.close()
+
+
+async def test_a_failed_round_of_the_watch_is_logged_and_the_next_one_runs(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found in review: one database error in a round ended the source's watch for good."""
+    runtime = world.runtime
+    assert runtime.source is not None
+    # Rounds 30 ms apart instead of minutes.
+    runtime.source.config = runtime.source.config.model_copy(update={"interval_minutes": 0.0005})
+    rounds = 0
+    again = asyncio.Event()
+
+    async def sync(*, announce: bool = True, force: bool = False) -> list[object]:
+        nonlocal rounds
+        rounds += 1
+        if rounds == 1:
+            raise OSError("connection to the database lost")
+        again.set()
+        return []
+
+    monkeypatch.setattr(runtime, "sync_source", sync)
+    watch = asyncio.create_task(runtime._watch_source())
+    try:
+        with caplog.at_level(logging.ERROR, logger="bot.runtime"):
+            await asyncio.wait_for(again.wait(), 10)
+    finally:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+    assert "agenda source: this round failed" in caplog.text
+    assert "connection to the database lost" in caplog.text
