@@ -27,7 +27,6 @@ from typing import Protocol
 import asyncpg
 
 from bot.core.clock import Clock
-from bot.core.tasks import Background
 from bot.storage import instances, outbox
 from bot.storage.agendas import AGENDA_CHANNEL
 from bot.storage.instances import LEASE, POLL_SECONDS, Instance
@@ -223,7 +222,13 @@ class HubRelay:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._conn: asyncpg.Connection | None = None
-        self._sending = Background(log, "telling other instances of a change")
+        # Notices not sent yet, each (hub, topic) once: a burst of votes on one session is
+        # one notice, sent by one task on one pooled connection at a time (a task and a
+        # connection per vote would double the pool's load, and pile up while the
+        # database stalls).
+        self._pending: dict[tuple[str, str], None] = {}
+        self._queued = asyncio.Event()
+        self._sender: asyncio.Task[None] | None = None
         self._watching: asyncio.Task[None] | None = None
         self._stopping = False
         self._wake = asyncio.Event()  # the connection dropped, or stop
@@ -233,6 +238,7 @@ class HubRelay:
         for name, hub in self.hubs.items():
             hub.relay = partial(self._publish, name)
         self._watching = asyncio.create_task(self._watch(), name="hub-relay")
+        self._sender = asyncio.create_task(self._send(), name="hub-relay-notify")
 
     async def stop(self) -> None:
         for hub in self.hubs.values():
@@ -242,10 +248,18 @@ class HubRelay:
         if self._watching is not None:
             await self._watching  # a check or a connection under way ends first
             self._watching = None
-        await self._sending.stop(grace=1.0)
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        if self._sender is not None:
+            self._sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender
+            self._sender = None
+        if self._pending:  # the last changes go out, for a moment at most
+            with contextlib.suppress(
+                OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError
+            ):
+                await self._notify(list(self._pending))
+        await _close(self._conn)
+        self._conn = None
 
     async def _listen(self) -> None:
         conn = await self.store.connect()
@@ -301,19 +315,77 @@ class HubRelay:
             return
 
     def _publish(self, hub: str, topic: str) -> None:
-        payload = json.dumps({"from": self.origin, "hub": hub, "topic": topic})
         # Pages here were told at once; the others hear it a round trip later.
-        self._sending.spawn(self.store.execute("SELECT pg_notify(?, ?)", (HUB_CHANNEL, payload)))
+        self._pending[hub, topic] = None
+        self._queued.set()
+
+    async def _notify(self, notices: list[tuple[str, str]]) -> None:
+        for payload in _payloads(self.origin, notices):
+            async with asyncio.timeout(_NOTIFY_SECONDS):
+                await self.store.execute("SELECT pg_notify(?, ?)", (HUB_CHANNEL, payload))
+
+    async def _send(self) -> None:
+        """Send what is pending as few notices as fit PostgreSQL's payload (8,000 bytes);
+        a failed send is tried again a moment later, with what came meanwhile."""
+        while True:
+            await self._queued.wait()
+            self._queued.clear()
+            batch, self._pending = list(self._pending), {}
+            try:
+                await self._notify(batch)
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("cluster: could not tell other instances of a change: %s", exc)
+                # Again shortly (the topics only say "look again": sending one twice is
+                # harmless), with whatever came meanwhile.
+                self._pending = dict.fromkeys(batch) | self._pending
+                await asyncio.sleep(1.0)
+                self._queued.set()
 
     def _heard(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         try:
             said = json.loads(payload)
-            origin, hub, topic = said["from"], self.hubs.get(said["hub"]), said["topic"]
+            origin, notices = said["from"], said["notices"]
+            heard = [(self.hubs.get(name), topic) for name, topic in notices]
         except (ValueError, KeyError, TypeError):
             log.warning("cluster: a notice not of ours on %s", HUB_CHANNEL)
             return
-        if origin != self.origin and hub is not None and isinstance(topic, str):
-            hub.hear(topic)
+        if origin == self.origin:
+            return
+        for hub, topic in heard:
+            if hub is not None and isinstance(topic, str):
+                hub.hear(topic)
+
+
+# How long a notice may take to send, or a listening connection to close.
+_NOTIFY_SECONDS = 5.0
+# PostgreSQL refuses a NOTIFY payload of 8,000 bytes or more.
+_PAYLOAD_BYTES = 7000
+
+
+def _payloads(origin: str, notices: list[tuple[str, str]]) -> list[str]:
+    """The notices as JSON payloads of at most _PAYLOAD_BYTES each."""
+    payloads: list[str] = []
+    part: list[tuple[str, str]] = []
+    for notice in notices:
+        tried = json.dumps({"from": origin, "notices": [*part, notice]})
+        if part and len(tried.encode()) > _PAYLOAD_BYTES:
+            payloads.append(json.dumps({"from": origin, "notices": part}))
+            part = []
+        part.append(notice)
+    if part:
+        payloads.append(json.dumps({"from": origin, "notices": part}))
+    return payloads
+
+
+async def _close(conn: asyncpg.Connection | None) -> None:
+    """Close a listening connection politely, or drop it: over a cut network the server
+    never answers, and a stop must not wait for it."""
+    if conn is None:
+        return
+    try:
+        await conn.close(timeout=_NOTIFY_SECONDS)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        conn.terminate()
 
 
 class AgendaRelay:
@@ -345,9 +417,8 @@ class AgendaRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        await _close(self._conn)
+        self._conn = None
 
     def _heard(self, _conn: object, _pid: int, _channel: str, _payload: str) -> None:
         # Whose notice and which version do not matter: `follow` reads the version kept.

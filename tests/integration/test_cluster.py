@@ -658,3 +658,34 @@ async def test_a_fan_out_queued_by_the_leader_is_sent_by_every_instance(
             await relay.stop()
         for runtime in runtimes:
             await runtime.store.close()
+
+
+async def test_a_burst_of_publishes_is_a_few_notices_and_many_topics_fit_in_several(
+    url: str,
+) -> None:
+    """Found in review: each publish (each vote) took a task and a pooled connection of
+    its own for its NOTIFY; a burst is now a few notices, and topics that do not fit in
+    one payload (8,000 bytes) go in several."""
+    stores = [await open_store(url) for _ in range(2)]
+    hubs = [Hub() for _ in stores]
+    relays = []
+    for n, store in enumerate(stores):
+        assert isinstance(store, PostgresStore)
+        relays.append(HubRelay(store, f"i{n}", {"qa": hubs[n]}))
+    try:
+        for relay in relays:
+            await relay.start()
+        for _ in range(1000):  # a vote storm on one session
+            hubs[0].publish("dialogue")
+        topics = [f"session-{i:04d}-{'x' * 40}" for i in range(400)]  # about 24 KB of names
+        for topic in topics:
+            hubs[0].publish(topic)
+        for topic in ["dialogue", *topics]:
+            assert await hubs[1].wait(topic, 0, TAKEOVER), topic
+        assert hubs[1].version("dialogue") < 50  # one notice per send, not per vote
+        assert hubs[0].version("dialogue") == 1000  # this instance's pages saw every one
+    finally:
+        for relay in relays:
+            await relay.stop()
+        for store in stores:
+            await store.close()
