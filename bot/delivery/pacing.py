@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 RESERVE_TIMEOUT = 1.0
 # Fresh slots taken at most after waking past one's slot (a stall); then it goes anyway.
 _STALL_TRIES = 3
+# Lateness a shared slot's wake makes up (or half an interval, if longer): ordinary loop lag
+# in a big fan-out, which a fresh slot would only waste (at 47/s a slot is 21 ms).
+_MADE_UP = 0.25
 
 
 class Pacer(Protocol):
@@ -64,11 +67,12 @@ class SharedRateLimiter:
     `per_second` acquisitions per second in all, bursts of at most `burst`.
 
     Each acquisition reserves its slot in the budget's row (`bot.storage.budgets`, one
-    statement, the server's clock), then sleeps here until it. A sleep that wakes past its
-    slot by more than half an interval (this loop stalled) does not go late, next to the
-    slots others took after it: it takes a fresh slot. When the database does not answer,
-    that acquisition is paced in this process alone (said once per outage) rather than
-    failing a delivery.
+    statement, the server's clock), then sleeps here until it. A sleep that wakes a little
+    late goes (the slots after it are spaced by the schedule, not by when each went); one
+    that wakes past its slot by more than `_MADE_UP` or half an interval (this loop
+    stalled) does not go late, next to the slots others took after it: it takes a fresh
+    slot. When the database does not answer, that acquisition is paced in this process
+    alone (said once per outage) rather than failing a delivery.
     """
 
     def __init__(
@@ -91,6 +95,7 @@ class SharedRateLimiter:
     async def acquire(self) -> None:
         """Wait for a slot of the shared budget."""
         interval = 1.0 / self.per_second
+        made_up = max(interval / 2, _MADE_UP)
         for _ in range(_STALL_TRIES):
             try:
                 async with asyncio.timeout(self.timeout):
@@ -113,7 +118,7 @@ class SharedRateLimiter:
                 return
             due = time.monotonic() + wait
             await asyncio.sleep(wait)
-            if time.monotonic() - due <= interval / 2:
+            if time.monotonic() - due <= made_up:
                 return
 
 

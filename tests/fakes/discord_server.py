@@ -1012,6 +1012,7 @@ class FakeDiscord:
         wh = "/webhooks/{webhook_id}/{webhook_token}"
         return [
             ("GET", "/users/@me", self._get_me),
+            ("GET", "/users/@me/guilds", self._get_my_guilds),
             ("GET", "/oauth2/applications/@me", self._get_application),
             ("GET", "/gateway", self._get_gateway),
             ("GET", "/gateway/bot", self._get_gateway_bot),
@@ -1196,6 +1197,38 @@ class FakeDiscord:
 
     async def _get_me(self, call: _Call) -> tuple[int, Any]:
         return 200, self.bot_user
+
+    async def _get_my_guilds(self, call: _Call) -> tuple[int, Any]:
+        """The bot's guilds as partial guilds (Discord: GET /users/@me/guilds): sorted by
+        id, `before`/`after` an id, `limit` 1..200 (default 200), counts if `with_counts`."""
+        query = call.request.query
+        try:
+            limit = int(query.get("limit", "200"))
+            before, after = (int(query[k]) if k in query else None for k in ("before", "after"))
+        except ValueError:
+            raise p.form_error({"limit": ("NUMBER_TYPE_COERCE", "Value is not int.")}) from None
+        if not 1 <= limit <= 200:
+            raise p.form_error(
+                {"limit": ("NUMBER_TYPE_MAX", "int value should be between 1 and 200.")}
+            )
+        gid = int(self.guild_id)
+        if (before is not None and gid >= before) or (after is not None and gid <= after):
+            return 200, []
+        permissions = self.roles[self.guild_id]["permissions"]
+        permissions = str(int(permissions) | int(self.roles[self.bot_role_id]["permissions"]))
+        guild: JSON = {
+            "id": self.guild_id,
+            "name": self.guild_name,
+            "icon": None,
+            "banner": None,
+            "owner": False,
+            "permissions": permissions,
+            "features": [],
+        }
+        if _truthy(query.get("with_counts")):
+            guild["approximate_member_count"] = 2 + len(self.users)
+            guild["approximate_presence_count"] = 0
+        return 200, [guild]
 
     async def _get_application(self, call: _Call) -> tuple[int, Any]:
         return 200, p.application(

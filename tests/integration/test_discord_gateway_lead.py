@@ -23,28 +23,42 @@ TOKEN = "discord-gateway-token"
 IDENTIFY = 2
 
 
+async def _start_follower(
+    stack: contextlib.AsyncExitStack,
+    monkeypatch: pytest.MonkeyPatch,
+    core: Core,
+    store: Store,
+    *,
+    global_commands: bool = False,
+    config: PlatformConfig | None = None,
+) -> tuple[FakeDiscord, DiscordAdapter]:
+    """A fake Discord and an adapter started as a follower (its commands in the fake's
+    guild, or global ones: no guild ids)."""
+    fake = await stack.enter_async_context(FakeDiscord(token=TOKEN))
+    keep_clients_local(monkeypatch)
+    settings = DiscordSettings(
+        token=TOKEN,
+        guild_ids=() if global_commands else (int(fake.guild_id),),
+        api_base=fake.api_base,
+        gateway_url=fake.gateway_url,
+        guild_ready_timeout=0.01,
+        ready_timeout=5,
+    )
+    adapter = DiscordAdapter(core, settings, config or PlatformConfig(), store)
+    assert isinstance(adapter, HoldsGateway)
+    adapter.follower = True
+    stack.push_async_callback(adapter.stop)
+    await adapter.start()
+    return fake, adapter
+
+
 @pytest_asyncio.fixture
 async def follower(
     monkeypatch: pytest.MonkeyPatch, core: Core, store: Store
 ) -> AsyncIterator[tuple[FakeDiscord, DiscordAdapter]]:
     """A fake Discord and an adapter started as a follower."""
     async with contextlib.AsyncExitStack() as stack:
-        fake = await stack.enter_async_context(FakeDiscord(token=TOKEN))
-        keep_clients_local(monkeypatch)
-        settings = DiscordSettings(
-            token=TOKEN,
-            guild_ids=(int(fake.guild_id),),
-            api_base=fake.api_base,
-            gateway_url=fake.gateway_url,
-            guild_ready_timeout=0.01,
-            ready_timeout=5,
-        )
-        adapter = DiscordAdapter(core, settings, PlatformConfig(), store)
-        assert isinstance(adapter, HoldsGateway)
-        adapter.follower = True
-        stack.push_async_callback(adapter.stop)
-        await adapter.start()
-        yield fake, adapter
+        yield await _start_follower(stack, monkeypatch, core, store)
 
 
 def identifies(fake: FakeDiscord) -> int:
@@ -89,3 +103,23 @@ async def test_lead_connects_and_answers_follow_lets_go_and_it_can_lead_again(
     assert identifies(fake) == 2
     answered = await (await fake.send_slash_command("help"))
     assert answered.json["type"] == 4
+
+
+async def test_a_follower_with_global_commands_posts_to_a_channel_by_name(
+    monkeypatch: pytest.MonkeyPatch, core: Core, store: Store
+) -> None:
+    # No gateway, so no cached channels, and no guild ids to list: it asks Discord for the
+    # bot's guilds, then their channels, once.
+    async with contextlib.AsyncExitStack() as stack:
+        config = PlatformConfig(channels={"announcements": "#talks"})
+        fake, adapter = await _start_follower(
+            stack, monkeypatch, core, store, global_commands=True, config=config
+        )
+        talks = fake.add_channel(name="talks")
+        for text in ("first", "second"):
+            sent = await adapter.post("announcements", Reply(text=text))
+            assert sent.channel_id == talks["id"]
+            assert fake.messages[sent.message_id]["content"] == text
+        listed = [r.route for r in fake.requests if r.method == "GET" and "guild" in r.route]
+        assert listed == ["GET /users/@me/guilds", "GET /guilds/{guild_id}/channels"]
+        assert fake.connected == 0

@@ -86,36 +86,57 @@ async def test_two_instances_dms_stay_under_discords_global_limit(
         assert fake.global_limited == 0
 
 
+def _slack_deliveries(fake: FakeSlack, instances: list[Store]) -> list[SlackDelivery]:
+    """Each instance's Slack delivery, paced at 9 posts a second per channel."""
+    settings = SlackSettings(
+        bot_token=fake.bot_token,
+        signing_secret=SECRET,
+        api_base=fake.api_base,
+        pace_seconds=1 / 9,
+    )
+    return [
+        SlackDelivery(
+            AsyncWebClient(
+                token=fake.bot_token,
+                base_url=fake.api_base,
+                retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
+            ),
+            settings,
+            PlatformConfig(),
+            store,
+            SimulatedClock(KST_0900, speed=0),
+        )
+        for store in instances
+    ]
+
+
 async def test_two_instances_posts_to_one_slack_channel_stay_under_its_pace(
     instances: list[Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = SimulatedClock(KST_0900, speed=0)
     keep_clients_local(monkeypatch)
     # Slack's per-channel limit, raised to 10 a second (a burst of 2); the bot's pace just
     # under it: 9 a second. Two instances pacing themselves alone would post 18.
     async with FakeSlack(signing_secret=SECRET, post_rate=10.0, post_burst=2) as fake:
-        settings = SlackSettings(
-            bot_token=fake.bot_token,
-            signing_secret=SECRET,
-            api_base=fake.api_base,
-            pace_seconds=1 / 9,
-        )
-        deliveries = [
-            SlackDelivery(
-                AsyncWebClient(
-                    token=fake.bot_token,
-                    base_url=fake.api_base,
-                    retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
-                ),
-                settings,
-                PlatformConfig(),
-                store,
-                clock,
-            )
-            for store in instances
-        ]
+        deliveries = _slack_deliveries(fake, instances)
         await asyncio.gather(
             *(deliveries[i % 2].post("general", Reply(f"news {i}")) for i in range(20))
         )
         statuses = [c.status for c in fake.calls_to("chat.postMessage")]
         assert statuses == [200] * 20
+
+
+async def test_slack_dms_are_paced_by_each_instance_alone(
+    instances: list[Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keep_clients_local(monkeypatch)
+    async with FakeSlack(signing_secret=SECRET, post_rate=10.0, post_burst=2) as fake:
+        delivery = _slack_deliveries(fake, instances)[0]
+        for i in range(3):
+            await delivery.dm(UserRef("slack", f"U{i}"), Reply("reminder"))
+            await delivery.dm(UserRef("slack", f"U{i}"), Reply("starts now"))
+        await delivery.post("general", Reply("news"))
+        statuses = [c.status for c in fake.calls_to("chat.postMessage")]
+        assert statuses == [200] * 7  # each DM's two posts paced, in memory
+        # No row (nor round trip) per person: only the channel's budget is shared.
+        rows = await instances[0].fetchall("SELECT name FROM rate_budgets")
+        assert [r[0] for r in rows] == ["slack:C0GENERAL"]

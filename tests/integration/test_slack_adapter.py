@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import re
 import signal
@@ -328,6 +329,19 @@ async def test_posts_to_one_channel_are_paced(start: Start) -> None:
     await asyncio.gather(*(adapter.post("announcements", Reply(f"m{i}")) for i in range(4)))
     assert loop.time() - began >= 0.15  # three gaps of 0.05 s
     assert len(fake.messages_in(ANNOUNCE)) == 4
+
+
+async def test_a_channels_next_post_waits_for_the_last_to_end_plus_the_pace(
+    start: Start,
+) -> None:
+    # In one process (SQLite), as before budgets: a slow answer does not eat the pace.
+    fake, adapter, _ = await start()
+    object.__setattr__(adapter.settings, "pace_seconds", 0.05)
+    fake.answer_delays["chat.postMessage"] = 0.1
+    await asyncio.gather(*(adapter.post("announcements", Reply(f"m{i}")) for i in range(3)))
+    arrived = [c.at for c in fake.calls_to("chat.postMessage")]
+    # Each answered at least 0.1 s after it arrived; the next came 0.05 s after that.
+    assert all(b - a >= 0.15 for a, b in itertools.pairwise(arrived)), arrived
 
 
 async def test_forged_and_replayed_requests_get_401_and_change_nothing(

@@ -74,9 +74,10 @@ class DiscordDelivery:
         for ch in self.client.get_all_channels():
             if ch.name == name and isinstance(ch, discord.abc.Messageable):
                 return ch.id
-        # The guild may not be cached (yet): ask for its channels once, then remember.
+        # The guild may not be cached (yet), or never (an instance that does not lead holds
+        # no gateway): ask for its channels once, then remember.
         if name not in self._channel_names:
-            for guild in self.settings.guild_ids:
+            for guild in await self._guild_ids():
                 try:
                     channels = await self.client.http.get_all_guild_channels(guild)
                 except discord.HTTPException as exc:
@@ -90,6 +91,24 @@ class DiscordDelivery:
                 f"no Discord channel {name!r} is visible to the bot", permanent=True
             )
         return found
+
+    async def _guild_ids(self) -> list[int]:
+        """The configured guilds, else (global commands) every guild the bot is in, by REST:
+        a follower has no gateway to learn them from."""
+        if self.settings.guild_ids:
+            return list(self.settings.guild_ids)
+        ids: list[int] = []
+        after: int | None = None
+        while True:
+            try:
+                page = await self.client.http.get_guilds(200, after=after, with_counts=False)
+            except discord.HTTPException as exc:
+                log.warning("discord: cannot list the bot's guilds: %s", exc)
+                return ids
+            ids.extend(int(g["id"]) for g in page)
+            if len(page) < 200:
+                return ids
+            after = ids[-1]
 
     async def post(self, channel: str, reply: Reply, *, key: str | None = None) -> SentMessage:
         """Post to a mapped channel; with `key`, a retry returns the first message."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -14,12 +16,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.clock import Clock
 from bot.core.model import Reply, UserRef
-from bot.delivery.pacing import Pacer, rate_limiter
+from bot.delivery.pacing import SharedRateLimiter
 from bot.platforms.base import DeliveryError, SentMessage
 from bot.platforms.slack.errors import SlackProblem, slack_problem
 from bot.platforms.slack.render import fallback_text, message
 from bot.settings import PlatformConfig
 from bot.storage import Store, dm_channels
+from bot.storage.base import POSTGRESQL
 
 if TYPE_CHECKING:
     from bot.platforms.slack.adapter import SlackSettings
@@ -39,6 +42,17 @@ _PERMANENT = {
     "missing_scope",
     "not_allowed_token_type",
 }
+
+
+@dataclass
+class _Pace:
+    """One channel's posts, one at a time and in order, and what spaces them: the budget
+    the instances share, or (None) `pace_seconds` after the end of the last post from
+    this process."""
+
+    budget: SharedRateLimiter | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last_end: float = -1e9  # time.monotonic()
 
 
 def _delivery_error(exc: BaseException) -> DeliveryError:
@@ -64,8 +78,7 @@ class SlackDelivery:
         self.clock = clock
         self._channels: dict[str, str] = {}
         self._dm_channels: dict[str, str] = {}
-        # Per channel: its posts one at a time, in order, and its budget (None: unpaced).
-        self._pace: dict[str, tuple[asyncio.Lock, Pacer | None]] = {}
+        self._pace: dict[str, _Pace] = {}
         self._sent: dict[str, SentMessage] = {}
 
     async def _channel_id(self, channel: str) -> str:
@@ -124,10 +137,14 @@ class SlackDelivery:
             earlier = await self._find_delivered(channel_id, key)
             if earlier is not None:
                 return earlier
-        lock, budget = self._pace.get(channel_id) or self._paced(channel_id)
-        async with lock:
-            if budget is not None:
-                await budget.acquire()
+        pace = self._pace.get(channel_id) or self._paced(channel_id)
+        async with pace.lock:
+            if pace.budget is not None:
+                await pace.budget.acquire()
+            else:
+                wait = pace.last_end + self.settings.pace_seconds - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
             try:
                 if reply.file is not None:
                     result = await self.client.files_upload_v2(
@@ -137,6 +154,7 @@ class SlackDelivery:
                         title=reply.file.filename,
                         initial_comment=fallback_text(reply),
                     )
+                    pace.last_end = time.monotonic()
                     files = result.get("files") or [{}]
                     return SentMessage(PLATFORM, channel_id, str(files[0].get("id", "")))
                 extra: dict[str, Any] = {}
@@ -155,15 +173,22 @@ class SlackDelivery:
             # SlackClientError: also the upload URL's refusal (SlackRequestError).
             except (SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
                 raise _delivery_error(exc) from exc
+            pace.last_end = time.monotonic()
         return SentMessage(PLATFORM, str(result["channel"]), str(result["ts"]))
 
-    def _paced(self, channel_id: str) -> tuple[asyncio.Lock, Pacer | None]:
-        """The channel's lock and budget, made at its first post: Slack's limit is per
-        channel and the bot's, so on PostgreSQL the instances share it."""
-        pace = self.settings.pace_seconds
-        budget = rate_limiter(self.store, f"slack:{channel_id}", 1.0 / pace) if pace > 0 else None
-        paced = self._pace[channel_id] = (asyncio.Lock(), budget)
-        return paced
+    def _paced(self, channel_id: str) -> _Pace:
+        """The channel's pacing, made at its first post. Slack's limit is per channel and
+        the bot's: on PostgreSQL the instances share a budget for a mapped channel, where
+        their posts do collide. A DM ("D...") is paced here alone, as on SQLite: two
+        instances rarely message one person at once, and a shared budget would cost a
+        round trip per DM and a `rate_budgets` row per person, kept for good."""
+        seconds = self.settings.pace_seconds
+        shared = self.store.engine == POSTGRESQL and seconds > 0 and channel_id[:1] != "D"
+        budget = (
+            SharedRateLimiter(self.store, f"slack:{channel_id}", 1 / seconds) if shared else None
+        )
+        pace = self._pace[channel_id] = _Pace(budget)
+        return pace
 
     async def post(
         self, channel: str, reply: Reply, *, key: str | None = None, first_attempt: bool = True
