@@ -291,9 +291,13 @@ async def _join_cluster(app: App, path: Path) -> None:
         await runtime.start_planner()
 
     async def follow() -> None:
-        await runtime.stop_planner()
-        for adapter in gateways:
-            await adapter.follow()
+        try:
+            await runtime.stop_planner()
+        finally:
+            # Whatever happened to the planner, the gateway goes: two instances holding
+            # it would both answer every command.
+            for adapter in gateways:
+                await adapter.follow()
 
     cluster.on_lead, cluster.on_follow = lead, follow
     cluster.on_requeued = runtime.wake_sender

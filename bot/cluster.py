@@ -35,6 +35,8 @@ from bot.storage.postgres import PostgresStore
 log = logging.getLogger(__name__)
 
 LEADER_LOCK = "forum-bot:leader"
+# The longest wait before trying again to take up a lead that failed to start.
+_MAX_RETRY = 60.0
 # How long a check of the lock's connection may take before it counts as dropped.
 _CHECK_SECONDS = 5.0
 
@@ -94,7 +96,13 @@ class Cluster:
         self.on_requeued = on_requeued
         self._lock: asyncpg.Connection | None = None
         self._task: asyncio.Task[None] | None = None
+        self._beating: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        # After a failed attempt to take up the lead, the next waits longer (the loop's
+        # time; doubled up to _MAX_RETRY): a failure that repeats (Discord refusing the
+        # commands, a bad source) must not reconnect every round.
+        self._retry_in = 0.0
+        self._next_try = 0.0
 
     @property
     def id(self) -> str:
@@ -103,6 +111,9 @@ class Cluster:
     async def start(self) -> None:
         """One round now (so an instance alone leads before it serves), then one every
         `poll` seconds in the background."""
+        # Heartbeats on their own: a round that takes up the lead (the gateway, the plan)
+        # may take longer than the lease, and this instance's claims must not look dead.
+        self._beating = asyncio.create_task(self._beat_on(), name="cluster-heartbeat")
         await self.step()
         self._task = asyncio.create_task(self._run(), name="cluster")
 
@@ -111,10 +122,23 @@ class Cluster:
         # The round under way finishes: one cancelled mid-statement would leave its
         # connection in a state asyncpg can neither use nor close politely.
         self._stopping.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
+        for task in (self._task, self._beating):
+            if task is not None:
+                await task
+        self._task = self._beating = None
         await self._let_go()
+
+    async def _beat_on(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.poll)
+                return
+            try:
+                await self.beat()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("cluster: no heartbeat this round: %s", exc)
+            except Exception:
+                log.exception("cluster: a heartbeat failed; the next tries again")
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
@@ -137,7 +161,9 @@ class Cluster:
             log.warning("cluster: %s lost the lead (its connection dropped)", self.id)
             await self._let_go()
         took = False
-        if self._lock is None and not lost:  # a round to stop leading first, then try
+        loop = asyncio.get_running_loop()
+        # A round to stop leading first, then try (not before a failed try's wait ends).
+        if self._lock is None and not lost and loop.time() >= self._next_try:
             self._lock = await self.store.try_lock(LEADER_LOCK)
             took = self._lock is not None
         # The heartbeat before anything slow: taking the lead (the agenda, the plan) may
@@ -150,9 +176,17 @@ class Cluster:
                 await self.on_lead()
             except Exception:
                 # Leading without a planner would stop every reminder, and hold the
-                # lock from instances that could plan: give it up, try again next round.
-                log.exception("cluster: %s could not take up the lead; letting it go", self.id)
+                # lock from instances that could plan: give it up, try again later.
+                self._retry_in = min(max(self._retry_in * 2, self.poll), _MAX_RETRY)
+                self._next_try = loop.time() + self._retry_in
+                log.exception(
+                    "cluster: %s could not take up the lead; letting it go, again in %g s",
+                    self.id,
+                    self._retry_in,
+                )
                 await self._let_go()
+            else:
+                self._retry_in = 0.0
         for platform in self.platforms:
             taken = await outbox.recover(self.store, platform, now - self.lease)
             if taken:
@@ -176,7 +210,10 @@ class Cluster:
         conn.terminate()  # a dropped connection cannot be closed politely
         if self.leading.is_set():
             self.leading.clear()
-            await self.on_follow()
+            try:
+                await self.on_follow()
+            except Exception:
+                log.exception("cluster: %s did not stop leading cleanly", self.id)
 
 
 # The channel of LISTEN/NOTIFY on which instances tell each other of their hubs' publishes.

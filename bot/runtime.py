@@ -218,7 +218,8 @@ class Runtime:
         """Stop planning (this instance no longer leads); what it queued stays queued."""
         if self._source_task is not None:
             self._source_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # A watch that ended on an error must not keep the planner running.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._source_task
             self._source_task = None
         if self._plan is not None:

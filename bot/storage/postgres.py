@@ -43,6 +43,16 @@ _MIGRATION_LOCK = "forum-bot:migrate"
 _ADVICE = "fix FORUM_BOT_DATABASE_URL"
 
 
+# On the connections held for long (the leader's lock, LISTEN): the server finds a peer
+# that went silent (a machine gone, a network cut) in about 25 s, not the system's
+# default of two hours, and frees its advisory lock for another instance to lead.
+_KEEPALIVES = {
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+}
+
+
 class PostgresStore(Store):
     """The store on one PostgreSQL database; see `Store` and `bot.storage.db.SQLiteStore`."""
 
@@ -105,7 +115,9 @@ class PostgresStore(Store):
     async def connect(self) -> asyncpg.Connection:
         """A connection of its own, outside the pool, for what holds one for long:
         LISTEN, session advisory locks. The caller closes it."""
-        return await asyncpg.connect(self._url, timeout=CONNECT_TIMEOUT)
+        return await asyncpg.connect(
+            self._url, timeout=CONNECT_TIMEOUT, server_settings=_KEEPALIVES
+        )
 
     async def try_lock(self, name: str) -> asyncpg.Connection | None:
         """Take the session advisory lock `name` on a connection of its own, which holds

@@ -17,7 +17,7 @@ import pytest_asyncio
 
 from bot.app import build_core
 from bot.cli.operations import instance_lines, status
-from bot.cluster import HUB_CHANNEL, Cluster, HubRelay, Relayed
+from bot.cluster import HUB_CHANNEL, LEADER_LOCK, Cluster, HubRelay, Relayed
 from bot.core.clock import SimulatedClock
 from bot.core.dispatch import Core
 from bot.core.errors import UserError
@@ -689,3 +689,78 @@ async def test_a_burst_of_publishes_is_a_few_notices_and_many_topics_fit_in_seve
             await relay.stop()
         for store in stores:
             await store.close()
+
+
+async def test_the_heartbeat_goes_on_while_the_lead_is_taken_up(url: str) -> None:
+    """Found in review: a round beat once, then took up the lead (the gateway, the plan)
+    for as long as that took; past the lease, others took back this live instance's
+    claims and sent them again."""
+    clock = SimulatedClock(KST_0900, speed=0)
+    store = await open_store(url)
+    assert isinstance(store, PostgresStore)
+    entered, gate = asyncio.Event(), asyncio.Event()
+
+    async def lead() -> None:
+        entered.set()
+        await gate.wait()  # Discord slow to be ready, a long first plan
+
+    a = Cluster(store, clock, on_lead=lead, poll=POLL)
+    starting = asyncio.create_task(a.start())
+    try:
+        await asyncio.wait_for(entered.wait(), TAKEOVER)
+        clock.advance(timedelta(seconds=60))  # four leases while it takes up the lead
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        while (await instances.listing(store))[0].heartbeat_at != clock.now():
+            assert loop.time() - began < TAKEOVER, "no heartbeat while taking up the lead"
+            await asyncio.sleep(POLL)
+    finally:
+        gate.set()
+        await starting
+        await a.stop()
+        await store.close()
+
+
+async def test_a_lead_that_failed_to_start_is_not_tried_again_at_once(url: str) -> None:
+    """Found in review: a lead that fails to start every time (Discord refusing, a bad
+    source) was given up and taken again every round."""
+    clock = SimulatedClock(KST_0900, speed=0)
+    store = await open_store(url)
+    assert isinstance(store, PostgresStore)
+    tries: list[str] = []
+
+    async def lead() -> None:
+        tries.append("lead")
+        raise RuntimeError("Discord refused")
+
+    a = Cluster(store, clock, on_lead=lead, poll=60.0)
+    try:
+        await a.step()
+        await a.step()  # within the wait after the failure: no try
+        assert tries == ["lead"] and not a.leading.is_set()
+        a._next_try = 0.0  # the wait is over
+        await a.step()
+        assert tries == ["lead", "lead"] and a._retry_in == 60.0  # doubled, capped
+    finally:
+        await a.stop()
+        await store.close()
+
+
+async def test_the_leaders_lock_connection_has_short_keepalives(url: str) -> None:
+    """Found in review: over a silent network cut the server kept a dead leader's lock
+    for the system's two hours of TCP keepalive; now it finds the peer gone in ~25 s."""
+    store = await open_store(url)
+    assert isinstance(store, PostgresStore)
+    try:
+        conn = await store.try_lock(LEADER_LOCK)
+        assert conn is not None
+        try:
+            said = [
+                await conn.fetchval(f"SHOW {k}")
+                for k in ("tcp_keepalives_idle", "tcp_keepalives_interval", "tcp_keepalives_count")
+            ]
+        finally:
+            await conn.close()
+        assert said == ["10", "5", "3"]
+    finally:
+        await store.close()

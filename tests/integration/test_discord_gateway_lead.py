@@ -123,3 +123,16 @@ async def test_a_follower_with_global_commands_posts_to_a_channel_by_name(
         listed = [r.route for r in fake.requests if r.method == "GET" and "guild" in r.route]
         assert listed == ["GET /users/@me/guilds", "GET /guilds/{guild_id}/channels"]
         assert fake.connected == 0
+
+
+async def test_a_leader_whose_commands_cannot_be_synced_keeps_the_gateway(
+    follower: tuple[FakeDiscord, DiscordAdapter],
+) -> None:
+    """Found in review: a failed sync made the cluster give the lead up and take it back
+    every round, a new IDENTIFY each time (Discord allows 1,000 a day)."""
+    fake, adapter = follower
+    # Dropped connections, more than discord.py's own retries (it tries 5 times).
+    fake.drop_next("PUT /applications/{application_id}/guilds/{guild_id}/commands", times=10)
+    await adapter.lead()  # no exception: the cluster keeps this instance leading
+    await fake.wait_connected(1)
+    assert fake.commands == {} and identifies(fake) == 1

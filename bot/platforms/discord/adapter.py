@@ -181,7 +181,12 @@ class DiscordAdapter:
         if self._task is not None and not self._task.done():
             return
         if await self._connect():
-            await self._synced()
+            try:
+                await self._synced()
+            except (StartupError, discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+                # The commands synced before still work: keep leading (giving the lead up
+                # would reconnect the gateway every round, and Discord limits IDENTIFYs).
+                log.error("discord: the commands could not be synced: %s", exc)
             return
         error = self._gateway_error()
         if error is not None:
