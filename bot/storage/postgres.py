@@ -53,6 +53,15 @@ _KEEPALIVES = {
 }
 
 
+async def _nothing_to_reset(_conn: asyncpg.Connection) -> None:
+    """The pool's reset of a connection given back, on top of asyncpg's own (a transaction
+    left open is rolled back, listeners dropped): nothing more. Its default sends
+    `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` to the server, a round trip
+    per use of the pool, for session state the pooled connections never take: advisory
+    locks and LISTEN are on connections of their own (`connect`), locks in transactions
+    end with them, and nothing here SETs a session."""
+
+
 class PostgresStore(Store):
     """The store on one PostgreSQL database; see `Store` and `bot.storage.db.SQLiteStore`."""
 
@@ -73,7 +82,11 @@ class PostgresStore(Store):
         where = describe(url)
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT
+                url,
+                min_size=1,
+                max_size=POOL_SIZE,
+                timeout=CONNECT_TIMEOUT,
+                reset=_nothing_to_reset,
             )
         except Exception as exc:
             fault = postgres_fault(where, exc)
