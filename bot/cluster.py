@@ -129,30 +129,25 @@ class Cluster:
         await self._let_go()
 
     async def _beat_on(self) -> None:
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.poll)
-                return
-            try:
-                await self.beat()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("cluster: no heartbeat this round: %s", exc)
-            except Exception:
-                log.exception("cluster: a heartbeat failed; the next tries again")
+        await self._every_round(self.beat, "a heartbeat")
 
     async def _run(self) -> None:
+        await self._every_round(self.step, "a round")
+
+    async def _every_round(self, work: Callable[[], Awaitable[object]], what: str) -> None:
+        """`work` every `poll` seconds until stopped; a failure is logged, and the next
+        round tries again (nothing must end the heartbeats or the rounds silently)."""
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.poll)
                 return
             try:
-                await self.step()
+                await work()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                # The database is unreachable a moment: the next round tries again.
-                log.warning("cluster: %s", exc)
+                # The database is unreachable a moment.
+                log.warning("cluster: %s failed: %s", what, exc)
             except Exception:
-                # Anything else must not end the heartbeats silently.
-                log.exception("cluster: a round failed; the next tries again")
+                log.exception("cluster: %s failed; the next tries again", what)
 
     async def step(self) -> None:
         """Keep or try the lead, beat, and take back dead instances' outbox claims."""
