@@ -562,13 +562,16 @@ def report_drains(runs: Sequence[DrainRun]) -> None:
         if r.late:
             print(f"  !! an instance was ready only {r.started_s:.1f} s after its launch, late")
         if r.instances > 1:
-            FIGURES.floor_figure(
-                f"speed-up over 1 instance (ideal {r.instances})",
-                r.rate() / base.rate(),
-                1.0,
+            # All rows drain no sooner than Discord's share at its global limit, whatever
+            # N (the shared budget's point): the figure that can scale is Slack's, bound
+            # by the bot and the database.
+            FIGURES.figure(
+                "speed-up over 1 instance, all rows (Discord-bound)", r.rate() / base.rate(), "x"
             )
             FIGURES.floor_figure(
-                "Slack speed-up over 1 instance", r.rate("slack") / base.rate("slack"), 1.0
+                f"Slack speed-up over 1 instance (ideal {r.instances})",
+                r.rate("slack") / base.rate("slack"),
+                1.0,
             )
         for platform in r.rows:
             FIGURES.count(
